@@ -1,0 +1,1 @@
+"""Thin FastAPI routes: pages, REST and the WebSocket stream."""

@@ -1,0 +1,43 @@
+"""GET / — the playground page; its query string is the scenario."""
+
+from pathlib import Path
+
+import plotly
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from app import __version__
+from app.scenarios.url import scenario_from_query
+from app.paths import TEMPLATES_DIR
+from app.settings import get_settings
+
+from .json import dumps
+
+TEMPLATES = Jinja2Templates(directory=str(TEMPLATES_DIR))
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+router = APIRouter()
+
+
+@router.get("/", response_class=HTMLResponse, summary="The playground")
+def playground(request: Request):
+    """The query string is the scenario (see docs/url.md); bad parameters fall back
+    to their defaults with a visible warning."""
+    raw = request.url.query
+    if len(raw) > get_settings().max_query_chars:
+        scenario, warnings = scenario_from_query({})
+        warnings = [f"query string: longer than {get_settings().max_query_chars} characters; "
+                    "showing the default scenario"]
+    else:
+        scenario, warnings = scenario_from_query(dict(request.query_params))
+    return TEMPLATES.TemplateResponse(request, "playground.html", {
+        "scenario_json": dumps(scenario.model_dump(exclude_none=True)),
+        "warnings": warnings, "version": __version__})
+
+
+@router.get("/vendor/plotly.min.js", include_in_schema=False)
+def plotly_js():
+    """Plotly.js from the installed plotly package — never a CDN (works offline)."""
+    return FileResponse(PLOTLY_JS, media_type="text/javascript",
+                        headers={"Cache-Control": "public, max-age=86400"})

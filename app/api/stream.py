@@ -1,0 +1,65 @@
+"""WS /ws/run — the socket loop around a StreamSession (docs/protocol.md).
+
+One reader task moves incoming text into a small bounded queue; the main loop
+waits for a message or the next tick, whichever comes first, and sends what
+the session returns. The next batch is produced only after the previous send
+returned, so at most one batch is ever waiting on a slow client. When the
+client goes away the reader ends, the loop ends and the run is freed.
+"""
+
+import asyncio
+import contextlib
+
+from fastapi import APIRouter, WebSocket
+
+from app.settings import get_settings
+from app.streaming.session import StreamSession
+
+from .json import dumps
+
+router = APIRouter()
+_GONE = object()
+
+
+async def _read(ws: WebSocket, inbox: asyncio.Queue) -> None:
+    try:
+        while True:
+            message = await ws.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            await inbox.put(message.get("text", message.get("bytes")))
+    except Exception:  # the peer vanished mid-read: same as a disconnect
+        pass
+    finally:
+        with contextlib.suppress(asyncio.QueueFull):
+            inbox.put_nowait(_GONE)
+
+
+@router.websocket("/ws/run")
+async def run_socket(ws: WebSocket) -> None:
+    await ws.accept()
+    loop = asyncio.get_running_loop()
+    session = StreamSession(get_settings().ws_max_message_bytes)
+    inbox: asyncio.Queue = asyncio.Queue(maxsize=8)
+    reader = asyncio.create_task(_read(ws, inbox))
+    try:
+        while True:
+            item = None
+            try:
+                item = await asyncio.wait_for(inbox.get(), session.next_tick(loop.time()))
+            except TimeoutError:
+                pass
+            if item is _GONE or (item is None and reader.done() and inbox.empty()):
+                break
+            out = session.handle(item, loop.time()) if item is not None else []
+            delay = session.next_tick(loop.time())
+            if delay is not None and delay <= 0:
+                out += session.tick(loop.time())
+            for message in out:
+                await ws.send_text(dumps(message))
+    except Exception:  # send failed: the client is gone
+        pass
+    finally:
+        reader.cancel()
+        with contextlib.suppress(BaseException):
+            await reader

@@ -1,0 +1,1 @@
+"""Pure NumPy engine: surfaces, optimizers, runs. Knows nothing of the web."""

@@ -1,0 +1,137 @@
+"""One-sentence human reasons for how a run ended.
+
+The sentence gives the numbers a student needs to see *why*: for plain GD and
+momentum it compares η with the stability bound 2/λ_max (see
+``stability.py``), names the stationary point a run stopped at (minimum,
+local minimum or saddle), and suggests what to try next.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import stability
+from .runs import Batch, Status
+
+
+def fmt(v: float) -> str:
+    """A number as a person reads it: 3 significant digits."""
+    if v is None or not np.isfinite(v):
+        return "NaN" if v is None or np.isnan(v) else ("∞" if v > 0 else "−∞")
+    if v == 0:
+        return "0"
+    s = f"{v:.3g}"
+    return s.replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
+
+
+def point(p) -> str:
+    return "(" + ", ".join(fmt(float(v)) for v in p) + ")"
+
+
+def explain(batch: Batch, run: int) -> str:
+    status = Status(int(batch.status[run]))
+    if status == Status.CONVERGED:
+        return _converged(batch, run)
+    if status == Status.DIVERGED:
+        return _diverged(batch, run)
+    if status == Status.OSCILLATING:
+        return _oscillating(batch, run)
+    if status == Status.MAX_STEPS:
+        return _max_steps(batch, run)
+    return f"Running: step {batch.step}."
+
+
+def _minimum_and_bound(batch: Batch, run: int, where: np.ndarray):
+    """(point, curvature, bound) at the known minimum nearest ``where`` (or at it)."""
+    minima = getattr(batch.objective, "minima_array", lambda: np.empty((0, 2)))()
+    at = stability.nearest_minimum(minima, where)
+    probe = where if at is None else at
+    if not np.isfinite(probe).all():
+        return None, None, None
+    curv = stability.curvature(batch.objective.hessian(probe[None, :])[0])
+    b = stability.bound(batch.optimizer.id, batch.hyper_of(run), curv.lam_max)
+    return at, curv, b
+
+
+def _bound_clause(batch: Batch, run: int, at, curv, b) -> str:
+    lr = batch.hyper_of(run)["lr"]
+    name = stability.bound_formula(batch.optimizer.id)
+    where = f"at the minimum {point(at)}" if at is not None else "where it started"
+    rel = ">" if lr > b else ("=" if np.isclose(lr, b) else "<")
+    return (f"lr {fmt(lr)} {rel} {name} = {fmt(b)} "
+            f"(λ_max = {fmt(curv.lam_max)} is the steepest curvature of the Hessian {where})")
+
+
+def _converged(batch: Batch, run: int) -> str:
+    p, step = batch.params[run], int(batch.end_step[run])
+    loss = float(batch.loss[run])
+    h = batch.objective.hessian(p[None, :])[0]
+    curv = stability.curvature(h)
+    steps = f"in {step} step{'s' if step != 1 else ''}" if step else "at the start"
+    if np.isfinite(curv.lam_min) and curv.lam_min < -1e-9:
+        return (f"Stopped {steps} at {point(p)}, a saddle point, not a minimum: the gradient is "
+                f"zero but the Hessian has eigenvalues {fmt(curv.lam_max)} and {fmt(curv.lam_min)}"
+                f" — nudge the start off the ridge so it can roll down.")
+    minima = getattr(batch.objective, "minima_array", lambda: np.empty((0, 2)))()
+    kind = "a minimum"
+    if minima.size:
+        losses = batch.objective.loss_and_grad(minima)[0]
+        best = minima[int(np.argmin(losses))]
+        if loss > float(np.min(losses)) + 1e-6 * (1 + abs(float(np.min(losses)))):
+            kind = (f"a local minimum (the global minimum is at {point(best)} "
+                    f"with loss {fmt(float(np.min(losses)))})")
+        else:
+            kind = "a global minimum"
+    return f"Converged {steps} to {point(p)}, {kind}, with loss {fmt(loss)}."
+
+
+def _diverged(batch: Batch, run: int) -> str:
+    step = int(batch.end_step[run])
+    p, loss, l0 = batch.params[run], float(batch.loss[run]), float(batch.loss0[run])
+    start = batch.start[run]
+    if not (np.isfinite(p).all() and np.isfinite(loss) and np.isfinite(batch.grad[run]).all()):
+        what = (f"the loss overflowed to {fmt(loss)} (float64 tops out near 1.8e308)"
+                if np.isfinite(p).all() else "the weights overflowed to inf/NaN")
+        cause = f"Diverged at step {step}: {what}"
+    elif loss > l0:
+        cause = f"Diverged at step {step}: the loss exploded from {fmt(l0)} to {fmt(loss)}"
+    else:
+        cause = (f"Diverged at step {step}: the run ran off to {point(p)} with loss {fmt(loss)} "
+                 f"— this surface has no minimum in that direction")
+        return cause + "."
+    at, curv, b = _minimum_and_bound(batch, run, start)
+    lr = batch.hyper_of(run)["lr"]
+    if b is not None:
+        if lr > b:
+            return (f"{cause} because {_bound_clause(batch, run, at, curv, b)}, so every step "
+                    f"overshoots by more than it corrects — use lr below {fmt(b)}.")
+        here = stability.curvature(batch.objective.hessian(start[None, :])[0])
+        b_start = stability.bound(batch.optimizer.id, batch.hyper_of(run), here.lam_max)
+        if b_start is not None and lr > b_start:
+            return (f"{cause}: lr {fmt(lr)} is below {stability.bound_formula(batch.optimizer.id)}"
+                    f" = {fmt(b)} at the minimum but the start is much steeper "
+                    f"(λ_max = {fmt(here.lam_max)}, bound {fmt(b_start)}) — use lr below "
+                    f"{fmt(b_start)} or start closer.")
+    return f"{cause} — the learning rate {fmt(lr)} is too large here; try a smaller one."
+
+
+def _oscillating(batch: Batch, run: int) -> str:
+    step, loss = int(batch.end_step[run]), float(batch.loss[run])
+    at, curv, b = _minimum_and_bound(batch, run, batch.params[run])
+    head = (f"Oscillating: after {step} steps the loss is stuck near {fmt(loss)} while each "
+            f"step jumps back across the valley")
+    if b is not None:
+        return f"{head}; {_bound_clause(batch, run, at, curv, b)} — lower lr below {fmt(b)}."
+    return (f"{head}: {batch.optimizer.name}'s steps stay about lr = "
+            f"{fmt(batch.hyper_of(run)['lr'])} long — lower the learning rate.")
+
+
+def _max_steps(batch: Batch, run: int) -> str:
+    step, loss, l0 = int(batch.end_step[run]), float(batch.loss[run]), float(batch.loss0[run])
+    gnorm = float(np.linalg.norm(batch.grad[run]))
+    head = f"Stopped after {step} steps without converging: loss {fmt(l0)} → {fmt(loss)}"
+    if gnorm < 1e-3 and abs(l0 - loss) < 1e-2 * (1 + abs(l0)):
+        return (f"{head}, and ‖∇L‖ = {fmt(gnorm)} is tiny: a plateau where the loss barely moves "
+                f"— a larger learning rate, momentum or Adam would cross it.")
+    return (f"{head}, ‖∇L‖ = {fmt(gnorm)} — still moving: give it more steps or a larger "
+            f"learning rate.")

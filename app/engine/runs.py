@@ -1,0 +1,246 @@
+"""Advancing many runs of one optimizer on one objective at once.
+
+A ``Batch`` holds R runs as arrays with a leading run axis: params (R, P),
+loss (R,), grad (R, P) and the optimizer state. ``advance()`` takes one update
+for every run still going and then classifies each run:
+
+* ``diverged``   — loss, params or gradient stopped being finite; or the loss
+  rose more than ``explode`` × (1 + |L₀|) above its start; or the params ran
+  more than ``runaway`` × (1 + ‖θ₀‖) away (a surface unbounded below).
+* ``converged``  — ‖∇L‖ ≤ ``gtol``.
+* ``oscillating`` — over the last 2W steps the loss is stuck (the mean of the
+  newer W losses is within ``stall`` of the older W) while the path goes back
+  and forth (net displacement < half the distance travelled).
+* ``max_steps``  — the step budget ran out first.
+
+Frame k is the state after k updates; frame 0 is the start. Runs that have
+ended are frozen; only the active rows are evaluated, so a sweep in which most
+runs finish early gets cheaper as it goes.
+
+The objective is anything with ``loss_and_grad(params) -> (loss (R,), grad
+(R, P))`` (and ``hessian`` for explanations): a surface or a tiny network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+import numpy as np
+
+from .optimizers import Hyper, Optimizer
+
+Array = np.ndarray
+
+
+class Status(IntEnum):
+    RUNNING = 0
+    CONVERGED = 1
+    OSCILLATING = 2
+    DIVERGED = 3
+    MAX_STEPS = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Tolerances:
+    gtol: float = 1e-6
+    window: int = 20
+    stall: float = 1e-3
+    explode: float = 1e6
+    runaway: float = 1e6
+
+
+def _take(state: Any, idx: Array) -> Any:
+    return type(state)(*[a[idx] for a in state])
+
+
+def _put(state: Any, idx: Array, part: Any) -> Any:
+    out = []
+    for a, b in zip(state, part):
+        a = a.copy()
+        a[idx] = b
+        out.append(a)
+    return type(state)(*out)
+
+
+class Batch:
+    """R runs of one optimizer on one objective, advanced in lock-step."""
+
+    def __init__(self, objective, optimizer: Optimizer, hyper: Hyper, starts: Array,
+                 max_steps: int, tol: Tolerances = Tolerances()):
+        self.objective = objective
+        self.optimizer = optimizer
+        self.hyper = {k: np.array(v, dtype=float) for k, v in hyper.items()}
+        self.tol = tol
+        self.max_steps = int(max_steps)
+        params = np.array(starts, dtype=float)
+        self.n_runs, self.dim = params.shape
+        with np.errstate(all="ignore"):
+            loss, grad = objective.loss_and_grad(params)
+        self.params, self.loss, self.grad = params, np.asarray(loss, float), grad
+        self.start = params.copy()
+        self.loss0 = self.loss.copy()
+        self.opt_state = optimizer.init(params, self.hyper)
+        self.step = 0
+        self.status = np.zeros(self.n_runs, dtype=np.int8)
+        self.end_step = np.full(self.n_runs, -1, dtype=np.int64)
+        w2 = 2 * tol.window
+        self._loss_hist = np.zeros((self.n_runs, w2))
+        self._param_hist = np.zeros((self.n_runs, w2, self.dim))
+        self._unorm_hist = np.zeros((self.n_runs, w2))
+        self._proposal: tuple[Array, Any] | None = None
+        self._record_history(np.arange(self.n_runs))
+        self._classify(np.arange(self.n_runs))
+
+    # -- hyperparameters -----------------------------------------------------
+
+    def set_hyper(self, run: int, changes: dict[str, Any]) -> None:
+        """Change hyperparameters of one run; they apply from the next step."""
+        for name, value in changes.items():
+            self.hyper[name][run] = value
+        self._proposal = None
+
+    def hyper_of(self, run: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, v in self.hyper.items():
+            row = v[run]
+            out[k] = float(row[0]) if row.shape == (1,) else [float(x) for x in row]
+        return out
+
+    # -- stepping ------------------------------------------------------------
+
+    @property
+    def active(self) -> Array:
+        return self.status == Status.RUNNING
+
+    @property
+    def done(self) -> bool:
+        return not self.active.any()
+
+    def propose(self) -> Array:
+        """The update every run would take next (runs, P), with current hyperparameters.
+
+        Pure: nothing changes until ``advance()`` commits it. For a run that
+        has ended it is the step it would take next.
+        """
+        if self._proposal is None:
+            with np.errstate(all="ignore"):
+                self._proposal = self.optimizer.update(self.grad, self.opt_state,
+                                                       self.params, self.hyper)
+        return self._proposal[0].copy()
+
+    def advance(self) -> Array:
+        """Take one step for every active run; return the indices that stepped."""
+        idx = np.flatnonzero(self.active)
+        if idx.size == 0:
+            return idx
+        self.propose()
+        updates, new_state = self._proposal
+        self._proposal = None
+        everyone = idx.size == self.n_runs
+        with np.errstate(all="ignore"):
+            if everyone:
+                params = self.params + updates
+                loss, grad = self.objective.loss_and_grad(params)
+                self.params, self.loss, self.grad = params, np.asarray(loss, float), grad
+                self.opt_state = new_state
+            else:
+                params = self.params[idx] + updates[idx]
+                loss, grad = self.objective.loss_and_grad(params)
+                self.params[idx], self.loss[idx], self.grad[idx] = params, loss, grad
+                self.opt_state = _put(self.opt_state, idx, _take(new_state, idx))
+        self.step += 1
+        self._record_history(idx, np.linalg.norm(updates[idx], axis=1))
+        self._classify(idx)
+        return idx
+
+    def run(self) -> None:
+        while not self.done:
+            self.advance()
+
+    # -- classification ------------------------------------------------------
+
+    def _record_history(self, idx: Array, unorm: Array | None = None) -> None:
+        slot = self.step % (2 * self.tol.window)
+        self._loss_hist[idx, slot] = self.loss[idx]
+        self._param_hist[idx, slot] = self.params[idx]
+        self._unorm_hist[idx, slot] = 0.0 if unorm is None else unorm
+
+    def _classify(self, idx: Array) -> None:
+        tol = self.tol
+        p, loss, g = self.params[idx], self.loss[idx], self.grad[idx]
+        with np.errstate(all="ignore"):
+            finite = np.isfinite(loss) & np.isfinite(p).all(1) & np.isfinite(g).all(1)
+            l0 = self.loss0[idx]
+            scale = 1 + np.abs(l0)
+            exploded = (loss - l0 > tol.explode * scale) | (l0 - loss > tol.explode * scale)
+            dist = np.linalg.norm(p - self.start[idx], axis=1)
+            runaway = dist > tol.runaway * (1 + np.linalg.norm(self.start[idx], axis=1))
+            gnorm = np.linalg.norm(g, axis=1)
+        status = np.zeros(idx.size, dtype=np.int8)
+        status[gnorm <= tol.gtol] = Status.CONVERGED
+        if self.step >= 2 * tol.window:
+            status[(status == 0) & self._oscillating(idx)] = Status.OSCILLATING
+        if self.step >= self.max_steps:
+            status[status == 0] = Status.MAX_STEPS
+        status[~finite | exploded | runaway] = Status.DIVERGED
+        ended = status != 0
+        self.status[idx[ended]] = status[ended]
+        self.end_step[idx[ended]] = self.step
+
+    def _oscillating(self, idx: Array) -> Array:
+        w = self.tol.window
+        order = (np.arange(2 * w) + self.step + 1) % (2 * w)  # oldest … newest
+        losses = self._loss_hist[idx][:, order]
+        older, newer = losses[:, :w].mean(1), losses[:, w:].mean(1)
+        stalled = np.abs(newer - older) <= self.tol.stall * np.abs(older) + 1e-300
+        hist = self._param_hist[idx]
+        disp = np.linalg.norm(hist[:, order[-1]] - hist[:, order[0]], axis=1)
+        path = self._unorm_hist[idx][:, order[1:]].sum(1)
+        return stalled & (path > 0) & (disp < 0.5 * path)
+
+
+@dataclass
+class Trajectory:
+    """Everything recorded while running a batch to its end.
+
+    Arrays have a leading step axis of length max(end_step) + 1: params
+    (S, R, P), loss (S, R), grad (S, R, P), update (S, R, P) (the update taken
+    from that frame; NaN once a run has ended), lr (S, R). Run r's frames are
+    0 … end_step[r].
+    """
+
+    params: Array
+    loss: Array
+    grad: Array
+    update: Array
+    lr: Array
+    status: Array
+    end_step: Array
+
+
+def run_to_end(batch: Batch) -> Trajectory:
+    """Advance ``batch`` until every run has ended, recording every frame.
+
+    A frame's ``update`` is the step taken from it; at a run's last frame it
+    is the step it would take next (NaN if it diverged).
+    """
+    params, loss, grad, update, lr = [], [], [], [], []
+    while True:
+        params.append(batch.params.copy())
+        loss.append(batch.loss.copy())
+        grad.append(batch.grad.copy())
+        lr.append(batch.hyper["lr"][:, 0].copy())
+        planned = batch.propose()
+        planned[batch.status == Status.DIVERGED] = np.nan
+        update.append(planned)
+        if batch.done:
+            break
+        batch.advance()
+    return Trajectory(np.array(params), np.array(loss), np.array(grad), np.array(update),
+                      np.array(lr), batch.status.copy(), batch.end_step.copy())

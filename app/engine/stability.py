@@ -1,0 +1,67 @@
+"""Learning-rate stability bounds from the Hessian's curvature.
+
+Near a minimum the loss is a quadratic with Hessian H; along H's stiffest
+direction (eigenvalue λ_max, plus any weight decay λ_wd which adds λ_wd·I)
+each optimizer is a linear recurrence that is stable only for small enough η:
+
+* plain GD:  θ ← (1 − ηλ)θ is stable iff  η < 2/λ_max
+* heavy-ball momentum (torch SGD, momentum μ, dampening τ):
+  stable iff  η < 2(1 + μ) / ((1 − τ) λ_max)
+* Nesterov (torch's form θ ← θ − η(g + μb)):
+  stable iff  η < 2(1 + μ) / ((1 + 2μ) λ_max)
+
+Adaptive optimizers rescale every coordinate by their own running statistics,
+so no such fixed bound applies to them (``bound`` returns None).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Curvature:
+    lam_max: float
+    lam_min: float
+
+    @property
+    def condition(self) -> float:
+        if self.lam_min <= 0:
+            return float("inf")
+        return self.lam_max / self.lam_min
+
+
+def curvature(hessian: np.ndarray) -> Curvature:
+    """Largest and smallest eigenvalue of a symmetric matrix (inf if not finite)."""
+    if not np.isfinite(hessian).all():
+        return Curvature(float("inf"), float("inf"))
+    eig = np.linalg.eigvalsh(hessian)
+    return Curvature(float(eig[-1]), float(eig[0]))
+
+
+def bound(optimizer_id: str, hyper: dict[str, Any], lam_max: float) -> float | None:
+    """The largest stable learning rate for this optimizer at curvature λ_max."""
+    lam = lam_max + float(hyper.get("weight_decay", 0.0))
+    if optimizer_id not in ("gd", "momentum", "nesterov") or not lam > 0:
+        return None
+    if optimizer_id == "gd":
+        return 2.0 / lam
+    mu = float(hyper.get("momentum", 0.0))
+    if optimizer_id == "momentum":
+        return 2.0 * (1 + mu) / ((1 - float(hyper.get("dampening", 0.0))) * lam)
+    return 2.0 * (1 + mu) / ((1 + 2 * mu) * lam)
+
+
+def bound_formula(optimizer_id: str) -> str:
+    return {"gd": "2/λ_max", "momentum": "2(1+μ)/λ_max",
+            "nesterov": "2(1+μ)/((1+2μ)λ_max)"}.get(optimizer_id, "")
+
+
+def nearest_minimum(minima: np.ndarray, point: np.ndarray) -> np.ndarray | None:
+    """The known minimum closest to ``point`` (None if there are none)."""
+    if minima.size == 0 or not np.isfinite(point).all():
+        return None
+    return minima[np.argmin(np.linalg.norm(minima - point, axis=1))]

@@ -1,0 +1,115 @@
+"""The Scenario: everything that defines what a page, a link or a request runs.
+
+One pydantic model serves ``POST /api/run``, the WebSocket ``start`` message
+and the page's query string. Unknown fields are refused, every number is
+finite and bounded, and each hyperparameter must belong to its run's
+optimizer — so a bad request fails with a message naming the field and limit.
+Hyperparameter ranges come from the optimizer registry (one source of truth).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from app.engine.optimizers import OPTIMIZERS, HyperParam
+from app.engine.surfaces import SURFACES
+
+MAX_RUNS = 6
+MAX_STEPS = 10_000
+MAX_COORD = 1e4
+MAX_SPEED = 2000.0
+
+
+def _spec(name: str) -> HyperParam:
+    """The registry's range for ``name`` (the same for every optimizer that has it)."""
+    specs = {(p.min, p.max) for o in OPTIMIZERS.values() for n, p in o.params.items() if n == name}
+    assert len(specs) == 1, f"optimizers disagree on the range of {name}"
+    lo, hi = specs.pop()
+    return HyperParam(0.0, lo, hi)
+
+
+def _hp(name: str):
+    s = _spec(name)
+    return Annotated[float | None, Field(default=None, ge=s.min, le=s.max, allow_inf_nan=False)]
+
+
+Coordinate = Annotated[float, Field(ge=-MAX_COORD, le=MAX_COORD, allow_inf_nan=False)]
+Beta = Annotated[float, Field(ge=_spec("betas").min, le=_spec("betas").max, allow_inf_nan=False)]
+HYPER_NAMES = sorted({n for o in OPTIMIZERS.values() for n in o.params})
+
+
+class RunSpec(BaseModel):
+    """One run: an optimizer, its hyperparameters (torch's names) and a start point."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    optimizer: str = Field("gd", description="one of " + ", ".join(OPTIMIZERS))
+    start: tuple[Coordinate, Coordinate] | None = Field(
+        None, description="start point [x, y]; default: the surface's suggested start")
+    lr: _hp("lr")
+    momentum: _hp("momentum")
+    dampening: _hp("dampening")
+    weight_decay: _hp("weight_decay")
+    alpha: _hp("alpha")
+    eps: _hp("eps")
+    lr_decay: _hp("lr_decay")
+    initial_accumulator_value: _hp("initial_accumulator_value")
+    betas: tuple[Beta, Beta] | None = None
+
+    @field_validator("optimizer")
+    @classmethod
+    def _known_optimizer(cls, v: str) -> str:
+        if v not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {v!r}; choose one of {', '.join(OPTIMIZERS)}")
+        return v
+
+    @model_validator(mode="after")
+    def _hyper_belong_to_optimizer(self) -> "RunSpec":
+        allowed = OPTIMIZERS[self.optimizer].params
+        for name in HYPER_NAMES:
+            if getattr(self, name) is not None and name not in allowed:
+                raise ValueError(f"{name} is not a hyperparameter of {self.optimizer} "
+                                 f"(it takes {', '.join(allowed)})")
+        return self
+
+    def hyper(self) -> dict[str, Any]:
+        """Every hyperparameter of the optimizer, defaults filled in."""
+        out = {}
+        for name, p in OPTIMIZERS[self.optimizer].params.items():
+            v = getattr(self, name)
+            out[name] = p.default if v is None else v
+        return out
+
+
+class Scenario(BaseModel):
+    """A surface and up to six runs on it, with the step budget, seed and speed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    surface: str = Field("himmelblau", description="one of " + ", ".join(SURFACES))
+    runs: list[RunSpec] = Field(default_factory=lambda: [RunSpec(lr=0.01)],
+                                min_length=1, max_length=MAX_RUNS)
+    steps: int = Field(500, ge=1, le=MAX_STEPS, description="maximum updates per run")
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+    speed: float = Field(30.0, ge=1, le=MAX_SPEED, allow_inf_nan=False,
+                         description="playback speed in steps per second (streaming only)")
+
+    @field_validator("surface")
+    @classmethod
+    def _known_surface(cls, v: str) -> str:
+        if v not in SURFACES:
+            raise ValueError(f"unknown surface {v!r}; choose one of {', '.join(SURFACES)}")
+        return v
+
+    def starts(self) -> list[tuple[float, float]]:
+        default = SURFACES[self.surface].start
+        return [tuple(r.start) if r.start is not None else default for r in self.runs]
+
+
+def check_changes(optimizer: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """Validate a live hyperparameter change with the same rules as a RunSpec."""
+    spec = RunSpec.model_validate({"optimizer": optimizer, **changes})
+    return {k: (list(v) if isinstance(v, tuple) else v)
+            for k, v in spec.model_dump(include=set(changes)).items()}

@@ -1,0 +1,61 @@
+"""Running a Scenario on the engine: one Batch per run, frames as JSON-safe dicts.
+
+Frames follow the API contract: ``{step, params, loss, grad, update, lr}``,
+frame 0 the start before any update, non-finite numbers as ``None``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from app.engine.explain import explain
+from app.engine.optimizers import OPTIMIZERS, hyper_arrays
+from app.engine.runs import Batch, Status, run_to_end
+from app.engine.surfaces import SURFACES
+
+from .models import RunSpec, Scenario
+
+
+def num(v) -> float | None:
+    """A float for JSON: None where not finite."""
+    v = float(v)
+    return v if np.isfinite(v) else None
+
+
+def vec(a) -> list[float | None] | None:
+    a = np.asarray(a, dtype=float)
+    if np.isnan(a).all():
+        return None
+    return [num(v) for v in a]
+
+
+def batch_for_run(scenario: Scenario, spec: RunSpec, start) -> Batch:
+    return Batch(SURFACES[scenario.surface], OPTIMIZERS[spec.optimizer],
+                 hyper_arrays([spec.hyper()]), np.array([start], dtype=float), scenario.steps)
+
+
+def batches(scenario: Scenario) -> list[Batch]:
+    return [batch_for_run(scenario, spec, start)
+            for spec, start in zip(scenario.runs, scenario.starts())]
+
+
+def frame(batch: Batch, row: int, update) -> dict:
+    """The current state of run ``row`` of a batch as a frame dict."""
+    return {"step": int(batch.step if batch.end_step[row] < 0 else batch.end_step[row]),
+            "params": vec(batch.params[row]), "loss": num(batch.loss[row]),
+            "grad": vec(batch.grad[row]), "update": vec(update),
+            "lr": num(batch.hyper["lr"][row, 0])}
+
+
+def simulate(scenario: Scenario) -> list[dict]:
+    """Run every run of the scenario to its end: ``[{status, reason, frames}]``."""
+    out = []
+    for b in batches(scenario):
+        traj = run_to_end(b)
+        end = int(traj.end_step[0])
+        frames = [{"step": k, "params": vec(traj.params[k, 0]), "loss": num(traj.loss[k, 0]),
+                   "grad": vec(traj.grad[k, 0]), "update": vec(traj.update[k, 0]),
+                   "lr": num(traj.lr[k, 0])} for k in range(end + 1)]
+        out.append({"status": Status(int(traj.status[0])).label, "reason": explain(b, 0),
+                    "frames": frames})
+    return out

@@ -1,0 +1,22 @@
+"""Server settings: one cached BaseSettings, overridable with GDVIZ_* variables."""
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GDVIZ_")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_body_bytes: int = 1 << 20  # largest REST request body
+    ws_max_message_bytes: int = 64 << 10  # larger WS messages get an `error` reply
+    ws_hard_max_bytes: int = 1 << 20  # uvicorn closes the socket (1009) above this
+    max_grid: int = 400  # contour grid points per axis
+    max_query_chars: int = 4096  # longest scenario query string the page reads
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Live runs for one WebSocket: the control protocol, pacing and frame batching."""

@@ -1,0 +1,182 @@
+"""The runs behind one WebSocket: control messages in, batched frames out.
+
+Pure of I/O: ``handle(text, now)`` and ``tick(now)`` return the messages to
+send, and ``next_tick(now)`` says when to call ``tick`` again, so the socket
+loop in ``app/api/stream.py`` stays thin and this logic is tested directly.
+
+Pacing: while playing, each tick advances ``speed × elapsed`` steps (elapsed
+capped at ``MAX_TICK_GAP``, so a client that fell behind is not flooded with a
+backlog — it just sees a slower run). Frames of one tick go out in one
+``frames`` message of at most ``MAX_FRAMES_PER_MESSAGE`` frames.
+"""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import TypeAdapter, ValidationError
+
+from app.engine.explain import explain
+from app.engine.runs import Batch, Status
+from app.scenarios.models import Scenario, check_changes
+from app.validation import summary
+from app.scenarios.simulate import batches, frame
+
+from .protocol import ClientMessage, Pause, Play, Set, Speed, Start, Step
+
+TICK = 1 / 30  # seconds between batches while playing
+MAX_TICK_GAP = 0.25  # at most this much wall time is caught up in one tick
+MAX_FRAMES_PER_MESSAGE = 600
+
+_adapter = TypeAdapter(ClientMessage)
+
+
+class StreamSession:
+    def __init__(self, max_message_bytes: int = 64 << 10):
+        self.max_message_bytes = max_message_bytes
+        self.scenario: Scenario | None = None
+        self.batches: list[Batch] = []
+        self.playing = False
+        self.speed = 30.0
+        self._credit = 0.0
+        self._last_tick: float | None = None
+        self._reported: set[int] = set()
+
+    # -- timing --------------------------------------------------------------
+
+    def next_tick(self, now: float) -> float | None:
+        """Seconds until ``tick`` should run (None: idle until a message arrives)."""
+        if not self.playing:
+            return None
+        if self._last_tick is None:
+            return 0.0
+        return max(0.0, self._last_tick + TICK - now)
+
+    def tick(self, now: float) -> list[dict]:
+        if not self.playing:
+            return []
+        elapsed = TICK if self._last_tick is None else min(now - self._last_tick, MAX_TICK_GAP)
+        self._last_tick = now
+        self._credit += self.speed * max(elapsed, 0.0)
+        n = int(self._credit)
+        self._credit -= n
+        return self._advance(n) if n else []
+
+    # -- control -------------------------------------------------------------
+
+    def handle(self, text: str | bytes | None, now: float) -> list[dict]:
+        """Apply one client message; return the replies."""
+        if not isinstance(text, str):
+            return [_error("message: send JSON text, not binary")]
+        if len(text) > self.max_message_bytes:
+            return [_error(f"message: {len(text)} bytes is larger than the limit of "
+                           f"{self.max_message_bytes} bytes")]
+        try:
+            raw = json.loads(text, parse_constant=_reject_constant)
+        except ValueError as e:
+            return [_error(f"message: not valid JSON ({e})")]
+        if not isinstance(raw, dict):
+            return [_error("message: expected a JSON object with a 'type'")]
+        try:
+            msg = _adapter.validate_python(raw)
+        except ValidationError as e:
+            return [_error(summary(e.errors()))]
+        if isinstance(msg, Start):
+            return self._start(msg.scenario, now)
+        if self.scenario is None and not isinstance(msg, Speed):
+            return [_error(f"{msg.type}: send a 'start' message with a scenario first")]
+        if isinstance(msg, Pause):
+            self.playing = False
+        elif isinstance(msg, Play):
+            self._play(now)
+        elif isinstance(msg, Step):
+            self.playing = False
+            return self._advance(msg.count) + [self._state()]
+        elif isinstance(msg, Set):
+            return self._set(msg)
+        elif isinstance(msg, Speed):
+            self.speed = msg.steps_per_second
+        return [self._state()]
+
+    def _start(self, scenario: Scenario, now: float) -> list[dict]:
+        self.scenario = scenario
+        self.batches = batches(scenario)
+        self.speed = scenario.speed
+        self._reported = set()
+        started = {"type": "started", "runs": [
+            {"run": i, "optimizer": r.optimizer, "hyper": b.hyper_of(0)}
+            for i, (r, b) in enumerate(zip(scenario.runs, self.batches))]}
+        first = [dict(run=i, **frame(b, 0, b.propose()[0])) for i, b in enumerate(self.batches)]
+        out = [started, {"type": "frames", "frames": first}] + self._ended()
+        self.playing = False
+        if not self._all_done():
+            self._play(now)
+        return out + [self._state()]
+
+    def _play(self, now: float) -> None:
+        if self._all_done():
+            return
+        self.playing = True
+        self._last_tick = now - TICK
+        self._credit = max(self._credit, 1.0)  # the first tick shows movement at once
+
+    def _set(self, msg: Set) -> list[dict]:
+        if msg.run >= len(self.batches):
+            return [_error(f"run: {msg.run} does not exist (this scenario has "
+                           f"{len(self.batches)} run{'s' if len(self.batches) != 1 else ''})")]
+        spec = self.scenario.runs[msg.run]
+        try:
+            changes = check_changes(spec.optimizer, msg.changes)
+        except ValidationError as e:
+            return [_error(summary(e.errors()))]
+        self.batches[msg.run].set_hyper(0, changes)
+        b = self.batches[msg.run]
+        return [{"type": "hyper", "run": msg.run, "hyper": b.hyper_of(0)}]
+
+    # -- stepping ------------------------------------------------------------
+
+    def _advance(self, n: int) -> list[dict]:
+        frames: list[dict] = []
+        ended: list[dict] = []
+        for _ in range(n):
+            if self._all_done():
+                break
+            for i, b in enumerate(self.batches):
+                if b.done:
+                    continue
+                b.advance()
+                update = None if b.status[0] == Status.DIVERGED else b.propose()[0]
+                frames.append(dict(run=i, **frame(b, 0, update)))
+            ended += self._ended()
+        out = [{"type": "frames", "frames": frames[k:k + MAX_FRAMES_PER_MESSAGE]}
+               for k in range(0, len(frames), MAX_FRAMES_PER_MESSAGE)]
+        return out + ended
+
+    def _ended(self) -> list[dict]:
+        out = []
+        for i, b in enumerate(self.batches):
+            if b.done and i not in self._reported:
+                self._reported.add(i)
+                out.append({"type": "status", "run": i, "status": Status(int(b.status[0])).label,
+                            "step": int(b.end_step[0]), "reason": explain(b, 0)})
+        if self.batches and self._all_done() and len(out):
+            self.playing = False
+            out.append({"type": "done", "runs": [
+                {"status": Status(int(b.status[0])).label, "reason": explain(b, 0)}
+                for b in self.batches]})
+        return out
+
+    def _all_done(self) -> bool:
+        return all(b.done for b in self.batches)
+
+    def _state(self) -> dict:
+        return {"type": "state", "playing": self.playing, "speed": self.speed}
+
+
+def _error(message: str) -> dict:
+    return {"type": "error", "message": message}
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+

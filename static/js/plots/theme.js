@@ -1,0 +1,51 @@
+// Shared look for every plot: big fonts, high contrast, colour-blind-safe scales.
+
+export const FONT = { family: "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif", size: 15, color: "#111" };
+
+export const COLORSCALE = "Viridis";
+
+/** Path colours, one per run: run 0 is a strong orange; the rest follow Okabe–Ito. */
+export const RUN_COLORS = ["#ff7a00", "#ff2fa0", "#00c2ff", "#ffffff", "#c7f000", "#b46cff"];
+export const GRAD_COLOR = "#ffffff"; // −η∇L arrow
+export const UPDATE_COLOR = "#ff2fa0"; // update arrow (magenta: distinct from the orange path and viridis)
+export const CASING = "#111111"; // dark outline under bright lines
+
+export const CONFIG = {
+  displayModeBar: false,
+  responsive: true,
+  scrollZoom: false,
+  doubleClick: false,
+  showTips: false,
+};
+
+export function runColor(i) {
+  return RUN_COLORS[i % RUN_COLORS.length];
+}
+
+/**
+ * How a surface's values are coloured and drawn in 3D.
+ * "log" surfaces use log10(f − f_min + ε) so both the valley floor and the walls show;
+ * the hover text always gives the true f.
+ */
+export function makeTransform(grid, scale) {
+  let zmin = Infinity;
+  let zmax = -Infinity;
+  for (const row of grid.z) {
+    for (const v of row) {
+      if (v === null || !Number.isFinite(v)) continue;
+      if (v < zmin) zmin = v;
+      if (v > zmax) zmax = v;
+    }
+  }
+  if (!Number.isFinite(zmin)) { zmin = 0; zmax = 1; }
+  const range = Math.max(zmax - zmin, 1e-12);
+  if (scale === "log") {
+    const eps = range * 1e-4;
+    return {
+      log: true, zmin, zmax, eps,
+      f: (v) => (v === null || !Number.isFinite(v) ? null : Math.log10(Math.max(v - zmin, 0) + eps)),
+      label: "log₁₀(f − f_min)",
+    };
+  }
+  return { log: false, zmin, zmax, eps: 0, f: (v) => (v === null || !Number.isFinite(v) ? null : v), label: "f" };
+}
