@@ -1,0 +1,130 @@
+"""The stream's control logic, driven directly (no socket): pacing, step, set, errors."""
+
+import json
+
+import pytest
+
+from app.streaming.session import StreamSession
+
+
+def start(session, lr=0.1, surface="bowl", start=(1, 1), steps=500, optimizer="gd", now=0.0):
+    msg = {"type": "start", "scenario": {"surface": surface, "steps": steps, "runs": [
+        {"optimizer": optimizer, "lr": lr, "start": list(start)}]}}
+    return session.handle(json.dumps(msg), now)
+
+
+def frames_of(messages):
+    return [f for m in messages if m["type"] == "frames" for f in m["frames"]]
+
+
+def send(session, now=0.0, **msg):
+    return session.handle(json.dumps(msg), now)
+
+
+def test_start_sends_frame_zero_and_plays():
+    s = StreamSession()
+    out = start(s)
+    assert [m["type"] for m in out] == ["started", "frames", "state"]
+    assert frames_of(out)[0]["step"] == 0 and frames_of(out)[0]["params"] == [1.0, 1.0]
+    assert s.playing and s.next_tick(0.0) == 0.0
+
+
+def test_ticks_follow_speed():
+    s = StreamSession()
+    start(s, lr=0.001)
+    send(s, type="speed", steps_per_second=300)
+    t, got = 0.0, []
+    for _ in range(30):  # one simulated second
+        t += 1 / 30
+        got += frames_of(s.tick(t))
+    assert 290 <= len(got) <= 310
+    assert [f["step"] for f in got] == list(range(1, len(got) + 1))
+
+
+def test_a_client_that_falls_behind_is_not_flooded():
+    s = StreamSession()
+    start(s, lr=0.001, steps=10_000)
+    send(s, type="speed", steps_per_second=1000)
+    out = s.tick(100.0)  # 100 s since the last tick: only MAX_TICK_GAP is caught up
+    assert len(frames_of(out)) <= 300
+
+
+def test_step_while_paused_sends_exactly_count():
+    s = StreamSession()
+    start(s, lr=0.001)
+    send(s, type="pause")
+    assert s.next_tick(1.0) is None and s.tick(1.0) == []
+    out = send(s, type="step", count=7)
+    assert [f["step"] for f in frames_of(out)] == [1, 2, 3, 4, 5, 6, 7]
+    assert out[-1] == {"type": "state", "playing": False, "speed": 30.0}
+
+
+def test_set_applies_from_next_step_keeping_position():
+    s = StreamSession()
+    start(s, lr=0.1)
+    send(s, type="pause")
+    f1 = frames_of(send(s, type="step", count=1))[0]
+    assert f1["params"] == pytest.approx([0.8, 0.8])
+    reply = send(s, type="set", run=0, changes={"lr": 0.25})
+    assert reply == [{"type": "hyper", "run": 0, "hyper": {"lr": 0.25, "weight_decay": 0.0}}]
+    f2 = frames_of(send(s, type="step", count=1))[0]
+    assert f2["step"] == 2 and f2["lr"] == 0.25
+    assert f2["params"] == pytest.approx([0.8 - 0.25 * 1.6] * 2)  # from 0.8, not a restart
+
+
+def test_set_keeps_momentum_buffer():
+    s = StreamSession()
+    start(s, lr=0.1, optimizer="momentum")
+    send(s, type="pause")
+    send(s, type="step", count=1)  # buffer b1 = g0 = (2, 2); params 0.8
+    send(s, type="set", run=0, changes={"lr": 0.05})
+    f2 = frames_of(send(s, type="step", count=1))[0]
+    b2 = 0.9 * 2 + 1.6  # μ·b1 + g1
+    assert f2["params"] == pytest.approx([0.8 - 0.05 * b2] * 2)
+
+
+def test_run_ends_with_status_and_done():
+    s = StreamSession()
+    start(s, lr=1.1)
+    send(s, type="speed", steps_per_second=2000)
+    out, t = [], 0.0
+    while not any(m["type"] == "done" for m in out) and t < 5:
+        t += 1 / 30
+        out += s.tick(t)
+    status = [m for m in out if m["type"] == "status"]
+    assert status and status[0]["status"] == "diverged" and "2/λ_max = 1" in status[0]["reason"]
+    assert not s.playing and s.tick(t + 1) == []
+
+
+@pytest.mark.parametrize("text, words", [
+    ("not json", "not valid JSON"),
+    ("[1]", "JSON object"),
+    ('{"type":"fly"}', "type"),
+    ('{"type":"step","count":0}', "count"),
+    ('{"type":"step","count":100000}', "1000"),
+    ('{"type":"speed","steps_per_second":1e9}', "2000"),
+    ('{"type":"speed","steps_per_second":NaN}', "NaN"),
+    ('{"type":"set","run":0,"changes":{"lr":-1}}', "lr"),
+    ('{"type":"set","run":0,"changes":{"momentum":0.9}}', "not a hyperparameter of gd"),
+    ('{"type":"set","run":3,"changes":{"lr":0.1}}', "run: 3 does not exist"),
+    ('{"type":"start","scenario":{"surface":"x"}}', "unknown surface"),
+    ('{"type":"pause","extra":1}', "extra"),
+])
+def test_bad_messages_get_an_error_and_the_session_survives(text, words):
+    s = StreamSession()
+    start(s)
+    out = s.handle(text, 0.0)
+    assert len(out) == 1 and out[0]["type"] == "error"
+    assert words in out[0]["message"]
+    assert frames_of(send(s, type="step", count=2))  # still usable
+
+
+def test_message_size_is_bounded():
+    s = StreamSession(max_message_bytes=1000)
+    out = s.handle('{"type":"pause","x":"' + "a" * 2000 + '"}', 0.0)
+    assert out[0]["type"] == "error" and "1000 bytes" in out[0]["message"]
+
+
+def test_control_before_start_is_an_error():
+    out = StreamSession().handle('{"type":"play"}', 0.0)
+    assert out[0]["type"] == "error" and "start" in out[0]["message"]
