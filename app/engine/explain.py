@@ -120,6 +120,10 @@ def _oscillating(batch: Batch, run: int) -> str:
     at, curv, b = _minimum_and_bound(batch, run, batch.params[run])
     head = (f"Oscillating: after {step} steps the loss is stuck near {fmt(loss)} while each "
             f"step jumps back across the valley")
+    if batch.noise is not None:
+        return (f"Bouncing around: after {step} steps the loss hovers near {fmt(loss)} because "
+                f"the gradient noise (σ = {fmt(float(batch.noise.sigma))}) never dies down — a "
+                f"smaller or decaying learning rate (a schedule) lets it settle.")
     if b is not None:
         return f"{head}; {_bound_clause(batch, run, at, curv, b)} — lower lr below {fmt(b)}."
     return (f"{head}: {batch.optimizer.name}'s steps stay about lr = "

@@ -46,11 +46,13 @@ class SweepResult:
 
 
 def sweep_batch(objective, optimizer: Optimizer, hyper: dict[str, Any], start, lrs: Array,
-                max_steps: int) -> Batch:
-    """One batch: the same run repeated with each learning rate in ``lrs``."""
+                max_steps: int, **options) -> Batch:
+    """One batch: the same run repeated with each learning rate in ``lrs``.
+
+    ``options`` (schedule, clip_norm, noise, seed) go to every run alike."""
     rows = [{**hyper, "lr": float(lr)} for lr in lrs]
     starts = np.repeat(np.asarray(start, dtype=float)[None, :], len(lrs), axis=0)
-    return Batch(objective, optimizer, hyper_arrays(rows), starts, max_steps)
+    return Batch(objective, optimizer, hyper_arrays(rows), starts, max_steps, **options)
 
 
 def sweep_result(batch: Batch, lrs: Array, start) -> SweepResult:
@@ -97,8 +99,10 @@ def grid_starts(n: int, box) -> tuple[Array, Array, Array]:
 
 
 def basin_batch(objective, optimizer: Optimizer, hyper: dict[str, Any], starts: Array,
-                max_steps: int) -> Batch:
-    return Batch(objective, optimizer, hyper_arrays([hyper] * len(starts)), starts, max_steps)
+                max_steps: int, **options) -> Batch:
+    """One batch: the same run from every start (``options`` as in ``sweep_batch``)."""
+    return Batch(objective, optimizer, hyper_arrays([hyper] * len(starts)), starts, max_steps,
+                 **options)
 
 
 def basin_labels(batch: Batch, xs: Array, ys: Array, known: Array,

@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 
 from .optimizers import Hyper, Optimizer
+from .schedules import Schedule
+from .transforms import GradientNoise, clip_by_norm
 
 Array = np.ndarray
 
@@ -72,11 +74,18 @@ class Batch:
     """R runs of one optimizer on one objective, advanced in lock-step."""
 
     def __init__(self, objective, optimizer: Optimizer, hyper: Hyper, starts: Array,
-                 max_steps: int, tol: Tolerances = Tolerances()):
+                 max_steps: int, tol: Tolerances = Tolerances(), *,
+                 schedule: Schedule | None = None, clip_norm: float | None = None,
+                 noise: float | None = None, seed: int = 0):
+        """``schedule`` scales ``hyper["lr"]`` (the base rate) step by step;
+        ``clip_norm`` clips each run's gradient by norm and ``noise`` adds seeded
+        N(0, noise²) to it before the optimizer sees it (frames keep the true ∇L)."""
         self.objective = objective
         self.optimizer = optimizer
         self.hyper = {k: np.array(v, dtype=float) for k, v in hyper.items()}
         self.tol = tol
+        self.schedule = schedule
+        self.clip_norm = clip_norm
         self.max_steps = int(max_steps)
         params = np.array(starts, dtype=float)
         self.n_runs, self.dim = params.shape
@@ -86,6 +95,7 @@ class Batch:
         self.start = params.copy()
         self.loss0 = self.loss.copy()
         self.opt_state = optimizer.init(params, self.hyper)
+        self.noise = GradientNoise(noise, seed, params.shape) if noise else None
         self.step = 0
         self.status = np.zeros(self.n_runs, dtype=np.int8)
         self.end_step = np.full(self.n_runs, -1, dtype=np.int64)
@@ -122,6 +132,23 @@ class Batch:
     def done(self) -> bool:
         return not self.active.any()
 
+    def lr_now(self) -> Array:
+        """The learning rate (runs,) the next update uses (the schedule applied)."""
+        base = self.hyper["lr"][:, 0]
+        return base if self.schedule is None else self.schedule.lr(base, self.step)
+
+    def _effective(self) -> tuple[Array, Hyper]:
+        """The gradient the optimizer sees and the hyperparameters for this step."""
+        g = self.grad
+        if self.noise is not None:
+            g = self.noise.apply(g)
+        if self.clip_norm is not None:
+            g = clip_by_norm(g, self.clip_norm)
+        hyper = self.hyper
+        if self.schedule is not None:
+            hyper = {**hyper, "lr": self.lr_now()[:, None]}
+        return g, hyper
+
     def propose(self) -> Array:
         """The update every run would take next (runs, P), with current hyperparameters.
 
@@ -130,8 +157,8 @@ class Batch:
         """
         if self._proposal is None:
             with np.errstate(all="ignore"):
-                self._proposal = self.optimizer.update(self.grad, self.opt_state,
-                                                       self.params, self.hyper)
+                g, hyper = self._effective()
+                self._proposal = self.optimizer.update(g, self.opt_state, self.params, hyper)
         return self._proposal[0].copy()
 
     def advance(self) -> Array:
@@ -155,6 +182,8 @@ class Batch:
                 self.params[idx], self.loss[idx], self.grad[idx] = params, loss, grad
                 self.opt_state = _put(self.opt_state, idx, _take(new_state, idx))
         self.step += 1
+        if self.noise is not None:
+            self.noise.next()
         self._record_history(idx, np.linalg.norm(updates[idx], axis=1))
         self._classify(idx)
         return idx
@@ -235,7 +264,7 @@ def run_to_end(batch: Batch) -> Trajectory:
         params.append(batch.params.copy())
         loss.append(batch.loss.copy())
         grad.append(batch.grad.copy())
-        lr.append(batch.hyper["lr"][:, 0].copy())
+        lr.append(batch.lr_now().copy())
         planned = batch.propose()
         planned[batch.status == Status.DIVERGED] = np.nan
         update.append(planned)

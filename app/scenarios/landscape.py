@@ -94,6 +94,12 @@ class BasinRequest(_Landscape):
     surface: str = "himmelblau"
 
 
+def _options(req: _Landscape) -> dict:
+    r = req.run
+    return {"schedule": r.schedule_spec(), "clip_norm": r.clip_norm, "noise": r.noise,
+            "seed": req.seed}
+
+
 def _start(req: _Landscape):
     return req.run.start if req.run.start is not None else SURFACES[req.surface].start
 
@@ -103,7 +109,7 @@ def sweep_job(req: SweepRequest) -> Iterator[float | dict]:
     lrs = req.lr_values()
     s = SURFACES[req.surface]
     batch = landscape.sweep_batch(s, OPTIMIZERS[req.run.optimizer], req.run.hyper(), _start(req),
-                                  lrs, req.steps)
+                                  lrs, req.steps, **_options(req))
     yield from landscape.run_in_chunks(batch)
     r = landscape.sweep_result(batch, lrs, _start(req))
     yield {"points": [{"lr": float(lr), "status": Status(int(st)).label, "final_loss": num(fl),
@@ -118,7 +124,7 @@ def basins_job(req: BasinRequest) -> Iterator[float | dict]:
     s = SURFACES[req.surface]
     xs, ys, starts = landscape.grid_starts(req.grid.n, req.grid.box or s.domain)
     batch = landscape.basin_batch(s, OPTIMIZERS[req.run.optimizer], req.run.hyper(), starts,
-                                  req.steps)
+                                  req.steps, **_options(req))
     yield from landscape.run_in_chunks(batch)
     r = landscape.basin_labels(batch, xs, ys, s.minima_array())
     yield {"x": [float(v) for v in r.xs], "y": [float(v) for v in r.ys],

@@ -9,11 +9,12 @@ Hyperparameter ranges come from the optimizer registry (one source of truth).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.engine.optimizers import OPTIMIZERS, HyperParam
+from app.engine.schedules import KINDS, Schedule
 from app.engine.surfaces import SURFACES
 
 MAX_RUNS = 6
@@ -38,6 +39,7 @@ def _hp(name: str):
 Coordinate = Annotated[float, Field(ge=-MAX_COORD, le=MAX_COORD, allow_inf_nan=False)]
 Beta = Annotated[float, Field(ge=_spec("betas").min, le=_spec("betas").max, allow_inf_nan=False)]
 HYPER_NAMES = sorted({n for o in OPTIMIZERS.values() for n in o.params})
+SCHEDULE_FIELDS = ("step_size", "gamma", "T_max", "eta_min", "warmup_steps")
 
 
 class RunSpec(BaseModel):
@@ -57,6 +59,20 @@ class RunSpec(BaseModel):
     lr_decay: _hp("lr_decay")
     initial_accumulator_value: _hp("initial_accumulator_value")
     betas: tuple[Beta, Beta] | None = None
+    # learning-rate schedule (torch.optim.lr_scheduler formulas; see app/engine/schedules.py)
+    schedule: Literal[KINDS] | None = Field(None, description="one of " + ", ".join(KINDS))
+    step_size: int | None = Field(None, ge=1, le=MAX_STEPS, description="step: decay every k")
+    gamma: float | None = Field(None, ge=0.5, le=1.0, allow_inf_nan=False,
+                                description="step/exponential: decay factor γ")
+    T_max: int | None = Field(None, ge=1, le=MAX_STEPS, description="cosine: period")
+    eta_min: float | None = Field(None, ge=0, le=1e6, allow_inf_nan=False,
+                                  description="cosine: final learning rate")
+    warmup_steps: int | None = Field(None, ge=1, le=MAX_STEPS, description="warm-up length")
+    # gradient transforms
+    clip_norm: float | None = Field(None, gt=0, le=1e6, allow_inf_nan=False,
+                                    description="clip each gradient to this norm")
+    noise: float | None = Field(None, ge=0, le=1e3, allow_inf_nan=False,
+                                description="σ of seeded Gaussian noise added to the gradient")
 
     @field_validator("optimizer")
     @classmethod
@@ -73,6 +89,12 @@ class RunSpec(BaseModel):
                 raise ValueError(f"{name} is not a hyperparameter of {self.optimizer} "
                                  f"(it takes {', '.join(allowed)})")
         return self
+
+    def schedule_spec(self) -> Schedule | None:
+        if self.schedule in (None, "constant"):
+            return None
+        given = {k: getattr(self, k) for k in SCHEDULE_FIELDS if getattr(self, k) is not None}
+        return Schedule(kind=self.schedule, **given)
 
     def hyper(self) -> dict[str, Any]:
         """Every hyperparameter of the optimizer, defaults filled in."""

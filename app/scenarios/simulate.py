@@ -13,7 +13,7 @@ from app.engine.optimizers import OPTIMIZERS, hyper_arrays
 from app.engine.runs import Batch, Status, run_to_end
 from app.engine.surfaces import SURFACES
 
-from .models import RunSpec, Scenario
+from .models import Scenario
 
 
 def num(v) -> float | None:
@@ -29,14 +29,18 @@ def vec(a) -> list[float | None] | None:
     return [num(v) for v in a]
 
 
-def batch_for_run(scenario: Scenario, spec: RunSpec, start) -> Batch:
+def batch_for_run(scenario: Scenario, index: int) -> Batch:
+    """Run ``index`` of the scenario as a one-run Batch; its noise is seeded by
+    (scenario seed, run index) so every run is reproducible on its own."""
+    spec, start = scenario.runs[index], scenario.starts()[index]
     return Batch(SURFACES[scenario.surface], OPTIMIZERS[spec.optimizer],
-                 hyper_arrays([spec.hyper()]), np.array([start], dtype=float), scenario.steps)
+                 hyper_arrays([spec.hyper()]), np.array([start], dtype=float), scenario.steps,
+                 schedule=spec.schedule_spec(), clip_norm=spec.clip_norm, noise=spec.noise,
+                 seed=np.random.SeedSequence([scenario.seed, index]).generate_state(1)[0])
 
 
 def batches(scenario: Scenario) -> list[Batch]:
-    return [batch_for_run(scenario, spec, start)
-            for spec, start in zip(scenario.runs, scenario.starts())]
+    return [batch_for_run(scenario, i) for i in range(len(scenario.runs))]
 
 
 def frame(batch: Batch, row: int, update) -> dict:
@@ -44,7 +48,7 @@ def frame(batch: Batch, row: int, update) -> dict:
     return {"step": int(batch.step if batch.end_step[row] < 0 else batch.end_step[row]),
             "params": vec(batch.params[row]), "loss": num(batch.loss[row]),
             "grad": vec(batch.grad[row]), "update": vec(update),
-            "lr": num(batch.hyper["lr"][row, 0])}
+            "lr": num(batch.lr_now()[row])}
 
 
 def simulate(scenario: Scenario) -> list[dict]:

@@ -34,8 +34,10 @@ def _parse_value(name: str, raw: str):
         if len(parts) != 2:
             raise ValueError("expected two numbers separated by a comma")
         return [float(p) for p in parts]
-    if name == "optimizer":
+    if name in ("optimizer", "schedule"):
         return raw
+    if name in ("step_size", "T_max", "warmup_steps"):
+        return int(raw)
     return float(raw)
 
 
@@ -99,6 +101,8 @@ def scenario_to_query(s: Scenario) -> dict[str, str]:
     for i, r in enumerate(s.runs):
         q[f"r{i}"] = r.optimizer
         for name, value in r.model_dump(exclude={"optimizer"}, exclude_none=True).items():
-            q[f"r{i}.{name}"] = (",".join(_fmt(v) for v in value)
-                                 if name in _PAIRS else _fmt(value))
+            if name in _PAIRS:
+                q[f"r{i}.{name}"] = ",".join(_fmt(v) for v in value)
+            else:
+                q[f"r{i}.{name}"] = value if isinstance(value, str) else _fmt(value)
     return q

@@ -47,6 +47,17 @@ def run_specs(draw):
     names = draw(st.lists(st.sampled_from(sorted(OPTIMIZERS[opt].params)), unique=True))
     fields = {n: draw(_hp[n]) for n in names}
     if draw(st.booleans()):
+        fields["schedule"] = draw(st.sampled_from(["constant", "step", "exponential", "cosine",
+                                                   "warmup_cosine"]))
+        fields["step_size"] = draw(st.integers(1, 10_000))
+        fields["gamma"] = draw(st.floats(0.5, 1.0))
+        fields["T_max"] = draw(st.integers(1, 10_000))
+        fields["eta_min"] = draw(st.floats(0, 1e6))
+        fields["warmup_steps"] = draw(st.integers(1, 10_000))
+    if draw(st.booleans()):
+        fields["clip_norm"] = draw(st.floats(1e-6, 1e6))
+        fields["noise"] = draw(st.floats(0, 1e3))
+    if draw(st.booleans()):
         fields["start"] = draw(st.tuples(st.floats(-1e4, 1e4), st.floats(-1e4, 1e4)))
     return RunSpec(optimizer=opt, **fields)
 
