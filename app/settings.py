@@ -15,6 +15,7 @@ class Settings(BaseSettings):
     ws_hard_max_bytes: int = 1 << 20  # uvicorn closes the socket (1009) above this
     max_grid: int = 400  # contour grid points per axis
     max_query_chars: int = 4096  # longest scenario query string the page reads
+    max_connections: int = 200  # live WebSocket streams per server process
 
 
 @lru_cache

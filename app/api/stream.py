@@ -35,9 +35,26 @@ async def _read(ws: WebSocket, inbox: asyncio.Queue) -> None:
             inbox.put_nowait(_GONE)
 
 
+BUSY = 1013  # WebSocket close code "try again later"
+
+
 @router.websocket("/ws/run")
 async def run_socket(ws: WebSocket) -> None:
+    limit = get_settings().max_connections
+    live = ws.app.state.__dict__.setdefault("live_streams", set())
     await ws.accept()
+    if len(live) >= limit:
+        await ws.close(code=BUSY, reason=f"server busy: {limit} live streams is the limit; "
+                                         "try again in a moment")
+        return
+    live.add(ws)
+    try:
+        await _serve(ws)
+    finally:
+        live.discard(ws)
+
+
+async def _serve(ws: WebSocket) -> None:
     loop = asyncio.get_running_loop()
     session = StreamSession(get_settings().ws_max_message_bytes)
     inbox: asyncio.Queue = asyncio.Queue(maxsize=8)

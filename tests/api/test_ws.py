@@ -89,3 +89,24 @@ def test_oversized_and_binary_messages_are_refused(client):
         assert err["type"] == "error" and "limit" in err["message"]
         ws.send_bytes(b"\x00\x01")
         assert loads(ws.receive_text())["type"] == "error"
+
+
+def test_connection_cap_closes_extra_sockets_with_a_reason(monkeypatch):
+    from fastapi.testclient import TestClient
+    from starlette.websockets import WebSocketDisconnect
+
+    from app.main import create_app
+    from app.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "max_connections", 2)
+    with TestClient(create_app()) as c:
+        with c.websocket_connect("/ws/run") as a, c.websocket_connect("/ws/run") as b:
+            with c.websocket_connect("/ws/run") as extra:
+                with pytest.raises(WebSocketDisconnect) as closed:
+                    extra.receive_text()
+                assert closed.value.code == 1013 and "2 live streams" in closed.value.reason
+            a.send_text('{"type":"speed","steps_per_second":5}')
+            assert loads(a.receive_text())["type"] == "state"
+        with c.websocket_connect("/ws/run") as again:  # slots free once clients leave
+            again.send_text('{"type":"speed","steps_per_second":5}')
+            assert loads(again.receive_text())["type"] == "state"
