@@ -55,7 +55,7 @@ def _minimum_and_bound(batch: Batch, run: int, where: np.ndarray):
 
 def _bound_clause(batch: Batch, run: int, at, curv, b) -> str:
     lr = batch.hyper_of(run)["lr"]
-    name = stability.bound_formula(batch.optimizer.id)
+    name = stability.bound_formula(batch.optimizer.id, batch.hyper_of(run))
     where = f"at the minimum {point(at)}" if at is not None else "where it started"
     rel = ">" if lr > b else ("=" if np.isclose(lr, b) else "<")
     return (f"lr {fmt(lr)} {rel} {name} = {fmt(b)} "
@@ -108,7 +108,8 @@ def _diverged(batch: Batch, run: int) -> str:
         here = stability.curvature(batch.objective.hessian(start[None, :])[0])
         b_start = stability.bound(batch.optimizer.id, batch.hyper_of(run), here.lam_max)
         if b_start is not None and lr > b_start:
-            return (f"{cause}: lr {fmt(lr)} is below {stability.bound_formula(batch.optimizer.id)}"
+            formula = stability.bound_formula(batch.optimizer.id, batch.hyper_of(run))
+            return (f"{cause}: lr {fmt(lr)} is below {formula}"
                     f" = {fmt(b)} at the minimum but the start is much steeper "
                     f"(λ_max = {fmt(here.lam_max)}, bound {fmt(b_start)}) — use lr below "
                     f"{fmt(b_start)} or start closer.")

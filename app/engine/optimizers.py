@@ -67,23 +67,27 @@ class Optimizer:
 class SGDState(NamedTuple):
     step: Array  # (runs,) updates taken so far
     momentum_buffer: Array  # (runs, n)
+    has_buffer: Array  # (runs,) bool: torch creates the buffer on the first step with μ ≠ 0
 
 
 def sgd_init(params: Array, hyper: Hyper) -> SGDState:
-    return SGDState(np.zeros(params.shape[0], dtype=np.int64), np.zeros_like(params))
+    n = params.shape[0]
+    return SGDState(np.zeros(n, dtype=np.int64), np.zeros_like(params), np.zeros(n, bool))
 
 
 def _sgd_update(grads, state: SGDState, params, hyper: Hyper, nesterov: bool):
     g = grads + hyper["weight_decay"] * params
     mu = hyper.get("momentum")
     if mu is None:  # plain gradient descent: no buffer
-        return -hyper["lr"] * g, SGDState(state.step + 1, state.momentum_buffer)
+        return -hyper["lr"] * g, state._replace(step=state.step + 1)
     damp = hyper.get("dampening", 0.0)
-    first = (state.step == 0)[:, None]
-    buf = np.where(first, g, mu * state.momentum_buffer + (1 - damp) * g)
+    on = (mu != 0)[:, 0]  # torch neither reads nor writes the buffer while μ = 0
+    fresh = (~state.has_buffer)[:, None]
+    buf = np.where(fresh, g, mu * state.momentum_buffer + (1 - damp) * g)
     direction = g + mu * buf if nesterov else buf
-    direction = np.where(mu == 0, g, direction)  # torch skips the buffer when μ = 0
-    return -hyper["lr"] * direction, SGDState(state.step + 1, buf)
+    direction = np.where(on[:, None], direction, g)
+    buf = np.where(on[:, None], buf, state.momentum_buffer)
+    return -hyper["lr"] * direction, SGDState(state.step + 1, buf, state.has_buffer | on)
 
 
 def gd_update(grads, state, params, hyper):

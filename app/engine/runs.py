@@ -184,7 +184,8 @@ class Batch:
         self.step += 1
         if self.noise is not None:
             self.noise.next()
-        self._record_history(idx, np.linalg.norm(updates[idx], axis=1))
+        with np.errstate(all="ignore"):
+            self._record_history(idx, np.linalg.norm(updates[idx], axis=1))
         self._classify(idx)
         return idx
 
@@ -212,7 +213,7 @@ class Batch:
             runaway = dist > tol.runaway * (1 + np.linalg.norm(self.start[idx], axis=1))
             gnorm = np.linalg.norm(g, axis=1)
         status = np.zeros(idx.size, dtype=np.int8)
-        status[gnorm <= tol.gtol] = Status.CONVERGED
+        status[self._stationary(idx, gnorm)] = Status.CONVERGED
         if self.step >= 2 * tol.window:
             status[(status == 0) & self._oscillating(idx)] = Status.OSCILLATING
         if self.step >= self.max_steps:
@@ -221,6 +222,27 @@ class Batch:
         ended = status != 0
         self.status[idx[ended]] = status[ended]
         self.end_step[idx[ended]] = self.step
+
+    def _stationary(self, idx: Array, gnorm: Array) -> Array:
+        """‖∇L‖ ≤ gtol, and — where the Hessian is known — the Newton step ‖H⁻¹∇L‖
+        (the distance to the stationary point) is tiny too. A flat plateau has a tiny
+        gradient but is far from any stationary point, so it does not count."""
+        small = gnorm <= self.tol.gtol
+        cand = np.flatnonzero(small & (gnorm > 0))
+        hessian = getattr(self.objective, "hessian", None)
+        if cand.size == 0 or hessian is None:
+            return small
+        p = self.params[idx[cand]]
+        with np.errstate(all="ignore"):
+            h = hessian(p)
+            ok = np.isfinite(h).all(axis=(1, 2))
+            least = np.full(cand.size, np.inf)
+            if ok.any():
+                least[ok] = np.abs(np.linalg.eigvalsh(h[ok])).min(axis=1)
+            newton = gnorm[cand] / least
+        near = newton <= 1e-4 * (1 + np.linalg.norm(p, axis=1))
+        small[cand[~near]] = False
+        return small
 
     def _oscillating(self, idx: Array) -> Array:
         w = self.tol.window

@@ -55,13 +55,24 @@ def bound(optimizer_id: str, hyper: dict[str, Any], lam_max: float) -> float | N
     return 2.0 * (1 + mu) / ((1 + 2 * mu) * lam)
 
 
-def bound_formula(optimizer_id: str) -> str:
-    return {"gd": "2/λ_max", "momentum": "2(1+μ)/λ_max",
-            "nesterov": "2(1+μ)/((1+2μ)λ_max)"}.get(optimizer_id, "")
+def bound_formula(optimizer_id: str, hyper: dict[str, Any] | None = None) -> str:
+    """The bound as a formula whose symbols give exactly ``bound``'s number."""
+    hyper = hyper or {}
+    lam = "(λ_max + λ_wd)" if float(hyper.get("weight_decay", 0.0)) > 0 else "λ_max"
+    if optimizer_id == "gd":
+        return f"2/{lam}"
+    if optimizer_id == "momentum":
+        if float(hyper.get("dampening", 0.0)) > 0:
+            return f"2(1+μ)/((1−τ){lam})"
+        return f"2(1+μ)/{lam}"
+    if optimizer_id == "nesterov":
+        return f"2(1+μ)/((1+2μ){lam})"
+    return ""
 
 
 def nearest_minimum(minima: np.ndarray, point: np.ndarray) -> np.ndarray | None:
     """The known minimum closest to ``point`` (None if there are none)."""
     if minima.size == 0 or not np.isfinite(point).all():
         return None
-    return minima[np.argmin(np.linalg.norm(minima - point, axis=1))]
+    with np.errstate(all="ignore"):
+        return minima[np.argmin(np.linalg.norm(minima - point, axis=1))]

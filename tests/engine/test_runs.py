@@ -1,0 +1,321 @@
+"""Runs: known answers on surfaces (converge, oscillate, diverge, local minimum, saddle),
+frame bookkeeping, mid-run hyperparameter changes, batching."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.engine.explain import explain
+from app.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays
+from app.engine.runs import Batch, Status, run_to_end
+from app.engine.surfaces import SURFACES
+
+
+def make_batch(surface, optimizer, starts, max_steps=5000, hypers=None, **hp):
+    """A batch with one hyper dict per start (``hypers``) or the same ``hp`` for all."""
+    starts = np.array(starts, dtype=float).reshape(-1, 2)
+    if hypers is None:
+        hypers = [hp] * len(starts)
+    rows = [{**defaults(optimizer), **h} for h in hypers]
+    return Batch(SURFACES[surface], OPTIMIZERS[optimizer], hyper_arrays(rows), starts, max_steps)
+
+
+def status(batch, run=0):
+    return Status(int(batch.status[run]))
+
+
+# --- the bowl: the three regimes of plain GD -------------------------------------------
+
+def test_bowl_lr_0_1_first_step_and_converges():
+    b = make_batch("bowl", "gd", [[1, 1]], lr=0.1)
+    traj = run_to_end(b)
+    assert traj.params[0, 0].tolist() == [1.0, 1.0]
+    # θ₁ = θ₀ − 0.1·2θ₀ = 0.8·θ₀
+    assert traj.params[1, 0].tolist() == [0.8, 0.8]
+    assert status(b) == Status.CONVERGED
+    assert np.linalg.norm(b.params[0]) < 1e-6
+    assert "global minimum" in explain(b, 0)
+
+
+def test_bowl_lr_1_oscillates_between_plus_and_minus_one():
+    b = make_batch("bowl", "gd", [[1, 1]], lr=1.0)
+    traj = run_to_end(b)
+    end = int(traj.end_step[0])
+    assert end >= 2
+    for k in range(end + 1):
+        sign = 1.0 if k % 2 == 0 else -1.0
+        assert traj.params[k, 0].tolist() == [sign, sign], k
+    assert status(b) == Status.OSCILLATING
+    assert "Oscillating" in explain(b, 0)
+
+
+def test_bowl_lr_1_1_diverges_and_names_the_bound():
+    b = make_batch("bowl", "gd", [[1, 1]], lr=1.1)
+    run_to_end(b)
+    assert status(b) == Status.DIVERGED
+    reason = explain(b, 0)
+    assert "2/λ_max = 1" in reason
+    assert "lr 1.1 >" in reason
+
+
+def test_overflow_to_inf_is_diverged_and_says_overflow():
+    b = make_batch("bowl", "gd", [[1, 1]], lr=1e300)
+    traj = run_to_end(b)
+    assert status(b) == Status.DIVERGED
+    assert int(b.end_step[0]) == 1
+    assert not np.isfinite(traj.loss[1, 0])
+    assert "overflow" in explain(b, 0)
+    # the update recorded at the last frame of a diverged run is NaN (sent as null)
+    assert np.isnan(traj.update[-1, 0]).all()
+
+
+def test_params_overflow_to_inf_is_diverged():
+    # θ₁ = 1e150 − 1e160·2e150 = −2e310: the params themselves overflow (not just the loss)
+    b = make_batch("bowl", "gd", [[1e150, 1e150]], lr=1e160)
+    run_to_end(b)
+    assert status(b) == Status.DIVERGED
+    assert int(b.end_step[0]) == 1
+    assert not np.isfinite(b.params[0]).all()
+    assert "overflow" in explain(b, 0)
+
+
+def test_start_whose_loss_is_already_inf_is_diverged_at_step_0():
+    b = make_batch("bowl", "gd", [[1e300, 1e300]], lr=0.1)
+    traj = run_to_end(b)
+    assert status(b) == Status.DIVERGED
+    assert int(b.end_step[0]) == 0
+    assert traj.params.shape[0] == 1
+    assert "overflow" in explain(b, 0)
+
+
+@pytest.mark.parametrize("start,lr", [([1, 1], 1e300), ([1e150, 1e150], 1e160),
+                                      ([1e300, 1e300], 0.1)])
+def test_diverging_runs_do_not_leak_floating_point_warnings(start, lr):
+    # the engine wraps its arithmetic in np.errstate(all="ignore"): a run that overflows is
+    # a status and a reason, not a RuntimeWarning in the server log
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        b = make_batch("bowl", "gd", [start], lr=lr)
+        run_to_end(b)
+        explain(b, 0)
+    assert status(b) == Status.DIVERGED
+
+
+def test_rosenbrock_huge_lr_diverges():
+    b = make_batch("rosenbrock", "gd", [[-1.5, 2.0]], lr=1e6)
+    run_to_end(b)
+    assert status(b) == Status.DIVERGED
+    assert int(b.end_step[0]) == 1
+    assert "Diverged" in explain(b, 0)
+
+
+# --- himmelblau, two wells, saddle -------------------------------------------------------
+
+def test_himmelblau_four_starts_reach_four_minima():
+    starts = [[4, 4], [-4, 4], [-4, -4], [4, -4]]
+    b = make_batch("himmelblau", "gd", starts, lr=0.01)
+    run_to_end(b)
+    minima = SURFACES["himmelblau"].minima_array()
+    reached = []
+    for r in range(4):
+        assert status(b, r) == Status.CONVERGED
+        d = np.linalg.norm(minima - b.params[r], axis=1)
+        assert d.min() < 1e-5
+        reached.append(int(np.argmin(d)))
+    assert sorted(reached) == [0, 1, 2, 3]
+    # the quadrant of the start is the quadrant of the minimum
+    for r in range(4):
+        assert (np.sign(b.params[r]) == np.sign(starts[r])).all()
+
+
+@pytest.mark.parametrize("lr", [0.05, 0.01])
+def test_two_wells_from_the_right_stops_in_the_local_minimum(lr):
+    b = make_batch("two_wells", "gd", [[2, 1]], lr=lr, max_steps=5000)
+    run_to_end(b)
+    assert status(b) == Status.CONVERGED
+    assert b.params[0, 0] == pytest.approx(0.96015, abs=1e-4)
+    assert abs(b.params[0, 1]) < 1e-5
+    reason = explain(b, 0)
+    assert "local minimum" in reason
+    assert "global minimum is at (-1.04, 0)" in reason
+
+
+def test_saddle_start_on_the_ridge_stops_at_the_saddle():
+    b = make_batch("saddle", "gd", [[1, 0]], lr=0.1)
+    run_to_end(b)
+    assert status(b) == Status.CONVERGED  # gradient vanished…
+    assert b.params[0, 1] == 0.0
+    reason = explain(b, 0)
+    assert "saddle point" in reason  # …but the reason says it is not a minimum
+    assert "not a minimum" in reason
+
+
+def test_plateau_inside_the_domain_is_max_steps_with_plateau_reason():
+    b = make_batch("plateau", "gd", [[3.5, 3.5]], lr=0.5, max_steps=500)
+    run_to_end(b)
+    assert status(b) == Status.MAX_STEPS
+    assert int(b.end_step[0]) == 500
+    assert "plateau" in explain(b, 0)
+
+
+@pytest.mark.parametrize("start", [[4, 4], [-4, 4]])
+def test_plateau_corner_of_the_domain_is_a_plateau_not_a_saddle(start):
+    # At the corner of plateau's own domain (a start a student can click) the loss is
+    # 1 − e⁻¹⁶ ≈ 1 and ‖∇L‖ = √32·e⁻¹⁶ ≈ 6.4e-7: flat, but neither a minimum nor a saddle
+    # point (the gradient is not zero; the Hessian there is ≈ 0). The run must not
+    # report that it converged to a stationary point.
+    b = make_batch("plateau", "gd", [start], lr=0.5, max_steps=500)
+    run_to_end(b)
+    reason = explain(b, 0)
+    assert "saddle" not in reason, reason
+    assert "minimum" not in reason, reason
+    assert "plateau" in reason, reason
+    assert status(b) != Status.CONVERGED, reason
+
+
+# --- frames ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("oid,hp", [("gd", {"lr": 0.01}), ("momentum", {"lr": 0.001}),
+                                    ("adam", {"lr": 0.05}), ("rmsprop", {"lr": 0.01})])
+def test_frames_and_updates(oid, hp):
+    s = SURFACES["rosenbrock"]
+    start = np.array([[-1.5, 2.0]])
+    b = make_batch("rosenbrock", oid, start, max_steps=60, **hp)
+    traj = run_to_end(b)
+    end = int(traj.end_step[0])
+    assert traj.params.shape == (end + 1, 1, 2)
+    # frame 0 is the start, before any update
+    assert traj.params[0, 0].tolist() == [-1.5, 2.0]
+    assert traj.loss[0, 0] == 12.5
+    assert traj.grad[0, 0].tolist() == [-155.0, -50.0]
+    for k in range(end):
+        step = traj.params[k + 1, 0] - traj.params[k, 0]
+        np.testing.assert_allclose(traj.update[k, 0], step, rtol=1e-12,
+                                   atol=4 * np.finfo(float).eps * np.abs(traj.params[k + 1, 0]).max())
+    # loss and grad of each frame are the surface's at that frame's params
+    loss, grad = s.loss_and_grad(traj.params[:, 0])
+    np.testing.assert_array_equal(traj.loss[:, 0], loss)
+    np.testing.assert_array_equal(traj.grad[:, 0], grad)
+    assert (traj.lr[:, 0] == hp["lr"]).all()
+
+
+def test_frame_k_is_after_k_updates_of_plain_gd():
+    # bowl, lr 0.25: θ_k = (1 − 0.5)^k θ₀ exactly (powers of two)
+    b = make_batch("bowl", "gd", [[1, -2]], lr=0.25, max_steps=10)
+    traj = run_to_end(b)
+    for k in range(11):
+        assert traj.params[k, 0].tolist() == [0.5**k, -2 * 0.5**k]
+
+
+def test_propose_is_pure_and_equals_the_next_step():
+    b = make_batch("rosenbrock", "adam", [[-1.5, 2.0]], lr=0.05, max_steps=100)
+    for _ in range(3):
+        b.advance()
+    p, state = b.params.copy(), [a.copy() for a in b.opt_state]
+    u1 = b.propose()
+    u2 = b.propose()
+    np.testing.assert_array_equal(u1, u2)
+    np.testing.assert_array_equal(b.params, p)
+    for a, k in zip(b.opt_state, state):
+        np.testing.assert_array_equal(a, k)
+    assert b.step == 3
+    b.advance()
+    np.testing.assert_array_equal(b.params, p + u1)
+
+
+# --- set_hyper --------------------------------------------------------------------------
+
+def test_set_hyper_changes_the_very_next_step_and_keeps_the_momentum_buffer():
+    s = SURFACES["bowl"]
+    b = make_batch("bowl", "momentum", [[1.0, 1.0]], lr=0.01, momentum=0.9, max_steps=100)
+    g0 = s.loss_and_grad(np.array([[1.0, 1.0]]))[1][0]
+    b.advance()
+    # step 1: b₁ = g₀, θ₁ = θ₀ − 0.01·g₀
+    theta1 = np.array([1.0, 1.0]) - 0.01 * g0
+    np.testing.assert_allclose(b.params[0], theta1, rtol=1e-15)
+    before = b.propose()
+    b.set_hyper(0, {"lr": 0.1})
+    after = b.propose()
+    assert not np.allclose(before, after)  # the cached proposal was dropped
+    b.advance()
+    # step 2 uses the new lr and the old buffer: b₂ = 0.9·g₀ + g₁, θ₂ = θ₁ − 0.1·b₂
+    g1 = 2 * theta1
+    buf2 = 0.9 * g0 + g1
+    np.testing.assert_allclose(b.params[0], theta1 - 0.1 * buf2, rtol=1e-14)
+    assert b.hyper_of(0)["lr"] == 0.1
+    assert b.hyper_of(0)["momentum"] == 0.9
+
+
+def test_set_hyper_touches_only_its_run():
+    b = make_batch("bowl", "gd", [[1.0, 1.0], [1.0, 1.0]], lr=0.1, max_steps=100)
+    b.set_hyper(1, {"lr": 0.25})
+    b.advance()
+    assert b.params[0].tolist() == [0.8, 0.8]
+    assert b.params[1].tolist() == [0.5, 0.5]
+
+
+def test_set_hyper_betas_applies_next_step_and_keeps_adam_step_count():
+    b = make_batch("bowl", "adam", [[1.0, -1.0]], lr=0.1, max_steps=100)
+    b.advance()
+    b.advance()
+    assert b.opt_state.step[0] == 2
+    b.set_hyper(0, {"betas": [0.5, 0.9]})
+    assert b.hyper_of(0)["betas"] == [0.5, 0.9]
+    b.advance()
+    assert b.opt_state.step[0] == 3
+
+
+# --- batching -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("surface,oid,start,lrs", [
+    ("bowl", "gd", [1, 1], [0.1, 0.5, 1.0, 1.1, 0.01, 1e300, 0.97, 2.0]),
+    ("rosenbrock", "momentum", [-1.5, 2], [1e-4, 1e-3, 3e-3, 1e6, 5e-4]),
+    ("himmelblau", "adam", [-0.5, 0], [0.01, 0.1, 1.0, 3.0]),
+    ("two_wells", "rmsprop", [2, 1], [0.001, 0.01, 0.1, 1.0]),
+])
+def test_many_runs_equal_single_runs(surface, oid, start, lrs):
+    n = len(lrs)
+    starts = np.array([start] * n, dtype=float)
+    steps = 400
+    big = make_batch(surface, oid, starts, max_steps=steps, hypers=[{"lr": lr} for lr in lrs])
+    tb = run_to_end(big)
+    assert len(set(big.end_step.tolist())) > 1  # some runs end before others
+    for r, lr in enumerate(lrs):
+        one = make_batch(surface, oid, [start], max_steps=steps, lr=lr)
+        t1 = run_to_end(one)
+        assert one.status[0] == big.status[r], (r, lr)
+        assert one.end_step[0] == big.end_step[r], (r, lr)
+        end = int(one.end_step[0])
+        np.testing.assert_array_equal(tb.params[:end + 1, r], t1.params[:, 0])
+        np.testing.assert_array_equal(tb.loss[:end + 1, r], t1.loss[:, 0])
+        np.testing.assert_array_equal(tb.update[:end + 1, r], t1.update[:, 0])
+        # once ended, a run is frozen
+        assert (tb.params[end:, r] == tb.params[end, r]).all() or not np.isfinite(
+            tb.params[end, r]).all()
+        assert explain(big, r) == explain(one, 0)
+
+
+def test_lr_sweep_on_the_bowl():
+    lrs = np.concatenate([np.geomspace(0.5, 0.97, 40), np.geomspace(1.03, 2.0, 40)])
+    b = make_batch("bowl", "gd", np.ones((80, 2)), max_steps=500,
+                   hypers=[{"lr": float(lr)} for lr in lrs])
+    b.run()
+    assert (b.status[:40] == Status.CONVERGED).all(), lrs[:40][b.status[:40] != Status.CONVERGED]
+    assert (b.status[40:] == Status.DIVERGED).all(), lrs[40:][b.status[40:] != Status.DIVERGED]
+    assert (b.end_step <= 500).all()
+
+
+def test_max_steps_ends_every_run():
+    b = make_batch("rosenbrock", "gd", [[-1.5, 2.0]], lr=1e-4, max_steps=7)
+    traj = run_to_end(b)
+    assert status(b) == Status.MAX_STEPS
+    assert int(b.end_step[0]) == 7
+    assert traj.params.shape[0] == 8
+    assert "Stopped after 7 steps" in explain(b, 0)
+
+
+def test_status_labels():
+    assert [s.label for s in Status] == ["running", "converged", "oscillating", "diverged",
+                                         "max_steps"]
