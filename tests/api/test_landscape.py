@@ -78,3 +78,15 @@ def test_rastrigin_basins_discover_local_minima(client):
 def test_bad_landscape_requests(client, path, body, words):
     code, payload = post(client, path, body)
     assert code == 422 and words in payload["message"]
+
+
+def test_stability_panel_numbers(client):
+    body = loads(client.get("/api/stability?surface=ravine&x=1&y=1").content)
+    assert body["point"] == [0, 0] and body["is_minimum"]
+    assert body["lam_max"] == 20 and body["lam_min"] == 2 and body["condition"] == 10
+    assert body["bounds"]["gd"] == {"max_lr": 0.1, "formula": "2/λ_max"}
+    assert body["bounds"]["momentum"]["max_lr"] == pytest.approx(2 * 1.9 / 20)
+    saddle = loads(client.get("/api/stability?surface=saddle&x=0&y=0").content)
+    assert not saddle["is_minimum"] and saddle["lam_min"] == -2 and saddle["condition"] is None
+    assert client.get("/api/stability?surface=bowl&x=1e9&y=0").status_code == 422
+    assert client.get("/api/stability?surface=nope&x=0&y=0").status_code == 404
