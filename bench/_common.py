@@ -59,10 +59,14 @@ def table(headers, rows, title=None):
     widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
     if title:
         print(f"\n{title}")
-    print("  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(headers, widths))))
+    def line(row):  # first column left-aligned, the numbers right-aligned
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                         for i, (c, w) in enumerate(zip(row, widths)))
+
+    print(line(headers))
     print("  ".join("-" * w for w in widths))
     for r in cells:
-        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+        print(line(r))
 
 
 # --- instrumenting a Batch without touching app/ --------------------------------
@@ -134,7 +138,8 @@ def split_rows(timers, steps):
         ("loss_and_grad (surface)", timers["loss_and_grad"]),
         ("optimizer.update (Adam)", timers["optimizer.update"]),
         ("classify: oscillation test", timers["classify.oscillating"]),
-        ("classify: finite/explode/gtol", timers["classify"] - timers["classify.oscillating"]),
+        ("classify: other tests (finite, explode, stationary)",
+         timers["classify"] - timers["classify.oscillating"]),
         ("record_history", timers["record_history"]),
     ]
     rest = total - sum(v for _, v in parts)

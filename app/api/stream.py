@@ -9,6 +9,7 @@ client goes away the reader ends, the loop ends and the run is freed.
 
 import asyncio
 import contextlib
+import logging
 
 from fastapi import APIRouter, WebSocket
 
@@ -18,6 +19,7 @@ from app.streaming.session import StreamSession
 from .json import dumps
 
 router = APIRouter()
+logger = logging.getLogger("gdviz.stream")
 _GONE = object()
 
 
@@ -55,6 +57,29 @@ async def run_socket(ws: WebSocket) -> None:
 
 
 async def _serve(ws: WebSocket) -> None:
+    try:
+        await _loop(ws)
+    except _ClientGone:
+        pass
+    except Exception as e:  # a bug of ours: say so, don't leave the client hanging
+        logger.exception("stream failed")
+        with contextlib.suppress(Exception):
+            await ws.send_text(dumps({"type": "error", "message": f"internal error: {e!r}"}))
+            await ws.close(code=1011, reason="internal error")
+
+
+class _ClientGone(Exception):
+    pass
+
+
+async def _send(ws: WebSocket, message: dict) -> None:
+    try:
+        await ws.send_text(dumps(message))
+    except Exception as e:  # the socket is closed: the client went away
+        raise _ClientGone from e
+
+
+async def _loop(ws: WebSocket) -> None:
     loop = asyncio.get_running_loop()
     session = StreamSession(get_settings().ws_max_message_bytes)
     inbox: asyncio.Queue = asyncio.Queue(maxsize=8)
@@ -68,14 +93,15 @@ async def _serve(ws: WebSocket) -> None:
                 pass
             if item is _GONE or (item is None and reader.done() and inbox.empty()):
                 break
-            out = session.handle(item, loop.time()) if item is not None else []
+            # engine work runs in a worker thread so one socket's `step 1000` never
+            # stalls the event loop (and every other socket) while it computes
+            out = (await asyncio.to_thread(session.handle, item, loop.time())
+                   if item is not None else [])
             delay = session.next_tick(loop.time())
             if delay is not None and delay <= 0:
-                out += session.tick(loop.time())
+                out += await asyncio.to_thread(session.tick, loop.time())
             for message in out:
-                await ws.send_text(dumps(message))
-    except Exception:  # send failed: the client is gone
-        pass
+                await _send(ws, message)
     finally:
         reader.cancel()
         with contextlib.suppress(BaseException):

@@ -155,6 +155,18 @@ def adam_init(params: Array, hyper: Hyper) -> AdamState:
     return AdamState(np.zeros(params.shape[0], dtype=np.int64), z, z)
 
 
+def _power(beta: Array, t: Array) -> Array | float:
+    """βᵗ per run (shapes (runs, 1)), computed as torch does — a Python float power —
+    once per distinct (β, t) pair. NumPy's array power can differ in the last bit, which
+    would make a batched run drift from the same run alone (and from torch)."""
+    if beta.min() == beta.max() and t.min() == t.max():
+        return float(beta.flat[0]) ** int(t.flat[0])
+    pairs, inverse = np.unique(np.stack([beta.ravel(), t.ravel().astype(float)], axis=1),
+                               axis=0, return_inverse=True)
+    values = np.array([float(b) ** int(k) for b, k in pairs])
+    return values[inverse.ravel()].reshape(beta.shape)
+
+
 def _adam_direction(g, state: AdamState, hyper):
     """Adam's step (before −lr) and new state, from gradient g (torch's order)."""
     step = state.step + 1
@@ -162,8 +174,8 @@ def _adam_direction(g, state: AdamState, hyper):
     m = b1 * state.exp_avg + (1 - b1) * g
     v = b2 * state.exp_avg_sq + (1 - b2) * g * g
     t = step[:, None]
-    bc1 = 1 - b1**t
-    bc2_sqrt = np.sqrt(1 - b2**t)
+    bc1 = 1 - _power(b1, t)
+    bc2_sqrt = np.sqrt(1 - _power(b2, t))
     direction = (m / bc1) / (np.sqrt(v) / bc2_sqrt + hyper["eps"])
     return direction, AdamState(step, m, v)
 

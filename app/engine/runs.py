@@ -100,9 +100,13 @@ class Batch:
         self.status = np.zeros(self.n_runs, dtype=np.int8)
         self.end_step = np.full(self.n_runs, -1, dtype=np.int64)
         w2 = 2 * tol.window
-        self._loss_hist = np.zeros((self.n_runs, w2))
-        self._param_hist = np.zeros((self.n_runs, w2, self.dim))
-        self._unorm_hist = np.zeros((self.n_runs, w2))
+        # slot-first ring buffers: recording a step writes one contiguous row
+        self._loss_hist = np.zeros((w2, self.n_runs))
+        self._param_hist = np.zeros((w2, self.n_runs, self.dim))
+        self._unorm_hist = np.zeros((w2, self.n_runs))
+        with np.errstate(all="ignore"):
+            self._start_scale = 1 + np.linalg.norm(params, axis=1)
+        self._n_active = self.n_runs
         self._proposal: tuple[Array, Any] | None = None
         self._record_history(np.arange(self.n_runs))
         self._classify(np.arange(self.n_runs))
@@ -130,7 +134,7 @@ class Batch:
 
     @property
     def done(self) -> bool:
-        return not self.active.any()
+        return self._n_active == 0
 
     def lr_now(self) -> Array:
         """The learning rate (runs,) the next update uses (the schedule applied)."""
@@ -197,9 +201,14 @@ class Batch:
 
     def _record_history(self, idx: Array, unorm: Array | None = None) -> None:
         slot = self.step % (2 * self.tol.window)
-        self._loss_hist[idx, slot] = self.loss[idx]
-        self._param_hist[idx, slot] = self.params[idx]
-        self._unorm_hist[idx, slot] = 0.0 if unorm is None else unorm
+        if idx.size == self.n_runs:
+            self._loss_hist[slot] = self.loss
+            self._param_hist[slot] = self.params
+            self._unorm_hist[slot] = 0.0 if unorm is None else unorm
+        else:
+            self._loss_hist[slot, idx] = self.loss[idx]
+            self._param_hist[slot, idx] = self.params[idx]
+            self._unorm_hist[slot, idx] = 0.0 if unorm is None else unorm
 
     def _classify(self, idx: Array) -> None:
         tol = self.tol
@@ -210,7 +219,7 @@ class Batch:
             scale = 1 + np.abs(l0)
             exploded = (loss - l0 > tol.explode * scale) | (l0 - loss > tol.explode * scale)
             dist = np.linalg.norm(p - self.start[idx], axis=1)
-            runaway = dist > tol.runaway * (1 + np.linalg.norm(self.start[idx], axis=1))
+            runaway = dist > tol.runaway * self._start_scale[idx]
             gnorm = np.linalg.norm(g, axis=1)
         status = np.zeros(idx.size, dtype=np.int8)
         status[self._stationary(idx, gnorm)] = Status.CONVERGED
@@ -222,6 +231,7 @@ class Batch:
         ended = status != 0
         self.status[idx[ended]] = status[ended]
         self.end_step[idx[ended]] = self.step
+        self._n_active -= int(ended.sum())
 
     def _stationary(self, idx: Array, gnorm: Array) -> Array:
         """‖∇L‖ ≤ gtol, and — where the Hessian is known — the Newton step ‖H⁻¹∇L‖
@@ -245,15 +255,17 @@ class Batch:
         return small
 
     def _oscillating(self, idx: Array) -> Array:
+        """Computed over whole slot rows (contiguous), then picked at ``idx``."""
         w = self.tol.window
         order = (np.arange(2 * w) + self.step + 1) % (2 * w)  # oldest … newest
-        losses = self._loss_hist[idx][:, order]
-        older, newer = losses[:, :w].mean(1), losses[:, w:].mean(1)
-        stalled = np.abs(newer - older) <= self.tol.stall * np.abs(older) + 1e-300
-        hist = self._param_hist[idx]
-        disp = np.linalg.norm(hist[:, order[-1]] - hist[:, order[0]], axis=1)
-        path = self._unorm_hist[idx][:, order[1:]].sum(1)
-        return stalled & (path > 0) & (disp < 0.5 * path)
+        older = self._loss_hist[order[:w]].mean(0)
+        newer = self._loss_hist[order[w:]].mean(0)
+        with np.errstate(all="ignore"):
+            stalled = np.abs(newer - older) <= self.tol.stall * np.abs(older) + 1e-300
+            disp = np.linalg.norm(self._param_hist[order[-1]] - self._param_hist[order[0]], axis=1)
+            path = self._unorm_hist[order[1:]].sum(0)
+            out = stalled & (path > 0) & (disp < 0.5 * path)
+        return out if idx.size == self.n_runs else out[idx]
 
 
 @dataclass

@@ -6,6 +6,8 @@ frame 0 the start before any update, non-finite numbers as ``None``.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from app.engine.explain import explain
@@ -19,14 +21,17 @@ from .models import Scenario
 def num(v) -> float | None:
     """A float for JSON: None where not finite."""
     v = float(v)
-    return v if np.isfinite(v) else None
+    return v if math.isfinite(v) else None
 
 
 def vec(a) -> list[float | None] | None:
-    a = np.asarray(a, dtype=float)
-    if np.isnan(a).all():
+    """A vector for JSON: non-finite entries None; None if absent or all NaN."""
+    if a is None:
         return None
-    return [num(v) for v in a]
+    values = np.asarray(a, dtype=float).tolist()
+    if all(v != v for v in values):
+        return None
+    return [v if math.isfinite(v) else None for v in values]
 
 
 def batch_for_run(scenario: Scenario, index: int) -> Batch:

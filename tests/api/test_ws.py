@@ -110,3 +110,22 @@ def test_connection_cap_closes_extra_sockets_with_a_reason(monkeypatch):
         with c.websocket_connect("/ws/run") as again:  # slots free once clients leave
             again.send_text('{"type":"speed","steps_per_second":5}')
             assert loads(again.receive_text())["type"] == "state"
+
+
+def test_a_server_bug_is_reported_not_a_silent_hang(client, monkeypatch):
+    from starlette.websockets import WebSocketDisconnect
+
+    from app.streaming.session import StreamSession
+
+    def broken(self, now):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(StreamSession, "tick", broken)
+    with client.websocket_connect("/ws/run") as ws:
+        ws.send_text(start_msg([{"optimizer": "gd", "lr": 0.1, "start": [1, 1]}]))
+        msgs = []
+        with pytest.raises(WebSocketDisconnect) as closed:
+            for _ in range(10):
+                msgs.append(loads(ws.receive_text()))
+        assert msgs[-1]["type"] == "error" and "boom" in msgs[-1]["message"]
+        assert closed.value.code == 1011
