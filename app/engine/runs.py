@@ -166,30 +166,45 @@ class Batch:
         return self._proposal[0].copy()
 
     def advance(self) -> Array:
-        """Take one step for every active run; return the indices that stepped."""
+        """Take one step for every active run; return the indices that stepped.
+
+        Uses the cached proposal if ``propose()`` made one; otherwise only the
+        active rows go through the optimizer (ended runs cost nothing)."""
         idx = np.flatnonzero(self.active)
         if idx.size == 0:
             return idx
-        self.propose()
-        updates, new_state = self._proposal
-        self._proposal = None
         everyone = idx.size == self.n_runs
         with np.errstate(all="ignore"):
+            if self._proposal is not None:
+                updates, new_state = self._proposal
+                if not everyone:
+                    updates, new_state = updates[idx], _take(new_state, idx)
+            else:
+                g, hyper = self._effective()
+                if not everyone:
+                    g = g[idx]
+                    hyper = {k: v[idx] for k, v in hyper.items()}
+                    state = _take(self.opt_state, idx)
+                    updates, new_state = self.optimizer.update(g, state, self.params[idx], hyper)
+                else:
+                    updates, new_state = self.optimizer.update(g, self.opt_state, self.params,
+                                                               hyper)
+            self._proposal = None
             if everyone:
                 params = self.params + updates
                 loss, grad = self.objective.loss_and_grad(params)
                 self.params, self.loss, self.grad = params, np.asarray(loss, float), grad
                 self.opt_state = new_state
             else:
-                params = self.params[idx] + updates[idx]
+                params = self.params[idx] + updates
                 loss, grad = self.objective.loss_and_grad(params)
                 self.params[idx], self.loss[idx], self.grad[idx] = params, loss, grad
-                self.opt_state = _put(self.opt_state, idx, _take(new_state, idx))
+                self.opt_state = _put(self.opt_state, idx, new_state)
+            unorm = np.linalg.norm(updates, axis=1)
         self.step += 1
         if self.noise is not None:
             self.noise.next()
-        with np.errstate(all="ignore"):
-            self._record_history(idx, np.linalg.norm(updates[idx], axis=1))
+        self._record_history(idx, unorm)
         self._classify(idx)
         return idx
 
