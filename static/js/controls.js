@@ -162,6 +162,10 @@ export class Controls {
         if (input.type === "checkbox") input.checked = Boolean(v);
         else if (typeof v === "number") input.value = inputValue(v);
       });
+      const row = inputs[0]?.closest(".hyper-row");
+      if (row && inputs[0].type !== "checkbox") {
+        row.dataset.committed = JSON.stringify([...inputs].map((f) => Number(f.value)));
+      }
     }
   }
 
@@ -169,6 +173,7 @@ export class Controls {
     const [label, sym] = LABELS[name] ?? [name.replaceAll("_", " "), ""];
     const row = document.createElement("div");
     row.className = "hyper-row";
+    if (spec.doc) row.title = `${spec.doc} (${fmt(spec.min)} … ${fmt(spec.max)})`;
     const id = `hp-${name}`;
     const lab = document.createElement("label");
     lab.htmlFor = Array.isArray(spec.default) ? `${id}-0` : id;
@@ -215,6 +220,7 @@ export class Controls {
       fields.push(input);
       inputs.append(input);
     }
+    row.dataset.committed = JSON.stringify(fields.map((f) => Number(f.value)));
     const commit = () => {
       const vals = fields.map((f) => Number(f.value));
       const bad = fields.filter((f, i) => f.value.trim() === "" || !inRange(vals[i], spec));
@@ -223,6 +229,10 @@ export class Controls {
         this.h.onInvalid(limitsText(label, spec));
         return;
       }
+      // Enter fires both our keydown and the input's own change: report a value once.
+      const key = JSON.stringify(vals);
+      if (key === row.dataset.committed) return;
+      row.dataset.committed = key;
       this.h.onHyper(name, isPair ? vals : vals[0]);
     };
     for (const f of fields) {
@@ -233,7 +243,6 @@ export class Controls {
   }
 
   setPlaying(playing) {
-    this.playBtn.querySelector(".btn-icon").textContent = playing ? "❚❚" : "▶";
     this.playBtn.querySelector(".btn-label").textContent = playing ? "Pause" : "Play";
     this.playBtn.setAttribute("aria-pressed", playing ? "true" : "false");
     this.playBtn.classList.toggle("is-playing", playing);

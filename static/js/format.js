@@ -15,7 +15,8 @@ export function fmt(x, digits = 3) {
   if (x === null || x === undefined || !Number.isFinite(x)) return "NaN/∞";
   if (x === 0) return "0";
   const a = Math.abs(x);
-  if (a >= 1e-3 && a < 1e5) return trimZeros(x.toPrecision(digits));
+  // Number(…) turns toPrecision's "1.0e+2" back into plain 100.
+  if (a >= 1e-3 && a < 1e4) return String(Number(x.toPrecision(digits)));
   const [mant, exp] = x.toExponential(digits - 1).split("e");
   return `${trimZeros(mant)}e${Number(exp)}`;
 }

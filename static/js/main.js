@@ -1,7 +1,15 @@
-// gdviz playground: boot and wiring. All UI state lives in `state`; the server is the
+// gdviz playground: boot and wiring. UI state lives in `state`; the server is the
 // source of truth for the run (frames, status, playing), the page only shows it.
+//
+// Run lifecycle, as the student sees it:
+//   at start  — Reset, a new surface, or a click while paused: the run waits at step 0.
+//               Frame 0 (loss, gradient, first update) comes from POST /api/run with a
+//               one-step budget; no stream is running.
+//   running   — Play sends `start` (from the start) or `play` (mid-run).
+//   paused    — Pause, or Step (one step, then paused).
+//   ended     — converged / oscillating / diverged / max_steps; Play starts again.
 
-import { fetchGrid, fetchOptimizers, fetchSurfaces } from "./api.js";
+import { fetchGrid, fetchOptimizers, fetchStartFrames, fetchSurfaces } from "./api.js";
 import { Controls } from "./controls.js";
 import { fmt, norm2 } from "./format.js";
 import { installKeyboard } from "./keyboard.js";
@@ -14,7 +22,7 @@ import { RunStream } from "./stream.js";
 import { toast } from "./toast.js";
 
 const GRID_N = 120;
-const DEFAULT_SCENARIO = { surface: "himmelblau", runs: [{ optimizer: "gd", lr: 0.01, start: [-1, 0] }], steps: 500, seed: 0, speed: 30 };
+const DEFAULT_SCENARIO = { surface: "himmelblau", runs: [{ optimizer: "gd", lr: 0.01 }], steps: 500, seed: 0, speed: 30 };
 const ENDED = new Set(["converged", "oscillating", "diverged", "max_steps"]);
 const DEBUG_FRAMES = 400; // recent frames kept on window.__gdviz for tests and debugging
 
@@ -27,20 +35,21 @@ const state = {
   surfaceDrawn: false,
   socketOpen: false,
   playing: false,
-  server: "none", // "none" | "active" (a run exists and has not finished) | "done"
-  runs: [], // per run: {xs, ys, steps, losses, gradnorms, last, status, reason, hyper}
+  server: "none", // "none": no stream behind the page (waiting at the start) | "active" | "done"
+  runs: [], // per run: {xs, ys, steps, losses, gradnorms, last, status, reason}
+  updateStale: false, // a hyperparameter changed since the shown `update` was computed
   inbox: [], // server messages waiting for the next animation frame
   rafPending: false,
+  previewToken: 0,
   recent: [],
 };
 
 // ---------- scenario ----------
 
 function readScenario() {
-  const raw = $("app").dataset.scenario;
   try {
-    const s = JSON.parse(raw);
-    if (!s || typeof s !== "object" || !Array.isArray(s.runs) || s.runs.length === 0) throw new Error("no runs");
+    const s = JSON.parse($("app").dataset.scenario);
+    if (!s || typeof s !== "object" || !Array.isArray(s.runs) || s.runs.length === 0) throw new Error("it has no runs");
     return { ...DEFAULT_SCENARIO, ...s };
   } catch (err) {
     toast(`Could not read the scenario (${err.message}); using the default.`);
@@ -50,30 +59,46 @@ function readScenario() {
 
 const run0 = () => state.scenario.runs[0];
 
-/** The scenario object sent in `start` (same shape POST /api/run takes). */
-function scenarioForServer(speed) {
+/** The scenario as `start` and POST /api/run take it. */
+function scenarioForServer(speed = state.scenario.speed) {
   const s = state.scenario;
-  const out = { surface: s.surface, runs: s.runs.map((r) => ({ ...r, start: [...r.start] })), steps: s.steps, seed: s.seed };
-  if (speed !== undefined) out.speed = speed;
-  return out;
+  return { surface: s.surface, runs: s.runs.map((r) => ({ ...r, start: [...r.start] })), steps: s.steps, seed: s.seed, speed };
+}
+
+/** The learning rate of the −η∇L arrow: the slider's, unless a schedule moves it. */
+function arrowLr() {
+  const r = run0();
+  const last = state.runs[0]?.last;
+  if (r.schedule && r.schedule !== "constant" && last && Number.isFinite(last.lr)) return last.lr;
+  return r.lr;
 }
 
 // ---------- run display data ----------
 
-function emptyRun(spec) {
-  return { xs: [], ys: [], steps: [], losses: [], gradnorms: [], last: null, status: null, reason: "", hyper: null, start: spec.start };
+function emptyRun() {
+  return { xs: [], ys: [], steps: [], losses: [], gradnorms: [], last: null, status: null, reason: "" };
 }
 
 function clearRuns() {
   state.runs = state.scenario.runs.map(emptyRun);
-  state.inbox.length = 0;
   state.recent.length = 0;
-  curves.loss.reset(state.runs.length);
-  curves.grad.reset(state.runs.length);
-  redraw([], []);
+  state.updateStale = false;
 }
 
-// ---------- commands ----------
+function addFrame(f) {
+  const run = state.runs[f.run];
+  if (!run) return;
+  const p = f.params ?? [null, null];
+  run.xs.push(p[0]);
+  run.ys.push(p[1]);
+  run.steps.push(f.step);
+  run.losses.push(f.loss);
+  run.gradnorms.push(norm2(f.grad));
+  run.last = f;
+  state.recent.push(f);
+}
+
+// ---------- the stream ----------
 
 const stream = new RunStream({
   onMessage: (msg) => {
@@ -86,7 +111,7 @@ const stream = new RunStream({
   },
   onOpen: () => {
     state.socketOpen = true;
-    resetRun({ play: false });
+    goToStart();
     markReady();
   },
   onClose: () => {
@@ -98,23 +123,61 @@ const stream = new RunStream({
   },
 });
 
-/**
- * Restart every run from its start point. With play=false the run is prepared and left
- * at step 0 (frame 0 shows the gradient there): we start it at 1 step/s and pause at once,
- * then restore the chosen speed, so no step is taken before the student asks for one.
- */
-function resetRun({ play }) {
+// ---------- commands ----------
+
+/** Back to the start point, waiting (no stream); shows frame 0 from POST /api/run. */
+function goToStart() {
+  if (state.server === "active") stream.pause();
+  stream.detach();
+  state.server = "none";
+  state.playing = false;
+  controls.setPlaying(false);
   clearRuns();
+  redraw();
+  updateStatus();
+  loadStartFrames();
+}
+
+let previewTimer = null;
+async function loadStartFrames() {
+  clearTimeout(previewTimer);
+  const token = ++state.previewToken;
+  let frames;
+  try {
+    frames = await fetchStartFrames(scenarioForServer());
+  } catch (err) {
+    if (token === state.previewToken) toast(`Could not compute the start: ${err.message}`);
+    return;
+  }
+  if (token !== state.previewToken || state.server !== "none") return;
+  clearRuns();
+  frames.forEach((f, i) => {
+    addFrame({ run: i, ...f });
+    if (f.status) {
+      state.runs[i].status = f.status;
+      state.runs[i].reason = f.reason;
+    }
+  });
+  redraw();
+  updateStatus();
+}
+
+/** Start the stream from the start point: playing, or (oneStep) exactly one step then paused. */
+function startStream({ oneStep = false } = {}) {
+  state.previewToken += 1; // a start-frame request still in flight is now stale
   state.server = "active";
-  state.playing = play;
-  controls.setPlaying(play);
-  if (play) {
-    stream.start(scenarioForServer(state.scenario.speed));
-  } else {
+  if (oneStep) {
+    // `start` plays at once and the first tick takes 1 + speed/30 steps: at 1 step/s
+    // that is exactly one step before our `pause` lands (the next would need ~1 s).
     stream.start(scenarioForServer(1));
     stream.pause();
     stream.speed(state.scenario.speed);
+    state.playing = false;
+  } else {
+    stream.start(scenarioForServer());
+    state.playing = true;
   }
+  controls.setPlaying(state.playing);
   updateStatus();
 }
 
@@ -127,7 +190,7 @@ function playPause() {
     stream.play();
     state.playing = true;
   } else {
-    resetRun({ play: true }); // the run has ended: play it again from the start
+    startStream(); // waiting at the start, or the run has ended: play from the start
     return;
   }
   controls.setPlaying(state.playing);
@@ -136,48 +199,66 @@ function playPause() {
 
 function stepOnce() {
   if (!state.socketOpen) return;
-  if (state.server !== "active") resetRun({ play: false });
-  stream.step(1);
-  state.playing = false;
-  controls.setPlaying(false);
-  updateStatus();
+  if (state.server === "active") {
+    stream.step(1);
+    state.playing = false;
+    controls.setPlaying(false);
+    updateStatus();
+  } else {
+    startStream({ oneStep: true });
+  }
 }
 
-function resetKey() {
-  if (state.socketOpen) resetRun({ play: false });
+function reset() {
+  if (state.socketOpen) goToStart();
 }
 
-/** Send hyperparameter changes to the live run (applies from its next step). */
-function sendChanges(changes) {
-  if (state.server === "active" && state.runs[0] && !state.runs[0].status) stream.set(0, changes);
+/** Apply hyperparameter changes: live to a running stream (from its next step), else to the start preview. */
+function applyChanges(changes) {
+  if (state.server === "active") {
+    if (state.runs[0] && !state.runs[0].status) {
+      stream.set(0, changes);
+      state.updateStale = true; // the shown `update` was computed with the old values
+    }
+  } else if (state.server === "none") {
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(loadStartFrames, 120);
+  }
 }
 
 let lrTimer = null;
-let lrPendingSince = 0;
+let lrSentAt = 0;
 function changeLr(v, { final }) {
   run0().lr = v;
-  redrawContourOnly();
-  // While dragging, send at most ~15 changes per second; always send the final value.
+  // While dragging, send at most ~15 changes per second; always send the last value.
   clearTimeout(lrTimer);
   const now = performance.now();
-  if (final || now - lrPendingSince > 66) {
-    lrPendingSince = now;
-    sendChanges({ lr: v });
+  if (final || now - lrSentAt > 66) {
+    lrSentAt = now;
+    applyChanges({ lr: v });
   } else {
-    lrTimer = setTimeout(() => { lrPendingSince = performance.now(); sendChanges({ lr: run0().lr }); }, 66);
+    lrTimer = setTimeout(() => {
+      lrSentAt = performance.now();
+      applyChanges({ lr: run0().lr });
+    }, 66);
   }
+  redrawContour();
 }
 
 function changeHyper(name, value) {
   run0()[name] = value;
-  sendChanges({ [name]: value });
+  applyChanges({ [name]: value });
+  redrawContour();
 }
 
 let speedTimer = null;
 function changeSpeed(s) {
   state.scenario.speed = s;
   clearTimeout(speedTimer);
-  speedTimer = setTimeout(() => stream.speed(s), 60);
+  speedTimer = setTimeout(() => {
+    if (state.socketOpen) stream.speed(s);
+    updateStatus();
+  }, 60);
 }
 
 function changeOptimizer(id) {
@@ -187,34 +268,37 @@ function changeOptimizer(id) {
   const lrSpec = opt.params.lr ?? {};
   let lr = old.lr;
   if (!(lr >= (lrSpec.min ?? 0) && lr <= (lrSpec.max ?? Infinity))) lr = lrSpec.default;
-  const run = { optimizer: id, lr, start: old.start };
-  state.scenario.runs[0] = run;
-  controls.showOptimizer(opt, run);
-  if (state.socketOpen) resetRun({ play: state.playing });
+  state.scenario.runs[0] = { optimizer: id, lr, start: old.start };
+  controls.showOptimizer(opt, run0());
+  if (!state.socketOpen) return;
+  if (state.playing) startStream();
+  else goToStart();
 }
 
 async function changeSurface(id) {
   const surf = state.surfaces.get(id);
   if (!surf) return;
+  if (state.server === "active") stream.pause();
+  stream.detach();
+  state.server = "none";
+  state.playing = false;
+  controls.setPlaying(false);
   state.scenario.surface = id;
   for (const r of state.scenario.runs) r.start = [...surf.start];
   if (typeof surf.lr === "number") {
     run0().lr = surf.lr;
     controls.setLr(surf.lr);
   }
-  if (state.playing) stream.pause();
-  state.playing = false;
-  controls.setPlaying(false);
   const ok = await loadSurface(id);
-  if (ok && state.socketOpen && state.scenario.surface === id) resetRun({ play: false });
+  if (ok && state.socketOpen && state.scenario.surface === id) goToStart();
 }
 
 function pickStart(xy) {
-  const [x, y] = xy.map((v) => Number(v.toPrecision(4)));
-  run0().start = [x, y];
+  run0().start = xy.map((v) => Number(v.toPrecision(4)));
   if (!state.socketOpen) return;
-  // Playing: keep playing from the new point. Paused or finished: reset there and wait.
-  resetRun({ play: state.playing });
+  // Playing: keep playing from the new point. Otherwise: wait there for Play / Step.
+  if (state.playing) startStream();
+  else goToStart();
 }
 
 // ---------- surface ----------
@@ -234,13 +318,23 @@ async function loadSurface(id) {
   }
   if (token !== surfaceToken) return false;
   const transform = makeTransform(grid, surf.contour_scale);
+  // A log loss axis cannot show f ≤ 0: surfaces that go below zero start on linear.
+  const logLoss = transform.zmin > 0;
+  $("loss-log-toggle").checked = logLoss;
+  curves.loss.setLog(logLoss);
   const n = state.scenario.runs.length;
   state.surfaceDrawn = false;
-  await Promise.all([contour.draw(surf, grid, transform, n), surface3d.draw(surf, grid, transform, n)]);
+  await contour.draw(surf, grid, transform, n);
   if (token !== surfaceToken) return false;
   state.surfaceDrawn = true;
-  redraw([], []);
+  redraw();
   markReady();
+  // The 3D view next, after the contour has had a chance to paint (WebGL start-up is slow).
+  requestAnimationFrame(() => setTimeout(async () => {
+    if (token !== surfaceToken) return;
+    await surface3d.draw(surf, grid, transform, n);
+    if (token === surfaceToken) surface3d.update(state.runs, state.runs[0]?.last ?? null);
+  }, 0));
   return true;
 }
 
@@ -258,35 +352,18 @@ function scheduleFlush() {
 
 function flush() {
   state.rafPending = false;
-  const msgs = state.inbox.splice(0);
-  const newX = state.runs.map(() => []);
-  const newLoss = state.runs.map(() => []);
-  const newGrad = state.runs.map(() => []);
-  for (const msg of msgs) {
+  for (const msg of state.inbox.splice(0)) {
     switch (msg.type) {
       case "started":
-        for (const r of msg.runs ?? []) {
-          if (state.runs[r.run]) state.runs[r.run].hyper = r.hyper;
-          if (r.run === 0 && r.hyper) controls.fillHyper(r.hyper);
-        }
+        clearRuns(); // the new run's frames follow
+        for (const r of msg.runs ?? []) if (r.run === 0 && r.hyper) controls.fillHyper(r.hyper);
         break;
       case "frames":
-        for (const f of msg.frames ?? []) {
-          const run = state.runs[f.run];
-          if (!run) continue;
-          const p = f.params ?? [null, null];
-          run.xs.push(p[0]);
-          run.ys.push(p[1]);
-          run.steps.push(f.step);
-          run.losses.push(f.loss);
-          const gn = norm2(f.grad);
-          run.gradnorms.push(gn);
-          run.last = f;
-          newX[f.run].push(f.step);
-          newLoss[f.run].push(f.loss);
-          newGrad[f.run].push(gn);
-          state.recent.push(f);
-        }
+        for (const f of msg.frames ?? []) addFrame(f);
+        if (msg.frames?.length) state.updateStale = false;
+        break;
+      case "hyper":
+        if (msg.run === 0 && msg.hyper) controls.fillHyper(msg.hyper);
         break;
       case "status":
         if (state.runs[msg.run]) {
@@ -313,18 +390,16 @@ function flush() {
   }
   if (state.recent.length > DEBUG_FRAMES) state.recent.splice(0, state.recent.length - DEBUG_FRAMES);
   controls.setPlaying(state.playing);
-  redraw(newX, newLoss, newGrad);
+  redraw();
   updateStatus();
 }
 
 /** Push the current run data to every plot and readout. */
-function redraw(newX, newLoss, newGrad) {
-  redrawContourOnly();
-  surface3d.update(state.runs, state.runs[0]?.last ?? null);
-  if (newX.length) {
-    curves.loss.extend(newX, newLoss);
-    curves.grad.extend(newX, newGrad);
-  }
+function redraw() {
+  redrawContour();
+  surface3d.update(state.runs, state.runs[0]?.last ?? null); // ignored until it is drawn
+  curves.loss.update(state.runs);
+  curves.grad.update(state.runs);
   const last = state.runs[0]?.last;
   $("step-count").textContent = last ? String(last.step) : "–";
   $("readout-loss").textContent = last ? fmt(last.loss) : "–";
@@ -334,10 +409,12 @@ function redraw(newX, newLoss, newGrad) {
   document.body.dataset.step = last ? String(last.step) : "";
 }
 
-function redrawContourOnly() {
+function redrawContour() {
   if (!state.surfaceDrawn) return;
   const paths = state.runs.map((r, i) => ({ ...r, start: state.scenario.runs[i].start }));
-  contour.update(paths, state.runs[0]?.last ?? null, run0().lr);
+  let current = state.runs[0]?.last ?? null;
+  if (current && state.updateStale) current = { ...current, update: null };
+  contour.update(paths, current, arrowLr());
 }
 
 function showStatus(status, reason) {
@@ -346,16 +423,16 @@ function showStatus(status, reason) {
 }
 
 function updateStatus() {
-  const r = state.runs[0];
   if (!state.socketOpen) return;
+  const r = state.runs[0];
   if (r?.status && ENDED.has(r.status)) {
     showStatus(r.status, r.reason || "");
   } else if (state.playing) {
-    showStatus("running", `θ ← θ − η∇L(θ) with η = ${fmt(run0().lr)}, ${state.scenario.speed} steps/s.`);
-  } else if (!r?.last || r.last.step === 0) {
-    showStatus("paused", "At the start. Press Play (Space) or Step (→); click the contour to move the start.");
+    showStatus("running", `θ ← θ − η∇L(θ), η = ${fmt(run0().lr)}, at ${state.scenario.speed} steps/s.`);
+  } else if (state.server !== "active") {
+    showStatus("paused", "At the start. Press Play (Space) or Step (→). Click the contour to move the start.");
   } else {
-    showStatus("paused", "Paused. Play (Space) to continue, Step (→) for one step, Reset (R) to go back.");
+    showStatus("paused", "Paused. Play (Space) goes on, Step (→) takes one step, Reset (R) goes back.");
   }
 }
 
@@ -369,25 +446,29 @@ const controls = new Controls({
   onSpeed: changeSpeed,
   onPlayPause: playPause,
   onStep: stepOnce,
-  onReset: resetKey,
+  onReset: reset,
   onInvalid: (m) => toast(m, "warning"),
 });
 const contour = new ContourPlot($("contour"), { onPick: pickStart });
 const surface3d = new Surface3DPlot($("surface3d"));
 const curves = {
-  loss: new CurvePlot($("loss-plot"), { yTitle: "f", log: true }),
-  grad: new CurvePlot($("gradnorm-plot"), { yTitle: "‖∇f‖", log: true }),
+  loss: new CurvePlot($("loss-plot"), { yTitle: "f", log: true, key: "losses" }),
+  grad: new CurvePlot($("gradnorm-plot"), { yTitle: "‖∇f‖", log: true, key: "gradnorms" }),
 };
 
 $("loss-log-toggle").addEventListener("change", (ev) => curves.loss.setLog(ev.target.checked));
 $("warnings-close")?.addEventListener("click", () => $("warnings").remove());
-installKeyboard({ onPlayPause: playPause, onStep: stepOnce, onReset: resetKey });
+installKeyboard({ onPlayPause: playPause, onStep: stepOnce, onReset: reset });
 
-// Hooks for tests and for poking at the page from the console.
+// Read-only hooks for tests and for poking at the page from the console.
 window.__gdviz = {
   state,
   frames: () => state.recent.slice(),
+  sent: () => stream.sentLog.slice(),
+  send: (msg) => stream.send(msg), // raw protocol message, e.g. to see how errors are shown
   path: (run = 0) => ({ x: state.runs[run]?.xs.slice() ?? [], y: state.runs[run]?.ys.slice() ?? [] }),
+  pathPoints: (run = 0) => contour.pointCount(run),
+  toClient: (xy) => contour.dataToClient(xy),
   scenario: () => structuredClone(state.scenario),
 };
 
@@ -409,13 +490,16 @@ async function boot() {
   if (!state.surfaces.has(sc.surface)) {
     toast(`Unknown surface "${sc.surface}"; showing ${surfaces[0].name}.`, "warning");
     sc.surface = surfaces[0].id;
-    sc.runs.forEach((r) => { r.start = [...surfaces[0].start]; });
   }
+  const surf = state.surfaces.get(sc.surface);
   for (const r of sc.runs) {
     if (!state.optimizers.has(r.optimizer)) {
       toast(`Unknown optimizer "${r.optimizer}"; using ${optimizers[0].name}.`, "warning");
       r.optimizer = optimizers[0].id;
     }
+    // The server fills these in when absent; the page needs them to show and edit.
+    if (!Array.isArray(r.start)) r.start = [...surf.start];
+    if (typeof r.lr !== "number") r.lr = state.optimizers.get(r.optimizer).params.lr?.default ?? surf.lr;
   }
   sc.speed = Number.isFinite(sc.speed) ? Math.min(Math.max(sc.speed, 1), 2000) : 30;
 
@@ -423,17 +507,17 @@ async function boot() {
   controls.setOptimizers(optimizers, run0().optimizer);
   controls.showOptimizer(state.optimizers.get(run0().optimizer), run0());
   controls.setSpeed(sc.speed);
-  state.runs = sc.runs.map(emptyRun);
-  await Promise.all([curves.loss.reset(sc.runs.length), curves.grad.reset(sc.runs.length)]);
+  clearRuns();
   showStatus("loading", "Drawing the surface…");
+  stream.connect(); // in parallel with drawing; frame 0 waits for whichever comes last
   await loadSurface(sc.surface);
-  stream.connect();
 }
 
 function whenPlotlyReady() {
   if (window.Plotly) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const s = document.querySelector('script[src$="plotly.min.js"]');
+    if (!s) reject(new Error("the Plotly script tag is missing"));
     s?.addEventListener("load", () => resolve());
     s?.addEventListener("error", () => reject(new Error("could not load /vendor/plotly.min.js")));
   });

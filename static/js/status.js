@@ -7,7 +7,7 @@ const LOOK = {
   converged: { icon: "✓", text: "converged" },
   oscillating: { icon: "∿", text: "oscillating" },
   diverged: { icon: "✗", text: "diverged" },
-  max_steps: { icon: "⏹", text: "max steps" },
+  max_steps: { icon: "■", text: "max steps" },
   offline: { icon: "⚠", text: "offline" },
 };
 

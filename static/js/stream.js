@@ -11,8 +11,11 @@ export class RunStream {
     this.onClose = onClose;
     this.ws = null;
     this.pendingStarts = 0; // `start`s sent whose `started` has not arrived yet
+    this.detached = false; // the page has let go of the current run (reset): drop its frames
     this.outbox = [];
     this.retryMs = 500;
+    this.lastStep = -1; // newest step of run 0 received (before it is drawn)
+    this.sentLog = []; // [{type, lastStep}] of recent messages, for tests and debugging
   }
 
   get url() {
@@ -52,14 +55,18 @@ export class RunStream {
       this.onMessage({ type: "error", message: "The server sent a message that is not JSON." });
       return;
     }
+    if (msg.type === "frames" && !(this.pendingStarts > 0 || this.detached)) {
+      for (const f of msg.frames ?? []) if (f.run === 0) this.lastStep = f.step;
+    }
     if (msg.type === "started") {
+      if (this.pendingStarts === 1) this.lastStep = -1;
       this.pendingStarts = Math.max(0, this.pendingStarts - 1);
       if (this.pendingStarts > 0) return; // superseded by a later start
     } else if (msg.type === "error") {
       // A rejected `start` never gets its `started`; do not wait for it forever.
       if (this.pendingStarts > 0) this.pendingStarts -= 1;
-    } else if (this.pendingStarts > 0 && (msg.type === "frames" || msg.type === "status" || msg.type === "done")) {
-      return; // from the run we are replacing
+    } else if ((this.pendingStarts > 0 || this.detached) && (msg.type === "frames" || msg.type === "status" || msg.type === "done")) {
+      return; // from a run we replaced or let go of
     }
     this.onMessage(msg);
   }
@@ -71,11 +78,18 @@ export class RunStream {
       this.outbox.push(msg);
       return;
     }
-    if (msg.type === "start") this.pendingStarts += 1;
+    if (msg.type === "start") {
+      this.pendingStarts += 1;
+      this.detached = false;
+    }
     this.ws.send(JSON.stringify(msg));
+    this.sentLog.push({ ...msg, lastStep: this.lastStep });
+    if (this.sentLog.length > 50) this.sentLog.shift();
   }
 
   start(scenario) { this.send({ type: "start", scenario }); }
+  /** Ignore the current run's remaining frames until the next `start`. */
+  detach() { this.detached = true; }
   play() { this.send({ type: "play" }); }
   pause() { this.send({ type: "pause" }); }
   step(count = 1) { this.send({ type: "step", count }); }

@@ -1,10 +1,22 @@
-// The contour plot: surface drawn once; path, current point and arrows animated.
+// The contour plot. Plotly draws the surface once (per surface); the moving parts —
+// path, start, current point, −η∇L and update arrows — live in an SVG layer on top,
+// placed with Plotly's own axis transforms. Updating them costs microseconds, whereas
+// any Plotly restyle of this figure recomputes the whole contour (~100 ms).
 
 import { fmt, fmtPretty } from "../format.js";
-import { CASING, COLORSCALE, CONFIG, FONT, GRAD_COLOR, UPDATE_COLOR, runColor } from "./theme.js";
+import { CASING, COLORSCALE, CONFIG, FONT, GRAD_COLOR, UPDATE_COLOR, fitToContainer, runColor } from "./theme.js";
 
-const ANIM = { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" };
+const SVG = "http://www.w3.org/2000/svg";
 const CLICK_SLOP_PX = 6;
+const DOTS_UP_TO = 120; // steps drawn with a dot each; longer paths are a plain line
+const CLIP_MARGIN = 40; // px beyond the plot area where lines are cut (dots there are hidden)
+
+function el(tag, attrs = {}, parent = null) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  if (parent) parent.append(node);
+  return node;
+}
 
 /** Colour-bar ticks at whole decades of f − f_min, labelled with the true f. */
 function logColorbarTicks(t) {
@@ -19,29 +31,109 @@ function logColorbarTicks(t) {
   return { tickvals, ticktext };
 }
 
+/**
+ * Cut the segment a→b to the box (Liang–Barsky), so far-away points of a diverging run
+ * keep their true direction on screen. Returns [x0, y0, x1, y1] or null if it misses.
+ */
+export function clipSegment(x0, y0, x1, y1, box) {
+  if (![x0, y0, x1, y1].every(Number.isFinite)) return null;
+  const dx = x1 - x0;
+  const dy = y1 - y0;
+  let t0 = 0;
+  let t1 = 1;
+  const edges = [[-dx, x0 - box.left], [dx, box.right - x0], [-dy, y0 - box.top], [dy, box.bottom - y0]];
+  for (const [p, q] of edges) {
+    if (p === 0) {
+      if (q < 0) return null;
+    } else {
+      const t = q / p;
+      if (p < 0) {
+        if (t > t1) return null;
+        if (t > t0) t0 = t;
+      } else {
+        if (t < t0) return null;
+        if (t < t1) t1 = t;
+      }
+    }
+  }
+  return [x0 + t0 * dx, y0 + t0 * dy, x0 + t1 * dx, y0 + t1 * dy];
+}
+
+const f1 = (v) => v.toFixed(1);
+const ok2 = (v) => Array.isArray(v) && v[0] !== null && v[1] !== null && Number.isFinite(v[0]) && Number.isFinite(v[1]);
+
 export class ContourPlot {
-  /** @param {HTMLElement} el  @param {{onPick: (xy: number[]) => void}} opts */
-  constructor(el, { onPick }) {
-    this.el = el;
+  /** @param {HTMLElement} host  @param {{onPick: (xy: number[]) => void}} opts */
+  constructor(host, { onPick }) {
+    this.host = host;
     this.onPick = onPick;
-    this.nRuns = 1;
-    this.idx = null;
+    this.gd = document.createElement("div");
+    this.gd.className = "plotly-host";
+    host.append(this.gd);
+    this.svg = this.buildOverlay();
+    host.append(this.svg);
+    this.model = { runs: [], current: null, lr: NaN };
+    this.drawn = false;
     this.down = null;
-    el.addEventListener("pointerdown", (ev) => this.pointerDown(ev), true);
+    host.addEventListener("pointerdown", (ev) => this.pointerDown(ev), true);
     window.addEventListener("pointerup", (ev) => this.pointerUp(ev), true);
   }
 
-  /** Draw the surface (once per surface) and empty path traces for `nRuns` runs. */
+  buildOverlay() {
+    const svg = el("svg", { class: "overlay", "aria-hidden": "true" });
+    const defs = el("defs", {}, svg);
+    const head = (id, color) => {
+      const m = el("marker", { id, viewBox: "0 0 10 10", refX: 7, refY: 5, markerWidth: 4.2, markerHeight: 4.2, orient: "auto-start-reverse", markerUnits: "strokeWidth" }, defs);
+      el("path", { d: "M0,0 L10,5 L0,10 z", fill: color, stroke: CASING, "stroke-width": 1.2 }, m);
+    };
+    head("gdviz-head-grad", GRAD_COLOR);
+    head("gdviz-head-update", UPDATE_COLOR);
+    for (let r = 0; r < 6; r++) {
+      const m = el("marker", { id: `gdviz-dot-${r}`, viewBox: "0 0 10 10", refX: 5, refY: 5, markerWidth: 2.4, markerHeight: 2.4, markerUnits: "strokeWidth" }, defs);
+      el("circle", { cx: 5, cy: 5, r: 4, fill: runColor(r), stroke: CASING, "stroke-width": 1.4 }, m);
+    }
+    this.clipRect = el("rect", {}, el("clipPath", { id: "gdviz-plotarea" }, defs));
+    this.layer = el("g", { "clip-path": "url(#gdviz-plotarea)" }, svg);
+    this.labelLayer = el("g", {}, svg); // labels are kept inside the plot area by hand, never clipped
+    this.runLayer = el("g", {}, this.layer);
+    const arrow = (color, headId) => {
+      const g = el("g", { class: "arrow" }, this.layer);
+      const casing = el("line", { stroke: CASING, "stroke-width": 7, "stroke-linecap": "round" }, g);
+      const line = el("line", { stroke: color, "stroke-width": 4, "stroke-linecap": "round", "marker-end": `url(#${headId})` }, g);
+      const label = el("text", { class: "arrow-label" }, this.labelLayer);
+      return { g, casing, line, label };
+    };
+    this.gradArrow = arrow(GRAD_COLOR, "gdviz-head-grad");
+    this.updateArrow = arrow(UPDATE_COLOR, "gdviz-head-update");
+    this.currentDot = el("circle", { r: 8, fill: runColor(0), stroke: CASING, "stroke-width": 2.5 }, this.layer);
+    return svg;
+  }
+
+  ensureRunNodes(n) {
+    while (this.runLayer.children.length < n) {
+      const r = this.runLayer.children.length;
+      const g = el("g", { class: "run" }, this.runLayer);
+      el("path", { class: "casing", fill: "none", stroke: CASING, "stroke-width": 6, "stroke-linejoin": "round", "stroke-linecap": "round" }, g);
+      el("path", {
+        class: "line", fill: "none", stroke: runColor(r), "stroke-width": 3, "stroke-linejoin": "round", "stroke-linecap": "round",
+        "marker-start": `url(#gdviz-dot-${r % 6})`, "marker-mid": `url(#gdviz-dot-${r % 6})`, "marker-end": `url(#gdviz-dot-${r % 6})`,
+      }, g);
+      el("circle", { class: "start", r: 8, fill: "none", stroke: "#ffffff", "stroke-width": 3 }, g);
+      el("circle", { class: "start-casing", r: 10, fill: "none", stroke: CASING, "stroke-width": 1.2 }, g);
+    }
+    while (this.runLayer.children.length > n) this.runLayer.lastElementChild.remove();
+  }
+
+  /** Draw the surface (once per surface). */
   async draw(surface, grid, transform, nRuns) {
-    this.nRuns = nRuns;
     this.transform = transform;
     const t = transform;
     const zt = grid.z.map((row) => row.map(t.f));
     const text = grid.z.map((row) => row.map((v) => fmt(v)));
     const colorbar = {
-      title: { text: t.log ? "f (log)" : "f", side: "right", font: { size: 14 } },
+      title: { text: t.log ? "f (log scale)" : "f", side: "right", font: { size: 14 } },
       thickness: 14,
-      len: 0.9,
+      len: 0.95,
       outlinewidth: 0,
       tickfont: { size: 13 },
       ...(t.log ? logColorbarTicks(t) : {}),
@@ -51,132 +143,226 @@ export class ContourPlot {
         type: "contour", x: grid.x, y: grid.y, z: zt, text,
         colorscale: COLORSCALE, ncontours: 26, connectgaps: false,
         contours: { coloring: "heatmap", showlines: true },
-        line: { width: 0.6, color: "rgba(255,255,255,0.35)" },
+        line: { width: 0.7, color: "rgba(255,255,255,0.4)" },
         colorbar,
         hovertemplate: "x = %{x:.3g}<br>y = %{y:.3g}<br>f = %{text}<extra></extra>",
-        name: "f", showlegend: false,
+        name: "f",
       },
       {
         type: "scatter", mode: "markers", name: "minimum",
         x: surface.minima.map((m) => m[0]), y: surface.minima.map((m) => m[1]),
-        marker: { symbol: "star", size: 17, color: "#ffffff", line: { color: CASING, width: 1.5 } },
+        marker: { symbol: "star", size: 18, color: "#ffffff", line: { color: CASING, width: 1.5 } },
         hovertemplate: "minimum (%{x:.3g}, %{y:.3g})<extra></extra>",
       },
     ];
-    const idx = { paths: [], casings: [], starts: [] };
-    for (let r = 0; r < nRuns; r++) {
-      idx.starts.push(data.length);
-      data.push({
-        type: "scatter", mode: "markers", name: "start", showlegend: r === 0, x: [], y: [],
-        marker: { symbol: "circle-open", size: 16, color: "#ffffff", line: { width: 3 } },
-        hovertemplate: "start (%{x:.3g}, %{y:.3g})<extra></extra>",
-      });
-      idx.casings.push(data.length);
-      data.push({
-        type: "scatter", mode: "lines", x: [], y: [], showlegend: false, hoverinfo: "skip",
-        line: { color: CASING, width: 6 }, cliponaxis: true,
-      });
-      idx.paths.push(data.length);
-      data.push({
-        type: "scatter", mode: "lines+markers", name: nRuns > 1 ? `path ${r + 1}` : "path", x: [], y: [],
-        line: { color: runColor(r), width: 3 },
-        marker: { size: 6, color: runColor(r), line: { color: CASING, width: 1 } },
-        hovertemplate: "step %{customdata}<br>(%{x:.3g}, %{y:.3g})<extra></extra>", customdata: [],
-        cliponaxis: true,
-      });
-    }
-    const arrow = (name, color, label) => ({
-      type: "scatter", mode: "lines+markers+text", name, x: [], y: [],
-      line: { color, width: 4 },
-      marker: { symbol: ["circle", "arrow"], size: [0, 17], angleref: "previous", color, line: { color: CASING, width: 1.5 } },
-      text: ["", label], textposition: "top center",
-      textfont: { color: "#ffffff", size: 15, family: FONT.family, shadow: "1px 1px 2px #000, -1px -1px 2px #000" },
-      hoverinfo: "skip", cliponaxis: true,
-    });
-    idx.gradCasing = data.length;
-    data.push({ type: "scatter", mode: "lines", x: [], y: [], showlegend: false, hoverinfo: "skip", line: { color: CASING, width: 7 } });
-    idx.grad = data.length;
-    data.push(arrow("−η∇L (plain GD step)", GRAD_COLOR, "−η∇L"));
-    idx.updateCasing = data.length;
-    data.push({ type: "scatter", mode: "lines", x: [], y: [], showlegend: false, hoverinfo: "skip", line: { color: CASING, width: 7 } });
-    idx.update = data.length;
-    data.push(arrow("update (the step taken)", UPDATE_COLOR, "update"));
-    idx.current = data.length;
-    data.push({
-      type: "scatter", mode: "markers", name: "current point", x: [], y: [],
-      marker: { size: 15, color: runColor(0), line: { color: CASING, width: 2.5 } },
-      hovertemplate: "now (%{x:.3g}, %{y:.3g})<extra></extra>",
-    });
-    this.idx = idx;
-
     const [[x0, x1], [y0, y1]] = surface.domain;
     const layout = {
       font: FONT,
-      margin: { l: 52, r: 8, t: 6, b: 76 },
-      paper_bgcolor: "#ffffff",
+      margin: { l: 48, r: 6, t: 8, b: 46 },
+      paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: "#ffffff",
       dragmode: false,
       hovermode: "closest",
       hoverlabel: { font: { size: 15 } },
-      xaxis: { range: [x0, x1], title: { text: "x", standoff: 4 }, zeroline: false, showgrid: false, constrain: "domain", ticks: "outside" },
-      yaxis: { range: [y0, y1], title: { text: "y", standoff: 4 }, zeroline: false, showgrid: false, scaleanchor: "x", scaleratio: 1, constrain: "domain", ticks: "outside" },
-      legend: { orientation: "h", x: 0, xanchor: "left", y: -0.11, yanchor: "top", font: { size: 14 }, itemclick: false, itemdoubleclick: false },
-      showlegend: true,
+      showlegend: false,
+      xaxis: { range: [x0, x1], title: { text: "x", standoff: 6 }, automargin: true, zeroline: false, showgrid: false, constrain: "domain", constraintoward: "right", ticks: "outside", fixedrange: true },
+      yaxis: { range: [y0, y1], title: { text: "y", standoff: 6 }, automargin: true, zeroline: false, showgrid: false, scaleanchor: "x", scaleratio: 1, constrain: "domain", ticks: "outside", fixedrange: true },
     };
-    await Plotly.react(this.el, data, layout, CONFIG);
+    const first = !this.drawn;
+    await Plotly.react(this.gd, data, layout, CONFIG);
+    if (first) {
+      this.gd.on("plotly_afterplot", () => this.render());
+      fitToContainer(this.gd, () => this.render());
+    }
+    this.drawn = true;
+    this.ensureRunNodes(nRuns);
+    this.render();
   }
 
   /**
-   * Redraw the moving parts.
-   * @param {{xs: number[], ys: number[], steps: number[], start: number[]}[]} runs  per-run path
+   * Set the moving parts and redraw them.
+   * @param {{xs: number[], ys: number[], start: number[]}[]} runs  per-run path (null = non-finite)
    * @param {{params, grad, update} | null} current  latest frame of run 0
    * @param {number} lr  learning rate now in force (for the −η∇L arrow)
    */
   update(runs, current, lr) {
-    if (!this.idx) return Promise.resolve();
-    const data = [];
-    const traces = [];
-    const put = (i, d) => { traces.push(i); data.push(d); };
-    for (let r = 0; r < this.nRuns; r++) {
-      const run = runs[r];
-      if (!run) continue;
-      put(this.idx.starts[r], { x: [run.start[0]], y: [run.start[1]] });
-      put(this.idx.casings[r], { x: run.xs.slice(), y: run.ys.slice() });
-      put(this.idx.paths[r], { x: run.xs.slice(), y: run.ys.slice(), customdata: run.steps.slice() });
+    this.model = { runs, current, lr };
+    this.render();
+  }
+
+  axes() {
+    const full = this.gd._fullLayout;
+    if (!full || !full.xaxis || !full.yaxis || !full.xaxis._length) return null;
+    return { xa: full.xaxis, ya: full.yaxis };
+  }
+
+  render() {
+    const ax = this.axes();
+    if (!ax) return;
+    const { xa, ya } = ax;
+    const w = this.gd.clientWidth;
+    const h = this.gd.clientHeight;
+    this.svg.setAttribute("viewBox", `0 0 ${w} ${h}`);
+    this.svg.setAttribute("width", String(w));
+    this.svg.setAttribute("height", String(h));
+    for (const [k, v] of Object.entries({ x: xa._offset, y: ya._offset, width: xa._length, height: ya._length })) {
+      this.clipRect.setAttribute(k, String(v));
     }
+    const px = (x) => xa._offset + xa.d2p(x);
+    const py = (y) => ya._offset + ya.d2p(y);
+    this.box = {
+      left: xa._offset - CLIP_MARGIN, right: xa._offset + xa._length + CLIP_MARGIN,
+      top: ya._offset - CLIP_MARGIN, bottom: ya._offset + ya._length + CLIP_MARGIN,
+    };
+
+    const { runs, current, lr } = this.model;
+    this.ensureRunNodes(Math.max(runs.length, this.runLayer.children.length));
+    [...this.runLayer.children].forEach((g, r) => {
+      const run = runs[r];
+      const [casing, line, start, startCasing] = g.children;
+      if (!run) {
+        g.setAttribute("display", "none");
+        return;
+      }
+      g.removeAttribute("display");
+      // Segments are clipped one by one; a gap (non-finite point) lifts the pen.
+      let d = "";
+      let pen = null; // where the pen is, if it is down
+      let prev = null; // previous finite point, in px
+      const inBox = (x, y) => x >= this.box.left && x <= this.box.right && y >= this.box.top && y <= this.box.bottom;
+      for (let i = 0; i < run.xs.length; i++) {
+        const x = run.xs[i];
+        const y = run.ys[i];
+        const cur = x === null || y === null ? null : [px(x), py(y)];
+        if (!cur || !cur.every(Number.isFinite)) {
+          prev = null;
+          pen = null;
+          continue;
+        }
+        if (!prev) {
+          if (run.xs.length === 1 || inBox(cur[0], cur[1])) {
+            d += `M${f1(cur[0])},${f1(cur[1])}`;
+            pen = cur;
+          }
+        } else {
+          const seg = clipSegment(prev[0], prev[1], cur[0], cur[1], this.box);
+          if (seg) {
+            if (!pen || pen[0] !== seg[0] || pen[1] !== seg[1]) d += `M${f1(seg[0])},${f1(seg[1])}`;
+            d += `L${f1(seg[2])},${f1(seg[3])}`;
+            pen = [seg[2], seg[3]];
+          } else {
+            pen = null;
+          }
+        }
+        prev = cur;
+      }
+      casing.setAttribute("d", d || "M0,0");
+      line.setAttribute("d", d || "M0,0");
+      // A dot per step reads well for a few dozen steps; hundreds would bury the line.
+      line.setAttribute("marker-mid", run.xs.length > DOTS_UP_TO ? "none" : `url(#gdviz-dot-${r % 6})`);
+      g.dataset.points = String(run.xs.length);
+      const vis = d ? "visible" : "hidden";
+      casing.setAttribute("visibility", vis);
+      line.setAttribute("visibility", vis);
+      if (ok2(run.start)) {
+        for (const c of [start, startCasing]) {
+          c.setAttribute("cx", f1(px(run.start[0])));
+          c.setAttribute("cy", f1(py(run.start[1])));
+          c.removeAttribute("visibility");
+        }
+      }
+    });
+
     const p = current?.params;
-    const have = p && p[0] !== null && p[1] !== null;
+    const have = ok2(p) && Number.isFinite(px(p[0])) && Number.isFinite(py(p[1]));
+    const onPlot = have && clipSegment(px(p[0]), py(p[1]), px(p[0]), py(p[1]), this.box) !== null;
+    this.currentDot.setAttribute("visibility", onPlot ? "visible" : "hidden");
+    if (onPlot) {
+      this.currentDot.setAttribute("cx", f1(px(p[0])));
+      this.currentDot.setAttribute("cy", f1(py(p[1])));
+    }
     const g = current?.grad;
-    const gOk = have && g && g[0] !== null && g[1] !== null && Number.isFinite(lr);
-    const gradXY = gOk ? { x: [p[0], p[0] - lr * g[0]], y: [p[1], p[1] - lr * g[1]] } : { x: [], y: [] };
     const u = current?.update;
-    const uOk = have && u && u[0] !== null && u[1] !== null;
-    const updXY = uOk ? { x: [p[0], p[0] + u[0]], y: [p[1], p[1] + u[1]] } : { x: [], y: [] };
-    put(this.idx.gradCasing, gradXY);
-    put(this.idx.grad, gradXY);
-    put(this.idx.updateCasing, updXY);
-    put(this.idx.update, updXY);
-    put(this.idx.current, have ? { x: [p[0]], y: [p[1]] } : { x: [], y: [] });
-    return Plotly.animate(this.el, { data, traces }, ANIM).catch(() => {});
+    const gradStep = have && ok2(g) && Number.isFinite(lr) ? [-lr * g[0], -lr * g[1]] : null;
+    const upd = have && ok2(u) ? u : null;
+    // Plain GD: the update IS −η∇L; draw one arrow with both names instead of two on top of each other.
+    const same = gradStep && upd && Math.hypot(gradStep[0] - upd[0], gradStep[1] - upd[1]) <= 1e-9 * (Math.hypot(upd[0], upd[1]) + 1e-300);
+    this.drawArrow(this.gradArrow, same ? null : gradStep, p, px, py, "−η∇L");
+    this.drawArrow(this.updateArrow, upd, p, px, py, same ? "update = −η∇L" : "update");
+  }
+
+  drawArrow(arrow, vec, p, px, py, label) {
+    let seg = null;
+    if (vec) {
+      const a = [px(p[0]), py(p[1])];
+      const b = [px(p[0] + vec[0]), py(p[1] + vec[1])];
+      // Arrows from a point off the plot say nothing; arrows too short to see would only
+      // put a bare label on the point (e.g. at convergence).
+      const from = clipSegment(a[0], a[1], a[0], a[1], this.box);
+      if (from && Math.hypot(b[0] - a[0], b[1] - a[1]) >= 3) seg = clipSegment(a[0], a[1], b[0], b[1], this.box);
+    }
+    if (!seg) {
+      arrow.g.setAttribute("visibility", "hidden");
+      arrow.label.setAttribute("visibility", "hidden");
+      return;
+    }
+    const [x1, y1, x2, y2] = seg;
+    arrow.g.setAttribute("visibility", "visible");
+    arrow.label.setAttribute("visibility", "visible");
+    for (const ln of [arrow.casing, arrow.line]) {
+      ln.setAttribute("x1", x1.toFixed(1));
+      ln.setAttribute("y1", y1.toFixed(1));
+      ln.setAttribute("x2", x2.toFixed(1));
+      ln.setAttribute("y2", y2.toFixed(1));
+    }
+    // Label beyond the tip, pushed out along the arrow so it does not sit on the head.
+    const len = Math.hypot(x2 - x1, y2 - y1) || 1;
+    const ux = (x2 - x1) / len;
+    const uy = (y2 - y1) / len;
+    arrow.label.textContent = label;
+    const anchor = ux > 0.35 ? "start" : ux < -0.35 ? "end" : "middle";
+    arrow.label.setAttribute("text-anchor", anchor);
+    // Keep the label inside the plot area even when the arrow runs off it.
+    const { xa, ya } = this.axes();
+    const wText = arrow.label.getComputedTextLength?.() || 8 * label.length;
+    const left = anchor === "start" ? 0 : anchor === "end" ? wText : wText / 2;
+    const x0 = xa._offset + 4 + left;
+    const xMax = xa._offset + xa._length - 4 - (wText - left);
+    const lx = Math.min(Math.max(x2 + ux * 14, x0), Math.max(x0, xMax));
+    const ly = Math.min(Math.max(y2 + uy * 14 + 5, ya._offset + 16), ya._offset + ya._length - 6);
+    arrow.label.setAttribute("x", lx.toFixed(1));
+    arrow.label.setAttribute("y", ly.toFixed(1));
+  }
+
+  /** Number of points drawn in a run's path (for tests). */
+  pointCount(run = 0) {
+    return Number(this.runLayer.children[run]?.dataset.points ?? 0);
   }
 
   /** Data coordinates under a pointer event, or null outside the plot area. */
   eventToData(ev) {
-    const full = this.el._fullLayout;
-    if (!full || !full.xaxis || !full.yaxis) return null;
-    const xa = full.xaxis;
-    const ya = full.yaxis;
-    const box = this.el.getBoundingClientRect();
-    const px = ev.clientX - box.left - xa._offset;
-    const py = ev.clientY - box.top - ya._offset;
-    if (px < 0 || px > xa._length || py < 0 || py > ya._length) return null;
-    return [xa.p2d(px), ya.p2d(py)];
+    const ax = this.axes();
+    if (!ax) return null;
+    const { xa, ya } = ax;
+    const box = this.gd.getBoundingClientRect();
+    const x = ev.clientX - box.left - xa._offset;
+    const y = ev.clientY - box.top - ya._offset;
+    if (x < 0 || x > xa._length || y < 0 || y > ya._length) return null;
+    return [xa.p2d(x), ya.p2d(y)];
+  }
+
+  /** Page pixel position of a data point (for tests and tooling). */
+  dataToClient([x, y]) {
+    const ax = this.axes();
+    if (!ax) return null;
+    const box = this.gd.getBoundingClientRect();
+    return [box.left + ax.xa._offset + ax.xa.d2p(x), box.top + ax.ya._offset + ax.ya.d2p(y)];
   }
 
   pointerDown(ev) {
     if (ev.button !== 0) return;
     const xy = this.eventToData(ev);
-    this.down = xy ? { x: ev.clientX, y: ev.clientY, xy } : null;
+    this.down = xy ? { x: ev.clientX, y: ev.clientY } : null;
   }
 
   pointerUp(ev) {

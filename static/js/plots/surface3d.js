@@ -1,35 +1,57 @@
 // The 3D surface: drawn once per surface; only the path traces are restyled.
 
-import { fmt } from "../format.js";
-import { CASING, COLORSCALE, CONFIG, FONT, runColor } from "./theme.js";
+import { CASING, COLORSCALE, CONFIG, FONT, fitToContainer, runColor } from "./theme.js";
+import { AdaptiveThrottle } from "./throttle.js";
 
-const MIN_INTERVAL_MS = 90; // WebGL redraws are costly: ~11 updates per second is plenty here
+const MAX_MESH = 64; // points per axis of the 3D mesh: every redraw re-processes it
+
+/** Every k-th row and column so the mesh has at most `max` points per axis (ends kept). */
+function coarsen(grid, max) {
+  const n = grid.x.length;
+  if (n <= max) return grid;
+  const k = Math.ceil(n / max);
+  const keep = (len) => {
+    const idx = [];
+    for (let i = 0; i < len; i += k) idx.push(i);
+    if (idx[idx.length - 1] !== len - 1) idx.push(len - 1);
+    return idx;
+  };
+  const ix = keep(grid.x.length);
+  const iy = keep(grid.y.length);
+  return { x: ix.map((i) => grid.x[i]), y: iy.map((j) => grid.y[j]), z: iy.map((j) => ix.map((i) => grid.z[j][i])) };
+}
 
 export class Surface3DPlot {
   constructor(el) {
     this.el = el;
     this.idx = null;
-    this.lastDraw = 0;
-    this.pending = null;
-    this.timer = null;
+    // Any restyle redraws the whole WebGL scene (surface included): ≤ 7 per second, and
+    // at most a fifth of the main thread when rendering is slow (software GL on a projector PC).
+    this.throttle = new AdaptiveThrottle(150, 5, 1500);
   }
 
-  async draw(surface, grid, transform, nRuns) {
+  async draw(surface, fullGrid, transform, nRuns) {
     this.transform = transform;
     this.nRuns = nRuns;
     const t = transform;
+    const grid = coarsen(fullGrid, MAX_MESH);
     const zt = grid.z.map((row) => row.map(t.f));
     let lo = Infinity;
     let hi = -Infinity;
     for (const row of zt) for (const v of row) if (v !== null) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
     this.lift = (hi - lo) * 0.012; // draw the path just above the surface so it is not hidden
-    const text = grid.z.map((row) => row.map((v) => fmt(v)));
+    const [[bx0, bx1], [by0, by1]] = surface.domain;
+    const zTop = hi + (hi - lo) * 0.08;
+    // Points outside the box become gaps: a diverging run must not rescale the scene.
+    this.inBox = (x, y, z) => x !== null && y !== null && z !== null
+      && x >= bx0 && x <= bx1 && y >= by0 && y <= by1 && z >= lo - (hi - lo) && z <= zTop;
     const data = [
       {
-        type: "surface", x: grid.x, y: grid.y, z: zt, text,
+        type: "surface", x: grid.x, y: grid.y, z: zt,
         colorscale: COLORSCALE, showscale: false, opacity: 0.95,
         contours: { z: { show: true, usecolormap: true, project: { z: false }, width: 1 } },
-        hovertemplate: "x = %{x:.3g}<br>y = %{y:.3g}<br>f = %{text}<extra></extra>",
+        // On a log surface z is log₁₀(f − f_min), not f: show only where you are.
+        hovertemplate: t.log ? "x = %{x:.3g}<br>y = %{y:.3g}<extra></extra>" : "x = %{x:.3g}<br>y = %{y:.3g}<br>f = %{z:.3g}<extra></extra>",
         lighting: { ambient: 0.75, diffuse: 0.6, specular: 0.05, roughness: 0.9 },
       },
     ];
@@ -62,31 +84,36 @@ export class Surface3DPlot {
       scene: {
         xaxis: axis("x", [x0, x1]),
         yaxis: axis("y", [y0, y1]),
-        zaxis: { ...axis(t.log ? "log f" : "f"), title: { text: t.log ? "log₁₀(f − f_min)" : "f", font: { size: 14 } } },
+        // On a log surface the z numbers are log₁₀(f − f_min): hide them rather than confuse.
+        zaxis: { ...axis(t.log ? "f (log)" : "f", [lo, zTop]), showticklabels: !t.log },
         aspectmode: "manual",
         aspectratio: { x: 1, y: 1, z: 0.65 },
-        camera: { eye: { x: -1.35, y: -1.45, z: 1.05 }, center: { x: 0, y: 0, z: -0.12 } },
+        camera: { eye: { x: -1.2, y: -1.3, z: 0.95 }, center: { x: 0, y: 0, z: -0.1 } },
       },
     };
-    this.lastDraw = 0;
-    await Plotly.react(this.el, data, layout, CONFIG);
+    this.throttle.cancel();
+    this.drawing = true;
+    if (!this.watching) this.watching = fitToContainer(this.el);
+    this.sig = `${Array(nRuns).fill(0).join(",")}||`; // what an empty scene shows
+    try {
+      await Plotly.react(this.el, data, layout, CONFIG);
+    } finally {
+      this.drawing = false;
+    }
   }
 
-  /** Queue a path update; redrawn at most every MIN_INTERVAL_MS (always ending on the latest). */
+  /** Queue a path update; the throttle always ends on the latest state. */
   update(runs, current) {
-    if (!this.idx) return;
-    this.pending = { runs, current };
-    const wait = this.lastDraw + MIN_INTERVAL_MS - performance.now();
-    if (wait <= 0) this.flush();
-    else if (!this.timer) this.timer = setTimeout(() => { this.timer = null; this.flush(); }, wait);
+    if (!this.idx || this.drawing) return;
+    // Skip redraws that would show the same thing (each costs a whole WebGL frame).
+    const sig = `${runs.map((r) => r.xs.length).join(",")}|${current?.step ?? ""}|${current?.params ?? ""}`;
+    if (sig === this.sig) return;
+    this.sig = sig;
+    this.throttle.run(() => this.flush(runs, current));
   }
 
-  flush() {
-    const job = this.pending;
-    this.pending = null;
-    if (!job || !this.idx) return;
-    this.lastDraw = performance.now();
-    const { runs, current } = job;
+  flush(runs, current) {
+    if (!this.idx) return null;
     const x = [];
     const y = [];
     const z = [];
@@ -96,17 +123,27 @@ export class Surface3DPlot {
       const run = runs[r];
       if (!run) continue;
       traces.push(this.idx.paths[r]);
-      x.push(run.xs.slice());
-      y.push(run.ys.slice());
-      z.push(run.losses.map((l) => lift(this.transform.f(l))));
+      const xs = [];
+      const ys = [];
+      const zs = [];
+      for (let i = 0; i < run.xs.length; i++) {
+        const zi = lift(this.transform.f(run.losses[i]));
+        const inside = this.inBox(run.xs[i], run.ys[i], zi);
+        xs.push(inside ? run.xs[i] : null);
+        ys.push(inside ? run.ys[i] : null);
+        zs.push(inside ? zi : null);
+      }
+      x.push(xs);
+      y.push(ys);
+      z.push(zs);
     }
     const p = current?.params;
     const zc = current ? lift(this.transform.f(current.loss)) : null;
-    const ok = p && p[0] !== null && p[1] !== null && zc !== null;
+    const ok = p && this.inBox(p[0], p[1], zc);
     traces.push(this.idx.current);
     x.push(ok ? [p[0]] : []);
     y.push(ok ? [p[1]] : []);
     z.push(ok ? [zc] : []);
-    Plotly.restyle(this.el, { x, y, z }, traces).catch(() => {});
+    return Plotly.restyle(this.el, { x, y, z }, traces);
   }
 }

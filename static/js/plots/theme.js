@@ -12,7 +12,7 @@ export const CASING = "#111111"; // dark outline under bright lines
 
 export const CONFIG = {
   displayModeBar: false,
-  responsive: true,
+  responsive: false, // we watch the container instead (see fitToContainer)
   scrollZoom: false,
   doubleClick: false,
   showTips: false,
@@ -48,4 +48,27 @@ export function makeTransform(grid, scale) {
     };
   }
   return { log: false, zmin, zmax, eps: 0, f: (v) => (v === null || !Number.isFinite(v) ? null : v), label: "f" };
+}
+
+/**
+ * Keep a Plotly graph the size of its container. Plotly's own `responsive` only hears
+ * window resizes; the grid also changes when a notice is dismissed or a font loads.
+ */
+export function fitToContainer(gd, onResized = () => {}) {
+  let pending = false;
+  // The observer reports once when it starts: that size is the one Plotly just drew at.
+  let last = `${gd.clientWidth}x${gd.clientHeight}`;
+  const ro = new ResizeObserver(() => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      const size = `${gd.clientWidth}x${gd.clientHeight}`;
+      if (size === last || !gd._fullLayout || gd.clientWidth === 0 || gd.clientHeight === 0) return;
+      last = size;
+      Promise.resolve(Plotly.Plots.resize(gd)).then(onResized, () => {});
+    });
+  });
+  ro.observe(gd);
+  return ro;
 }
