@@ -16,6 +16,7 @@ class _Msg(BaseModel):
 class Start(_Msg):
     type: Literal["start"]
     scenario: Scenario
+    paused: bool = False  # True: send frame 0 and wait for play/step
 
 
 class Pause(_Msg):

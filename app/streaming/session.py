@@ -82,7 +82,7 @@ class StreamSession:
         except ValidationError as e:
             return [_error(summary(e.errors()))]
         if isinstance(msg, Start):
-            return self._start(msg.scenario, now)
+            return self._start(msg.scenario, now, paused=msg.paused)
         if self.scenario is None and not isinstance(msg, Speed):
             return [_error(f"{msg.type}: send a 'start' message with a scenario first")]
         if isinstance(msg, Pause):
@@ -98,7 +98,7 @@ class StreamSession:
             self.speed = msg.steps_per_second
         return [self._state()]
 
-    def _start(self, scenario: Scenario, now: float) -> list[dict]:
+    def _start(self, scenario: Scenario, now: float, paused: bool = False) -> list[dict]:
         self.scenario = scenario
         self.batches = batches(scenario)
         self.speed = scenario.speed
@@ -109,7 +109,7 @@ class StreamSession:
         first = [dict(run=i, **frame(b, 0, b.propose()[0])) for i, b in enumerate(self.batches)]
         out = [started, {"type": "frames", "frames": first}] + self._ended()
         self.playing = False
-        if not self._all_done():
+        if not paused:
             self._play(now)
         return out + [self._state()]
 

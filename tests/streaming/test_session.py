@@ -128,3 +128,12 @@ def test_message_size_is_bounded():
 def test_control_before_start_is_an_error():
     out = StreamSession().handle('{"type":"play"}', 0.0)
     assert out[0]["type"] == "error" and "start" in out[0]["message"]
+
+
+def test_start_paused_waits_at_frame_zero():
+    s = StreamSession()
+    out = s.handle(json.dumps({"type": "start", "paused": True, "scenario": {
+        "surface": "bowl", "runs": [{"optimizer": "gd", "lr": 0.1, "start": [1, 1]}]}}), 0.0)
+    assert [f["step"] for f in frames_of(out)] == [0]
+    assert not s.playing and s.tick(5.0) == [] and out[-1]["playing"] is False
+    assert [f["step"] for f in frames_of(send(s, type="step", count=1))] == [1]
