@@ -18,7 +18,7 @@ from app.engine.optimizers import OPTIMIZERS
 from app.engine.runs import Status
 from app.engine.surfaces import SURFACES
 
-from .models import MAX_COORD, RunSpec
+from .models import MAX_COORD, RunSpec, SurfaceId
 from .simulate import num
 
 MAX_SWEEP_POINTS = 400
@@ -51,18 +51,10 @@ class LrRange(_Strict):
 
 
 class _Landscape(_Strict):
-    surface: str = "bowl"
+    surface: SurfaceId = "bowl"
     run: RunSpec = Field(default_factory=RunSpec)
     steps: int = Field(500, ge=1, le=MAX_LANDSCAPE_STEPS)
     seed: int = Field(0, ge=0, le=2**32 - 1)
-
-    @field_validator("surface")
-    @classmethod
-    def _known_surface(cls, v: str) -> str:
-        if v not in SURFACES:
-            raise ValueError(f"unknown surface {v!r}; choose one of {', '.join(SURFACES)}")
-        return v
-
 
 class SweepRequest(_Landscape):
     lrs: Annotated[
@@ -91,7 +83,7 @@ class BasinGrid(_Strict):
 
 class BasinRequest(_Landscape):
     grid: BasinGrid = Field(default_factory=BasinGrid)
-    surface: str = "himmelblau"
+    surface: SurfaceId = "himmelblau"
 
 
 def _options(req: _Landscape) -> dict:

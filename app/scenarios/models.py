@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.engine.optimizers import OPTIMIZERS, HyperParam
 from app.engine.schedules import KINDS, Schedule
@@ -36,6 +36,14 @@ def _hp(name: str):
     return Annotated[float | None, Field(default=None, ge=s.min, le=s.max, allow_inf_nan=False)]
 
 
+def _known_surface(v: str) -> str:
+    if v not in SURFACES:
+        raise ValueError(f"unknown surface {v!r}; choose one of {', '.join(SURFACES)}")
+    return v
+
+
+SurfaceId = Annotated[str, AfterValidator(_known_surface),
+                      Field(description="one of " + ", ".join(SURFACES))]
 Coordinate = Annotated[float, Field(ge=-MAX_COORD, le=MAX_COORD, allow_inf_nan=False)]
 Beta = Annotated[float, Field(ge=_spec("betas").min, le=_spec("betas").max, allow_inf_nan=False)]
 HYPER_NAMES = sorted({n for o in OPTIMIZERS.values() for n in o.params})
@@ -110,20 +118,13 @@ class Scenario(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    surface: str = Field("himmelblau", description="one of " + ", ".join(SURFACES))
+    surface: SurfaceId = "himmelblau"
     runs: list[RunSpec] = Field(default_factory=lambda: [RunSpec(lr=0.01)],
                                 min_length=1, max_length=MAX_RUNS)
     steps: int = Field(500, ge=1, le=MAX_STEPS, description="maximum updates per run")
     seed: int = Field(0, ge=0, le=2**32 - 1)
     speed: float = Field(30.0, ge=1, le=MAX_SPEED, allow_inf_nan=False,
                          description="playback speed in steps per second (streaming only)")
-
-    @field_validator("surface")
-    @classmethod
-    def _known_surface(cls, v: str) -> str:
-        if v not in SURFACES:
-            raise ValueError(f"unknown surface {v!r}; choose one of {', '.join(SURFACES)}")
-        return v
 
     def starts(self) -> list[tuple[float, float]]:
         default = SURFACES[self.surface].start
