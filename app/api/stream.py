@@ -93,13 +93,12 @@ async def _loop(ws: WebSocket) -> None:
                 pass
             if item is _GONE or (item is None and reader.done() and inbox.empty()):
                 break
-            # engine work runs in a worker thread so one socket's `step 1000` never
-            # stalls the event loop (and every other socket) while it computes
-            out = (await asyncio.to_thread(session.handle, item, loop.time())
-                   if item is not None else [])
+            # the session does at most STEP_CHUNK steps per call, so a `step 1000`
+            # is spread over several loop turns and other sockets keep flowing
+            out = session.handle(item, loop.time()) if item is not None else []
             delay = session.next_tick(loop.time())
             if delay is not None and delay <= 0:
-                out += await asyncio.to_thread(session.tick, loop.time())
+                out += session.tick(loop.time())
             for message in out:
                 await _send(ws, message)
     finally:

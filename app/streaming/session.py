@@ -27,6 +27,7 @@ from .protocol import ClientMessage, Pause, Play, Set, Speed, Start, Step
 TICK = 1 / 30  # seconds between batches while playing
 MAX_TICK_GAP = 0.25  # at most this much wall time is caught up in one tick
 MAX_FRAMES_PER_MESSAGE = 600
+STEP_CHUNK = 100  # a `step` of more steps is sent over several ticks
 
 _adapter = TypeAdapter(ClientMessage)
 
@@ -41,11 +42,14 @@ class StreamSession:
         self._credit = 0.0
         self._last_tick: float | None = None
         self._reported: set[int] = set()
+        self._pending_steps = 0  # steps of a `step` message still to send
 
     # -- timing --------------------------------------------------------------
 
     def next_tick(self, now: float) -> float | None:
         """Seconds until ``tick`` should run (None: idle until a message arrives)."""
+        if self._pending_steps:
+            return 0.0
         if not self.playing:
             return None
         if self._last_tick is None:
@@ -53,6 +57,8 @@ class StreamSession:
         return max(0.0, self._last_tick + TICK - now)
 
     def tick(self, now: float) -> list[dict]:
+        if self._pending_steps:
+            return self._step_chunk()
         if not self.playing:
             return []
         elapsed = TICK if self._last_tick is None else min(now - self._last_tick, MAX_TICK_GAP)
@@ -87,19 +93,32 @@ class StreamSession:
             return [_error(f"{msg.type}: send a 'start' message with a scenario first")]
         if isinstance(msg, Pause):
             self.playing = False
+            self._pending_steps = 0
         elif isinstance(msg, Play):
+            self._pending_steps = 0
             self._play(now)
         elif isinstance(msg, Step):
             self.playing = False
-            return self._advance(msg.count) + [self._state()]
+            self._pending_steps = msg.count
+            return self._step_chunk()
         elif isinstance(msg, Set):
             return self._set(msg)
         elif isinstance(msg, Speed):
             self.speed = msg.steps_per_second
         return [self._state()]
 
+    def _step_chunk(self) -> list[dict]:
+        """The next ≤ STEP_CHUNK steps of a `step` message; `state` once all are sent."""
+        n = min(self._pending_steps, STEP_CHUNK)
+        self._pending_steps -= n
+        out = self._advance(n)
+        if self._all_done():
+            self._pending_steps = 0
+        return out if self._pending_steps else out + [self._state()]
+
     def _start(self, scenario: Scenario, now: float, paused: bool = False) -> list[dict]:
         self.scenario = scenario
+        self._pending_steps = 0
         self.batches = batches(scenario)
         self.speed = scenario.speed
         self._reported = set()

@@ -137,3 +137,17 @@ def test_start_paused_waits_at_frame_zero():
     assert [f["step"] for f in frames_of(out)] == [0]
     assert not s.playing and s.tick(5.0) == [] and out[-1]["playing"] is False
     assert [f["step"] for f in frames_of(send(s, type="step", count=1))] == [1]
+
+
+def test_a_big_step_is_sent_in_chunks_but_exactly():
+    s = StreamSession()
+    start(s, lr=0.001, steps=5000)
+    send(s, type="pause")
+    out = send(s, type="step", count=250)
+    assert len(frames_of(out)) == 100 and out[-1]["type"] == "frames"  # more to come
+    assert s.next_tick(0.0) == 0.0
+    while s.next_tick(0.0) == 0.0:
+        out += s.tick(0.0)
+    assert [f["step"] for f in frames_of(out)] == list(range(1, 251))
+    assert out[-1] == {"type": "state", "playing": False, "speed": 30.0}
+    assert s.tick(1.0) == []  # nothing more: paused
