@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException, Query
 
 from app.engine.optimizers import OPTIMIZERS
 from app.engine.surfaces import SURFACES, grid
+from app.scenarios.models import unknown_surface
 from app.scenarios.simulate import num
 from app.settings import get_settings
 
@@ -37,8 +38,7 @@ def surface_grid(surface_id: str,
     if n > limit:
         raise HTTPException(422, f"n: must be at most {limit} points per axis (got {n})")
     if surface_id not in SURFACES:
-        raise HTTPException(404, f"surface: unknown surface {surface_id!r}; "
-                                 f"choose one of {', '.join(SURFACES)}")
+        raise HTTPException(404, f"surface: {unknown_surface(surface_id)}")
     xs, ys, z = grid(SURFACES[surface_id], n)
     return {"x": [num(v) for v in xs], "y": [num(v) for v in ys],
             "z": [[num(v) for v in row] for row in z]}
@@ -47,7 +47,7 @@ def surface_grid(surface_id: str,
 @router.get("/optimizers", summary="The optimizers and their hyperparameters")
 def list_optimizers() -> list[dict]:
     """torch.optim's names and defaults; `min`/`max` are the accepted range."""
-    return [{"id": o.id, "name": o.name,
+    return [{"id": o.id, "name": o.name, "rule": o.rule,
              "params": {k: {"default": list(p.default) if isinstance(p.default, tuple)
                             else p.default, "min": p.min, "max": p.max, "doc": p.doc}
                         for k, p in o.params.items()}}

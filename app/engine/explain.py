@@ -43,12 +43,9 @@ def explain(batch: Batch, run: int) -> str:
 
 def _minimum_and_bound(batch: Batch, run: int, where: np.ndarray):
     """(point, curvature, bound) at the known minimum nearest ``where`` (or at it)."""
-    minima = getattr(batch.objective, "minima_array", lambda: np.empty((0, 2)))()
-    at = stability.nearest_minimum(minima, where)
-    probe = where if at is None else at
-    if not np.isfinite(probe).all():
+    at, curv = stability.curvature_near(batch.objective, where)
+    if curv is None:
         return None, None, None
-    curv = stability.curvature(batch.objective.hessian(probe[None, :])[0])
     b = stability.bound(batch.optimizer.id, batch.hyper_of(run), curv.lam_max)
     return at, curv, b
 
@@ -72,7 +69,7 @@ def _converged(batch: Batch, run: int) -> str:
         return (f"Stopped {steps} at {point(p)}, a saddle point, not a minimum: the gradient is "
                 f"zero but the Hessian has eigenvalues {fmt(curv.lam_max)} and {fmt(curv.lam_min)}"
                 f" — nudge the start off the ridge so it can roll down.")
-    minima = getattr(batch.objective, "minima_array", lambda: np.empty((0, 2)))()
+    minima = stability.known_minima(batch.objective)
     kind = "a minimum"
     if minima.size:
         losses = batch.objective.loss_and_grad(minima)[0]

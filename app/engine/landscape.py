@@ -67,13 +67,13 @@ def sweep_result(batch: Batch, lrs: Array, start) -> SweepResult:
     minimum = _heading_minimum(batch, np.asarray(start, dtype=float))
     b = None
     if minimum is not None:
-        curv = stability.curvature(batch.objective.hessian(minimum[None, :])[0])
+        _, curv = stability.curvature_near(batch.objective, minimum)
         b = stability.bound(batch.optimizer.id, batch.hyper_of(0), curv.lam_max)
     return SweepResult(np.asarray(lrs, float), status, batch.loss.copy(), steps, b, minimum)
 
 
 def _heading_minimum(batch: Batch, start: Array) -> Array | None:
-    minima = getattr(batch.objective, "minima_array", lambda: np.empty((0, 2)))()
+    minima = stability.known_minima(batch.objective)
     if minima.size == 0:
         return None
     conv = batch.status == Status.CONVERGED

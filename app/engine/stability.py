@@ -70,6 +70,43 @@ def bound_formula(optimizer_id: str, hyper: dict[str, Any] | None = None) -> str
     return ""
 
 
+def known_minima(objective) -> np.ndarray:
+    """The objective's known minima (M, P); empty if it knows none."""
+    get = getattr(objective, "minima_array", None)
+    return get() if get is not None else np.empty((0, getattr(objective, "dim", 2)))
+
+
+def curvature_near(objective, point: np.ndarray) -> tuple[np.ndarray | None, Curvature | None]:
+    """(the known minimum nearest ``point`` or None, the Hessian's curvature there —
+    or at ``point`` itself when no minimum is known; None if not finite)."""
+    at = nearest_minimum(known_minima(objective), point)
+    probe = point if at is None else at
+    if not np.isfinite(probe).all():
+        return at, None
+    return at, curvature(objective.hessian(probe[None, :])[0])
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a stability panel shows: where, how curved, and the stable lr per optimizer."""
+
+    point: np.ndarray
+    is_minimum: bool
+    curvature: Curvature
+    bounds: dict[str, tuple[float | None, str]]  # optimizer → (largest stable lr, formula)
+
+
+def report(objective, point: np.ndarray, momentum: float = 0.9) -> Report:
+    """Curvature at the known minimum nearest ``point`` (or at ``point``) and the bounds
+    of plain GD, heavy-ball momentum and Nesterov (momentum μ, no damping or decay)."""
+    at, curv = curvature_near(objective, point)
+    bounds = {}
+    for opt in ("gd", "momentum", "nesterov"):
+        hyper = {} if opt == "gd" else {"momentum": momentum}
+        bounds[opt] = (bound(opt, hyper, curv.lam_max), bound_formula(opt, hyper))
+    return Report(point if at is None else at, at is not None, curv, bounds)
+
+
 def nearest_minimum(minima: np.ndarray, point: np.ndarray) -> np.ndarray | None:
     """The known minimum closest to ``point`` (None if there are none)."""
     if minima.size == 0 or not np.isfinite(point).all():

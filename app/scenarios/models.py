@@ -36,9 +36,14 @@ def _hp(name: str):
     return Annotated[float | None, Field(default=None, ge=s.min, le=s.max, allow_inf_nan=False)]
 
 
+def unknown_surface(v: str) -> str:
+    """The message for a surface id that is not in the registry."""
+    return f"unknown surface {v!r}; choose one of {', '.join(SURFACES)}"
+
+
 def _known_surface(v: str) -> str:
     if v not in SURFACES:
-        raise ValueError(f"unknown surface {v!r}; choose one of {', '.join(SURFACES)}")
+        raise ValueError(unknown_surface(v))
     return v
 
 

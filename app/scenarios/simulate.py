@@ -48,12 +48,17 @@ def batches(scenario: Scenario) -> list[Batch]:
     return [batch_for_run(scenario, i) for i in range(len(scenario.runs))]
 
 
+def frame_dict(step, params, loss, grad, update, lr) -> dict:
+    """One frame as the API sends it (non-finite numbers as None)."""
+    return {"step": int(step), "params": vec(params), "loss": num(loss), "grad": vec(grad),
+            "update": vec(update), "lr": num(lr)}
+
+
 def frame(batch: Batch, row: int, update) -> dict:
-    """The current state of run ``row`` of a batch as a frame dict."""
-    return {"step": int(batch.step if batch.end_step[row] < 0 else batch.end_step[row]),
-            "params": vec(batch.params[row]), "loss": num(batch.loss[row]),
-            "grad": vec(batch.grad[row]), "update": vec(update),
-            "lr": num(batch.lr_now()[row])}
+    """The current state of run ``row`` of a batch as a frame."""
+    step = batch.step if batch.end_step[row] < 0 else batch.end_step[row]
+    return frame_dict(step, batch.params[row], batch.loss[row], batch.grad[row], update,
+                      batch.lr_now()[row])
 
 
 def simulate(scenario: Scenario) -> list[dict]:
@@ -62,9 +67,8 @@ def simulate(scenario: Scenario) -> list[dict]:
     for b in batches(scenario):
         traj = run_to_end(b)
         end = int(traj.end_step[0])
-        frames = [{"step": k, "params": vec(traj.params[k, 0]), "loss": num(traj.loss[k, 0]),
-                   "grad": vec(traj.grad[k, 0]), "update": vec(traj.update[k, 0]),
-                   "lr": num(traj.lr[k, 0])} for k in range(end + 1)]
+        frames = [frame_dict(k, traj.params[k, 0], traj.loss[k, 0], traj.grad[k, 0],
+                             traj.update[k, 0], traj.lr[k, 0]) for k in range(end + 1)]
         out.append({"status": Status(int(traj.status[0])).label, "reason": explain(b, 0),
                     "frames": frames})
     return out

@@ -167,11 +167,8 @@ function startStream({ oneStep = false } = {}) {
   state.previewToken += 1; // a start-frame request still in flight is now stale
   state.server = "active";
   if (oneStep) {
-    // `start` plays at once and the first tick takes 1 + speed/30 steps: at 1 step/s
-    // that is exactly one step before our `pause` lands (the next would need ~1 s).
-    stream.start(scenarioForServer(1));
-    stream.pause();
-    stream.speed(state.scenario.speed);
+    stream.start(scenarioForServer(), { paused: true }); // frame 0, then wait
+    stream.step(1);
     state.playing = false;
   } else {
     stream.start(scenarioForServer());
@@ -428,7 +425,8 @@ function updateStatus() {
   if (r?.status && ENDED.has(r.status)) {
     showStatus(r.status, r.reason || "");
   } else if (state.playing) {
-    showStatus("running", `θ ← θ − η∇L(θ), η = ${fmt(run0().lr)}, at ${state.scenario.speed} steps/s.`);
+    const rule = state.optimizers.get(run0().optimizer)?.rule ?? "";
+    showStatus("running", `${rule}  (g = ∇L, η = ${fmt(run0().lr)}), at ${state.scenario.speed} steps/s.`);
   } else if (state.server !== "active") {
     showStatus("paused", "At the start. Press Play (Space) or Step (→). Click the contour to move the start.");
   } else {

@@ -87,7 +87,7 @@ export class RunStream {
     if (this.sentLog.length > 50) this.sentLog.shift();
   }
 
-  start(scenario) { this.send({ type: "start", scenario }); }
+  start(scenario, { paused = false } = {}) { this.send({ type: "start", scenario, paused }); }
   /** Ignore the current run's remaining frames until the next `start`. */
   detach() { this.detached = true; }
   play() { this.send({ type: "play" }); }

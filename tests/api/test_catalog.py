@@ -53,3 +53,10 @@ def test_plotly_served_locally(client):
     r = client.get("/vendor/plotly.min.js")
     assert r.status_code == 200 and len(r.content) > 1_000_000
     assert r.headers["content-type"].startswith("text/javascript")
+
+
+def test_each_optimizer_states_its_update_rule(client):
+    rules = {o["id"]: o["rule"] for o in loads(client.get("/api/optimizers").content)}
+    assert rules["gd"] == "θ ← θ − η g"
+    assert "μb" in rules["momentum"] and "μb" in rules["nesterov"]
+    assert all(rules.values())
