@@ -16,6 +16,7 @@ class Settings(BaseSettings):
     max_grid: int = 400  # contour grid points per axis
     max_query_chars: int = 4096  # longest scenario query string the page reads
     max_connections: int = 200  # live WebSocket streams per server process
+    max_jobs: int = 2  # landscape computations (sweep/basins/scatter) running at once
 
 
 @lru_cache

@@ -17,43 +17,17 @@ from app.settings import get_settings
 from app.streaming.session import StreamSession
 
 from .json import dumps
+from .sockets import GONE, admit, read_into
 
 router = APIRouter()
 logger = logging.getLogger("gdviz.stream")
-_GONE = object()
-
-
-async def _read(ws: WebSocket, inbox: asyncio.Queue) -> None:
-    try:
-        while True:
-            message = await ws.receive()
-            if message["type"] == "websocket.disconnect":
-                break
-            await inbox.put(message.get("text", message.get("bytes")))
-    except Exception:  # the peer vanished mid-read: same as a disconnect
-        pass
-    finally:
-        with contextlib.suppress(asyncio.QueueFull):
-            inbox.put_nowait(_GONE)
-
-
-BUSY = 1013  # WebSocket close code "try again later"
 
 
 @router.websocket("/ws/run")
 async def run_socket(ws: WebSocket) -> None:
-    limit = get_settings().max_connections
-    live = ws.app.state.__dict__.setdefault("live_streams", set())
-    await ws.accept()
-    if len(live) >= limit:
-        await ws.close(code=BUSY, reason=f"server busy: {limit} live streams is the limit; "
-                                         "try again in a moment")
-        return
-    live.add(ws)
-    try:
-        await _serve(ws)
-    finally:
-        live.discard(ws)
+    async with admit(ws) as admitted:
+        if admitted:
+            await _serve(ws)
 
 
 async def _serve(ws: WebSocket) -> None:
@@ -83,7 +57,7 @@ async def _loop(ws: WebSocket) -> None:
     loop = asyncio.get_running_loop()
     session = StreamSession(get_settings().ws_max_message_bytes)
     inbox: asyncio.Queue = asyncio.Queue(maxsize=8)
-    reader = asyncio.create_task(_read(ws, inbox))
+    reader = asyncio.create_task(read_into(ws, inbox))
     try:
         while True:
             item = None
@@ -91,7 +65,7 @@ async def _loop(ws: WebSocket) -> None:
                 item = await asyncio.wait_for(inbox.get(), session.next_tick(loop.time()))
             except TimeoutError:
                 pass
-            if item is _GONE or (item is None and reader.done() and inbox.empty()):
+            if item is GONE or (item is None and reader.done() and inbox.empty()):
                 break
             # the session does at most STEP_CHUNK steps per call, so a `step 1000`
             # is spread over several loop turns and other sockets keep flowing

@@ -22,16 +22,27 @@ DIVERGED_LABEL = -1
 NOT_CONVERGED_LABEL = -2
 
 
-def run_in_chunks(batch: Batch, chunk: int = 50) -> Iterator[float]:
+CHUNK_RUN_STEPS = 100_000  # ≈ 20–50 ms of work: how often a job can report or be cancelled
+
+
+def run_in_chunks(batch: Batch, chunk: int | None = None,
+                  on_step: Callable[[Batch], None] | None = None) -> Iterator[float]:
     """Advance ``batch`` to its end, yielding the fraction of the step budget done.
 
-    Lets a caller report progress and stop early (cancel) between chunks.
+    Lets a caller report progress and stop early (cancel) between chunks of
+    ``chunk`` steps (default: about ``CHUNK_RUN_STEPS`` run-steps, so a 256² map
+    yields every step or two and a 200-lr sweep every 50); ``on_step`` (if
+    given) sees the batch after every step, e.g. to record paths.
     """
+    if chunk is None:
+        chunk = max(1, min(50, CHUNK_RUN_STEPS // batch.n_runs))
     while not batch.done:
         for _ in range(chunk):
             if batch.done:
                 break
             batch.advance()
+            if on_step is not None:
+                on_step(batch)
         yield min(1.0, batch.step / batch.max_steps) if not batch.done else 1.0
 
 
@@ -107,14 +118,22 @@ def basin_batch(objective, optimizer: Optimizer, hyper: dict[str, Any], starts: 
 
 def basin_labels(batch: Batch, xs: Array, ys: Array, known: Array,
                  tol: float = 1e-3) -> BasinResult:
-    """Label each start by the minimum its run converged to.
+    """Label each start of an n×n grid by the minimum its run converged to
+    (see ``label_ends``); row i of ``labels`` is ``ys[i]``."""
+    labels, minima = label_ends(batch, known, tol)
+    return BasinResult(xs, ys, labels.reshape(len(ys), len(xs)), minima)
 
-    Converged end points near no known minimum are grouped (within ``tol``)
-    into newly discovered minima — e.g. Rastrigin's or Ackley's many local
-    minima — if the Hessian there is positive definite; a converged run that
-    stopped on a saddle counts as not converged.
+
+def label_ends(batch: Batch, known: Array, tol: float = 1e-3) -> tuple[Array, Array]:
+    """Which minimum each run of ``batch`` ended in: (labels (R,), minima (M, 2)).
+
+    A label is an index into ``minima``, −1 diverged, −2 not converged.
+    ``minima`` is ``known`` followed by minima the runs discovered: converged
+    end points near no known minimum are grouped (within ``tol``) into new
+    minima — e.g. Rastrigin's or Ackley's many local minima — if the Hessian
+    there is positive definite; a converged run that stopped on a saddle
+    counts as not converged.
     """
-    n = len(xs)
     known = np.asarray(known, float).reshape(-1, 2)
     labels = np.full(batch.n_runs, NOT_CONVERGED_LABEL, dtype=np.int64)
     labels[batch.status == Status.DIVERGED] = DIVERGED_LABEL
@@ -136,7 +155,7 @@ def basin_labels(batch: Batch, xs: Array, ys: Array, known: Array,
             lab[rest] = len(known) + which
             minima = np.vstack([known, found])
         labels[conv] = lab
-    return BasinResult(xs, ys, labels.reshape(n, n), minima)
+    return labels, minima
 
 
 def _cluster(points: Array, tol: float) -> tuple[Array, Array]:
@@ -163,5 +182,3 @@ def _positive_definite(h: Array) -> Array:
             eig[ok] = np.linalg.eigvalsh(h[ok])
     return ok & (eig[:, 0] > 0)
 
-
-ProgressFn = Callable[[float], None]

@@ -1,8 +1,11 @@
 """Learning-rate sweeps and basin-of-attraction maps: requests and their results.
 
-Each request is one vectorised engine call (see app/engine/landscape.py);
-these models bound the work: at most ``MAX_SWEEP_POINTS`` learning rates and
-a ``MAX_BASIN_GRID``² grid of starts, each for at most ``MAX_LANDSCAPE_STEPS``.
+Each request is one vectorised engine call (see app/engine/landscape.py and
+app/engine/scatter.py); these models bound the work: at most
+``MAX_SWEEP_POINTS`` learning rates, a ``MAX_BASIN_GRID``² grid of starts or
+``MAX_SCATTER`` random starts, each for at most ``MAX_LANDSCAPE_STEPS``, and a
+basin map's grid² × steps at most ``MAX_BASIN_WORK`` run-steps (a worst case
+of about a minute on one core, with progress and cancel over WS /ws/landscape).
 """
 
 from __future__ import annotations
@@ -10,23 +13,35 @@ from __future__ import annotations
 from typing import Annotated, Iterator
 
 import numpy as np
-from pydantic import (BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator,
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag,
                       model_validator)
 
-from app.engine import landscape
+from app.engine import landscape, scatter
 from app.engine.optimizers import OPTIMIZERS
 from app.engine.runs import Status
 from app.engine.surfaces import SURFACES
 
 from .models import MAX_COORD, RunSpec, SurfaceId
-from .simulate import num
+from .simulate import num, vec
 
 MAX_SWEEP_POINTS = 400
 MAX_BASIN_GRID = 256
 MAX_LANDSCAPE_STEPS = 5000
+MAX_BASIN_WORK = 256 * 256 * 2000  # grid.n² × steps, e.g. 256² × 2,000 or 128² × 5,000
+MAX_SCATTER = 64
+SCATTER_PATH_POINTS = 200
 
 Lr = Annotated[float, Field(ge=1e-8, le=1e6, allow_inf_nan=False)]
 Coord = Annotated[float, Field(ge=-MAX_COORD, le=MAX_COORD, allow_inf_nan=False)]
+
+
+def _ordered_box(v):
+    if not (v[0][0] < v[0][1] and v[1][0] < v[1][1]):
+        raise ValueError("each range must be [min, max] with min < max")
+    return v
+
+
+Box = Annotated[tuple[tuple[Coord, Coord], tuple[Coord, Coord]], AfterValidator(_ordered_box)]
 
 
 class _Strict(BaseModel):
@@ -70,20 +85,30 @@ class SweepRequest(_Landscape):
 
 class BasinGrid(_Strict):
     n: int = Field(64, ge=2, le=MAX_BASIN_GRID, description="starts per axis")
-    box: tuple[tuple[Coord, Coord], tuple[Coord, Coord]] | None = Field(
+    box: Box | None = Field(
         None, description="[[xmin, xmax], [ymin, ymax]]; default: the surface's domain")
-
-    @field_validator("box")
-    @classmethod
-    def _ordered(cls, v):
-        if v is not None and not (v[0][0] < v[0][1] and v[1][0] < v[1][1]):
-            raise ValueError("each range must be [min, max] with min < max")
-        return v
 
 
 class BasinRequest(_Landscape):
     grid: BasinGrid = Field(default_factory=BasinGrid)
     surface: SurfaceId = "himmelblau"
+
+    @model_validator(mode="after")
+    def _bounded_work(self) -> "BasinRequest":
+        work = self.grid.n ** 2 * self.steps
+        if work > MAX_BASIN_WORK:
+            raise ValueError(
+                f"grid.n² × steps must be at most {MAX_BASIN_WORK:,} run-steps "
+                f"(e.g. 256² × 2,000 or 181² × 4,000); {self.grid.n}² × {self.steps:,} "
+                f"= {work:,} — use a smaller grid or fewer steps")
+        return self
+
+
+class ScatterRequest(_Landscape):
+    surface: SurfaceId = "two_wells"
+    n: int = Field(24, ge=1, le=MAX_SCATTER, description="random starts")
+    box: Box | None = Field(
+        None, description="[[xmin, xmax], [ymin, ymax]]; default: the surface's domain")
 
 
 def _options(req: _Landscape) -> dict:
@@ -122,6 +147,34 @@ def basins_job(req: BasinRequest) -> Iterator[float | dict]:
     yield {"x": [float(v) for v in r.xs], "y": [float(v) for v in r.ys],
            "labels": r.labels.tolist(), "minima": [[float(a), float(b)] for a, b in r.minima],
            "known_minima": len(s.minima)}
+
+
+def scatter_job(req: ScatterRequest) -> Iterator[float | dict]:
+    """The run from ``n`` seeded random starts: yields progress, then every path
+    (thinned), where it ended and a one-sentence summary."""
+    s = SURFACES[req.surface]
+    starts = scatter.random_starts(req.n, req.box or s.domain, req.seed)
+    batch = landscape.basin_batch(s, OPTIMIZERS[req.run.optimizer], req.run.hyper(), starts,
+                                  req.steps, **_options(req))
+    paths = scatter.PathRecorder(batch)
+    yield from landscape.run_in_chunks(batch, on_step=paths.record)
+    labels, minima = landscape.label_ends(batch, s.minima_array())
+    outcome = scatter.summarise(labels, len(s.minima), req.steps)
+    out = []
+    for i in range(req.n):
+        p = paths.path(i, int(batch.end_step[i]), SCATTER_PATH_POINTS)
+        out.append({"x": vec(p[:, 0]) or [], "y": vec(p[:, 1]) or [],
+                    "status": Status(int(batch.status[i])).label, "label": int(labels[i]),
+                    "final_loss": num(batch.loss[i]), "end_step": int(batch.end_step[i])})
+    yield {"paths": out, "minima": [[float(a), float(b)] for a, b in minima],
+           "known_minima": len(s.minima),
+           "counts": {str(k): v for k, v in outcome.counts.items()},
+           "summary": outcome.summary}
+
+
+JOBS = {"sweep": (SweepRequest, sweep_job), "basins": (BasinRequest, basins_job),
+        "scatter": (ScatterRequest, scatter_job)}
+"""Each kind of landscape job: its request model and its job generator."""
 
 
 def finish(job: Iterator[float | dict]) -> dict:

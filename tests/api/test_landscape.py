@@ -74,10 +74,50 @@ def test_rastrigin_basins_discover_local_minima(client):
     ("/api/sweep", {"lrs": [0.1] * 401}, "400"),
     ("/api/sweep", {"lrs": [0.1, -1]}, "lrs.list.1"),
     ("/api/sweep", {"surface": "nope"}, "unknown surface"),
+    ("/api/basins", {"grid": {"n": 256}, "steps": 2001}, "131,072,000"),
+    ("/api/scatter", {"n": 65}, "n"),
+    ("/api/scatter", {"n": 0}, "n"),
+    ("/api/scatter", {"box": [[0, 1], [2, 1]]}, "min < max"),
+    ("/api/scatter", {"steps": 5001}, "steps"),
+    ("/api/scatter", {"run": {"optimizer": "gd", "momentum": 0.9}}, "momentum"),
 ])
 def test_bad_landscape_requests(client, path, body, words):
     code, payload = post(client, path, body)
     assert code == 422 and words in payload["message"]
+
+
+def test_scatter_shows_local_minima_on_two_wells(client):
+    """GD from 24 seeded random starts on two_wells ends in both wells: the global
+    one (label 0) and the local one — and the summary says so with the counts."""
+    body = {"surface": "two_wells", "n": 24, "seed": 3, "steps": 2000,
+            "run": {"optimizer": "gd", "lr": 0.05}}
+    code, out = post(client, "/api/scatter", body)
+    assert code == 200 and len(out["paths"]) == 24
+    labels = [p["label"] for p in out["paths"]]
+    assert labels.count(0) > 0 and labels.count(1) > 0  # both wells are reached
+    assert sum(out["counts"].values()) == 24
+    assert out["counts"]["0"] == labels.count(0)
+    assert out["summary"].startswith("Of 24 starts, ")
+    assert f"{labels.count(0)} reached the global minimum" in out["summary"]
+    for p in out["paths"]:
+        assert 2 <= len(p["x"]) == len(p["y"]) <= 200
+        if p["label"] >= 0:  # a converged path ends at its minimum
+            assert np.allclose([p["x"][-1], p["y"][-1]], out["minima"][p["label"]], atol=1e-3)
+    # the same seed gives the same starts and paths; another seed other starts
+    assert post(client, "/api/scatter", body)[1] == out
+    other = post(client, "/api/scatter", {**body, "seed": 4})[1]
+    assert other["paths"][0]["x"][0] != out["paths"][0]["x"][0]
+
+
+def test_scatter_starts_lie_in_the_box_and_diverged_paths_stay_valid_json(client):
+    code, out = post(client, "/api/scatter", {
+        "surface": "bowl", "n": 10, "box": [[2, 3], [-1, 0]], "steps": 3000,
+        "run": {"optimizer": "gd", "lr": 1.5}})
+    assert code == 200  # strict parsing: a NaN or Infinity anywhere would fail here
+    for p in out["paths"]:
+        assert 2 <= p["x"][0] <= 3 and -1 <= p["y"][0] <= 0
+        assert p["status"] == "diverged" and p["label"] == -1
+    assert out["counts"] == {"-1": 10} and "10 diverged" in out["summary"]
 
 
 def test_stability_panel_numbers(client):
