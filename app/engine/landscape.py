@@ -20,6 +20,7 @@ Array = np.ndarray
 
 DIVERGED_LABEL = -1
 NOT_CONVERGED_LABEL = -2
+NOISY_RADIUS = 0.05  # a noisy run bouncing this close (relative) to a minimum is in its basin
 
 
 CHUNK_RUN_STEPS = 100_000  # ≈ 20–50 ms of work: how often a job can report or be cancelled
@@ -133,6 +134,11 @@ def label_ends(batch: Batch, known: Array, tol: float = 1e-3) -> tuple[Array, Ar
     minima — e.g. Rastrigin's or Ackley's many local minima — if the Hessian
     there is positive definite; a converged run that stopped on a saddle
     counts as not converged.
+
+    With gradient noise a run never settles exactly (‖∇L‖ keeps the noise's
+    size), so there a run that ended *bouncing* (status oscillating: the loss
+    stalled while the path goes back and forth) within ``NOISY_RADIUS`` ×
+    (1 + ‖m‖) of a known minimum m counts as in m's basin.
     """
     known = np.asarray(known, float).reshape(-1, 2)
     labels = np.full(batch.n_runs, NOT_CONVERGED_LABEL, dtype=np.int64)
@@ -155,6 +161,14 @@ def label_ends(batch: Batch, known: Array, tol: float = 1e-3) -> tuple[Array, Ar
             lab[rest] = len(known) + which
             minima = np.vstack([known, found])
         labels[conv] = lab
+    if batch.noise is not None and len(known):
+        bouncing = np.flatnonzero(batch.status == Status.OSCILLATING)
+        if bouncing.size:
+            d = np.linalg.norm(batch.params[bouncing][:, None, :] - known[None], axis=2)
+            j = d.argmin(1)
+            near = d[np.arange(bouncing.size), j] <= NOISY_RADIUS * (
+                1 + np.linalg.norm(known[j], axis=1))
+            labels[bouncing[near]] = j[near]
     return labels, minima
 
 
