@@ -11,6 +11,9 @@ waits until it answers, and drives it with the ``websockets`` client:
           server can push through one socket;
 * mixed — one play client beside three step clients: how much a long
           ``step`` (computed on the event loop) delays everyone else;
+* basins — one play client beside one or two clients of WS /ws/landscape,
+          each computing 256² basin maps back to back (worker threads, chunk
+          by chunk): how much heavy landscape work slows a live stream;
 
 with 1, 4 and 16 concurrent clients, all counted over one common window.
 The client offers permessage-deflate, as browsers do. Client and server share
@@ -151,6 +154,31 @@ async def step_client(uri, go: asyncio.Event, window: list[float]) -> Stats:
     return st  # leaving closes the socket; the server finishes its step, then notices
 
 
+BASINS = json.dumps({"type": "run", "id": 1, "kind": "basins", "request": {
+    "surface": "rastrigin", "run": {"optimizer": "adam", "lr": 0.01}, "grid": {"n": 256},
+    "steps": 2000}})  # Adam rarely converges here: the job runs for its whole budget
+
+
+async def basins_client(uri, go: asyncio.Event, window: list[float]) -> Stats:
+    """Keeps a big basin job running on WS /ws/landscape (steps = progress messages)."""
+    st = Stats()
+    async with connect(uri.replace("/ws/run", "/ws/landscape"), max_size=None) as ws:
+        await go.wait()
+        await ws.send(BASINS)
+        while (left := window[1] - time.perf_counter()) > 0:
+            try:
+                m = json.loads(await asyncio.wait_for(ws.recv(), left))
+            except TimeoutError:
+                break
+            if m["type"] == "progress":
+                st.messages += 1
+                st.arrivals.append(time.perf_counter())
+            elif m["type"] in ("result", "error"):
+                await ws.send(BASINS)
+        await ws.send(json.dumps({"type": "cancel", "id": 1}))
+    return st
+
+
 def settle(pid: int, timeout: float = 15.0) -> None:
     """Wait until the server is idle (a step from the last round may still be running)."""
     deadline = time.monotonic() + timeout
@@ -165,7 +193,7 @@ async def measure(uri, kinds: list[str], seconds: float, pid: int):
     """Every client in one window [go, go + seconds]; server and own CPU over it."""
     go = asyncio.Event()
     window = [0.0, 0.0]
-    fn = {"play": play_client, "step": step_client}
+    fn = {"play": play_client, "step": step_client, "basins": basins_client}
     tasks = [asyncio.create_task(fn[k](uri, go, window)) for k in kinds]
     await asyncio.sleep(0.3)  # let every client connect before the window opens
     cpu0, own0 = cpu_seconds(pid), time.process_time()
@@ -186,6 +214,8 @@ CONFIGS = [  # (label, client kinds); a row reports on the clients of kinds[0]
     ("step{1000} back-to-back", ["step"] * 4),
     ("step{1000} back-to-back", ["step"] * 16),
     ("mixed: 1 play + 3 step", ["play"] + ["step"] * 3),
+    ("1 play + 1 basin job (256²)", ["play", "basins"]),
+    ("1 play + 2 basin jobs (256²)", ["play", "basins", "basins"]),
 ]
 
 
