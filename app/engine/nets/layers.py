@@ -1,0 +1,219 @@
+"""The pieces of a tiny network — each forward with its backward right beside it.
+
+Everything is vectorised over runs: R networks of the same shape are evaluated
+at once on the same B samples. Shapes:
+
+* inputs x (B, n_in) — shared by all runs — or (R, B, n_in) inside the network;
+* weights W (R, n_in, n_out), biases b (R, n_out);
+* pre-activations z and activations a (R, B, n) — any leading shape works for
+  the activations and losses, which act elementwise / along the last axis.
+
+A backward takes the gradient of the loss with respect to the piece's output
+and returns it with respect to its inputs (and parameters), using what the
+forward computed. The losses follow torch.nn's definitions with the default
+``reduction='mean'``; they return the loss per run (R,) and ∂L/∂logits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+Array = np.ndarray
+
+
+# --- the affine layer ---------------------------------------------------------------------
+
+class Dense:
+    """z = x·W + b  (per run r: z_r = x_r W_r + b_r, one row per sample).
+
+    Backward, from δ = ∂L/∂z (R, B, n_out):
+    ∂L/∂W = xᵀδ (summed over samples),  ∂L/∂b = Σ_samples δ,  ∂L/∂x = δ Wᵀ.
+    """
+
+    @staticmethod
+    def forward(x: Array, w: Array, b: Array) -> Array:
+        z = np.matmul(x, w)  # (B, in) or (R, B, in) @ (R, in, out) → (R, B, out)
+        z += b[:, None, :]
+        return z
+
+    @staticmethod
+    def backward(dz: Array, x: Array, w: Array, need_dx: bool = True,
+                 out: tuple[Array, Array] | None = None) -> tuple[Array, Array, Array | None]:
+        """(dW (R, in, out), db (R, out), dx (R, B, in) or None).
+
+        ``out`` = (dW, db) arrays to write into (views of a flat gradient)."""
+        xt = np.swapaxes(x, -1, -2)
+        ones = np.ones(dz.shape[-2])  # Σ over samples as a matrix product: far faster than sum()
+        if out is None:
+            dw, db = np.matmul(xt, dz), np.matmul(ones, dz)
+        else:
+            dw, db = out
+            np.matmul(xt, dz, out=dw)
+            np.matmul(ones, dz, out=db)
+        dx = np.matmul(dz, np.swapaxes(w, -1, -2)) if need_dx else None
+        return dw, db, dx
+
+
+# --- activations --------------------------------------------------------------------------
+# forward(z) -> a;  backward(da, z, a) -> dz = da · a'(z)
+
+class ReLU:
+    """a = max(z, 0);  a' = 1 where z > 0, else 0 (also at z = 0, as torch)."""
+
+    @staticmethod
+    def forward(z: Array) -> Array:
+        return np.maximum(z, 0.0)
+
+    @staticmethod
+    def backward(da: Array, z: Array, a: Array) -> Array:
+        return da * (z > 0)
+
+
+class LeakyReLU:
+    """a = z where z > 0, else s·z with slope s = 0.01 (torch's default);
+    a' = 1 where z > 0, else s (also at z = 0, as torch)."""
+
+    slope = 0.01
+
+    @staticmethod
+    def forward(z: Array) -> Array:
+        return np.where(z > 0, z, LeakyReLU.slope * z)
+
+    @staticmethod
+    def backward(da: Array, z: Array, a: Array) -> Array:
+        return da * np.where(z > 0, 1.0, LeakyReLU.slope)
+
+
+class Tanh:
+    """a = tanh z;  a' = 1 − a²."""
+
+    @staticmethod
+    def forward(z: Array) -> Array:
+        return np.tanh(z)
+
+    @staticmethod
+    def backward(da: Array, z: Array, a: Array) -> Array:
+        return da * (1.0 - a * a)
+
+
+class Sigmoid:
+    """a = σ(z) = 1/(1 + e^(−z)), computed as ½(1 + tanh(z/2)) (no overflow for any z);
+    a' = a(1 − a)."""
+
+    @staticmethod
+    def forward(z: Array) -> Array:
+        a = np.tanh(0.5 * z)
+        a += 1.0
+        a *= 0.5
+        return a
+
+    @staticmethod
+    def backward(da: Array, z: Array, a: Array) -> Array:
+        return da * (a * (1.0 - a))
+
+
+ACTIVATIONS = {"relu": ReLU, "leaky_relu": LeakyReLU, "tanh": Tanh, "sigmoid": Sigmoid}
+
+
+def sigmoid(z: Array) -> Array:
+    return Sigmoid.forward(z)
+
+
+# --- losses (torch semantics, mean reduction) ---------------------------------------------
+# loss(logits, targets) -> (R,);  loss_and_grad(logits, targets) -> ((R,), ∂L/∂logits)
+# logits (R, B, K); targets (B, K), shared by all runs.
+
+def _mean_per_run(v: Array) -> Array:
+    """Mean over every axis but the first (torch's 'mean' over all elements of one run)."""
+    return v.reshape(v.shape[0], -1).mean(axis=1)
+
+
+# NumPy reduces slowly along a short last axis (K ≤ 8 classes), so the helpers below
+# take the max class by class and sum with a product by a vector of ones.
+
+def _max_last(z: Array) -> Array:
+    """max over the last axis, (…, K) → (…)."""
+    m = z[..., 0].copy()
+    for k in range(1, z.shape[-1]):
+        np.maximum(m, z[..., k], out=m)
+    return m
+
+
+def _sum_last(z: Array) -> Array:
+    """Σ over the last axis, (…, K) → (…)."""
+    return z @ np.ones(z.shape[-1])
+
+
+def log_softmax(z: Array) -> Array:
+    """log softmax(z)_k = z_k − logsumexp(z), with the max taken out first (stable)."""
+    shifted = z - _max_last(z)[..., None]
+    return shifted - np.log(_sum_last(np.exp(shifted)))[..., None]
+
+
+def softmax(z: Array) -> Array:
+    e = np.exp(z - _max_last(z)[..., None])
+    return e / _sum_last(e)[..., None]
+
+
+class SoftmaxCrossEntropy:
+    """torch.nn.CrossEntropyLoss on one-hot targets Y (B, K) (rows summing to 1):
+
+    L = −(1/B) Σ_b Σ_k Y_bk · log softmax(z_b)_k = (1/B) Σ_b (logsumexp(z_b) − Σ_k Y_bk z_bk),
+    ∂L/∂z = (softmax(z) − Y) / B;   logsumexp(z) = m + log Σ_k e^(z_k − m), m = max_k z_k.
+    """
+
+    @staticmethod
+    def loss(z: Array, y: Array) -> Array:
+        m = _max_last(z)
+        lse = m + np.log(_sum_last(np.exp(z - m[..., None])))
+        return _mean_per_run(lse - _sum_last(z * y))
+
+    @staticmethod
+    def loss_and_grad(z: Array, y: Array) -> tuple[Array, Array]:
+        m = _max_last(z)
+        e = np.exp(z - m[..., None])
+        total = _sum_last(e)
+        loss = _mean_per_run(m + np.log(total) - _sum_last(z * y))
+        dz = e / total[..., None]
+        dz -= y
+        dz *= 1.0 / (z.size // (z.shape[0] * z.shape[-1]))  # 1/B
+        return loss, dz
+
+
+class SigmoidBCE:
+    """torch.nn.BCEWithLogitsLoss on targets y ∈ {0, 1} (B, 1), in its stable form:
+
+    ℓ(z, y) = max(z, 0) − z·y + log(1 + e^(−|z|))   (= −y log σ(z) − (1−y) log(1−σ(z))),
+    L = mean ℓ over all elements,                     ∂L/∂z = (σ(z) − y) / (number of elements).
+    """
+
+    @staticmethod
+    def loss(z: Array, y: Array) -> Array:
+        ell = np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))
+        return _mean_per_run(ell)
+
+    @staticmethod
+    def loss_and_grad(z: Array, y: Array) -> tuple[Array, Array]:
+        dz = sigmoid(z)
+        dz -= y
+        dz *= 1.0 / (z.size // z.shape[0])
+        return SigmoidBCE.loss(z, y), dz
+
+
+class MSE:
+    """torch.nn.MSELoss: L = mean over all elements of (z − Y)²,  ∂L/∂z = 2(z − Y)/(B·K)."""
+
+    @staticmethod
+    def loss(z: Array, y: Array) -> Array:
+        d = z - y
+        return _mean_per_run(d * d)
+
+    @staticmethod
+    def loss_and_grad(z: Array, y: Array) -> tuple[Array, Array]:
+        d = z - y
+        loss = _mean_per_run(d * d)
+        d *= 2.0 / (z.size // z.shape[0])
+        return loss, d
+
+
+LOSSES = {"softmax_ce": SoftmaxCrossEntropy, "sigmoid_bce": SigmoidBCE, "mse": MSE}
