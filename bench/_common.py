@@ -80,9 +80,9 @@ class _TimedObjective:
     def __getattr__(self, name):
         return getattr(self._inner, name)
 
-    def loss_and_grad(self, params):
+    def loss_and_grad(self, params, *args, **kwargs):  # passes on ``step=`` (Batch sends it)
         t = pc()
-        out = self._inner.loss_and_grad(params)
+        out = self._inner.loss_and_grad(params, *args, **kwargs)
         self._t["loss_and_grad"] += pc() - t
         return out
 

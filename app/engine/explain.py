@@ -62,9 +62,13 @@ def _bound_clause(batch: Batch, run: int, at, curv, b) -> str:
 def _converged(batch: Batch, run: int) -> str:
     p, step = batch.params[run], int(batch.end_step[run])
     loss = float(batch.loss[run])
+    steps = f"in {step} step{'s' if step != 1 else ''}" if step else "at the start"
+    if getattr(batch.objective, "hessian", None) is None:  # a network: no curvature to read
+        return (f"Converged {steps}: the gradient vanished (‖∇L‖ = "
+                f"{fmt(float(np.linalg.norm(batch.grad[run])))}) with loss {fmt(loss)} — a "
+                f"minimum, or a flat spot of the loss.")
     h = batch.objective.hessian(p[None, :])[0]
     curv = stability.curvature(h)
-    steps = f"in {step} step{'s' if step != 1 else ''}" if step else "at the start"
     if np.isfinite(curv.lam_min) and curv.lam_min < -1e-9:
         return (f"Stopped {steps} at {point(p)}, a saddle point, not a minimum: the gradient is "
                 f"zero but the Hessian has eigenvalues {fmt(curv.lam_max)} and {fmt(curv.lam_min)}"
@@ -124,6 +128,9 @@ def _oscillating(batch: Batch, run: int) -> str:
                 f"smaller or decaying learning rate (a schedule) lets it settle.")
     if b is not None:
         return f"{head}; {_bound_clause(batch, run, at, curv, b)} — lower lr below {fmt(b)}."
+    if getattr(batch.objective, "hessian", None) is None:  # a network: no bound to quote
+        return (f"{head}: lr {fmt(batch.hyper_of(run)['lr'])} is too large for the steepest "
+                f"direction of the loss here, so steps overshoot — lower the learning rate.")
     return (f"{head}: {batch.optimizer.name}'s steps stay about lr = "
             f"{fmt(batch.hyper_of(run)['lr'])} long — lower the learning rate.")
 

@@ -10,7 +10,11 @@ for every run still going and then classifies each run:
 * ``converged``  — ‖∇L‖ ≤ ``gtol``.
 * ``oscillating`` — over the last 2W steps the loss is stuck (the mean of the
   newer W losses is within ``stall`` of the older W) while the path goes back
-  and forth (net displacement < half the distance travelled).
+  and forth (net displacement < half the distance travelled). Not tested for a
+  *stochastic* objective (one with ``stochastic = True``: a network trained on
+  mini-batches), whose path zig-zags from batch to batch while its loss still
+  falls; there ``converged`` is confirmed on the full gradient
+  (``full_loss_and_grad``), since one mini-batch's gradient can vanish alone.
 * ``max_steps``  — the step budget ran out first.
 
 Frame k is the state after k updates; frame 0 is the start. Runs that have
@@ -19,10 +23,14 @@ runs finish early gets cheaper as it goes.
 
 The objective is anything with ``loss_and_grad(params) -> (loss (R,), grad
 (R, P))`` (and ``hessian`` for explanations): a surface or a tiny network.
+If its ``loss_and_grad`` has a ``step`` parameter, it is called as
+``loss_and_grad(params, step=k)`` with k the number of updates taken so far —
+the gradient for the update from frame k (a network picks its mini-batch by k).
 """
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -57,6 +65,14 @@ class Tolerances:
     runaway: float = 1e6
 
 
+def _takes_step(objective) -> bool:
+    """Whether ``objective.loss_and_grad`` accepts the step number (``step=``)."""
+    try:
+        return "step" in inspect.signature(objective.loss_and_grad).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 def _take(state: Any, idx: Array) -> Any:
     return type(state)(*[a[idx] for a in state])
 
@@ -89,8 +105,10 @@ class Batch:
         self.max_steps = int(max_steps)
         params = np.array(starts, dtype=float)
         self.n_runs, self.dim = params.shape
+        self._takes_step = _takes_step(objective)
+        self._stochastic = bool(getattr(objective, "stochastic", False))
         with np.errstate(all="ignore"):
-            loss, grad = objective.loss_and_grad(params)
+            loss, grad = self._loss_and_grad(params, 0)
         self.params, self.loss, self.grad = params, np.asarray(loss, float), grad
         self.start = params.copy()
         self.loss0 = self.loss.copy()
@@ -127,6 +145,12 @@ class Batch:
         return out
 
     # -- stepping ------------------------------------------------------------
+
+    def _loss_and_grad(self, params: Array, step: int) -> tuple[Array, Array]:
+        """The objective at ``params``, for the update taken from frame ``step``."""
+        if self._takes_step:
+            return self.objective.loss_and_grad(params, step=step)
+        return self.objective.loss_and_grad(params)
 
     @property
     def active(self) -> Array:
@@ -192,12 +216,12 @@ class Batch:
             self._proposal = None
             if everyone:
                 params = self.params + updates
-                loss, grad = self.objective.loss_and_grad(params)
+                loss, grad = self._loss_and_grad(params, self.step + 1)
                 self.params, self.loss, self.grad = params, np.asarray(loss, float), grad
                 self.opt_state = new_state
             else:
                 params = self.params[idx] + updates
-                loss, grad = self.objective.loss_and_grad(params)
+                loss, grad = self._loss_and_grad(params, self.step + 1)
                 self.params[idx], self.loss[idx], self.grad[idx] = params, loss, grad
                 self.opt_state = _put(self.opt_state, idx, new_state)
             unorm = np.linalg.norm(updates, axis=1)
@@ -238,7 +262,7 @@ class Batch:
             gnorm = np.linalg.norm(g, axis=1)
         status = np.zeros(idx.size, dtype=np.int8)
         status[self._stationary(idx, gnorm)] = Status.CONVERGED
-        if self.step >= 2 * tol.window:
+        if self.step >= 2 * tol.window and not self._stochastic:
             status[(status == 0) & self._oscillating(idx)] = Status.OSCILLATING
         if self.step >= self.max_steps:
             status[status == 0] = Status.MAX_STEPS
@@ -253,6 +277,11 @@ class Batch:
         (the distance to the stationary point) is tiny too. A flat plateau has a tiny
         gradient but is far from any stationary point, so it does not count."""
         small = gnorm <= self.tol.gtol
+        if self._stochastic and small.any():
+            cand = np.flatnonzero(small)
+            with np.errstate(all="ignore"):
+                full = self.objective.full_loss_and_grad(self.params[idx[cand]])[1]
+                small[cand] = np.linalg.norm(full, axis=1) <= self.tol.gtol
         cand = np.flatnonzero(small & (gnorm > 0))
         hessian = getattr(self.objective, "hessian", None)
         if cand.size == 0 or hessian is None:

@@ -78,8 +78,11 @@ def known_minima(objective) -> np.ndarray:
 
 def curvature_near(objective, point: np.ndarray) -> tuple[np.ndarray | None, Curvature | None]:
     """(the known minimum nearest ``point`` or None, the Hessian's curvature there —
-    or at ``point`` itself when no minimum is known; None if not finite)."""
+    or at ``point`` itself when no minimum is known; None if not finite, or if the
+    objective has no ``hessian``, as a network)."""
     at = nearest_minimum(known_minima(objective), point)
+    if getattr(objective, "hessian", None) is None:
+        return at, None
     probe = point if at is None else at
     if not np.isfinite(probe).all():
         return at, None

@@ -51,8 +51,9 @@ class Surface:
     contour_scale: str = "linear"
     dim: int = 2
 
-    def loss_and_grad(self, params: Array) -> tuple[Array, Array]:
-        """Loss (runs,) and gradient (runs, 2) at params (runs, 2)."""
+    def loss_and_grad(self, params: Array, step: int = 0) -> tuple[Array, Array]:
+        """Loss (runs,) and gradient (runs, 2) at params (runs, 2); ``step`` is ignored
+        (a surface is the same at every step)."""
         x, y = params[..., 0], params[..., 1]
         gx, gy = self.grad(x, y)
         grad = np.empty_like(params, dtype=float)

@@ -1,0 +1,383 @@
+"""A tiny multilayer perceptron as an objective for the run engine.
+
+Architecture: 2 inputs → up to ``MAX_HIDDEN_LAYERS`` hidden layers of up to
+``MAX_WIDTH`` units (all with one activation) → an output layer and a head:
+
+* ``softmax_ce``  — K = n_classes outputs; softmax + cross-entropy against
+  one-hot targets (torch.nn.CrossEntropyLoss);
+* ``sigmoid_bce`` — 1 output, two-class data only; sigmoid + binary
+  cross-entropy (torch.nn.BCEWithLogitsLoss);
+* ``mse``         — K outputs used as they are, mean squared error against the
+  one-hot targets (torch.nn.MSELoss).
+
+**Flat parameter layout.** The run engine sees a network as one vector per
+run (params (R, P)). Its order is W1, b1, W2, b2, …, W_L, b_L; W_l has shape
+(n_{l−1}, n_l) — input i to unit j — stored row-major, so W_l[i, j] sits at
+``offset(W_l) + i·n_l + j``. ``unpack`` returns views into the vector, no copies.
+
+**Steps, batches, epochs.** With batch size b on N training points an epoch
+has ⌈N/b⌉ batches (the last one smaller if b does not divide N, as torch's
+DataLoader with ``drop_last=False``). Step k (the update taken from frame k)
+uses batch j = k mod ⌈N/b⌉ of epoch e = k div ⌈N/b⌉: the slice j·b … j·b+b of
+a permutation of the training points drawn from
+``default_rng([shuffle_seed, e])``. The order depends only on the data,
+``batch_size`` and ``shuffle_seed`` — every run of a race, and every optimizer,
+sees the same batches at the same step, so races are fair. After k updates,
+k div ⌈N/b⌉ epochs are complete.
+
+**What loss_and_grad returns.** ``loss`` is always the mean loss over the
+*whole training set* at the params, so loss curves, the run engine's
+divergence and oscillation tests and the final loss mean the same thing
+whatever the batch size. ``grad`` is the gradient of the *mini-batch* loss at
+step k — the gradient the optimizer step uses (its norm is what "converged"
+tests). With the full batch (the default) the two come from one forward and
+backward pass; with mini-batches a second forward pass over the training set
+gives the loss.
+
+Large numbers of runs (a loss-landscape grid of 64² weight vectors) are
+evaluated in chunks of runs so no activation array exceeds about 16 MB.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple, Sequence
+
+import numpy as np
+
+from .datasets import Dataset
+from .init import INITS, init_layers
+from .layers import ACTIVATIONS, LOSSES, Dense, sigmoid, softmax
+
+Array = np.ndarray
+
+MAX_HIDDEN_LAYERS = 4
+MAX_WIDTH = 32
+HEADS = ("softmax_ce", "sigmoid_bce", "mse")
+HEAD_NAMES = {"softmax_ce": "softmax + cross-entropy", "sigmoid_bce": "sigmoid + BCE",
+              "mse": "MSE on one-hot targets"}
+CHUNK_ELEMENTS = 1 << 21  # floats in the widest activation array of one chunk of runs
+
+
+@dataclass(frozen=True)
+class StepPosition:
+    """Where step k falls: 0-based epoch and batch within it (k = epoch·batches_per_epoch
+    + batch), and how many samples that batch has."""
+
+    step: int
+    epoch: int
+    batch: int
+    batches_per_epoch: int
+    batch_size: int
+
+
+class Metrics(NamedTuple):
+    """Per run (R,): mean training loss and accuracy; the same on the test set
+    (NaN when the data set has no test points)."""
+
+    loss: Array
+    accuracy: Array
+    test_loss: Array
+    test_accuracy: Array
+
+
+class MLP:
+    """A network over a ``Dataset``: ``loss_and_grad(params (R, P), step)`` for the engine."""
+
+    id = "mlp"
+
+    def __init__(self, data: Dataset, hidden: Sequence[int] = (16, 16),
+                 activation: str = "tanh", head: str = "softmax_ce",
+                 batch_size: int | None = None, shuffle_seed: int = 0):
+        hidden = tuple(int(h) for h in hidden)
+        if len(hidden) > MAX_HIDDEN_LAYERS:
+            raise ValueError(f"at most {MAX_HIDDEN_LAYERS} hidden layers, got {len(hidden)}")
+        if any(not 1 <= h <= MAX_WIDTH for h in hidden):
+            raise ValueError(f"hidden layers need 1 to {MAX_WIDTH} units, got {list(hidden)}")
+        if activation not in ACTIVATIONS:
+            raise KeyError(f"unknown activation {activation!r}; "
+                           f"choose one of {', '.join(ACTIVATIONS)}")
+        if head not in HEADS:
+            raise KeyError(f"unknown head {head!r}; choose one of {', '.join(HEADS)}")
+        if head == "sigmoid_bce" and data.n_classes != 2:
+            raise ValueError(f"the sigmoid_bce head needs two classes; {data.name} has "
+                             f"{data.n_classes} — use softmax_ce or mse")
+        n = data.n_train
+        batch_size = n if batch_size is None else int(batch_size)
+        if not 1 <= batch_size <= n:
+            raise ValueError(f"batch_size must be between 1 and the {n} training points, "
+                             f"got {batch_size}")
+        self.data = data
+        self.hidden = hidden
+        self.activation = activation
+        self.head = head
+        self.batch_size = batch_size
+        self.shuffle_seed = int(shuffle_seed)
+        self.n_classes = data.n_classes
+        n_out = 1 if head == "sigmoid_bce" else data.n_classes
+        self.sizes = (2, *hidden, n_out)
+        self.n_layers = len(self.sizes) - 1
+        # (W slice, b slice) of each layer in the flat vector
+        self._slots: list[tuple[int, int, int, int, int]] = []
+        offset = 0
+        for n_in, n_o in zip(self.sizes[:-1], self.sizes[1:]):
+            self._slots.append((offset, offset + n_in * n_o, offset + n_in * n_o + n_o, n_in, n_o))
+            offset += n_in * n_o + n_o
+        self.dim = offset
+        self.batches_per_epoch = -(-n // batch_size)
+        self._act = ACTIVATIONS[activation]
+        self._loss = LOSSES[head]
+        self._t_train = self._targets(data.y_train)
+        self._t_test = self._targets(data.y_test)
+        self._perm_cache: tuple[int, Array] | None = None
+
+    # -- description ---------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return (f"MLP {'-'.join(map(str, self.sizes))} ({self.activation}, "
+                f"{HEAD_NAMES[self.head]}) on {self.data.name}")
+
+    @property
+    def formula(self) -> str:
+        """The network as one expression, e.g. ŷ = softmax(W3·tanh(W2·tanh(W1·x + b1) + b2) + b3)."""
+        inner = "x"
+        for l in range(1, self.n_layers + 1):
+            inner = f"W{l}·{inner} + b{l}"
+            if l < self.n_layers:
+                inner = f"{self.activation}({inner})"
+        out = {"softmax_ce": f"softmax({inner})", "sigmoid_bce": f"σ({inner})",
+               "mse": inner}[self.head]
+        loss = {"softmax_ce": "L = −mean Σ_k y_k log ŷ_k (one-hot y)",
+                "sigmoid_bce": "L = −mean(y log ŷ + (1−y) log(1−ŷ))",
+                "mse": "L = mean (ŷ − y)² (one-hot y)"}[self.head]
+        return f"ŷ = {out};  {loss}"
+
+    @property
+    def stochastic(self) -> bool:
+        """True when steps use mini-batches (the gradient is noisy)."""
+        return self.batch_size < self.data.n_train
+
+    def _targets(self, y: Array) -> Array:
+        if self.head == "sigmoid_bce":
+            return y.astype(float)[:, None]
+        return np.eye(self.n_classes)[y]
+
+    # -- flat layout -----------------------------------------------------------------------
+
+    def layer_slices(self) -> list[tuple[slice, slice]]:
+        """[(slice of W_l, slice of b_l)] in the flat vector, first layer to last."""
+        return [(slice(w0, w1), slice(w1, b1)) for w0, w1, b1, _, _ in self._slots]
+
+    def unpack(self, params: Array) -> list[tuple[Array, Array]]:
+        """[(W_l (R, n_in, n_out), b_l (R, n_out))] as views into params (R, P)."""
+        if params.ndim != 2 or params.shape[1] != self.dim:
+            raise ValueError(f"params must have shape (runs, {self.dim}), got {params.shape}")
+        r = params.shape[0]
+        return [(params[:, w0:w1].reshape(r, n_in, n_out), params[:, w1:b1])
+                for w0, w1, b1, n_in, n_out in self._slots]
+
+    def pack(self, layers: Sequence[tuple[Array, Array]]) -> Array:
+        """The flat params (R, P) from [(W_l, b_l)], each (R, …) or without the run axis."""
+        ws = [np.asarray(w, float) for w, _ in layers]
+        runs = ws[0].shape[0] if ws[0].ndim == 3 else 1
+        out = np.empty((runs, self.dim))
+        for (w_view, b_view), (w, b) in zip(self.unpack(out), layers):
+            w_view[...] = w
+            b_view[...] = b
+        return out
+
+    def init_params(self, init: str = "xavier", seed: int = 0, runs: int = 1) -> Array:
+        """Initial weights (runs, P) drawn by ``init`` (see init.py), biases zero.
+
+        Every row is the same network — the same start for every run of a race;
+        the same seed, architecture and init always give the same weights."""
+        if init not in INITS:
+            raise KeyError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
+        one = self.pack(init_layers(init, self.sizes, seed))
+        return np.repeat(one, runs, axis=0)
+
+    # -- mini-batches ----------------------------------------------------------------------
+
+    def position(self, step: int) -> StepPosition:
+        """Which epoch and batch step ``step`` uses (all 0-based)."""
+        step = int(step)
+        epoch, batch = divmod(step, self.batches_per_epoch)
+        size = min(self.batch_size, self.data.n_train - batch * self.batch_size)
+        return StepPosition(step, epoch, batch, self.batches_per_epoch, size)
+
+    def epoch_permutation(self, epoch: int) -> Array:
+        """The order in which epoch ``epoch`` visits the training points."""
+        if self._perm_cache is None or self._perm_cache[0] != epoch:
+            rng = np.random.default_rng([self.shuffle_seed, int(epoch)])
+            self._perm_cache = (int(epoch), rng.permutation(self.data.n_train))
+        return self._perm_cache[1]
+
+    def batch_indices(self, step: int) -> Array:
+        """Indices of the training points in step ``step``'s mini-batch."""
+        if not self.stochastic:
+            return np.arange(self.data.n_train)
+        pos = self.position(step)
+        start = pos.batch * self.batch_size
+        return self.epoch_permutation(pos.epoch)[start:start + self.batch_size]
+
+    # -- forward and backward --------------------------------------------------------------
+
+    def _chunks(self, runs: int, samples: int):
+        per = max(1, CHUNK_ELEMENTS // max(1, samples * max(self.sizes)))
+        if per >= runs:
+            yield slice(None)
+            return
+        for r0 in range(0, runs, per):
+            yield slice(r0, min(runs, r0 + per))
+
+    def _forward(self, layers, x: Array, keep: bool = False):
+        """logits (R, B, n_out); with ``keep`` also the per-layer inputs and
+        pre-activations that the backward pass needs."""
+        a, inputs, zs = x, [], []
+        last = self.n_layers - 1
+        for l, (w, b) in enumerate(layers):
+            z = Dense.forward(a, w, b)
+            if keep:
+                inputs.append(a)
+                zs.append(z)
+            if l < last:
+                a = self._act.forward(z)
+            else:
+                a = z
+        return (a, inputs, zs) if keep else a
+
+    def _backward(self, dz: Array, layers, inputs, zs, grads) -> None:
+        """Backpropagate ∂L/∂logits through the layers into ``grads`` [(dW, db)] (views)."""
+        for l in range(self.n_layers - 1, -1, -1):
+            w = layers[l][0]
+            _, _, da = Dense.backward(dz, inputs[l], w, need_dx=l > 0, out=grads[l])
+            if l > 0:
+                dz = self._act.backward(da, zs[l - 1], inputs[l])
+
+    def _loss_and_grad_on(self, params: Array, x: Array, t: Array) -> tuple[Array, Array]:
+        loss = np.empty(params.shape[0])
+        grad = np.empty_like(params)
+        for rows in self._chunks(params.shape[0], len(x)):
+            layers = self.unpack(params[rows])
+            logits, inputs, zs = self._forward(layers, x, keep=True)
+            loss[rows], dz = self._loss.loss_and_grad(logits, t)
+            self._backward(dz, layers, inputs, zs, self.unpack(grad[rows]))
+        return loss, grad
+
+    def _loss_on(self, params: Array, x: Array, t: Array) -> Array:
+        loss = np.empty(params.shape[0])
+        for rows in self._chunks(params.shape[0], len(x)):
+            loss[rows] = self._loss.loss(self._forward(self.unpack(params[rows]), x), t)
+        return loss
+
+    # -- the objective interface -----------------------------------------------------------
+
+    def loss_and_grad(self, params: Array, step: int = 0) -> tuple[Array, Array]:
+        """(training-set loss (R,), gradient of step ``step``'s mini-batch loss (R, P))."""
+        params = np.asarray(params, dtype=float)
+        if not self.stochastic:
+            return self._loss_and_grad_on(params, self.data.x_train, self._t_train)
+        idx = self.batch_indices(step)
+        _, grad = self._loss_and_grad_on(params, self.data.x_train[idx], self._t_train[idx])
+        return self.loss(params), grad
+
+    def full_loss_and_grad(self, params: Array) -> tuple[Array, Array]:
+        """Loss and gradient over the whole training set, whatever the batch size."""
+        return self._loss_and_grad_on(np.asarray(params, float), self.data.x_train,
+                                      self._t_train)
+
+    def loss(self, params: Array, split: str = "train") -> Array:
+        """Mean loss (R,) over the training (or ``split="test"``) set; no gradient."""
+        params = np.asarray(params, dtype=float)
+        if split == "train":
+            return self._loss_on(params, self.data.x_train, self._t_train)
+        if split == "test":
+            if self.data.n_test == 0:
+                return np.full(params.shape[0], np.nan)
+            return self._loss_on(params, self.data.x_test, self._t_test)
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+
+    # -- what the views show ---------------------------------------------------------------
+
+    def logits(self, params: Array, x: Array) -> Array:
+        """Network outputs (R, B, n_out) at points x (B, 2)."""
+        params = np.asarray(params, dtype=float)
+        out = np.empty((params.shape[0], len(x), self.sizes[-1]))
+        for rows in self._chunks(params.shape[0], len(x)):
+            out[rows] = self._forward(self.unpack(params[rows]), np.asarray(x, float))
+        return out
+
+    def predict(self, params: Array, x: Array) -> Array:
+        """Predicted class (R, B): argmax of the outputs (sigmoid head: logit > 0)."""
+        z = self.logits(params, x)
+        if self.head == "sigmoid_bce":
+            return (z[..., 0] > 0).astype(np.int64)
+        return z.argmax(axis=-1)
+
+    def _split_metrics(self, params: Array, x: Array, y: Array, t: Array):
+        if len(y) == 0:
+            nan = np.full(params.shape[0], np.nan)
+            return nan, nan
+        loss = np.empty(params.shape[0])
+        acc = np.empty(params.shape[0])
+        for rows in self._chunks(params.shape[0], len(x)):
+            z = self._forward(self.unpack(params[rows]), x)
+            loss[rows] = self._loss.loss(z, t)
+            pred = (z[..., 0] > 0) if self.head == "sigmoid_bce" else z.argmax(axis=-1)
+            acc[rows] = (pred == y).mean(axis=1)
+        return loss, acc
+
+    def metrics(self, params: Array) -> Metrics:
+        """Loss and accuracy (fraction correct) on the training and test sets, per run."""
+        params = np.asarray(params, dtype=float)
+        d = self.data
+        loss, acc = self._split_metrics(params, d.x_train, d.y_train, self._t_train)
+        test_loss, test_acc = self._split_metrics(params, d.x_test, d.y_test, self._t_test)
+        return Metrics(loss, acc, test_loss, test_acc)
+
+    def layer_grad_norms(self, grad: Array) -> Array:
+        """‖∂L/∂W_l‖ (Frobenius, weights only — no biases) per layer, first to last:
+        (R, L), from any flat gradient (R, P), e.g. the one a frame carries."""
+        return np.stack([np.sqrt(np.einsum("ri,ri->r", grad[:, w], grad[:, w]))
+                         for w, _ in self.layer_slices()], axis=1)
+
+    def grad_norms(self, params: Array) -> Array:
+        """‖∂L/∂W_l‖ (Frobenius) per weight layer, first to last, (R, L), of the
+        *full training-set* gradient — steady, whatever the batch size, so vanishing
+        (first ≪ last) and exploding gradients show without mini-batch noise."""
+        return self.layer_grad_norms(self.full_loss_and_grad(params)[1])
+
+    def predict_proba_grid(self, params: Array, xs: Array, ys: Array) -> Array:
+        """Class scores (R, len(ys), len(xs), K) on the grid; [r, i, j] is at (xs[j], ys[i]).
+
+        softmax_ce: the softmax probabilities; sigmoid_bce: (1 − σ, σ); mse: the raw
+        outputs clipped to [0, 1] (scores, not probabilities — MSE does not make them sum
+        to one)."""
+        xs, ys = np.asarray(xs, float), np.asarray(ys, float)
+        gx, gy = np.meshgrid(xs, ys)
+        z = self.logits(params, np.column_stack([gx.ravel(), gy.ravel()]))
+        if self.head == "softmax_ce":
+            p = softmax(z)
+        elif self.head == "sigmoid_bce":
+            p1 = sigmoid(z[..., 0])
+            p = np.stack([1.0 - p1, p1], axis=-1)
+        else:
+            p = np.clip(z, 0.0, 1.0)
+        return p.reshape(z.shape[0], len(ys), len(xs), -1)
+
+    def hidden_activity(self, params: Array) -> Array:
+        """Fraction of each hidden layer's units that are never active — pre-activation
+        z ≤ 0 on every training point — per run: (R, number of hidden layers).
+
+        For relu these units are dead: output 0 and gradient 0 everywhere, so they
+        never learn again. (For leaky_relu they still pass 0.01 of the gradient; for
+        tanh and sigmoid the number says how many units never turn positive.)"""
+        params = np.asarray(params, dtype=float)
+        x = self.data.x_train
+        out = np.empty((params.shape[0], self.n_layers - 1))
+        for rows in self._chunks(params.shape[0], len(x)):
+            _, _, zs = self._forward(self.unpack(params[rows]), x, keep=True)
+            for l, z in enumerate(zs[:-1]):
+                out[rows, l] = (z <= 0).all(axis=1).mean(axis=1)
+        return out
