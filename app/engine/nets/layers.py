@@ -12,6 +12,10 @@ A backward takes the gradient of the loss with respect to the piece's output
 and returns it with respect to its inputs (and parameters), using what the
 forward computed. The losses follow torch.nn's definitions with the default
 ``reduction='mean'``; they return the loss per run (R,) and ∂L/∂logits.
+
+Every function takes an optional ``out`` array to write its (big) result into.
+The MLP passes preallocated buffers: fresh arrays of a few hundred kB per call
+cost more in page faults than the arithmetic itself.
 """
 
 from __future__ import annotations
@@ -19,6 +23,10 @@ from __future__ import annotations
 import numpy as np
 
 Array = np.ndarray
+
+
+def _buffer(out: Array | None, like: Array) -> Array:
+    return np.empty(like.shape) if out is None else out
 
 
 # --- the affine layer ---------------------------------------------------------------------
@@ -31,14 +39,15 @@ class Dense:
     """
 
     @staticmethod
-    def forward(x: Array, w: Array, b: Array) -> Array:
-        z = np.matmul(x, w)  # (B, in) or (R, B, in) @ (R, in, out) → (R, B, out)
+    def forward(x: Array, w: Array, b: Array, out: Array | None = None) -> Array:
+        z = np.matmul(x, w, out=out)  # (B, in) or (R, B, in) @ (R, in, out) → (R, B, out)
         z += b[:, None, :]
         return z
 
     @staticmethod
     def backward(dz: Array, x: Array, w: Array, need_dx: bool = True,
-                 out: tuple[Array, Array] | None = None) -> tuple[Array, Array, Array | None]:
+                 out: tuple[Array, Array] | None = None,
+                 dx_out: Array | None = None) -> tuple[Array, Array, Array | None]:
         """(dW (R, in, out), db (R, out), dx (R, B, in) or None).
 
         ``out`` = (dW, db) arrays to write into (views of a flat gradient)."""
@@ -50,7 +59,7 @@ class Dense:
             dw, db = out
             np.matmul(xt, dz, out=dw)
             np.matmul(ones, dz, out=db)
-        dx = np.matmul(dz, np.swapaxes(w, -1, -2)) if need_dx else None
+        dx = np.matmul(dz, np.swapaxes(w, -1, -2), out=dx_out) if need_dx else None
         return dw, db, dx
 
 
@@ -61,39 +70,46 @@ class ReLU:
     """a = max(z, 0);  a' = 1 where z > 0, else 0 (also at z = 0, as torch)."""
 
     @staticmethod
-    def forward(z: Array) -> Array:
-        return np.maximum(z, 0.0)
+    def forward(z: Array, out: Array | None = None) -> Array:
+        return np.maximum(z, 0.0, out=out)
 
     @staticmethod
-    def backward(da: Array, z: Array, a: Array) -> Array:
-        return da * (z > 0)
+    def backward(da: Array, z: Array, a: Array, out: Array | None = None) -> Array:
+        return np.multiply(da, z > 0, out=out)
 
 
 class LeakyReLU:
-    """a = z where z > 0, else s·z with slope s = 0.01 (torch's default);
+    """a = z where z > 0, else s·z with slope s = 0.01 (torch's default) — i.e. max(z, s·z);
     a' = 1 where z > 0, else s (also at z = 0, as torch)."""
 
     slope = 0.01
 
     @staticmethod
-    def forward(z: Array) -> Array:
-        return np.where(z > 0, z, LeakyReLU.slope * z)
+    def forward(z: Array, out: Array | None = None) -> Array:
+        a = np.multiply(z, LeakyReLU.slope, out=out)
+        return np.maximum(z, a, out=a)
 
     @staticmethod
-    def backward(da: Array, z: Array, a: Array) -> Array:
-        return da * np.where(z > 0, 1.0, LeakyReLU.slope)
+    def backward(da: Array, z: Array, a: Array, out: Array | None = None) -> Array:
+        dz = _buffer(out, da)
+        np.copyto(dz, da)
+        np.multiply(dz, LeakyReLU.slope, out=dz, where=z <= 0)
+        return dz
 
 
 class Tanh:
     """a = tanh z;  a' = 1 − a²."""
 
     @staticmethod
-    def forward(z: Array) -> Array:
-        return np.tanh(z)
+    def forward(z: Array, out: Array | None = None) -> Array:
+        return np.tanh(z, out=out)
 
     @staticmethod
-    def backward(da: Array, z: Array, a: Array) -> Array:
-        return da * (1.0 - a * a)
+    def backward(da: Array, z: Array, a: Array, out: Array | None = None) -> Array:
+        dz = np.multiply(a, a, out=out)
+        np.subtract(1.0, dz, out=dz)
+        dz *= da
+        return dz
 
 
 class Sigmoid:
@@ -101,15 +117,19 @@ class Sigmoid:
     a' = a(1 − a)."""
 
     @staticmethod
-    def forward(z: Array) -> Array:
-        a = np.tanh(0.5 * z)
+    def forward(z: Array, out: Array | None = None) -> Array:
+        a = np.multiply(z, 0.5, out=out)
+        np.tanh(a, out=a)
         a += 1.0
         a *= 0.5
         return a
 
     @staticmethod
-    def backward(da: Array, z: Array, a: Array) -> Array:
-        return da * (a * (1.0 - a))
+    def backward(da: Array, z: Array, a: Array, out: Array | None = None) -> Array:
+        dz = np.subtract(1.0, a, out=out)
+        dz *= a
+        dz *= da
+        return dz
 
 
 ACTIVATIONS = {"relu": ReLU, "leaky_relu": LeakyReLU, "tanh": Tanh, "sigmoid": Sigmoid}
@@ -165,19 +185,22 @@ class SoftmaxCrossEntropy:
     @staticmethod
     def loss(z: Array, y: Array) -> Array:
         m = _max_last(z)
-        lse = m + np.log(_sum_last(np.exp(z - m[..., None])))
-        return _mean_per_run(lse - _sum_last(z * y))
+        gap = _sum_last(z * y) - m           # z_label − m  (≤ 0)
+        return _mean_per_run(np.log(_sum_last(np.exp(z - m[..., None]))) - gap)
 
     @staticmethod
-    def loss_and_grad(z: Array, y: Array) -> tuple[Array, Array]:
+    def loss_and_grad(z: Array, y: Array, out: Array | None = None) -> tuple[Array, Array]:
         m = _max_last(z)
-        e = np.exp(z - m[..., None])
+        gap = _sum_last(z * y) - m           # z_label − m  (≤ 0)
+        e = np.subtract(z, m[..., None], out=out)
+        np.exp(e, out=e)                     # e^(z − m)
         total = _sum_last(e)
-        loss = _mean_per_run(m + np.log(total) - _sum_last(z * y))
-        dz = e / total[..., None]
-        dz -= y
-        dz *= 1.0 / (z.size // (z.shape[0] * z.shape[-1]))  # 1/B
-        return loss, dz
+        loss = _mean_per_run(np.log(total) - gap)
+        scale = z.size // (z.shape[0] * z.shape[-1]) * total  # B · Σ e
+        np.reciprocal(scale, out=scale)
+        e *= scale[..., None]                # softmax / B
+        e -= y * (1.0 / (z.size // (z.shape[0] * z.shape[-1])))
+        return loss, e
 
 
 class SigmoidBCE:
@@ -193,11 +216,12 @@ class SigmoidBCE:
         return _mean_per_run(ell)
 
     @staticmethod
-    def loss_and_grad(z: Array, y: Array) -> tuple[Array, Array]:
-        dz = sigmoid(z)
+    def loss_and_grad(z: Array, y: Array, out: Array | None = None) -> tuple[Array, Array]:
+        loss = SigmoidBCE.loss(z, y)
+        dz = Sigmoid.forward(z, out=out)
         dz -= y
         dz *= 1.0 / (z.size // z.shape[0])
-        return SigmoidBCE.loss(z, y), dz
+        return loss, dz
 
 
 class MSE:
@@ -209,8 +233,8 @@ class MSE:
         return _mean_per_run(d * d)
 
     @staticmethod
-    def loss_and_grad(z: Array, y: Array) -> tuple[Array, Array]:
-        d = z - y
+    def loss_and_grad(z: Array, y: Array, out: Array | None = None) -> tuple[Array, Array]:
+        d = np.subtract(z, y, out=out)
         loss = _mean_per_run(d * d)
         d *= 2.0 / (z.size // z.shape[0])
         return loss, d

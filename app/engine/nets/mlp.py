@@ -35,11 +35,16 @@ backward pass; with mini-batches a second forward pass over the training set
 gives the loss.
 
 Large numbers of runs (a loss-landscape grid of 64² weight vectors) are
-evaluated in chunks of runs so no activation array exceeds about 16 MB.
+evaluated in chunks of runs so no activation array exceeds about 16 MB. The
+activations and their gradients live in preallocated buffers (one set per
+thread and shape), since allocating fresh arrays of a few hundred kB each step
+costs more in page faults than the arithmetic.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import NamedTuple, Sequence
 
@@ -57,6 +62,7 @@ HEADS = ("softmax_ce", "sigmoid_bce", "mse")
 HEAD_NAMES = {"softmax_ce": "softmax + cross-entropy", "sigmoid_bce": "sigmoid + BCE",
               "mse": "MSE on one-hot targets"}
 CHUNK_ELEMENTS = 1 << 21  # floats in the widest activation array of one chunk of runs
+CACHED_WORKSPACE_ELEMENTS = 1 << 20  # larger workspaces are allocated per call, not kept
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,17 @@ class Metrics(NamedTuple):
     accuracy: Array
     test_loss: Array
     test_accuracy: Array
+
+
+class Workspace:
+    """Buffers (R, B, n_l) for one forward and backward pass: pre-activations ``z``
+    (the logits last), hidden activations ``a``, and their gradients ``dz``, ``da``."""
+
+    def __init__(self, sizes: Sequence[int], runs: int, samples: int):
+        self.z = [np.empty((runs, samples, n)) for n in sizes[1:]]
+        self.a = [np.empty((runs, samples, n)) for n in sizes[1:-1]]
+        self.dz = [np.empty((runs, samples, n)) for n in sizes[1:]]
+        self.da = [np.empty((runs, samples, n)) for n in sizes[1:-1]]
 
 
 class MLP:
@@ -130,6 +147,7 @@ class MLP:
         self._t_train = self._targets(data.y_train)
         self._t_test = self._targets(data.y_test)
         self._perm_cache: tuple[int, Array] | None = None
+        self._local = threading.local()  # per-thread workspaces: runs may step in threads
 
     # -- description ---------------------------------------------------------------------
 
@@ -208,10 +226,11 @@ class MLP:
 
     def epoch_permutation(self, epoch: int) -> Array:
         """The order in which epoch ``epoch`` visits the training points."""
-        if self._perm_cache is None or self._perm_cache[0] != epoch:
+        cached = self._perm_cache  # read once: other threads may replace it
+        if cached is None or cached[0] != epoch:
             rng = np.random.default_rng([self.shuffle_seed, int(epoch)])
-            self._perm_cache = (int(epoch), rng.permutation(self.data.n_train))
-        return self._perm_cache[1]
+            cached = self._perm_cache = (int(epoch), rng.permutation(self.data.n_train))
+        return cached[1]
 
     def batch_indices(self, step: int) -> Array:
         """Indices of the training points in step ``step``'s mini-batch."""
@@ -231,44 +250,65 @@ class MLP:
         for r0 in range(0, runs, per):
             yield slice(r0, min(runs, r0 + per))
 
-    def _forward(self, layers, x: Array, keep: bool = False):
-        """logits (R, B, n_out); with ``keep`` also the per-layer inputs and
-        pre-activations that the backward pass needs."""
-        a, inputs, zs = x, [], []
-        last = self.n_layers - 1
-        for l, (w, b) in enumerate(layers):
-            z = Dense.forward(a, w, b)
-            if keep:
-                inputs.append(a)
-                zs.append(z)
-            if l < last:
-                a = self._act.forward(z)
-            else:
-                a = z
-        return (a, inputs, zs) if keep else a
+    def _workspace(self, runs: int, samples: int) -> Workspace:
+        """This thread's buffers for (runs, samples); kept for small shapes (the last few)."""
+        if runs * samples * sum(self.sizes[1:]) > CACHED_WORKSPACE_ELEMENTS:
+            return Workspace(self.sizes, runs, samples)
+        cache = getattr(self._local, "workspaces", None)
+        if cache is None:
+            cache = self._local.workspaces = OrderedDict()
+        key = (runs, samples)
+        if key in cache:
+            cache.move_to_end(key)
+        else:
+            cache[key] = Workspace(self.sizes, runs, samples)
+            if len(cache) > 4:
+                cache.popitem(last=False)
+        return cache[key]
 
-    def _backward(self, dz: Array, layers, inputs, zs, grads) -> None:
-        """Backpropagate ∂L/∂logits through the layers into ``grads`` [(dW, db)] (views)."""
+    def _forward(self, layers, x: Array, ws: Workspace) -> Array:
+        """The logits (R, B, n_out), filling ``ws.z`` and ``ws.a`` (what backward needs)."""
+        a = x
+        for l, (w, b) in enumerate(layers):
+            z = Dense.forward(a, w, b, out=ws.z[l])
+            if l < self.n_layers - 1:
+                a = self._act.forward(z, out=ws.a[l])
+        return ws.z[-1]
+
+    def _backward(self, x: Array, layers, ws: Workspace, grads) -> None:
+        """Backpropagate ∂L/∂logits (in ``ws.dz[-1]``) through the layers into ``grads``
+        [(dW_l, dW_b)] (views of the flat gradient)."""
+        dz = ws.dz[-1]
         for l in range(self.n_layers - 1, -1, -1):
-            w = layers[l][0]
-            _, _, da = Dense.backward(dz, inputs[l], w, need_dx=l > 0, out=grads[l])
+            x_in = x if l == 0 else ws.a[l - 1]
+            Dense.backward(dz, x_in, layers[l][0], need_dx=l > 0, out=grads[l],
+                           dx_out=ws.da[l - 1] if l > 0 else None)
             if l > 0:
-                dz = self._act.backward(da, zs[l - 1], inputs[l])
+                dz = self._act.backward(ws.da[l - 1], ws.z[l - 1], ws.a[l - 1],
+                                        out=ws.dz[l - 1])
 
     def _loss_and_grad_on(self, params: Array, x: Array, t: Array) -> tuple[Array, Array]:
         loss = np.empty(params.shape[0])
         grad = np.empty_like(params)
         for rows in self._chunks(params.shape[0], len(x)):
             layers = self.unpack(params[rows])
-            logits, inputs, zs = self._forward(layers, x, keep=True)
-            loss[rows], dz = self._loss.loss_and_grad(logits, t)
-            self._backward(dz, layers, inputs, zs, self.unpack(grad[rows]))
+            ws = self._workspace(layers[0][0].shape[0], len(x))
+            logits = self._forward(layers, x, ws)
+            loss[rows], _ = self._loss.loss_and_grad(logits, t, out=ws.dz[-1])
+            self._backward(x, layers, ws, self.unpack(grad[rows]))
         return loss, grad
+
+    def _outputs(self, params: Array, x: Array):
+        """(rows, logits) per chunk of runs — the logits live in a reused buffer."""
+        for rows in self._chunks(params.shape[0], len(x)):
+            layers = self.unpack(params[rows])
+            ws = self._workspace(layers[0][0].shape[0], len(x))
+            yield rows, self._forward(layers, x, ws), ws
 
     def _loss_on(self, params: Array, x: Array, t: Array) -> Array:
         loss = np.empty(params.shape[0])
-        for rows in self._chunks(params.shape[0], len(x)):
-            loss[rows] = self._loss.loss(self._forward(self.unpack(params[rows]), x), t)
+        for rows, z, _ in self._outputs(params, x):
+            loss[rows] = self._loss.loss(z, t)
         return loss
 
     # -- the objective interface -----------------------------------------------------------
@@ -303,9 +343,10 @@ class MLP:
     def logits(self, params: Array, x: Array) -> Array:
         """Network outputs (R, B, n_out) at points x (B, 2)."""
         params = np.asarray(params, dtype=float)
+        x = np.asarray(x, float)
         out = np.empty((params.shape[0], len(x), self.sizes[-1]))
-        for rows in self._chunks(params.shape[0], len(x)):
-            out[rows] = self._forward(self.unpack(params[rows]), np.asarray(x, float))
+        for rows, z, _ in self._outputs(params, x):
+            out[rows] = z
         return out
 
     def predict(self, params: Array, x: Array) -> Array:
@@ -321,8 +362,7 @@ class MLP:
             return nan, nan
         loss = np.empty(params.shape[0])
         acc = np.empty(params.shape[0])
-        for rows in self._chunks(params.shape[0], len(x)):
-            z = self._forward(self.unpack(params[rows]), x)
+        for rows, z, _ in self._outputs(params, x):
             loss[rows] = self._loss.loss(z, t)
             pred = (z[..., 0] > 0) if self.head == "sigmoid_bce" else z.argmax(axis=-1)
             acc[rows] = (pred == y).mean(axis=1)
@@ -376,8 +416,7 @@ class MLP:
         params = np.asarray(params, dtype=float)
         x = self.data.x_train
         out = np.empty((params.shape[0], self.n_layers - 1))
-        for rows in self._chunks(params.shape[0], len(x)):
-            _, _, zs = self._forward(self.unpack(params[rows]), x, keep=True)
-            for l, z in enumerate(zs[:-1]):
+        for rows, _, ws in self._outputs(params, x):
+            for l, z in enumerate(ws.z[:-1]):
                 out[rows, l] = (z <= 0).all(axis=1).mean(axis=1)
         return out

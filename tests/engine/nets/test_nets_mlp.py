@@ -297,3 +297,39 @@ def test_dead_relus_are_detected_and_get_no_gradient():
     # the whole first layer dead: every unit of the second layer sees only its bias (0)
     b1[1, :] = -100.0
     assert net.hidden_activity(p)[1].tolist() == [1.0, 1.0]
+
+
+# --- reused buffers ------------------------------------------------------------------------
+
+def test_results_are_fresh_arrays_not_the_reused_buffers():
+    net = MLP(SMALL, (6, 5), "relu")
+    p1 = three_runs(net, "he")
+    loss, grad = net.loss_and_grad(p1)
+    z = net.logits(p1, SMALL.x_train)
+    kept = loss.copy(), grad.copy(), z.copy()
+    p2 = 1.5 * p1
+    net.loss_and_grad(p2)
+    net.logits(p2, SMALL.x_train)
+    net.metrics(p2)
+    net.hidden_activity(p2)
+    for a, b in zip((loss, grad, z), kept):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_threads_can_share_one_network():
+    from concurrent.futures import ThreadPoolExecutor
+
+    net = MLP(THREE, (16, 16), "tanh", batch_size=9)
+    params = [np.random.default_rng(s).normal(0, 0.5, (3, net.dim)) for s in range(4)]
+    steps = [0, 5, 10, 15]  # four different epochs: each thread needs its own batch order
+    want = [net.loss_and_grad(p, step=s) for s, p in zip(steps, params)]
+
+    def work(i):
+        for _ in range(30):
+            loss, grad = net.loss_and_grad(params[i], step=steps[i])
+            if not (np.array_equal(loss, want[i][0]) and np.array_equal(grad, want[i][1])):
+                return False
+        return True
+
+    with ThreadPoolExecutor(4) as pool:
+        assert all(pool.map(work, range(4)))
