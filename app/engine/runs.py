@@ -65,6 +65,33 @@ class Tolerances:
     runaway: float = 1e6
 
 
+def row_norms(a: Array) -> Array:
+    """‖a[r]‖₂ for each row of a (R, P) array.
+
+    For the few columns of a surface (P ≤ 7) the sum of squares is written out
+    column by column: NumPy's ``norm(axis=1)`` on a length-2 axis is ~10× slower
+    at R = 16,384, and for P ≤ 7 both sum in the same order, so the result is
+    bit-identical. From 8 columns NumPy sums pairwise, so ``norm`` is kept.
+    """
+    if a.shape[1] > 7:
+        return np.linalg.norm(a, axis=1)
+    total = a[:, 0] * a[:, 0]
+    for j in range(1, a.shape[1]):
+        total += a[:, j] * a[:, j]
+    return np.sqrt(total)
+
+
+def rows_finite(a: Array) -> Array:
+    """Whether every entry of each row of a (R, P) array is finite (column by column
+    for small P, where ``isfinite(a).all(1)`` is ~15× slower)."""
+    if a.shape[1] > 7:
+        return np.isfinite(a).all(1)
+    ok = np.isfinite(a[:, 0])
+    for j in range(1, a.shape[1]):
+        ok &= np.isfinite(a[:, j])
+    return ok
+
+
 def _takes_step(objective) -> bool:
     """Whether ``objective.loss_and_grad`` accepts the step number (``step=``)."""
     try:
@@ -224,7 +251,7 @@ class Batch:
                 loss, grad = self._loss_and_grad(params, self.step + 1)
                 self.params[idx], self.loss[idx], self.grad[idx] = params, loss, grad
                 self.opt_state = _put(self.opt_state, idx, new_state)
-            unorm = np.linalg.norm(updates, axis=1)
+            unorm = row_norms(updates)
         self.step += 1
         if self.noise is not None:
             self.noise.next()
@@ -253,13 +280,13 @@ class Batch:
         tol = self.tol
         p, loss, g = self.params[idx], self.loss[idx], self.grad[idx]
         with np.errstate(all="ignore"):
-            finite = np.isfinite(loss) & np.isfinite(p).all(1) & np.isfinite(g).all(1)
+            finite = np.isfinite(loss) & rows_finite(p) & rows_finite(g)
             l0 = self.loss0[idx]
             scale = 1 + np.abs(l0)
             exploded = (loss - l0 > tol.explode * scale) | (l0 - loss > tol.explode * scale)
-            dist = np.linalg.norm(p - self.start[idx], axis=1)
+            dist = row_norms(p - self.start[idx])
             runaway = dist > tol.runaway * self._start_scale[idx]
-            gnorm = np.linalg.norm(g, axis=1)
+            gnorm = row_norms(g)
         status = np.zeros(idx.size, dtype=np.int8)
         status[self._stationary(idx, gnorm)] = Status.CONVERGED
         if self.step >= 2 * tol.window and not self._stochastic:
@@ -306,7 +333,7 @@ class Batch:
         newer = self._loss_hist[order[w:]].mean(0)
         with np.errstate(all="ignore"):
             stalled = np.abs(newer - older) <= self.tol.stall * np.abs(older) + 1e-300
-            disp = np.linalg.norm(self._param_hist[order[-1]] - self._param_hist[order[0]], axis=1)
+            disp = row_norms(self._param_hist[order[-1]] - self._param_hist[order[0]])
             path = self._unorm_hist[order[1:]].sum(0)
             out = stalled & (path > 0) & (disp < 0.5 * path)
         return out if idx.size == self.n_runs else out[idx]
