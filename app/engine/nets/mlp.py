@@ -35,7 +35,7 @@ backward pass; with mini-batches a second forward pass over the training set
 gives the loss.
 
 Large numbers of runs (a loss-landscape grid of 64² weight vectors) are
-evaluated in chunks of runs so no activation array exceeds about 16 MB. The
+evaluated in chunks of runs so no activation array exceeds about 2 MB. The
 activations and their gradients live in preallocated buffers (one set per
 thread and shape), since allocating fresh arrays of a few hundred kB each step
 costs more in page faults than the arithmetic.
@@ -61,7 +61,7 @@ MAX_WIDTH = 32
 HEADS = ("softmax_ce", "sigmoid_bce", "mse")
 HEAD_NAMES = {"softmax_ce": "softmax + cross-entropy", "sigmoid_bce": "sigmoid + BCE",
               "mse": "MSE on one-hot targets"}
-CHUNK_ELEMENTS = 1 << 21  # floats in the widest activation array of one chunk of runs
+CHUNK_ELEMENTS = 1 << 18  # floats in the widest activation array of one chunk of runs (2 MB)
 CACHED_WORKSPACE_ELEMENTS = 1 << 20  # larger workspaces are allocated per call, not kept
 
 
