@@ -218,13 +218,14 @@ def main() -> None:
     if torch is not None:
         def ratio(a, b):
             return f"{med[a] / med[b]:.2f}×"
+        per_run_6 = med["ours, R = 6 (race), whole step"] / 6
         torch_rows = []
         for name in med:
             if name.startswith("torch"):
                 torch_rows.append((name, med[name],
                                    ratio(name, "ours, R = 1"),
                                    ratio(name, "ours, R = 1, Batch.advance"),
-                                   f"{med[name] / (med['ours, R = 6 (race), whole step'] / 6):.2f}×"))
+                                   f"{med[name] / per_run_6:.2f}×"))
         table(["torch variant", "µs/step", "÷ ours bare", "÷ ours Batch", "÷ ours per run (R = 6)"],
               torch_rows, title="How many times slower torch is (above 1: ours is faster)")
 

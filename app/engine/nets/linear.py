@@ -141,7 +141,8 @@ class LogReg2(Surface):
 
     def loss_and_grad(self, params: Array, step: int = 0) -> tuple[Array, Array]:
         """Loss (R,) and gradient (R, 2): z = w1·x1 + w2·x2,
-        L = mean(max(z, 0) − z·y + log(1 + e^(−|z|))) (BCE, stable), ∂L/∂w_i = mean((σ(z) − y)·x_i)."""
+        L = mean(max(z, 0) − z·y + log(1 + e^(−|z|)))  (BCE in its stable form),
+        ∂L/∂w_i = mean((σ(z) − y)·x_i)."""
         x1, x2 = self.data.x_train[:, 0], self.data.x_train[:, 1]
         y = self.data.y_train.astype(float)
         w1, w2 = params[:, 0:1], params[:, 1:2]

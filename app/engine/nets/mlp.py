@@ -158,10 +158,11 @@ class MLP:
 
     @property
     def formula(self) -> str:
-        """The network as one expression, e.g. ŷ = softmax(W3·tanh(W2·tanh(W1·x + b1) + b2) + b3)."""
+        """The network as one expression, in the layout's row-vector convention (z = x·W + b),
+        e.g. ŷ = softmax(tanh(tanh(x·W1 + b1)·W2 + b2)·W3 + b3)."""
         inner = "x"
         for l in range(1, self.n_layers + 1):
-            inner = f"W{l}·{inner} + b{l}"
+            inner = f"{inner}·W{l} + b{l}"
             if l < self.n_layers:
                 inner = f"{self.activation}({inner})"
         out = {"softmax_ce": f"softmax({inner})", "sigmoid_bce": f"σ({inner})",
@@ -277,7 +278,7 @@ class MLP:
 
     def _backward(self, x: Array, layers, ws: Workspace, grads) -> None:
         """Backpropagate ∂L/∂logits (in ``ws.dz[-1]``) through the layers into ``grads``
-        [(dW_l, dW_b)] (views of the flat gradient)."""
+        [(dW_l, db_l)] (views of the flat gradient)."""
         dz = ws.dz[-1]
         for l in range(self.n_layers - 1, -1, -1):
             x_in = x if l == 0 else ws.a[l - 1]

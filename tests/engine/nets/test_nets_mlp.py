@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from app.engine.nets import mlp as mlp_module
-from app.engine.nets.datasets import Dataset, blobs, circles, moons, spiral, xor
+from app.engine.nets.datasets import Dataset, blobs, moons
 from app.engine.nets.init import INITS
 from app.engine.nets.layers import ACTIVATIONS
 from app.engine.nets.mlp import HEADS, MLP
@@ -333,3 +333,10 @@ def test_threads_can_share_one_network():
 
     with ThreadPoolExecutor(4) as pool:
         assert all(pool.map(work, range(4)))
+
+
+def test_name_and_formula_say_what_the_network_is():
+    net = MLP(THREE, (16, 8), "relu", "mse")
+    assert net.name == "MLP 2-16-8-3 (relu, MSE on one-hot targets) on blobs"
+    assert net.formula.startswith("ŷ = relu(relu(x·W1 + b1)·W2 + b2)·W3 + b3;")
+    assert MLP(SMALL, (), head="sigmoid_bce").formula.startswith("ŷ = σ(x·W1 + b1);")
