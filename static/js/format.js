@@ -42,3 +42,11 @@ export function inputValue(x) {
   if (!Number.isFinite(x)) return "";
   return String(Number(x.toPrecision(6)));
 }
+
+/**
+ * A coordinate of a point for labels: like fmt, but a value that is zero up to the
+ * optimizer's precision (|v| < 1e-6, e.g. -4.1e-11) is written 0.
+ */
+export function fmtCoord(v) {
+  return Number.isFinite(v) && Math.abs(v) < 1e-6 ? "0" : fmt(v);
+}

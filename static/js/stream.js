@@ -14,7 +14,7 @@ export class RunStream {
     this.detached = false; // the page has let go of the current run (reset): drop its frames
     this.outbox = [];
     this.retryMs = 500;
-    this.lastStep = -1; // newest step of run 0 received (before it is drawn)
+    this.lastStep = -1; // newest step received of any run (they advance in lock-step), before it is drawn
     this.sentLog = []; // [{type, lastStep}] of recent messages, for tests and debugging
   }
 
@@ -56,7 +56,7 @@ export class RunStream {
       return;
     }
     if (msg.type === "frames" && !(this.pendingStarts > 0 || this.detached)) {
-      for (const f of msg.frames ?? []) if (f.run === 0) this.lastStep = f.step;
+      for (const f of msg.frames ?? []) if (f.step > this.lastStep) this.lastStep = f.step;
     }
     if (msg.type === "started") {
       if (this.pendingStarts === 1) this.lastStep = -1;

@@ -2,8 +2,12 @@
 // path, start, current point, −η∇L and update arrows — live in an SVG layer on top,
 // placed with Plotly's own axis transforms. Updating them costs microseconds, whereas
 // any Plotly restyle of this figure recomputes the whole contour (~100 ms).
+// The basin map and the scattered starts are layers of their own (contour-layers.js),
+// drawn only when their data or the plot's size change, never per frame.
 
 import { fmt, fmtPretty } from "../format.js";
+import { BasinLayer, ScatterLayer } from "./contour-layers.js";
+import { clipSegment, f1, ok2, pathData } from "./geometry.js";
 import { CASING, COLORSCALE, CONFIG, FONT, GRAD_COLOR, UPDATE_COLOR, fitToContainer, runColor } from "./theme.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -31,37 +35,6 @@ function logColorbarTicks(t) {
   return { tickvals, ticktext };
 }
 
-/**
- * Cut the segment a→b to the box (Liang–Barsky), so far-away points of a diverging run
- * keep their true direction on screen. Returns [x0, y0, x1, y1] or null if it misses.
- */
-export function clipSegment(x0, y0, x1, y1, box) {
-  if (![x0, y0, x1, y1].every(Number.isFinite)) return null;
-  const dx = x1 - x0;
-  const dy = y1 - y0;
-  let t0 = 0;
-  let t1 = 1;
-  const edges = [[-dx, x0 - box.left], [dx, box.right - x0], [-dy, y0 - box.top], [dy, box.bottom - y0]];
-  for (const [p, q] of edges) {
-    if (p === 0) {
-      if (q < 0) return null;
-    } else {
-      const t = q / p;
-      if (p < 0) {
-        if (t > t1) return null;
-        if (t > t0) t0 = t;
-      } else {
-        if (t < t0) return null;
-        if (t < t1) t1 = t;
-      }
-    }
-  }
-  return [x0 + t0 * dx, y0 + t0 * dy, x0 + t1 * dx, y0 + t1 * dy];
-}
-
-const f1 = (v) => v.toFixed(1);
-const ok2 = (v) => Array.isArray(v) && v[0] !== null && v[1] !== null && Number.isFinite(v[0]) && Number.isFinite(v[1]);
-
 export class ContourPlot {
   /** @param {HTMLElement} host  @param {{onPick: (xy: number[]) => void}} opts */
   constructor(host, { onPick }) {
@@ -70,9 +43,11 @@ export class ContourPlot {
     this.gd = document.createElement("div");
     this.gd.className = "plotly-host";
     host.append(this.gd);
+    this.basins = new BasinLayer(host); // between the contour and the paths
     this.svg = this.buildOverlay();
     host.append(this.svg);
-    this.model = { runs: [], current: null, lr: NaN };
+    this.scatter = new ScatterLayer(this.scatterGroup);
+    this.model = { runs: [], current: null, lr: NaN, selected: 0 };
     this.drawn = false;
     this.down = null;
     host.addEventListener("pointerdown", (ev) => this.pointerDown(ev), true);
@@ -95,6 +70,7 @@ export class ContourPlot {
     this.clipRect = el("rect", {}, el("clipPath", { id: "gdviz-plotarea" }, defs));
     this.layer = el("g", { "clip-path": "url(#gdviz-plotarea)" }, svg);
     this.labelLayer = el("g", {}, svg); // labels are kept inside the plot area by hand, never clipped
+    this.scatterGroup = el("g", { class: "scatter" }, this.layer); // under the race's paths
     this.runLayer = el("g", {}, this.layer);
     const arrow = (color, headId) => {
       const g = el("g", { class: "arrow" }, this.layer);
@@ -110,9 +86,11 @@ export class ContourPlot {
   }
 
   ensureRunNodes(n) {
-    while (this.runLayer.children.length < n) {
-      const r = this.runLayer.children.length;
-      const g = el("g", { class: "run" }, this.runLayer);
+    this.runNodes ??= [];
+    while (this.runNodes.length < n) {
+      const r = this.runNodes.length;
+      const g = el("g", { class: "run", "data-run": r }, this.runLayer);
+      this.runNodes.push(g);
       el("path", { class: "casing", fill: "none", stroke: CASING, "stroke-width": 6, "stroke-linejoin": "round", "stroke-linecap": "round" }, g);
       el("path", {
         class: "line", fill: "none", stroke: runColor(r), "stroke-width": 3, "stroke-linejoin": "round", "stroke-linecap": "round",
@@ -121,11 +99,11 @@ export class ContourPlot {
       el("circle", { class: "start", r: 8, fill: "none", stroke: "#ffffff", "stroke-width": 3 }, g);
       el("circle", { class: "start-casing", r: 10, fill: "none", stroke: CASING, "stroke-width": 1.2 }, g);
     }
-    while (this.runLayer.children.length > n) this.runLayer.lastElementChild.remove();
+    while (this.runNodes.length > n) this.runNodes.pop().remove();
   }
 
   /** Draw the surface (once per surface). */
-  async draw(surface, grid, transform, nRuns) {
+  async draw(surface, grid, transform) {
     this.transform = transform;
     const t = transform;
     const zt = grid.z.map((row) => row.map(t.f));
@@ -175,18 +153,18 @@ export class ContourPlot {
       fitToContainer(this.gd, () => this.render());
     }
     this.drawn = true;
-    this.ensureRunNodes(nRuns);
     this.render();
   }
 
   /**
    * Set the moving parts and redraw them.
-   * @param {{xs: number[], ys: number[], start: number[]}[]} runs  per-run path (null = non-finite)
-   * @param {{params, grad, update} | null} current  latest frame of run 0
+   * @param {{xs: number[], ys: number[], start: number[], hidden: boolean}[]} runs  per-run path (null = non-finite)
+   * @param {{params, grad, update} | null} current  latest frame of the selected run (null: none shown)
    * @param {number} lr  learning rate now in force (for the −η∇L arrow)
+   * @param {number} selected  the selected run (its colour marks the current point)
    */
-  update(runs, current, lr) {
-    this.model = { runs, current, lr };
+  update(runs, current, lr, selected = 0) {
+    this.model = { runs, current, lr, selected };
     this.render();
   }
 
@@ -215,47 +193,24 @@ export class ContourPlot {
       top: ya._offset - CLIP_MARGIN, bottom: ya._offset + ya._length + CLIP_MARGIN,
     };
 
-    const { runs, current, lr } = this.model;
-    this.ensureRunNodes(Math.max(runs.length, this.runLayer.children.length));
-    [...this.runLayer.children].forEach((g, r) => {
+    this.basins.place(xa, ya);
+    this.scatter.render(px, py, this.box);
+
+    const { runs, current, lr, selected } = this.model;
+    this.ensureRunNodes(Math.max(runs.length, this.runNodes?.length ?? 0));
+    // The selected run's path on top of the others (moved only when the selection changes).
+    const top = this.runNodes[selected];
+    if (top && this.runLayer.lastElementChild !== top) this.runLayer.append(top);
+    this.runNodes.forEach((g, r) => {
       const run = runs[r];
       const [casing, line, start, startCasing] = g.children;
-      if (!run) {
+      if (!run || run.hidden) {
         g.setAttribute("display", "none");
+        g.dataset.points = "0";
         return;
       }
       g.removeAttribute("display");
-      // Segments are clipped one by one; a gap (non-finite point) lifts the pen.
-      let d = "";
-      let pen = null; // where the pen is, if it is down
-      let prev = null; // previous finite point, in px
-      const inBox = (x, y) => x >= this.box.left && x <= this.box.right && y >= this.box.top && y <= this.box.bottom;
-      for (let i = 0; i < run.xs.length; i++) {
-        const x = run.xs[i];
-        const y = run.ys[i];
-        const cur = x === null || y === null ? null : [px(x), py(y)];
-        if (!cur || !cur.every(Number.isFinite)) {
-          prev = null;
-          pen = null;
-          continue;
-        }
-        if (!prev) {
-          if (run.xs.length === 1 || inBox(cur[0], cur[1])) {
-            d += `M${f1(cur[0])},${f1(cur[1])}`;
-            pen = cur;
-          }
-        } else {
-          const seg = clipSegment(prev[0], prev[1], cur[0], cur[1], this.box);
-          if (seg) {
-            if (!pen || pen[0] !== seg[0] || pen[1] !== seg[1]) d += `M${f1(seg[0])},${f1(seg[1])}`;
-            d += `L${f1(seg[2])},${f1(seg[3])}`;
-            pen = [seg[2], seg[3]];
-          } else {
-            pen = null;
-          }
-        }
-        prev = cur;
-      }
+      const d = pathData(run.xs, run.ys, px, py, this.box);
       casing.setAttribute("d", d || "M0,0");
       line.setAttribute("d", d || "M0,0");
       // A dot per step reads well for a few dozen steps; hundreds would bury the line.
@@ -277,6 +232,7 @@ export class ContourPlot {
     const have = ok2(p) && Number.isFinite(px(p[0])) && Number.isFinite(py(p[1]));
     const onPlot = have && clipSegment(px(p[0]), py(p[1]), px(p[0]), py(p[1]), this.box) !== null;
     this.currentDot.setAttribute("visibility", onPlot ? "visible" : "hidden");
+    this.currentDot.setAttribute("fill", runColor(selected));
     if (onPlot) {
       this.currentDot.setAttribute("cx", f1(px(p[0])));
       this.currentDot.setAttribute("cy", f1(py(p[1])));
@@ -334,9 +290,9 @@ export class ContourPlot {
     arrow.label.setAttribute("y", ly.toFixed(1));
   }
 
-  /** Number of points drawn in a run's path (for tests). */
+  /** Number of points drawn in a run's path; 0 when it is hidden (for tests). */
   pointCount(run = 0) {
-    return Number(this.runLayer.children[run]?.dataset.points ?? 0);
+    return Number(this.runNodes?.[run]?.dataset.points ?? 0);
   }
 
   /** Data coordinates under a pointer event, or null outside the plot area. */

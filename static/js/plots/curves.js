@@ -1,31 +1,52 @@
-// Loss-vs-step and gradient-norm-vs-step line plots (redrawn whole, throttled).
+// Per-step line plots — loss, gradient norm, learning rate — one line per shown run
+// (redrawn whole; the plots share one throttle, so together they take at most a
+// sixth of the main thread however many there are). The plot area is dark so every run colour (they are
+// chosen to read on the dark-to-bright viridis contour, one of them white) reads
+// here too, and a run has one colour everywhere.
 
 import { CONFIG, FONT, fitToContainer, runColor } from "./theme.js";
 import { AdaptiveThrottle } from "./throttle.js";
 
+const PLOT_BG = "#1d2129";
+const GRID = "#3b414d";
+
 export class CurvePlot {
-  /** @param {HTMLElement} el  @param {{yTitle: string, log: boolean, key: string}} opts */
-  constructor(el, { yTitle, log, key }) {
+  /**
+   * @param {HTMLElement} el
+   * @param {{yTitle: string, log: boolean, key: string, group: CurveGroup}} opts
+   */
+  constructor(el, { yTitle, log, key, group }) {
     this.el = el;
     this.yTitle = yTitle;
     this.log = log;
-    this.key = key; // which per-run array to plot: "losses" or "gradnorms"
+    this.key = key; // which per-run array to plot: "losses", "gradnorms" or "lrs"
     this.runs = [];
-    this.throttle = new AdaptiveThrottle(100, 6, 800); // ≤ 10 redraws/s, ≤ 1/6 of the main thread
+    this.group = group;
     fitToContainer(el);
   }
 
+  draw() {
+    return Plotly.react(this.el, this.data(), this.layout(), CONFIG);
+  }
+
   layout() {
+    const shown = this.runs.filter((r) => !r.hidden).length;
     return {
       font: FONT,
-      margin: { l: 40, r: 12, t: 8, b: 42 },
+      margin: { l: 40, r: 12, t: shown > 1 ? 30 : 8, b: 42 },
       paper_bgcolor: "#ffffff",
-      plot_bgcolor: "#ffffff",
-      showlegend: false,
+      plot_bgcolor: PLOT_BG,
+      // With two or more runs, a key of run numbers above the plot (the run list says
+      // what each is), on the plot's dark colour so every run colour shows.
+      showlegend: shown > 1,
+      legend: {
+        orientation: "h", x: 1, xanchor: "right", y: 1, yanchor: "bottom",
+        bgcolor: PLOT_BG, font: { size: 13, color: "#ffffff" }, itemwidth: 30, tracegroupgap: 0,
+      },
       hovermode: "x",
       dragmode: false,
-      xaxis: { title: { text: "step", standoff: 2 }, rangemode: "tozero", gridcolor: "#e3e5e8", zeroline: false, ticks: "outside", fixedrange: true },
-      yaxis: { title: { text: this.yTitle, standoff: 8 }, automargin: true, type: this.log ? "log" : "linear", gridcolor: "#d9dce1", zeroline: false, exponentformat: "power", minorloglabels: "none", ticks: "outside", fixedrange: true, nticks: 4 },
+      xaxis: { title: { text: "step", standoff: 2 }, rangemode: "tozero", gridcolor: GRID, zeroline: false, ticks: "outside", fixedrange: true },
+      yaxis: { title: { text: this.yTitle, standoff: 8 }, automargin: true, type: this.log ? "log" : "linear", gridcolor: GRID, zeroline: false, exponentformat: "power", minorloglabels: "none", ticks: "outside", fixedrange: true, nticks: 4 },
     };
   }
 
@@ -33,23 +54,41 @@ export class CurvePlot {
     return this.runs.map((run, r) => ({
       // a lone first point (step 0) is invisible as a line: show it as a dot
       type: "scatter", mode: run.steps.length < 2 ? "markers" : "lines", x: run.steps.slice(), y: run[this.key].slice(),
-      name: `run ${r + 1}`, line: { color: r === 0 ? "#d45f00" : runColor(r), width: 3 },
-      marker: { size: 9, color: r === 0 ? "#d45f00" : runColor(r) },
-      hovertemplate: "step %{x}: %{y:.3g}<extra></extra>",
+      name: String(r + 1), visible: !run.hidden,
+      line: { color: runColor(r), width: 3 },
+      marker: { size: 9, color: runColor(r) },
+      hovertemplate: `${(run.label ?? `run ${r + 1}`).replace(/%/g, "%%")} — step %{x}: %{y:.3g}<extra></extra>`,
     }));
   }
 
-  /** Show these runs (objects with `steps` and the keyed array); throttled. */
+  /** Show these runs (objects with `steps`, the keyed array, `hidden` and `label`); throttled. */
   update(runs) {
-    const sig = runs.map((r) => `${r.steps.length}:${r.steps[r.steps.length - 1] ?? ""}`).join(",");
-    if (runs === this.runs && sig === this.sig) return;
+    const sig = runs.map((r) => `${r.hidden ? "h" : ""}${r.steps.length}:${r.steps[r.steps.length - 1] ?? ""}:${r.label}`).join(",");
+    if (sig === this.sig && runs.length === this.runs.length) return;
     this.runs = runs;
     this.sig = sig;
-    this.throttle.run(() => Plotly.react(this.el, this.data(), this.layout(), CONFIG));
+    this.group.request(this);
   }
 
   setLog(log) {
     this.log = log;
-    this.throttle.run(() => Plotly.react(this.el, this.data(), this.layout(), CONFIG));
+    this.group.request(this);
+  }
+}
+
+/** One redraw budget for several curve plots: each redraw job draws every plot that changed. */
+export class CurveGroup {
+  constructor() {
+    this.throttle = new AdaptiveThrottle(100, 6, 800); // ≤ 10 redraws/s, ≤ 1/6 of the main thread
+    this.dirty = new Set();
+  }
+
+  request(plot) {
+    this.dirty.add(plot);
+    this.throttle.run(async () => {
+      const plots = [...this.dirty];
+      this.dirty.clear();
+      for (const p of plots) await p.draw();
+    });
   }
 }

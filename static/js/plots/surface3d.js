@@ -4,6 +4,7 @@ import { CASING, COLORSCALE, CONFIG, FONT, fitToContainer, runColor } from "./th
 import { AdaptiveThrottle } from "./throttle.js";
 
 const MAX_MESH = 64; // points per axis of the 3D mesh: every redraw re-processes it
+const PATH_TRACES = 6; // one per run the server can stream; unused ones stay empty
 
 /** Every k-th row and column so the mesh has at most `max` points per axis (ends kept). */
 function coarsen(grid, max) {
@@ -30,8 +31,9 @@ export class Surface3DPlot {
     this.throttle = new AdaptiveThrottle(150, 5, 1500);
   }
 
-  async draw(surface, fullGrid, transform, nRuns) {
+  async draw(surface, fullGrid, transform) {
     this.transform = transform;
+    const nRuns = PATH_TRACES;
     this.nRuns = nRuns;
     const t = transform;
     const grid = coarsen(fullGrid, MAX_MESH);
@@ -94,7 +96,7 @@ export class Surface3DPlot {
     this.throttle.cancel();
     this.drawing = true;
     if (!this.watching) this.watching = fitToContainer(this.el);
-    this.sig = `${Array(nRuns).fill(0).join(",")}||`; // what an empty scene shows
+    this.sig = ""; // the new scene shows no path yet: the next update must draw
     try {
       await Plotly.react(this.el, data, layout, CONFIG);
     } finally {
@@ -103,16 +105,26 @@ export class Surface3DPlot {
   }
 
   /** Queue a path update; the throttle always ends on the latest state. */
-  update(runs, current) {
-    if (!this.idx || this.drawing) return;
+  update(runs, current, selected = 0) {
+    this.latest = [runs, current, selected];
+    if (!this.idx || this.drawing || this.inactive) return;
     // Skip redraws that would show the same thing (each costs a whole WebGL frame).
-    const sig = `${runs.map((r) => r.xs.length).join(",")}|${current?.step ?? ""}|${current?.params ?? ""}`;
+    const sig = `${runs.map((r) => (r.hidden ? "h" : r.xs.length)).join(",")}|${current?.step ?? ""}|${current?.params ?? ""}|${selected}`;
     if (sig === this.sig) return;
     this.sig = sig;
-    this.throttle.run(() => this.flush(runs, current));
+    this.throttle.run(() => this.flush(runs, current, selected));
   }
 
-  flush(runs, current) {
+  /**
+   * While another tab covers the 3D view, skip its redraws (each is a whole WebGL frame);
+   * show the latest paths when it comes back.
+   */
+  setActive(active) {
+    this.inactive = !active;
+    if (active && this.latest) this.update(...this.latest);
+  }
+
+  flush(runs, current, selected) {
     if (!this.idx) return null;
     const x = [];
     const y = [];
@@ -120,9 +132,14 @@ export class Surface3DPlot {
     const traces = [];
     const lift = (v) => (v === null ? null : v + this.lift);
     for (let r = 0; r < this.nRuns; r++) {
-      const run = runs[r];
-      if (!run) continue;
+      const run = runs[r]?.hidden ? null : runs[r];
       traces.push(this.idx.paths[r]);
+      if (!run) {
+        x.push([]);
+        y.push([]);
+        z.push([]);
+        continue;
+      }
       const xs = [];
       const ys = [];
       const zs = [];
@@ -144,6 +161,7 @@ export class Surface3DPlot {
     x.push(ok ? [p[0]] : []);
     y.push(ok ? [p[1]] : []);
     z.push(ok ? [zc] : []);
-    return Plotly.restyle(this.el, { x, y, z }, traces);
+    const color = traces.map((t, k) => (k < this.nRuns ? runColor(k) : runColor(selected)));
+    return Plotly.restyle(this.el, { x, y, z, "marker.color": color }, traces);
   }
 }

@@ -72,3 +72,19 @@ export function fitToContainer(gd, onResized = () => {}) {
   ro.observe(gd);
   return ro;
 }
+
+/**
+ * Basin-map colours, one per minimum: Okabe–Ito (colour-blind safe) ordered so the first
+ * four hues are far apart, then Tol's muted set. The map lends the contour these hues and
+ * keeps the contour's own lightness (see .basin-canvas), so they stay apart over viridis.
+ */
+export const BASIN_COLORS = ["#e69f00", "#56b4e9", "#009e73", "#cc79a7", "#0072b2", "#d55e00", "#f0e442", "#882255", "#44aa99", "#999933", "#aa4499", "#332288"];
+export const DIVERGED_COLOR = "#000000"; // label −1: the run diverged
+export const STUCK_COLOR = "#ffffff"; // label −2: ran out of steps, oscillated or stopped on a saddle
+
+/** The colour of a basin / scatter label: a minimum's index, −1 diverged, −2 not converged. */
+export function labelColor(label) {
+  if (label === -1) return DIVERGED_COLOR;
+  if (label < 0) return STUCK_COLOR;
+  return BASIN_COLORS[label % BASIN_COLORS.length];
+}

@@ -1,0 +1,31 @@
+// Requests for the Explore panels, built from the selected run's settings.
+
+import { state } from "./state.js";
+
+/** Fields of a run spec the landscape endpoints take (docs/landscape.md). */
+const RUN_FIELDS = ["optimizer", "lr", "momentum", "dampening", "weight_decay", "alpha", "eps", "lr_decay", "initial_accumulator_value", "betas",
+  "schedule", "step_size", "gamma", "T_max", "eta_min", "warmup_steps", "clip_norm", "noise", "start"];
+export const MAX_LANDSCAPE_STEPS = 5000; // app/scenarios/landscape.py
+export const MAX_BASIN_WORK = 256 * 256 * 2000; // grid.n² × steps, app/scenarios/landscape.py
+
+/** A run as the landscape endpoints take it: the scenario's run without page-only fields. */
+export function landscapeRun(spec, { withStart = true } = {}) {
+  const out = {};
+  for (const k of RUN_FIELDS) if (spec[k] !== undefined && (withStart || k !== "start")) out[k] = structuredClone(spec[k]);
+  return out;
+}
+
+/** The scenario's step budget, within the landscape limit. */
+export const landscapeSteps = () => Math.min(state.scenario.steps, MAX_LANDSCAPE_STEPS);
+
+/** Steps for an n×n basin map: the scenario's, within the server's work limit. */
+export const basinSteps = (n) => Math.max(1, Math.min(landscapeSteps(), Math.floor(MAX_BASIN_WORK / (n * n))));
+
+/** GET /api/stability: curvature at the known minimum nearest (x, y) and stable lr ranges. */
+export async function fetchStability(surface, [x, y], momentum) {
+  const q = new URLSearchParams({ surface, x: String(x), y: String(y), momentum: String(momentum) });
+  const res = await fetch(`/api/stability?${q}`, { headers: { Accept: "application/json" } });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(typeof body.detail === "string" ? body.detail : res.statusText);
+  return body;
+}

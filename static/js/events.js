@@ -1,0 +1,21 @@
+// A tiny publish/subscribe hub, so panels can follow the session without the
+// session knowing about panels.
+//
+// Events:
+//   "surface"    a new surface is drawn (id)
+//   "runs"       runs were added, removed, shown or hidden
+//   "selection"  another run is selected
+//   "settings"   a run's optimizer, hyperparameters, schedule, clipping or noise changed (run index)
+//   "start"      a run's start point changed (run index)
+//   "halt"       the runs stopped moving: paused, ended, or back at the start
+
+const handlers = new Map();
+
+export function on(name, fn) {
+  if (!handlers.has(name)) handlers.set(name, []);
+  handlers.get(name).push(fn);
+}
+
+export function emit(name, ...args) {
+  for (const fn of handlers.get(name) ?? []) fn(...args);
+}

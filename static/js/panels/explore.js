@@ -1,0 +1,93 @@
+// The right-hand panel's tabs — 3D surface, stability, learning-rate sweep, basin map,
+// scattered starts — and the progress bar of the landscape job that is running.
+// Panes stay laid out when hidden (visibility, not display) so plots keep their size.
+
+import { fmt } from "../format.js";
+
+const $ = (id) => document.getElementById(id);
+
+export class ExploreTabs {
+  /** @param {{onShow(name)}} h */
+  constructor(h) {
+    this.h = h;
+    this.tabs = [...document.querySelectorAll("#explore-tabs [role=tab]")];
+    this.current = null;
+    for (const tab of this.tabs) {
+      tab.addEventListener("click", () => this.show(tab.dataset.tab));
+      tab.addEventListener("keydown", (ev) => {
+        const k = this.tabs.indexOf(tab);
+        let next = null;
+        if (ev.key === "ArrowRight") next = this.tabs[(k + 1) % this.tabs.length];
+        else if (ev.key === "ArrowLeft") next = this.tabs[(k - 1 + this.tabs.length) % this.tabs.length];
+        else if (ev.key === "Home") next = this.tabs[0];
+        else if (ev.key === "End") next = this.tabs[this.tabs.length - 1];
+        if (!next) return;
+        ev.preventDefault();
+        this.show(next.dataset.tab);
+        next.focus();
+      });
+    }
+    this.show(this.tabs[0].dataset.tab);
+  }
+
+  show(name) {
+    if (name === this.current) return;
+    this.current = name;
+    for (const tab of this.tabs) {
+      const on = tab.dataset.tab === name;
+      tab.setAttribute("aria-selected", on ? "true" : "false");
+      tab.tabIndex = on ? 0 : -1;
+      const pane = $(tab.getAttribute("aria-controls"));
+      pane.classList.toggle("active", on);
+      pane.inert = !on;
+    }
+    this.h.onShow(name);
+  }
+}
+
+const KIND_NAMES = { sweep: "Learning-rate sweep", basins: "Basin map", scatter: "Scattered starts" };
+
+/** The running job's progress, its Cancel button, and how the last job ended. */
+export class JobBar {
+  constructor({ onCancel }) {
+    this.bar = $("job-bar");
+    this.progress = $("job-progress");
+    this.label = $("job-label");
+    this.cancelBtn = $("btn-cancel-job");
+    this.cancelBtn.addEventListener("click", () => onCancel());
+    this.hideTimer = null;
+  }
+
+  hideSoon(ms) {
+    clearTimeout(this.hideTimer);
+    this.hideTimer = setTimeout(() => { this.bar.hidden = true; }, ms);
+  }
+
+  progressed(job) {
+    clearTimeout(this.hideTimer);
+    this.bar.hidden = false;
+    this.bar.dataset.state = "running";
+    this.bar.dataset.kind = job.kind;
+    this.progress.value = job.fraction;
+    this.progress.textContent = `${Math.round(job.fraction * 100)}%`;
+    this.label.textContent = `${KIND_NAMES[job.kind] ?? job.kind}: ${Math.round(job.fraction * 100)}%`;
+    this.cancelBtn.hidden = false;
+  }
+
+  ended(job, err) {
+    this.bar.dataset.state = job.state;
+    this.cancelBtn.hidden = true;
+    const name = KIND_NAMES[job.kind] ?? job.kind;
+    if (job.state === "done") {
+      this.progress.value = 1;
+      this.label.textContent = `${name}: done`;
+      this.hideSoon(1200);
+    } else if (job.state === "cancelled") {
+      this.label.textContent = `${name}: cancelled at ${fmt(Math.round(job.fraction * 100))}%`;
+      this.hideSoon(5000);
+    } else {
+      this.label.textContent = `${name} failed: ${err?.message ?? "unknown error"}`;
+      this.hideSoon(8000);
+    }
+  }
+}

@@ -1,0 +1,176 @@
+// The stability panel: how curved the loss is at the minimum the selected run is
+// near (Hessian eigenvalues from GET /api/stability), and which learning rates let
+// plain GD, momentum and Nesterov converge there — with the selected run's η marked
+// inside (green) or beyond (red) its own optimizer's bound.
+//
+// Refreshed when the run stops (paused, ended, back at the start), when its start,
+// the surface or the selected run changes — not on every frame.
+
+import { fetchStability } from "../api-landscape.js";
+import { fmt, fmtCoord } from "../format.js";
+import { on } from "../events.js";
+import { runLabel, shortName } from "../runs.js";
+import { selectedRun, selectedSpec, state } from "../state.js";
+
+const $ = (id) => document.getElementById(id);
+const DEFAULT_MOMENTUM = 0.9; // the usual μ, shown for runs without momentum
+const FIXED_BOUND = new Set(["gd", "momentum", "nesterov"]);
+const ROWS = [
+  ["gd", "Plain GD"],
+  ["momentum", "Momentum"],
+  ["nesterov", "Nesterov"],
+];
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+/** What a condition number means for GD, in words. */
+function kappaWords(kappa) {
+  if (kappa === null || kappa === undefined) return "no minimum here: the loss curves down one way";
+  if (kappa < 2) return "a round bowl: every direction converges at the same pace";
+  if (kappa < 10) return "a stretched bowl: the flat direction converges more slowly";
+  return "a narrow valley: the step that is safe across it crawls along it";
+}
+
+export class StabilityPanel {
+  constructor() {
+    this.body = $("stability-body");
+    this.data = null;
+    this.key = "";
+    this.token = 0;
+    for (const ev of ["halt", "start", "surface", "selection", "runs"]) on(ev, () => this.refresh());
+    on("settings", (run) => {
+      if (run !== state.selected) return;
+      if (this.momentum() !== this.data?.momentum) this.refresh();
+      else this.render(); // η changed: only the verdict moves
+    });
+  }
+
+  momentum() {
+    const spec = selectedSpec();
+    if (spec.optimizer === "momentum" || spec.optimizer === "nesterov") {
+      return spec.momentum ?? state.optimizers.get(spec.optimizer)?.params.momentum?.default ?? DEFAULT_MOMENTUM;
+    }
+    return DEFAULT_MOMENTUM;
+  }
+
+  /** The selected run's point now: its newest finite position, else its start. */
+  point() {
+    const p = selectedRun()?.last?.params;
+    if (p && p.every((v) => v !== null && Number.isFinite(v) && Math.abs(v) < 1e4)) return p;
+    return selectedSpec().start;
+  }
+
+  async refresh() {
+    if (!state.scenario || !state.surfaceDrawn) return;
+    const momentum = this.momentum();
+    const point = this.point();
+    const key = `${state.scenario.surface}|${point}|${momentum}`;
+    if (key === this.key) {
+      this.render();
+      return;
+    }
+    this.key = key;
+    const token = ++this.token;
+    try {
+      const data = await fetchStability(state.scenario.surface, point, momentum);
+      if (token !== this.token) return;
+      this.data = { ...data, momentum, from: point };
+    } catch (err) {
+      if (token !== this.token) return;
+      this.data = null;
+      this.key = "";
+      this.body.replaceChildren(el("p", "stab-error", `Could not compute the curvature: ${err.message}`));
+      return;
+    }
+    this.render();
+  }
+
+  /** The η the selected run uses now (a schedule moves it). */
+  currentLr() {
+    const last = selectedRun()?.last;
+    return last && typeof last.lr === "number" ? last.lr : selectedSpec().lr;
+  }
+
+  render() {
+    const d = this.data;
+    if (!d) return;
+    const spec = selectedSpec();
+    const nodes = [];
+    const where = `(${fmtCoord(d.point[0])}, ${fmtCoord(d.point[1])})`;
+    nodes.push(el("p", "stab-where", d.is_minimum
+      ? `At the minimum ${where}, the one nearest run ${state.selected + 1}:`
+      : `This surface has no minimum near here; the curvature at run ${state.selected + 1}'s point ${where}:`));
+
+    const dl = el("dl", "stab-numbers");
+    const row = (id, term, value, note) => {
+      const div = el("div");
+      const dt = el("dt", "", term);
+      const dd = el("dd");
+      const v = el("strong", "", value);
+      v.id = id;
+      dd.append(v, el("span", "stab-note", note));
+      div.append(dt, dd);
+      dl.append(div);
+    };
+    row("stab-lam-max", "λ_max", fmt(d.lam_max), "steepest bend of the loss (largest Hessian eigenvalue)");
+    row("stab-lam-min", "λ_min", fmt(d.lam_min), d.lam_min < 0 ? "negative: the loss curves down this way (a saddle)" : "gentlest bend");
+    const kappa = d.condition === null || d.condition === undefined ? "∞" : fmt(d.condition);
+    row("stab-kappa", "κ", kappa, `= λ_max/λ_min, ${kappaWords(d.condition)}`);
+    nodes.push(dl);
+
+    const table = el("table", "stab-bounds");
+    const head = el("tr");
+    for (const h of ["optimizer", "converges for", "bound"]) head.append(el("th", "", h));
+    const thead = el("thead");
+    thead.append(head);
+    table.append(thead);
+    const tbody = table.appendChild(el("tbody"));
+    for (const [id, name] of ROWS) {
+      const b = d.bounds?.[id];
+      const tr = el("tr");
+      tr.dataset.optimizer = id;
+      if (id === spec.optimizer) tr.classList.add("mine");
+      const label = id === "gd" ? name : `${name} μ=${fmt(d.momentum)}`;
+      const range = b?.max_lr ? `0 < η < ${fmt(b.max_lr)}` : "no stable η";
+      const td = el("td", "stab-range", range);
+      td.id = `stab-${id}-range`;
+      tr.append(el("td", "", label), td, el("td", "stab-formula", b?.formula ?? ""));
+      tbody.append(tr);
+    }
+    nodes.push(table);
+    nodes.push(this.verdict(spec, d));
+    this.body.replaceChildren(...nodes);
+  }
+
+  /** Is the selected run's η inside its optimizer's bound? */
+  verdict(spec, d) {
+    const p = el("p", "stab-verdict");
+    p.id = "stab-verdict";
+    const lr = this.currentLr();
+    const who = `${runLabel(state.selected).split(" · ")[0]} · ${shortName(spec.optimizer)}`;
+    if (!FIXED_BOUND.has(spec.optimizer)) {
+      p.dataset.inside = "n/a";
+      p.textContent = `Run ${who} uses η = ${fmt(lr)}. ${shortName(spec.optimizer)} divides each step by its running size of the gradient, so no fixed bound on η applies.`;
+      return p;
+    }
+    const max = d.bounds?.[spec.optimizer]?.max_lr;
+    const caveat = (spec.weight_decay > 0 || spec.dampening > 0)
+      ? " (The bound above leaves out this run's weight decay / dampening, which lower it.)" : "";
+    if (!max) {
+      p.dataset.inside = "false";
+      p.textContent = `Run ${who} uses η = ${fmt(lr)}: the loss curves down here, so no step size makes GD settle.${caveat}`;
+      return p;
+    }
+    const inside = lr > 0 && lr < max;
+    p.dataset.inside = inside ? "true" : "false";
+    p.textContent = inside
+      ? `✓ Run ${who} uses η = ${fmt(lr)}: inside the stable range (η < ${fmt(max)}), so near this minimum it settles.${caveat}`
+      : `✗ Run ${who} uses η = ${fmt(lr)}: beyond the stable range (η < ${fmt(max)}), so near this minimum each step overshoots more than the last.${caveat}`;
+    return p;
+  }
+}

@@ -1,0 +1,157 @@
+// Final loss against learning rate (both log scales when the losses allow), one point
+// per η of a sweep, coloured by how the run ended; the stability bound as a dashed
+// line, the selected run's η as a solid one. Clicking a point reports its η.
+
+import { fmt } from "../format.js";
+import { CONFIG, FONT, fitToContainer } from "./theme.js";
+
+/** Status → look. Colour AND marker shape, never colour alone. */
+export const STATUS_LOOK = {
+  converged: { name: "converged", color: "#15803d", symbol: "circle" },
+  oscillating: { name: "oscillating", color: "#d97706", symbol: "diamond" },
+  max_steps: { name: "out of steps", color: "#6b7280", symbol: "square" },
+  diverged: { name: "diverged ↑", color: "#dc2626", symbol: "x-thin-open" },
+};
+
+const PICK_PX = 24; // a click this close to a point picks it
+
+export class SweepPlot {
+  /** @param {HTMLElement} el  @param {{onPick(lr)}} h */
+  constructor(el, { onPick }) {
+    this.el = el;
+    this.onPick = onPick;
+    this.result = null;
+    this.marker = null; // {lr, label}
+    this.bound = null; // {value, label}
+    this.ready = false;
+    fitToContainer(el);
+  }
+
+  /** Show a sweep answer; bound: {value, label} or null; marker: the run's {lr, label}. */
+  async show(result, bound, marker) {
+    this.result = result;
+    this.bound = bound;
+    this.marker = marker;
+    const pts = result.points;
+    const finite = pts.filter((p) => p.status !== "diverged" && p.final_loss !== null && Number.isFinite(p.final_loss));
+    const lossMin = Math.min(...finite.map((p) => p.final_loss));
+    const lossMax = Math.max(...finite.map((p) => p.final_loss));
+    this.log = finite.length > 0 && lossMin > 0;
+    // The y range holds every finite loss; diverged runs sit in a band above it.
+    let yTop;
+    let range;
+    if (!finite.length) {
+      range = this.log ? [-1, 1] : [0, 1];
+      yTop = this.log ? 10 ** 0.8 : 0.9;
+    } else if (this.log) {
+      const lo = Math.log10(lossMin);
+      const hi = Math.log10(lossMax);
+      const pad = Math.max((hi - lo) * 0.06, 0.3);
+      range = [lo - pad, hi + 4 * pad];
+      yTop = 10 ** (hi + 2.6 * pad);
+    } else {
+      const pad = Math.max((lossMax - lossMin) * 0.06, 1e-9);
+      range = [lossMin - pad, lossMax + 4 * pad];
+      yTop = lossMax + 2.6 * pad;
+    }
+    this.range = range;
+    this.yTop = yTop;
+    const data = Object.entries(STATUS_LOOK).map(([status, look]) => {
+      const ps = pts.filter((p) => p.status === status);
+      const diverged = status === "diverged";
+      return {
+        type: "scatter", mode: "markers", name: look.name, x: ps.map((p) => p.lr),
+        y: ps.map((p) => (diverged || p.final_loss === null ? yTop : p.final_loss)),
+        customdata: ps.map((p) => [p.final_loss === null ? "NaN/∞" : fmt(p.final_loss), p.steps_to_converge ?? "–"]),
+        marker: { color: look.color, symbol: look.symbol, size: diverged ? 11 : 9, line: { color: diverged ? look.color : "#111", width: diverged ? 2.5 : 1 } },
+        hovertemplate: `η = %{x:.3g}<br>${look.name.replace(" ↑", "")}<br>final f = %{customdata[0]}<br>steps to converge: %{customdata[1]}<extra></extra>`,
+        showlegend: false, // the key is HTML under the plot (panels/sweep.js): it wraps, a Plotly legend would not
+      };
+    });
+    const xs = pts.map((p) => p.lr);
+    this.xRange = [Math.log10(Math.min(...xs)), Math.log10(Math.max(...xs))];
+    const padX = (this.xRange[1] - this.xRange[0]) * 0.03;
+    this.xRange = [this.xRange[0] - padX, this.xRange[1] + padX];
+    const layout = {
+      font: FONT,
+      margin: { l: 56, r: 12, t: 8, b: 46 },
+      paper_bgcolor: "#ffffff",
+      plot_bgcolor: "#ffffff",
+      hovermode: "closest",
+      hoverdistance: 30,
+      dragmode: false,
+      xaxis: { type: "log", title: { text: "learning rate η", standoff: 6 }, range: this.xRange, gridcolor: "#e3e5e8", exponentformat: "power", ticks: "outside", fixedrange: true },
+      yaxis: { type: this.log ? "log" : "linear", title: { text: "final f", standoff: 6 }, range, gridcolor: "#e3e5e8", exponentformat: "power", ticks: "outside", fixedrange: true, automargin: true },
+      ...this.decorations(),
+    };
+    await Plotly.react(this.el, data, layout, CONFIG);
+    if (!this.ready) {
+      this.ready = true;
+      // Our own hit test rather than plotly_click: Plotly's click needs a hover computed
+      // first, which a quick click (or a busy main thread) can beat.
+      this.el.addEventListener("click", (ev) => {
+        const lr = this.pointAt(ev.clientX, ev.clientY);
+        if (lr !== null) this.onPick(lr);
+      });
+    }
+  }
+
+  /** The η of the sweep point nearest a page position (within PICK_PX), or null. */
+  pointAt(clientX, clientY) {
+    if (!this.result) return null;
+    let best = null;
+    let bestD = PICK_PX;
+    this.result.points.forEach((p, i) => {
+      const [x, y] = this.pointToClient(i);
+      const d = Math.hypot(x - clientX, y - clientY);
+      if (d <= bestD) {
+        bestD = d;
+        best = p.lr;
+      }
+    });
+    return best;
+  }
+
+  /** The bound and the run's η as lines with labels. */
+  decorations() {
+    const shapes = [];
+    const annotations = [];
+    if (this.bound && Number.isFinite(this.bound.value)) {
+      shapes.push({ type: "line", xref: "x", yref: "paper", x0: this.bound.value, x1: this.bound.value, y0: 0, y1: 1, line: { color: "#111", width: 2, dash: "dash" } });
+      // In the middle height, left of the line: clear of the diverged band and the run's label.
+      annotations.push({ xref: "x", yref: "paper", x: Math.log10(this.bound.value), y: 0.55, yanchor: "middle", xanchor: "right", xshift: -4, text: `${this.bound.label} = ${fmt(this.bound.value)}`, showarrow: false, font: { size: 14 }, bgcolor: "rgba(255,255,255,0.9)" });
+    }
+    if (this.marker && Number.isFinite(this.marker.lr)) {
+      shapes.push({ type: "line", xref: "x", yref: "paper", x0: this.marker.lr, x1: this.marker.lr, y0: 0, y1: 1, line: { color: "#1d4ed8", width: 3 } });
+      // Along the bottom, on whichever side of the line has room.
+      const right = Math.log10(this.marker.lr) < (this.xRange[0] + this.xRange[1]) / 2;
+      annotations.push({ xref: "x", yref: "paper", x: Math.log10(this.marker.lr), y: 0.02, yanchor: "bottom", xanchor: right ? "left" : "right", xshift: right ? 4 : -4, text: this.marker.label, showarrow: false, font: { size: 14, color: "#1d4ed8" }, bgcolor: "rgba(255,255,255,0.9)" });
+    }
+    return { shapes, annotations };
+  }
+
+  /** Move the selected run's η line (after a click or a slider change). */
+  setMarker(marker) {
+    this.marker = marker;
+    if (this.result) Plotly.relayout(this.el, this.decorations());
+  }
+
+  clear() {
+    this.result = null;
+    Plotly.purge(this.el);
+    this.ready = false;
+  }
+
+  /** Page pixel position of the i-th sweep point (for tests). */
+  pointToClient(i) {
+    const p = this.result?.points[i];
+    const full = this.el._fullLayout;
+    if (!p || !full) return null;
+    const box = this.el.getBoundingClientRect();
+    const xa = full.xaxis;
+    const ya = full.yaxis;
+    const diverged = p.status === "diverged" || p.final_loss === null;
+    const y = diverged ? this.yTop : p.final_loss;
+    return [box.left + xa._offset + xa.l2p(Math.log10(p.lr)), box.top + ya._offset + ya.l2p(this.log ? Math.log10(y) : y), diverged];
+  }
+}

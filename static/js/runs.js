@@ -1,0 +1,61 @@
+// Per-run display data: what the server has sent for each run, in the shape the
+// plots take (parallel arrays), plus each run's end status. And how a run is named.
+
+import { fmt, norm2 } from "./format.js";
+import { state } from "./state.js";
+
+const DEBUG_FRAMES = 1200; // recent frames (of all runs) kept on window.__gdviz for tests and debugging
+
+/** Short optimizer names for labels that must fit one line of the run list and a legend. */
+const SHORT_NAMES = { gd: "GD", momentum: "Momentum", nesterov: "Nesterov", adagrad: "Adagrad", rmsprop: "RMSprop", adam: "Adam", adamw: "AdamW" };
+
+export function emptyRun() {
+  return { xs: [], ys: [], steps: [], losses: [], gradnorms: [], lrs: [], last: null, status: null, reason: "" };
+}
+
+/** Forget every run's frames (a new start is coming). */
+export function clearRuns() {
+  state.runs = state.scenario.runs.map(emptyRun);
+  state.recent.length = 0;
+  state.updateStale = false;
+}
+
+export function addFrame(f) {
+  const run = state.runs[f.run];
+  if (!run) return;
+  const p = f.params ?? [null, null];
+  run.xs.push(p[0]);
+  run.ys.push(p[1]);
+  run.steps.push(f.step);
+  run.losses.push(f.loss);
+  run.gradnorms.push(norm2(f.grad));
+  run.lrs.push(typeof f.lr === "number" ? f.lr : null);
+  run.last = f;
+  state.recent.push(f);
+  // Trimmed in halves so the cost per frame stays O(1).
+  if (state.recent.length > DEBUG_FRAMES) state.recent.splice(0, DEBUG_FRAMES / 2);
+}
+
+export function setRunStatus(i, status, reason) {
+  const run = state.runs[i];
+  if (!run) return;
+  run.status = status;
+  run.reason = reason ?? "";
+}
+
+export const shortName = (optimizerId) => SHORT_NAMES[optimizerId] ?? state.optimizers.get(optimizerId)?.name ?? optimizerId;
+
+/** What sets a run apart beyond optimizer and η: "cosine", "clip 1", "σ 0.5". */
+export function runExtras(spec) {
+  const out = [];
+  if (spec.schedule && spec.schedule !== "constant") out.push(spec.schedule.replace("_", "+"));
+  if (spec.clip_norm) out.push(`clip ${fmt(spec.clip_norm)}`);
+  if (spec.noise) out.push(`σ ${fmt(spec.noise)}`);
+  return out;
+}
+
+/** "1 · Adam η=0.01": the run's number (1-based, as on screen) and what it is. */
+export function runLabel(i) {
+  const spec = state.scenario.runs[i];
+  return `${i + 1} · ${shortName(spec.optimizer)} η=${fmt(spec.lr)}`;
+}

@@ -1,0 +1,146 @@
+// The play / pause / step / reset lifecycle of the one stream that carries every run.
+//
+// As the student sees it:
+//   at start  — Reset, a new surface, a click while paused, or a setting the live
+//               `set` cannot carry: every run waits at step 0. Frame 0 (loss, gradient,
+//               first update) comes from POST /api/run with a one-step budget; no
+//               stream is running.
+//   running   — Play sends `start` (from the start, all runs) or `play` (mid-run).
+//   paused    — Pause, or Step (one step, then paused).
+//   ended     — every run has a status; Play starts them all again.
+
+import { fetchStartFrames } from "../api.js";
+import { emit } from "../events.js";
+import { addFrame, clearRuns, setRunStatus } from "../runs.js";
+import { scenarioForServer, state } from "../state.js";
+import { toast } from "../toast.js";
+
+const PREVIEW_DELAY_MS = 120; // let a burst of edits settle before asking for frame 0
+
+export class Session {
+  /** @param {{stream: import("../stream.js").RunStream, view: import("../view.js").View, controls}} parts */
+  constructor({ stream, view, controls }) {
+    this.stream = stream;
+    this.view = view;
+    this.controls = controls;
+    this.previewToken = 0;
+    this.previewTimer = null;
+  }
+
+  setPlaying(playing) {
+    state.playing = playing;
+    this.controls.setPlaying(playing);
+  }
+
+  /** Back to the start points, waiting (no stream); shows frame 0 from POST /api/run. */
+  goToStart() {
+    if (state.server === "active") this.stream.pause();
+    this.stream.detach();
+    state.server = "none";
+    this.setPlaying(false);
+    clearRuns();
+    this.view.redraw();
+    this.view.updateStatus();
+    this.loadStartFrames();
+    emit("halt");
+  }
+
+  /** Frame 0 of every run, soon (edits in a burst ask once). */
+  previewSoon() {
+    clearTimeout(this.previewTimer);
+    this.previewTimer = setTimeout(() => this.loadStartFrames(), PREVIEW_DELAY_MS);
+  }
+
+  async loadStartFrames() {
+    clearTimeout(this.previewTimer);
+    const token = ++this.previewToken;
+    let frames;
+    try {
+      frames = await fetchStartFrames(scenarioForServer());
+    } catch (err) {
+      if (token === this.previewToken) toast(`Could not compute the start: ${err.message}`);
+      return;
+    }
+    if (token !== this.previewToken || state.server !== "none") return;
+    clearRuns();
+    frames.forEach((f, i) => {
+      addFrame({ run: i, ...f });
+      if (f.status) setRunStatus(i, f.status, f.reason);
+    });
+    this.view.redraw();
+    this.view.updateStatus();
+    emit("halt");
+  }
+
+  /** Start the stream from the start points: playing, or (oneStep) exactly one step then paused. */
+  startStream({ oneStep = false } = {}) {
+    this.previewToken += 1; // a start-frame request still in flight is now stale
+    clearTimeout(this.previewTimer);
+    state.server = "active";
+    if (oneStep) {
+      this.stream.start(scenarioForServer(), { paused: true }); // frame 0, then wait
+      this.stream.step(1);
+      this.setPlaying(false);
+    } else {
+      this.stream.start(scenarioForServer());
+      this.setPlaying(true);
+    }
+    this.view.updateStatus();
+  }
+
+  /**
+   * Settings changed that a live `set` cannot carry (optimizer, schedule, a run added…):
+   * from the start again — still playing if it was, else waiting at step 0.
+   */
+  restart() {
+    if (!state.socketOpen) return;
+    if (state.playing) this.startStream();
+    else this.goToStart();
+  }
+
+  playPause() {
+    if (!state.socketOpen) return;
+    if (state.playing) {
+      this.stream.pause();
+      this.setPlaying(false);
+      emit("halt");
+    } else if (state.server === "active") {
+      this.stream.play();
+      this.setPlaying(true);
+    } else {
+      this.startStream(); // waiting at the start, or the runs have ended: play from the start
+      return;
+    }
+    this.view.updateStatus();
+  }
+
+  stepOnce() {
+    if (!state.socketOpen) return;
+    if (state.server === "active") {
+      this.stream.step(1);
+      this.setPlaying(false);
+      this.view.updateStatus();
+    } else {
+      this.startStream({ oneStep: true });
+    }
+  }
+
+  reset() {
+    if (state.socketOpen) this.goToStart();
+  }
+
+  /**
+   * Hyperparameter changes of one run: live to a running stream (from its next step),
+   * else to the start preview.
+   */
+  applyLive(run, changes) {
+    if (state.server === "active") {
+      if (state.runs[run] && !state.runs[run].status) {
+        this.stream.set(run, changes);
+        if (run === state.selected) state.updateStale = true; // the shown `update` used the old values
+      }
+    } else if (state.server === "none") {
+      this.previewSoon();
+    }
+  }
+}

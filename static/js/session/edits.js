@@ -1,0 +1,171 @@
+// What the student changes: the selected run's settings, the set of runs, the start,
+// the surface and the speed. Hyperparameters go live to a running stream (`set`);
+// anything `set` cannot carry (optimizer, schedule, clipping, noise, runs added or
+// removed, a new start or surface) starts every run again from its start.
+
+import { emit } from "../events.js";
+import { clearRuns } from "../runs.js";
+import { MAX_RUNS, selectedSpec, state } from "../state.js";
+
+const LR_SEND_MS = 66; // while dragging the slider, at most ~15 `set`s per second
+const SPEED_SEND_MS = 60;
+const RUN_OPTION_FIELDS = ["schedule", "step_size", "gamma", "T_max", "eta_min", "warmup_steps", "clip_norm", "noise"];
+
+export class Editor {
+  /** @param {{session, view, controls, runOptions, stream, loadSurface: (id) => Promise<boolean>}} parts */
+  constructor({ session, view, controls, runOptions, stream, loadSurface }) {
+    this.session = session;
+    this.view = view;
+    this.controls = controls;
+    this.runOptions = runOptions;
+    this.stream = stream;
+    this.loadSurface = loadSurface;
+    this.lrTimer = null;
+    this.lrSentAt = 0;
+    this.speedTimer = null;
+  }
+
+  // ---------- the selected run's hyperparameters (live) ----------
+
+  changeLr(v, { final }) {
+    const run = state.selected;
+    state.scenario.runs[run].lr = v;
+    clearTimeout(this.lrTimer);
+    const now = performance.now();
+    if (final || now - this.lrSentAt > LR_SEND_MS) {
+      this.lrSentAt = now;
+      this.session.applyLive(run, { lr: v });
+    } else {
+      // always send the last value of a drag
+      this.lrTimer = setTimeout(() => {
+        this.lrSentAt = performance.now();
+        this.session.applyLive(run, { lr: state.scenario.runs[run].lr });
+      }, LR_SEND_MS);
+    }
+    this.view.redrawContour();
+    this.view.runList.update();
+    emit("settings", run);
+  }
+
+  changeHyper(name, value) {
+    const run = state.selected;
+    state.scenario.runs[run][name] = value;
+    this.session.applyLive(run, { [name]: value });
+    this.view.redrawContour();
+    emit("settings", run);
+  }
+
+  // ---------- settings that need a fresh start ----------
+
+  changeOptimizer(id) {
+    const opt = state.optimizers.get(id);
+    if (!opt) return;
+    const old = selectedSpec();
+    const lrSpec = opt.params.lr ?? {};
+    let lr = old.lr;
+    if (!(lr >= (lrSpec.min ?? 0) && lr <= (lrSpec.max ?? Infinity))) lr = lrSpec.default;
+    // The old optimizer's hyperparameters do not apply; schedule, clipping and noise do.
+    const next = { optimizer: id, lr, start: old.start };
+    for (const k of RUN_OPTION_FIELDS) if (old[k] !== undefined) next[k] = old[k];
+    state.scenario.runs[state.selected] = next;
+    this.controls.showOptimizer(opt, next);
+    emit("settings", state.selected);
+    this.session.restart();
+  }
+
+  /** Schedule, clipping or noise of the selected run: `changes` maps a field to a value or undefined (off). */
+  changeRunOptions(changes) {
+    const spec = selectedSpec();
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === undefined || v === null) delete spec[k];
+      else spec[k] = v;
+    }
+    this.view.runList.update();
+    emit("settings", state.selected);
+    this.session.restart();
+  }
+
+  pickStart(xy) {
+    selectedSpec().start = xy.map((v) => Number(v.toPrecision(4)));
+    emit("start", state.selected);
+    if (!state.socketOpen) return;
+    // Playing: keep playing from the new point. Otherwise: wait there for Play / Step.
+    this.session.restart();
+  }
+
+  // ---------- the set of runs ----------
+
+  /** A copy of the selected run, selected: the student changes one thing at a time. */
+  addRun() {
+    if (state.scenario.runs.length >= MAX_RUNS) return;
+    state.scenario.runs.push(structuredClone(selectedSpec()));
+    state.hidden.push(false);
+    this.afterRunsChanged(state.scenario.runs.length - 1);
+  }
+
+  removeRun(i) {
+    const runs = state.scenario.runs;
+    if (runs.length <= 1 || i < 0 || i >= runs.length) return;
+    runs.splice(i, 1);
+    state.hidden.splice(i, 1);
+    let sel = state.selected;
+    if (sel > i || sel >= runs.length) sel -= 1;
+    this.afterRunsChanged(Math.max(sel, 0));
+  }
+
+  afterRunsChanged(selected) {
+    clearRuns();
+    emit("runs");
+    this.selectRun(selected, { force: true });
+    this.session.restart();
+  }
+
+  selectRun(i, { force = false } = {}) {
+    if (i < 0 || i >= state.scenario.runs.length || (i === state.selected && !force)) return;
+    state.selected = i;
+    const spec = selectedSpec();
+    this.controls.showOptimizer(state.optimizers.get(spec.optimizer), spec);
+    this.runOptions.show(spec);
+    this.view.redraw();
+    this.view.updateStatus();
+    emit("selection", i);
+  }
+
+  setVisible(i, visible) {
+    state.hidden[i] = !visible;
+    this.view.redraw();
+    emit("runs");
+  }
+
+  // ---------- surface and speed ----------
+
+  async changeSurface(id) {
+    const surf = state.surfaces.get(id);
+    if (!surf) return;
+    if (state.server === "active") this.stream.pause();
+    this.stream.detach();
+    state.server = "none";
+    this.session.setPlaying(false);
+    state.scenario.surface = id;
+    for (const r of state.scenario.runs) r.start = [...surf.start];
+    // One run: the surface's suggested η. A race keeps its learning rates (they are what it compares).
+    if (typeof surf.lr === "number" && state.scenario.runs.length === 1) {
+      state.scenario.runs[0].lr = surf.lr;
+      this.controls.setLr(surf.lr);
+    }
+    const ok = await this.loadSurface(id);
+    if (ok && state.scenario.surface === id) {
+      emit("surface", id);
+      if (state.socketOpen) this.session.goToStart();
+    }
+  }
+
+  changeSpeed(s) {
+    state.scenario.speed = s;
+    clearTimeout(this.speedTimer);
+    this.speedTimer = setTimeout(() => {
+      if (state.socketOpen) this.stream.speed(s);
+      this.view.updateStatus();
+    }, SPEED_SEND_MS);
+  }
+}

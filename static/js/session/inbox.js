@@ -1,0 +1,71 @@
+// Server messages are queued as they arrive and applied once per animation frame,
+// merging every frame that came in between (a fast run never outpaces the screen).
+
+import { emit } from "../events.js";
+import { addFrame, clearRuns, setRunStatus } from "../runs.js";
+import { state } from "../state.js";
+import { toast } from "../toast.js";
+
+export class Inbox {
+  /** @param {{view, controls, session}} parts */
+  constructor({ view, controls, session }) {
+    this.view = view;
+    this.controls = controls;
+    this.session = session;
+    this.queue = [];
+    this.pending = false;
+  }
+
+  receive(msg) {
+    if (msg.type === "error") {
+      toast(msg.message ?? "The server reported an error.");
+      return;
+    }
+    this.queue.push(msg);
+    if (this.pending) return;
+    this.pending = true;
+    requestAnimationFrame(() => this.flush());
+  }
+
+  flush() {
+    this.pending = false;
+    const wasPlaying = state.playing;
+    let ended = false;
+    for (const msg of this.queue.splice(0)) {
+      switch (msg.type) {
+        case "started":
+          clearRuns(); // the new runs' frames follow
+          for (const r of msg.runs ?? []) if (r.run === state.selected && r.hyper) this.controls.fillHyper(r.hyper);
+          break;
+        case "frames":
+          for (const f of msg.frames ?? []) addFrame(f);
+          if (msg.frames?.length) state.updateStale = false;
+          break;
+        case "hyper":
+          if (msg.run === state.selected && msg.hyper) this.controls.fillHyper(msg.hyper);
+          break;
+        case "status":
+          setRunStatus(msg.run, msg.status, msg.reason);
+          ended = true;
+          break;
+        case "done":
+          (msg.runs ?? []).forEach((r, i) => {
+            if (state.runs[i] && !state.runs[i].status) setRunStatus(i, r.status, r.reason);
+          });
+          state.server = "done";
+          state.playing = false;
+          ended = true;
+          break;
+        case "state":
+          state.playing = Boolean(msg.playing) && state.server === "active";
+          break;
+        default:
+          break;
+      }
+    }
+    this.controls.setPlaying(state.playing);
+    this.view.redraw();
+    this.view.updateStatus();
+    if (ended || (wasPlaying && !state.playing)) emit("halt");
+  }
+}

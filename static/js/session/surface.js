@@ -1,0 +1,51 @@
+// Drawing a surface: the grid from the server, the contour first, the 3D view after
+// the contour has had a chance to paint (WebGL start-up is slow).
+
+import { fetchGrid } from "../api.js";
+import { makeTransform } from "../plots/theme.js";
+import { state } from "../state.js";
+import { toast } from "../toast.js";
+
+const GRID_N = 120;
+const $ = (id) => document.getElementById(id);
+
+export class SurfaceLoader {
+  /** @param {{contour, surface3d, curves, view, controls, onDrawn: () => void}} parts */
+  constructor({ contour, surface3d, curves, view, controls, onDrawn }) {
+    Object.assign(this, { contour, surface3d, curves, view, controls, onDrawn });
+    this.token = 0;
+  }
+
+  /** Draw surface `id`; false if it failed or another surface was asked for meanwhile. */
+  async load(id) {
+    const token = ++this.token;
+    const surf = state.surfaces.get(id);
+    this.controls.setSurfaceValue(id);
+    $("formula").textContent = surf.formula;
+    let grid;
+    try {
+      grid = await fetchGrid(id, GRID_N);
+    } catch (err) {
+      toast(`Could not load the surface: ${err.message}`);
+      return false;
+    }
+    if (token !== this.token) return false;
+    const transform = makeTransform(grid, surf.contour_scale);
+    // A log loss axis cannot show f ≤ 0: surfaces that go below zero start on linear.
+    const logLoss = transform.zmin > 0;
+    $("loss-log-toggle").checked = logLoss;
+    this.curves.loss.setLog(logLoss);
+    state.surfaceDrawn = false;
+    await this.contour.draw(surf, grid, transform);
+    if (token !== this.token) return false;
+    state.surfaceDrawn = true;
+    this.view.redraw();
+    this.onDrawn();
+    requestAnimationFrame(() => setTimeout(async () => {
+      if (token !== this.token) return;
+      await this.surface3d.draw(surf, grid, transform);
+      if (token === this.token) this.view.redraw();
+    }, 0));
+    return true;
+  }
+}

@@ -1,0 +1,49 @@
+// All page state in one object. The scenario (what the URL and the server's `start`
+// take) is the truth for settings; `runs` holds what the server has sent so far.
+
+import { toast } from "./toast.js";
+
+export const MAX_RUNS = 6; // the server streams at most six runs in one scenario
+export const DEFAULT_SCENARIO = { surface: "himmelblau", runs: [{ optimizer: "gd", lr: 0.01 }], steps: 500, seed: 0, speed: 30 };
+export const ENDED = new Set(["converged", "oscillating", "diverged", "max_steps"]);
+
+export const state = {
+  surfaces: new Map(),
+  optimizers: new Map(),
+  scenario: null,
+  selected: 0, // the run the control column edits
+  hidden: [], // per run: hidden from every plot (it still runs)
+  surfaceDrawn: false,
+  socketOpen: false,
+  playing: false,
+  server: "none", // "none": no stream behind the page (waiting at the start) | "active" | "done"
+  runs: [], // per run: display data (see runs.js)
+  updateStale: false, // a hyperparameter changed since the shown `update` was computed
+  recent: [], // recent frames, for tests and debugging
+};
+
+/** The scenario from the page (the server parsed the query string into it). */
+export function readScenario(json) {
+  try {
+    const s = JSON.parse(json);
+    if (!s || typeof s !== "object" || !Array.isArray(s.runs) || s.runs.length === 0) throw new Error("it has no runs");
+    return { ...DEFAULT_SCENARIO, ...s };
+  } catch (err) {
+    toast(`Could not read the scenario (${err.message}); using the default.`);
+    return structuredClone(DEFAULT_SCENARIO);
+  }
+}
+
+/** The settings of the run the controls edit. */
+export const selectedSpec = () => state.scenario.runs[state.selected];
+
+/** The display data of the selected run. */
+export const selectedRun = () => state.runs[state.selected];
+
+/** The scenario as `start` and POST /api/run take it. */
+export function scenarioForServer(speed = state.scenario.speed) {
+  const s = state.scenario;
+  return { surface: s.surface, runs: s.runs.map((r) => ({ ...r, start: [...r.start] })), steps: s.steps, seed: s.seed, speed };
+}
+
+export const isVisible = (i) => !state.hidden[i];
