@@ -19,3 +19,17 @@ export function on(name, fn) {
 export function emit(name, ...args) {
   for (const fn of handlers.get(name) ?? []) fn(...args);
 }
+
+/** A promise of the next `name` event, or of `ms` passing, whichever comes first. */
+export function next(name, ms) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    const fn = () => {
+      clearTimeout(timer);
+      const list = handlers.get(name);
+      list.splice(list.indexOf(fn), 1);
+      resolve();
+    };
+    on(name, fn);
+  });
+}

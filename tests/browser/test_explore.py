@@ -11,9 +11,11 @@ STATUS_COLORS = {"converged": "#15803d", "oscillating": "#d97706", "diverged": "
 
 
 def test_stability_and_lr_sweep_on_the_bowl(open_playground, page_log):
-    page = open_playground("surface=bowl&r0=gd&r0.lr=0.1&r0.start=1,1&steps=300&speed=30")
+    # opened on the stability tab (#stability): the 3D view is not drawn until asked for
+    page = open_playground("surface=bowl&r0=gd&r0.lr=0.1&r0.start=1,1&steps=300&speed=30#stability")
+    assert page.get_attribute("#tab-stability", "aria-selected") == "true"
+    assert page.locator("#surface3d canvas").count() == 0
     # stability: f = x² + y² has Hessian 2I, so λ_max = 2 and plain GD converges for η < 1
-    page.click("#tab-stability")
     page.wait_for_selector("#stab-lam-max")
     assert page.text_content("#stab-lam-max") == "2"
     assert page.text_content("#stab-lam-min") == "2"
@@ -29,6 +31,7 @@ def test_stability_and_lr_sweep_on_the_bowl(open_playground, page_log):
     page.click("#tab-sweep")
     page.click("#btn-sweep")
     page.wait_for_function("window.__gdviz.sweep() !== null")
+    assert page.url.endswith("#sweep")
     job = page.evaluate("window.__gdviz.jobsSent()")[-1]
     assert job["type"] == "run" and job["kind"] == "sweep"
     req = job["request"]
@@ -73,8 +76,7 @@ def page_log_urls(page_log):
 
 
 def test_basins_cancel_and_scatter_on_himmelblau(open_playground, page_log):
-    page = open_playground("surface=himmelblau&r0=gd&r0.lr=0.01&steps=500")
-    page.click("#tab-basins")
+    page = open_playground("surface=himmelblau&r0=gd&r0.lr=0.01&steps=500#basins")
     page.select_option("#basin-n", "32")
     page.click("#btn-basins")
     page.wait_for_function("window.__gdviz.basins() !== null")
@@ -127,6 +129,11 @@ def test_basins_cancel_and_scatter_on_himmelblau(open_playground, page_log):
     assert job["kind"] == "scatter" and job["request"]["n"] == 16 and job["request"]["seed"] == 0
     page.click("#btn-scatter-clear")
     assert page.locator("#contour .scatter g.scatter-path").count() == 0
+
+    # the 3D tab draws the surface when it is first opened
+    page.click("#tab-3d")
+    page.wait_for_selector("#surface3d canvas", state="attached")
+    assert "#" not in page.url
 
     # a new surface clears the map
     page.select_option("#surface-select", "bowl")

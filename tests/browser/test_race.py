@@ -20,7 +20,9 @@ def run_frames(page, run):
 
 
 def test_race_two_runs_one_stream_select_edit_hide_remove(open_playground, page_log):
-    page = open_playground(SLOW)
+    # Opened on another tab: the 3D view (seconds of software GL per scene) is drawn
+    # once, when the test opens its tab below.
+    page = open_playground(SLOW + "#stability")
     assert rows(page).count() == 1
     assert page.locator(".run-row[data-run='0'] .run-remove").is_hidden(), "the last run cannot be removed"
 
@@ -50,8 +52,6 @@ def test_race_two_runs_one_stream_select_edit_hide_remove(open_playground, page_
     page.wait_for_function("['loss-plot', 'gradnorm-plot', 'lr-plot'].every(id =>"
                            " document.getElementById(id).data?.length === 2"
                            " && document.getElementById(id).data.every(t => t.x.length > 3))")
-    page.wait_for_function("document.getElementById('surface3d').data[1].x.length > 3"
-                           " && document.getElementById('surface3d').data[2].x.length > 3")
     # the loss curves have a key that matches the run list's numbers
     legend = page.locator("#loss-plot .legend .legendtext").all_text_contents()
     assert legend == ["1", "2"]
@@ -62,7 +62,6 @@ def test_race_two_runs_one_stream_select_edit_hide_remove(open_playground, page_
     assert page.get_attribute("#contour .overlay g.run[data-run='0']", "display") == "none"
     assert page.evaluate("window.__gdviz.pathPoints(0)") == 0
     page.wait_for_function("document.getElementById('loss-plot').data[0].visible === false")
-    page.wait_for_function("document.getElementById('surface3d').data[1].x.length === 0")
     assert len(page.evaluate("window.__gdviz.sent()")) == n_sent, "hiding a run must not touch the stream"
     n0 = len(page.evaluate("window.__gdviz.path(0).x"))
     page.wait_for_function(f"window.__gdviz.path(0).x.length > {n0 + 2} || window.__gdviz.state.runs[0].status")
@@ -72,14 +71,30 @@ def test_race_two_runs_one_stream_select_edit_hide_remove(open_playground, page_
     page.click(".run-row[data-run='0'] .run-select")
     assert page.evaluate("window.__gdviz.selected()") == 0
     assert float(page.input_value("#lr-input")) == 0.0002
+    # the 3D view: only the shown run has a path; showing the other brings its path back
+    page.click("#tab-3d")
+    page.wait_for_function("document.getElementById('surface3d').data?.[2]?.x.length > 3"
+                           " && document.getElementById('surface3d').data[1].x.length === 0")
     page.click(".run-row[data-run='0'] .run-toggle")  # show it again
     page.wait_for_function("window.__gdviz.pathPoints(0) > 5")
+    page.wait_for_function("document.getElementById('surface3d').data[1].x.length > 3")
+    page.click("#tab-stability")  # covered: the 3D view stops redrawing
+
+    # a click on the contour moves the selected run's start only
+    page.click("#btn-play")  # pause (Space would toggle the focused show/hide box)
+    page.wait_for_function("document.body.dataset.status === 'paused'")
+    x, y = page.evaluate("xy => window.__gdviz.toClient(xy)", [2.0, -3.0])
+    page.mouse.click(x, y)
+    runs = page.evaluate("window.__gdviz.scenario().runs")
+    assert runs[0]["start"] == pytest.approx([2.0, -3.0], abs=0.06)
+    assert runs[1]["start"] == [-0.5, 0]
+    page.click("#btn-play")  # play again, from the starts
 
     # remove run 2: one stream with one run again, from the start
     page.click(".run-row[data-run='1'] .run-remove")
     assert rows(page).count() == 1
     page.wait_for_function("window.__gdviz.sent().filter(m => m.type === 'start').pop().scenario.runs.length === 1")
-    page.keyboard.press("Space")  # pause
+    page.click("#btn-play")  # pause
 
     # at most six runs: the button says so
     for _ in range(5):
@@ -92,7 +107,8 @@ def test_race_two_runs_one_stream_select_edit_hide_remove(open_playground, page_
 
 
 def test_schedule_clip_and_noise_of_the_selected_run(open_playground, page_log):
-    page = open_playground("surface=bowl&r0=gd&r0.lr=0.1&r0.start=1,1&steps=300&speed=20")
+    # opened on the stability tab: this test needs no 3D view (seconds of software GL)
+    page = open_playground("surface=bowl&r0=gd&r0.lr=0.1&r0.start=1,1&steps=300&speed=20#stability")
     page.click("#run-options summary")
     # only the chosen schedule's fields are shown
     page.select_option("#schedule-select", "cosine")

@@ -1,6 +1,9 @@
 // The right-hand panel's tabs — 3D surface, stability, learning-rate sweep, basin map,
 // scattered starts — and the progress bar of the landscape job that is running.
 // Panes stay laid out when hidden (visibility, not display) so plots keep their size.
+// The open tab is in the URL's fragment (#sweep), so a link can open the page on it;
+// a page opened on another tab does not draw the 3D view (seconds of software GL)
+// until it is asked for.
 
 import { fmt } from "../format.js";
 
@@ -27,12 +30,23 @@ export class ExploreTabs {
         next.focus();
       });
     }
-    this.show(this.tabs[0].dataset.tab);
+    const fromUrl = location.hash.slice(1);
+    this.show(this.tabs.some((t) => t.dataset.tab === fromUrl) ? fromUrl : this.tabs[0].dataset.tab);
+    window.addEventListener("hashchange", () => {
+      const name = location.hash.slice(1);
+      if (this.tabs.some((t) => t.dataset.tab === name)) this.show(name);
+    });
   }
 
   show(name) {
     if (name === this.current) return;
+    const first = this.current === null;
     this.current = name;
+    if (!first) {
+      const url = new URL(location.href);
+      url.hash = name === this.tabs[0].dataset.tab ? "" : name;
+      history.replaceState(null, "", url);
+    }
     for (const tab of this.tabs) {
       const on = tab.dataset.tab === name;
       tab.setAttribute("aria-selected", on ? "true" : "false");

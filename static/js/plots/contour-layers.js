@@ -8,6 +8,10 @@
 //                  still read and the hues do not turn to mud over viridis as plain
 //                  transparency did; "diverged" (black) and "did not converge" (white)
 //                  have no hue, so they sit on a second, plainly translucent canvas.
+//                  Measured (Chromium, software GL, 1280×720): showing a 256² map takes
+//                  ~6 ms and re-placing it 0.03 ms; the alternative, a Plotly heatmap
+//                  trace in the contour figure, took ~120 ms to add and ~130 ms on every
+//                  resize. Playback ran at the same ~57 fps with either, or none.
 //   ScatterLayer — N runs from random starts: thin SVG paths in the overlay, under the
 //                  race's paths, that grow over 1.5 s (a CSS dash animation, no JS per frame).
 

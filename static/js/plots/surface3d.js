@@ -31,7 +31,14 @@ export class Surface3DPlot {
     this.throttle = new AdaptiveThrottle(150, 5, 1500);
   }
 
+  /** Draw a surface; while another tab covers the view, only remember it (see setActive). */
   async draw(surface, fullGrid, transform) {
+    if (this.inactive) {
+      this.pending = [surface, fullGrid, transform];
+      this.idx = null; // the old scene's paths are stale
+      return;
+    }
+    this.pending = null;
     this.transform = transform;
     const nRuns = PATH_TRACES;
     this.nRuns = nRuns;
@@ -116,12 +123,14 @@ export class Surface3DPlot {
   }
 
   /**
-   * While another tab covers the 3D view, skip its redraws (each is a whole WebGL frame);
-   * show the latest paths when it comes back.
+   * While another tab covers the 3D view, skip its redraws (each is a whole WebGL frame)
+   * and even its first draw (seconds under software GL); catch up when it comes back.
    */
-  setActive(active) {
+  async setActive(active) {
     this.inactive = !active;
-    if (active && this.latest) this.update(...this.latest);
+    if (!active) return;
+    if (this.pending) await this.draw(...this.pending);
+    if (this.latest && !this.inactive) this.update(...this.latest);
   }
 
   flush(runs, current, selected) {

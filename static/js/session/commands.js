@@ -41,8 +41,7 @@ export class Session {
     clearRuns();
     this.view.redraw();
     this.view.updateStatus();
-    this.loadStartFrames();
-    emit("halt");
+    this.loadStartFrames(); // says "halt" once frame 0 is shown
   }
 
   /** Frame 0 of every run, soon (edits in a burst ask once). */

@@ -1,12 +1,16 @@
 // Drawing a surface: the grid from the server, the contour first, the 3D view after
-// the contour has had a chance to paint (WebGL start-up is slow).
+// the contour and frame 0 have had a chance to show — WebGL start-up holds the main
+// thread for seconds under software rendering, and the student should see where the
+// run starts, and be able to press Play, before that.
 
 import { fetchGrid } from "../api.js";
+import { next } from "../events.js";
 import { makeTransform } from "../plots/theme.js";
 import { state } from "../state.js";
 import { toast } from "../toast.js";
 
 const GRID_N = 120;
+const FRAME0_WAIT_MS = 1500; // the longest the 3D view waits for frame 0
 const $ = (id) => document.getElementById(id);
 
 export class SurfaceLoader {
@@ -40,12 +44,14 @@ export class SurfaceLoader {
     if (token !== this.token) return false;
     state.surfaceDrawn = true;
     this.view.redraw();
+    // The session says "halt" once frame 0 is shown (it may be already).
+    const frame0 = state.runs[0]?.last ? Promise.resolve() : next("halt", FRAME0_WAIT_MS);
     this.onDrawn();
-    requestAnimationFrame(() => setTimeout(async () => {
+    frame0.then(() => requestAnimationFrame(() => setTimeout(async () => {
       if (token !== this.token) return;
       await this.surface3d.draw(surf, grid, transform);
       if (token === this.token) this.view.redraw();
-    }, 0));
+    }, 0)));
     return true;
   }
 }
