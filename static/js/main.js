@@ -27,8 +27,9 @@ import { Session } from "./session/commands.js";
 import { Editor } from "./session/edits.js";
 import { Inbox } from "./session/inbox.js";
 import { SurfaceLoader } from "./session/surface.js";
+import { on } from "./events.js";
 import { clearRuns } from "./runs.js";
-import { readScenario, selectedSpec, state } from "./state.js";
+import { completeScenario, readScenario, selectedSpec, state } from "./state.js";
 import { RunStream } from "./stream.js";
 import { toast } from "./toast.js";
 import { View } from "./view.js";
@@ -108,6 +109,7 @@ const sweep = new SweepPanel({
 const basins = new BasinsPanel({ jobs, layer: contour.basins });
 const scatter = new ScatterPanel({ jobs, layer: contour.scatter, onError: (m) => toast(m, "warning") });
 new ExploreTabs({ onShow: (name) => surface3d.setActive(name === "3d") });
+on("surface", () => jobs.cancel()); // a sweep, map or scatter of the old surface is moot
 
 $("loss-log-toggle").addEventListener("change", (ev) => curves.loss.setLog(ev.target.checked));
 $("lr-log-toggle").addEventListener("change", (ev) => curves.lr.setLog(ev.target.checked));
@@ -153,25 +155,8 @@ async function boot() {
   for (const s of surfaceList) state.surfaces.set(s.id, s);
   for (const o of optimizers) state.optimizers.set(o.id, o);
 
+  for (const warning of completeScenario()) toast(warning, "warning");
   const sc = state.scenario;
-  if (!state.surfaces.has(sc.surface)) {
-    toast(`Unknown surface "${sc.surface}"; showing ${surfaceList[0].name}.`, "warning");
-    sc.surface = surfaceList[0].id;
-  }
-  const surf = state.surfaces.get(sc.surface);
-  for (const r of sc.runs) {
-    if (!state.optimizers.has(r.optimizer)) {
-      toast(`Unknown optimizer "${r.optimizer}"; using ${optimizers[0].name}.`, "warning");
-      r.optimizer = optimizers[0].id;
-    }
-    // The server fills these in when absent; the page needs them to show and edit.
-    if (!Array.isArray(r.start)) r.start = [...surf.start];
-    if (typeof r.lr !== "number") r.lr = state.optimizers.get(r.optimizer).params.lr?.default ?? surf.lr;
-  }
-  sc.speed = Number.isFinite(sc.speed) ? Math.min(Math.max(sc.speed, 1), 2000) : 30;
-  state.hidden = sc.runs.map(() => false);
-  state.selected = 0;
-
   controls.setSurfaces(surfaceList, sc.surface);
   controls.setOptimizers(optimizers, selectedSpec().optimizer);
   controls.showOptimizer(state.optimizers.get(selectedSpec().optimizer), selectedSpec());

@@ -47,3 +47,32 @@ export function scenarioForServer(speed = state.scenario.speed) {
 }
 
 export const isVisible = (i) => !state.hidden[i];
+
+/**
+ * Fill in what the page needs to show and edit (the server fills these in itself when
+ * absent): known surface and optimizers, every run's start and η, a speed in range.
+ * Call once the catalogs are loaded. Returns sentences about what was replaced.
+ */
+export function completeScenario() {
+  const warnings = [];
+  const sc = state.scenario;
+  const [firstSurface] = state.surfaces.values();
+  const [firstOptimizer] = state.optimizers.values();
+  if (!state.surfaces.has(sc.surface)) {
+    warnings.push(`Unknown surface "${sc.surface}"; showing ${firstSurface.name}.`);
+    sc.surface = firstSurface.id;
+  }
+  const surf = state.surfaces.get(sc.surface);
+  for (const r of sc.runs) {
+    if (!state.optimizers.has(r.optimizer)) {
+      warnings.push(`Unknown optimizer "${r.optimizer}"; using ${firstOptimizer.name}.`);
+      r.optimizer = firstOptimizer.id;
+    }
+    if (!Array.isArray(r.start)) r.start = [...surf.start];
+    if (typeof r.lr !== "number") r.lr = state.optimizers.get(r.optimizer).params.lr?.default ?? surf.lr;
+  }
+  sc.speed = Number.isFinite(sc.speed) ? Math.min(Math.max(sc.speed, 1), 2000) : 30;
+  state.hidden = sc.runs.map(() => false);
+  state.selected = 0;
+  return warnings;
+}

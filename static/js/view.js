@@ -80,7 +80,8 @@ export class View {
       const rule = state.optimizers.get(spec.optimizer)?.rule ?? "";
       this.showStatus("running", `${who}${rule}  (g = ∇L, η = ${fmt(this.arrowLr())}), at ${state.scenario.speed} steps/s.`);
     } else if (state.server !== "active") {
-      this.showStatus("paused", "At the start. Press Play (Space) or Step (→). Click the contour to move the start.");
+      const whose = many ? `run ${state.selected + 1}'s start` : "the start";
+      this.showStatus("paused", `At the start. Press Play (Space) or Step (→). Click the contour to move ${whose}.`);
     } else {
       this.showStatus("paused", "Paused. Play (Space) goes on, Step (→) takes one step, Reset (R) goes back.");
     }

@@ -67,6 +67,15 @@ def test_stability_and_lr_sweep_on_the_bowl(open_playground, page_log):
     page.wait_for_function(f"Math.abs(Number(document.getElementById('lr-input').value) - {lr}) < 1e-3 * {lr}")
     assert page.evaluate("window.__gdviz.scenario().runs[0].lr") == pytest.approx(lr, rel=1e-3)
     page.wait_for_function(f"document.getElementById('sweep-plot').layout.shapes.some(s => Math.abs(s.x0 - {lr}) < 1e-3 * {lr})")
+    # and so do the keys: ← chooses the point below, Enter uses it (and → does not step the run)
+    page.focus("#sweep-plot")
+    step_before = page.evaluate("document.body.dataset.step")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("Enter")
+    lower = result["points"][i - 1]["lr"]
+    page.wait_for_function(f"Math.abs(Number(document.getElementById('lr-input').value) - {lower}) < 1e-3 * {lower}")
+    assert page.evaluate("document.body.dataset.step") == step_before
     assert any(u.endswith("/ws/landscape") for u in page_log_urls(page_log))
     assert page_log.page_errors == [] and page_log.console_errors == []
 

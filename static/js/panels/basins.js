@@ -52,6 +52,10 @@ export class BasinsPanel {
     } finally {
       this.btn.disabled = false;
     }
+    if (req.surface !== state.scenario.surface) { // the student moved on meanwhile
+      this.setNote("The surface changed while the map was computed: compute it again.", "stale");
+      return;
+    }
     this.result = result;
     this.signature = sig;
     this.layer.show(result);

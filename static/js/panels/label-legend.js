@@ -33,7 +33,8 @@ export function labelLegend(minima, known, counts, show) {
   };
   minima.forEach((m, k) => {
     if (k >= known && !counts.get(k)) return;
-    item(k, `minimum (${fmtCoord(m[0])}, ${fmtCoord(m[1])})${k >= known ? ", found by the runs" : ""}`, { star: true });
+    // The surface's own minima first; then minima the runs found that it does not list.
+    item(k, `${k >= known ? "other minimum" : "minimum"} (${fmtCoord(m[0])}, ${fmtCoord(m[1])})`, { star: true });
   });
   if (counts.get(-1)) item(-1, "diverged");
   if (counts.get(-2)) item(-2, "did not converge (out of steps, oscillating, or on a saddle)");

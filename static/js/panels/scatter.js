@@ -54,6 +54,11 @@ export class ScatterPanel {
     } finally {
       this.btn.disabled = false;
     }
+    if (req.surface !== state.scenario.surface) { // the student moved on meanwhile
+      this.summary.textContent = "The surface changed while the starts ran: scatter again.";
+      this.summary.dataset.state = "stale";
+      return;
+    }
     this.result = result;
     this.layer.show(result);
     this.clearBtn.disabled = false;

@@ -125,7 +125,7 @@ export class StabilityPanel {
 
     const table = el("table", "stab-bounds");
     const head = el("tr");
-    for (const h of ["optimizer", "converges for", "bound"]) head.append(el("th", "", h));
+    for (const h of ["optimizer", d.is_minimum ? "converges for" : "steady across for", "bound"]) head.append(el("th", "", h));
     const thead = el("thead");
     thead.append(head);
     table.append(thead);
@@ -168,6 +168,10 @@ export class StabilityPanel {
     }
     const inside = lr > 0 && lr < max;
     p.dataset.inside = inside ? "true" : "false";
+    if (!d.is_minimum) {
+      p.textContent = `${inside ? "✓" : "✗"} Run ${who} uses η = ${fmt(lr)}: ${inside ? "within" : "beyond"} η < ${fmt(max)}, so across the steepest direction its steps ${inside ? "shrink" : "grow"}; along the direction that curves down they grow whatever η is — there is no minimum here to settle in.${caveat}`;
+      return p;
+    }
     p.textContent = inside
       ? `✓ Run ${who} uses η = ${fmt(lr)}: inside the stable range (η < ${fmt(max)}), so near this minimum it settles.${caveat}`
       : `✗ Run ${who} uses η = ${fmt(lr)}: beyond the stable range (η < ${fmt(max)}), so near this minimum each step overshoots more than the last.${caveat}`;

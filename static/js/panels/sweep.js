@@ -91,6 +91,10 @@ export class SweepPanel {
     } finally {
       this.btn.disabled = false;
     }
+    if (req.surface !== state.scenario.surface) { // the student moved on meanwhile
+      this.setCaption("The surface changed while the sweep ran: run it again.", "stale");
+      return;
+    }
     this.result = result;
     this.signature = sig;
     this.forSpec = structuredClone(spec);

@@ -1,6 +1,7 @@
 // Final loss against learning rate (both log scales when the losses allow), one point
 // per η of a sweep, coloured by how the run ended; the stability bound as a dashed
-// line, the selected run's η as a solid one. Clicking a point reports its η.
+// line, the selected run's η as a solid one. Clicking a point reports its η; so does
+// Enter, after choosing a point with ← / → while the plot has the keyboard focus.
 
 import { fmt } from "../format.js";
 import { CONFIG, FONT, fitToContainer } from "./theme.js";
@@ -24,12 +25,55 @@ export class SweepPlot {
     this.marker = null; // {lr, label}
     this.bound = null; // {value, label}
     this.ready = false;
+    this.cursor = null; // index of the point chosen with the keyboard
     fitToContainer(el);
+    el.tabIndex = 0;
+    el.setAttribute("role", "application");
+    el.setAttribute("aria-label", "Learning-rate sweep: left and right arrows choose a point, Enter gives the run its learning rate");
+    // Listeners on the plot run before the page's own keys (keyboard.js), which
+    // leave an event alone once it is handled here.
+    el.addEventListener("keydown", (ev) => this.key(ev));
+    el.addEventListener("blur", () => this.setCursor(null));
+  }
+
+  key(ev) {
+    if (!this.result || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    const n = this.result.points.length;
+    const at = this.cursor ?? this.nearestToMarker();
+    let next = null;
+    if (ev.key === "ArrowRight" || ev.key === "ArrowUp") next = this.cursor === null ? at : Math.min(at + 1, n - 1);
+    else if (ev.key === "ArrowLeft" || ev.key === "ArrowDown") next = this.cursor === null ? at : Math.max(at - 1, 0);
+    else if (ev.key === "Home") next = 0;
+    else if (ev.key === "End") next = n - 1;
+    else if (ev.key === "Enter" && this.cursor !== null) {
+      ev.preventDefault();
+      this.onPick(this.result.points[this.cursor].lr);
+      return;
+    } else return;
+    ev.preventDefault();
+    this.setCursor(next);
+  }
+
+  /** The point whose η is closest (on the log scale) to the run's η: where the keys start. */
+  nearestToMarker() {
+    const lr = this.marker?.lr ?? 1;
+    let best = 0;
+    this.result.points.forEach((p, i) => {
+      if (Math.abs(Math.log(p.lr / lr)) < Math.abs(Math.log(this.result.points[best].lr / lr))) best = i;
+    });
+    return best;
+  }
+
+  setCursor(i) {
+    if (i === this.cursor) return;
+    this.cursor = i;
+    if (this.result) Plotly.relayout(this.el, this.decorations());
   }
 
   /** Show a sweep answer; bound: {value, label} or null; marker: the run's {lr, label}. */
   async show(result, bound, marker) {
     this.result = result;
+    this.cursor = null;
     this.bound = bound;
     this.marker = marker;
     const pts = result.points;
@@ -127,6 +171,20 @@ export class SweepPlot {
       const right = Math.log10(this.marker.lr) < (this.xRange[0] + this.xRange[1]) / 2;
       annotations.push({ xref: "x", yref: "paper", x: Math.log10(this.marker.lr), y: 0.02, yanchor: "bottom", xanchor: right ? "left" : "right", xshift: right ? 4 : -4, text: this.marker.label, showarrow: false, font: { size: 14, color: "#1d4ed8" }, bgcolor: "rgba(255,255,255,0.9)" });
     }
+    const p = this.cursor === null ? null : this.result?.points[this.cursor];
+    if (p) {
+      const y = p.status === "diverged" || p.final_loss === null ? this.yTop : p.final_loss;
+      shapes.push({
+        type: "circle", xref: "x", yref: "y", xsizemode: "pixel", ysizemode: "pixel", xanchor: p.lr, yanchor: y,
+        x0: -11, x1: 11, y0: -11, y1: 11, line: { color: "#f59e0b", width: 3.5 },
+      });
+      const end = p.final_loss === null ? "NaN/∞" : fmt(p.final_loss);
+      annotations.push({
+        xref: "paper", yref: "paper", x: 0.01, y: 0.99, xanchor: "left", yanchor: "top", showarrow: false,
+        text: `η = ${fmt(p.lr)}: ${STATUS_LOOK[p.status]?.name.replace(" ↑", "") ?? p.status}, final f = ${end} — Enter uses it`,
+        font: { size: 14 }, bgcolor: "#fff7e0", bordercolor: "#f59e0b", borderwidth: 1.5,
+      });
+    }
     return { shapes, annotations };
   }
 
@@ -138,6 +196,7 @@ export class SweepPlot {
 
   clear() {
     this.result = null;
+    this.cursor = null;
     Plotly.purge(this.el);
     this.ready = false;
   }
