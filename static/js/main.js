@@ -70,7 +70,7 @@ const group = new CurveGroup();
 const curves = {
   loss: new CurvePlot($("loss-plot"), { yTitle: "f", log: true, key: "losses", group }),
   grad: new CurvePlot($("gradnorm-plot"), { yTitle: "‖∇f‖", log: true, key: "gradnorms", group }),
-  lr: new CurvePlot($("lr-plot"), { yTitle: "η", log: true, key: "lrs", group }),
+  lr: new CurvePlot($("lr-plot"), { yTitle: "η", log: true, key: "lrs", group, pad: true }),
 };
 const view = new View({ contour, surface3d, curves, runList });
 

@@ -104,12 +104,16 @@ def page(browser_context, server_url, page_log):
 
 @pytest.fixture
 def open_playground(page, server_url):
-    """Open the playground with a query string; wait until it is drawn, connected and at step 0."""
+    """Open the playground with a query string (and optionally a #tab); wait until it is
+    drawn, connected and at step 0, and the 3D view is drawn (or deferred, when the page
+    opens on another tab) — its first draw holds the main thread for seconds under
+    software GL, which must not eat into a test's own waits."""
 
     def _open(query: str = ""):
         page.goto(f"{server_url}/{('?' + query) if query else ''}")
         page.wait_for_function("document.body.dataset.ready === '1'")
         page.wait_for_function("document.body.dataset.step === '0'")
+        page.wait_for_function("['drawn', 'deferred'].includes(document.body.dataset.surface3d)")
         return page
 
     return _open

@@ -119,7 +119,9 @@ export class RunList {
       li.classList.toggle("is-hidden", !shown);
       const sel = li.querySelector(".run-select");
       sel.setAttribute("aria-pressed", selected ? "true" : "false");
-      li.querySelector(".run-name").textContent = label;
+      // "2 · Momentum" in bold, "η=0.002" in regular weight: the row must fit one line
+      const cut = label.indexOf(" η=");
+      li.querySelector(".run-name").replaceChildren(label.slice(0, cut), " ", Object.assign(document.createElement("span"), { className: "run-eta", textContent: label.slice(cut + 1) }));
       sel.title = `${label}${extras ? ` · ${extras}` : ""}${selected ? " (the controls edit this run)" : " (click to edit)"}`;
       li.querySelector(".run-extra").textContent = extras;
       const cb = li.querySelector(".run-toggle");

@@ -15,7 +15,8 @@ export class CurvePlot {
    * @param {HTMLElement} el
    * @param {{yTitle: string, log: boolean, key: string, group: CurveGroup}} opts
    */
-  constructor(el, { yTitle, log, key, group }) {
+  constructor(el, { yTitle, log, key, group, pad = false }) {
+    this.pad = pad; // keep flat lines off the plot's edges (η is often constant)
     this.el = el;
     this.yTitle = yTitle;
     this.log = log;
@@ -46,8 +47,31 @@ export class CurvePlot {
       hovermode: "x",
       dragmode: false,
       xaxis: { title: { text: "step", standoff: 2 }, rangemode: "tozero", gridcolor: GRID, zeroline: false, ticks: "outside", fixedrange: true },
-      yaxis: { title: { text: this.yTitle, standoff: 8 }, automargin: true, type: this.log ? "log" : "linear", gridcolor: GRID, zeroline: false, exponentformat: "power", minorloglabels: "none", ticks: "outside", fixedrange: true, nticks: 4 },
+      yaxis: { title: { text: this.yTitle, standoff: 8 }, automargin: true, type: this.log ? "log" : "linear", gridcolor: GRID, zeroline: false, exponentformat: "power", minorloglabels: "none", ticks: "outside", fixedrange: true, nticks: 4, ...this.paddedRange() },
     };
+  }
+
+  /** A y range with a margin around the shown values (or nothing: Plotly's own). */
+  paddedRange() {
+    if (!this.pad) return {};
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const run of this.runs) {
+      if (run.hidden) continue;
+      for (const v of run[this.key]) {
+        if (v === null || !Number.isFinite(v) || (this.log && v <= 0)) continue;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+    }
+    if (!(lo <= hi)) return {};
+    if (this.log) {
+      const [a, b] = [Math.log10(lo), Math.log10(hi)];
+      const m = Math.max((b - a) * 0.08, 0.25);
+      return { range: [a - m, b + m] };
+    }
+    const m = Math.max((hi - lo) * 0.08, Math.abs(hi) * 0.1, 1e-12);
+    return { range: [lo - m, hi + m] };
   }
 
   data() {

@@ -31,12 +31,15 @@ export class Surface3DPlot {
     this.throttle = new AdaptiveThrottle(150, 5, 1500);
   }
 
-  /** Draw a surface; while another tab covers the view, only remember it (see setActive). */
+  /**
+   * Draw a surface; while another tab covers the view, only remember it (see setActive).
+   * Resolves true once drawn, false when deferred.
+   */
   async draw(surface, fullGrid, transform) {
     if (this.inactive) {
       this.pending = [surface, fullGrid, transform];
       this.idx = null; // the old scene's paths are stale
-      return;
+      return false;
     }
     this.pending = null;
     this.transform = transform;
@@ -109,6 +112,7 @@ export class Surface3DPlot {
     } finally {
       this.drawing = false;
     }
+    return true;
   }
 
   /** Queue a path update; the throttle always ends on the latest state. */
@@ -129,7 +133,7 @@ export class Surface3DPlot {
   async setActive(active) {
     this.inactive = !active;
     if (!active) return;
-    if (this.pending) await this.draw(...this.pending);
+    if (this.pending && await this.draw(...this.pending)) document.body.dataset.surface3d = "drawn";
     if (this.latest && !this.inactive) this.update(...this.latest);
   }
 

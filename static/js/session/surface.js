@@ -47,10 +47,15 @@ export class SurfaceLoader {
     // The session says "halt" once frame 0 is shown (it may be already).
     const frame0 = state.runs[0]?.last ? Promise.resolve() : next("halt", FRAME0_WAIT_MS);
     this.onDrawn();
+    // body[data-surface3d]: "pending" → "drawn", or "deferred" while another tab covers
+    // the view (tests wait for either before they start timing anything).
+    document.body.dataset.surface3d = "pending";
     frame0.then(() => requestAnimationFrame(() => setTimeout(async () => {
       if (token !== this.token) return;
-      await this.surface3d.draw(surf, grid, transform);
-      if (token === this.token) this.view.redraw();
+      const drawn = await this.surface3d.draw(surf, grid, transform);
+      if (token !== this.token) return;
+      document.body.dataset.surface3d = drawn ? "drawn" : "deferred";
+      this.view.redraw();
     }, 0)));
     return true;
   }
