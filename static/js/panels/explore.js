@@ -95,7 +95,7 @@ export class JobBar {
     if (job.state === "done") {
       this.progress.value = 1;
       this.label.textContent = `${name}: done`;
-      this.hideSoon(1200);
+      this.bar.hidden = true; // the answer on screen says so; the bar would only cover it
     } else if (job.state === "cancelled") {
       this.label.textContent = `${name}: cancelled at ${fmt(Math.round(job.fraction * 100))}%`;
       this.hideSoon(5000);
