@@ -62,6 +62,9 @@ def test_stability_and_lr_sweep_on_the_bowl(open_playground, page_log):
     # clicking a point gives the run that η
     i = next(k for k, p in enumerate(result["points"]) if p["status"] == "converged" and 0.2 < p["lr"] < 0.5)
     lr = result["points"][i]["lr"]
+    # (once the plot has its final size: the key under it may have just wrapped)
+    page.wait_for_function("(el => el._fullLayout && Math.abs(el._fullLayout.height - el.clientHeight) < 2)"
+                           "(document.getElementById('sweep-plot'))")
     x, y, _ = page.evaluate(f"window.__gdviz.sweepPointToClient({i})")
     page.mouse.click(x, y)
     page.wait_for_function(f"Math.abs(Number(document.getElementById('lr-input').value) - {lr}) < 1e-3 * {lr}")

@@ -99,10 +99,10 @@ export class SweepPanel {
     this.signature = sig;
     this.forSpec = structuredClone(spec);
     const bound = result.bound === null ? null : { value: result.bound, label: boundLabel(spec) };
-    await this.plot.show(result, bound, this.marker());
     const counts = {};
     for (const p of result.points) counts[p.status] = (counts[p.status] ?? 0) + 1;
-    this.showKey(counts, result.bound !== null);
+    this.showKey(counts, result.bound !== null); // first, so the plot is drawn at its final size
+    await this.plot.show(result, bound, this.marker());
     const boundText = result.bound === null
       ? ` ${shortName(spec.optimizer)} scales its own steps: no single η bound.`
       : "";
