@@ -102,8 +102,11 @@ export class StabilityPanel {
     const spec = selectedSpec();
     const nodes = [];
     const where = `(${fmtCoord(d.point[0])}, ${fmtCoord(d.point[1])})`;
+    const from = `(${fmtCoord(d.from[0])}, ${fmtCoord(d.from[1])})`;
+    // The server knows the surface's listed minima only: say which one, and from where.
     nodes.push(el("p", "stab-where", d.is_minimum
-      ? `At the minimum ${where}, the one nearest run ${state.selected + 1}:`
+      ? (where === from ? `At the minimum ${where}, where run ${state.selected + 1} is:`
+        : `At the minimum ${where}: of the surface's known minima, the nearest to run ${state.selected + 1} at ${from}.`)
       : `This surface has no minimum near here; the curvature at run ${state.selected + 1}'s point ${where}:`));
 
     const dl = el("dl", "stab-numbers");
