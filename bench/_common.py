@@ -131,19 +131,27 @@ def instrument(batch):
     return timers
 
 
-def split_rows(timers, steps):
-    """Rows (part, µs per step, % of total) from instrument() timers."""
+def split_rows(timers, steps, opt_name="Adam", take_put=False, total_label="advance+propose"):
+    """Rows (part, µs per step, % of total) from instrument() timers.
+
+    ``take_put``: also a row for the optimizer-state gather/scatter of the rows
+    still running (timed by bench/landscape.py's own wrapper)."""
     total = timers["total"]
     parts = [
         ("loss_and_grad (surface)", timers["loss_and_grad"]),
-        ("optimizer.update (Adam)", timers["optimizer.update"]),
+        (f"optimizer.update ({opt_name})", timers["optimizer.update"]),
+    ]
+    if take_put:
+        parts.append(("state _take/_put (rows still running)",
+                      timers["take/put (state gather/scatter)"]))
+    parts += [
         ("classify: oscillation test", timers["classify.oscillating"]),
-        ("classify: other tests (finite, explode, stationary)",
+        ("classify: other tests (finite, explode, runaway, ‖g‖, stationary)",
          timers["classify"] - timers["classify.oscillating"]),
         ("record_history", timers["record_history"]),
     ]
     rest = total - sum(v for _, v in parts)
-    parts.append(("rest (active/done, indexing, norms)", rest))
+    parts.append(("rest (active/done, indexing, gathers, norms)", rest))
     rows = [(name, v / steps * 1e6, 100 * v / total) for name, v in parts]
-    rows.append(("= advance+propose (instrumented)", total / steps * 1e6, 100.0))
+    rows.append((f"= {total_label} (instrumented)", total / steps * 1e6, 100.0))
     return rows

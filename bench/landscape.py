@@ -326,21 +326,9 @@ def profile(case: Case, req):
 
 
 def profile_rows(tm, steps, opt_name):
-    total = tm["total"]
-    parts = [
-        ("loss_and_grad (surface)", tm["loss_and_grad"]),
-        (f"optimizer.update ({opt_name})", tm["optimizer.update"]),
-        ("state _take/_put (rows still running)", tm["take/put (state gather/scatter)"]),
-        ("classify: oscillation test (all R rows)", tm["classify.oscillating"]),
-        ("classify: other tests (finite, explode, runaway, ‖g‖, stationary)",
-         tm["classify"] - tm["classify.oscillating"]),
-        ("record_history", tm["record_history"]),
-    ]
-    rest = total - sum(v for _, v in parts)
-    parts.append(("rest of advance (active idx, params/grad gathers, ‖update‖)", rest))
-    rows = [(n, v / steps * 1e3, 100 * v / total) for n, v in parts]
-    rows.append(("= advance (instrumented)", total / steps * 1e3, 100.0))
-    return rows
+    """The engine split in ms per step (``_common.split_rows`` gives µs)."""
+    return [(n, us / 1000, pct) for n, us, pct in
+            _common.split_rows(tm, steps, opt_name, take_put=True, total_label="advance")]
 
 
 # --- main -----------------------------------------------------------------------------
