@@ -1,17 +1,37 @@
 """Pydantic validation errors as sentences that name the field and the limit."""
 
+import re
+
+# a cross-field validator names the field it blames first: "runs.0.start: give …"
+_BLAMED = re.compile(r"^([A-Za-z_][\w]*(?:\.\w+)*): (.+)$", re.S)
+# pydantic puts a tagged union's tag in the location (model.mlp.hidden); users wrote model.hidden
+_MODEL_TAGS = {"linreg2", "logreg2", "mlp"}
+
 
 def field_path(loc) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path")]
+    parts: list[str] = []
+    for p in loc:
+        p = str(p)
+        if p in ("body", "query", "path") or (p in _MODEL_TAGS and parts[-1:] in ([], ["model"])):
+            continue
+        parts.append(p)
     return ".".join(parts) or "request"
+
+
+def _field_and_message(e) -> tuple[str, str]:
+    loc = list(e.get("loc", ()))
+    msg = e.get("msg", "invalid").removeprefix("Value error, ")
+    m = _BLAMED.match(msg)
+    if m:
+        loc += m.group(1).split(".")
+        msg = m.group(2)
+    return field_path(loc), msg
 
 
 def describe(errors) -> list[dict]:
     """Pydantic errors as ``[{field, message}]`` — never echoing the input itself
     (it may be NaN, which JSON cannot carry)."""
-    return [{"field": field_path(e.get("loc", ())),
-             "message": e.get("msg", "invalid").removeprefix("Value error, ")}
-            for e in errors]
+    return [dict(zip(("field", "message"), _field_and_message(e))) for e in errors]
 
 
 def summary(errors) -> str:

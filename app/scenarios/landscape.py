@@ -71,6 +71,14 @@ class _Landscape(_Strict):
     steps: int = Field(500, ge=1, le=MAX_LANDSCAPE_STEPS)
     seed: int = Field(0, ge=0, le=2**32 - 1)
 
+    @model_validator(mode="after")
+    def _surface_run(self):
+        if self.run.start is not None and len(self.run.start) != 2:
+            raise ValueError(f"run.start: give two numbers [x, y], got {len(self.run.start)}")
+        if self.run.init is not None:
+            raise ValueError("run.init: only a network has an initialisation; leave it out")
+        return self
+
 class SweepRequest(_Landscape):
     lrs: Annotated[
         Annotated[LrRange, Tag("range")]

@@ -13,14 +13,22 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from app.engine.nets.init import INITS
+from app.engine.nets.mlp import MAX_HIDDEN_LAYERS, MAX_WIDTH
 from app.engine.optimizers import OPTIMIZERS, HyperParam
 from app.engine.schedules import KINDS, Schedule
 from app.engine.surfaces import SURFACES
+
+from .model_spec import MAX_CLASSES, MlpSpec, ModelSpec
 
 MAX_RUNS = 6
 MAX_STEPS = 10_000
 MAX_COORD = 1e4
 MAX_SPEED = 2000.0
+# the most weights a network may have: 2 → 4 × 32 → MAX_CLASSES
+MAX_WEIGHTS = (2 * MAX_WIDTH + MAX_WIDTH + (MAX_HIDDEN_LAYERS - 1) * (MAX_WIDTH + 1) * MAX_WIDTH
+               + (MAX_WIDTH + 1) * MAX_CLASSES)
+DEFAULT_SURFACE = "himmelblau"
 
 
 def _spec(name: str) -> HyperParam:
@@ -61,8 +69,12 @@ class RunSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     optimizer: str = Field("gd", description="one of " + ", ".join(OPTIMIZERS))
-    start: tuple[Coordinate, Coordinate] | None = Field(
-        None, description="start point [x, y]; default: the surface's suggested start")
+    start: list[Coordinate] | None = Field(
+        None, min_length=2, max_length=MAX_WEIGHTS,
+        description="start point [x, y] (a network: every weight); default: the surface's "
+                    "suggested start, or for a network the weights drawn by `init`")
+    init: Literal[INITS] | None = Field(
+        None, description="networks only: this run's initialisation (default: the model's)")
     lr: _hp("lr")
     momentum: _hp("momentum")
     dampening: _hp("dampening")
@@ -119,11 +131,15 @@ class RunSpec(BaseModel):
 
 
 class Scenario(BaseModel):
-    """A surface and up to six runs on it, with the step budget, seed and speed."""
+    """An objective (a named surface or a model) and up to six runs on it, with the step
+    budget, seed and speed. With neither ``surface`` nor ``model``, the surface is
+    himmelblau."""
 
     model_config = ConfigDict(extra="forbid")
 
-    surface: SurfaceId = "himmelblau"
+    surface: SurfaceId | None = None
+    model: ModelSpec | None = Field(None, description="a tiny model trained on data "
+                                                      "(docs/models.md)")
     runs: list[RunSpec] = Field(default_factory=lambda: [RunSpec(lr=0.01)],
                                 min_length=1, max_length=MAX_RUNS)
     steps: int = Field(500, ge=1, le=MAX_STEPS, description="maximum updates per run")
@@ -131,9 +147,31 @@ class Scenario(BaseModel):
     speed: float = Field(30.0, ge=1, le=MAX_SPEED, allow_inf_nan=False,
                          description="playback speed in steps per second (streaming only)")
 
-    def starts(self) -> list[tuple[float, float]]:
-        default = SURFACES[self.surface].start
-        return [tuple(r.start) if r.start is not None else default for r in self.runs]
+    @model_validator(mode="after")
+    def _one_objective(self) -> "Scenario":
+        if self.surface is not None and self.model is not None:
+            raise ValueError("give either surface or model, not both")
+        if self.surface is None and self.model is None:
+            self.surface = DEFAULT_SURFACE
+        network = isinstance(self.model, MlpSpec)
+        for i, run in enumerate(self.runs):
+            if run.init is not None and not network:
+                raise ValueError(f"runs.{i}.init: only a network (model kind mlp) has an "
+                                 "initialisation; leave it out")
+            if run.start is not None and not network and len(run.start) != 2:
+                raise ValueError(f"runs.{i}.start: give two numbers [x, y], "
+                                 f"got {len(run.start)}")
+        if network:
+            self._check_network_starts()
+        return self
+
+    def _check_network_starts(self) -> None:
+        from .objectives import objective_of  # builds the model (cached)
+        dim = objective_of(self).dim
+        for i, run in enumerate(self.runs):
+            if run.start is not None and len(run.start) != dim:
+                raise ValueError(f"runs.{i}.start: this network has {dim} weights; give "
+                                 f"{dim} numbers, or leave start out to draw them by init")
 
 
 def check_changes(optimizer: str, changes: dict[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,7 @@
     /?v=1&surface=rosenbrock&steps=500&seed=0&speed=30
       &r0=adam&r0.lr=0.01&r0.start=-1.5,2&r0.betas=0.9,0.999
       &r1=gd&r1.lr=0.001
+    /?v=1&model=mlp&model.dataset=moons&model.hidden=16,16&r0=adam&r0.lr=0.01
 
 Reading is forgiving: a bad or unknown parameter produces a warning naming it
 and falls back to the default for that field only.
@@ -13,14 +14,18 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
+from .model_spec import KINDS, ModelSpec
 from .models import MAX_RUNS, RunSpec, Scenario
 
 VERSION = "1"
 _RUN_KEY = re.compile(r"^r(\d+)(?:\.(\w+))?$")
-_PAIRS = {"start", "betas"}
+_LISTS = {"start", "betas"}
 _TOP = ("surface", "steps", "seed", "speed")
+_MODEL_KEY = re.compile(r"^model\.(\w+)$")
+_MODEL_LISTS = {"hidden"}
+_MODEL = TypeAdapter(ModelSpec)
 
 
 def _first_error(e: ValidationError) -> str:
@@ -29,12 +34,9 @@ def _first_error(e: ValidationError) -> str:
 
 
 def _parse_value(name: str, raw: str):
-    if name in _PAIRS:
-        parts = raw.split(",")
-        if len(parts) != 2:
-            raise ValueError("expected two numbers separated by a comma")
-        return [float(p) for p in parts]
-    if name in ("optimizer", "schedule"):
+    if name in _LISTS:
+        return [float(p) for p in raw.split(",")]
+    if name in ("optimizer", "schedule", "init"):
         return raw
     if name in ("step_size", "T_max", "warmup_steps"):
         return int(raw)
@@ -47,13 +49,16 @@ def scenario_from_query(query: Mapping[str, str]) -> tuple[Scenario, list[str]]:
     default = Scenario()
     top: dict = {}
     runs: dict[int, dict] = {}
+    model_fields: dict[str, str] = {}
     for key, raw in query.items():
         if key == "v":
             if raw != VERSION:
                 warnings.append(f"v: unknown link version {raw!r}; reading it as v={VERSION}")
             continue
         m = _RUN_KEY.match(key)
-        if key in _TOP:
+        if key == "model" or _MODEL_KEY.match(key):
+            model_fields[key.removeprefix("model").removeprefix(".") or "kind"] = raw
+        elif key in _TOP:
             candidate = {**top, key: raw}
             try:
                 Scenario.model_validate(candidate)
@@ -67,6 +72,12 @@ def scenario_from_query(query: Mapping[str, str]) -> tuple[Scenario, list[str]]:
             warnings.append(f"{key}: at most {MAX_RUNS} runs (r0…r{MAX_RUNS - 1}); ignored")
         else:
             warnings.append(f"{key}: unknown parameter; ignored")
+    if model_fields:
+        model = _model_from_query(model_fields, warnings)
+        if model is not None:
+            top["model"] = model
+            if top.pop("surface", None) is not None:
+                warnings.append("surface: the link also names a model; showing the model")
     specs = []
     for i in sorted(runs):
         fields = runs[i]
@@ -87,7 +98,36 @@ def scenario_from_query(query: Mapping[str, str]) -> tuple[Scenario, list[str]]:
         specs.append(spec)
     if specs:
         top["runs"] = specs
-    return Scenario.model_validate(top), warnings
+    try:
+        return Scenario.model_validate(top), warnings
+    except ValidationError as e:  # e.g. a network start of the wrong length, or init on a surface
+        warnings.append(f"{_first_error(e)}; using each run's default start and init")
+        for spec in specs:
+            spec.pop("start", None)
+            spec.pop("init", None)
+        return Scenario.model_validate(top), warnings
+
+
+def _model_from_query(fields: dict[str, str], warnings: list[str]) -> dict | None:
+    """The ``model`` a link's ``model=…&model.field=…`` describe, each bad field dropped
+    with a warning (None, with a warning, when the kind itself is unknown)."""
+    kind = fields.pop("kind", None)
+    if kind not in KINDS:
+        warnings.append(f"model: unknown kind {kind!r}; choose one of {', '.join(KINDS)} — "
+                        "showing the default surface")
+        return None
+    spec: dict = {"kind": kind}
+    for name, raw in fields.items():
+        value = ([int(p) for p in raw.split(",") if p.strip()] if name in _MODEL_LISTS
+                 else raw)
+        try:
+            candidate = {**spec, name: value}
+            _MODEL.validate_python(candidate)
+            spec = candidate
+        except (ValueError, ValidationError) as e:
+            msg = _first_error(e) if isinstance(e, ValidationError) else str(e)
+            warnings.append(f"model.{name}: {msg}; using the default")
+    return spec
 
 
 def _fmt(v: float) -> str:
@@ -96,13 +136,28 @@ def _fmt(v: float) -> str:
 
 def scenario_to_query(s: Scenario) -> dict[str, str]:
     """The query parameters that ``scenario_from_query`` reads back as ``s``."""
-    q = {"v": VERSION, "surface": s.surface, "steps": str(s.steps), "seed": str(s.seed),
-         "speed": _fmt(s.speed)}
+    q = {"v": VERSION}
+    if s.model is not None:
+        q["model"] = s.model.kind
+        for name, value in s.model.model_dump(exclude={"kind"}, exclude_none=True).items():
+            q[f"model.{name}"] = _fmt_any(value)
+    else:
+        q["surface"] = s.surface
+    q.update(steps=str(s.steps), seed=str(s.seed), speed=_fmt(s.speed))
     for i, r in enumerate(s.runs):
         q[f"r{i}"] = r.optimizer
         for name, value in r.model_dump(exclude={"optimizer"}, exclude_none=True).items():
-            if name in _PAIRS:
-                q[f"r{i}.{name}"] = ",".join(_fmt(v) for v in value)
-            else:
-                q[f"r{i}.{name}"] = value if isinstance(value, str) else _fmt(value)
+            q[f"r{i}.{name}"] = _fmt_any(value)
     return q
+
+
+def _fmt_any(value) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ",".join(_fmt_any(v) for v in value)
+    if isinstance(value, int):
+        return str(value)
+    return _fmt(value)

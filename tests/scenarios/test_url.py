@@ -17,7 +17,7 @@ def test_readable_query():
                                 "r0.start": "-1.5,2", "r1": "gd", "r1.lr": "0.001"})
     assert w == []
     assert s.surface == "rosenbrock" and [r.optimizer for r in s.runs] == ["adam", "gd"]
-    assert s.runs[0].start == (-1.5, 2.0) and s.runs[1].lr == 0.001
+    assert s.runs[0].start == [-1.5, 2.0] and s.runs[1].lr == 0.001
 
 
 def test_bad_fields_fall_back_one_by_one():

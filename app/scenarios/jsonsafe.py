@@ -1,0 +1,23 @@
+"""Numbers for strict JSON: a non-finite value becomes null (the status says why)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def num(v) -> float | None:
+    """A float for JSON: None where not finite."""
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def vec(a) -> list[float | None] | None:
+    """A vector for JSON: non-finite entries None; None if absent or all NaN."""
+    if a is None:
+        return None
+    values = np.asarray(a, dtype=float).tolist()
+    if all(v != v for v in values):
+        return None
+    return [v if math.isfinite(v) else None for v in values]
