@@ -14,6 +14,10 @@ from . import stability
 from .runs import Batch, Status
 
 
+EDGE = 0.9  # lr ≥ this × the stability bound: "at the edge of stability"
+ADAPTIVE = {"adagrad", "rmsprop", "adam", "adamw"}  # per-weight step sizes, no 2/λ bound
+
+
 def fmt(v: float) -> str:
     """A number as a person reads it: 3 significant digits."""
     if v is None or not np.isfinite(v):
@@ -126,6 +130,11 @@ def _oscillating(batch: Batch, run: int) -> str:
         return (f"Bouncing around: after {step} steps the loss hovers near {fmt(loss)} because "
                 f"the gradient noise (σ = {fmt(float(batch.noise.sigma))}) never dies down — a "
                 f"smaller or decaying learning rate (a schedule) lets it settle.")
+    if b is not None and batch.hyper_of(run)["lr"] < b:
+        return (f"{head}: {_bound_clause(batch, run, at, curv, b)}, just inside the bound — "
+                f"each step overshoots the valley floor and lands almost as far up the other "
+                f"side, so the zig-zag dies out only very slowly; lower lr to about "
+                f"{fmt(b / 2)} to settle fast.")
     if b is not None:
         return f"{head}; {_bound_clause(batch, run, at, curv, b)} — lower lr below {fmt(b)}."
     if getattr(batch.objective, "hessian", None) is None:  # a network: no bound to quote
@@ -142,5 +151,15 @@ def _max_steps(batch: Batch, run: int) -> str:
     if gnorm < 1e-3 and abs(l0 - loss) < 1e-2 * (1 + abs(l0)):
         return (f"{head}, and ‖∇L‖ = {fmt(gnorm)} is tiny: a plateau where the loss barely moves "
                 f"— a larger learning rate, momentum or Adam would cross it.")
+    if getattr(batch.objective, "hessian", None) is not None:
+        at, curv, b = _minimum_and_bound(batch, run, batch.params[run])
+        if b is not None and batch.hyper_of(run)["lr"] >= EDGE * b:
+            return (f"{head}, ‖∇L‖ = {fmt(gnorm)}: {_bound_clause(batch, run, at, curv, b)}, at "
+                    f"the edge of stability — the steepest direction barely shrinks each step; "
+                    f"lower lr to about {fmt(b / 2)}.")
+    if batch.optimizer.id in ADAPTIVE:
+        return (f"{head}, ‖∇L‖ = {fmt(gnorm)} — still moving: give it more steps; near a minimum "
+                f"{batch.optimizer.name}'s steps stay about lr long, so a schedule that decays "
+                f"the learning rate helps it settle.")
     return (f"{head}, ‖∇L‖ = {fmt(gnorm)} — still moving: give it more steps or a larger "
             f"learning rate.")

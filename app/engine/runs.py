@@ -10,7 +10,11 @@ for every run still going and then classifies each run:
 * ``converged``  — ‖∇L‖ ≤ ``gtol``.
 * ``oscillating`` — over the last 2W steps the loss is stuck (the mean of the
   newer W losses is within ``stall`` of the older W) while the path goes back
-  and forth (net displacement < half the distance travelled). Not tested for a
+  and forth (net displacement < half the distance travelled) and the steps
+  are not shrinking (the newer W steps' mean length is at least half the
+  older W's). The last test matters where the minimum's loss is not 0 (a
+  regression's noise floor): a zig-zag that still converges, e.g. GD at 0.95 ×
+  2/λ_max, keeps a "stuck" total loss while its steps shrink geometrically. Not tested for a
   *stochastic* objective (one with ``stochastic = True``: a network trained on
   mini-batches), whose path zig-zags from batch to batch while its loss still
   falls; there ``converged`` is confirmed on the full gradient
@@ -42,6 +46,9 @@ from .schedules import Schedule
 from .transforms import GradientNoise, clip_by_norm
 
 Array = np.ndarray
+
+
+SHRINKING = 0.5  # newer steps shorter than this × the older ones: converging, not oscillating
 
 
 class Status(IntEnum):
@@ -335,7 +342,9 @@ class Batch:
             stalled = np.abs(newer - older) <= self.tol.stall * np.abs(older) + 1e-300
             disp = row_norms(self._param_hist[order[-1]] - self._param_hist[order[0]])
             path = self._unorm_hist[order[1:]].sum(0)
-            out = stalled & (path > 0) & (disp < 0.5 * path)
+            shrinking = (self._unorm_hist[order[w:]].sum(0)
+                         < SHRINKING * self._unorm_hist[order[:w]].sum(0))
+            out = stalled & (path > 0) & (disp < 0.5 * path) & ~shrinking
         return out if idx.size == self.n_runs else out[idx]
 
 

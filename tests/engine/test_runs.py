@@ -334,3 +334,37 @@ def test_row_norms_and_finiteness_match_numpy_bit_for_bit():
         with np.errstate(all="ignore"):
             assert np.array_equal(row_norms(a), np.linalg.norm(a, axis=1), equal_nan=True)
         assert np.array_equal(rows_finite(a), np.isfinite(a).all(1))
+
+
+def _linreg2_gd(lr, steps=3000):
+    from app.engine.nets.linear import make_linreg2
+    m = make_linreg2()
+    b = Batch(m, OPTIMIZERS["gd"], hyper_arrays([{"lr": lr, "weight_decay": 0.0}]),
+              np.array([m.start]), steps)
+    run_to_end(b)
+    return b, 2 / np.linalg.eigvalsh(m.hessian(np.array([m.start]))[0]).max()
+
+
+def test_a_zig_zag_that_still_converges_is_not_oscillating():
+    """linreg2's minimum has loss ≈ noise² (not 0): at 0.95 × 2/λ_max the total loss looks
+    stuck while the steps shrink geometrically — that run converges, it does not oscillate."""
+    _, bound = _linreg2_gd(1e-3, steps=1)
+    b, _ = _linreg2_gd(0.95 * bound)
+    assert Status(int(b.status[0])) == Status.CONVERGED
+
+
+def test_just_inside_the_bound_the_reason_does_not_contradict_itself():
+    _, bound = _linreg2_gd(1e-3, steps=1)
+    b, _ = _linreg2_gd(0.99 * bound)
+    reason = explain(b, 0)
+    assert Status(int(b.status[0])) in (Status.OSCILLATING, Status.MAX_STEPS)
+    assert "lower lr to about" in reason and "below" not in reason.split("—")[-1]
+    assert "larger learning rate" not in reason
+
+
+def test_adam_out_of_steps_is_not_told_to_raise_its_learning_rate():
+    b = Batch(SURFACES["rosenbrock"], OPTIMIZERS["adam"], hyper_arrays([defaults("adam") | {"lr": 5.0}]),
+              np.array([[-1.5, 2.0]]), 500)
+    run_to_end(b)
+    assert Status(int(b.status[0])) == Status.MAX_STEPS
+    assert "larger" not in explain(b, 0) and "schedule" in explain(b, 0)
