@@ -21,6 +21,11 @@ def field_path(loc) -> str:
 def _field_and_message(e) -> tuple[str, str]:
     loc = list(e.get("loc", ()))
     msg = e.get("msg", "invalid").removeprefix("Value error, ")
+    if e.get("type") == "union_tag_invalid":  # a tagged union's unknown tag: blame the tag
+        ctx = e.get("ctx", {})
+        tag = str(ctx.get("discriminator", "")).strip("'\"")
+        return field_path(loc + [tag]), (f"unknown {tag} {ctx.get('tag')!r}; choose one of "
+                                         f"{ctx.get('expected_tags')}")
     m = _BLAMED.match(msg)
     if m:
         loc += m.group(1).split(".")

@@ -161,7 +161,7 @@ class Scenario(BaseModel):
             if run.start is not None and not network and len(run.start) != 2:
                 raise ValueError(f"runs.{i}.start: give two numbers [x, y], "
                                  f"got {len(run.start)}")
-        if network:
+        if network and any(run.start is not None for run in self.runs):
             self._check_network_starts()
         return self
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from app.engine.explain import explain
+from app.engine.nets.diagnose import RunWatch
 from app.engine.optimizers import OPTIMIZERS, hyper_arrays
 from app.engine.runs import Batch, Status, run_to_end
 
@@ -59,11 +60,17 @@ def simulate(scenario: Scenario) -> list[dict]:
         end = int(traj.end_step[0])
         frames = [frame_dict(k, traj.params[k, 0], traj.loss[k, 0], traj.grad[k, 0],
                              traj.update[k, 0], traj.lr[k, 0]) for k in range(end + 1)]
+        status = Status(int(traj.status[0])).label
+        result = {"status": status, "reason": explain(b, 0), "frames": frames}
         if model:
             extra = model_fields(b.objective, np.arange(end + 1), traj.params[:end + 1, 0],
                                  traj.grad[:end + 1, 0], traj.update[:end + 1, 0])
+            watch = RunWatch(b.objective)
             for f, e in zip(frames, extra):
                 f.update(e)
-        out.append({"status": Status(int(traj.status[0])).label, "reason": explain(b, 0),
-                    "frames": frames})
+                watch.observe(f["step"], traj.loss[f["step"], 0], e["rel_update"], e["grad_norm"])
+            result["diagnosis"] = [d.as_dict() for d in watch.findings(
+                traj.params[end, 0], traj.grad[end, 0], status=status,
+                lr=float(traj.lr[end, 0]))]
+        out.append(result)
     return out

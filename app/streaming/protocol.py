@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.scenarios.models import MAX_RUNS, MAX_SPEED, Scenario
+from app.scenarios.slice import SliceRequest
 
 MAX_STEP_COUNT = 1000
 
@@ -43,5 +44,5 @@ class Speed(_Msg):
     steps_per_second: float = Field(ge=1, le=MAX_SPEED, allow_inf_nan=False)
 
 
-ClientMessage = Annotated[Union[Start, Pause, Play, Step, Set, Speed],
+ClientMessage = Annotated[Union[Start, Pause, Play, Step, Set, Speed, SliceRequest],
                           Field(discriminator="type")]

@@ -70,9 +70,79 @@ def scenarios(draw):
                     speed=draw(st.floats(1, 2000)))
 
 
+@st.composite
+def model_specs(draw):
+    kind = draw(st.sampled_from(["linreg2", "logreg2", "mlp"]))
+    seed = draw(st.integers(0, 2**32 - 1))
+    if kind == "linreg2":
+        return {"kind": kind, "n": draw(st.integers(10, 2048)), "noise": draw(st.floats(0, 10)),
+                "seed": seed, "random_targets": draw(st.booleans())}
+    if kind == "logreg2":
+        return {"kind": kind, "n": draw(st.integers(10, 2048)),
+                "noise": draw(st.floats(0.05, 5)), "seed": seed}
+    dataset = draw(st.sampled_from(["moons", "circles", "xor", "spiral", "blobs"]))
+    spec = {"kind": kind, "dataset": dataset, "n": draw(st.integers(10, 300)), "seed": seed,
+            "test_fraction": draw(st.floats(0, 0.9)),
+            "hidden": draw(st.lists(st.integers(1, 32), max_size=4)),
+            "activation": draw(st.sampled_from(["relu", "leaky_relu", "tanh", "sigmoid"])),
+            "init": draw(st.sampled_from(["xavier", "glorot", "he", "zeros", "large"])),
+            "head": draw(st.sampled_from(["softmax_ce", "mse"]))}
+    if draw(st.booleans()):
+        spec["noise"] = draw(st.floats(0, 2))
+    if dataset in ("spiral", "blobs") and draw(st.booleans()):
+        spec["classes"] = draw(st.integers(2, 8))
+    if draw(st.booleans()):
+        spec["batch_size"] = draw(st.integers(1, 5))
+    return spec
+
+
+@st.composite
+def model_scenarios(draw):
+    model = draw(model_specs())
+    runs = draw(st.lists(run_specs(), min_size=1, max_size=6))
+    runs = [r.model_dump(exclude_none=True) for r in runs]
+    for r in runs:
+        if model["kind"] == "mlp":
+            r.pop("start", None)
+            if draw(st.booleans()):
+                r["init"] = draw(st.sampled_from(["xavier", "he", "zeros"]))
+    return Scenario.model_validate({"model": model, "runs": runs,
+                                    "steps": draw(st.integers(1, 10_000)),
+                                    "seed": draw(st.integers(0, 2**32 - 1))})
+
+
 @settings(max_examples=300, deadline=None)
-@given(scenarios())
+@given(st.one_of(scenarios(), model_scenarios()))
 def test_scenario_url_round_trip_is_identity(s):
     back, warnings = scenario_from_query(scenario_to_query(s))
     assert warnings == []
     assert back == s
+
+
+def test_model_links_read_field_by_field():
+    s, w = scenario_from_query({"v": "1", "model": "mlp", "model.dataset": "xor",
+                                "model.hidden": "8,8,8,8", "model.activation": "sigmoid",
+                                "r0": "adam", "r0.lr": "0.01", "r1": "gd", "r1.init": "zeros"})
+    assert w == []
+    assert s.surface is None and s.model.dataset == "xor" and s.model.hidden == [8, 8, 8, 8]
+    assert s.runs[1].init == "zeros"
+
+
+def test_bad_model_fields_fall_back_one_by_one():
+    s, w = scenario_from_query({"model": "mlp", "model.hidden": "16,99", "model.head": "nope",
+                                "model.dataset": "spiral", "surface": "bowl"})
+    assert s.model.dataset == "spiral" and s.model.hidden == [16, 16] and s.model.head == "softmax_ce"
+    assert any(x.startswith("model.hidden:") for x in w)
+    assert any(x.startswith("model.head:") for x in w)
+    assert any(x.startswith("surface:") and "model" in x for x in w)
+
+
+def test_unknown_model_kind_shows_the_default_surface():
+    s, w = scenario_from_query({"model": "cnn", "model.n": "5"})
+    assert s.surface == "himmelblau" and s.model is None
+    assert w and w[0].startswith("model: unknown kind 'cnn'")
+
+
+def test_a_network_start_of_the_wrong_length_is_dropped_with_a_warning():
+    s, w = scenario_from_query({"model": "mlp", "r0": "gd", "r0.start": "1,2"})
+    assert s.runs[0].start is None and any("354 weights" in x for x in w)
