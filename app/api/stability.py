@@ -3,28 +3,52 @@
 from typing import Annotated
 
 import numpy as np
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import TypeAdapter, ValidationError
 
 from app.engine import stability
 from app.engine.surfaces import SURFACES
+from app.scenarios.landscape import TwoWeightModel
 from app.scenarios.models import MAX_COORD, unknown_surface
+from app.scenarios.objectives import build_model
 from app.scenarios.simulate import num
+from app.validation import summary
 
 from .json import StrictJSONResponse
 
 router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse)
 Coord = Annotated[float, Query(ge=-MAX_COORD, le=MAX_COORD, allow_inf_nan=False)]
 Momentum = Annotated[float, Query(ge=0, le=0.9999, allow_inf_nan=False)]
+_TWO_WEIGHTS = TypeAdapter(TwoWeightModel)
+
+
+def _objective(request: Request, surface: str | None):
+    """The named surface, or the 2-weight model given as in a link: ``model=linreg2&model.n=…``."""
+    if surface is not None:
+        if surface not in SURFACES:
+            raise HTTPException(404, f"surface: {unknown_surface(surface)}")
+        return SURFACES[surface]
+    q = request.query_params
+    if "model" not in q:
+        raise HTTPException(422, "surface: give a surface id, or model=linreg2 / model=logreg2")
+    spec = {"kind": q["model"]}
+    spec.update({k.removeprefix("model."): v for k, v in q.items() if k.startswith("model.")})
+    try:
+        return build_model(_TWO_WEIGHTS.validate_python(spec))
+    except ValidationError as e:
+        errors = [{**err, "loc": ("model", *err.get("loc", ()))} for err in e.errors()]
+        raise HTTPException(422, summary(errors)) from e
 
 
 @router.get("/stability", summary="Hessian curvature and the learning rates where GD converges")
-def stability_at(surface: str, x: Coord, y: Coord, momentum: Momentum = 0.9) -> dict:
+def stability_at(request: Request, x: Coord, y: Coord, momentum: Momentum = 0.9,
+                 surface: str | None = None) -> dict:
     """At the known minimum nearest (x, y) (or at (x, y) if the surface has none):
     λ_max, λ_min and the condition number of the Hessian, and the largest stable learning
-    rate for plain GD (2/λ_max), heavy-ball momentum (2(1+μ)/λ_max) and Nesterov."""
-    if surface not in SURFACES:
-        raise HTTPException(404, f"surface: {unknown_surface(surface)}")
-    r = stability.report(SURFACES[surface], np.array([x, y], dtype=float), momentum)
+    rate for plain GD (2/λ_max), heavy-ball momentum (2(1+μ)/λ_max) and Nesterov.
+    Instead of `surface`, a 2-weight model may be named as in a link:
+    `model=linreg2&model.noise=0.1`."""
+    r = stability.report(_objective(request, surface), np.array([x, y], dtype=float), momentum)
     return {"point": [float(v) for v in r.point], "is_minimum": r.is_minimum,
             "lam_max": num(r.curvature.lam_max), "lam_min": num(r.curvature.lam_min),
             "condition": num(r.curvature.condition),

@@ -21,7 +21,9 @@ from app.engine.optimizers import OPTIMIZERS
 from app.engine.runs import Status
 from app.engine.surfaces import SURFACES
 
+from .model_spec import Linreg2Spec, Logreg2Spec
 from .models import MAX_COORD, RunSpec, SurfaceId
+from .objectives import build_model
 from .simulate import num, vec
 
 MAX_SWEEP_POINTS = 400
@@ -65,14 +67,25 @@ class LrRange(_Strict):
         return np.geomspace(self.min, self.max, self.count)
 
 
+TwoWeightModel = Annotated[Linreg2Spec | Logreg2Spec, Field(discriminator="kind")]
+
+
 class _Landscape(_Strict):
     surface: SurfaceId = "bowl"
+    model: TwoWeightModel | None = Field(
+        None, description="instead of a surface: a 2-weight model (linreg2 or logreg2)")
     run: RunSpec = Field(default_factory=RunSpec)
     steps: int = Field(500, ge=1, le=MAX_LANDSCAPE_STEPS)
     seed: int = Field(0, ge=0, le=2**32 - 1)
 
+    def objective(self):
+        """The surface — or the 2-weight model's loss over (w1, w2) — the job runs on."""
+        return build_model(self.model) if self.model is not None else SURFACES[self.surface]
+
     @model_validator(mode="after")
     def _surface_run(self):
+        if self.model is not None and "surface" in self.model_fields_set:
+            raise ValueError("give either surface or model, not both")
         if self.run.start is not None and len(self.run.start) != 2:
             raise ValueError(f"run.start: give two numbers [x, y], got {len(self.run.start)}")
         if self.run.init is not None:
@@ -126,13 +139,13 @@ def _options(req: _Landscape) -> dict:
 
 
 def _start(req: _Landscape):
-    return req.run.start if req.run.start is not None else SURFACES[req.surface].start
+    return req.run.start if req.run.start is not None else req.objective().start
 
 
 def sweep_job(req: SweepRequest) -> Iterator[float | dict]:
     """Yields progress fractions, then the response dict."""
     lrs = req.lr_values()
-    s = SURFACES[req.surface]
+    s = req.objective()
     batch = landscape.sweep_batch(s, OPTIMIZERS[req.run.optimizer], req.run.hyper(), _start(req),
                                   lrs, req.steps, **_options(req))
     yield from landscape.run_in_chunks(batch)
@@ -146,7 +159,7 @@ def sweep_job(req: SweepRequest) -> Iterator[float | dict]:
 
 
 def basins_job(req: BasinRequest) -> Iterator[float | dict]:
-    s = SURFACES[req.surface]
+    s = req.objective()
     xs, ys, starts = landscape.grid_starts(req.grid.n, req.grid.box or s.domain)
     batch = landscape.basin_batch(s, OPTIMIZERS[req.run.optimizer], req.run.hyper(), starts,
                                   req.steps, **_options(req))
@@ -160,7 +173,7 @@ def basins_job(req: BasinRequest) -> Iterator[float | dict]:
 def scatter_job(req: ScatterRequest) -> Iterator[float | dict]:
     """The run from ``n`` seeded random starts: yields progress, then every path
     (thinned), where it ended and a one-sentence summary."""
-    s = SURFACES[req.surface]
+    s = req.objective()
     starts = scatter.random_starts(req.n, req.box or s.domain, req.seed)
     batch = landscape.basin_batch(s, OPTIMIZERS[req.run.optimizer], req.run.hyper(), starts,
                                   req.steps, **_options(req))

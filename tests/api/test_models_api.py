@@ -180,3 +180,36 @@ def test_a_vanishing_gradient_net_is_diagnosed(client):
                        "runs": [{"optimizer": "gd", "lr": 0.1}], "steps": 300})
     [plateau] = [d for d in r["diagnosis"] if d["id"] == "plateau"]
     assert "ln 2" in plateau["detail"]
+
+
+def _linreg2_bound():
+    data = linreg2_data(100, 0.1, 0)
+    return 2 / np.linalg.eigvalsh(2 * data.x.T @ data.x / 100).max()
+
+
+def test_lr_sweep_on_linreg2_finds_the_bound_2_over_lambda_max(client):
+    bound = _linreg2_bound()
+    r = loads(client.post("/api/sweep", json={
+        "model": {"kind": "linreg2"}, "run": {"optimizer": "gd"}, "steps": 3000,
+        "lrs": [0.3, 0.9 * bound, 0.97 * bound, 1.03 * bound, 2 * bound]}).content)
+    assert r["bound"] == pytest.approx(bound)
+    assert [p["status"] for p in r["points"]] == ["converged"] * 3 + ["diverged"] * 2
+
+
+def test_stability_of_a_two_weight_model_is_asked_like_a_link(client):
+    r = loads(client.get("/api/stability?model=linreg2&model.noise=0.1&x=2&y=3").content)
+    assert r["is_minimum"] and r["bounds"]["gd"]["max_lr"] == pytest.approx(_linreg2_bound())
+    bad = client.get("/api/stability?model=mlp&x=0&y=0")
+    assert bad.status_code == 422 and "linreg2" in loads(bad.content)["message"]
+
+
+def test_basins_and_scatter_run_on_two_weight_models_but_not_on_networks(client):
+    r = loads(client.post("/api/basins", json={"model": {"kind": "linreg2"}, "grid": {"n": 8},
+                                               "run": {"optimizer": "gd", "lr": 0.5},
+                                               "steps": 2000}).content)
+    assert {v for row in r["labels"] for v in row} == {0}  # one convex bowl: one basin
+    r = loads(client.post("/api/scatter", json={"model": {"kind": "logreg2"}, "n": 5,
+                                                "run": {"optimizer": "gd", "lr": 1}}).content)
+    assert r["summary"] == "Of 5 starts, 5 reached the global minimum."
+    for body in ({"model": {"kind": "mlp"}}, {"model": {"kind": "linreg2"}, "surface": "bowl"}):
+        assert client.post("/api/sweep", json=body).status_code == 422
