@@ -25,6 +25,36 @@ export const fetchOptimizers = () => getJSON("/api/optimizers");
 export const fetchGrid = (surfaceId, n = 120) =>
   getJSON(`/api/surfaces/${encodeURIComponent(surfaceId)}/grid?n=${n}`);
 
+/** The model kinds, data sets, activations, heads, inits, and every field's default and range. */
+export const fetchModels = () => getJSON("/api/models");
+
+/**
+ * A model described (docs/models.md): its layers, data and, for 2-weight models, what
+ * the contour needs (domain, minima, start, lr, grid {x, y, z}).
+ */
+export async function describeModel(model, grid = 120) {
+  const res = await fetch(`/api/model?grid=${grid}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify(model),
+  });
+  if (!res.ok) throw new Error(await errorDetail(res));
+  return res.json();
+}
+
+async function errorDetail(res) {
+  try {
+    const body = await res.json();
+    if (typeof body.detail === "string") return body.detail;
+    // pydantic's list of errors: "field: message" for the first
+    const first = Array.isArray(body.detail) ? body.detail[0] : null;
+    if (first?.msg) return `${(first.loc ?? []).filter((p) => p !== "body").join(".")}: ${first.msg.replace(/^Value error, /, "")}`;
+    return JSON.stringify(body.detail ?? body);
+  } catch {
+    return res.statusText;
+  }
+}
+
 /**
  * Frame 0 of every run (the start, its loss, gradient and first update) without
  * starting a stream: POST /api/run with a one-step budget.
@@ -35,16 +65,9 @@ export async function fetchStartFrames(scenario) {
     headers: { "Content-Type": "application/json", Accept: "application/json" },
     body: JSON.stringify({ ...scenario, steps: 1 }),
   });
-  if (!res.ok) {
-    let detail = res.statusText;
-    try {
-      const body = await res.json();
-      detail = typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail ?? body);
-    } catch {
-      /* keep statusText */
-    }
-    throw new Error(detail);
-  }
+  if (!res.ok) throw new Error(await errorDetail(res));
   const body = await res.json();
-  return body.runs.map((r) => ({ ...r.frames[0], status: r.frames.length === 1 ? r.status : null, reason: r.reason }));
+  return body.runs.map((r) => ({
+    ...r.frames[0], status: r.frames.length === 1 ? r.status : null, reason: r.reason, diagnosis: r.diagnosis ?? null,
+  }));
 }

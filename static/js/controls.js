@@ -1,6 +1,7 @@
 // The control column: builds the inputs from the server's lists and reports changes.
 
 import { fmt, inputValue } from "./format.js";
+import { modelValue } from "./objective.js";
 
 const LR_LOG_MIN = -4; // slider covers 1e-4 … 10; the typed input may go beyond (server limits)
 const LR_LOG_MAX = 1;
@@ -108,8 +109,20 @@ export class Controls {
     this.h.onLr(v, { final: true });
   }
 
-  setSurfaces(list, selected) {
-    this.surfaceSelect.replaceChildren(...list.map((s) => new Option(s.name, s.id, false, s.id === selected)));
+  /**
+   * The objective picker: the named surfaces, then a "Models" group (values "model:<kind>").
+   * @param {{id, name}[]} surfaces  @param {{kind, title}[]} models  @param {string} selected  a picker value
+   */
+  setObjectives(surfaces, models, selected) {
+    const group = (label, options) => {
+      const g = document.createElement("optgroup");
+      g.label = label;
+      g.append(...options);
+      return g;
+    };
+    const groups = [group("Surfaces", surfaces.map((s) => new Option(s.name, s.id)))];
+    if (models.length) groups.push(group("Models", models.map((m) => new Option(m.title, modelValue(m.kind)))));
+    this.surfaceSelect.replaceChildren(...groups);
     this.surfaceSelect.value = selected;
     this.surfaceSelect.disabled = false;
   }

@@ -5,27 +5,39 @@
 //   session/commands.js play / pause / step / reset of the one stream
 //   session/inbox.js    server messages, applied once per animation frame
 //   session/edits.js    what the student changes
-//   session/surface.js  drawing a surface
-//   panels/*.js         run list, schedule/clip/noise, and the Explore tabs
+//   session/surface.js  drawing a surface (or a 2-weight model's loss over its weights)
+//   session/model.js    describing and drawing a model (docs/models.md)
+//   objective.js        surface or model: which views and tools apply
+//   panels/*.js         run list, schedule/clip/noise, model options, the Explore tabs,
+//                       a model's data & fit, diagnosis, loss slice, decision boundary
 //   landscape.js        WS /ws/landscape jobs (sweep, basins, scatter)
 
-import { fetchOptimizers, fetchSurfaces } from "./api.js";
+import { fetchModels, fetchOptimizers, fetchSurfaces } from "./api.js";
 import { Controls } from "./controls.js";
 import { installKeyboard } from "./keyboard.js";
 import { LandscapeClient } from "./landscape.js";
+import { modelValue, isModel } from "./objective.js";
 import { BasinsPanel } from "./panels/basins.js";
+import { DataFitPanel } from "./panels/data-fit.js";
+import { DiagnosisPanel } from "./panels/diagnosis.js";
 import { ExploreTabs, JobBar } from "./panels/explore.js";
+import { ModelOptions } from "./panels/model-options.js";
+import { NetworkPanel } from "./panels/network.js";
+import { RunInit } from "./panels/run-init.js";
 import { RunList } from "./panels/run-list.js";
 import { RunOptions } from "./panels/run-options.js";
 import { ScatterPanel } from "./panels/scatter.js";
+import { SlicePanel } from "./panels/slice.js";
 import { StabilityPanel } from "./panels/stability.js";
 import { SweepPanel } from "./panels/sweep.js";
 import { ContourPlot } from "./plots/contour.js";
 import { CurveGroup, CurvePlot } from "./plots/curves.js";
+import { LayerNormPlot } from "./plots/layer-norms.js";
 import { Surface3DPlot } from "./plots/surface3d.js";
 import { Session } from "./session/commands.js";
 import { Editor } from "./session/edits.js";
 import { Inbox } from "./session/inbox.js";
+import { ModelLoader } from "./session/model.js";
 import { SurfaceLoader } from "./session/surface.js";
 import { on } from "./events.js";
 import { clearRuns } from "./runs.js";
@@ -41,7 +53,7 @@ const $ = (id) => document.getElementById(id);
 let editor; // created below; the handlers reach it lazily
 let session;
 const controls = new Controls({
-  onSurface: (id) => editor.changeSurface(id),
+  onSurface: (value) => editor.changeObjective(value),
   onOptimizer: (id) => editor.changeOptimizer(id),
   onLr: (v, opts) => editor.changeLr(v, opts),
   onHyper: (name, value) => editor.changeHyper(name, value),
@@ -58,6 +70,11 @@ const runOptions = new RunOptions({
   },
   onInvalid: (m) => toast(m, "warning"),
 });
+const modelOptions = new ModelOptions({
+  onChange: (changes) => editor.changeModel(changes),
+  onInvalid: (m) => toast(m, "warning"),
+});
+const runInit = new RunInit({ onChange: (init) => editor.changeRunOptions({ init }) });
 const runList = new RunList({
   onSelect: (i) => editor.selectRun(i),
   onToggle: (i, visible) => editor.setVisible(i, visible),
@@ -71,8 +88,16 @@ const curves = {
   loss: new CurvePlot($("loss-plot"), { yTitle: "f", log: true, key: "losses", group }),
   grad: new CurvePlot($("gradnorm-plot"), { yTitle: "‖∇f‖", log: true, key: "gradnorms", group }),
   lr: new CurvePlot($("lr-plot"), { yTitle: "η", log: true, key: "lrs", group, pad: true }),
+  acc: new CurvePlot($("acc-plot"), {
+    yTitle: "accuracy", log: false, key: "accs", group, range: [0, 1.03],
+    series: [{ key: "accs", dash: "solid", what: "train" }, { key: "testAccs", dash: "dash", what: "test" }],
+  }),
 };
-const view = new View({ contour, surface3d, curves, runList });
+const layers = new LayerNormPlot($("layers-plot"), { group });
+const network = new NetworkPanel();
+const fit = new DataFitPanel();
+const diagnosis = new DiagnosisPanel();
+const tabs = new ExploreTabs({ onShow: (name) => surface3d.setActive(name === "3d") });
 
 const stream = new RunStream({
   onMessage: (msg) => inbox.receive(msg),
@@ -88,10 +113,49 @@ const stream = new RunStream({
     view.showStatus("offline", "Lost the connection to the gdviz server; reconnecting…");
   },
 });
+const slice = new SlicePanel({ stream });
+const view = new View({ contour, surface3d, curves, layers, runList, network, fit, diagnosis, slice, tabs });
 session = new Session({ stream, view, controls });
-const inbox = new Inbox({ view, controls, session });
+const inbox = new Inbox({ view, controls, session, onSlice: (msg) => slice.receive(msg), onError: (m) => slice.failed(m) });
 const surfaces = new SurfaceLoader({ contour, surface3d, curves, view, controls, onDrawn: markReady });
-editor = new Editor({ session, view, controls, runOptions, stream, loadSurface: (id) => surfaces.load(id) });
+const models = new ModelLoader({
+  surfaces, network, view, onDrawn: markReady,
+  onDescribed: (desc) => {
+    modelOptions.describe(desc);
+    showRunControls();
+    if (desc.kind !== "mlp") fit.draw(desc);
+  },
+});
+editor = new Editor({ session, view, controls, runOptions, stream, loadObjective, showObjective });
+
+/** Draw the scenario's surface or model. */
+function loadObjective() {
+  const sc = state.scenario;
+  if (sc.model) return models.load();
+  models.cancel();
+  state.model = null;
+  return surfaces.load(sc.surface);
+}
+
+/**
+ * The controls that depend on the objective: the picker, the model's options (opened when
+ * the student has just picked a model), a network run's init.
+ */
+function showObjective({ openOptions = false } = {}) {
+  const sc = state.scenario;
+  controls.setSurfaceValue(sc.model ? modelValue(sc.model.kind) : sc.surface);
+  modelOptions.show(sc.model ?? null);
+  if (openOptions && sc.model) modelOptions.box.open = true;
+  showRunControls();
+}
+
+function showRunControls() {
+  const sc = state.scenario;
+  const inits = sc.model?.kind === "mlp" ? state.models?.find((m) => m.kind === "mlp")?.fields.init.choices ?? null : null;
+  const modelInit = sc.model?.init ?? state.models?.find((m) => m.kind === "mlp")?.fields.init.default;
+  runInit.show(selectedSpec(), inits, modelInit);
+}
+on("selection", showRunControls);
 
 // ---------- Explore ----------
 
@@ -108,7 +172,6 @@ const sweep = new SweepPanel({
 });
 const basins = new BasinsPanel({ jobs, layer: contour.basins });
 const scatter = new ScatterPanel({ jobs, layer: contour.scatter, onError: (m) => toast(m, "warning") });
-new ExploreTabs({ onShow: (name) => surface3d.setActive(name === "3d") });
 on("surface", () => jobs.cancel()); // a sweep, map or scatter of the old surface is moot
 
 $("loss-log-toggle").addEventListener("change", (ev) => curves.loss.setLog(ev.target.checked));
@@ -137,6 +200,10 @@ window.__gdviz = {
   basins: () => structuredClone(basins.result),
   scatter: () => structuredClone(scatter.result),
   stability: () => structuredClone(stability.data),
+  model: () => structuredClone(state.model),
+  boundary: () => network.plot.snapshot(),
+  fitWeights: () => fit.plot.w?.slice() ?? null,
+  slice: () => structuredClone(slice.result),
 };
 
 // ---------- boot ----------
@@ -145,8 +212,9 @@ async function boot() {
   state.scenario = readScenario($("app").dataset.scenario);
   let surfaceList;
   let optimizers;
+  let modelList;
   try {
-    [surfaceList, optimizers] = await Promise.all([fetchSurfaces(), fetchOptimizers()]);
+    [surfaceList, optimizers, modelList] = await Promise.all([fetchSurfaces(), fetchOptimizers(), fetchModels()]);
   } catch (err) {
     view.showStatus("offline", `Could not reach the gdviz server: ${err.message}`);
     toast(`Could not load surfaces/optimizers: ${err.message}`);
@@ -154,21 +222,25 @@ async function boot() {
   }
   for (const s of surfaceList) state.surfaces.set(s.id, s);
   for (const o of optimizers) state.optimizers.set(o.id, o);
+  state.models = modelList;
+  modelOptions.setCatalog(modelList);
 
   for (const warning of completeScenario()) toast(warning, "warning");
   const sc = state.scenario;
-  controls.setSurfaces(surfaceList, sc.surface);
+  controls.setObjectives(surfaceList, modelList, sc.model ? modelValue(sc.model.kind) : sc.surface);
   controls.setOptimizers(optimizers, selectedSpec().optimizer);
   controls.showOptimizer(state.optimizers.get(selectedSpec().optimizer), selectedSpec());
   runOptions.show(selectedSpec());
   controls.setSpeed(sc.speed);
   clearRuns();
+  view.applyObjective();
+  showObjective();
   runList.update();
   basins.clear();
   scatter.clear();
-  view.showStatus("loading", "Drawing the surface…");
+  view.showStatus("loading", isModel(sc) ? "Building the model…" : "Drawing the surface…");
   stream.connect(); // in parallel with drawing; frame 0 waits for whichever comes last
-  await surfaces.load(sc.surface);
+  await loadObjective();
   stability.refresh();
 }
 

@@ -10,7 +10,13 @@ const DEBUG_FRAMES = 1200; // recent frames (of all runs) kept on window.__gdviz
 const SHORT_NAMES = { gd: "GD", momentum: "Momentum", nesterov: "Nesterov", adagrad: "Adagrad", rmsprop: "RMSprop", adam: "Adam", adamw: "AdamW" };
 
 export function emptyRun() {
-  return { xs: [], ys: [], steps: [], losses: [], gradnorms: [], lrs: [], last: null, status: null, reason: "" };
+  return {
+    xs: [], ys: [], steps: [], losses: [], gradnorms: [], lrs: [], last: null, status: null, reason: "",
+    // models (docs/models.md): per-step metrics; the newest frame that carries the weights
+    // (a network's stream frames leave them out but for the newest of each message);
+    // the newest `diagnosis` message
+    testLosses: [], accs: [], testAccs: [], layerNorms: [], withParams: null, diagnosis: null,
+  };
 }
 
 /** Forget every run's frames (a new start is coming). */
@@ -23,13 +29,20 @@ export function clearRuns() {
 export function addFrame(f) {
   const run = state.runs[f.run];
   if (!run) return;
-  const p = f.params ?? [null, null];
+  const p = f.params?.length === 2 ? f.params : [null, null]; // a network's weights are no point in a plane
   run.xs.push(p[0]);
   run.ys.push(p[1]);
   run.steps.push(f.step);
   run.losses.push(f.loss);
-  run.gradnorms.push(norm2(f.grad));
+  run.gradnorms.push(f.grad_norm !== undefined ? f.grad_norm : norm2(f.grad));
   run.lrs.push(typeof f.lr === "number" ? f.lr : null);
+  if ("accuracy" in f) {
+    run.accs.push(f.accuracy);
+    run.testLosses.push(f.test_loss ?? null);
+    run.testAccs.push(f.test_accuracy ?? null);
+    run.layerNorms.push(f.grad_norms ?? null);
+  }
+  if (f.params) run.withParams = f;
   run.last = f;
   state.recent.push(f);
   // Trimmed in halves so the cost per frame stays O(1).
@@ -51,6 +64,7 @@ export function runExtras(spec) {
   if (spec.schedule && spec.schedule !== "constant") out.push(spec.schedule.replace("_", "+"));
   if (spec.clip_norm) out.push(`clip ${fmt(spec.clip_norm)}`);
   if (spec.noise) out.push(`σ ${fmt(spec.noise)}`);
+  if (spec.init) out.push(`init ${spec.init}`);
   return out;
 }
 

@@ -10,10 +10,12 @@ export const ENDED = new Set(["converged", "oscillating", "diverged", "max_steps
 export const state = {
   surfaces: new Map(),
   optimizers: new Map(),
+  models: null, // GET /api/models: kinds, choices, every field's default and range
+  model: null, // POST /api/model: the drawn model (data, layers, grid…), or null on a surface
   scenario: null,
   selected: 0, // the run the control column edits
   hidden: [], // per run: hidden from every plot (it still runs)
-  surfaceDrawn: false,
+  surfaceDrawn: false, // the objective's main view is drawn (contour, or a network's boundary)
   socketOpen: false,
   playing: false,
   server: "none", // "none": no stream behind the page (waiting at the start) | "active" | "done"
@@ -43,7 +45,14 @@ export const selectedRun = () => state.runs[state.selected];
 /** The scenario as `start` and POST /api/run take it. */
 export function scenarioForServer(speed = state.scenario.speed) {
   const s = state.scenario;
-  return { surface: s.surface, runs: s.runs.map((r) => ({ ...r, start: [...r.start] })), steps: s.steps, seed: s.seed, speed };
+  const objective = s.model ? { model: structuredClone(s.model) } : { surface: s.surface };
+  const runs = s.runs.map((r) => {
+    const out = { ...r };
+    if (Array.isArray(r.start)) out.start = [...r.start];
+    else delete out.start; // a network's runs start from their init
+    return out;
+  });
+  return { ...objective, runs, steps: s.steps, seed: s.seed, speed };
 }
 
 export const isVisible = (i) => !state.hidden[i];
@@ -58,18 +67,20 @@ export function completeScenario() {
   const sc = state.scenario;
   const [firstSurface] = state.surfaces.values();
   const [firstOptimizer] = state.optimizers.values();
-  if (!state.surfaces.has(sc.surface)) {
+  if (sc.model) {
+    delete sc.surface;
+  } else if (!state.surfaces.has(sc.surface)) {
     warnings.push(`Unknown surface "${sc.surface}"; showing ${firstSurface.name}.`);
     sc.surface = firstSurface.id;
   }
-  const surf = state.surfaces.get(sc.surface);
+  const surf = state.surfaces.get(sc.surface); // undefined for a model: its start comes with its description
   for (const r of sc.runs) {
     if (!state.optimizers.has(r.optimizer)) {
       warnings.push(`Unknown optimizer "${r.optimizer}"; using ${firstOptimizer.name}.`);
       r.optimizer = firstOptimizer.id;
     }
-    if (!Array.isArray(r.start)) r.start = [...surf.start];
-    if (typeof r.lr !== "number") r.lr = state.optimizers.get(r.optimizer).params.lr?.default ?? surf.lr;
+    if (surf && !Array.isArray(r.start)) r.start = [...surf.start];
+    if (typeof r.lr !== "number") r.lr = state.optimizers.get(r.optimizer).params.lr?.default ?? surf?.lr ?? 0.01;
   }
   sc.speed = Number.isFinite(sc.speed) ? Math.min(Math.max(sc.speed, 1), 2000) : 30;
   state.hidden = sc.runs.map(() => false);

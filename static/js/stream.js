@@ -4,6 +4,9 @@
 // belong to a run we have already replaced (sent before the server saw our latest
 // `start`) are dropped here, so callers never mix two runs' frames.
 
+/** Messages about the runs of one `start`: moot once another start is on its way. */
+const STALE_WITH_RUN = new Set(["frames", "status", "done", "diagnosis", "slice"]);
+
 export class RunStream {
   constructor({ onMessage, onOpen, onClose }) {
     this.onMessage = onMessage;
@@ -65,7 +68,7 @@ export class RunStream {
     } else if (msg.type === "error") {
       // A rejected `start` never gets its `started`; do not wait for it forever.
       if (this.pendingStarts > 0) this.pendingStarts -= 1;
-    } else if ((this.pendingStarts > 0 || this.detached) && (msg.type === "frames" || msg.type === "status" || msg.type === "done")) {
+    } else if ((this.pendingStarts > 0 || this.detached) && STALE_WITH_RUN.has(msg.type)) {
       return; // from a run we replaced or let go of
     }
     this.onMessage(msg);

@@ -14,28 +14,47 @@ export class ExploreTabs {
   constructor(h) {
     this.h = h;
     this.tabs = [...document.querySelectorAll("#explore-tabs [role=tab]")];
+    this.note = $("tabs-note");
     this.current = null;
     for (const tab of this.tabs) {
       tab.addEventListener("click", () => this.show(tab.dataset.tab));
       tab.addEventListener("keydown", (ev) => {
-        const k = this.tabs.indexOf(tab);
+        const shown = this.tabs.filter((t) => !t.hidden);
+        const k = shown.indexOf(tab);
         let next = null;
-        if (ev.key === "ArrowRight") next = this.tabs[(k + 1) % this.tabs.length];
-        else if (ev.key === "ArrowLeft") next = this.tabs[(k - 1 + this.tabs.length) % this.tabs.length];
-        else if (ev.key === "Home") next = this.tabs[0];
-        else if (ev.key === "End") next = this.tabs[this.tabs.length - 1];
+        if (ev.key === "ArrowRight") next = shown[(k + 1) % shown.length];
+        else if (ev.key === "ArrowLeft") next = shown[(k - 1 + shown.length) % shown.length];
+        else if (ev.key === "Home") next = shown[0];
+        else if (ev.key === "End") next = shown[shown.length - 1];
         if (!next) return;
         ev.preventDefault();
         this.show(next.dataset.tab);
         next.focus();
       });
     }
-    const fromUrl = location.hash.slice(1);
-    this.show(this.tabs.some((t) => t.dataset.tab === fromUrl) ? fromUrl : this.tabs[0].dataset.tab);
+    this.available = this.tabs.filter((t) => !t.hidden).map((t) => t.dataset.tab);
+    this.fromUrl = location.hash.slice(1);
+    this.show(this.available.includes(this.fromUrl) ? this.fromUrl : this.available[0]);
     window.addEventListener("hashchange", () => {
       const name = location.hash.slice(1);
-      if (this.tabs.some((t) => t.dataset.tab === name)) this.show(name);
+      if (this.available.includes(name)) this.show(name);
     });
+  }
+
+  /**
+   * The tabs this objective has (see objective.js), and a note on the ones it lacks.
+   * Shows the first of them — or, on the page's first objective, the one the URL names.
+   */
+  setAvailable(names, note = "") {
+    const same = names.join() === this.available.join();
+    this.available = names;
+    for (const tab of this.tabs) tab.hidden = !names.includes(tab.dataset.tab);
+    this.note.textContent = note;
+    this.note.title = note;
+    this.note.hidden = !note;
+    const wanted = this.fromUrl && names.includes(this.fromUrl) ? this.fromUrl : names[0];
+    this.fromUrl = "";
+    if (!same || !names.includes(this.current)) this.show(wanted);
   }
 
   show(name) {
@@ -44,7 +63,7 @@ export class ExploreTabs {
     this.current = name;
     if (!first) {
       const url = new URL(location.href);
-      url.hash = name === this.tabs[0].dataset.tab ? "" : name;
+      url.hash = name === this.available[0] ? "" : name;
       history.replaceState(null, "", url);
     }
     for (const tab of this.tabs) {

@@ -9,6 +9,7 @@
 import { fetchStability } from "../api-landscape.js";
 import { fmt, fmtCoord } from "../format.js";
 import { on } from "../events.js";
+import { landscapeToolsApply } from "../objective.js";
 import { runLabel, shortName } from "../runs.js";
 import { selectedRun, selectedSpec, state } from "../state.js";
 
@@ -66,7 +67,7 @@ export class StabilityPanel {
   }
 
   async refresh() {
-    if (!state.scenario || !state.surfaceDrawn) return;
+    if (!state.scenario || !state.surfaceDrawn || !landscapeToolsApply(state.scenario)) return;
     const momentum = this.momentum();
     const point = this.point();
     const key = `${state.scenario.surface}|${point}|${momentum}`;

@@ -106,10 +106,11 @@ export class ContourPlot {
   async draw(surface, grid, transform) {
     this.transform = transform;
     const t = transform;
+    const [ax, ay, az] = surface.axes ?? ["x", "y", "f"]; // a model's weights: w1, w2 and its loss L
     const zt = grid.z.map((row) => row.map(t.f));
     const text = grid.z.map((row) => row.map((v) => fmt(v)));
     const colorbar = {
-      title: { text: t.log ? "f (log scale)" : "f", side: "right", font: { size: 14 } },
+      title: { text: t.log ? `${az} (log scale)` : az, side: "right", font: { size: 14 } },
       thickness: 14,
       len: 0.95,
       outlinewidth: 0,
@@ -123,7 +124,7 @@ export class ContourPlot {
         contours: { coloring: "heatmap", showlines: true },
         line: { width: 0.7, color: "rgba(255,255,255,0.4)" },
         colorbar,
-        hovertemplate: "x = %{x:.3g}<br>y = %{y:.3g}<br>f = %{text}<extra></extra>",
+        hovertemplate: `${ax} = %{x:.3g}<br>${ay} = %{y:.3g}<br>${az} = %{text}<extra></extra>`,
         name: "f",
       },
       {
@@ -143,8 +144,8 @@ export class ContourPlot {
       hovermode: "closest",
       hoverlabel: { font: { size: 15 } },
       showlegend: false,
-      xaxis: { range: [x0, x1], title: { text: "x", standoff: 6 }, automargin: true, zeroline: false, showgrid: false, constrain: "domain", constraintoward: "right", ticks: "outside", fixedrange: true },
-      yaxis: { range: [y0, y1], title: { text: "y", standoff: 6 }, automargin: true, zeroline: false, showgrid: false, scaleanchor: "x", scaleratio: 1, constrain: "domain", ticks: "outside", fixedrange: true },
+      xaxis: { range: [x0, x1], title: { text: ax, standoff: 6 }, automargin: true, zeroline: false, showgrid: false, constrain: "domain", constraintoward: "right", ticks: "outside", fixedrange: true },
+      yaxis: { range: [y0, y1], title: { text: ay, standoff: 6 }, automargin: true, zeroline: false, showgrid: false, scaleanchor: "x", scaleratio: 1, constrain: "domain", ticks: "outside", fixedrange: true },
     };
     const first = !this.drawn;
     await Plotly.react(this.gd, data, layout, CONFIG);

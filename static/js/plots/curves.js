@@ -15,12 +15,15 @@ export class CurvePlot {
    * @param {HTMLElement} el
    * @param {{yTitle: string, log: boolean, key: string, group: CurveGroup}} opts
    */
-  constructor(el, { yTitle, log, key, group, pad = false }) {
+  constructor(el, { yTitle, log, key, group, pad = false, series = null, range = null }) {
     this.pad = pad; // keep flat lines off the plot's edges (η is often constant)
+    this.range = range; // a fixed y range (accuracy: 0 … 1)
     this.el = el;
     this.yTitle = yTitle;
     this.log = log;
     this.key = key; // which per-run array to plot: "losses", "gradnorms" or "lrs"
+    // lines per run: [{key, dash, what}] — e.g. train loss solid and test loss dashed
+    this.series = series ?? [{ key, dash: "solid", what: "" }];
     this.runs = [];
     this.group = group;
     fitToContainer(el);
@@ -47,7 +50,7 @@ export class CurvePlot {
       hovermode: "x",
       dragmode: false,
       xaxis: { title: { text: "step", standoff: 2 }, rangemode: "tozero", gridcolor: GRID, zeroline: false, ticks: "outside", fixedrange: true },
-      yaxis: { title: { text: this.yTitle, standoff: 8 }, automargin: true, type: this.log ? "log" : "linear", gridcolor: GRID, zeroline: false, exponentformat: "power", minorloglabels: "none", ticks: "outside", fixedrange: true, nticks: 4, ...this.paddedRange() },
+      yaxis: { title: { text: this.yTitle, standoff: 8 }, automargin: true, type: this.log ? "log" : "linear", gridcolor: GRID, zeroline: false, exponentformat: "power", minorloglabels: "none", ticks: "outside", fixedrange: true, nticks: 4, ...(this.range ? { range: this.range } : this.paddedRange()) },
     };
   }
 
@@ -75,14 +78,28 @@ export class CurvePlot {
   }
 
   data() {
-    return this.runs.map((run, r) => ({
-      // a lone first point (step 0) is invisible as a line: show it as a dot
-      type: "scatter", mode: run.steps.length < 2 ? "markers" : "lines", x: run.steps.slice(), y: run[this.key].slice(),
-      name: String(r + 1), visible: !run.hidden,
-      line: { color: runColor(r), width: 3 },
-      marker: { size: 9, color: runColor(r) },
-      hovertemplate: `${(run.label ?? `run ${r + 1}`).replace(/%/g, "%%")} — step %{x}: %{y:.3g}<extra></extra>`,
-    }));
+    const out = [];
+    this.series.forEach(({ key, dash, what }, s) => {
+      this.runs.forEach((run, r) => {
+        const label = `${(run.label ?? `run ${r + 1}`).replace(/%/g, "%%")}${what ? ` (${what})` : ""}`;
+        out.push({
+          // a lone first point (step 0) is invisible as a line: show it as a dot
+          type: "scatter", mode: run.steps.length < 2 ? "markers" : "lines", x: run.steps.slice(), y: run[key].slice(),
+          name: String(r + 1), visible: !run.hidden, showlegend: s === 0, legendgroup: String(r),
+          line: { color: runColor(r), width: dash === "solid" ? 3 : 2.5, dash },
+          marker: { size: 9, color: runColor(r), symbol: dash === "solid" ? "circle" : "circle-open" },
+          hovertemplate: `${label} — step %{x}: %{y:.3g}<extra></extra>`,
+        });
+      });
+    });
+    return out;
+  }
+
+  /** Which per-run arrays to draw (e.g. a network's train and test loss). */
+  setSeries(series, yTitle = this.yTitle) {
+    this.series = series;
+    this.yTitle = yTitle;
+    this.sig = "";
   }
 
   /** Show these runs (objects with `steps`, the keyed array, `hidden` and `label`); throttled. */

@@ -46,6 +46,7 @@ export class Surface3DPlot {
     const nRuns = PATH_TRACES;
     this.nRuns = nRuns;
     const t = transform;
+    const [ax, ay, az] = surface.axes ?? ["x", "y", "f"];
     const grid = coarsen(fullGrid, MAX_MESH);
     const zt = grid.z.map((row) => row.map(t.f));
     let lo = Infinity;
@@ -63,7 +64,7 @@ export class Surface3DPlot {
         colorscale: COLORSCALE, showscale: false, opacity: 0.95,
         contours: { z: { show: true, usecolormap: true, project: { z: false }, width: 1 } },
         // On a log surface z is log₁₀(f − f_min), not f: show only where you are.
-        hovertemplate: t.log ? "x = %{x:.3g}<br>y = %{y:.3g}<extra></extra>" : "x = %{x:.3g}<br>y = %{y:.3g}<br>f = %{z:.3g}<extra></extra>",
+        hovertemplate: t.log ? `${ax} = %{x:.3g}<br>${ay} = %{y:.3g}<extra></extra>` : `${ax} = %{x:.3g}<br>${ay} = %{y:.3g}<br>${az} = %{z:.3g}<extra></extra>`,
         lighting: { ambient: 0.75, diffuse: 0.6, specular: 0.05, roughness: 0.9 },
       },
     ];
@@ -94,10 +95,10 @@ export class Surface3DPlot {
       paper_bgcolor: "#ffffff",
       showlegend: false,
       scene: {
-        xaxis: axis("x", [x0, x1]),
-        yaxis: axis("y", [y0, y1]),
+        xaxis: axis(ax, [x0, x1]),
+        yaxis: axis(ay, [y0, y1]),
         // On a log surface the z numbers are log₁₀(f − f_min): hide them rather than confuse.
-        zaxis: { ...axis(t.log ? "f (log)" : "f", [lo, zTop]), showticklabels: !t.log },
+        zaxis: { ...axis(t.log ? `${az} (log)` : az, [lo, zTop]), showticklabels: !t.log },
         aspectmode: "manual",
         aspectratio: { x: 1, y: 1, z: 0.65 },
         camera: { eye: { x: -1.2, y: -1.3, z: 0.95 }, center: { x: 0, y: 0, z: -0.1 } },

@@ -88,3 +88,18 @@ export function labelColor(label) {
   if (label < 0) return STUCK_COLOR;
   return BASIN_COLORS[label % BASIN_COLORS.length];
 }
+
+/**
+ * Class colours of the data sets (points and the decision-boundary shading): Okabe–Ito,
+ * colour-blind safe, blue and orange first (the two-class case).
+ */
+export const CLASS_COLORS = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#7f7f7f"];
+
+export const classColor = (k) => CLASS_COLORS[k % CLASS_COLORS.length];
+
+/** A class colour mixed with white: w = 0 is the colour, w = 1 white. */
+export function tint(hex, w) {
+  const n = parseInt(hex.slice(1), 16);
+  const mix = (c) => Math.round(c + (255 - c) * w);
+  return `rgb(${mix((n >> 16) & 255)},${mix((n >> 8) & 255)},${mix(n & 255)})`;
+}

@@ -11,6 +11,7 @@
 
 import { fetchStartFrames } from "../api.js";
 import { emit } from "../events.js";
+import { normalizeDiagnosis } from "../panels/diagnosis.js";
 import { addFrame, clearRuns, setRunStatus } from "../runs.js";
 import { scenarioForServer, state } from "../state.js";
 import { toast } from "../toast.js";
@@ -63,8 +64,10 @@ export class Session {
     if (token !== this.previewToken || state.server !== "none") return;
     clearRuns();
     frames.forEach((f, i) => {
-      addFrame({ run: i, ...f });
+      const { diagnosis, ...frame } = f;
+      addFrame({ run: i, ...frame });
       if (f.status) setRunStatus(i, f.status, f.reason);
+      if (diagnosis) state.runs[i].diagnosis = normalizeDiagnosis(diagnosis, 0);
     });
     this.view.redraw();
     this.view.updateStatus();

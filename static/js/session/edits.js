@@ -5,21 +5,27 @@
 
 import { emit } from "../events.js";
 import { clearRuns } from "../runs.js";
+import { MODEL_KINDS } from "../objective.js";
 import { MAX_RUNS, selectedSpec, state } from "../state.js";
 
 const LR_SEND_MS = 66; // while dragging the slider, at most ~15 `set`s per second
 const SPEED_SEND_MS = 60;
-const RUN_OPTION_FIELDS = ["schedule", "step_size", "gamma", "T_max", "eta_min", "warmup_steps", "clip_norm", "noise"];
+const RUN_OPTION_FIELDS = ["schedule", "step_size", "gamma", "T_max", "eta_min", "warmup_steps", "clip_norm", "noise", "init"];
 
 export class Editor {
-  /** @param {{session, view, controls, runOptions, stream, loadSurface: (id) => Promise<boolean>}} parts */
-  constructor({ session, view, controls, runOptions, stream, loadSurface }) {
+  /**
+   * @param {{session, view, controls, runOptions, stream, loadObjective: () => Promise<boolean>,
+   *          showObjective: () => void}} parts  loadObjective draws the scenario's surface or model;
+   *          showObjective fills the controls that depend on it
+   */
+  constructor({ session, view, controls, runOptions, stream, loadObjective, showObjective }) {
     this.session = session;
     this.view = view;
     this.controls = controls;
     this.runOptions = runOptions;
     this.stream = stream;
-    this.loadSurface = loadSurface;
+    this.loadObjective = loadObjective;
+    this.showObjective = showObjective;
     this.lrTimer = null;
     this.lrSentAt = 0;
     this.speedTimer = null;
@@ -139,25 +145,68 @@ export class Editor {
 
   // ---------- surface and speed ----------
 
-  async changeSurface(id) {
-    const surf = state.surfaces.get(id);
+  /** The objective picker: a surface id, or "model:<kind>". */
+  changeObjective(value) {
+    const kind = value.startsWith("model:") ? value.slice(6) : null;
+    if (kind) {
+      if (!MODEL_KINDS.includes(kind) || state.scenario.model?.kind === kind) return;
+      return this.switchObjective({ model: { kind } }, { fresh: true });
+    }
+    const surf = state.surfaces.get(value);
     if (!surf) return;
+    return this.switchObjective({ surface: value }, { fresh: true });
+  }
+
+  /** A model option changed (changes: field → value, undefined = its default): a new model. */
+  changeModel(changes) {
+    const model = { ...state.scenario.model };
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === undefined || v === null) delete model[k];
+      else model[k] = v;
+    }
+    return this.switchObjective({ model }, { fresh: false });
+  }
+
+  /**
+   * Stop, put the new objective in the scenario, draw it and wait at the start. A new
+   * kind of objective (fresh) gives the runs its suggested start, and one run its η.
+   */
+  async switchObjective(objective, { fresh }) {
     if (state.server === "active") this.stream.pause();
     this.stream.detach();
     state.server = "none";
     this.session.setPlaying(false);
-    state.scenario.surface = id;
-    for (const r of state.scenario.runs) r.start = [...surf.start];
-    // One run: the surface's suggested η. A race keeps its learning rates (they are what it compares).
-    if (typeof surf.lr === "number" && state.scenario.runs.length === 1) {
-      state.scenario.runs[0].lr = surf.lr;
-      this.controls.setLr(surf.lr);
+    const sc = state.scenario;
+    delete sc.surface;
+    delete sc.model;
+    Object.assign(sc, objective);
+    state.model = null;
+    if (fresh) {
+      const surf = sc.surface ? state.surfaces.get(sc.surface) : null;
+      for (const r of sc.runs) {
+        if (surf) r.start = [...surf.start];
+        else delete r.start; // the model's description gives 2-weight starts; networks start from init
+        if (!sc.model || sc.model.kind !== "mlp") delete r.init;
+      }
+      // One run: the surface's suggested η. A race keeps its learning rates (they are what it compares).
+      if (surf && typeof surf.lr === "number" && sc.runs.length === 1) {
+        sc.runs[0].lr = surf.lr;
+        this.controls.setLr(surf.lr);
+      }
+      this.fitLrToModel = Boolean(sc.model) && sc.runs.length === 1;
     }
-    const ok = await this.loadSurface(id);
-    if (ok && state.scenario.surface === id) {
-      emit("surface", id);
-      if (state.socketOpen) this.session.goToStart();
+    clearRuns();
+    this.view.applyObjective();
+    this.showObjective({ openOptions: fresh });
+    const ok = await this.loadObjective();
+    if (!ok || state.scenario.surface !== objective.surface || state.scenario.model !== objective.model) return;
+    if (this.fitLrToModel && typeof state.model?.lr === "number") {
+      sc.runs[0].lr = state.model.lr;
+      this.controls.setLr(state.model.lr);
     }
+    this.fitLrToModel = false;
+    emit("surface", sc.surface ?? sc.model.kind);
+    if (state.socketOpen) this.session.goToStart();
   }
 
   changeSpeed(s) {

@@ -4,14 +4,17 @@
 import { emit } from "../events.js";
 import { addFrame, clearRuns, setRunStatus } from "../runs.js";
 import { state } from "../state.js";
+import { normalizeDiagnosis } from "../panels/diagnosis.js";
 import { toast } from "../toast.js";
 
 export class Inbox {
-  /** @param {{view, controls, session}} parts */
-  constructor({ view, controls, session }) {
+  /** @param {{view, controls, session, onSlice(msg), onError(message)}} parts */
+  constructor({ view, controls, session, onSlice, onError }) {
     this.view = view;
     this.controls = controls;
     this.session = session;
+    this.onSlice = onSlice;
+    this.onError = onError;
     this.queue = [];
     this.pending = false;
   }
@@ -19,6 +22,11 @@ export class Inbox {
   receive(msg) {
     if (msg.type === "error") {
       toast(msg.message ?? "The server reported an error.");
+      this.onError?.(msg.message ?? "");
+      return;
+    }
+    if (msg.type === "slice") {
+      this.onSlice?.(msg); // big and rare: drawn at once, not merged
       return;
     }
     this.queue.push(msg);
@@ -40,6 +48,9 @@ export class Inbox {
         case "frames":
           for (const f of msg.frames ?? []) addFrame(f);
           if (msg.frames?.length) state.updateStale = false;
+          break;
+        case "diagnosis":
+          if (state.runs[msg.run]) state.runs[msg.run].diagnosis = normalizeDiagnosis(msg);
           break;
         case "hyper":
           if (msg.run === state.selected && msg.hyper) this.controls.fillHyper(msg.hyper);

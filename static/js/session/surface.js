@@ -9,7 +9,7 @@ import { makeTransform } from "../plots/theme.js";
 import { state } from "../state.js";
 import { toast } from "../toast.js";
 
-const GRID_N = 120;
+export const GRID_N = 120;
 const FRAME0_WAIT_MS = 1500; // the longest the 3D view waits for frame 0
 const $ = (id) => document.getElementById(id);
 
@@ -20,15 +20,28 @@ export class SurfaceLoader {
     this.token = 0;
   }
 
-  /** Draw surface `id`; false if it failed or another surface was asked for meanwhile. */
+  /** Draw surface `id`; false if it failed or another objective was asked for meanwhile. */
   async load(id) {
-    const token = ++this.token;
     const surf = state.surfaces.get(id);
     this.controls.setSurfaceValue(id);
     $("formula").textContent = surf.formula;
+    return this.drawPlane(surf, () => fetchGrid(id, GRID_N));
+  }
+
+  /** Another objective is being drawn: whatever this loader is doing is moot. */
+  cancel() {
+    this.token += 1;
+  }
+
+  /**
+   * Draw a loss over two weights: a named surface, or a 2-weight model described by
+   * POST /api/model (the same fields: domain, minima, contour_scale; and its grid).
+   */
+  async drawPlane(surf, getGrid) {
+    const token = ++this.token;
     let grid;
     try {
-      grid = await fetchGrid(id, GRID_N);
+      grid = await getGrid();
     } catch (err) {
       toast(`Could not load the surface: ${err.message}`);
       return false;
