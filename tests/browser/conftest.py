@@ -113,7 +113,8 @@ def open_playground(page, server_url):
         page.goto(f"{server_url}/{('?' + query) if query else ''}")
         page.wait_for_function("document.body.dataset.ready === '1'")
         page.wait_for_function("document.body.dataset.step === '0'")
-        page.wait_for_function("['drawn', 'deferred'].includes(document.body.dataset.surface3d)")
+        # "none": a network has no 3D view
+        page.wait_for_function("['drawn', 'deferred', 'none'].includes(document.body.dataset.surface3d)")
         return page
 
     return _open
