@@ -44,7 +44,7 @@ ROWS = [  # (key in median_parts, label)
     ("observe", "diagnosis: RunWatch.observe"),
     ("diagnoses", "diagnosis: findings (once per reply)"),
     ("frame", "frame dicts (frame_dict: vec/num of params, grad, update)"),
-    ("assembly", "frame assembly + thinning (stack rows, merge fields, thin)"),
+    ("assembly", "frame assembly (stack rows, merge fields; thin frames skip the vectors)"),
     ("path", "PCA path (ThinPath.add)"),
     ("rest", "session bookkeeping (rest of handle)"),
     ("dumps", "JSON dumps"),

@@ -56,22 +56,21 @@ def session_path(scenario: dict, n_msgs: int, instrumented: bool,
     (``frames`` messages: more than n_msgs when the session cut a step short), and with
     ``instrumented`` the engine's (``_common.instrument``) plus ``frame``, ``record``
     and, for model scenarios, ``model_frames`` (all of ``ModelRuns.frames``),
-    ``model_fields``, ``observe``, ``path``, ``thin``, ``diagnoses``.
+    ``model_fields``, ``observe``, ``path``, ``diagnoses``.
     ``fat``: model scenarios keep params/grad/update on every frame (no thinning)."""
     session = StreamSession()
     session.handle(json.dumps({"type": "start", "scenario": scenario}), 0.0)
     step_text = json.dumps({"type": "step", "count": PER_MESSAGE})
     models = session.models
     if fat and models is not None:
-        models.thin = lambda frames: frames
+        models.thin_frames = False
     timers = _common.instrument(session.batches[0]) if instrumented else {}
     saved = [(mod, name, getattr(mod, name)) for mod, name, _ in _MODULE_HOOKS]
     if instrumented:
         for mod, name, key in _MODULE_HOOKS:
             setattr(mod, name, _common._timed(getattr(mod, name), key, timers))
         if models is not None:  # instance attributes: app/ code is unchanged
-            for name, key in (("frames", "model_frames"), ("thin", "thin"),
-                              ("diagnoses", "diagnoses")):
+            for name, key in (("frames", "model_frames"), ("diagnoses", "diagnoses")):
                 setattr(models, name, _common._timed(getattr(models, name), key, timers))
             for w in models.watches:
                 w.observe = _common._timed(w.observe, "observe", timers)
@@ -105,12 +104,12 @@ def parts_us(r: dict[str, float], n: int) -> dict[str, float]:
     g = lambda k: r.get(k, 0.0)  # noqa: E731
     if "model_frames" in r:  # frame_dict runs inside ModelRuns.frames
         assembly = g("model_frames") - g("model_fields") - g("observe") - g("path") - g("frame")
-        outside = g("total") + g("record") + g("model_frames") + g("thin") + g("diagnoses")
+        outside = g("total") + g("record") + g("model_frames") + g("diagnoses")
     else:
         assembly, outside = 0.0, g("total") + g("record") + g("frame")
     s = {"engine": g("total"), "record": g("record"), "model_fields": g("model_fields"),
          "observe": g("observe"), "diagnoses": g("diagnoses"), "frame": g("frame"),
-         "assembly": assembly + g("thin"), "path": g("path"),
+         "assembly": assembly, "path": g("path"),
          "rest": g("handle") - outside, "dumps": g("dumps")}
     return {k: v / n * 1e6 for k, v in s.items()}
 

@@ -70,7 +70,7 @@ def _mlp_fields(net: MLP, steps, params, grads, finite, cols) -> list[dict]:
     layer_norms = np.full((k, net.n_layers), np.nan)
     if finite.any():
         with np.errstate(all="ignore"):
-            metrics = net.metrics(params[finite])
+            metrics = net.metrics(params[finite], train_loss=False)
             for name in ("accuracy", "test_loss", "test_accuracy"):
                 m[name][finite] = getattr(metrics, name)
             # the full-batch gradient: the frame's own with the full batch, else recomputed

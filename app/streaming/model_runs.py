@@ -5,9 +5,9 @@ scenario (docs/models.md). The session hands it every step's raw record; it
 
 * adds the model fields (accuracy, test loss, per-layer gradient norms,
   epoch, …) computed for all of a message's frames of a run at once;
-* for networks, keeps ``params``/``grad``/``update`` only on the newest frame
+* for networks, puts ``params``/``grad``/``update`` only on the newest frame
   of each run in a message (and on frame 0): hundreds of weights per step
-  would flood a browser at 2,000 steps/s;
+  would flood a browser at 2,000 steps/s (41× the JSON, bench/README.md);
 * feeds each run's ``RunWatch`` and says when a ``diagnosis`` is due (at most
   every ``DIAGNOSIS_INTERVAL`` seconds while playing, and whenever the run has
   ended or the stream is stepping);
@@ -25,6 +25,7 @@ from app.engine.nets.path import ThinPath
 from app.engine.runs import Batch, Status
 from app.scenarios.model_frames import model_fields
 from app.scenarios.objectives import is_network
+from app.scenarios.jsonsafe import num
 from app.scenarios.simulate import frame_dict
 
 DIAGNOSIS_INTERVAL = 0.5  # seconds between diagnosis messages of one run while playing
@@ -55,16 +56,20 @@ class ModelRuns:
     def __init__(self, objective, runs: int):
         self.objective = objective
         self.network = is_network(objective)
+        self.thin_frames = self.network  # bench/stream_network.py turns it off to compare
         self.watches = [RunWatch(objective) for _ in range(runs)]
         self.paths = [ThinPath(PATH_CAPACITY) for _ in range(runs)] if self.network else []
         self._last_diagnosis = [-np.inf] * runs
 
     def frames(self, records: list[Record]) -> list[dict]:
-        """Frames (in the records' order) with the model fields added."""
+        """One message's frames (in the records' order) with the model fields added; for
+        networks thin: params/grad/update only on the newest frame of each run (and on
+        frame 0) — the vectors are not even converted for the others."""
         out: list[dict | None] = [None] * len(records)
         by_run: dict[int, list[int]] = {}
         for k, r in enumerate(records):
             by_run.setdefault(r.run, []).append(k)
+        newest = {idx[-1] for idx in by_run.values()}
         for run, idx in by_run.items():
             rs = [records[k] for k in idx]
             nan = np.full_like(rs[0].params, np.nan)
@@ -72,25 +77,16 @@ class ModelRuns:
                                  np.array([r.params for r in rs]), np.array([r.grad for r in rs]),
                                  np.array([nan if r.update is None else r.update for r in rs]))
             for k, r, e in zip(idx, rs, extra):
-                f = frame_dict(r.step, r.params, r.loss, r.grad, r.update, r.lr)
+                if self.thin_frames and k not in newest and r.step != 0:
+                    f = {"step": r.step, "loss": num(r.loss), "lr": num(r.lr)}
+                else:
+                    f = frame_dict(r.step, r.params, r.loss, r.grad, r.update, r.lr)
                 f = {"run": run, **f, **e}
                 self.watches[run].observe(r.step, r.loss, e["rel_update"], e["grad_norm"])
                 if self.network:
                     self.paths[run].add(r.step, r.params)
                 out[k] = f
         return out
-
-    def thin(self, frames: list[dict]) -> list[dict]:
-        """Networks: drop params/grad/update from every frame of a message but the newest
-        of each run (frame 0 keeps them too)."""
-        if not self.network:
-            return frames
-        newest = {f["run"]: k for k, f in enumerate(frames)}
-        for k, f in enumerate(frames):
-            if newest[f["run"]] != k and f["step"] != 0:
-                for key in ("params", "grad", "update"):
-                    f.pop(key, None)
-        return frames
 
     def diagnoses(self, batches: list[Batch], runs: set[int], now: float,
                   force: bool) -> list[dict]:

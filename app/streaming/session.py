@@ -222,15 +222,12 @@ class StreamSession:
     def _messages(self, records: list, force_diagnosis: bool) -> list[dict]:
         """``frames`` messages of ≤ MAX_FRAMES_PER_MESSAGE frames (model fields, thin
         network frames), then any due ``diagnosis``."""
-        if self.models is None:
-            frames = [dict(run=r.run, **frame_dict_of(r)) for r in records]
-        else:
-            frames = self.models.frames(records)
         out = []
-        for k in range(0, len(frames), MAX_FRAMES_PER_MESSAGE):
-            chunk = frames[k:k + MAX_FRAMES_PER_MESSAGE]
-            out.append({"type": "frames",
-                        "frames": self.models.thin(chunk) if self.models else chunk})
+        for k in range(0, len(records), MAX_FRAMES_PER_MESSAGE):
+            chunk = records[k:k + MAX_FRAMES_PER_MESSAGE]
+            frames = (self.models.frames(chunk) if self.models is not None
+                      else [dict(run=r.run, **frame_dict_of(r)) for r in chunk])
+            out.append({"type": "frames", "frames": frames})
         if self.models is not None and records:
             out += self.models.diagnoses(self.batches, {r.run for r in records}, self._now,
                                          force_diagnosis)

@@ -357,23 +357,26 @@ class MLP:
             return (z[..., 0] > 0).astype(np.int64)
         return z.argmax(axis=-1)
 
-    def _split_metrics(self, params: Array, x: Array, y: Array, t: Array):
+    def _split_metrics(self, params: Array, x: Array, y: Array, t: Array, with_loss=True):
         if len(y) == 0:
             nan = np.full(params.shape[0], np.nan)
             return nan, nan
-        loss = np.empty(params.shape[0])
+        loss = np.full(params.shape[0], np.nan)
         acc = np.empty(params.shape[0])
         for rows, z, _ in self._outputs(params, x):
-            loss[rows] = self._loss.loss(z, t)
+            if with_loss:
+                loss[rows] = self._loss.loss(z, t)
             pred = (z[..., 0] > 0) if self.head == "sigmoid_bce" else z.argmax(axis=-1)
             acc[rows] = (pred == y).mean(axis=1)
         return loss, acc
 
-    def metrics(self, params: Array) -> Metrics:
-        """Loss and accuracy (fraction correct) on the training and test sets, per run."""
+    def metrics(self, params: Array, train_loss: bool = True) -> Metrics:
+        """Loss and accuracy (fraction correct) on the training and test sets, per run.
+        ``train_loss=False`` leaves the training loss NaN — for callers that already have
+        it (the engine's ``loss``), saving its cost."""
         params = np.asarray(params, dtype=float)
         d = self.data
-        loss, acc = self._split_metrics(params, d.x_train, d.y_train, self._t_train)
+        loss, acc = self._split_metrics(params, d.x_train, d.y_train, self._t_train, train_loss)
         test_loss, test_acc = self._split_metrics(params, d.x_test, d.y_test, self._t_test)
         return Metrics(loss, acc, test_loss, test_acc)
 
