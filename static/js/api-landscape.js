@@ -21,9 +21,12 @@ export const landscapeSteps = () => Math.min(state.scenario.steps, MAX_LANDSCAPE
 /** Steps for an n×n basin map: the scenario's, within the server's work limit. */
 export const basinSteps = (n) => Math.max(1, Math.min(landscapeSteps(), Math.floor(MAX_BASIN_WORK / (n * n))));
 
-/** GET /api/stability: curvature at the known minimum nearest (x, y) and stable lr ranges. */
-export async function fetchStability(surface, [x, y], momentum) {
-  const q = new URLSearchParams({ surface, x: String(x), y: String(y), momentum: String(momentum) });
+/**
+ * GET /api/stability: curvature at the known minimum nearest (x, y) and stable lr ranges.
+ * @param {object} objective  the objective as a link names it (objective.js objectiveParams)
+ */
+export async function fetchStability(objective, [x, y], momentum) {
+  const q = new URLSearchParams({ ...objective, x: String(x), y: String(y), momentum: String(momentum) });
   const res = await fetch(`/api/stability?${q}`, { headers: { Accept: "application/json" } });
   const body = await res.json().catch(() => ({}));
   if (!res.ok) throw new Error(typeof body.detail === "string" ? body.detail : res.statusText);

@@ -21,16 +21,23 @@ export const isNetwork = (scenario) => objectiveKind(scenario) === "mlp";
 /** Two weights (a surface or linreg2/logreg2): contour, 3D, start by clicking, paths. */
 export const hasWeightPlane = (scenario) => !isNetwork(scenario);
 
-const LANDSCAPE_TABS = ["stability", "sweep", "basins", "scatter"];
+// The landscape tools take a surface or a 2-weight model (docs/models.md). Basins and
+// scattered starts are left out for the 2-weight models: their losses are convex, with
+// one minimum (or none), so every start ends in the same place.
 const TABS = {
-  surface: ["3d", ...LANDSCAPE_TABS],
-  linreg2: ["fit", "3d", "why"],
-  logreg2: ["fit", "3d", "why"],
+  surface: ["3d", "stability", "sweep", "basins", "scatter"],
+  linreg2: ["fit", "3d", "why", "stability", "sweep"],
+  logreg2: ["fit", "3d", "why", "stability", "sweep"],
   mlp: ["why", "slice"],
 };
+const NOTES = {
+  linreg2: "No basin map: one minimum.",
+  logreg2: "No basin map: one minimum.",
+  mlp: "Stability, sweep, basins: 2-weight objectives only.",
+};
 
-/** Whether the Explore tools (stability, sweep, basins, starts) work on this objective. */
-export const landscapeToolsApply = (scenario) => objectiveKind(scenario) === "surface";
+/** Whether the landscape tools (stability, sweep, basins, starts) work on this objective. */
+export const landscapeToolsApply = (scenario) => hasWeightPlane(scenario);
 
 /**
  * The Explore panel's tabs for this objective (the first is shown by default) and a
@@ -38,8 +45,23 @@ export const landscapeToolsApply = (scenario) => objectiveKind(scenario) === "su
  */
 export function exploreTabsFor(scenario) {
   const kind = objectiveKind(scenario);
-  return {
-    tabs: TABS[kind],
-    note: landscapeToolsApply(scenario) ? "" : "Stability, η sweep, basins and starts: named surfaces only.",
-  };
+  return { tabs: TABS[kind], note: NOTES[kind] ?? "" };
+}
+
+/** What a landscape request or a run names: `{surface}` or `{model}`. */
+export function objectiveField(scenario) {
+  return scenario.model ? { model: structuredClone(scenario.model) } : { surface: scenario.surface };
+}
+
+/** The objective as one string: what a result was computed on, to compare with what is shown now. */
+export const objectiveKey = (scenario) => JSON.stringify(objectiveField(scenario));
+
+/** The objective as a link names it (`surface=bowl`, or `model=linreg2&model.noise=0.1`). */
+export function objectiveParams(scenario) {
+  if (!scenario.model) return { surface: scenario.surface };
+  const out = { model: scenario.model.kind };
+  for (const [k, v] of Object.entries(scenario.model)) {
+    if (k !== "kind" && v !== null && v !== undefined) out[`model.${k}`] = Array.isArray(v) ? v.join(",") : String(v);
+  }
+  return out;
 }

@@ -30,7 +30,7 @@ def test_linreg2_then_logreg2_weight_plane_fit_and_gradient(open_playground, pag
     # the loss over (w1, w2) as a contour, the data & fit tab open beside it
     assert page.locator("#contour .contourlayer path").count() > 0
     assert page.is_visible("#fit-panel") and page.is_visible("#tab-3d")
-    assert page.is_hidden("#tab-sweep") and page.is_visible("#tabs-note")
+    assert page.is_visible("#tab-sweep") and page.is_hidden("#tab-basins") and page.is_visible("#tabs-note")
     assert page.evaluate("document.getElementById('fit-plot').data.length") == 3
     assert "true: 1·x1 − 2·x2" in page.text_content("#fit-model")
     assert page.input_value("#surface-select") == "model:linreg2"
@@ -55,6 +55,12 @@ def test_linreg2_then_logreg2_weight_plane_fit_and_gradient(open_playground, pag
     x = page.evaluate("window.__gdviz.model().data.x")
     assert np.allclose(pred, np.asarray(x) @ np.array([w1, w2]))
     assert page.evaluate("window.__gdviz.pathPoints(0)") == 4
+    # the stability tools know the model: GD's bound 2/λ_max from the Hessian 2XᵀX/N
+    page.click("#tab-stability")
+    page.wait_for_function("window.__gdviz.stability()?.lam_max > 0")
+    x = np.asarray(x)
+    assert page.evaluate("window.__gdviz.stability().lam_max") == pytest.approx(
+        np.linalg.eigvalsh(2 * x.T @ x / len(x)).max(), rel=1e-9)
 
     # the picker switches to logreg2: a new plane, the two classes and the decision line
     page.select_option("#surface-select", "model:logreg2")

@@ -4,6 +4,7 @@
 
 import { basinSteps, landscapeRun } from "../api-landscape.js";
 import { on } from "../events.js";
+import { objectiveField, objectiveKey } from "../objective.js";
 import { fmt } from "../format.js";
 import { shortName } from "../runs.js";
 import { selectedSpec, state } from "../state.js";
@@ -32,14 +33,14 @@ export class BasinsPanel {
 
   /** What a map depends on: the surface and the selected run's settings (not its start or η's run number). */
   currentSignature(n = Number(this.size.value)) {
-    return JSON.stringify([state.scenario.surface, landscapeRun(selectedSpec(), { withStart: false }), basinSteps(n), state.scenario.seed]);
+    return JSON.stringify([objectiveKey(state.scenario), landscapeRun(selectedSpec(), { withStart: false }), basinSteps(n), state.scenario.seed]);
   }
 
   async run() {
     const n = Number(this.size.value);
     const spec = selectedSpec();
     const steps = basinSteps(n);
-    const req = { surface: state.scenario.surface, run: landscapeRun(spec, { withStart: false }), steps, seed: state.scenario.seed, grid: { n } };
+    const req = { ...objectiveField(state.scenario), run: landscapeRun(spec, { withStart: false }), steps, seed: state.scenario.seed, grid: { n } };
     const sig = this.currentSignature(n);
     this.setNote(`Running ${n}×${n} = ${(n * n).toLocaleString("en")} starts with run ${state.selected + 1}'s settings…`, "running");
     this.btn.disabled = true;
@@ -52,7 +53,7 @@ export class BasinsPanel {
     } finally {
       this.btn.disabled = false;
     }
-    if (req.surface !== state.scenario.surface) { // the student moved on meanwhile
+    if (JSON.stringify(objectiveField(req)) !== objectiveKey(state.scenario)) { // the student moved on meanwhile
       this.setNote("The surface changed while the map was computed: compute it again.", "stale");
       return;
     }

@@ -4,6 +4,7 @@
 
 import { landscapeRun, landscapeSteps } from "../api-landscape.js";
 import { on } from "../events.js";
+import { objectiveField, objectiveKey } from "../objective.js";
 import { selectedSpec, state } from "../state.js";
 import { labelLegend } from "./label-legend.js";
 
@@ -38,7 +39,7 @@ export class ScatterPanel {
       return;
     }
     const req = {
-      surface: state.scenario.surface, run: landscapeRun(selectedSpec(), { withStart: false }),
+      ...objectiveField(state.scenario), run: landscapeRun(selectedSpec(), { withStart: false }),
       steps: landscapeSteps(), seed: state.scenario.seed, n,
     };
     this.summary.textContent = `Running ${n} starts with run ${state.selected + 1}'s settings…`;
@@ -54,7 +55,7 @@ export class ScatterPanel {
     } finally {
       this.btn.disabled = false;
     }
-    if (req.surface !== state.scenario.surface) { // the student moved on meanwhile
+    if (JSON.stringify(objectiveField(req)) !== objectiveKey(state.scenario)) { // the student moved on meanwhile
       this.summary.textContent = "The surface changed while the starts ran: scatter again.";
       this.summary.dataset.state = "stale";
       return;

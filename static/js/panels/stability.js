@@ -9,7 +9,7 @@
 import { fetchStability } from "../api-landscape.js";
 import { fmt, fmtCoord } from "../format.js";
 import { on } from "../events.js";
-import { landscapeToolsApply } from "../objective.js";
+import { landscapeToolsApply, objectiveKey, objectiveParams } from "../objective.js";
 import { runLabel, shortName } from "../runs.js";
 import { selectedRun, selectedSpec, state } from "../state.js";
 
@@ -70,7 +70,7 @@ export class StabilityPanel {
     if (!state.scenario || !state.surfaceDrawn || !landscapeToolsApply(state.scenario)) return;
     const momentum = this.momentum();
     const point = this.point();
-    const key = `${state.scenario.surface}|${point}|${momentum}`;
+    const key = `${objectiveKey(state.scenario)}|${point}|${momentum}`;
     if (key === this.key) {
       this.render();
       return;
@@ -78,7 +78,7 @@ export class StabilityPanel {
     this.key = key;
     const token = ++this.token;
     try {
-      const data = await fetchStability(state.scenario.surface, point, momentum);
+      const data = await fetchStability(objectiveParams(state.scenario), point, momentum);
       if (token !== this.token) return;
       this.data = { ...data, momentum, from: point };
     } catch (err) {

@@ -4,6 +4,7 @@
 
 import { landscapeRun, landscapeSteps } from "../api-landscape.js";
 import { on } from "../events.js";
+import { objectiveField, objectiveKey } from "../objective.js";
 import { fmt } from "../format.js";
 import { STATUS_LOOK, SweepPlot } from "../plots/sweep.js";
 import { shortName } from "../runs.js";
@@ -63,7 +64,7 @@ export class SweepPanel {
     }
     const spec = selectedSpec();
     return {
-      surface: state.scenario.surface, run: landscapeRun(spec), steps: landscapeSteps(), seed: state.scenario.seed,
+      ...objectiveField(state.scenario), run: landscapeRun(spec), steps: landscapeSteps(), seed: state.scenario.seed,
       lrs: { min, max, count },
     };
   }
@@ -71,7 +72,7 @@ export class SweepPanel {
   /** What a sweep depends on besides η (to tell when it is out of date). */
   currentSignature() {
     const { lr, ...rest } = landscapeRun(selectedSpec());
-    return JSON.stringify([state.scenario.surface, rest, landscapeSteps(), state.scenario.seed, state.selected]);
+    return JSON.stringify([objectiveKey(state.scenario), rest, landscapeSteps(), state.scenario.seed, state.selected]);
   }
 
   async run() {
@@ -91,7 +92,7 @@ export class SweepPanel {
     } finally {
       this.btn.disabled = false;
     }
-    if (req.surface !== state.scenario.surface) { // the student moved on meanwhile
+    if (JSON.stringify(objectiveField(req)) !== objectiveKey(state.scenario)) { // the student moved on meanwhile
       this.setCaption("The surface changed while the sweep ran: run it again.", "stale");
       return;
     }
