@@ -48,6 +48,7 @@ async function errorDetail(res) {
     if (typeof body.detail === "string") return body.detail;
     // pydantic's list of errors: "field: message" for the first
     const first = Array.isArray(body.detail) ? body.detail[0] : null;
+    if (first?.field && first?.message) return `${first.field}: ${first.message}`;
     if (first?.msg) return `${(first.loc ?? []).filter((p) => p !== "body").join(".")}: ${first.msg.replace(/^Value error, /, "")}`;
     return JSON.stringify(body.detail ?? body);
   } catch {

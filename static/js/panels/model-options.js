@@ -20,12 +20,12 @@ const FIELDS = {
 
 /** Words for choices whose ids are terse. */
 export const CHOICE_NAMES = {
-  softmax_ce: "softmax + cross-entropy",
+  softmax_ce: "softmax + CE",
   sigmoid_bce: "sigmoid + BCE",
   mse: "MSE (one-hot)",
   leaky_relu: "leaky relu",
-  xavier: "xavier U(±1/√n_in)",
-  glorot: "glorot (normalised xavier)",
+  xavier: "xavier",
+  glorot: "glorot (normalised)",
   he: "he / kaiming",
   zeros: "zeros",
   large: "large N(0, 1)",
@@ -185,6 +185,7 @@ export class ModelOptions {
     }
     input.id = id;
     input.dataset.field = name;
+    input.dataset.committed = input.value;
     row.append(input);
     return row;
   }
@@ -194,9 +195,15 @@ export class ModelOptions {
     return spec.classes ?? ds?.classes ?? 2;
   }
 
+  /** Enter and the input's own `change` both commit; a value is reported once. */
   onCommit(input, fn) {
-    input.addEventListener("change", fn);
-    input.addEventListener("keydown", (ev) => { if (ev.key === "Enter") fn(); });
+    const run = () => {
+      if (input.value === input.dataset.committed) return;
+      input.dataset.committed = input.value;
+      fn();
+    };
+    input.addEventListener("change", run);
+    input.addEventListener("keydown", (ev) => { if (ev.key === "Enter") run(); });
   }
 
   mark(input, ok) {

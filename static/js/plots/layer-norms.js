@@ -65,7 +65,7 @@ export class LayerNormPlot {
         showarrow: false, font: { size: 13, color: "#ffffff" }, bgcolor: "rgba(0,0,0,0.6)",
       }] : [],
       font: FONT,
-      margin: { l: 40, r: 12, t: 30, b: 42 },
+      margin: { l: 40, r: 12, t: data.length > 3 ? 50 : 30, b: 42 }, // 4–5 layers: the key takes two rows
       paper_bgcolor: "#ffffff",
       plot_bgcolor: PLOT_BG,
       showlegend: true,

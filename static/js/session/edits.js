@@ -171,12 +171,13 @@ export class Editor {
    * Stop, put the new objective in the scenario, draw it and wait at the start. A new
    * kind of objective (fresh) gives the runs its suggested start, and one run its η.
    */
-  async switchObjective(objective, { fresh }) {
+  async switchObjective(objective, { fresh, revert = true }) {
     if (state.server === "active") this.stream.pause();
     this.stream.detach();
     state.server = "none";
     this.session.setPlaying(false);
     const sc = state.scenario;
+    const before = { objective: sc.model ? { model: sc.model } : { surface: sc.surface }, runs: structuredClone(sc.runs) };
     delete sc.surface;
     delete sc.model;
     Object.assign(sc, objective);
@@ -199,7 +200,13 @@ export class Editor {
     this.view.applyObjective();
     this.showObjective({ openOptions: fresh });
     const ok = await this.loadObjective();
-    if (!ok || state.scenario.surface !== objective.surface || state.scenario.model !== objective.model) return;
+    const still = state.scenario.surface === objective.surface && state.scenario.model === objective.model;
+    if (!ok && still && revert) {
+      // Refused (the toast says why, e.g. a batch larger than the training set): back to what was shown.
+      sc.runs = before.runs;
+      return this.switchObjective(before.objective, { fresh: false, revert: false });
+    }
+    if (!ok || !still) return;
     if (this.fitLrToModel && typeof state.model?.lr === "number") {
       sc.runs[0].lr = state.model.lr;
       this.controls.setLr(state.model.lr);

@@ -25,10 +25,6 @@ export class Inbox {
       this.onError?.(msg.message ?? "");
       return;
     }
-    if (msg.type === "slice") {
-      this.onSlice?.(msg); // big and rare: drawn at once, not merged
-      return;
-    }
     this.queue.push(msg);
     if (this.pending) return;
     this.pending = true;
@@ -39,6 +35,7 @@ export class Inbox {
     this.pending = false;
     const wasPlaying = state.playing;
     let ended = false;
+    const slices = [];
     for (const msg of this.queue.splice(0)) {
       switch (msg.type) {
         case "started":
@@ -48,6 +45,9 @@ export class Inbox {
         case "frames":
           for (const f of msg.frames ?? []) addFrame(f);
           if (msg.frames?.length) state.updateStale = false;
+          break;
+        case "slice":
+          slices.push(msg); // drawn after this flush's frames: it is compared with them
           break;
         case "diagnosis":
           if (state.runs[msg.run]) state.runs[msg.run].diagnosis = normalizeDiagnosis(msg);
@@ -75,6 +75,7 @@ export class Inbox {
       }
     }
     this.controls.setPlaying(state.playing);
+    for (const msg of slices) this.onSlice?.(msg);
     this.view.redraw();
     this.view.updateStatus();
     if (ended || (wasPlaying && !state.playing)) emit("halt");
