@@ -73,7 +73,7 @@ export class DataFitPanel {
         item(swatch("sw-dot", { background: classColor(0) }), "class 0"),
         item(swatch("sw-sq", { background: classColor(1) }), "class 1"),
         item(swatch("sw-line"), "decision line w·x = 0"),
-        item(swatch("sw-w"), "w (points to class 1)"),
+        item(swatch("sw-w"), "direction of w (towards class 1)"),
       ];
     this.key.replaceChildren(...items);
   }

@@ -51,7 +51,7 @@ export class DiagnosisPanel {
       title.textContent = "✓ Nothing looks wrong";
       const detail = document.createElement("p");
       detail.className = "finding-detail";
-      detail.textContent = "None of the checks found a problem: the learning rate is not too small, the gradients neither vanish nor explode, no units are dead, the loss is not stuck on a plateau, and the weights are not symmetric.";
+      detail.textContent = "None of the checks found a problem. They look for a learning rate that is too small, gradients that vanish or explode, dead units, a loss stuck on a plateau, and symmetric weights.";
       li.append(title, detail);
       this.list.replaceChildren(li);
     } else {

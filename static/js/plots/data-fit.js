@@ -128,15 +128,18 @@ export class FitPlot {
         hovertemplate: `class ${k}<br>(%{x:.2f}, %{y:.2f})<extra></extra>`,
       });
     }
-    // w drawn to scale from the origin, but kept inside the plot when it is long
-    const reach = 0.45 * Math.min(x1 - x0, y1 - y0);
-    const s = n > reach ? reach / n : 1;
-    const annotations = n > 0 ? [{
-      x: w1 * s, y: w2 * s, ax: 0, ay: 0, xref: "x", yref: "y", axref: "x", ayref: "y", text: "",
-      showarrow: true, arrowhead: 2, arrowsize: 1.3, arrowwidth: 3, arrowcolor: "#6d28d9",
-    }, {
-      x: w1 * s, y: w2 * s, xref: "x", yref: "y", text: "<b>w</b>", showarrow: false, xshift: 12 * Math.sign(w1 || 1), yshift: 12 * Math.sign(w2 || 1),
-      font: { size: 16, color: "#6d28d9" },
+    // w's direction from the origin, at a fixed length: its size grows without bound on
+    // separable data, and it is the direction that says where class 1 is
+    const len = 0.3 * Math.min(x1 - x0, y1 - y0);
+    const tip = n > 0 ? [(w1 / n) * len, (w2 / n) * len] : null;
+    const arrow = (color, width) => ({
+      x: tip[0], y: tip[1], ax: 0, ay: 0, xref: "x", yref: "y", axref: "x", ayref: "y", text: "",
+      showarrow: true, arrowhead: 2, arrowsize: 1, arrowwidth: width, arrowcolor: color,
+    });
+    const annotations = tip ? [arrow("#ffffff", 7), arrow("#6d28d9", 3.5), {
+      x: tip[0], y: tip[1], xref: "x", yref: "y", text: "<b>w</b>", showarrow: false,
+      xshift: 14 * Math.sign(w1 || 1), yshift: 12 * Math.sign(w2 || 1), font: { size: 17, color: "#6d28d9" },
+      bgcolor: "rgba(255,255,255,0.8)",
     }] : [];
     return {
       data,
