@@ -68,6 +68,11 @@ def _converged(batch: Batch, run: int) -> str:
     loss = float(batch.loss[run])
     steps = f"in {step} step{'s' if step != 1 else ''}" if step else "at the start"
     if getattr(batch.objective, "hessian", None) is None:  # a network: no curvature to read
+        if step == 0 and not np.any(p):
+            return (f"Stuck at the start, not trained: every weight is 0 (zeros init), so every "
+                    f"unit computes the same thing and no weight gets a gradient (‖∇L‖ = "
+                    f"{fmt(float(np.linalg.norm(batch.grad[run])))}, loss {fmt(loss)}) — use a "
+                    f"random init (xavier, glorot or he).")
         return (f"Converged {steps}: the gradient vanished (‖∇L‖ = "
                 f"{fmt(float(np.linalg.norm(batch.grad[run])))}) with loss {fmt(loss)} — a "
                 f"minimum, or a flat spot of the loss.")

@@ -69,8 +69,8 @@ def simulate(scenario: Scenario) -> list[dict]:
             for f, e in zip(frames, extra):
                 f.update(e)
                 watch.observe(f["step"], traj.loss[f["step"], 0], e["rel_update"], e["grad_norm"])
-            result["diagnosis"] = [d.as_dict() for d in watch.findings(
+            result["diagnosis"] = {"step": end, "findings": [d.as_dict() for d in watch.findings(
                 traj.params[end, 0], traj.grad[end, 0], status=status,
-                lr=float(traj.lr[end, 0]))]
+                lr=float(traj.lr[end, 0]))]}
         out.append(result)
     return out

@@ -134,7 +134,8 @@ def test_mlp_frames_have_every_field_and_reach_95_percent_on_moons(client):
     assert f["grad_norm"] == pytest.approx(np.linalg.norm(f["grad"]))
     assert f["rel_update"] == pytest.approx(np.linalg.norm(f["update"]) / np.linalg.norm(p))
     assert (f["epoch"], f["batch"], f["batches_per_epoch"]) == (40, 0, 1)
-    assert r["diagnosis"] == [] or all(d["severity"] == "info" for d in r["diagnosis"])
+    assert r["diagnosis"]["step"] == 1500
+    assert all(d["severity"] == "info" for d in r["diagnosis"]["findings"])
 
 
 def test_minibatch_frames_count_batches_and_epochs(client):
@@ -173,12 +174,12 @@ def test_a_vanishing_gradient_net_is_diagnosed(client):
                        "runs": [{"optimizer": "gd", "lr": 0.1}], "steps": 1})
     norms = r["frames"][0]["grad_norms"]
     assert len(norms) == 5 and norms[0] < 0.1 * norms[-1]
-    assert "vanishing" in {d["id"] for d in r["diagnosis"]}
+    assert "vanishing" in {d["id"] for d in r["diagnosis"]["findings"]}
     # 300 steps later the output layer has settled at chance: a plateau at ln 2
     [r] = run(client, {"model": {"kind": "mlp", "dataset": "xor", "hidden": [8, 8, 8, 8],
                                  "activation": "sigmoid", "init": "xavier"},
                        "runs": [{"optimizer": "gd", "lr": 0.1}], "steps": 300})
-    [plateau] = [d for d in r["diagnosis"] if d["id"] == "plateau"]
+    [plateau] = [d for d in r["diagnosis"]["findings"] if d["id"] == "plateau"]
     assert "ln 2" in plateau["detail"]
 
 
@@ -213,3 +214,10 @@ def test_basins_and_scatter_run_on_two_weight_models_but_not_on_networks(client)
     assert r["summary"] == "Of 5 starts, 5 reached the global minimum."
     for body in ({"model": {"kind": "mlp"}}, {"model": {"kind": "linreg2"}, "surface": "bowl"}):
         assert client.post("/api/sweep", json=body).status_code == 422
+
+
+def test_a_zeros_init_network_is_told_it_is_stuck_not_trained(client):
+    [r] = run(client, {"model": {"kind": "mlp", "init": "zeros", "hidden": [4]},
+                       "runs": [{"optimizer": "gd", "lr": 0.1}], "steps": 10})
+    assert r["reason"].startswith("Stuck at the start, not trained") and "xavier" in r["reason"]
+    assert "symmetric" in {d["id"] for d in r["diagnosis"]["findings"]}
