@@ -2,10 +2,12 @@
 
 import re
 
+from app.scenarios.model_spec import KINDS as MODEL_KINDS
+
 # a cross-field validator names the field it blames first: "runs.0.start: give …"
 _BLAMED = re.compile(r"^([A-Za-z_][\w]*(?:\.\w+)*): (.+)$", re.S)
 # pydantic puts a tagged union's tag in the location (model.mlp.hidden); users wrote model.hidden
-_MODEL_TAGS = {"linreg2", "logreg2", "mlp"}
+_MODEL_TAGS = set(MODEL_KINDS)
 
 
 def field_path(loc) -> str:
