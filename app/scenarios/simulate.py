@@ -20,7 +20,7 @@ from .model_frames import model_fields
 from .models import Scenario
 from .objectives import objective_of, start_of
 
-__all__ = ["num", "vec", "batch_for_run", "batches", "frame_dict", "frame", "simulate"]
+__all__ = ["num", "vec", "batch_for_run", "batches", "frame_dict", "simulate"]
 
 
 def batch_for_run(scenario: Scenario, index: int) -> Batch:
@@ -42,13 +42,6 @@ def frame_dict(step, params, loss, grad, update, lr) -> dict:
     """One frame as the API sends it (non-finite numbers as None)."""
     return {"step": int(step), "params": vec(params), "loss": num(loss), "grad": vec(grad),
             "update": vec(update), "lr": num(lr)}
-
-
-def frame(batch: Batch, row: int, update) -> dict:
-    """The current state of run ``row`` of a batch as a frame (without model fields)."""
-    step = batch.step if batch.end_step[row] < 0 else batch.end_step[row]
-    return frame_dict(step, batch.params[row], batch.loss[row], batch.grad[row], update,
-                      batch.lr_now()[row])
 
 
 def simulate(scenario: Scenario) -> list[dict]:
