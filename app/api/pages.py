@@ -19,6 +19,13 @@ PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 router = APIRouter()
 
+# No inline or remote scripts (the page has none): a strict CSP holds. Styles may be
+# inline because Plotly positions its SVG with style attributes. `frame-ancestors 'self'`:
+# the playground is not to be framed by other sites (the embed route will allow that).
+PLAYGROUND_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                  "img-src 'self' data: blob:; connect-src 'self'; worker-src 'self' blob:; "
+                  "object-src 'none'; base-uri 'self'; frame-ancestors 'self'")
+
 
 @router.get("/", response_class=HTMLResponse, summary="The playground")
 def playground(request: Request):
@@ -31,9 +38,11 @@ def playground(request: Request):
                     "showing the default scenario"]
     else:
         scenario, warnings = scenario_from_query(dict(request.query_params))
-    return TEMPLATES.TemplateResponse(request, "playground.html", {
+    response = TEMPLATES.TemplateResponse(request, "playground.html", {
         "scenario_json": dumps(scenario.model_dump(exclude_none=True)),
         "warnings": warnings, "version": __version__})
+    response.headers["Content-Security-Policy"] = PLAYGROUND_CSP
+    return response
 
 
 @router.get("/vendor/plotly.min.js", include_in_schema=False)

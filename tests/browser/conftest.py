@@ -69,11 +69,27 @@ def browser_context(tmp_path_factory):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
+        # bypass_csp: Playwright's wait_for_function evaluates its predicate string with
+        # eval() inside the page, which the page's strict script-src forbids. The page's
+        # own code under its real CSP is checked by test_csp.py (a context without it).
         context = p.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM,
-            args=CHROMIUM_ARGS, viewport=VIEWPORT)
+            args=CHROMIUM_ARGS, viewport=VIEWPORT, bypass_csp=True)
         yield context
         context.close()
+
+
+@pytest.fixture
+def strict_page(server_url):
+    """A page in a fresh browser that honours the server's Content-Security-Policy."""
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        pg = browser.new_page(viewport=VIEWPORT)
+        yield pg
+        browser.close()
 
 
 class PageLog:
