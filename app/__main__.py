@@ -1,3 +1,5 @@
+"""``python -m app``: the same as the ``gdviz`` command."""
+
 from app.cli import main
 
-main()
+main(prog_name="gdviz")
