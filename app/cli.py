@@ -1,8 +1,10 @@
-"""The ``gdviz`` command (click): ``serve`` (the default) and ``presets``.
+"""The ``gdviz`` command (click): ``serve`` (the default), ``presets`` and ``export``.
 
     gdviz                                   # = gdviz serve
     gdviz serve --host 0.0.0.0 --port 8080 --open
     gdviz presets
+    gdviz export ravine --format csv -o ravine.csv
+    gdviz export 'http://127.0.0.1:8000/?v=1&surface=bowl&r0=gd&r0.lr=0.1' -o run.json
 
 Presets come from ``app.scenarios.presets.PRESETS`` (id → preset with ``id, title,
 lesson, scenario``), imported only when a command needs them.
@@ -11,16 +13,22 @@ lesson, scenario``), imported only when a command needs them.
 from __future__ import annotations
 
 import importlib
+import sys
 import threading
 import time
 import webbrowser
 from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import click
 import uvicorn
 
 from app import __version__
 from app.settings import get_settings
+
+EXPORT_FORMATS = ("csv", "json", "html")
+EXAMPLE_LINK = "?v=1&surface=bowl&r0=gd&r0.lr=0.1"
 
 
 @click.group(invoke_without_command=True,
@@ -106,7 +114,7 @@ def load_presets() -> dict:
 def presets_command() -> None:
     """List the preset lessons: id and title.
 
-    The page shows one at /s/ID.
+    Export one with `gdviz export ID`; the page shows it at /s/ID.
     """
     found = load_presets()
     if not found:
@@ -115,3 +123,119 @@ def presets_command() -> None:
     width = max(len(i) for i in found)
     for pid, p in found.items():
         click.echo(f"{pid:<{width}}  {p.title}")
+
+
+# -- export ------------------------------------------------------------------------
+
+
+def _is_link(text: str) -> bool:
+    return ("?" in text or "=" in text or text.startswith(("/", "http://", "https://")))
+
+
+def _preset_scenario(pid: str, presets: dict):
+    from app.scenarios.models import Scenario
+    s = presets[pid].scenario
+    return s if isinstance(s, Scenario) else Scenario.model_validate(s)
+
+
+def _unknown(text: str, presets: dict) -> click.BadParameter:
+    choose = (f"choose one of {', '.join(presets)}" if presets
+              else "no presets are installed")
+    return click.BadParameter(
+        f"unknown preset {text!r} ({choose}); or give a playground link, e.g. "
+        f"'{EXAMPLE_LINK}'", param_hint="PRESET_OR_URL")
+
+
+def resolve(text: str):
+    """The scenario a preset id or a playground link names, and the link's warnings.
+
+    A link is a URL of the page (``http://host/?v=1&…``, ``/embed?…``), a query string
+    (``?v=1&…`` or ``v=1&…``), or a preset's ``/s/ID``; it is read by
+    ``app.scenarios.url.scenario_from_query`` as the page reads it.
+    """
+    from app.scenarios.url import scenario_from_query
+
+    presets = load_presets()
+    if text in presets:
+        return _preset_scenario(text, presets), []
+    if not _is_link(text):
+        raise _unknown(text, presets)
+    parts = urlsplit(text if "?" in text or "=" not in text else "?" + text)
+    path = parts.path.rstrip("/")
+    if path.rsplit("/", 2)[-2:-1] == ["s"] and not parts.query:
+        pid = path.rsplit("/", 1)[-1]
+        if pid in presets:
+            return _preset_scenario(pid, presets), []
+        raise _unknown(pid, presets)
+    if not parts.query:
+        scenario, warnings = scenario_from_query({})
+        return scenario, ["the link has no query string; using the default scenario"]
+    return scenario_from_query(dict(parse_qsl(parts.query, keep_blank_values=True)))
+
+
+def _format_of(fmt: str | None, output: str | None) -> str:
+    if fmt is not None:
+        return fmt
+    suffix = Path(output).suffix.lower().lstrip(".") if output and output != "-" else ""
+    return suffix if suffix in EXPORT_FORMATS else "json"
+
+
+@main.command()
+@click.argument("preset_or_url", metavar="PRESET_OR_URL")
+@click.option("-f", "--format", "fmt", type=click.Choice(EXPORT_FORMATS), default=None,
+              help="csv: one row per (run, step); json: the scenario and POST /api/run's "
+                   "runs. Default: from -o's suffix, else json. (html is not available "
+                   "yet.)")
+@click.option("-o", "--output", default=None, metavar="FILE",
+              help="Write here instead of to standard output ('-' is standard output).")
+@click.option("--strict", is_flag=True,
+              help="Refuse a link with bad or unknown parameters instead of using the "
+                   "defaults for them.")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar on standard error (default: when it is a "
+                   "terminal).")
+def export(preset_or_url: str, fmt: str | None, output: str | None, strict: bool,
+           progress: bool | None) -> None:
+    """Run a scenario and write every run's frames as CSV or JSON.
+
+    PRESET_OR_URL is a preset id (see `gdviz presets`) or a playground link —
+    'http://127.0.0.1:8000/?v=1&surface=ravine&r0=momentum&r0.lr=0.01', a query
+    string '?v=1&…' (quote it for the shell), or /s/ID. A link's bad parameters
+    are reported on standard error and fall back to their defaults, as on the page.
+
+    Exports are bounded like POST /api/run: runs × (steps + 1) × weights at most
+    4,000,000 numbers.
+    """
+    from app import export as ex
+
+    fmt = _format_of(fmt, output)
+    if fmt == "html":
+        click.echo("Error: html export is not available yet; use --format csv or json.",
+                   err=True)
+        sys.exit(2)
+    scenario, warnings = resolve(preset_or_url)
+    for w in warnings:
+        click.echo(f"warning: {w}", err=True)
+    if warnings and strict:
+        raise click.ClickException(f"{len(warnings)} bad link parameter(s) (--strict)")
+    try:
+        ex.check_size(scenario)
+    except ex.ExportTooLarge as e:
+        raise click.ClickException(str(e)) from None
+    total = ex.total_steps(scenario)
+    if progress is None:
+        progress = sys.stderr.isatty()
+    label = f"{len(scenario.runs)} run(s) × {scenario.steps:,} steps"
+    with click.progressbar(length=total, label=label, file=sys.stderr,
+                           hidden=not progress,
+                           update_min_steps=max(1, total // 200)) as bar:
+        runs = ex.simulate_with_progress(scenario, bar.update)
+    with click.open_file(output or "-", "w", encoding="utf-8",
+                         atomic=output not in (None, "-")) as out:
+        if fmt == "json":
+            out.write(ex.to_json(scenario, runs) + "\n")
+        else:
+            ex.write_csv(scenario, runs, out)
+    if output not in (None, "-"):
+        steps = sum(len(r["frames"]) for r in runs)
+        click.echo(f"wrote {output}: {len(runs)} run(s), {steps:,} frames ({fmt})", err=True)

@@ -62,7 +62,7 @@ def test_help_lists_the_commands(runner):
     r = runner.invoke(cli.main, ["--help"], prog_name="gdviz")
     assert r.exit_code == 0
     assert "Usage: gdviz" in r.stdout and "With no command, runs `gdviz serve`" in r.stdout
-    for command in ("serve", "presets"):
+    for command in ("serve", "presets", "export"):
         assert f"  {command} " in r.stdout
     assert runner.invoke(cli.main, ["-h"]).stdout == runner.invoke(cli.main, ["--help"]).stdout
 
@@ -70,6 +70,10 @@ def test_help_lists_the_commands(runner):
 def test_command_help_texts(runner):
     serve = runner.invoke(cli.main, ["serve", "--help"]).stdout
     assert all(o in serve for o in ("--host", "--port", "--open"))
+    export = runner.invoke(cli.main, ["export", "--help"]).stdout
+    assert "PRESET_OR_URL" in export and "[csv|json|html]" in export
+    assert all(o in export for o in ("--output", "--strict", "--progress", "4,000,000"))
+    assert "html is not available yet" in export
     assert "id and title" in runner.invoke(cli.main, ["presets", "--help"]).stdout
 
 

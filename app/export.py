@@ -1,0 +1,181 @@
+"""A scenario's runs as files: JSON (``POST /api/run``'s body plus the scenario) and CSV.
+
+* JSON: ``{"scenario": …, "runs": [{status, reason, frames, …}]}`` — ``runs`` is
+  exactly what ``POST /api/run`` returns for the scenario; non-finite numbers are
+  ``null``.
+* CSV: one row per (run, step): ``run, optimizer, step, loss, lr``, then the
+  weights, gradient and update — ``x, y, gx, gy, ux, uy`` on a 2-weight objective,
+  else ``p0…, g0…, u0…`` — then a model's frame fields when present (``grad_norm,
+  rel_update, accuracy, test_loss, test_accuracy, grad_norms0…, epoch, …``; a list
+  field is numbered). A null is an empty cell; numbers are written so that they
+  read back as the same floats.
+
+``simulate_with_progress`` gives the same runs as ``app.scenarios.simulate`` but
+steps each run's Batch itself, reporting steps done, for a progress bar.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from typing import IO
+
+import numpy as np
+
+from app.api.json import dumps
+from app.api.run import MAX_RUN_NUMBERS
+from app.engine.explain import explain
+from app.engine.nets.diagnose import RunWatch
+from app.engine.runs import Batch, Status, Trajectory
+from app.scenarios.model_frames import model_fields
+from app.scenarios.models import Scenario
+from app.scenarios.objectives import dimension
+from app.scenarios.simulate import batches, frame_dict
+
+FORMATS = ("csv", "json")
+BASE_COLUMNS = ("run", "optimizer", "step", "loss", "lr")
+_FRAME_KEYS = {"step", "params", "loss", "grad", "update", "lr"}
+
+Progress = Callable[[int], None]
+
+
+class ExportTooLarge(ValueError):
+    """The scenario has more numbers than ``POST /api/run`` would return."""
+
+
+def size(scenario: Scenario) -> int:
+    """runs × (steps + 1) × weights: the numbers a full export may carry."""
+    return len(scenario.runs) * (scenario.steps + 1) * dimension(scenario)
+
+
+def check_size(scenario: Scenario) -> None:
+    """Refuse what ``POST /api/run`` refuses, with a message naming the numbers."""
+    numbers, dim = size(scenario), dimension(scenario)
+    if numbers > MAX_RUN_NUMBERS:
+        most = MAX_RUN_NUMBERS // (len(scenario.runs) * dim) - 1
+        hint = (f"use at most {most:,} steps for {len(scenario.runs)} run(s)" if most >= 1
+                else "use fewer runs or a smaller network")
+        raise ExportTooLarge(
+            f"steps: {len(scenario.runs)} run(s) × {scenario.steps + 1:,} frames × {dim:,} "
+            f"weights = {numbers:,} numbers, over the limit of {MAX_RUN_NUMBERS:,} for an "
+            f"export (the same as POST /api/run); {hint}")
+
+
+def total_steps(scenario: Scenario) -> int:
+    """The progress total: every run's step budget."""
+    return len(scenario.runs) * scenario.steps
+
+
+def run_steps(batch: Batch, progress: Progress | None = None) -> Trajectory:
+    """``app.engine.runs.run_to_end``, calling ``progress(n)`` as steps are taken; when
+    the run ends before its budget, the steps it did not need are reported at once."""
+    params, loss, grad, update, lr = [], [], [], [], []
+    while True:
+        params.append(batch.params.copy())
+        loss.append(batch.loss.copy())
+        grad.append(batch.grad.copy())
+        lr.append(batch.lr_now().copy())
+        planned = batch.propose()
+        planned[batch.status == Status.DIVERGED] = np.nan
+        update.append(planned)
+        if batch.done:
+            break
+        batch.advance()
+        if progress is not None:
+            progress(1)
+    if progress is not None and batch.step < batch.max_steps:
+        progress(batch.max_steps - batch.step)
+    return Trajectory(np.array(params), np.array(loss), np.array(grad), np.array(update),
+                      np.array(lr), batch.status.copy(), batch.end_step.copy())
+
+
+def _result(batch: Batch, traj: Trajectory, model: bool) -> dict:
+    """One run as ``app.scenarios.simulate.simulate`` gives it."""
+    end = int(traj.end_step[0])
+    frames = [frame_dict(k, traj.params[k, 0], traj.loss[k, 0], traj.grad[k, 0],
+                         traj.update[k, 0], traj.lr[k, 0]) for k in range(end + 1)]
+    status = Status(int(traj.status[0])).label
+    result = {"status": status, "reason": explain(batch, 0), "frames": frames}
+    if model:
+        extra = model_fields(batch.objective, np.arange(end + 1), traj.params[:end + 1, 0],
+                             traj.grad[:end + 1, 0], traj.update[:end + 1, 0])
+        watch = RunWatch(batch.objective)
+        for f, e in zip(frames, extra):
+            f.update(e)
+            watch.observe(f["step"], traj.loss[f["step"], 0], e["rel_update"], e["grad_norm"])
+        result["diagnosis"] = {"step": end, "findings": [d.as_dict() for d in watch.findings(
+            traj.params[end, 0], traj.grad[end, 0], status=status,
+            lr=float(traj.lr[end, 0]))]}
+    return result
+
+
+def simulate_with_progress(scenario: Scenario, progress: Progress | None = None) -> list[dict]:
+    """Every run of the scenario to its end, as ``simulate(scenario)`` (and so
+    ``POST /api/run``) gives them, with ``progress(n)`` called as steps are taken
+    (``total_steps(scenario)`` in all)."""
+    model = scenario.model is not None
+    return [_result(b, run_steps(b, progress), model) for b in batches(scenario)]
+
+
+def scenario_json(scenario: Scenario) -> dict:
+    """The scenario as ``POST /api/run`` takes it (defaults left out)."""
+    return scenario.model_dump(mode="json", exclude_none=True)
+
+
+def to_json(scenario: Scenario, runs: list[dict]) -> str:
+    """``{"scenario", "runs"}`` as strict JSON (no NaN or Infinity)."""
+    return dumps({"scenario": scenario_json(scenario), "runs": runs})
+
+
+def _vector_columns(dim: int) -> tuple[list[str], list[str], list[str]]:
+    if dim == 2:
+        return ["x", "y"], ["gx", "gy"], ["ux", "uy"]
+    return [f"p{i}" for i in range(dim)], [f"g{i}" for i in range(dim)], \
+        [f"u{i}" for i in range(dim)]
+
+
+def _extra_fields(runs: list[dict]) -> dict[str, int | None]:
+    """The model fields the frames carry beyond the API's six, in order of first
+    appearance: name → list length (None for a single number)."""
+    out: dict[str, int | None] = {}
+    for run in runs:
+        for frame in run["frames"]:
+            for name, value in frame.items():
+                if name in _FRAME_KEYS:
+                    continue
+                if isinstance(value, list):
+                    out[name] = max(out.get(name) or 0, len(value))
+                else:
+                    out.setdefault(name, None)
+    return out
+
+
+def csv_columns(scenario: Scenario, runs: list[dict]) -> list[str]:
+    """The CSV header for these runs of the scenario."""
+    p, g, u = _vector_columns(dimension(scenario))
+    extra = []
+    for name, width in _extra_fields(runs).items():
+        extra += [name] if width is None else [f"{name}{i}" for i in range(width)]
+    return [*BASE_COLUMNS, *p, *g, *u, *extra]
+
+
+def _cells(values: list | None, width: int) -> list:
+    values = list(values or [])
+    return values + [None] * (width - len(values))
+
+
+def write_csv(scenario: Scenario, runs: list[dict], out: IO[str]) -> None:
+    """One row per (run, step); a null (non-finite or absent) is an empty cell."""
+    dim = dimension(scenario)
+    extra = _extra_fields(runs)
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(csv_columns(scenario, runs))
+    for r, (spec, run) in enumerate(zip(scenario.runs, runs)):
+        for f in run["frames"]:
+            row = [r, spec.optimizer, f["step"], f["loss"], f["lr"],
+                   *_cells(f["params"], dim), *_cells(f["grad"], dim),
+                   *_cells(f["update"], dim)]
+            for name, width in extra.items():
+                value = f.get(name)
+                row += [value] if width is None else _cells(value, width)
+            writer.writerow(row)
