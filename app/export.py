@@ -10,8 +10,8 @@
   field is numbered). A null is an empty cell; numbers are written so that they
   read back as the same floats.
 
-``simulate_with_progress`` gives the same runs as ``app.scenarios.simulate`` but
-steps each run's Batch itself, reporting steps done, for a progress bar.
+``simulate_with_progress`` is ``app.scenarios.simulate.simulate`` with a progress
+callback, for a progress bar.
 """
 
 from __future__ import annotations
@@ -20,17 +20,12 @@ import csv
 from collections.abc import Callable
 from typing import IO
 
-import numpy as np
 
 from app.api.json import dumps
 from app.api.run import MAX_RUN_NUMBERS
-from app.engine.explain import explain
-from app.engine.nets.diagnose import RunWatch
-from app.engine.runs import Batch, Status, Trajectory
-from app.scenarios.model_frames import model_fields
 from app.scenarios.models import Scenario
 from app.scenarios.objectives import dimension
-from app.scenarios.simulate import batches, frame_dict
+from app.scenarios.simulate import simulate
 
 FORMATS = ("csv", "json")
 BASE_COLUMNS = ("run", "optimizer", "step", "loss", "lr")
@@ -66,55 +61,10 @@ def total_steps(scenario: Scenario) -> int:
     return len(scenario.runs) * scenario.steps
 
 
-def run_steps(batch: Batch, progress: Progress | None = None) -> Trajectory:
-    """``app.engine.runs.run_to_end``, calling ``progress(n)`` as steps are taken; when
-    the run ends before its budget, the steps it did not need are reported at once."""
-    params, loss, grad, update, lr = [], [], [], [], []
-    while True:
-        params.append(batch.params.copy())
-        loss.append(batch.loss.copy())
-        grad.append(batch.grad.copy())
-        lr.append(batch.lr_now().copy())
-        planned = batch.propose()
-        planned[batch.status == Status.DIVERGED] = np.nan
-        update.append(planned)
-        if batch.done:
-            break
-        batch.advance()
-        if progress is not None:
-            progress(1)
-    if progress is not None and batch.step < batch.max_steps:
-        progress(batch.max_steps - batch.step)
-    return Trajectory(np.array(params), np.array(loss), np.array(grad), np.array(update),
-                      np.array(lr), batch.status.copy(), batch.end_step.copy())
-
-
-def _result(batch: Batch, traj: Trajectory, model: bool) -> dict:
-    """One run as ``app.scenarios.simulate.simulate`` gives it."""
-    end = int(traj.end_step[0])
-    frames = [frame_dict(k, traj.params[k, 0], traj.loss[k, 0], traj.grad[k, 0],
-                         traj.update[k, 0], traj.lr[k, 0]) for k in range(end + 1)]
-    status = Status(int(traj.status[0])).label
-    result = {"status": status, "reason": explain(batch, 0), "frames": frames}
-    if model:
-        extra = model_fields(batch.objective, np.arange(end + 1), traj.params[:end + 1, 0],
-                             traj.grad[:end + 1, 0], traj.update[:end + 1, 0])
-        watch = RunWatch(batch.objective)
-        for f, e in zip(frames, extra):
-            f.update(e)
-            watch.observe(f["step"], traj.loss[f["step"], 0], e["rel_update"], e["grad_norm"])
-        result["diagnosis"] = {"step": end, "findings": [d.as_dict() for d in watch.findings(
-            traj.params[end, 0], traj.grad[end, 0], status=status,
-            lr=float(traj.lr[end, 0]))]}
-    return result
-
-
 def simulate_with_progress(scenario: Scenario, progress: Progress | None = None) -> list[dict]:
-    """Every run of the scenario to its end, as ``simulate(scenario)`` (and so
-    ``POST /api/run``) gives them, with ``progress(n)`` called as steps are taken
-    (``total_steps(scenario)`` in all)."""
-    model = scenario.model is not None
-    return [_result(b, run_steps(b, progress), model) for b in batches(scenario)]
+    """Every run of the scenario to its end, exactly as ``POST /api/run`` gives them, with
+    ``progress(n)`` called as steps are taken (``total_steps(scenario)`` in all)."""
+    return simulate(scenario, progress)
 
 
 def scenario_json(scenario: Scenario) -> dict:

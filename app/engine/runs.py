@@ -367,11 +367,13 @@ class Trajectory:
     end_step: Array
 
 
-def run_to_end(batch: Batch) -> Trajectory:
+def run_to_end(batch: Batch, progress=None) -> Trajectory:
     """Advance ``batch`` until every run has ended, recording every frame.
 
     A frame's ``update`` is the step taken from it; at a run's last frame it
-    is the step it would take next (NaN if it diverged).
+    is the step it would take next (NaN if it diverged). ``progress(n)``, if
+    given, is told of every step taken, and at the end of the steps the budget
+    did not need (so a progress bar always reaches ``max_steps``).
     """
     params, loss, grad, update, lr = [], [], [], [], []
     while True:
@@ -385,5 +387,9 @@ def run_to_end(batch: Batch) -> Trajectory:
         if batch.done:
             break
         batch.advance()
+        if progress is not None:
+            progress(1)
+    if progress is not None and batch.step < batch.max_steps:
+        progress(batch.max_steps - batch.step)
     return Trajectory(np.array(params), np.array(loss), np.array(grad), np.array(update),
                       np.array(lr), batch.status.copy(), batch.end_step.copy())

@@ -44,26 +44,28 @@ def frame_dict(step, params, loss, grad, update, lr) -> dict:
             "update": vec(update), "lr": num(lr)}
 
 
-def simulate(scenario: Scenario) -> list[dict]:
-    """Run every run of the scenario to its end: ``[{status, reason, frames}]``."""
-    out = []
+def run_result(batch: Batch, traj, model: bool) -> dict:
+    """One run's ``{status, reason, frames}`` (+ model fields and ``diagnosis``)."""
+    end = int(traj.end_step[0])
+    frames = [frame_dict(k, traj.params[k, 0], traj.loss[k, 0], traj.grad[k, 0],
+                         traj.update[k, 0], traj.lr[k, 0]) for k in range(end + 1)]
+    status = Status(int(traj.status[0])).label
+    result = {"status": status, "reason": explain(batch, 0), "frames": frames}
+    if model:
+        extra = model_fields(batch.objective, np.arange(end + 1), traj.params[:end + 1, 0],
+                             traj.grad[:end + 1, 0], traj.update[:end + 1, 0])
+        watch = RunWatch(batch.objective)
+        for f, e in zip(frames, extra):
+            f.update(e)
+            watch.observe(f["step"], traj.loss[f["step"], 0], e["rel_update"], e["grad_norm"])
+        result["diagnosis"] = {"step": end, "findings": [d.as_dict() for d in watch.findings(
+            traj.params[end, 0], traj.grad[end, 0], status=status,
+            lr=float(traj.lr[end, 0]))]}
+    return result
+
+
+def simulate(scenario: Scenario, progress=None) -> list[dict]:
+    """Run every run of the scenario to its end: ``[{status, reason, frames}]``.
+    ``progress(n)`` (optional) hears of every step, ``len(runs) × steps`` in all."""
     model = scenario.model is not None
-    for b in batches(scenario):
-        traj = run_to_end(b)
-        end = int(traj.end_step[0])
-        frames = [frame_dict(k, traj.params[k, 0], traj.loss[k, 0], traj.grad[k, 0],
-                             traj.update[k, 0], traj.lr[k, 0]) for k in range(end + 1)]
-        status = Status(int(traj.status[0])).label
-        result = {"status": status, "reason": explain(b, 0), "frames": frames}
-        if model:
-            extra = model_fields(b.objective, np.arange(end + 1), traj.params[:end + 1, 0],
-                                 traj.grad[:end + 1, 0], traj.update[:end + 1, 0])
-            watch = RunWatch(b.objective)
-            for f, e in zip(frames, extra):
-                f.update(e)
-                watch.observe(f["step"], traj.loss[f["step"], 0], e["rel_update"], e["grad_norm"])
-            result["diagnosis"] = {"step": end, "findings": [d.as_dict() for d in watch.findings(
-                traj.params[end, 0], traj.grad[end, 0], status=status,
-                lr=float(traj.lr[end, 0]))]}
-        out.append(result)
-    return out
+    return [run_result(b, run_to_end(b, progress), model) for b in batches(scenario)]
