@@ -26,6 +26,7 @@ _TOP = ("surface", "steps", "seed", "speed")
 _MODEL_KEY = re.compile(r"^model\.(\w+)$")
 _MODEL_LISTS = {"hidden"}
 _MODEL = TypeAdapter(ModelSpec)
+_FIELD_ORDER = {"dataset": 0, "n": 1, "test_fraction": 2, "classes": 3}
 
 
 def _first_error(e: ValidationError) -> str:
@@ -117,7 +118,9 @@ def _model_from_query(fields: dict[str, str], warnings: list[str]) -> dict | Non
                         "showing the default surface")
         return None
     spec: dict = {"kind": kind}
-    for name, raw in fields.items():
+    # fields that others depend on (classes, head and batch_size on the data set) first,
+    # so a link's order does not matter
+    for name, raw in sorted(fields.items(), key=lambda kv: _FIELD_ORDER.get(kv[0], 99)):
         value = ([int(p) for p in raw.split(",") if p.strip()] if name in _MODEL_LISTS
                  else raw)
         try:

@@ -146,3 +146,9 @@ def test_unknown_model_kind_shows_the_default_surface():
 def test_a_network_start_of_the_wrong_length_is_dropped_with_a_warning():
     s, w = scenario_from_query({"model": "mlp", "r0": "gd", "r0.start": "1,2"})
     assert s.runs[0].start is None and any("354 weights" in x for x in w)
+
+
+def test_model_fields_do_not_depend_on_their_order_in_the_link():
+    s, w = scenario_from_query({"model": "mlp", "model.classes": "4", "model.batch_size": "300",
+                                "model.dataset": "blobs", "model.n": "600"})
+    assert w == [] and (s.model.dataset, s.model.classes, s.model.batch_size) == ("blobs", 4, 300)
