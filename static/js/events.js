@@ -7,6 +7,7 @@
 //   "selection"  another run is selected
 //   "settings"   a run's optimizer, hyperparameters, schedule, clipping or noise changed (run index)
 //   "start"      a run's start point changed (run index)
+//   "speed"      the playback speed changed (steps per second)
 //   "halt"       the runs stopped moving: paused, ended, or back at the start
 
 const handlers = new Map();

@@ -11,6 +11,8 @@
 //   panels/*.js         run list, schedule/clip/noise, model options, the Explore tabs,
 //                       a model's data & fit, diagnosis, loss slice, decision boundary
 //   landscape.js        WS /ws/landscape jobs (sweep, basins, scatter)
+//   url.js              the scenario in the address bar (mirrors app/scenarios/url.py)
+//   share.js            "Copy link" and "Copy embed code"
 
 import { fetchModels, fetchOptimizers, fetchSurfaces } from "./api.js";
 import { Controls } from "./controls.js";
@@ -40,10 +42,13 @@ import { Inbox } from "./session/inbox.js";
 import { ModelLoader } from "./session/model.js";
 import { SurfaceLoader } from "./session/surface.js";
 import { on } from "./events.js";
+import { fmt } from "./format.js";
 import { clearRuns } from "./runs.js";
-import { completeScenario, readScenario, selectedSpec, state } from "./state.js";
+import { completeScenario, readScenario, scenarioForServer, selectedSpec, state } from "./state.js";
 import { RunStream } from "./stream.js";
+import { ShareButtons } from "./share.js";
 import { toast } from "./toast.js";
+import { UrlSync, queryString, scenarioToQuery } from "./url.js";
 import { View } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
@@ -174,6 +179,26 @@ const basins = new BasinsPanel({ jobs, layer: contour.basins });
 const scatter = new ScatterPanel({ jobs, layer: contour.scatter, onError: (m) => toast(m, "warning") });
 on("surface", () => jobs.cancel()); // a sweep, map or scatter of the old surface is moot
 
+// ---------- the link ----------
+
+/** The scenario as its link's query string (docs/url.md). */
+const scenarioQuery = () => (state.scenario ? queryString(scenarioToQuery(scenarioForServer(), state.models)) : location.search.slice(1));
+const urlSync = new UrlSync({ query: scenarioQuery });
+// Every edit of the scenario rewrites the address bar (not at boot: a link that had bad
+// parameters stays as it was typed, beside its warnings, until the student changes something).
+for (const name of ["settings", "start", "runs", "surface", "speed"]) on(name, () => urlSync.soon());
+
+/** What the scenario shows, in a few words (the embed's title). */
+function scenarioTitle() {
+  const sc = state.scenario;
+  const what = sc.model
+    ? state.model?.name ?? state.models?.find((m) => m.kind === sc.model.kind)?.title ?? sc.model.kind
+    : state.surfaces.get(sc.surface)?.name ?? sc.surface;
+  const runs = sc.runs.map((r) => `${state.optimizers.get(r.optimizer)?.name ?? r.optimizer} η=${fmt(r.lr)}`);
+  return `${what}; ${runs.join(" vs ")}`;
+}
+new ShareButtons({ href: () => urlSync.href(), title: scenarioTitle });
+
 $("loss-log-toggle").addEventListener("change", (ev) => curves.loss.setLog(ev.target.checked));
 $("lr-log-toggle").addEventListener("change", (ev) => curves.lr.setLog(ev.target.checked));
 $("warnings-close")?.addEventListener("click", () => $("warnings").remove());
@@ -193,6 +218,8 @@ window.__gdviz = {
   pathPoints: (run = 0) => contour.pointCount(run),
   toClient: (xy) => contour.dataToClient(xy),
   scenario: () => structuredClone(state.scenario),
+  forServer: () => scenarioForServer(), // what `start` and POST /api/run get
+  query: () => scenarioQuery(), // the link's query string now (the address bar follows within 300 ms)
   selected: () => state.selected,
   jobsSent: () => jobs.log.slice(),
   sweep: () => structuredClone(sweep.result),

@@ -218,6 +218,7 @@ export class Editor {
 
   changeSpeed(s) {
     state.scenario.speed = s;
+    emit("speed", s);
     clearTimeout(this.speedTimer);
     this.speedTimer = setTimeout(() => {
       if (state.socketOpen) this.stream.speed(s);

@@ -1,0 +1,71 @@
+// The header's "Copy link" and "Copy embed code": the page's URL (which url.js keeps in
+// step with the scenario) and an <iframe> snippet of the same scenario at /embed.
+//
+// The clipboard API needs a secure context (https, or http on localhost) and may be
+// refused; then the text is shown in a field, selected, for Ctrl+C.
+
+import { toast } from "./toast.js";
+
+const $ = (id) => document.getElementById(id);
+
+/** Text for an HTML attribute value in double quotes. */
+const attr = (s) => String(s).replaceAll("&", "&amp;").replaceAll('"', "&quot;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+
+/**
+ * The snippet a slide deck or notebook pastes: the scenario at /embed, 960×540 (16:9).
+ * @param {string} href  the page's URL (its query is the scenario; its #tab, the view)
+ * @param {string} title  what the frame shows, for screen readers
+ */
+export function embedCode(href, title) {
+  const url = new URL(href);
+  const src = `${url.origin}/embed${url.search}${url.hash}`;
+  return `<iframe src="${attr(src)}" width="960" height="540" style="border:0" allow="fullscreen" ` +
+    `title="${attr(`gdviz: ${title}`)}"></iframe>`;
+}
+
+export class ShareButtons {
+  /** @param {{href: () => string, title: () => string}} h  href: the link now; title: what it shows */
+  constructor(h) {
+    this.h = h;
+    this.box = $("share-box");
+    this.field = $("share-field");
+    this.label = $("share-label");
+    $("btn-copy-link").addEventListener("click", () => this.copy(h.href(), "Link copied", "Copy this link"));
+    $("btn-copy-embed").addEventListener("click", () => this.copy(embedCode(h.href(), h.title()), "Embed code copied",
+      "Copy this embed code (paste it into an HTML slide or notebook)"));
+    $("share-close").addEventListener("click", () => this.hideBox());
+    this.box.addEventListener("keydown", (ev) => { if (ev.key === "Escape") this.hideBox(); });
+  }
+
+  async copy(text, done, ask) {
+    this.hideBox();
+    try {
+      if (!navigator.clipboard?.writeText) throw new Error("no clipboard API here");
+      await navigator.clipboard.writeText(text);
+      toast(done, "info");
+    } catch {
+      this.showBox(text, ask, done); // refused (http on another host, or no permission)
+    }
+  }
+
+  /** The text in a field, selected; the old execCommand copy may still work (http on a LAN). */
+  showBox(text, ask, done) {
+    this.field.value = text;
+    this.field.rows = text.length > 120 ? 4 : 1;
+    this.box.hidden = false;
+    this.field.focus();
+    this.field.select();
+    let copied = false;
+    try {
+      copied = document.execCommand("copy");
+    } catch {
+      copied = false;
+    }
+    this.label.textContent = copied ? `${done}; here it is too:` : `${ask}: it is selected, press Ctrl+C (⌘C on a Mac).`;
+    this.box.dataset.copied = copied ? "1" : "0";
+  }
+
+  hideBox() {
+    this.box.hidden = true;
+  }
+}
