@@ -17,6 +17,7 @@ class Settings(BaseSettings):
     max_query_chars: int = 4096  # longest scenario query string the page reads
     max_connections: int = 200  # live WebSocket streams per server process
     max_jobs: int = 2  # landscape computations (sweep/basins/scatter) running at once
+    embed_frame_ancestors: str = "*"  # who may frame /embed (CSP frame-ancestors sources)
 
 
 @lru_cache

@@ -27,10 +27,26 @@ PLAYGROUND_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsa
                   "object-src 'none'; base-uri 'self'; frame-ancestors 'self'")
 
 
+def _csp(frame_ancestors: str) -> str:
+    return PLAYGROUND_CSP.replace("frame-ancestors 'self'", f"frame-ancestors {frame_ancestors}")
+
+
 @router.get("/", response_class=HTMLResponse, summary="The playground")
 def playground(request: Request):
     """The query string is the scenario (see docs/url.md); bad parameters fall back
     to their defaults with a visible warning."""
+    return _page(request, PLAYGROUND_CSP)
+
+
+@router.get("/embed", response_class=HTMLResponse, summary="The playground for an iframe")
+def embed(request: Request):
+    """The same scenario page, allowed inside frames of the hosts in
+    ``GDVIZ_EMBED_FRAME_ANCESTORS`` (default: any). For now it is the whole playground;
+    the chrome-less lecture mode (controls=, theme=, scale=) is still to come."""
+    return _page(request, _csp(get_settings().embed_frame_ancestors))
+
+
+def _page(request: Request, csp: str):
     raw = request.url.query
     if len(raw) > get_settings().max_query_chars:
         scenario, warnings = scenario_from_query({})
@@ -41,7 +57,7 @@ def playground(request: Request):
     response = TEMPLATES.TemplateResponse(request, "playground.html", {
         "scenario_json": dumps(scenario.model_dump(exclude_none=True)),
         "warnings": warnings, "version": __version__})
-    response.headers["Content-Security-Policy"] = PLAYGROUND_CSP
+    response.headers["Content-Security-Policy"] = csp
     return response
 
 
