@@ -131,6 +131,11 @@ def instrument(batch):
     return timers
 
 
+ENGINE_PARTS = ("total", "loss_and_grad", "optimizer.update", "classify", "classify.oscillating",
+                "record_history")
+"""The instrument() timers split_rows reads (take the median of each over repeats)."""
+
+
 def split_rows(timers, steps, opt_name="Adam", take_put=False, total_label="advance+propose"):
     """Rows (part, µs per step, % of total) from instrument() timers.
 

@@ -190,8 +190,7 @@ def main() -> None:
           f"(the floor is {plain / eng:.0f}× faster);  "
           f"engine/floor(in-place) = {ratio(eng / inpl)};  engine/looped = {eng / loop:,.0f}")
 
-    keys = ["total", "loss_and_grad", "optimizer.update", "classify", "classify.oscillating",
-            "record_history"]
+    keys = _common.ENGINE_PARTS
     med = {k: median([tm[k] for tm in timers]) for k in keys}
     table(["part", "ms/step", "% of engine"],
           [(n, us / 1000, pct) for n, us, pct in _common.split_rows(med, S)],

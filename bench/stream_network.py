@@ -101,8 +101,7 @@ def main() -> None:
     table(["part", "surface µs/step", "%", "network µs/step", "%"], rows,
           title="Where a streamed step's time goes: Rosenbrock Adam vs 2-16-16-2 MLP Adam")
 
-    keys = ["total", "loss_and_grad", "optimizer.update", "classify", "classify.oscillating",
-            "record_history"]
+    keys = _common.ENGINE_PARTS
     split = {k: median([r[k] for r in runs["network"]]) for k in keys}
     table(["part", "µs/step", "% of engine"],
           [(name.replace("(surface)", "(MLP forward + backward)"), *rest)

@@ -158,8 +158,7 @@ def main() -> None:
           f"(the UI's top speed is 2,000 steps/s); step{{count:1000}} holds the event loop "
           f"~{plain_total * 1000 / 1e3:.0f} ms")
 
-    keys = ["total", "loss_and_grad", "optimizer.update", "classify", "classify.oscillating",
-            "record_history"]
+    keys = _common.ENGINE_PARTS
     split = {k: median([r[k] for r in parts]) for k in keys}
     table(["part", "µs/step", "% of engine"], _common.split_rows(split, n),
           title="Inside the engine step at R=1 (same instrumented runs)")
