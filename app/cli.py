@@ -220,7 +220,7 @@ def export(preset_or_url: str, fmt: str | None, output: str | None, strict: bool
         raise click.ClickException(f"{len(warnings)} bad link parameter(s) (--strict)")
     try:
         ex.check_size(scenario)
-    except ex.ExportTooLarge as e:
+    except ex.TooLarge as e:
         raise click.ClickException(str(e)) from None
     total = ex.total_steps(scenario)
     if progress is None:

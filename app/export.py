@@ -22,10 +22,9 @@ from typing import IO
 
 
 from app.api.json import dumps
-from app.api.run import MAX_RUN_NUMBERS
 from app.scenarios.models import Scenario
 from app.scenarios.objectives import dimension
-from app.scenarios.simulate import simulate
+from app.scenarios.simulate import TooLarge, check_result_size, result_size, simulate  # noqa: F401 (re-exported)
 
 FORMATS = ("csv", "json")
 BASE_COLUMNS = ("run", "optimizer", "step", "loss", "lr")
@@ -34,26 +33,9 @@ _FRAME_KEYS = {"step", "params", "loss", "grad", "update", "lr"}
 Progress = Callable[[int], None]
 
 
-class ExportTooLarge(ValueError):
-    """The scenario has more numbers than ``POST /api/run`` would return."""
-
-
-def size(scenario: Scenario) -> int:
-    """runs × (steps + 1) × weights: the numbers a full export may carry."""
-    return len(scenario.runs) * (scenario.steps + 1) * dimension(scenario)
-
-
 def check_size(scenario: Scenario) -> None:
-    """Refuse what ``POST /api/run`` refuses, with a message naming the numbers."""
-    numbers, dim = size(scenario), dimension(scenario)
-    if numbers > MAX_RUN_NUMBERS:
-        most = MAX_RUN_NUMBERS // (len(scenario.runs) * dim) - 1
-        hint = (f"use at most {most:,} steps for {len(scenario.runs)} run(s)" if most >= 1
-                else "use fewer runs or a smaller network")
-        raise ExportTooLarge(
-            f"steps: {len(scenario.runs)} run(s) × {scenario.steps + 1:,} frames × {dim:,} "
-            f"weights = {numbers:,} numbers, over the limit of {MAX_RUN_NUMBERS:,} for an "
-            f"export (the same as POST /api/run); {hint}")
+    """Refuse what ``POST /api/run`` refuses (the same bound), naming the numbers."""
+    check_result_size(scenario, "an export (the same as POST /api/run)")
 
 
 def total_steps(scenario: Scenario) -> int:

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from strict_json import loads
 
 from app import cli, export
-from app.api.run import MAX_RUN_NUMBERS
+from app.scenarios.simulate import MAX_RUN_NUMBERS
 from app.scenarios.models import Scenario
 from app.scenarios.simulate import simulate
 from app.scenarios.url import scenario_from_query, scenario_to_query
@@ -198,7 +198,7 @@ def test_over_the_size_bound(runner, tmp_path):
     link = ("?v=1&model=mlp&model.hidden=32,32,32,32&steps=10000"
             "&r0=adam&r1=adam&r2=gd&r3=gd&r4=momentum&r5=rmsprop")
     scenario = scenario_from_query(query_of(link))[0]
-    assert export.size(scenario) > MAX_RUN_NUMBERS
+    assert export.result_size(scenario) > MAX_RUN_NUMBERS
     out = tmp_path / "big.csv"
     r = export_cli(runner, link, "-f", "csv", "-o", str(out))
     assert r.exit_code == 1 and r.stdout == "" and not out.exists()
@@ -207,7 +207,7 @@ def test_over_the_size_bound(runner, tmp_path):
     most = int(r.stderr.split("use at most ")[1].split()[0].replace(",", ""))
     fits = scenario.model_copy(update={"steps": most})
     export.check_size(fits)
-    with pytest.raises(export.ExportTooLarge):
+    with pytest.raises(export.TooLarge):
         export.check_size(scenario.model_copy(update={"steps": most + 1}))
 
 
@@ -226,7 +226,7 @@ def test_every_real_preset_exports():
         presets.PRESETS if isinstance(presets.PRESETS, dict) else [p.id for p in presets.PRESETS])
     for p in found.values():
         export.check_size(p.scenario)  # every lesson fits an export
-    pid, p = min(found.items(), key=lambda kv: export.size(kv[1].scenario))
+    pid, p = min(found.items(), key=lambda kv: export.result_size(kv[1].scenario))
     r = CliRunner().invoke(cli.main, ["export", pid, "-f", "csv"])
     assert r.exit_code == 0, r.output
     frames = sum(len(run["frames"]) for run in simulate(p.scenario))

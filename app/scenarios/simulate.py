@@ -18,7 +18,31 @@ from app.engine.runs import Batch, Status, run_to_end
 from .jsonsafe import num, vec
 from .model_frames import model_fields
 from .models import Scenario
-from .objectives import objective_of, start_of
+from .objectives import dimension, objective_of, start_of
+
+MAX_RUN_NUMBERS = 4_000_000  # runs × (steps + 1) × weights in one whole result: ~80 MB of JSON
+
+
+class TooLarge(ValueError):
+    """A whole result of the scenario would carry more than MAX_RUN_NUMBERS numbers."""
+
+
+def result_size(scenario: Scenario) -> int:
+    """runs × (steps + 1) × weights: the numbers every frame's vectors add up to."""
+    return len(scenario.runs) * (scenario.steps + 1) * dimension(scenario)
+
+
+def check_result_size(scenario: Scenario, what: str) -> None:
+    """Refuse a whole result (``what``: "/api/run", "an export") over the bound, with a
+    message naming the numbers and the most steps that fit."""
+    numbers, dim, runs = result_size(scenario), dimension(scenario), len(scenario.runs)
+    if numbers > MAX_RUN_NUMBERS:
+        most = MAX_RUN_NUMBERS // (runs * dim) - 1
+        hint = (f"use at most {most:,} steps for {runs} run(s)" if most >= 1
+                else "use fewer runs or a smaller network")
+        raise TooLarge(f"steps: {runs} run(s) × {scenario.steps + 1:,} frames × {dim:,} weights "
+                       f"= {numbers:,} numbers, over the limit of {MAX_RUN_NUMBERS:,} for "
+                       f"{what}; {hint}, or stream it over WS /ws/run")
 
 __all__ = ["num", "vec", "batch_for_run", "batches", "frame_dict", "simulate"]
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from app.api.run import MAX_RUN_NUMBERS
+from app.scenarios.simulate import MAX_RUN_NUMBERS
 from app.engine.nets.datasets import linreg2_data
 from app.engine.nets.linear import make_logreg2
 from app.engine.nets.mlp import MLP
