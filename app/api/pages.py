@@ -28,6 +28,11 @@ PLAYGROUND_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsa
 
 
 def _csp(frame_ancestors: str) -> str:
+    """The playground's policy with ``frame-ancestors`` opened up. "Any" leaves the
+    directive out: ``frame-ancestors *`` would still refuse a slide deck opened from
+    ``file://`` (the wildcard matches network schemes only)."""
+    if frame_ancestors.strip() in ("", "*"):
+        return PLAYGROUND_CSP.replace("; frame-ancestors 'self'", "")
     return PLAYGROUND_CSP.replace("frame-ancestors 'self'", f"frame-ancestors {frame_ancestors}")
 
 
