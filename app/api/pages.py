@@ -9,6 +9,7 @@ from fastapi.templating import Jinja2Templates
 
 from app import __version__
 from app.scenarios.url import scenario_from_query
+from app.scenarios.view import fit_view_to_runs, view_from_query
 from app.paths import TEMPLATES_DIR
 from app.settings import get_settings
 
@@ -45,23 +46,30 @@ def playground(request: Request):
 
 @router.get("/embed", response_class=HTMLResponse, summary="The playground for an iframe")
 def embed(request: Request):
-    """The same scenario page, allowed inside frames of the hosts in
-    ``GDVIZ_EMBED_FRAME_ANCESTORS`` (default: any). For now it is the whole playground;
-    the chrome-less lecture mode (controls=, theme=, scale=) is still to come."""
-    return _page(request, _csp(get_settings().embed_frame_ancestors))
+    """The same scenario without the page's chrome, for slides and notebooks, allowed
+    inside frames of the hosts in ``GDVIZ_EMBED_FRAME_ANCESTORS`` (default: any). The
+    view keys ``controls``, ``autoplay``, ``theme``, ``scale`` and ``show`` say how it is
+    presented (app/scenarios/view.py)."""
+    return _page(request, _csp(get_settings().embed_frame_ancestors), embed=True)
 
 
-def _page(request: Request, csp: str):
+def _page(request: Request, csp: str, *, embed: bool = False):
     raw = request.url.query
     if len(raw) > get_settings().max_query_chars:
-        scenario, warnings = scenario_from_query({})
+        query = {}
         warnings = [f"query string: longer than {get_settings().max_query_chars} characters; "
                     "showing the default scenario"]
     else:
-        scenario, warnings = scenario_from_query(dict(request.query_params))
+        query = dict(request.query_params)
+        warnings = []
+    scenario, scenario_warnings = scenario_from_query(query)
+    view, view_warnings = view_from_query(query, embed=embed)
+    view, fit_warnings = fit_view_to_runs(view, len(scenario.runs))
     response = TEMPLATES.TemplateResponse(request, "playground.html", {
         "scenario_json": dumps(scenario.model_dump(exclude_none=True)),
-        "warnings": warnings, "version": __version__})
+        "view": view, "view_json": dumps(view.model_dump()), "embed": embed,
+        "warnings": warnings + scenario_warnings + view_warnings + fit_warnings,
+        "version": __version__})
     response.headers["Content-Security-Policy"] = csp
     return response
 

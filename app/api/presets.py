@@ -12,13 +12,15 @@ router = APIRouter(default_response_class=StrictJSONResponse)
 
 def preset_info(p: Preset) -> dict:
     return {"id": p.id, "title": p.title, "lesson": p.lesson,
-            "scenario": p.scenario.model_dump(exclude_none=True), "url": p.url}
+            "scenario": p.scenario.model_dump(exclude_none=True), "view": p.view_keys,
+            "url": p.url}
 
 
 @router.get("/api/presets", summary="The preset lessons")
 def list_presets() -> list[dict]:
     """Each preset's id, title, lesson text (what to watch and why), its scenario (as
-    `POST /api/run` takes it) and the playground link that opens it."""
+    `POST /api/run` takes it), its view keys (e.g. `{"tab": "basins"}`: what the page
+    shows; see docs/url.md) and the playground link that opens it with its lesson."""
     return [preset_info(p) for p in PRESETS.values()]
 
 

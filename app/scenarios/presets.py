@@ -11,30 +11,43 @@ preset, in teaching order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from .models import Scenario
 from .url import scenario_to_query
+from .view import View, view_to_query
 
 
 @dataclass(frozen=True)
 class Preset:
-    """A scenario with a title and a 2–4 sentence lesson."""
+    """A scenario with a title, a 2–4 sentence lesson, and what the page shows of it
+    (``view``: e.g. the basin map's tab; its ``preset`` is the preset's id)."""
 
     id: str
     title: str
     lesson: str
     scenario: Scenario
+    view: View = field(default_factory=View)
+
+    @property
+    def view_keys(self) -> dict[str, str]:
+        """The link's view keys beside ``preset`` (``{}`` or e.g. ``{"tab": "basins"}``)."""
+        keys = view_to_query(self.view)
+        keys.pop("preset", None)
+        return keys
 
     @property
     def url(self) -> str:
-        """The playground link that opens this scenario (commas left readable)."""
-        return "/?" + urlencode(scenario_to_query(self.scenario), safe=",")
+        """The playground link that opens this scenario with its lesson beside the plots
+        (commas left readable)."""
+        query = {**scenario_to_query(self.scenario), **view_to_query(self.view)}
+        return "/?" + urlencode(query, safe=",")
 
 
-def _preset(id: str, title: str, lesson: str, **scenario) -> Preset:
-    return Preset(id, title, " ".join(lesson.split()), Scenario.model_validate(scenario))
+def _preset(id: str, title: str, lesson: str, view: dict | None = None, **scenario) -> Preset:
+    return Preset(id, title, " ".join(lesson.split()), Scenario.model_validate(scenario),
+                  View(preset=id, **(view or {})))
 
 
 BOWL_START = [1.5, 1.0]
@@ -64,7 +77,8 @@ _ALL = [
         the run jumps from (1.5, 1) to (−1.5, −1) and back, forever, with the loss stuck at
         3.25. It neither converges nor diverges — it sits on the edge.""",
         surface="bowl", steps=300, speed=4,
-        runs=[{"optimizer": "gd", "lr": 1.0, "start": BOWL_START}]),
+        runs=[{"optimizer": "gd", "lr": 1.0, "start": BOWL_START}],
+        view={'tab': 'stability'}),
     _preset(
         "lr-diverging", "Diverging: from overshoot to NaN",
         """With η = 1.1 > 2/λ_max = 1 each step multiplies the position by 1 − 2η = −1.2:
@@ -73,7 +87,8 @@ _ALL = [
         numbers overflow to infinity and the loss becomes NaN — what "loss: nan" in a
         training log usually means.""",
         surface="bowl", steps=300, speed=8,
-        runs=[{"optimizer": "gd", "lr": 1.1, "start": BOWL_START}]),
+        runs=[{"optimizer": "gd", "lr": 1.1, "start": BOWL_START}],
+        view={'tab': 'sweep', 'sweep_min': 0.01, 'sweep_max': 2.0}),
     _preset(
         "ravine-momentum", "The ravine zig-zag, and how momentum fixes it",
         """On f = x² + 10y² the walls (λ = 20) are 10× steeper than the floor (λ = 2), so GD
@@ -116,7 +131,8 @@ _ALL = [
         downhill from where it starts — start it left of the ridge at x = 0.075 and it finds
         the global minimum.""",
         surface="two_wells", steps=300, speed=20,
-        runs=[{"optimizer": "gd", "lr": 0.05, "start": [1.8, 1.0]}]),
+        runs=[{"optimizer": "gd", "lr": 0.05, "start": [1.8, 1.0]}],
+        view={'tab': 'basins'}),
     _preset(
         "rastrigin", "Rastrigin: a minimum in every cell",
         """f = 20 + x² − 10cos 2πx + y² − 10cos 2πy has a local minimum near every
@@ -127,7 +143,8 @@ _ALL = [
         long it runs.""",
         surface="rastrigin", steps=300, speed=5,
         runs=[{"optimizer": "gd", "lr": 0.002, "start": s}
-              for s in ([2.2, -3.1], [-1.3, 2.4], [3.6, 0.8], [0.4, 0.3])]),
+              for s in ([2.2, -3.1], [-1.3, 2.4], [3.6, 0.8], [0.4, 0.3])],
+        view={'tab': 'scatter'}),
     _preset(
         "rosenbrock-adam", "Rosenbrock's valley: GD vs Adam",
         """Near its minimum (1, 1) the Rosenbrock valley is 2,500× steeper across than
@@ -147,7 +164,8 @@ _ALL = [
         basins meet, so a small change of start decides the answer.""",
         surface="himmelblau", steps=200, speed=15,
         runs=[{"optimizer": "gd", "lr": 0.01, "start": s}
-              for s in ([-1.0, -1.0], [-0.5, -0.5], [0.0, -0.5], [0.0, -1.0])]),
+              for s in ([-1.0, -1.0], [-0.5, -0.5], [0.0, -0.5], [0.0, -1.0])],
+        view={'tab': 'basins', 'basins_n': 128}),
     _preset(
         "linreg2", "Linear regression with two weights",
         """The model ŷ = w1·x1 + w2·x2 is fit by mean squared error to 100 points made by
@@ -157,7 +175,8 @@ _ALL = [
         ends at w = (0.979, −2.001), not exactly (1, −2): the noise in the data decides where
         the best fit is.""",
         model={"kind": "linreg2"}, steps=700, speed=60,
-        runs=[{"optimizer": "gd", "lr": 0.1, "start": [2.0, 3.0]}]),
+        runs=[{"optimizer": "gd", "lr": 0.1, "start": [2.0, 3.0]}],
+        view={'tab': 'fit'}),
     _preset(
         "init-compared", "Initialisation compared",
         """Four copies of one network (3 hidden layers of 16 relu units, on moons), trained
@@ -181,7 +200,8 @@ _ALL = [
         model={"kind": "mlp", "dataset": "xor", "hidden": [8, 8, 8, 8],
                "activation": "sigmoid", "init": "xavier"},
         steps=300, speed=30,
-        runs=[{"optimizer": "gd", "lr": 0.5}, {"optimizer": "adam", "lr": 0.01}]),
+        runs=[{"optimizer": "gd", "lr": 0.5}, {"optimizer": "adam", "lr": 0.01}],
+        view={'tab': 'why'}),
     _preset(
         "batch-noise", "Batch size and noise",
         """A mini-batch gradient is the true gradient plus noise that shrinks like 1/√B, so

@@ -18,6 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from .model_spec import KINDS, ModelSpec
 from .models import MAX_RUNS, RunSpec, Scenario
+from .view import is_view_key
 
 VERSION = "1"
 _RUN_KEY = re.compile(r"^r(\d+)(?:\.(\w+))?$")
@@ -56,6 +57,8 @@ def scenario_from_query(query: Mapping[str, str]) -> tuple[Scenario, list[str]]:
             if raw != VERSION:
                 warnings.append(f"v: unknown link version {raw!r}; reading it as v={VERSION}")
             continue
+        if is_view_key(key):
+            continue  # what the page shows, not the scenario (view.py)
         m = _RUN_KEY.match(key)
         if key == "model" or _MODEL_KEY.match(key):
             model_fields[key.removeprefix("model").removeprefix(".") or "kind"] = raw

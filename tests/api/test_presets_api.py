@@ -16,14 +16,19 @@ def test_presets_list_shape(client):
     assert len(presets) >= 16 and [p["id"] for p in presets] == list(PRESETS)
     assert len({p["id"] for p in presets}) == len({p["title"] for p in presets}) == len(presets)
     for p in presets:
-        assert set(p) == {"id", "title", "lesson", "scenario", "url"}
+        assert set(p) == {"id", "title", "lesson", "scenario", "view", "url"}
         assert all(isinstance(p[k], str) and p[k] for k in ("id", "title", "lesson", "url"))
         scenario = Scenario.model_validate(p["scenario"])
         assert scenario == PRESETS[p["id"]].scenario
         assert p["url"].startswith("/?v=1&")
         query = urlsplit(p["url"]).query
-        assert dict(parse_qsl(query)) == scenario_to_query(scenario)
+        # the scenario's keys, then the lesson and the preset's view keys
+        assert dict(parse_qsl(query)) == {**scenario_to_query(scenario), "preset": p["id"],
+                                          **p["view"]}
         assert scenario_from_query(dict(parse_qsl(query))) == (scenario, [])
+    assert presets[-1]["view"] == {} and \
+        {p["id"]: p["view"] for p in presets}["himmelblau-basins"] == {"tab": "basins",
+                                                                       "basins.n": "128"}
 
 
 def test_preset_scenario_leaves_out_unset_fields(client):
