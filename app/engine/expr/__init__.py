@@ -3,6 +3,9 @@
 Public API (see docs/expressions.md):
 
 * ``parse_expr(text) -> Node`` — the allow-listed parse (ExprError on refusal);
+* ``expr_surface(text, domain=None) -> ExprSurface`` — a ``Surface`` for the
+  engine, with minima, start, lr, contour scale and gradient formulas
+  (ExprError for the text, DomainError for the domain);
 * ``derivative``, ``gradient``, ``hessian`` — symbolic derivatives of a tree;
 * ``compile_trees(*trees) -> Program`` — a vectorised NumPy evaluator;
 * ``to_text`` / ``to_pretty`` — Python-syntax and unicode printing;
@@ -11,7 +14,7 @@ Public API (see docs/expressions.md):
 Module layout, one job each: limits · errors · tree · functions (forward +
 derivative of each function) · algebra (simplifying constructors) · scan
 (checks before Python's parser) · parse (allow-list walk of ``ast``) · diff ·
-evaluate · format.
+evaluate · format · minima · surface.
 """
 
 from .diff import derivative, gradient, hessian
@@ -22,11 +25,12 @@ from .functions import ALIASES, FUNCTIONS
 from .limits import (MAX_CONSTANT, MAX_DERIVED_NODES, MAX_DOMAIN_COORD, MAX_EXPONENT,
                      MAX_EXPR_CHARS, MAX_NODES, MAX_PAREN_DEPTH, MAX_TREE_DEPTH, MIN_DOMAIN_SPAN)
 from .parse import parse_expr
+from .surface import DEFAULT_DOMAIN, DomainError, ExprSurface, check_domain, expr_surface
 
 __all__ = [
-    "ALIASES", "ExprError", "FUNCTIONS",
+    "ALIASES", "DEFAULT_DOMAIN", "DomainError", "ExprError", "ExprSurface", "FUNCTIONS",
     "MAX_CONSTANT", "MAX_DERIVED_NODES", "MAX_DOMAIN_COORD", "MAX_EXPONENT", "MAX_EXPR_CHARS",
     "MAX_NODES", "MAX_PAREN_DEPTH", "MAX_TREE_DEPTH", "MIN_DOMAIN_SPAN", "Program",
-    "compile_trees", "derivative", "gradient", "hessian",
+    "check_domain", "compile_trees", "derivative", "expr_surface", "gradient", "hessian",
     "parse_expr", "to_pretty", "to_text",
 ]
