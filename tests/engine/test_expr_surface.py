@@ -213,3 +213,6 @@ def test_bad_text_raises_expr_error_with_position():
     with pytest.raises(ExprError) as info:
         expr_surface("x^2 + 2y")
     assert info.value.position == 7
+    for not_text in (None, ["x"], 3):
+        with pytest.raises(ExprError, match="must be text"):
+            expr_surface(not_text)

@@ -103,6 +103,8 @@ def expr_surface(text: str, domain=None) -> ExprSurface:
     """The surface of ``text`` over ``domain`` (default [−3, 3]²).
 
     Raises ExprError (the text: message + position) or DomainError."""
+    if not isinstance(text, str):  # before the cache, which needs a hashable key
+        raise ExprError("the expression must be text", 0)
     return _build(text, check_domain(domain))
 
 
