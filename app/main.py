@@ -4,7 +4,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
-from app.api import (catalog, errors, landscape, landscape_socket, models, pages, presets, run,
+from app.api import (catalog, errors, expr, landscape, landscape_socket, models, pages, presets, run,
                      stability, stream)
 from app.api.limits import BodySizeLimit
 from app.paths import STATIC_DIR
@@ -19,8 +19,8 @@ control messages (see docs/protocol.md). Non-finite numbers are sent as `null`."
 def create_app() -> FastAPI:
     app = FastAPI(title="gdviz", version=__version__, description=DESCRIPTION)
     errors.install(app)
-    for module in (catalog, models, run, landscape, landscape_socket, stability, presets, pages,
-                   stream):
+    for module in (catalog, expr, models, run, landscape, landscape_socket, stability, presets,
+                   pages, stream):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(BodySizeLimit, max_bytes=get_settings().max_body_bytes)

@@ -37,8 +37,15 @@ def _field_and_message(e) -> tuple[str, str]:
 
 def describe(errors) -> list[dict]:
     """Pydantic errors as ``[{field, message}]`` — never echoing the input itself
-    (it may be NaN, which JSON cannot carry)."""
-    return [dict(zip(("field", "message"), _field_and_message(e))) for e in errors]
+    (it may be NaN, which JSON cannot carry). A refused expression also gives
+    ``position`` and ``end``: the columns of the offending token, to underline."""
+    out = []
+    for e in errors:
+        d = dict(zip(("field", "message"), _field_and_message(e)))
+        if e.get("type") == "expr":
+            d.update(position=e["ctx"]["position"], end=e["ctx"]["end"])
+        out.append(d)
+    return out
 
 
 def summary(errors) -> str:

@@ -7,13 +7,16 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import TypeAdapter, ValidationError
 
 from app.engine import stability
+from app.engine.expr import expr_surface
 from app.engine.surfaces import SURFACES
+from app.scenarios.url import parse_domain
 from app.scenarios.landscape import TwoWeightModel
 from app.scenarios.models import MAX_COORD, unknown_surface
 from app.scenarios.objectives import build_model
 from app.scenarios.simulate import num
 from app.validation import summary
 
+from .expr import ExprRequest
 from .json import StrictJSONResponse
 
 router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse)
@@ -23,12 +26,15 @@ _TWO_WEIGHTS = TypeAdapter(TwoWeightModel)
 
 
 def _objective(request: Request, surface: str | None):
-    """The named surface, or the 2-weight model given as in a link: ``model=linreg2&model.n=…``."""
+    """The named surface, a custom ``expr`` (with ``domain=xmin,xmax,ymin,ymax``), or the
+    2-weight model given as in a link: ``model=linreg2&model.n=…``."""
+    q = request.query_params
+    if "expr" in q:
+        return _expr_objective(q)
     if surface is not None:
         if surface not in SURFACES:
             raise HTTPException(404, f"surface: {unknown_surface(surface)}")
         return SURFACES[surface]
-    q = request.query_params
     if "model" not in q:
         raise HTTPException(422, "surface: give a surface id, or model=linreg2 / model=logreg2")
     spec = {"kind": q["model"]}
@@ -40,14 +46,26 @@ def _objective(request: Request, surface: str | None):
         raise HTTPException(422, summary(errors)) from e
 
 
+def _expr_objective(q):
+    """The custom f(x, y) of ``expr=…&domain=…``, refused as ``POST /api/expr`` refuses it."""
+    body = {"expr": q["expr"]}
+    if "domain" in q:
+        try:
+            body["domain"] = parse_domain(q["domain"])
+        except ValueError as e:
+            raise HTTPException(422, f"domain: {e}") from e
+    request = ExprRequest.model_validate(body)  # a ValidationError is a 422 naming the field
+    return expr_surface(request.expr, request.domain)
+
+
 @router.get("/stability", summary="Hessian curvature and the learning rates where GD converges")
 def stability_at(request: Request, x: Coord, y: Coord, momentum: Momentum = 0.9,
                  surface: str | None = None) -> dict:
     """At the known minimum nearest (x, y) (or at (x, y) if the surface has none):
     λ_max, λ_min and the condition number of the Hessian, and the largest stable learning
     rate for plain GD (2/λ_max), heavy-ball momentum (2(1+μ)/λ_max) and Nesterov.
-    Instead of `surface`, a 2-weight model may be named as in a link:
-    `model=linreg2&model.noise=0.1`."""
+    Instead of `surface`, a custom f(x, y) or a 2-weight model may be named as in a link:
+    `expr=x**2%2B3*y**2&domain=-2,2,-2,2`, `model=linreg2&model.noise=0.1`."""
     r = stability.report(_objective(request, surface), np.array([x, y], dtype=float), momentum)
     return {"point": [float(v) for v in r.point], "is_minimum": r.is_minimum,
             "lam_max": num(r.curvature.lam_max), "lam_min": num(r.curvature.lam_min),

@@ -95,10 +95,19 @@ def _converged(batch: Batch, run: int) -> str:
     return f"Converged {steps} to {point(p)}, {kind}, with loss {fmt(loss)}."
 
 
+UNDEFINED_WITHIN = 1e6  # a non-finite loss at weights this small is f's domain, not overflow
+
+
 def _diverged(batch: Batch, run: int) -> str:
     step = int(batch.end_step[run])
     p, loss, l0 = batch.params[run], float(batch.loss[run]), float(batch.loss0[run])
     start = batch.start[run]
+    if np.isfinite(p).all() and np.abs(p).max() <= UNDEFINED_WITHIN and not np.isfinite(loss):
+        # nothing overflowed: f itself has no finite value there (a custom f's log(x) at
+        # x < 0, sqrt of a negative, 1/0) — a step size problem only in that it got there
+        return (f"Stopped at step {step}: the step landed on {point(p)}, where f has no "
+                f"finite value (it is {fmt(loss)}: e.g. log or sqrt of a negative number, or "
+                f"a division by 0) — use a smaller lr, or start farther from that region.")
     if not (np.isfinite(p).all() and np.isfinite(loss) and np.isfinite(batch.grad[run]).all()):
         what = (f"the loss overflowed to {fmt(loss)} (float64 tops out near 1.8e308)"
                 if np.isfinite(p).all() else "the weights overflowed to inf/NaN")

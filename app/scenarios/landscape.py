@@ -19,10 +19,11 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, Discriminator, Fiel
 from app.engine import landscape, scatter
 from app.engine.optimizers import OPTIMIZERS
 from app.engine.runs import Status
+from app.engine.expr import expr_surface
 from app.engine.surfaces import SURFACES
 
 from .model_spec import Linreg2Spec, Logreg2Spec
-from .models import MAX_COORD, RunSpec, SurfaceId
+from .models import MAX_COORD, Domain, ExprText, RunSpec, SurfaceId, check_objective
 from .objectives import build_model
 from .simulate import num, vec
 
@@ -72,6 +73,10 @@ TwoWeightModel = Annotated[Linreg2Spec | Logreg2Spec, Field(discriminator="kind"
 
 class _Landscape(_Strict):
     surface: SurfaceId = "bowl"
+    expr: ExprText | None = Field(
+        None, description="instead of a surface: a custom f(x, y) (docs/expressions.md)")
+    domain: Domain | None = Field(
+        None, description="with expr: its x/y range (default [[-3, 3], [-3, 3]])")
     model: TwoWeightModel | None = Field(
         None, description="instead of a surface: a 2-weight model (linreg2 or logreg2)")
     run: RunSpec = Field(default_factory=RunSpec)
@@ -79,13 +84,17 @@ class _Landscape(_Strict):
     seed: int = Field(0, ge=0, le=2**32 - 1)
 
     def objective(self):
-        """The surface — or the 2-weight model's loss over (w1, w2) — the job runs on."""
-        return build_model(self.model) if self.model is not None else SURFACES[self.surface]
+        """The surface — a custom f(x, y), or the 2-weight model's loss over (w1, w2) — the
+        job runs on."""
+        if self.model is not None:
+            return build_model(self.model)
+        if self.expr is not None:
+            return expr_surface(self.expr, self.domain)
+        return SURFACES[self.surface]
 
     @model_validator(mode="after")
     def _surface_run(self):
-        if self.model is not None and "surface" in self.model_fields_set:
-            raise ValueError("give either surface or model, not both")
+        check_objective(self)
         if self.run.start is not None and len(self.run.start) != 2:
             raise ValueError(f"run.start: give two numbers [x, y], got {len(self.run.start)}")
         if self.run.init is not None:

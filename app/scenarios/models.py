@@ -12,11 +12,14 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from app.engine.nets.init import INITS
 from app.engine.nets.mlp import MAX_HIDDEN_LAYERS, MAX_WIDTH
 from app.engine.optimizers import OPTIMIZERS, HyperParam
 from app.engine.schedules import KINDS, Schedule
+from app.engine.expr import ExprError
+from app.engine.expr.surface import DomainError, expr_surface
 from app.engine.surfaces import SURFACES
 
 from .model_spec import MAX_CLASSES, MlpSpec, ModelSpec
@@ -130,14 +133,54 @@ class RunSpec(BaseModel):
         return out
 
 
+def _check_expr(text: str) -> str:
+    """A custom f(x, y) that parses (docs/expressions.md); a refused one is a validation
+    error whose context carries the offending token's columns, for the page to underline."""
+    try:
+        expr_surface(text)
+    except ExprError as e:
+        raise PydanticCustomError("expr", "{message}", e.as_dict()) from None
+    except DomainError:
+        pass  # the default domain is always valid
+    return text
+
+
+Domain = tuple[tuple[Coordinate, Coordinate], tuple[Coordinate, Coordinate]]
+ExprText = Annotated[str, AfterValidator(_check_expr)]
+
+
+def check_objective(request) -> list[str]:
+    """The objective fields ``request`` (a Scenario or a landscape request) names, after
+    checking it names at most one and that a ``domain`` goes with an ``expr`` it fits."""
+    named = [k for k in ("surface", "expr", "model")
+             if k in request.model_fields_set and getattr(request, k, None) is not None]
+    if len(named) > 1:
+        raise ValueError(f"give one objective — surface, expr or model — not {' and '.join(named)}")
+    if request.domain is not None:
+        if request.expr is None:
+            raise ValueError("domain: only a custom expr takes a domain (a named surface has "
+                             "its own); leave it out")
+        try:
+            expr_surface(request.expr, request.domain)
+        except (DomainError, ExprError) as e:
+            raise ValueError(f"domain: {e}") from None
+    return named
+
+
 class Scenario(BaseModel):
-    """An objective (a named surface or a model) and up to six runs on it, with the step
-    budget, seed and speed. With neither ``surface`` nor ``model``, the surface is
-    himmelblau."""
+    """An objective (a named surface, a custom f(x, y) or a model) and up to six runs on
+    it, with the step budget, seed and speed. With none of ``surface``, ``expr`` and
+    ``model``, the surface is himmelblau."""
 
     model_config = ConfigDict(extra="forbid")
 
     surface: SurfaceId | None = None
+    expr: ExprText | None = Field(
+        None, description="a custom f(x, y), e.g. `x**2 + 3*sin(y)` (docs/expressions.md): "
+                          "≤ 200 characters, exact gradient")
+    domain: Domain | None = Field(
+        None, description="with expr: the x/y range [[xmin, xmax], [ymin, ymax]] "
+                          "(default [[-3, 3], [-3, 3]])")
     model: ModelSpec | None = Field(None, description="a tiny model trained on data "
                                                       "(docs/models.md)")
     runs: list[RunSpec] = Field(default_factory=lambda: [RunSpec(lr=0.01)],
@@ -149,9 +192,8 @@ class Scenario(BaseModel):
 
     @model_validator(mode="after")
     def _one_objective(self) -> "Scenario":
-        if self.surface is not None and self.model is not None:
-            raise ValueError("give either surface or model, not both")
-        if self.surface is None and self.model is None:
+        named = check_objective(self)
+        if not named:
             self.surface = DEFAULT_SURFACE
         network = isinstance(self.model, MlpSpec)
         for i, run in enumerate(self.runs):

@@ -15,6 +15,7 @@ from pydantic import TypeAdapter
 from app.engine.nets.datasets import make_dataset
 from app.engine.nets.linear import make_linreg2, make_logreg2
 from app.engine.nets.mlp import MLP
+from app.engine.expr import expr_surface
 from app.engine.surfaces import SURFACES
 
 from .model_spec import Linreg2Spec, Logreg2Spec, MlpSpec, ModelSpec
@@ -50,9 +51,11 @@ def _build(key: str, shuffle_seed: int):
 
 
 def objective_of(scenario):
-    """The surface or model ``scenario`` trains."""
+    """The surface, custom f(x, y) or model ``scenario`` trains."""
     if scenario.model is not None:
         return build_model(scenario.model, scenario.seed)
+    if scenario.expr is not None:
+        return expr_surface(scenario.expr, scenario.domain)  # cached by (text, domain)
     return SURFACES[scenario.surface]
 
 

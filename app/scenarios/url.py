@@ -23,7 +23,8 @@ from .view import is_view_key
 VERSION = "1"
 _RUN_KEY = re.compile(r"^r(\d+)(?:\.(\w+))?$")
 _LISTS = {"start", "betas"}
-_TOP = ("surface", "steps", "seed", "speed")
+_TOP = ("surface", "expr", "domain", "steps", "seed", "speed")
+_OBJECTIVE_KEYS = ("surface", "expr", "domain")
 _MODEL_KEY = re.compile(r"^model\.(\w+)$")
 _MODEL_LISTS = {"hidden"}
 _MODEL = TypeAdapter(ModelSpec)
@@ -32,7 +33,19 @@ _FIELD_ORDER = {"dataset": 0, "n": 1, "test_fraction": 2, "classes": 3}
 
 def _first_error(e: ValidationError) -> str:
     err = e.errors()[0]
-    return err["msg"].removeprefix("Value error, ")
+    return err["msg"].removeprefix("Value error, ").removeprefix("domain: ")
+
+
+def _message(e: Exception) -> str:
+    return _first_error(e) if isinstance(e, ValidationError) else str(e)
+
+
+def parse_domain(raw: str) -> list[list[float]]:
+    """``xmin,xmax,ymin,ymax`` → [[xmin, xmax], [ymin, ymax]]."""
+    parts = [float(p) for p in raw.split(",")]
+    if len(parts) != 4:
+        raise ValueError(f"give four numbers xmin,xmax,ymin,ymax (got {len(parts)})")
+    return [parts[:2], parts[2:]]
 
 
 def _parse_value(name: str, raw: str):
@@ -63,25 +76,38 @@ def scenario_from_query(query: Mapping[str, str]) -> tuple[Scenario, list[str]]:
         if key == "model" or _MODEL_KEY.match(key):
             model_fields[key.removeprefix("model").removeprefix(".") or "kind"] = raw
         elif key in _TOP:
-            candidate = {**top, key: raw}
+            # each objective key is checked on its own (a link naming two is settled below)
+            candidate = {k: v for k, v in top.items() if k not in _OBJECTIVE_KEYS}
             try:
+                value = parse_domain(raw) if key == "domain" else raw
+                candidate[key] = value
+                if key == "domain":
+                    candidate["expr"] = top.get("expr", "x")
                 Scenario.model_validate(candidate)
-                top[key] = raw
-            except ValidationError as e:
-                warnings.append(f"{key}: {_first_error(e)}; using the default "
-                                f"{getattr(default, key)!r}")
+                top[key] = value
+            except (ValueError, ValidationError) as e:
+                shown = {"expr": "surface", "domain": "[[-3, 3], [-3, 3]]"}.get(key) \
+                    or repr(getattr(default, key))
+                warnings.append(f"{key}: {_message(e)}; using the default {shown}")
         elif m and int(m.group(1)) < MAX_RUNS:
             runs.setdefault(int(m.group(1)), {})[m.group(2) or "optimizer"] = raw
         elif m:
             warnings.append(f"{key}: at most {MAX_RUNS} runs (r0…r{MAX_RUNS - 1}); ignored")
         else:
             warnings.append(f"{key}: unknown parameter; ignored")
+    if "domain" in top and "expr" not in top:
+        del top["domain"]
+        warnings.append("domain: only a custom expr takes a domain; ignored")
     if model_fields:
         model = _model_from_query(model_fields, warnings)
         if model is not None:
             top["model"] = model
-            if top.pop("surface", None) is not None:
-                warnings.append("surface: the link also names a model; showing the model")
+            for other in ("surface", "expr"):
+                if top.pop(other, None) is not None:
+                    warnings.append(f"{other}: the link also names a model; showing the model")
+            top.pop("domain", None)
+    if "expr" in top and top.pop("surface", None) is not None:
+        warnings.append("surface: the link also gives an expr; showing the expr")
     specs = []
     for i in sorted(runs):
         fields = runs[i]
@@ -147,6 +173,10 @@ def scenario_to_query(s: Scenario) -> dict[str, str]:
         q["model"] = s.model.kind
         for name, value in s.model.model_dump(exclude={"kind"}, exclude_none=True).items():
             q[f"model.{name}"] = _fmt_any(value)
+    elif s.expr is not None:
+        q["expr"] = s.expr
+        if s.domain is not None:
+            q["domain"] = ",".join(_fmt(v) for axis in s.domain for v in axis)
     else:
         q["surface"] = s.surface
     q.update(steps=str(s.steps), seed=str(s.seed), speed=_fmt(s.speed))

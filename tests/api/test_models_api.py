@@ -74,7 +74,8 @@ def test_bad_models_name_the_field(client, body, field, words):
 
 
 @pytest.mark.parametrize("body,field,words", [
-    ({"surface": "bowl", "model": {"kind": "linreg2"}}, "request", "either surface or model"),
+    ({"surface": "bowl", "model": {"kind": "linreg2"}}, "request",
+     "give one objective — surface, expr or model — not surface and model"),
     ({"model": {"kind": "linreg2"}, "runs": [{"init": "he"}]}, "runs.0.init", "only a network"),
     ({"model": {"kind": "mlp"}, "runs": [{"start": [1, 2]}]}, "runs.0.start", "354 weights"),
     ({"model": {"kind": "mlp", "hidden": [4]}, "runs": [{"init": "ones"}]}, "runs.0.init", "xavier"),

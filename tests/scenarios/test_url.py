@@ -111,8 +111,25 @@ def model_scenarios(draw):
                                     "seed": draw(st.integers(0, 2**32 - 1))})
 
 
+EXPRESSIONS = ["x**2 + 3*y**2", "sin(x)*cos(y) + 0.1*(x^2 + y^2)", "(1 - x)**2 + 100*(y - x**2)**2",
+               "log(1 + x**2) + abs(y)", "-exp(-(x**2 + y**2)/2)", "tanh(x*y) + sigmoid(x) - y/3"]
+
+
+@st.composite
+def expr_scenarios(draw):
+    domain = None
+    if draw(st.booleans()):
+        x0, y0 = draw(st.floats(-1e4, 9e3)), draw(st.floats(-1e4, 9e3))
+        domain = [[x0, x0 + draw(st.floats(1e-3, 1e3))], [y0, y0 + draw(st.floats(1e-3, 1e3))]]
+    return Scenario.model_validate({
+        "expr": draw(st.sampled_from(EXPRESSIONS)), "domain": domain,
+        "runs": [r.model_dump(exclude_none=True)
+                 for r in draw(st.lists(run_specs(), min_size=1, max_size=6))],
+        "steps": draw(st.integers(1, 10_000)), "seed": draw(st.integers(0, 2**32 - 1))})
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(scenarios(), model_scenarios()))
+@given(st.one_of(scenarios(), model_scenarios(), expr_scenarios()))
 def test_scenario_url_round_trip_is_identity(s):
     back, warnings = scenario_from_query(scenario_to_query(s))
     assert warnings == []
@@ -152,3 +169,19 @@ def test_model_fields_do_not_depend_on_their_order_in_the_link():
     s, w = scenario_from_query({"model": "mlp", "model.classes": "4", "model.batch_size": "300",
                                 "model.dataset": "blobs", "model.n": "600"})
     assert w == [] and (s.model.dataset, s.model.classes, s.model.batch_size) == ("blobs", 4, 300)
+
+
+def test_expr_links_read_field_by_field():
+    s, w = scenario_from_query({"v": "1", "expr": "x**2 + 3*sin(y)", "domain": "-2,2,-1,4",
+                                "r0": "adam", "r0.lr": "0.1"})
+    assert w == [] and s.surface is None and s.expr == "x**2 + 3*sin(y)"
+    assert s.domain == ((-2, 2), (-1, 4))
+    assert scenario_to_query(s)["domain"] == "-2,2,-1,4"
+    s, w = scenario_from_query({"expr": "x +* y", "domain": "0,1,2"})
+    assert s.surface == "himmelblau" and s.expr is None and s.domain is None
+    assert w[0].startswith("expr: ") and "using the default surface" in w[0]
+    assert w[1].startswith("domain: give four numbers xmin,xmax,ymin,ymax (got 3)")
+    s, w = scenario_from_query({"surface": "bowl", "expr": "x*y"})
+    assert (s.surface, s.expr) == (None, "x*y") and w == ["surface: the link also gives an expr; showing the expr"]
+    s, w = scenario_from_query({"domain": "0,1,0,1"})
+    assert s.surface == "himmelblau" and w == ["domain: only a custom expr takes a domain; ignored"]

@@ -16,5 +16,5 @@ MAX_CONSTANT = 1e300        # |c| of any constant (sub)expression, once folded
 MAX_LITERAL_EXPONENT = 400  # |k| in a literal such as 1e-k (bigger ones are refused unread)
 MAX_DERIVED_NODES = 20_000  # distinct nodes in f, its gradient and Hessian together
 
-MAX_DOMAIN_COORD = 1e6      # |bound| of the x/y domain
+MAX_DOMAIN_COORD = 1e4      # |bound| of the x/y domain (a start point may lie anywhere within ±1e4 too)
 MIN_DOMAIN_SPAN = 1e-6      # the smallest width (and height) of the domain
