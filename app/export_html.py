@@ -19,15 +19,16 @@ file carries everything the player needs —
   they would double the file. Numbers are ``simulate()``'s own (no rounding);
   non-finite ones are null.
 
-A Content-Security-Policy ``<meta>`` allows exactly these inline scripts (by hash)
-and no fetch, image, font or frame from anywhere, so the page cannot reach the
-network even by mistake.
+A Content-Security-Policy ``<meta>`` allows exactly these inline scripts (by hash),
+images only from ``data:``/``blob:`` URLs (Plotly's own), and no fetch, font, frame or
+anything else from anywhere, so the page cannot reach the network even by mistake.
 
-Size: bounded like ``POST /api/run`` (``check_result_size``). Plotly alone is
-~4.8 MB. Measured with plotly 7.1 (plotly.js 3): ``ravine-momentum`` (2 runs × 300
-steps on a surface) is 5.2 MB, ``linreg2`` (700 steps) 5.2 MB; a network carries
-every weight of every frame — ``minibatch-sgd`` (386 weights × 401 frames) 8.0 MB,
-``init-compared`` (4 runs of 626 weights) 15 MB.
+Size: bounded like ``POST /api/run`` (``check_result_size``: at most 4,000,000 numbers,
+~80 MB of JSON at worst). Plotly alone is 4.8 MB. Measured with plotly 7.1: a surface
+preset is 5.2–5.5 MB (``ravine-momentum``, 2 runs × 300 steps: 5.2 MB;
+``rosenbrock-adam``, 1,000 steps: 5.5 MB), ``linreg2`` 5.3 MB; a network carries every
+weight of every frame — ``minibatch-sgd`` (386 weights × 401 frames) 7.9 MB,
+``vanishing-gradients`` 8.1 MB, ``init-compared`` (4 runs of 626 weights) 12.7 MB.
 """
 
 from __future__ import annotations
