@@ -12,15 +12,16 @@ from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import Response
 
 from app import export as ex
-from app.scenarios.presets import PRESETS, unknown_preset
+from app.scenarios.presets import PRESETS
 from app.scenarios.url import scenario_from_query
+from app.scenarios.view import view_from_query
 from app.settings import get_settings
 
 from .json import StrictJSONResponse
 
 router = APIRouter()
 # what the page would do instead ("…; using the default 0.01", "…; ignored"): moot here
-_FALLBACK = re.compile(r"; (?:using|ignored|reading it as|showing)\b[^;]*$")
+_FALLBACK = re.compile(r"; (?:using|ignored|reading it as|showing|no lesson shown)\b[^;]*$")
 
 
 def refused(warnings: list[str]) -> StrictJSONResponse:
@@ -43,24 +44,23 @@ def export_file(request: Request,
                                Path(description="csv: one row per (run, step); json: the "
                                                 "scenario and POST /api/run's runs; html: one "
                                                 "standalone page that plays them offline")]):
-    """The query string is the scenario, exactly as on `/` (`?v=1&surface=ravine&r0=gd&…`);
-    `preset=<id>` gives the html page that preset's title and lesson. Runs are computed
-    to their end and bounded like `POST /api/run`."""
+    """The query string is the page's link, exactly as on `/` (`?v=1&surface=ravine&r0=gd&…`);
+    of its view keys only `preset=<id>` matters: it gives the html page that preset's title
+    and lesson. Runs are computed to their end and bounded like `POST /api/run`."""
     limit = get_settings().max_query_chars
     if len(request.url.query) > limit:
         raise HTTPException(422, f"query string: longer than {limit} characters")
     query = dict(request.query_params)
-    pid = query.pop("preset", None)
     scenario, warnings = scenario_from_query(query)
-    if pid is not None and pid not in PRESETS:
-        warnings.append(f"preset: {unknown_preset(pid)}")
+    view, view_warnings = view_from_query(query)  # only its preset matters to a file
+    warnings += view_warnings
     if warnings:
         return refused(warnings)
     try:
         ex.check_size(scenario)
     except ex.TooLarge as e:
         raise HTTPException(422, str(e)) from e
-    preset = PRESETS.get(pid)
+    preset = PRESETS.get(view.preset)
     text = ex.render(fmt, scenario, ex.simulate_with_progress(scenario),
                      title=preset and preset.title, lesson=preset and preset.lesson)
     return Response(text, media_type=ex.MEDIA_TYPES[fmt], headers={

@@ -65,8 +65,20 @@ def test_bad_parameters_are_listed(client):
     assert "bogus: unknown parameter" in body["detail"]
     assert body["message"].startswith("3 bad query parameter(s): ")
     assert "using the default" not in body["message"]  # nothing is exported with defaults
-    r = client.get("/export/html?v=1&surface=bowl&preset=no-such-lesson")
-    assert r.status_code == 422 and "unknown preset 'no-such-lesson'" in loads(r.content)["message"]
+    r = client.get("/export/html?v=1&surface=bowl&preset=no-such-lesson&theme=purple")
+    assert r.status_code == 422
+    detail = loads(r.content)["detail"]
+    assert detail[0].startswith("preset: unknown preset 'no-such-lesson'; choose one of ")
+    assert detail[1].startswith("theme: ") and len(detail) == 2
+    assert "no lesson shown" not in detail[0] and "using" not in detail[1]
+
+
+def test_a_presets_own_link_downloads(client):
+    """GET /api/presets gives each preset's link (with preset= and its view keys)."""
+    for p in loads(client.get("/api/presets").content)[:3] + [
+            next(p for p in loads(client.get("/api/presets").content) if p["view"])]:
+        r = client.get("/export/csv" + p["url"].removeprefix("/"))
+        assert r.status_code == 200, (p["id"], r.text)
 
 
 def test_unknown_format(client):
