@@ -77,13 +77,6 @@
 
   // ---- the plots ------------------------------------------------------------------
 
-  // A plane at least 1.4× as wide as tall leaves room under it for the loss curve.
-  const [[x0, x1], [y0, y1]] = network ? objective.data.domain : objective.domain;
-  if ((x1 - x0) >= 1.4 * (y1 - y0)) {
-    document.body.dataset.plane = "wide";
-    $("plane-column").append(document.querySelector(".offline-loss"));
-  }
-
   const group = new CurveGroup();
   let logLoss = true;
   let plane = null;
@@ -116,6 +109,11 @@
     for (let k = 0; k < objective.n_classes; k++) items.push(item("sw-class", classColor(k), `class ${k}`));
     items.push(item("sw-train", null, "train"), item("sw-test", null, "test"),
       item("sw-shade", null, `shade: the class run ${player.selected + 1} predicts (paler = less sure)`));
+    if (runs.length > 1) {
+      const hint = document.createElement("li");
+      hint.textContent = "click a run's name to show its boundary";
+      items.push(hint);
+    }
     $("boundary-key").replaceChildren(...items);
   }
 
@@ -161,7 +159,49 @@
     if (row.numbers.textContent !== text) row.numbers.textContent = text;
     if (ended) renderStatus(row.badge, row.reason, r.status, r.reason);
     else renderStatus(row.badge, row.reason, player.playing ? "running" : "paused", "");
+    row.reason.title = row.reason.textContent; // the whole sentence, where it is cut short
   }
+
+  // ---- where the loss curve goes ----------------------------------------------------
+  //
+  // Beside the runs when the side column has room for it; under the plane when the plane
+  // is much wider than tall (room is left there anyway), or when the lesson and every
+  // run's final reason would not fit beside it — measured with the reasons shown, so the
+  // layout does not jump when runs end during playback.
+
+  const [[x0, x1], [y0, y1]] = network ? objective.data.domain : objective.domain;
+  const widePlane = x1 - x0 >= 1.4 * (y1 - y0);
+  if (widePlane) document.body.dataset.plane = "wide";
+  const lossPanel = document.querySelector(".offline-loss");
+
+  function placeLoss() {
+    let under = widePlane;
+    if (!under) {
+      $("side-column").append(lossPanel);
+      const saved = rows.map((row) => [row.li.dataset.ended, row.reason.textContent]);
+      rows.forEach((row, i) => {
+        row.li.dataset.ended = "1";
+        row.reason.textContent = runs[i].reason;
+      });
+      const clipped = (el) => el && el.scrollHeight > el.clientHeight + 1;
+      under = clipped(document.querySelector(".offline-lesson")) || clipped($("run-list"));
+      rows.forEach((row, i) => {
+        [row.li.dataset.ended, row.reason.textContent] = saved[i];
+      });
+    }
+    (under ? $("plane-column") : $("side-column")).append(lossPanel);
+    document.body.dataset.loss = under ? "under-plane" : "beside-runs";
+  }
+
+  let resizing = false;
+  window.addEventListener("resize", () => {
+    if (resizing) return;
+    resizing = true;
+    requestAnimationFrame(() => {
+      resizing = false;
+      placeLoss();
+    });
+  });
 
   // ---- drawing, at most once per animation frame -----------------------------------
 
@@ -210,6 +250,7 @@
     const btn = $("btn-play");
     btn.classList.toggle("is-playing", on);
     btn.querySelector(".btn-label").textContent = on ? "Pause" : "Play";
+    document.body.dataset.playing = on ? "1" : "0";
     if (on) requestAnimationFrame(tick);
     requestDraw();
   }
@@ -279,6 +320,7 @@
   };
 
   async function start() {
+    placeLoss();
     if (network) {
       await plane.draw(objective);
       boundaryKey();

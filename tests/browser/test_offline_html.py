@@ -103,6 +103,13 @@ def test_a_surface_export_plays_offline(strict_page, tmp_path):
     assert page.get_attribute("#run-list li[data-run='0'] .badge", "data-status") == "paused"
     assert page.evaluate("window.__gdvizOffline.pathPoints(1)") == 11
 
+    # a 960×540 slide frame: one screen, nothing pushed off it, every plot still a plot
+    page.set_viewport_size({"width": 960, "height": 540})
+    poll(page, "() => document.querySelector('footer').getBoundingClientRect().bottom <= 540")
+    sizes = page.evaluate("""() => ['main-plot', 'loss-plot', 'run-list'].map(
+        (id) => document.getElementById(id).getBoundingClientRect().height)""")
+    assert sizes[0] >= 200 and sizes[1] >= 100 and sizes[2] >= 100, sizes
+
     assert log["errors"] == []
     assert log["requests"] and all(u.startswith(LOCAL) for u in log["requests"]), log["requests"]
 
