@@ -121,7 +121,8 @@ def write_csv(scenario: Scenario, runs: list[dict], out: IO[str]) -> None:
 
 def filename(scenario: Scenario, fmt: str) -> str:
     """``gdviz-<surface id or model kind>.<fmt>``: what a download is saved as."""
-    return f"gdviz-{scenario.surface or scenario.model.kind}.{fmt}"
+    name = scenario.model.kind if scenario.model is not None else scenario.surface
+    return f"gdviz-{name or 'surface'}.{fmt}"
 
 
 def render(fmt: str, scenario: Scenario, runs: list[dict], *, title: str | None = None,

@@ -47,12 +47,13 @@ from app.api.catalog import surface_info
 from app.api.json import dumps
 from app.api.pages import PLOTLY_JS
 from app.engine.optimizers import OPTIMIZERS
-from app.engine.surfaces import SURFACES, grid
+from app.engine.surfaces import grid
 from app.js_bundle import classic_script
 from app.paths import STATIC_DIR, TEMPLATES_DIR
 from app.scenarios.describe_model import describe
 from app.scenarios.jsonsafe import grid_json
 from app.scenarios.models import Scenario
+from app.scenarios.objectives import objective_of
 from app.scenarios.simulate import check_result_size
 
 GRID_N = 120  # the playground's contour grid (static/js/session/surface.js, GRID_N)
@@ -81,7 +82,7 @@ def objective_json(scenario: Scenario) -> dict:
     model: domain, minima, contour scale, axis names and the grid) or, for a network,
     its layout and data points (``POST /api/model``'s answer)."""
     if scenario.model is None:
-        s = SURFACES[scenario.surface]
+        s = objective_of(scenario)  # a named surface (or any Surface the scenario names)
         return {"kind": "surface", **surface_info(s), "axes": ["x", "y", "f"],
                 "grid": grid_json(*grid(s, GRID_N))}
     d = describe(scenario.model, GRID_N)
