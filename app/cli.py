@@ -5,6 +5,7 @@
     gdviz presets
     gdviz export ravine --format csv -o ravine.csv
     gdviz export 'http://127.0.0.1:8000/?v=1&surface=bowl&r0=gd&r0.lr=0.1' -o run.json
+    gdviz export ravine-momentum -o ravine.html     # plays offline, no server
 
 Presets come from ``app.scenarios.presets.PRESETS`` (id → preset with ``id, title,
 lesson, scenario``), imported only when a command needs them.
@@ -19,6 +20,7 @@ import time
 import webbrowser
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
 import click
@@ -146,18 +148,28 @@ def _unknown(text: str, presets: dict) -> click.BadParameter:
         f"'{EXAMPLE_LINK}'", param_hint="PRESET_OR_URL")
 
 
-def resolve(text: str):
-    """The scenario a preset id or a playground link names, and the link's warnings.
+class Resolved(NamedTuple):
+    """What PRESET_OR_URL names: the scenario, the link's warnings and the preset (for an
+    html export's title and lesson) when it names one."""
+
+    scenario: Any
+    warnings: list[str]
+    preset: Any = None
+
+
+def resolve(text: str) -> Resolved:
+    """The scenario a preset id or a playground link names, its warnings and its preset.
 
     A link is a URL of the page (``http://host/?v=1&…``, ``/embed?…``), a query string
     (``?v=1&…`` or ``v=1&…``), or a preset's ``/s/ID``; it is read by
-    ``app.scenarios.url.scenario_from_query`` as the page reads it.
+    ``app.scenarios.url.scenario_from_query`` as the page reads it. A link's
+    ``preset=ID`` (the lesson the page shows beside it) names the preset.
     """
     from app.scenarios.url import scenario_from_query
 
     presets = load_presets()
     if text in presets:
-        return _preset_scenario(text, presets), []
+        return Resolved(_preset_scenario(text, presets), [], presets[text])
     if not _is_link(text):
         raise _unknown(text, presets)
     parts = urlsplit(text if "?" in text or "=" not in text else "?" + text)
@@ -165,12 +177,17 @@ def resolve(text: str):
     if path.rsplit("/", 2)[-2:-1] == ["s"] and not parts.query:
         pid = path.rsplit("/", 1)[-1]
         if pid in presets:
-            return _preset_scenario(pid, presets), []
+            return Resolved(_preset_scenario(pid, presets), [], presets[pid])
         raise _unknown(pid, presets)
     if not parts.query:
         scenario, warnings = scenario_from_query({})
-        return scenario, ["the link has no query string; using the default scenario"]
-    return scenario_from_query(dict(parse_qsl(parts.query, keep_blank_values=True)))
+        return Resolved(scenario, ["the link has no query string; using the default scenario"])
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    pid = query.pop("preset", None)
+    scenario, warnings = scenario_from_query(query)
+    if pid is not None and pid not in presets:
+        warnings.append(f"preset: unknown preset {pid!r}; exporting without its lesson")
+    return Resolved(scenario, warnings, presets.get(pid))
 
 
 def _format_of(fmt: str | None, output: str | None) -> str:
@@ -184,8 +201,8 @@ def _format_of(fmt: str | None, output: str | None) -> str:
 @click.argument("preset_or_url", metavar="PRESET_OR_URL")
 @click.option("-f", "--format", "fmt", type=click.Choice(EXPORT_FORMATS), default=None,
               help="csv: one row per (run, step); json: the scenario and POST /api/run's "
-                   "runs. Default: from -o's suffix, else json. (html is not available "
-                   "yet.)")
+                   "runs; html: one standalone page that plays the runs offline (Plotly "
+                   "inlined, no server). Default: from -o's suffix, else json.")
 @click.option("-o", "--output", default=None, metavar="FILE",
               help="Write here instead of to standard output ('-' is standard output).")
 @click.option("--strict", is_flag=True,
@@ -196,12 +213,15 @@ def _format_of(fmt: str | None, output: str | None) -> str:
                    "terminal).")
 def export(preset_or_url: str, fmt: str | None, output: str | None, strict: bool,
            progress: bool | None) -> None:
-    """Run a scenario and write every run's frames as CSV or JSON.
+    """Run a scenario and write every run's frames as CSV or JSON, or as an HTML page
+    that plays them with no server (for slides on a machine without Python).
 
     PRESET_OR_URL is a preset id (see `gdviz presets`) or a playground link —
     'http://127.0.0.1:8000/?v=1&surface=ravine&r0=momentum&r0.lr=0.01', a query
     string '?v=1&…' (quote it for the shell), or /s/ID. A link's bad parameters
     are reported on standard error and fall back to their defaults, as on the page.
+    An html export of a preset (or of a link with preset=ID) shows its title and
+    lesson.
 
     Exports are bounded like POST /api/run: runs × (steps + 1) × weights at most
     4,000,000 numbers.
@@ -209,11 +229,7 @@ def export(preset_or_url: str, fmt: str | None, output: str | None, strict: bool
     from app import export as ex
 
     fmt = _format_of(fmt, output)
-    if fmt == "html":
-        click.echo("Error: html export is not available yet; use --format csv or json.",
-                   err=True)
-        sys.exit(2)
-    scenario, warnings = resolve(preset_or_url)
+    scenario, warnings, preset = resolve(preset_or_url)
     for w in warnings:
         click.echo(f"warning: {w}", err=True)
     if warnings and strict:
@@ -232,10 +248,8 @@ def export(preset_or_url: str, fmt: str | None, output: str | None, strict: bool
         runs = ex.simulate_with_progress(scenario, bar.update)
     with click.open_file(output or "-", "w", encoding="utf-8",
                          atomic=output not in (None, "-")) as out:
-        if fmt == "json":
-            out.write(ex.to_json(scenario, runs) + "\n")
-        else:
-            ex.write_csv(scenario, runs, out)
+        out.write(ex.render(fmt, scenario, runs, title=getattr(preset, "title", None),
+                            lesson=getattr(preset, "lesson", None)))
     if output not in (None, "-"):
         steps = sum(len(r["frames"]) for r in runs)
         click.echo(f"wrote {output}: {len(runs)} run(s), {steps:,} frames ({fmt})", err=True)

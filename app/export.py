@@ -1,9 +1,11 @@
-"""A scenario's runs as files: JSON (``POST /api/run``'s body plus the scenario) and CSV.
+"""A scenario's runs as files: JSON (``POST /api/run``'s body plus the scenario), CSV, and
+a standalone offline HTML player (``app.export_html``).
 
 * JSON: ``{"scenario": …, "runs": [{status, reason, frames, …}]}`` — ``runs`` is
   exactly what ``POST /api/run`` returns for the scenario; non-finite numbers are
   ``null``.
-* CSV: one row per (run, step): ``run, optimizer, step, loss, lr``, then the
+* CSV: one row per (run, step): ``run, optimizer, status, reason, step, loss, lr`` (the
+  run's final status and reason sentence, repeated on each of its rows), then the
   weights, gradient and update — ``x, y, gx, gy, ux, uy`` on a 2-weight objective,
   else ``p0…, g0…, u0…`` — then a model's frame fields when present (``grad_norm,
   rel_update, accuracy, test_loss, test_accuracy, grad_norms0…, epoch, …``; a list
@@ -11,12 +13,14 @@
   read back as the same floats.
 
 ``simulate_with_progress`` is ``app.scenarios.simulate.simulate`` with a progress
-callback, for a progress bar.
+callback, for a progress bar; ``render(fmt, …)`` is the file's text in any format, for
+``gdviz export`` and ``GET /export/{fmt}`` alike.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Callable
 from typing import IO
 
@@ -26,8 +30,10 @@ from app.scenarios.models import Scenario
 from app.scenarios.objectives import dimension
 from app.scenarios.simulate import TooLarge, check_result_size, result_size, simulate  # noqa: F401 (re-exported)
 
-FORMATS = ("csv", "json")
-BASE_COLUMNS = ("run", "optimizer", "step", "loss", "lr")
+FORMATS = ("csv", "json", "html")
+MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json",
+               "html": "text/html; charset=utf-8"}
+BASE_COLUMNS = ("run", "optimizer", "status", "reason", "step", "loss", "lr")
 _FRAME_KEYS = {"step", "params", "loss", "grad", "update", "lr"}
 
 Progress = Callable[[int], None]
@@ -104,10 +110,32 @@ def write_csv(scenario: Scenario, runs: list[dict], out: IO[str]) -> None:
     writer.writerow(csv_columns(scenario, runs))
     for r, (spec, run) in enumerate(zip(scenario.runs, runs)):
         for f in run["frames"]:
-            row = [r, spec.optimizer, f["step"], f["loss"], f["lr"],
+            row = [r, spec.optimizer, run["status"], run["reason"], f["step"], f["loss"], f["lr"],
                    *_cells(f["params"], dim), *_cells(f["grad"], dim),
                    *_cells(f["update"], dim)]
             for name, width in extra.items():
                 value = f.get(name)
                 row += [value] if width is None else _cells(value, width)
             writer.writerow(row)
+
+
+def filename(scenario: Scenario, fmt: str) -> str:
+    """``gdviz-<surface id or model kind>.<fmt>``: what a download is saved as."""
+    name = scenario.model.kind if scenario.model is not None else scenario.surface
+    return f"gdviz-{name or 'surface'}.{fmt}"
+
+
+def render(fmt: str, scenario: Scenario, runs: list[dict], *, title: str | None = None,
+           lesson: str | None = None) -> str:
+    """The whole file in ``fmt`` (csv, json or html); ``title``/``lesson`` head an html page
+    and are ignored by the others."""
+    if fmt == "json":
+        return to_json(scenario, runs) + "\n"
+    if fmt == "csv":
+        out = io.StringIO()
+        write_csv(scenario, runs, out)
+        return out.getvalue()
+    if fmt == "html":
+        from app.export_html import to_html  # reads Plotly (4.8 MB) only when asked
+        return to_html(scenario, runs, title=title, lesson=lesson)
+    raise ValueError(f"format: choose one of {', '.join(FORMATS)} (got {fmt!r})")

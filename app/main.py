@@ -4,8 +4,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
-from app.api import (catalog, errors, expr, landscape, landscape_socket, models, pages, presets, run,
-                     stability, stream)
+from app.api import (catalog, errors, export, expr, landscape, landscape_socket, models, pages,
+                     presets, run, stability, stream)
 from app.api.limits import BodySizeLimit
 from app.paths import STATIC_DIR
 from app.settings import get_settings
@@ -20,7 +20,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="gdviz", version=__version__, description=DESCRIPTION)
     errors.install(app)
     for module in (catalog, expr, models, run, landscape, landscape_socket, stability, presets,
-                   pages, stream):
+                   pages, export, stream):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(BodySizeLimit, max_bytes=get_settings().max_body_bytes)

@@ -87,6 +87,7 @@ def test_csv_numbers_equal_the_json(runner, link):
         for f in run["frames"]:
             row = next(it)
             assert int(row["run"]) == k and row["optimizer"] == scenario.runs[k].optimizer
+            assert (row["status"], row["reason"]) == (run["status"], run["reason"])
             assert int(row["step"]) == f["step"]
             assert cell(row["loss"]) == f["loss"] and cell(row["lr"]) == f["lr"]
             for key, cols in zip(("params", "grad", "update"), names):
@@ -104,13 +105,14 @@ def test_csv_columns():
     surface = Scenario.model_validate({"surface": "bowl", "steps": 3})
     runs = simulate(surface)
     assert export.csv_columns(surface, runs) == [
-        "run", "optimizer", "step", "loss", "lr", "x", "y", "gx", "gy", "ux", "uy"]
+        "run", "optimizer", "status", "reason", "step", "loss", "lr",
+        "x", "y", "gx", "gy", "ux", "uy"]
     net = scenario_from_query(query_of(MLP_LINK))[0]
     cols = export.csv_columns(net, simulate(net))
     dim = 2 * 6 + 6 + 6 * 5 + 5 + 5 * 2 + 2
-    assert cols[5:5 + 3 * dim] == ([f"p{i}" for i in range(dim)] + [f"g{i}" for i in range(dim)]
+    assert cols[7:7 + 3 * dim] == ([f"p{i}" for i in range(dim)] + [f"g{i}" for i in range(dim)]
                                    + [f"u{i}" for i in range(dim)])
-    assert cols[5 + 3 * dim:] == ["grad_norm", "rel_update", "accuracy", "test_loss",
+    assert cols[7 + 3 * dim:] == ["grad_norm", "rel_update", "accuracy", "test_loss",
                                   "test_accuracy", "grad_norms0", "grad_norms1", "grad_norms2",
                                   "epoch", "batch", "batches_per_epoch"]
 
@@ -134,7 +136,7 @@ def test_output_file_and_format_from_its_suffix(runner, tmp_path):
     assert [float(row["loss"]) for row in rows] == [f["loss"] for f in runs[0]["frames"]]
     # -f beats the suffix
     export_cli(runner, link, "-f", "csv", "-o", str(tmp_path / "x.json"))
-    assert (tmp_path / "x.json").read_text().startswith("run,optimizer,step,")
+    assert (tmp_path / "x.json").read_text().startswith("run,optimizer,status,reason,step,")
 
 
 def test_a_query_string_alone_and_a_full_url_give_the_same_export(runner):
@@ -211,12 +213,47 @@ def test_over_the_size_bound(runner, tmp_path):
         export.check_size(scenario.model_copy(update={"steps": most + 1}))
 
 
-def test_html_is_not_available_yet(runner, tmp_path):
-    for args in (["-f", "html"], ["-o", str(tmp_path / "lesson.html")]):
-        r = export_cli(runner, "?v=1&surface=bowl", *args)
-        assert r.exit_code == 2 and r.stdout == ""
-        assert "html export is not available yet" in r.stderr
-    assert not (tmp_path / "lesson.html").exists()
+def html_data(text):
+    """The player's data in an html export (strict JSON)."""
+    start = text.index('<script type="application/json" id="gdviz-data">')
+    body = text[text.index(">", start) + 1:text.index("</script>", start)]
+    return loads(body)
+
+
+def test_html_of_a_preset_to_a_file(runner, tmp_path):
+    from app.scenarios.presets import PRESETS
+    p = PRESETS["lr-just-right"]
+    out = tmp_path / "lesson.html"
+    r = export_cli(runner, "lr-just-right", "-o", str(out))  # format from the suffix
+    assert r.exit_code == 0 and r.stdout == ""
+    runs = simulate(p.scenario)
+    frames = sum(len(run["frames"]) for run in runs)
+    assert f"wrote {out}: 1 run(s), {frames} frames (html)" in r.stderr
+    text = out.read_text(encoding="utf-8")
+    assert f"<title>{p.title} · gdviz</title>" in text and p.lesson[:40] in text
+    data = html_data(text)
+    assert Scenario.model_validate(data["scenario"]) == p.scenario
+    assert data["runs"][0]["frames"]["loss"] == [f["loss"] for f in runs[0]["frames"]]
+    assert data["runs"][0]["status"] == runs[0]["status"] == "converged"
+
+
+def test_html_of_a_link(runner):
+    link = "http://127.0.0.1:8000/?v=1&surface=bowl&steps=20&r0=gd&r0.lr=0.1"
+    r = export_cli(runner, link, "-f", "html")
+    assert r.exit_code == 0 and r.stderr == ""
+    assert r.stdout.startswith("<!doctype html>")
+    assert "<title>Bowl · 1 run · gdviz</title>" in r.stdout  # no preset: the objective
+    assert '<p class="offline-lesson">' not in r.stdout
+    data = html_data(r.stdout)
+    assert data["runs"][0]["frames"]["params"] == [
+        f["params"] for f in simulate(scenario_from_query(query_of(link))[0])[0]["frames"]]
+    # the page's preset= names the lesson; an unknown one is a warning, as on the page
+    with_preset = export_cli(runner, link + "&preset=lr-just-right", "-f", "html")
+    assert with_preset.exit_code == 0 and with_preset.stderr == ""
+    assert "<title>Learning rate just right · gdviz</title>" in with_preset.stdout
+    unknown = export_cli(runner, link + "&preset=nope", "-f", "html")
+    assert "warning: preset: unknown preset 'nope'; exporting without its lesson" in unknown.stderr
+    assert "<title>Bowl · 1 run · gdviz</title>" in unknown.stdout
 
 
 def test_every_real_preset_exports():

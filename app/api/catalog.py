@@ -7,7 +7,7 @@ from fastapi import APIRouter, HTTPException, Query
 from app.engine.optimizers import OPTIMIZERS
 from app.engine.surfaces import SURFACES, grid
 from app.scenarios.models import unknown_surface
-from app.scenarios.simulate import num
+from app.scenarios.jsonsafe import grid_json
 from app.settings import get_settings
 
 from .json import StrictJSONResponse
@@ -39,9 +39,7 @@ def surface_grid(surface_id: str,
         raise HTTPException(422, f"n: must be at most {limit} points per axis (got {n})")
     if surface_id not in SURFACES:
         raise HTTPException(404, f"surface: {unknown_surface(surface_id)}")
-    xs, ys, z = grid(SURFACES[surface_id], n)
-    return {"x": [num(v) for v in xs], "y": [num(v) for v in ys],
-            "z": [[num(v) for v in row] for row in z]}
+    return grid_json(*grid(SURFACES[surface_id], n))
 
 
 @router.get("/optimizers", summary="The optimizers and their hyperparameters")

@@ -17,7 +17,7 @@ from app.engine.nets.linear import LinReg2, LogReg2
 from app.engine.nets.mlp import MAX_WIDTH
 from app.engine.surfaces import grid
 
-from .jsonsafe import num
+from .jsonsafe import grid_json
 from .model_spec import Linreg2Spec, Logreg2Spec, MlpSpec
 from .objectives import build_model
 
@@ -58,8 +58,7 @@ def _two_weights(spec, model, grid_n: int) -> dict:
            "about": model.data_formula,
            "domain": _box(model.domain), "minima": [list(m) for m in model.minima],
            "start": list(model.start), "lr": model.lr, "contour_scale": model.contour_scale,
-           "grid": {"x": [num(v) for v in xs], "y": [num(v) for v in ys],
-                    "z": [[num(v) for v in row] for row in z]}}
+           "grid": grid_json(xs, ys, z)}
     data = model.data
     if isinstance(model, LinReg2):
         out["true_w"] = None if data.true_w is None else list(data.true_w)

@@ -21,3 +21,10 @@ def vec(a) -> list[float | None] | None:
     if all(v != v for v in values):
         return None
     return [v if math.isfinite(v) else None for v in values]
+
+
+def grid_json(xs, ys, z) -> dict:
+    """A contour grid for JSON: ``{x, y, z}`` with ``z[i][j]`` = f(x[j], y[i]) and
+    non-finite values null (drawn as gaps)."""
+    return {"x": [num(v) for v in xs], "y": [num(v) for v in ys],
+            "z": [[num(v) for v in row] for row in z]}
