@@ -28,6 +28,16 @@ export const fetchGrid = (surfaceId, n = 120) =>
 /** The model kinds, data sets, activations, heads, inits, and every field's default and range. */
 export const fetchModels = () => getJSON("/api/models");
 
+let presets = null;
+/** The preset lessons [{id, title, lesson, scenario, view, url}] (asked for once per page). */
+export function fetchPresets() {
+  presets ??= getJSON("/api/presets").catch((err) => {
+    presets = null; // ask again next time
+    throw err;
+  });
+  return presets;
+}
+
 /**
  * A model described (docs/models.md): its layers, data and, for 2-weight models, what
  * the contour needs (domain, minima, start, lr, grid {x, y, z}).

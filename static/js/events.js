@@ -9,6 +9,8 @@
 //   "start"      a run's start point changed (run index)
 //   "speed"      the playback speed changed (steps per second)
 //   "halt"       the runs stopped moving: paused, ended, or back at the start
+//   "tab"        the student opened another Explore tab (name)
+//   "view"       the student changed what is shown: a log toggle, a tool's form, the lesson
 
 const handlers = new Map();
 

@@ -12,10 +12,14 @@
 //                       a model's data & fit, diagnosis, loss slice, decision boundary
 //   landscape.js        WS /ws/landscape jobs (sweep, basins, scatter)
 //   url.js              the scenario in the address bar (mirrors app/scenarios/url.py)
+//   view-state.js       the view in the address bar: tab, selection, toggles, tools' forms
 //   share.js            "Copy link" and "Copy embed code"
+//   panels/gallery.js   the "Lessons" gallery; panels/lesson.js the lesson beside the plots
+//   export-menu.js      "Export": CSV, JSON, offline HTML; plot-png.js a PNG of each plot
 
-import { fetchModels, fetchOptimizers, fetchSurfaces } from "./api.js";
+import { fetchModels, fetchOptimizers, fetchPresets, fetchSurfaces } from "./api.js";
 import { Controls } from "./controls.js";
+import { ExportMenu } from "./export-menu.js";
 import { installKeyboard } from "./keyboard.js";
 import { LandscapeClient } from "./landscape.js";
 import { modelValue, isModel } from "./objective.js";
@@ -23,6 +27,8 @@ import { BasinsPanel } from "./panels/basins.js";
 import { DataFitPanel } from "./panels/data-fit.js";
 import { DiagnosisPanel } from "./panels/diagnosis.js";
 import { ExploreTabs, JobBar } from "./panels/explore.js";
+import { Gallery } from "./panels/gallery.js";
+import { LessonPanel } from "./panels/lesson.js";
 import { ModelOptions } from "./panels/model-options.js";
 import { NetworkPanel } from "./panels/network.js";
 import { RunInit } from "./panels/run-init.js";
@@ -32,6 +38,7 @@ import { ScatterPanel } from "./panels/scatter.js";
 import { SlicePanel } from "./panels/slice.js";
 import { StabilityPanel } from "./panels/stability.js";
 import { SweepPanel } from "./panels/sweep.js";
+import { installPlotCameras } from "./plot-png.js";
 import { ContourPlot } from "./plots/contour.js";
 import { CurveGroup, CurvePlot } from "./plots/curves.js";
 import { LayerNormPlot } from "./plots/layer-norms.js";
@@ -41,7 +48,7 @@ import { Editor } from "./session/edits.js";
 import { Inbox } from "./session/inbox.js";
 import { ModelLoader } from "./session/model.js";
 import { SurfaceLoader } from "./session/surface.js";
-import { on } from "./events.js";
+import { emit, on } from "./events.js";
 import { fmt } from "./format.js";
 import { clearRuns } from "./runs.js";
 import { completeScenario, readScenario, scenarioForServer, selectedSpec, state } from "./state.js";
@@ -49,9 +56,14 @@ import { RunStream } from "./stream.js";
 import { ShareButtons } from "./share.js";
 import { toast } from "./toast.js";
 import { UrlSync, queryString, scenarioToQuery } from "./url.js";
+import { PageView, TOOL_TABS, readView, viewToQuery } from "./view-state.js";
 import { View } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
+
+/** The view the link asked for (the server parsed it: app/scenarios/view.py). */
+const linkView = readView($("app").dataset.view);
+const embedded = document.body.dataset.embed === "1";
 
 // ---------- parts ----------
 
@@ -102,7 +114,7 @@ const layers = new LayerNormPlot($("layers-plot"), { group });
 const network = new NetworkPanel();
 const fit = new DataFitPanel();
 const diagnosis = new DiagnosisPanel();
-const tabs = new ExploreTabs({ onShow: (name) => surface3d.setActive(name === "3d") });
+const tabs = new ExploreTabs({ onShow: (name) => surface3d.setActive(name === "3d"), initial: linkView.tab });
 
 const stream = new RunStream({
   onMessage: (msg) => inbox.receive(msg),
@@ -181,12 +193,22 @@ on("surface", () => jobs.cancel()); // a sweep, map or scatter of the old surfac
 
 // ---------- the link ----------
 
-/** The scenario as its link's query string (docs/url.md). */
-const scenarioQuery = () => (state.scenario ? queryString(scenarioToQuery(scenarioForServer(), state.models)) : location.search.slice(1));
-const urlSync = new UrlSync({ query: scenarioQuery });
-// Every edit of the scenario rewrites the address bar (not at boot: a link that had bad
-// parameters stays as it was typed, beside its warnings, until the student changes something).
-for (const name of ["settings", "start", "runs", "surface", "speed"]) on(name, () => urlSync.soon());
+const pageView = new PageView(linkView, {
+  tab: () => tabs.current, defaultTab: () => tabs.defaultTab,
+  selected: () => state.selected, hidden: () => state.hidden, onChange: () => emit("view"),
+});
+pageView.applyForms();
+curves.loss.setLog(linkView.loss_log);
+curves.lr.setLog(linkView.lr_log);
+
+/** The page's link as a query string: the scenario, then the view (docs/url.md). */
+const pageQuery = () => (state.scenario
+  ? queryString([...scenarioToQuery(scenarioForServer(), state.models), ...viewToQuery(pageView.current(), { embed: embedded })])
+  : location.search.slice(1));
+const urlSync = new UrlSync({ query: pageQuery });
+// Every edit of the scenario or the view rewrites the address bar (not at boot: a link that
+// had bad parameters stays as it was typed, beside its warnings, until the student changes something).
+for (const name of ["settings", "start", "runs", "surface", "speed", "selection", "tab", "view"]) on(name, () => urlSync.soon());
 
 /** What the scenario shows, in a few words (the embed's title). */
 function scenarioTitle() {
@@ -198,6 +220,41 @@ function scenarioTitle() {
   return `${what}; ${runs.join(" vs ")}`;
 }
 new ShareButtons({ href: () => urlSync.href(), title: scenarioTitle });
+new ExportMenu({ href: () => urlSync.href(), name: () => pageView.preset ?? state.scenario.surface ?? state.scenario.model.kind });
+
+// ---------- lessons ----------
+
+const lesson = new LessonPanel({ onClose: () => pageView.dropPreset() });
+new Gallery({ presets: fetchPresets, current: () => pageView.preset });
+/** The scenario's numbers as a link spells them (the speed left out: it changes no number). */
+const numbersKey = (sc) => queryString(scenarioToQuery({ ...sc, speed: 0 }, state.models));
+/** Show the link's lesson (an unknown id: the server has said so; no lesson). */
+async function showLesson() {
+  if (!pageView.preset) return;
+  const preset = (await fetchPresets().catch(() => [])).find((p) => p.id === pageView.preset);
+  if (!preset) return;
+  lesson.show(preset);
+  const theirs = numbersKey(preset.scenario);
+  for (const name of ["settings", "start", "runs", "surface"]) {
+    on(name, () => lesson.markChanged(numbersKey(scenarioForServer()) !== theirs));
+  }
+}
+
+// ---------- PNG of each plot ----------
+
+const TAB_PLOTS = { "3d": "surface3d", sweep: "sweep-plot", slice: "slice-plot", fit: "fit-plot" };
+const syncCameras = installPlotCameras([
+  { head: ".panel-contour .panel-head", plot: () => "contour", name: () => (state.scenario?.model ? "loss-surface" : "contour") },
+  { head: ".panel-boundary .panel-head", plot: () => "boundary", name: () => "boundary" },
+  { head: ".explore-head", plot: () => TAB_PLOTS[tabs.current] ?? null, name: () => ({ "3d": "3d" }[tabs.current] ?? tabs.current) },
+  { head: ".panel-loss .panel-head", plot: () => "loss-plot", name: () => "loss" },
+  { head: ".panel-grad .panel-head", plot: () => "gradnorm-plot", name: () => "gradnorm" },
+  { head: ".panel-acc .panel-head", plot: () => "acc-plot", name: () => "accuracy" },
+  { head: ".panel-layers .panel-head", plot: () => "layers-plot", name: () => "layer-gradients" },
+  { head: ".panel-lr .panel-head", plot: () => "lr-plot", name: () => "lr" },
+], { onError: (m) => toast(m, "warning") });
+on("tab", syncCameras);
+on("surface", syncCameras);
 
 $("loss-log-toggle").addEventListener("change", (ev) => curves.loss.setLog(ev.target.checked));
 $("lr-log-toggle").addEventListener("change", (ev) => curves.lr.setLog(ev.target.checked));
@@ -219,7 +276,7 @@ window.__gdviz = {
   toClient: (xy) => contour.dataToClient(xy),
   scenario: () => structuredClone(state.scenario),
   forServer: () => scenarioForServer(), // what `start` and POST /api/run get
-  query: () => scenarioQuery(), // the link's query string now (the address bar follows within 300 ms)
+  query: () => pageQuery(), // the link's query string now (the address bar follows within 300 ms)
   selected: () => state.selected,
   jobsSent: () => jobs.log.slice(),
   sweep: () => structuredClone(sweep.result),
@@ -254,6 +311,9 @@ async function boot() {
 
   for (const warning of completeScenario()) toast(warning, "warning");
   const sc = state.scenario;
+  // the link's selected and hidden runs (the server checked them against the runs)
+  if (linkView.select < sc.runs.length) state.selected = linkView.select;
+  state.hidden = sc.runs.map((_, i) => linkView.hide.includes(i));
   controls.setObjectives(surfaceList, modelList, sc.model ? modelValue(sc.model.kind) : sc.surface);
   controls.setOptimizers(optimizers, selectedSpec().optimizer);
   controls.showOptimizer(state.optimizers.get(selectedSpec().optimizer), selectedSpec());
@@ -267,8 +327,13 @@ async function boot() {
   scatter.clear();
   view.showStatus("loading", isModel(sc) ? "Building the model…" : "Drawing the surface…");
   stream.connect(); // in parallel with drawing; frame 0 waits for whichever comes last
-  await loadObjective();
+  showLesson();
+  const drawn = await loadObjective();
+  syncCameras();
   stability.refresh();
+  // A link to a sweep, basin map or scatter shows it: run the tool once.
+  const tool = { sweep, basins, scatter }[linkView.tab];
+  if (drawn !== false && tool && TOOL_TABS.includes(tabs.current) && tabs.current === linkView.tab) tool.run();
 }
 
 function whenPlotlyReady() {

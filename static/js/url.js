@@ -10,7 +10,9 @@
 //   lists as `a,b`; floats as Python's repr() (`1e-05`, `0.5`), integral ones without `.0`.
 //
 // If you change one, change the other: tests/browser/test_url_sync.py compares them.
-// The `#tab` fragment (panels/explore.js) is kept as it is.
+// The view keys (tab, selected run, …) follow the scenario's: see view-state.js. Old links
+// named the tab in a `#fragment`; it is read when the page opens, and dropped once the
+// page writes the link (the tab is then in `tab=`).
 
 export const VERSION = "1";
 
@@ -86,7 +88,7 @@ export function queryString(pairs) {
  * and always with the latest state.
  */
 export class UrlSync {
-  /** @param {{query: () => string}} h  query: the current scenario as a query string */
+  /** @param {{query: () => string}} h  query: the page's link now (scenario, then view) as a query string */
   constructor({ query }) {
     this.query = query;
     this.timer = null;
@@ -105,7 +107,8 @@ export class UrlSync {
     this.timer = null;
     this.writtenAt = performance.now();
     const url = new URL(location.href);
-    url.search = `?${this.query()}`; // the fragment (#tab) stays
+    url.search = `?${this.query()}`;
+    url.hash = ""; // an old link's #tab: the query names the tab now
     if (url.href !== location.href) history.replaceState(history.state, "", url);
   }
 

@@ -1,23 +1,24 @@
 // The right-hand panel's tabs — 3D surface, stability, learning-rate sweep, basin map,
 // scattered starts — and the progress bar of the landscape job that is running.
 // Panes stay laid out when hidden (visibility, not display) so plots keep their size.
-// The open tab is in the URL's fragment (#sweep), so a link can open the page on it;
-// a page opened on another tab does not draw the 3D view (seconds of software GL)
-// until it is asked for.
+// The open tab is in the link (`tab=sweep`, view-state.js; old links' `#sweep` fragment
+// is still read), so a link can open the page on it; a page opened on another tab does
+// not draw the 3D view (seconds of software GL) until it is asked for.
 
+import { emit } from "../events.js";
 import { fmt } from "../format.js";
 
 const $ = (id) => document.getElementById(id);
 
 export class ExploreTabs {
-  /** @param {{onShow(name)}} h */
+  /** @param {{onShow(name), initial?: string}} h  initial: the tab the link names (else its #fragment) */
   constructor(h) {
     this.h = h;
     this.tabs = [...document.querySelectorAll("#explore-tabs [role=tab]")];
     this.note = $("tabs-note");
     this.current = null;
     for (const tab of this.tabs) {
-      tab.addEventListener("click", () => this.show(tab.dataset.tab));
+      tab.addEventListener("click", () => this.show(tab.dataset.tab, { byStudent: true }));
       tab.addEventListener("keydown", (ev) => {
         const shown = this.tabs.filter((t) => !t.hidden);
         const k = shown.indexOf(tab);
@@ -28,16 +29,16 @@ export class ExploreTabs {
         else if (ev.key === "End") next = shown[shown.length - 1];
         if (!next) return;
         ev.preventDefault();
-        this.show(next.dataset.tab);
+        this.show(next.dataset.tab, { byStudent: true });
         next.focus();
       });
     }
     this.available = this.tabs.filter((t) => !t.hidden).map((t) => t.dataset.tab);
-    this.fromUrl = location.hash.slice(1);
+    this.fromUrl = h.initial || location.hash.slice(1);
     this.show(this.available.includes(this.fromUrl) ? this.fromUrl : this.available[0]);
     window.addEventListener("hashchange", () => {
       const name = location.hash.slice(1);
-      if (this.available.includes(name)) this.show(name);
+      if (this.available.includes(name)) this.show(name, { byStudent: true });
     });
   }
 
@@ -57,15 +58,15 @@ export class ExploreTabs {
     if (!same || !names.includes(this.current)) this.show(wanted);
   }
 
-  show(name) {
+  /** The objective's own first tab (a link names another with `tab=`). */
+  get defaultTab() {
+    return this.available[0] ?? null;
+  }
+
+  /** Show a tab; one the student chose is a change of the view (the link follows). */
+  show(name, { byStudent = false } = {}) {
     if (name === this.current) return;
-    const first = this.current === null;
     this.current = name;
-    if (!first) {
-      const url = new URL(location.href);
-      url.hash = name === this.available[0] ? "" : name;
-      history.replaceState(null, "", url);
-    }
     for (const tab of this.tabs) {
       const on = tab.dataset.tab === name;
       tab.setAttribute("aria-selected", on ? "true" : "false");
@@ -75,6 +76,7 @@ export class ExploreTabs {
       pane.inert = !on;
     }
     this.h.onShow(name);
+    if (byStudent) emit("tab", name);
   }
 }
 
