@@ -134,7 +134,7 @@ const slice = new SlicePanel({ stream });
 const view = new View({ contour, surface3d, curves, layers, runList, network, fit, diagnosis, slice, tabs });
 session = new Session({ stream, view, controls });
 const inbox = new Inbox({ view, controls, session, onSlice: (msg) => slice.receive(msg), onError: (m) => slice.failed(m) });
-const surfaces = new SurfaceLoader({ contour, surface3d, curves, view, controls, onDrawn: markReady });
+const surfaces = new SurfaceLoader({ contour, surface3d, curves, view, controls, onDrawn: markReady, wantLogLoss: () => pageView.wantLogLoss });
 const models = new ModelLoader({
   surfaces, network, view, onDrawn: markReady,
   onDescribed: (desc) => {
@@ -224,36 +224,32 @@ new ExportMenu({ href: () => urlSync.href(), name: () => pageView.preset ?? stat
 
 // ---------- lessons ----------
 
-const lesson = new LessonPanel({ onClose: () => pageView.dropPreset() });
-new Gallery({ presets: fetchPresets, current: () => pageView.preset });
 /** The scenario's numbers as a link spells them (the speed left out: it changes no number). */
 const numbersKey = (sc) => queryString(scenarioToQuery({ ...sc, speed: 0 }, state.models));
-/** Show the link's lesson (an unknown id: the server has said so; no lesson). */
+const lesson = new LessonPanel({ onClose: () => pageView.dropPreset(), numbers: numbersKey });
+new Gallery({ presets: fetchPresets, current: () => pageView.preset });
+/** Show the link's lesson (an unknown id: the server has said so, and there is none). */
 async function showLesson() {
-  if (!pageView.preset) return;
-  const preset = (await fetchPresets().catch(() => [])).find((p) => p.id === pageView.preset);
-  if (!preset) return;
-  lesson.show(preset);
-  const theirs = numbersKey(preset.scenario);
-  for (const name of ["settings", "start", "runs", "surface"]) {
-    on(name, () => lesson.markChanged(numbersKey(scenarioForServer()) !== theirs));
-  }
+  const preset = pageView.preset && (await fetchPresets().catch(() => [])).find((p) => p.id === pageView.preset);
+  if (preset) lesson.show(preset);
 }
 
 // ---------- PNG of each plot ----------
 
-const TAB_PLOTS = { "3d": "surface3d", sweep: "sweep-plot", slice: "slice-plot", fit: "fit-plot" };
+// A camera at the right end of the line above each plot (its panel head, or its pane's form).
 const syncCameras = installPlotCameras([
-  { head: ".panel-contour .panel-head", plot: () => "contour", name: () => (state.scenario?.model ? "loss-surface" : "contour") },
-  { head: ".panel-boundary .panel-head", plot: () => "boundary", name: () => "boundary" },
-  { head: ".explore-head", plot: () => TAB_PLOTS[tabs.current] ?? null, name: () => ({ "3d": "3d" }[tabs.current] ?? tabs.current) },
-  { head: ".panel-loss .panel-head", plot: () => "loss-plot", name: () => "loss" },
-  { head: ".panel-grad .panel-head", plot: () => "gradnorm-plot", name: () => "gradnorm" },
-  { head: ".panel-acc .panel-head", plot: () => "acc-plot", name: () => "accuracy" },
-  { head: ".panel-layers .panel-head", plot: () => "layers-plot", name: () => "layer-gradients" },
-  { head: ".panel-lr .panel-head", plot: () => "lr-plot", name: () => "lr" },
+  { at: ".panel-contour .panel-head", plot: "contour", name: () => (state.scenario?.model ? "loss-surface" : "contour") },
+  { at: ".panel-boundary .panel-head", plot: "boundary", name: () => "boundary" },
+  { at: "#pane-3d .pane-hint", plot: "surface3d", name: () => "3d" },
+  { at: "#sweep-form", plot: "sweep-plot", name: () => "sweep" },
+  { at: "#slice-panel .explore-form", plot: "slice-plot", name: () => "slice" },
+  { at: "#fit-panel", plot: "fit-plot", name: () => "fit" },
+  { at: ".panel-loss .panel-head", plot: "loss-plot", name: () => "loss" },
+  { at: ".panel-grad .panel-head", plot: "gradnorm-plot", name: () => "gradnorm" },
+  { at: ".panel-acc .panel-head", plot: "acc-plot", name: () => "accuracy" },
+  { at: ".panel-layers .panel-head", plot: "layers-plot", name: () => "layer-gradients" },
+  { at: ".panel-lr .panel-head", plot: "lr-plot", name: () => "lr" },
 ], { onError: (m) => toast(m, "warning") });
-on("tab", syncCameras);
 on("surface", syncCameras);
 
 $("loss-log-toggle").addEventListener("change", (ev) => curves.loss.setLog(ev.target.checked));

@@ -76,7 +76,7 @@ async function paintLayers(ctx, parent, origin, scale) {
  */
 export async function plotPng(host, scale = PNG_SCALE) {
   const gd = host.classList.contains("js-plotly-plot") ? host : host.querySelector(".js-plotly-plot");
-  if (!gd?._fullLayout) throw new Error("the plot is not drawn yet");
+  if (!gd?._fullLayout) throw new Error("nothing is drawn there yet");
   const box = host.getBoundingClientRect();
   const gdBox = gd.getBoundingClientRect();
   const w = Math.round(box.width);
@@ -94,42 +94,38 @@ export async function plotPng(host, scale = PNG_SCALE) {
 }
 
 /**
- * A camera button in each plot's panel head that saves `gdviz-<name>.png`.
- * @param {{head: string, plot: () => string|null, name: () => string, title?: string}[]} plots
- *   head: the panel head's selector; plot: the id of the plot it saves now (null: none, the
- *   button hides); name: the file's middle part
+ * A camera button above each plot that saves `gdviz-<name>.png`.
+ * @param {{at: string, plot: string, name: () => string}[]} plots  at: where the button goes
+ *   (a selector; it sits at the end); plot: the plot's element id; name: the file's middle part
  * @param {{onError(message)}} h
+ * @returns {() => void}  call when a name may have changed (another objective)
  */
 export function installPlotCameras(plots, { onError }) {
-  const buttons = plots.map(({ head, plot, name }) => {
+  const syncs = plots.map(({ at, plot, name }) => {
     const btn = document.createElement("button");
     btn.type = "button";
     btn.className = "btn-camera";
+    btn.dataset.for = plot;
     btn.innerHTML = '<svg class="btn-icon" viewBox="0 0 16 16" aria-hidden="true"><use href="#icon-camera"/></svg>';
     const sync = () => {
-      const id = plot();
-      btn.hidden = !id;
       const what = name();
       btn.dataset.plot = what;
       btn.title = `Save this plot as a PNG (gdviz-${what}.png, ${PNG_SCALE}× its size on screen)`;
       btn.setAttribute("aria-label", `Save the ${what} plot as a PNG`);
     };
     btn.addEventListener("click", async () => {
-      const id = plot();
-      if (!id) return;
       btn.disabled = true;
       try {
-        saveBlob(await plotPng($(id)), `gdviz-${name()}.png`);
+        saveBlob(await plotPng($(plot)), `gdviz-${name()}.png`);
       } catch (err) {
         onError(`Could not save the PNG: ${err.message}`);
       } finally {
         btn.disabled = false;
       }
     });
-    document.querySelector(head)?.append(btn);
+    document.querySelector(at)?.append(btn);
     sync();
     return sync;
   });
-  /** Call when what a button saves may have changed (another tab, another objective). */
-  return () => buttons.forEach((sync) => sync());
+  return () => syncs.forEach((sync) => sync());
 }

@@ -18,7 +18,7 @@ export const VIEW_KEYS = [
   ["controls", "controls"], ["autoplay", "autoplay"], ["theme", "theme"], ["scale", "scale"], ["show", "show"],
 ];
 
-/** Every field's default on `/` (controls and show depend on the route: see routeDefaults). */
+/** Every field's default on `/` (controls and show depend on the route: see resolve). */
 export const VIEW_DEFAULTS = Object.freeze({
   preset: null, tab: null, select: 0, hide: [], loss_log: true, lr_log: true,
   sweep_min: 1e-4, sweep_max: 10, sweep_n: 120, basins_n: 64, scatter_n: 24,
@@ -28,10 +28,12 @@ export const VIEW_DEFAULTS = Object.freeze({
 /** The tabs whose tool a link runs once when the page opens on them. */
 export const TOOL_TABS = ["sweep", "basins", "scatter"];
 
-/** The defaults of the fields whose default depends on the route (`/` or `/embed`). */
-export function routeDefaults(embed, tab) {
-  if (!embed) return { controls: "all", show: null };
-  return { controls: "few", show: tab ? ["main", "tab"] : ["main", "loss"] };
+/** `controls` and `show` filled in for the route, as view.py's `resolve` does (`show` stays null on `/`). */
+export function resolve(view, embed) {
+  const controls = view.controls ?? (embed ? "few" : "all");
+  let show = view.show ?? null;
+  if (embed && show === null) show = view.tab ? ["main", "tab"] : ["main", "loss"];
+  return { ...view, controls, show };
 }
 
 /** The view the server parsed from the link (data-view), every field present. */
@@ -59,20 +61,19 @@ function spell(value) {
 }
 
 /**
- * The view's query parameters, in the link's order, each only where it differs from its default.
+ * The view's query parameters, in the link's order, each only where it differs from the
+ * route's default (view.py's `view_to_query`: a `tab` is written whenever it is given).
  * @param {object} view  a View (readView's shape)
  * @param {{embed?: boolean}} opts  the route: it decides the defaults of `controls` and `show`
  * @returns {[string, string][]}
  */
 export function viewToQuery(view, { embed = false } = {}) {
-  const defaults = { ...VIEW_DEFAULTS, ...routeDefaults(embed, view.tab) };
+  const own = resolve(view, embed);
+  const defaults = resolve({ ...VIEW_DEFAULTS, controls: null, tab: view.tab }, embed);
   const q = [];
   for (const [key, field] of VIEW_KEYS) {
-    const v = view[field];
-    if (v === null || v === undefined || same(v, defaults[field])) continue;
-    if (field === "preset" && embed) continue; // a lesson is not shown in a frame
-    if (field === "show" && !embed) continue; // /embed's panels: ignored on `/`
-    if (field === "hide" && v.length === 0) continue;
+    const v = own[field];
+    if (v === null || v === undefined || (field !== "tab" && same(v, defaults[field]))) continue;
     q.push([key, spell(v)]);
   }
   return q;
@@ -153,6 +154,11 @@ export class PageView {
       this.view.sweep_max = this.good.sweep_max;
     }
     this.good = { sweep_min: this.view.sweep_min, sweep_max: this.view.sweep_max };
+  }
+
+  /** Whether the loss axis should be logarithmic where it can be (f > 0): the link's or the student's last word. */
+  get wantLogLoss() {
+    return this.view.loss_log;
   }
 
   /** The lesson shown (a preset id), or null. */

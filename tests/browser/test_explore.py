@@ -31,7 +31,7 @@ def test_stability_and_lr_sweep_on_the_bowl(open_playground, page_log):
     page.click("#tab-sweep")
     page.click("#btn-sweep")
     page.wait_for_function("window.__gdviz.sweep() !== null")
-    assert page.url.endswith("#sweep")
+    page.wait_for_function("new URLSearchParams(location.search).get('tab') === 'sweep'")  # the link names the tab
     job = page.evaluate("window.__gdviz.jobsSent()")[-1]
     assert job["type"] == "run" and job["kind"] == "sweep"
     req = job["request"]

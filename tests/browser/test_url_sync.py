@@ -1,6 +1,6 @@
 """The address bar follows the page: every edit of the scenario rewrites the query string of
 `/` (history.replaceState, docs/url.md), the link reproduces the scenario, and the header's
-"Copy link" / "Copy embed code" give it away."""
+"Copy link" / "Copy embed code" give it away. (The view keys: test_view_url.py.)"""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 
 from app.scenarios.models import RunSpec, Scenario
 from app.scenarios.url import _fmt, scenario_from_query, scenario_to_query
+from app.scenarios.view import View, view_from_query, view_to_query
 
 pytestmark = pytest.mark.browser
 
@@ -30,17 +31,24 @@ def wait_url_follows(page) -> str:
     return page.url
 
 
-def check_link(page) -> Scenario:
-    """The address bar is a v=1 link to exactly what the page runs, written as the server
-    writes it; returns that scenario."""
+def page_link(page) -> tuple[Scenario, View]:
+    """The address bar is a v=1 link to exactly what the page runs and shows, written as the
+    server writes it (scenario keys, then view keys); returns what the server reads in it."""
     url = wait_url_follows(page)
     pairs = query_of(url)
     scenario, warnings = scenario_from_query(dict(pairs))
-    assert warnings == []
+    view, view_warnings = view_from_query(dict(pairs))
+    assert warnings == [] and view_warnings == []
     assert scenario == Scenario.model_validate(page.evaluate("window.__gdviz.forServer()"))
-    # the same keys, order and spelling as app/scenarios/url.py
-    assert pairs == list(scenario_to_query(scenario).items())
-    return scenario
+    # the same keys, order and spelling as app/scenarios/url.py and view.py
+    assert pairs == list(scenario_to_query(scenario).items()) + list(view_to_query(view).items())
+    assert urlparse(url).fragment == ""  # an old link's #tab is in `tab=` now
+    return scenario, view
+
+
+def check_link(page) -> Scenario:
+    """page_link's scenario."""
+    return page_link(page)[0]
 
 
 def last_start(page) -> dict:
@@ -60,7 +68,7 @@ def test_the_url_follows_edits_and_the_link_reproduces_them(open_playground, pag
     page.wait_for_function("new URLSearchParams(location.search).get('r0.lr') === '0.05'")
     # the page fills in the surface's suggested start: the link names it, so it stays put
     assert page.url == (url_at_open.split("?")[0] + "?v=1&surface=himmelblau&steps=500&seed=0&speed=30"
-                        "&r0=gd&r0.start=-0.5,0&r0.lr=0.05#stability")
+                        "&r0=gd&r0.start=-0.5,0&r0.lr=0.05&tab=stability")  # the old #tab, now a view key
     check_link(page)
 
     # another optimizer and one of its hyperparameters
@@ -103,7 +111,7 @@ def test_the_url_follows_edits_and_the_link_reproduces_them(open_playground, pag
     assert (scenario.runs[1].schedule, scenario.runs[1].clip_norm) == ("cosine", 5.0)
     assert scenario.runs[1].start == pytest.approx([2.0, -3.0], abs=0.06)
     assert scenario.speed == page.evaluate("window.__gdviz.scenario().speed") > 30
-    assert urlparse(page.url).fragment == "stability"  # the open tab stays in the fragment
+    assert dict(query_of(page.url))["tab"] == "stability"  # the open tab stays in the link
     assert page.evaluate("history.length") == history_length  # replaceState, never a new entry
     link = page.url
     print("link after edits:", link)
@@ -119,7 +127,8 @@ def test_the_url_follows_edits_and_the_link_reproduces_them(open_playground, pag
     page.wait_for_function("document.body.dataset.ready === '1' && document.body.dataset.step === '0'")
     assert page.locator("#warnings").count() == 0
     assert Scenario.model_validate(page.evaluate("window.__gdviz.forServer()")) == scenario
-    assert page.input_value("#lr-input") == "0.05"
+    assert page.evaluate("window.__gdviz.selected()") == 1  # run 1 was selected: `select=1`
+    assert page.input_value("#lr-input") == "0.002"
     assert page.input_value("#hp-momentum") == "0.8"
     assert page.locator("#runs-list li").count() == 2
     assert page.get_attribute("#tab-stability", "aria-selected") == "true"
@@ -189,7 +198,8 @@ def test_copy_link_and_embed_code_use_the_clipboard(browser_context, open_playgr
                          r'allow="fullscreen" title="gdviz: ([^"]+)"></iframe>', code)
         assert m, code
         src = html.unescape(m.group(1))
-        assert src == f"{server_url}/embed?{urlparse(page.url).query}#sweep"  # the same view too
+        assert src == f"{server_url}/embed?{urlparse(page.url).query}"  # the same view too
+        assert dict(query_of(src))["tab"] == "sweep"
         assert "Rosenbrock" in m.group(2) and "0.02" in m.group(2)
         assert page_log.page_errors == [] and page_log.console_errors == []
     finally:
@@ -203,9 +213,9 @@ def test_copy_link_falls_back_to_a_selected_field(open_playground, page_log):
     page.click("#btn-copy-link")
     page.wait_for_selector("#share-box", state="visible")
     assert page.input_value("#share-field") == page.url
-    # a link typed by hand is given out as the page writes it: v=1, every field named
-    assert [k for k, _ in query_of(page.url)] == ["v", "surface", "steps", "seed", "speed", "r0", "r0.start", "r0.lr"]
-    assert urlparse(page.url).fragment == "stability"
+    # a link typed by hand is given out as the page writes it: v=1, every field named, the tab
+    assert [k for k, _ in query_of(page.url)] == ["v", "surface", "steps", "seed", "speed", "r0", "r0.start", "r0.lr", "tab"]
+    assert urlparse(page.url).fragment == ""
     assert page.evaluate("""(() => { const f = document.getElementById('share-field');
         return document.activeElement === f && f.selectionStart === 0 && f.selectionEnd === f.value.length; })()""")
     assert "Ctrl+C" in page.text_content("#share-label") or "copied" in page.text_content("#share-label")

@@ -1,14 +1,35 @@
 // The lesson beside the plots: when the link names a preset (`preset=ravine-momentum`, as
 // /s/{id} and the gallery's links do), its title and text sit in the bottom row next to
-// the curves, so the student reads what to watch while it runs. Editing the scenario keeps
-// the lesson but says so, with a link back to the preset's own scenario; closing it takes
-// `preset=` out of the link.
+// the curves, as DESIGN.md's sketch has it — loss | second curve | lesson — so the
+// student reads what to watch while it runs. The lesson takes the third curve's place
+// (a 1280×720 projector has no room for four panels that read): see `displacedPanel`.
+// Editing the scenario keeps the lesson but says so, with a link back to the preset's own
+// scenario; closing it brings the curve back and takes `preset=` out of the link.
+
+import { on } from "../events.js";
+import { objectiveKind } from "../objective.js";
+import { scenarioForServer, state } from "../state.js";
 
 const $ = (id) => document.getElementById(id);
 
+/**
+ * The curve panel the lesson stands in for: the η plot (a flat line while every run's η
+ * is constant) — or, when a run follows a schedule, the ‖∇f‖ plot, since η's curve is
+ * then the point; for a network, the accuracy plot (the status still reads it out) —
+ * its per-layer gradients are what several lessons point at.
+ */
+export function displacedPanel(scenario) {
+  if (objectiveKind(scenario) === "mlp") return "acc";
+  return scenario.runs.some((r) => r.schedule && r.schedule !== "constant") ? "grad" : "lr";
+}
+
 export class LessonPanel {
-  /** @param {{onClose()}} h  the student closed the lesson */
-  constructor({ onClose }) {
+  /**
+   * @param {{onClose(), numbers: (scenario) => string}} h  onClose: the student closed it;
+   *   numbers: a scenario's numbers as one string (to tell whether it is still the lesson's)
+   */
+  constructor({ onClose, numbers }) {
+    this.numbers = numbers;
     this.box = $("lesson");
     this.title = $("lesson-title");
     this.text = $("lesson-text");
@@ -19,11 +40,13 @@ export class LessonPanel {
       this.hide();
       onClose();
     });
+    for (const name of ["settings", "start", "runs", "surface"]) on(name, () => this.follow());
   }
 
-  /** Show a preset's lesson ({id, title, lesson, url} from GET /api/presets). */
+  /** Show a preset's lesson ({id, title, lesson, scenario, url} from GET /api/presets). */
   show(preset) {
     this.preset = preset;
+    this.theirs = this.numbers(preset.scenario);
     this.title.textContent = preset.title;
     this.text.textContent = preset.lesson;
     this.reset.href = preset.url;
@@ -31,6 +54,7 @@ export class LessonPanel {
     this.box.hidden = false;
     this.box.dataset.preset = preset.id;
     document.body.dataset.lesson = preset.id; // the bottom row makes room (gallery.css)
+    this.place();
   }
 
   hide() {
@@ -38,12 +62,19 @@ export class LessonPanel {
     this.box.hidden = true;
     delete this.box.dataset.preset;
     delete document.body.dataset.lesson;
+    delete document.body.dataset.lessonDisplaces;
   }
 
-  /** The scenario on screen is no longer the lesson's (or is again, after an undo). */
-  markChanged(changed) {
-    if (!this.preset) return;
+  place() {
+    document.body.dataset.lessonDisplaces = displacedPanel(state.scenario);
+  }
+
+  /** After an edit: is the scenario on screen still the lesson's (again, after an undo)? */
+  follow() {
+    if (!this.preset || !state.scenario) return;
+    const changed = this.numbers(scenarioForServer()) !== this.theirs;
     this.changed.hidden = !changed;
     this.box.classList.toggle("changed", changed);
+    this.place();
   }
 }

@@ -14,9 +14,12 @@ const FRAME0_WAIT_MS = 1500; // the longest the 3D view waits for frame 0
 const $ = (id) => document.getElementById(id);
 
 export class SurfaceLoader {
-  /** @param {{contour, surface3d, curves, view, controls, onDrawn: () => void}} parts */
-  constructor({ contour, surface3d, curves, view, controls, onDrawn }) {
-    Object.assign(this, { contour, surface3d, curves, view, controls, onDrawn });
+  /**
+   * @param {{contour, surface3d, curves, view, controls, onDrawn: () => void, wantLogLoss?: () => boolean}} parts
+   *   wantLogLoss: whether the student (or the link, `loss_log`) wants the loss axis on a log scale
+   */
+  constructor({ contour, surface3d, curves, view, controls, onDrawn, wantLogLoss = () => true }) {
+    Object.assign(this, { contour, surface3d, curves, view, controls, onDrawn, wantLogLoss });
     this.token = 0;
   }
 
@@ -49,7 +52,7 @@ export class SurfaceLoader {
     if (token !== this.token) return false;
     const transform = makeTransform(grid, surf.contour_scale);
     // A log loss axis cannot show f ≤ 0: surfaces that go below zero start on linear.
-    const logLoss = transform.zmin > 0;
+    const logLoss = transform.zmin > 0 && this.wantLogLoss();
     $("loss-log-toggle").checked = logLoss;
     this.curves.loss.setLog(logLoss);
     state.surfaceDrawn = false;
