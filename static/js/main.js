@@ -232,6 +232,7 @@ new Gallery({ presets: fetchPresets, current: () => pageView.preset });
 async function showLesson() {
   const preset = pageView.preset && (await fetchPresets().catch(() => [])).find((p) => p.id === pageView.preset);
   if (preset) lesson.show(preset);
+  $("lesson").dataset.state = preset ? "shown" : "none"; // (for tests: the question is settled)
 }
 
 // ---------- PNG of each plot ----------
