@@ -12,7 +12,8 @@ const EXTENSIONS = { csv: "csv", json: "json", html: "html" };
 async function refusal(res) {
   try {
     const body = await res.json();
-    const d = body.detail ?? body.warnings ?? body;
+    if (typeof body.message === "string") return body.message; // GET /export's 422: "2 bad query parameter(s): …"
+    const d = body.detail ?? body;
     if (typeof d === "string") return d;
     if (Array.isArray(d)) return d.map((w) => (typeof w === "string" ? w : w.msg ?? w.message ?? JSON.stringify(w))).join("; ");
     return JSON.stringify(d);

@@ -61,35 +61,38 @@ def server_url():
 
 
 @pytest.fixture(scope="session")
-def browser_context(tmp_path_factory):
+def sync_pw():
+    """One Playwright for the session: a second sync_playwright() while one runs fails
+    ("Sync API inside the asyncio loop"), so every browser fixture shares this one."""
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser_context(sync_pw, tmp_path_factory):
     """One persistent browser profile for the session: the 4.8 MB plotly.min.js is
     fetched once and, from the third page on, V8 reuses its compiled code (≈1.3 s
     saved per page). The page keeps no state between loads (no storage, no cookies)."""
-    _require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        # bypass_csp: Playwright's wait_for_function evaluates its predicate string with
-        # eval() inside the page, which the page's strict script-src forbids. The page's
-        # own code under its real CSP is checked by test_csp.py (a context without it).
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM,
-            args=CHROMIUM_ARGS, viewport=VIEWPORT, bypass_csp=True)
-        yield context
-        context.close()
+    # bypass_csp: Playwright's wait_for_function evaluates its predicate string with
+    # eval() inside the page, which the page's strict script-src forbids. The page's
+    # own code under its real CSP is checked with `strict_page` (a browser without it).
+    context = sync_pw.chromium.launch_persistent_context(
+        str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM,
+        args=CHROMIUM_ARGS, viewport=VIEWPORT, bypass_csp=True)
+    yield context
+    context.close()
 
 
 @pytest.fixture
-def strict_page(server_url):
+def strict_page(sync_pw, server_url):
     """A page in a fresh browser that honours the server's Content-Security-Policy."""
-    _require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        pg = browser.new_page(viewport=VIEWPORT)
-        yield pg
-        browser.close()
+    browser = sync_pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    pg = browser.new_page(viewport=VIEWPORT)
+    yield pg
+    browser.close()
 
 
 class PageLog:
