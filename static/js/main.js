@@ -230,7 +230,8 @@ const lesson = new LessonPanel({ onClose: () => pageView.dropPreset(), numbers: 
 new Gallery({ presets: fetchPresets, current: () => pageView.preset });
 /** Show the link's lesson (an unknown id: the server has said so, and there is none). */
 async function showLesson() {
-  const preset = pageView.preset && (await fetchPresets().catch(() => [])).find((p) => p.id === pageView.preset);
+  // (a frame in a slide shows no lesson: the slide says it)
+  const preset = pageView.preset && !embedded && (await fetchPresets().catch(() => [])).find((p) => p.id === pageView.preset);
   if (preset) lesson.show(preset);
   $("lesson").dataset.state = preset ? "shown" : "none"; // (for tests: the question is settled)
 }

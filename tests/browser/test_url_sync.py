@@ -243,3 +243,24 @@ def test_the_page_lists_runspec_fields_in_the_servers_order():
     text = URL_JS.read_text()
     block = re.search(r"RUN_FIELDS = \[(.*?)\];", text, re.S).group(1)
     assert re.findall(r'"(\w+)"', block) == [f for f in RunSpec.model_fields if f != "optimizer"]
+
+
+def test_a_network_without_hidden_layers_round_trips(open_playground, page_log):
+    """`model.hidden=` (empty: no hidden layer) is a value, written and read back as []."""
+    page = open_playground("model=mlp&model.hidden=4&r0=gd&r0.lr=0.1")
+    page.click("#model-options summary")
+    page.fill("#model-hidden", "")
+    page.press("#model-hidden", "Enter")
+    page.wait_for_function("new URLSearchParams(location.search).get('model.hidden') === ''")
+    page.wait_for_function("window.__gdviz.model()?.kind === 'mlp' && document.body.dataset.step === '0'")
+    scenario = check_link(page)
+    assert scenario.model.hidden == []
+    assert "model.hidden=&" in page.url
+    link = page.url
+    page.goto("about:blank")
+    page.goto(link)
+    page.wait_for_function("window.__gdviz?.model()?.kind === 'mlp' && document.body.dataset.step === '0'")
+    assert page.locator("#warnings").count() == 0
+    assert Scenario.model_validate(page.evaluate("window.__gdviz.forServer()")) == scenario
+    assert page.input_value("#model-hidden") == ""
+    assert page_log.page_errors == [] and page_log.console_errors == []
