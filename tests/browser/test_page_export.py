@@ -39,9 +39,14 @@ def png_size(data: bytes) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
-def wait_ready(page) -> None:
-    """Ready at step 0 — polled from Python: the strict page forbids wait_for_function's eval."""
+def open_strict(page, url: str) -> list[str]:
+    """Open `url` in the page under its real CSP and wait until it is ready at step 0 (with a
+    selector: the policy forbids wait_for_function's eval); returns its console errors, live."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(url)
     page.wait_for_selector("body[data-ready='1'][data-step='0']", state="attached")
+    return errors
 
 
 def download(page, selector: str):
@@ -53,10 +58,7 @@ def download(page, selector: str):
 
 def test_a_plot_camera_downloads_a_png_twice_its_size_under_the_csp(strict_page, server_url):
     page = strict_page
-    errors = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(f"{server_url}/?v=1&surface=himmelblau&r0=gd&r0.lr=0.01&tab=stability")
-    wait_ready(page)
+    errors = open_strict(page, f"{server_url}/?v=1&surface=himmelblau&r0=gd&r0.lr=0.01&tab=stability")
     for selector, plot, name in ((".panel-contour .btn-camera", "#contour", "gdviz-contour.png"),
                                  (".panel-loss .btn-camera", "#loss-plot", "gdviz-loss.png")):
         filename, data = download(page, selector)
@@ -95,10 +97,7 @@ needs_export_route = pytest.mark.skipif(
 @needs_export_route
 def test_the_export_menu_downloads_the_scenario_on_screen(strict_page, server_url):
     page = strict_page
-    errors = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(f"{server_url}/s/ravine-momentum")
-    wait_ready(page)
+    errors = open_strict(page, f"{server_url}/s/ravine-momentum")
     page.click("#btn-export")
     assert page.is_visible("#export-list")
     filename, data = download(page, "#export-list [data-format='csv']")
