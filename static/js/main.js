@@ -15,7 +15,7 @@
 //   view-state.js       the view in the address bar: tab, selection, toggles, tools' forms
 //   share.js            "Copy link" and "Copy embed code"
 //   panels/gallery.js   the "Lessons" gallery; panels/lesson.js the lesson beside the plots
-//   export-menu.js      "Export": CSV, JSON, offline HTML; plot-png.js a PNG of each plot
+//   export-menu.js      "Export": CSV, JSON, offline HTML; plot-cameras.js a PNG of each plot
 
 import { fetchModels, fetchOptimizers, fetchPresets, fetchSurfaces } from "./api.js";
 import { Controls } from "./controls.js";
@@ -38,7 +38,7 @@ import { ScatterPanel } from "./panels/scatter.js";
 import { SlicePanel } from "./panels/slice.js";
 import { StabilityPanel } from "./panels/stability.js";
 import { SweepPanel } from "./panels/sweep.js";
-import { installPlotCameras } from "./plot-png.js";
+import { installPageCameras } from "./plot-cameras.js";
 import { ContourPlot } from "./plots/contour.js";
 import { CurveGroup, CurvePlot } from "./plots/curves.js";
 import { LayerNormPlot } from "./plots/layer-norms.js";
@@ -56,7 +56,7 @@ import { RunStream } from "./stream.js";
 import { ShareButtons } from "./share.js";
 import { toast } from "./toast.js";
 import { UrlSync, queryString, scenarioToQuery } from "./url.js";
-import { PageView, TOOL_TABS, readView, viewToQuery } from "./view-state.js";
+import { PageView, readView, viewToQuery } from "./view-state.js";
 import { View } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
@@ -238,20 +238,7 @@ async function showLesson() {
 
 // ---------- PNG of each plot ----------
 
-// A camera at the right end of the line above each plot (its panel head, or its pane's form).
-const syncCameras = installPlotCameras([
-  { at: ".panel-contour .panel-head", plot: "contour", name: () => (state.scenario?.model ? "loss-surface" : "contour") },
-  { at: ".panel-boundary .panel-head", plot: "boundary", name: () => "boundary" },
-  { at: "#pane-3d .pane-hint", plot: "surface3d", name: () => "3d" },
-  { at: "#sweep-form", plot: "sweep-plot", name: () => "sweep" },
-  { at: "#slice-panel .explore-form", plot: "slice-plot", name: () => "slice" },
-  { at: "#fit-panel", plot: "fit-plot", name: () => "fit" },
-  { at: ".panel-loss .panel-head", plot: "loss-plot", name: () => "loss" },
-  { at: ".panel-grad .panel-head", plot: "gradnorm-plot", name: () => "gradnorm" },
-  { at: ".panel-acc .panel-head", plot: "acc-plot", name: () => "accuracy" },
-  { at: ".panel-layers .panel-head", plot: "layers-plot", name: () => "layer-gradients" },
-  { at: ".panel-lr .panel-head", plot: "lr-plot", name: () => "lr" },
-], { onError: (m) => toast(m, "warning") });
+const syncCameras = installPageCameras({ onError: (m) => toast(m, "warning") });
 on("surface", syncCameras);
 
 $("loss-log-toggle").addEventListener("change", (ev) => curves.loss.setLog(ev.target.checked));
@@ -331,7 +318,7 @@ async function boot() {
   stability.refresh();
   // A link to a sweep, basin map or scatter shows it: run the tool once.
   const tool = { sweep, basins, scatter }[linkView.tab];
-  if (drawn !== false && tool && TOOL_TABS.includes(tabs.current) && tabs.current === linkView.tab) tool.run();
+  if (drawn !== false && tool && tabs.current === linkView.tab) tool.run(); // (if this objective has the tab)
 }
 
 function whenPlotlyReady() {

@@ -25,9 +25,6 @@ export const VIEW_DEFAULTS = Object.freeze({
   slice_plane: "random", slice_grid: 33, controls: "all", autoplay: false, theme: "light", scale: 1, show: null,
 });
 
-/** The tabs whose tool a link runs once when the page opens on them. */
-export const TOOL_TABS = ["sweep", "basins", "scatter"];
-
 /** `controls` and `show` filled in for the route, as view.py's `resolve` does (`show` stays null on `/`). */
 export function resolve(view, embed) {
   const controls = view.controls ?? (embed ? "few" : "all");
