@@ -220,7 +220,7 @@ function scenarioTitle() {
   return `${what}; ${runs.join(" vs ")}`;
 }
 new ShareButtons({ href: () => urlSync.href(), title: scenarioTitle });
-new ExportMenu({ href: () => urlSync.href(), name: () => pageView.preset ?? state.scenario.surface ?? state.scenario.model.kind });
+new ExportMenu({ href: () => urlSync.href(), name: () => pageView.preset ?? state.scenario.surface ?? state.scenario.model?.kind ?? "scenario" });
 
 // ---------- lessons ----------
 
