@@ -106,3 +106,17 @@ def test_an_unknown_preset_is_reported_and_shows_no_lesson(open_playground, page
     page.wait_for_selector("#lesson[data-state='none']", state="attached")
     assert page.is_hidden("#lesson")
     assert page_log.page_errors == []
+
+
+def test_with_a_schedule_the_lesson_keeps_the_learning_rate_curve(page, server_url):
+    """η's curve is the point of a scheduled run: the lesson takes ‖∇f‖'s place instead."""
+    page.goto(f"{server_url}/s/schedules")
+    wait_lesson(page)
+    assert page.is_visible(".panel-lr") and page.is_hidden(".panel-grad")
+    # the schedule taken off: η is flat again, and gives way
+    page.click("#runs-list li[data-run='1'] .run-select")
+    if not page.is_visible("#schedule-select"):
+        page.click("#run-options summary")
+    page.select_option("#schedule-select", "constant")
+    page.wait_for_selector(".panel-lr", state="hidden")
+    assert page.is_visible(".panel-grad") and page.is_visible("#lesson-changed")

@@ -5,7 +5,7 @@
 const $ = (id) => document.getElementById(id);
 
 const OBJECTIVE_TAGS = { surface: "surface", linreg2: "2 weights", logreg2: "2 weights", mlp: "network" };
-const TOOL_TAGS = { sweep: "η sweep", basins: "basins", scatter: "many starts", stability: "stability", slice: "loss slice" };
+const TOOL_TAGS = { sweep: "η sweep", basins: "basins", scatter: "many starts", stability: "stability", slice: "loss slice", why: "diagnosis" };
 
 /** A preset's tags: what it trains, whether it races several runs, the tool it opens. */
 export function presetTags(preset) {
