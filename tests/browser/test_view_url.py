@@ -106,7 +106,8 @@ def test_a_link_to_a_tool_computes_it_on_load(open_playground, page_log, query, 
 
 
 def test_an_old_fragment_link_opens_its_tab_and_the_link_then_names_it(open_playground, page_log):
-    page = open_playground("surface=bowl&r0=gd&r0.lr=0.1#stability")
+    # (and the presentation keys a link brings along stay as they came: `/` does not edit them)
+    page = open_playground("surface=bowl&r0=gd&r0.lr=0.1&theme=dark&scale=1.5&show=main,loss#stability")
     assert page.get_attribute("#tab-stability", "aria-selected") == "true"
     assert urlparse(page.url).fragment == "stability"  # as typed, until the student changes something
     page.fill("#lr-input", "0.2")
@@ -114,10 +115,11 @@ def test_an_old_fragment_link_opens_its_tab_and_the_link_then_names_it(open_play
     wait_param(page, "tab", "stability")
     scenario, view = page_link(page)  # no fragment any more: the query names the tab
     assert view.tab == "stability" and scenario.runs[0].lr == 0.2
+    assert (view.theme, view.scale, view.show) == ("dark", 1.5, ["main", "loss"])
     # back to the objective's own first tab: no `tab=` at all
     page.click("#tab-3d")
     wait_param(page, "tab", None)
-    assert page_link(page)[1] == View(controls="all")
+    assert page_link(page)[1] == View(controls="all", theme="dark", scale=1.5, show=["main", "loss"])
     assert page_log.page_errors == []
 
 
