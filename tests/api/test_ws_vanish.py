@@ -1,0 +1,185 @@
+"""Clients that vanish mid-play, over a real uvicorn server on 127.0.0.1.
+
+The server runs in this process (its own event loop in a thread), so the tests can
+look at what a dropped client leaves behind: the app's ``live_streams`` set and the
+asyncio tasks of the server's loop. A client leaves three ways: a WebSocket close
+frame, a bare TCP FIN with no close frame (a tab killed), and a TCP reset
+(SO_LINGER 0: a crashed client or a dropped NAT entry). Each must free its run at
+once — its slot under the connection cap and every task it had.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import socket
+import struct
+import threading
+import time
+
+import pytest
+import uvicorn
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from app.main import create_app
+from app.settings import get_settings
+
+PLAY = json.dumps({"type": "start", "scenario": {
+    "surface": "bowl", "runs": [{"optimizer": "gd", "lr": 1e-6, "start": [1.5, 1.0]}],
+    "steps": 10000, "speed": 60}})  # cannot end while a test runs
+SPEED = '{"type":"speed","steps_per_second":5}'
+
+
+class LiveServer:
+    """uvicorn serving ``create_app()`` on a free port, in a thread with its own loop."""
+
+    def __init__(self):
+        self.app = create_app()
+        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=0,
+                                                    log_level="warning", lifespan="off"))
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_until_complete,
+                                       args=(self.server.serve(),), daemon=True)
+
+    def __enter__(self) -> "LiveServer":
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline and self.thread.is_alive(), "server did not start"
+            time.sleep(0.02)
+        self.port = self.server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"ws://127.0.0.1:{self.port}/ws/run"
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+        self.loop.close()
+
+    def live(self) -> int:
+        """How many sockets hold a slot under the connection cap."""
+        return len(self.app.state.__dict__.get("live_streams", ()))
+
+    def tasks(self) -> int:
+        """asyncio tasks alive in the server's loop (not counting the one asking)."""
+        async def count() -> int:
+            return len(asyncio.all_tasks()) - 1
+        return asyncio.run_coroutine_threadsafe(count(), self.loop).result(5)
+
+    def settled(self, live: int, tasks: int, within: float = 1.0) -> bool:
+        """Whether the server is back to ``live`` sockets and ``tasks`` tasks within
+        ``within`` seconds."""
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            if self.live() == live and self.tasks() == tasks:
+                return True
+            time.sleep(0.02)
+        return False
+
+
+@pytest.fixture
+def server(monkeypatch):
+    monkeypatch.setattr(get_settings(), "max_connections", 2)
+    with LiveServer() as s:
+        yield s
+
+
+# -- a bare-socket client: it can leave without a close frame --------------------------
+
+
+def raw_connect(port: int) -> socket.socket:
+    """A WebSocket handshake on a plain socket (RFC 6455 §4.1)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    key = base64.b64encode(os.urandom(16)).decode()
+    s.sendall((f"GET /ws/run HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+               f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+               "Sec-WebSocket-Version: 13\r\n\r\n").encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = s.recv(4096)
+        assert chunk, "the server closed during the handshake"
+        head += chunk
+    assert head.startswith(b"HTTP/1.1 101"), head[:200]
+    return s
+
+
+def raw_send_text(s: socket.socket, text: str) -> None:
+    """One masked text frame (clients must mask, RFC 6455 §5.3)."""
+    data = text.encode()
+    mask = os.urandom(4)
+    n = len(data)
+    head = bytes([0x81]) + (bytes([0x80 | n]) if n < 126 else
+                            bytes([0x80 | 126]) + struct.pack("!H", n))
+    s.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+
+
+def raw_playing(port: int) -> socket.socket:
+    """A bare-socket client whose run is playing (frames are arriving)."""
+    s = raw_connect(port)
+    raw_send_text(s, PLAY)
+    got = b""
+    while got.count(b'"frames"') < 3:  # frame 0, then frames from ticks: it is playing
+        got += s.recv(65536)
+    return s
+
+
+def close_without_a_word(s: socket.socket) -> None:
+    s.close()  # a FIN, no close frame
+
+
+def reset(s: socket.socket) -> None:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()  # an RST: the server's next read or write fails
+
+
+# -- the tests ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("leave", [close_without_a_word, reset])
+def test_a_client_that_vanishes_mid_play_frees_its_run_at_once(server, leave):
+    idle_tasks = server.tasks()
+    s = raw_playing(server.port)
+    assert server.live() == 1 and server.tasks() > idle_tasks
+    leave(s)
+    assert server.settled(live=0, tasks=idle_tasks), (server.live(), server.tasks(), idle_tasks)
+
+
+def test_a_client_that_closes_politely_mid_play_frees_its_run(server):
+    idle_tasks = server.tasks()
+    with connect(server.url) as ws:
+        ws.send(PLAY)
+        while json.loads(ws.recv(5))["type"] != "state":
+            pass
+        assert server.live() == 1
+    assert server.settled(live=0, tasks=idle_tasks)
+
+
+def test_a_vanished_client_leaves_room_under_the_cap(server):
+    idle_tasks = server.tasks()
+    first, second = raw_playing(server.port), raw_playing(server.port)
+    with connect(server.url) as extra:  # the cap (2) is full
+        with pytest.raises(ConnectionClosed) as closed:
+            extra.recv(5)
+    assert closed.value.rcvd.code == 1013
+    assert "2 live streams is the limit" in closed.value.rcvd.reason
+    reset(first)
+    close_without_a_word(second)
+    assert server.settled(live=0, tasks=idle_tasks)
+    with connect(server.url) as a, connect(server.url) as b:  # both slots are free again
+        for ws in (a, b):
+            ws.send(SPEED)
+            assert json.loads(ws.recv(5))["type"] == "state"
+    assert server.settled(live=0, tasks=idle_tasks)
+
+
+def test_many_clients_vanishing_together_leak_nothing(server, monkeypatch):
+    monkeypatch.setattr(get_settings(), "max_connections", 20)
+    idle_tasks = server.tasks()
+    clients = [raw_playing(server.port) for _ in range(20)]
+    assert server.live() == 20
+    for i, s in enumerate(clients):
+        (reset if i % 2 else close_without_a_word)(s)
+    assert server.settled(live=0, tasks=idle_tasks)
