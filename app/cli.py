@@ -2,6 +2,7 @@
 
     gdviz                                   # = gdviz serve
     gdviz serve --host 0.0.0.0 --port 8080 --open
+    gdviz serve --host 0.0.0.0 --workers 2    # a lecture: see docs/deploy.md
     gdviz presets
     gdviz export ravine --format csv -o ravine.csv
     gdviz export 'http://127.0.0.1:8000/?v=1&surface=bowl&r0=gd&r0.lr=0.1' -o run.json
@@ -14,6 +15,7 @@ lesson, scenario``), imported only when a command needs them.
 from __future__ import annotations
 
 import importlib
+import socket
 import sys
 import threading
 import time
@@ -30,6 +32,7 @@ from app import __version__
 from app.settings import get_settings
 
 EXPORT_FORMATS = ("csv", "json", "html")
+APP_FACTORY = "app.main:create_app"  # uvicorn imports it (in every worker)
 EXAMPLE_LINK = "?v=1&surface=bowl&r0=gd&r0.lr=0.1"
 
 
@@ -72,23 +75,51 @@ def _open_when_started(server: uvicorn.Server, url: str, timeout: float = 60.0) 
     webbrowser.open(url)
 
 
+def _open_when_listening(url: str, timeout: float = 60.0) -> None:
+    """Open ``url`` once its host and port accept TCP connections (with several workers
+    the supervisor binds the socket, and a request waits in its backlog until a worker
+    is ready). Not at all if nothing listens within ``timeout``."""
+    parts = urlsplit(url)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((parts.hostname, parts.port), timeout=1).close()
+        except OSError:
+            time.sleep(0.1)
+            continue
+        webbrowser.open(url)
+        return
+
+
 @main.command()
 @click.option("--host", default=None, metavar="HOST",
               help="Interface to listen on (default 127.0.0.1, or GDVIZ_HOST).")
 @click.option("--port", default=None, type=click.IntRange(0, 65535), metavar="PORT",
               help="Port (default 8000, or GDVIZ_PORT).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              metavar="N",
+              help="Worker processes sharing the port, for a large class. Each worker "
+                   "has its own connection cap (GDVIZ_MAX_CONNECTIONS, per worker) and "
+                   "job limit (GDVIZ_MAX_JOBS); nothing else is shared or needs to be.")
 @click.option("--open", "open_browser", is_flag=True,
               help="Open the playground in the browser once the server is up.")
-def serve(host: str | None, port: int | None, open_browser: bool = False) -> None:
+def serve(host: str | None, port: int | None, workers: int = 1,
+          open_browser: bool = False) -> None:
     """Run the web server (the default command)."""
     s = get_settings()
     host = s.host if host is None else host
     port = s.port if port is None else port
     url = browser_url(host, port)
     click.echo(f"gdviz: open {url} in a browser (Ctrl+C stops)")
-    server = uvicorn.Server(uvicorn.Config(
-        "app.main:create_app", factory=True, host=host, port=port,
-        ws_max_size=s.ws_hard_max_bytes, log_level="warning"))
+    options = dict(factory=True, host=host, port=port, ws_max_size=s.ws_hard_max_bytes,
+                   log_level="warning")
+    if workers > 1:  # uvicorn's supervisor: it needs the app as an import string
+        if open_browser:
+            threading.Thread(target=_open_when_listening, args=(url,),
+                             daemon=True, name="gdviz-open-browser").start()
+        uvicorn.run(APP_FACTORY, workers=workers, **options)
+        return
+    server = uvicorn.Server(uvicorn.Config(APP_FACTORY, **options))
     if open_browser:
         threading.Thread(target=_open_when_started, args=(server, url), daemon=True,
                          name="gdviz-open-browser").start()
