@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import json
 import os
+import socket
 import statistics
+import subprocess
 import sys
 import time
+import urllib.request
 from collections import defaultdict
 from contextlib import contextmanager
 
@@ -20,6 +24,102 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 pc = time.perf_counter
+
+
+# --- a real server on loopback (ws_loopback.py, load.py) -----------------------------
+
+HOST = "127.0.0.1"
+RUN = {"surface": "bowl", "runs": [{"optimizer": "gd", "lr": 1e-6, "start": [1.5, 1.0]}],
+       "steps": 10000}
+"""A run that cannot end within a benchmark: plain GD at lr 1e-6 barely moves, for up to
+10,000 steps (the scenario maximum)."""
+
+
+def start_text(speed: float) -> str:
+    """The `start` message of ``RUN`` at ``speed`` steps/s (it plays at once)."""
+    return json.dumps({"type": "start", "scenario": {**RUN, "speed": speed}})
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int, workers: int = 1, env: dict | None = None) -> subprocess.Popen:
+    """``python -m app serve`` on ``HOST:port`` (``--workers`` when > 1), with extra
+    environment ``env`` (e.g. GDVIZ_* settings); returns once it answers HTTP."""
+    command = [sys.executable, "-m", "app", "serve", "--host", HOST, "--port", str(port)]
+    if workers > 1:
+        command += ["--workers", str(workers)]
+    proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited ({proc.returncode}): "
+                               f"{proc.stderr.read().decode(errors='replace')[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"http://{HOST}:{port}/api/surfaces", timeout=1) as r:
+                if r.status == 200:
+                    return proc
+        except OSError:
+            time.sleep(0.1)
+    stop_server(proc)
+    raise RuntimeError("server did not answer within 30 s")
+
+
+def stop_server(proc: subprocess.Popen | None) -> None:
+    """SIGTERM (uvicorn's supervisor passes it on to its workers), then SIGKILL."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+def _stat_fields(pid: int) -> list[str]:
+    """/proc/PID/stat after the command name (field 3 onwards)."""
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of one process, from /proc."""
+    fields = _stat_fields(pid)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants (a supervisor, its workers and their helpers)."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                parents[int(entry)] = int(_stat_fields(int(entry))[1])
+            except (OSError, IndexError, ValueError):
+                pass  # it ended while we looked
+    tree, grew = {pid}, True
+    while grew:
+        more = {p for p, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    return sorted(tree)
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident set size of one process (VmRSS), 0 once it has ended."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 def median(xs):

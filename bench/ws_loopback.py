@@ -31,72 +31,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import signal
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 
-import _common
-from _common import median, table
+from _common import (HOST, cpu_seconds, free_port, median, start_server, start_text, stop_server,
+                     table)
 
 from websockets.asyncio.client import connect
 
-HOST = "127.0.0.1"
 SPEED = 2000.0
 STEP_COUNT = 1000
-RUN = {"surface": "bowl", "runs": [{"optimizer": "gd", "lr": 1e-6, "start": [1.5, 1.0]}],
-       "steps": 10000}
-
-
-def start_text(speed: float) -> str:
-    return json.dumps({"type": "start", "scenario": {**RUN, "speed": speed}})
-
-
-# --- the server ------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def start_server(port: int) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "app", "serve", "--host", HOST,
-                             "--port", str(port)],
-                            cwd=_common.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited ({proc.returncode}): "
-                               f"{proc.stderr.read().decode(errors='replace')[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"http://{HOST}:{port}/api/surfaces", timeout=1) as r:
-                if r.status == 200:
-                    return proc
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("server did not answer within 30 s")
-
-
-def stop_server(proc: subprocess.Popen | None) -> None:
-    if proc is None or proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of one process, from /proc."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # --- the clients -------------------------------------------------------------------
