@@ -5,7 +5,8 @@ look at what a dropped client leaves behind: the app's ``live_streams`` set and 
 asyncio tasks of the server's loop. A client leaves three ways: a WebSocket close
 frame, a bare TCP FIN with no close frame (a tab killed), and a TCP reset
 (SO_LINGER 0: a crashed client or a dropped NAT entry). Each must free its run at
-once — its slot under the connection cap and every task it had.
+once — its slot under the connection cap and every task it had. A landscape job
+stops at the end of its current chunk.
 """
 
 from __future__ import annotations
@@ -90,11 +91,11 @@ def server(monkeypatch):
 # -- a bare-socket client: it can leave without a close frame --------------------------
 
 
-def raw_connect(port: int) -> socket.socket:
+def raw_connect(port: int, path: str = "/ws/run") -> socket.socket:
     """A WebSocket handshake on a plain socket (RFC 6455 §4.1)."""
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
     key = base64.b64encode(os.urandom(16)).decode()
-    s.sendall((f"GET /ws/run HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+    s.sendall((f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
                "Sec-WebSocket-Version: 13\r\n\r\n").encode())
     head = b""
@@ -183,3 +184,18 @@ def test_many_clients_vanishing_together_leak_nothing(server, monkeypatch):
     for i, s in enumerate(clients):
         (reset if i % 2 else close_without_a_word)(s)
     assert server.settled(live=0, tasks=idle_tasks)
+
+
+def test_a_client_that_vanishes_during_a_landscape_job_frees_it(server):
+    """WS /ws/landscape: the job stops at its next chunk (chunks run in worker threads,
+    which cannot be interrupted), so this allows a few seconds instead of one."""
+    idle_tasks = server.tasks()
+    s = raw_connect(server.port, "/ws/landscape")
+    raw_send_text(s, json.dumps({"type": "run", "id": 1, "kind": "basins", "request": {
+        "surface": "rastrigin", "run": {"optimizer": "adam", "lr": 0.01}, "grid": {"n": 128},
+        "steps": 2000}}))
+    got = b""
+    while b'"progress"' not in got:  # the job is computing
+        got += s.recv(65536)
+    reset(s)
+    assert server.settled(live=0, tasks=idle_tasks, within=5.0)
