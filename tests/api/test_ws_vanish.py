@@ -199,3 +199,19 @@ def test_a_client_that_vanishes_during_a_landscape_job_frees_it(server):
         got += s.recv(65536)
     reset(s)
     assert server.settled(live=0, tasks=idle_tasks, within=5.0)
+
+
+def test_freed_memory_goes_back_to_the_os_once_the_last_stream_has_left(server, monkeypatch):
+    from app.api import sockets
+    trims = []
+    monkeypatch.setattr(sockets, "_malloc_trim", lambda pad: trims.append(pad))
+    monkeypatch.setattr(sockets, "IDLE_TRIM_DELAY", 0.05)
+    first, second = raw_playing(server.port), raw_playing(server.port)
+    reset(first)
+    time.sleep(0.5)
+    assert trims == []  # a stream is still live: its memory is in use
+    reset(second)
+    deadline = time.monotonic() + 5
+    while not trims and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert trims == [0] and server.live() == 0
