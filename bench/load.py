@@ -22,7 +22,9 @@ Server memory is the RSS of all its processes (supervisor, workers and their
 helpers, from /proc): before the clients come (after a warm-up of a few short
 clients, so first-use imports count as baseline), during (peak and mean of samples
 every 0.5 s) and ``--after`` s after the last client left. "Back near baseline"
-means after ≤ before + 10 %.
+means after ≤ before + 10 %. Then the same clients come once more for
+``--second-wave`` seconds: if the memory after them is within 3 % of the first
+"after", what stayed was reused, not lost.
 
 The cap row starts a one-worker server with GDVIZ_MAX_CONNECTIONS = N and opens
 N + 20 idle clients: exactly 20 should be closed with 1013 and the reason naming
@@ -57,6 +59,7 @@ from websockets.exceptions import ConnectionClosed
 TICK = 1 / 30  # the server's tick (app/streaming/session.py)
 AT_PACE = 0.9  # a client is held at pace when it got ≥ 90 % of the asked steps/s
 NEAR_BASELINE = 1.10  # memory is back near baseline when after ≤ before × this
+NO_GROWTH = 1.03  # and leaks nothing when a second wave ends ≤ this × the first's after
 BUSY = 1013
 
 
@@ -78,10 +81,11 @@ def describe_close(e: ConnectionClosed) -> str:
 
 
 async def stream(uri: str, speed: float, seconds: float, deflate: bool) -> Client:
-    """One browser: start the run, read its frames for ``seconds``, leave politely."""
+    """One browser: start the run, read its frames for ``seconds``, leave politely.
+    Like a browser it sends no pings of its own (the server pings every 20 s)."""
     c = Client()
     try:
-        async with connect(uri, max_size=None, open_timeout=30,
+        async with connect(uri, max_size=None, open_timeout=30, ping_interval=None,
                            compression="deflate" if deflate else None) as ws:
             await ws.send(start_text(speed))
             last = None
@@ -231,6 +235,12 @@ def measure(workers: int, args) -> dict:
         during = sampler.stop()
         time.sleep(args.after)
         after = tree_rss(proc.pid)
+        again = float("nan")
+        if args.second_wave:  # the same class once more: is the memory reused, or lost?
+            run_async(crowd(uri, args.clients, args.speed, args.second_wave, args.ramp,
+                            args.deflate))
+            time.sleep(args.after)
+            again = tree_rss(proc.pid)
         alive = proc.poll() is None
     finally:
         stop_server(proc)
@@ -255,6 +265,7 @@ def measure(workers: int, args) -> dict:
         "rss peak": max(during),
         "rss mean": sum(during) / len(during),
         "rss after": after,
+        "rss again": again,
         "alive": alive,
         "spread": sorted((n for n in sampler.most.values() if n), reverse=True),
     }
@@ -273,7 +284,7 @@ async def cap_crowd(uri: str, n: int, wait: float) -> list[tuple]:
     async def one(i):
         await asyncio.sleep(i * 0.005)  # 200 handshakes over ~1 s
         try:
-            ws = await connect(uri, open_timeout=30)
+            ws = await connect(uri, open_timeout=30, ping_interval=None)
         except Exception as e:
             result = ("failed", f"{type(e).__name__}: {e}")
         else:
@@ -334,6 +345,8 @@ ROWS = [  # (label, key, scale, format)
     ("server RSS during, mean (MB)", "rss mean", 1 / MB, "{:.0f}"),
     ("server RSS 'after' s later (MB)", "rss after", 1 / MB, "{:.0f}"),
     ("after ÷ before", "rss ratio", 1, "{:.3f}"),
+    ("server RSS after a second wave (MB)", "rss again", 1 / MB, "{:.0f}"),
+    ("second wave: after ÷ first after", "rss growth", 1, "{:.3f}"),
 ]
 
 
@@ -341,6 +354,7 @@ def print_results(results: dict[int, dict], args) -> None:
     for r in results.values():
         r["n errors"] = sum(r["errors"].values())
         r["rss ratio"] = r["rss after"] / r["rss before"]
+        r["rss growth"] = r["rss again"] / r["rss after"]
     configs = list(results)
     headers = ["", *(f"{w} worker{'s' if w > 1 else ''}" for w in configs)]
     if len(configs) > 1:
@@ -356,6 +370,10 @@ def print_results(results: dict[int, dict], args) -> None:
     near = [("yes" if results[w]["rss ratio"] <= NEAR_BASELINE else "NO") for w in configs]
     rows.append([f"back near baseline (after ≤ before + {NEAR_BASELINE - 1:.0%})", *near]
                 + ([""] if len(configs) > 1 else []))
+    if args.second_wave:
+        kept = [("yes" if results[w]["rss growth"] <= NO_GROWTH else "NO") for w in configs]
+        rows.append([f"no growth on a second wave (≤ + {NO_GROWTH - 1:.0%})", *kept]
+                    + ([""] if len(configs) > 1 else []))
     table(headers, rows, title=(
         f"{args.clients} clients × {args.seconds:g} s at {args.speed:g} steps/s each "
         f"(asked: {args.clients * args.speed:,.0f} steps/s in all), ramp {args.ramp:g} s, "
@@ -393,6 +411,9 @@ def main() -> None:
                     help="seconds over which the clients connect")
     ap.add_argument("--after", type=float, default=10.0,
                     help="seconds after the clients leave to read the memory again")
+    ap.add_argument("--second-wave", type=float, default=5.0, metavar="SECONDS",
+                    help="then the same clients again for this long, and the memory once "
+                         "more (0: skip)")
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--compare-workers", metavar="A,B",
                     help="run several worker counts one after the other, e.g. 1,2")
