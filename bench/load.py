@@ -18,6 +18,11 @@ student sees: how late the dot moves. A slower pace shows separately as pace %
 (delivered ÷ asked): the session drops a backlog instead of catching up, so it
 never shows up as a growing queue.
 
+With ``--compare-workers 1,2`` both servers are started first, and with ``--rounds
+K`` the window is split into K rounds that alternate between them, so that load from
+the rest of the machine falls on both alike (the table then sums the errors and
+averages the rest over the rounds).
+
 Server memory is the RSS of all its processes (supervisor, workers and their
 helpers, from /proc): before the clients come (after a warm-up of a few short
 clients, so first-use imports count as baseline), during (peak and mean of samples
@@ -32,6 +37,7 @@ the limit, and N admitted.
 
     python bench/load.py                               # 200 clients × 60 s, 1 worker, cap row
     python bench/load.py --compare-workers 1,2         # both, side by side (≈ 3.5 min)
+    python bench/load.py --compare-workers 1,2 --rounds 4   # the same, interleaved
     python bench/load.py --clients 20 --seconds 10 --no-cap
 
 Client and server share this machine's cores; the client's own CPU is printed too.
@@ -214,61 +220,111 @@ def percentile(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(q * len(xs)))]
 
 
-def measure(workers: int, args) -> dict:
-    """Start a ``workers``-process server, let ``args.clients`` clients stream, report."""
-    port = free_port()
-    uri = f"ws://{HOST}:{port}/ws/run"
-    proc = start_server(port, workers)
-    try:
-        pids = process_tree(proc.pid)
-        run_async(crowd(uri, 4 * workers, args.speed, 1.0, 0.2, args.deflate))  # warm-up
-        settle(pids)
-        before = tree_rss(proc.pid)
-        sampler = MemorySampler(proc.pid, pids)
-        sampler.start()
-        cpu0, own0, t0 = tree_cpu(pids), time.process_time(), time.monotonic()
-        clients = run_async(crowd(uri, args.clients, args.speed, args.seconds, args.ramp,
-                                  args.deflate))
-        elapsed = time.monotonic() - t0
-        server_cpu = (tree_cpu(pids) - cpu0) / elapsed
-        client_cpu = (time.process_time() - own0) / elapsed
-        during = sampler.stop()
-        time.sleep(args.after)
-        after = tree_rss(proc.pid)
-        again = float("nan")
-        if args.second_wave:  # the same class once more: is the memory reused, or lost?
-            run_async(crowd(uri, args.clients, args.speed, args.second_wave, args.ramp,
-                            args.deflate))
-            time.sleep(args.after)
-            again = tree_rss(proc.pid)
-        alive = proc.poll() is None
-    finally:
-        stop_server(proc)
+class Trial:
+    """One server configuration under test: a ``workers``-process server (started and
+    warmed up at once), and what its rounds of clients measured."""
 
-    expected_gap = max(TICK, 1 / args.speed)
-    ok = [c for c in clients if c.error is None]
-    paces = [c.steps / args.seconds / args.speed for c in clients]
-    delays = [max(0.0, g - expected_gap) for c in ok for g in c.gaps]
-    return {
-        "clients": len(clients),
-        "errors": Counter(c.error for c in clients if c.error is not None),
-        "held": sum(1 for c, p in zip(clients, paces) if c.error is None and p >= AT_PACE),
-        "steps/s": sum(c.steps for c in clients) / args.seconds,
-        "pace p50": percentile(paces, 0.5),
-        "pace min": min(paces),
-        "delay p50": percentile(delays, 0.5),
-        "delay p95": percentile(delays, 0.95),
-        "gap max": max((g for c in ok for g in c.gaps), default=float("nan")),
-        "server cpu": server_cpu,
-        "client cpu": client_cpu,
-        "rss before": before,
-        "rss peak": max(during),
-        "rss mean": sum(during) / len(during),
-        "rss after": after,
-        "rss again": again,
-        "alive": alive,
-        "spread": sorted((n for n in sampler.most.values() if n), reverse=True),
-    }
+    def __init__(self, workers: int, args):
+        self.workers, self.args = workers, args
+        port = free_port()
+        self.uri = f"ws://{HOST}:{port}/ws/run"
+        self.proc = start_server(port, workers)
+        self.pids = process_tree(self.proc.pid)
+        self.run_crowd(4 * workers, 1.0, 0.2)  # warm-up: first-use imports count as baseline
+        settle(self.pids)
+        self.before = self.rss()
+        self.clients: list[Client] = []
+        self.window = self.cpu = self.own_cpu = 0.0
+        self.during: list[int] = []
+        self.most: dict[int, int] = {}
+        self.after = self.again = float("nan")
+
+    def rss(self) -> int:
+        return tree_rss(self.proc.pid)
+
+    def run_crowd(self, n: int, seconds: float, ramp: float) -> list[Client]:
+        return run_async(crowd(self.uri, n, self.args.speed, seconds, ramp, self.args.deflate))
+
+    def round(self, seconds: float) -> None:
+        """All the clients, each streaming for ``seconds``; CPU and memory meanwhile."""
+        settle(self.pids)
+        sampler = MemorySampler(self.proc.pid, self.pids)
+        sampler.start()
+        cpu0, own0, t0 = tree_cpu(self.pids), time.process_time(), time.monotonic()
+        self.clients += self.run_crowd(self.args.clients, seconds, self.args.ramp)
+        self.window += time.monotonic() - t0
+        self.cpu += tree_cpu(self.pids) - cpu0
+        self.own_cpu += time.process_time() - own0
+        self.during += sampler.stop()
+        for p, n in sampler.most.items():
+            self.most[p] = max(self.most.get(p, 0), n)
+
+    def second_wave(self) -> None:
+        """The same class once more: is the memory that stayed reused, or lost?"""
+        self.run_crowd(self.args.clients, self.args.second_wave, self.args.ramp)
+
+    def stop(self) -> None:
+        self.alive = self.proc.poll() is None
+        stop_server(self.proc)
+
+    def results(self, seconds: float) -> dict:
+        """``seconds``: each client's window."""
+        expected_gap = max(TICK, 1 / self.args.speed)
+        clients, rounds = self.clients, len(self.clients) / self.args.clients
+        ok = [c for c in clients if c.error is None]
+        paces = [c.steps / seconds / self.args.speed for c in clients]
+        delays = [max(0.0, g - expected_gap) for c in ok for g in c.gaps]
+        return {
+            "clients": self.args.clients,
+            "errors": Counter(c.error for c in clients if c.error is not None),
+            "held": sum(1 for c, p in zip(clients, paces)
+                        if c.error is None and p >= AT_PACE) / rounds,
+            "steps/s": sum(c.steps for c in clients) / seconds / rounds,
+            "pace p50": percentile(paces, 0.5),
+            "pace min": min(paces),
+            "delay p50": percentile(delays, 0.5),
+            "delay p95": percentile(delays, 0.95),
+            "gap max": max((g for c in ok for g in c.gaps), default=float("nan")),
+            "server cpu": self.cpu / self.window,
+            "client cpu": self.own_cpu / self.window,
+            "steps/cpu-s": sum(c.steps for c in clients) / self.cpu,
+            "rss before": self.before,
+            "rss peak": max(self.during),
+            "rss mean": sum(self.during) / len(self.during),
+            "rss after": self.after,
+            "rss again": self.again,
+            "alive": self.alive,
+            "spread": sorted((n for n in self.most.values() if n), reverse=True),
+        }
+
+
+def measure(configs: list[int], args) -> dict[int, dict]:
+    """Every configuration's server up at once (an idle one costs nothing), their rounds
+    interleaved (1, 2, 1, 2, … with ``--rounds``), so that load from the rest of the
+    machine falls on all of them alike; then the memory after, and a second wave."""
+    trials: dict[int, Trial] = {}
+    seconds = args.seconds / args.rounds
+    try:
+        for w in configs:
+            trials[w] = Trial(w, args)
+        for r in range(args.rounds):
+            for w in configs:
+                print(f"{w} worker(s), round {r + 1}/{args.rounds}: {args.clients} clients "
+                      f"for {seconds:g} s …", flush=True)
+                trials[w].round(seconds)
+        time.sleep(args.after)
+        for t in trials.values():
+            t.after = t.rss()
+        if args.second_wave:
+            for t in trials.values():
+                t.second_wave()
+            time.sleep(args.after)
+            for t in trials.values():
+                t.again = t.rss()
+    finally:
+        for t in trials.values():
+            t.stop()
+    return {w: t.results(seconds) for w, t in trials.items()}
 
 
 # --- the connection cap ----------------------------------------------------------------
@@ -333,12 +389,14 @@ ROWS = [  # (label, key, scale, format)
     (f"held at pace (no error, ≥ {AT_PACE:.0%} of asked)", "held", 1, "{:.0f}"),
     ("errors", "n errors", 1, "{:.0f}"),
     ("steps/s delivered, all clients", "steps/s", 1, "{:,.0f}"),
+    ("= clients at full pace (steps/s ÷ asked per client)", "equivalent", 1, "{:.0f}"),
     ("pace per client, median (delivered ÷ asked)", "pace p50", 100, "{:.0f} %"),
     ("pace per client, worst", "pace min", 100, "{:.0f} %"),
     ("frame delay p50 (ms)", "delay p50", 1e3, "{:.0f}"),
     ("frame delay p95 (ms)", "delay p95", 1e3, "{:.0f}"),
     ("worst gap between frames (ms)", "gap max", 1e3, "{:,.0f}"),
     ("server CPU (cores)", "server cpu", 1, "{:.2f}"),
+    ("steps per server CPU-second", "steps/cpu-s", 1, "{:,.0f}"),
     ("client CPU (cores, this script)", "client cpu", 1, "{:.2f}"),
     ("server RSS before (MB)", "rss before", 1 / MB, "{:.0f}"),
     ("server RSS during, peak (MB)", "rss peak", 1 / MB, "{:.0f}"),
@@ -353,6 +411,7 @@ ROWS = [  # (label, key, scale, format)
 def print_results(results: dict[int, dict], args) -> None:
     for r in results.values():
         r["n errors"] = sum(r["errors"].values())
+        r["equivalent"] = r["steps/s"] / args.speed
         r["rss ratio"] = r["rss after"] / r["rss before"]
         r["rss growth"] = r["rss again"] / r["rss after"]
     configs = list(results)
@@ -375,7 +434,10 @@ def print_results(results: dict[int, dict], args) -> None:
         rows.append([f"no growth on a second wave (≤ + {NO_GROWTH - 1:.0%})", *kept]
                     + ([""] if len(configs) > 1 else []))
     table(headers, rows, title=(
-        f"{args.clients} clients × {args.seconds:g} s at {args.speed:g} steps/s each "
+        f"{args.clients} clients × {args.seconds:g} s"
+        + (f" (in {args.rounds} interleaved rounds of {args.seconds / args.rounds:g} s)"
+           if args.rounds > 1 else "")
+        + f" at {args.speed:g} steps/s each "
         f"(asked: {args.clients * args.speed:,.0f} steps/s in all), ramp {args.ramp:g} s, "
         f"permessage-deflate {'on' if args.deflate else 'off'}"))
     for w in configs:
@@ -414,6 +476,9 @@ def main() -> None:
     ap.add_argument("--second-wave", type=float, default=5.0, metavar="SECONDS",
                     help="then the same clients again for this long, and the memory once "
                          "more (0: skip)")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="split --seconds into this many rounds of all the clients, "
+                         "alternating between the --compare-workers servers")
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--compare-workers", metavar="A,B",
                     help="run several worker counts one after the other, e.g. 1,2")
@@ -429,11 +494,7 @@ def main() -> None:
                else [args.workers])
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` stops the server
 
-    results = {}
-    for w in configs:
-        print(f"{w} worker(s): {args.clients} clients for {args.seconds:g} s …", flush=True)
-        results[w] = measure(w, args)
-    print_results(results, args)
+    print_results(measure(configs, args), args)
     if not args.no_cap:
         print_cap(measure_cap(args.clients, args.cap_extra))
 
