@@ -110,6 +110,29 @@ def process_tree(pid: int) -> list[int]:
     return sorted(tree)
 
 
+def tree_cpu(pids: list[int]) -> float:
+    """CPU seconds of ``pids`` together (those that have ended count 0)."""
+    total = 0.0
+    for p in pids:
+        try:
+            total += cpu_seconds(p)
+        except OSError:
+            pass
+    return total
+
+
+def settle(pids: list[int], timeout: float = 20.0, window: float = 0.3,
+           busy: float = 0.05) -> None:
+    """Wait until the server's processes are idle: below ``busy`` of a core over
+    ``window`` seconds (work from the last round may still be running)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        c0 = tree_cpu(pids)
+        time.sleep(window)
+        if tree_cpu(pids) - c0 < busy * window:
+            return
+
+
 def rss_bytes(pid: int) -> int:
     """Resident set size of one process (VmRSS), 0 once it has ended."""
     try:

@@ -56,8 +56,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from _common import (HOST, RUN, cpu_seconds, free_port, process_tree, rss_bytes,
-                     start_server, start_text, stop_server, table)
+from _common import (HOST, RUN, free_port, process_tree, rss_bytes, settle, start_server,
+                     start_text, stop_server, table, tree_cpu)
 
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
@@ -145,28 +145,8 @@ def run_async(coro):
 # --- the server's processes ------------------------------------------------------------
 
 
-def tree_cpu(pids: list[int]) -> float:
-    total = 0.0
-    for p in pids:
-        try:
-            total += cpu_seconds(p)
-        except OSError:
-            pass  # ended
-    return total
-
-
 def tree_rss(pid: int) -> int:
     return sum(rss_bytes(p) for p in process_tree(pid))
-
-
-def settle(pids: list[int], timeout: float = 20.0) -> None:
-    """Wait until the server is idle (< 5 % of a core over 0.3 s)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        c0 = tree_cpu(pids)
-        time.sleep(0.3)
-        if tree_cpu(pids) - c0 < 0.015:
-            return
 
 
 def open_sockets(pid: int) -> int:

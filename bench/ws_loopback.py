@@ -35,8 +35,8 @@ import signal
 import sys
 import time
 
-from _common import (HOST, cpu_seconds, free_port, median, start_server, start_text, stop_server,
-                     table)
+from _common import (HOST, cpu_seconds, free_port, median, settle, start_server, start_text,
+                     stop_server, table)
 
 from websockets.asyncio.client import connect
 
@@ -124,16 +124,6 @@ async def basins_client(uri, go: asyncio.Event, window: list[float]) -> Stats:
     return st
 
 
-def settle(pid: int, timeout: float = 15.0) -> None:
-    """Wait until the server is idle (a step from the last round may still be running)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        c0 = cpu_seconds(pid)
-        time.sleep(0.2)
-        if cpu_seconds(pid) - c0 < 0.02:
-            return
-
-
 async def measure(uri, kinds: list[str], seconds: float, pid: int):
     """Every client in one window [go, go + seconds]; server and own CPU over it."""
     go = asyncio.Event()
@@ -197,7 +187,7 @@ def main() -> None:
         results = {i: [] for i in range(len(CONFIGS))}
         for _ in range(args.repeats):  # interleaved: noise spreads over every row
             for i, (_label, kinds) in enumerate(CONFIGS):
-                settle(proc.pid)
+                settle([proc.pid], timeout=15.0, window=0.2, busy=0.1)
                 results[i].append(asyncio.run(measure(uri, kinds, args.seconds, proc.pid)))
     finally:
         stop_server(proc)
