@@ -179,6 +179,7 @@ def test_the_copied_embed_code_works_pasted_into_a_file(strict_page, server_url,
     poll(page, "() => document.body.dataset.ready === '1'")
     page.click("#btn-copy-embed")
     poll(page, "() => !!document.querySelector('.toast')")
+    assert "960×540" in page.text_content(".toast")  # the size, and that it can be changed
     code = page.evaluate("() => navigator.clipboard.readText()")
     assert code.startswith('<iframe src="') and 'width="960" height="540"' in code
     open_file(page, tmp_path, f"<!doctype html><meta charset='utf-8'><body>{code}</body>", "pasted.html")
