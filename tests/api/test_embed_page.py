@@ -47,6 +47,12 @@ def test_the_dark_theme_is_linked_on_both_pages(client, route):
     assert client.get("/static/css/theme-dark.css").status_code == 200
 
 
+def test_a_font_scale_links_the_sheet_that_widens_the_playground_column(client):
+    assert 'href="/static/css/scaled.css"' in client.get(f"/?{FULL}&scale=1.5").text
+    assert "scaled.css" not in client.get(f"/?{FULL}").text
+    assert client.get("/static/css/scaled.css").status_code == 200
+
+
 def test_controls_show_and_autoplay_reach_the_page_and_bad_ones_fall_back_with_a_warning(client):
     r = client.get(f"/embed?{FULL}&controls=none&autoplay=1&show=loss,main")
     assert body_attrs(r.text)["data-controls"] == "none"
