@@ -95,6 +95,16 @@ def test_show_lays_out_the_panels_it_names_in_order(page, server_url):
     assert not page.is_visible("#contour")
 
 
+def test_the_tab_panel_is_titled_by_its_tab_alone(page, server_url):
+    open_embed(page, server_url, SLOW + "&tab=stability", (960, 540))
+    assert page.evaluate("document.querySelector('.embed-panels').dataset.names") == "main,tab"
+    tabs = page.locator("#explore-tabs [role=tab]:visible")
+    assert tabs.count() == 1 and tabs.first.get_attribute("aria-selected") == "true"
+    pane = box(page, ".panel-explore .pane.active")
+    assert inside(pane, 960, 540) and pane["height"] > 0.5 * 540
+    assert no_scrollbars(page)
+
+
 def test_controls_none_few_and_all(page, server_url):
     few = ("#btn-play", "#btn-step", "#btn-reset", "#lr-slider", "#lr-input", "#step-count", "#status-badge")
     rest = ("#optimizer-select", "#speed-slider", "#runs-list", "#btn-add-run", ".readouts", "#run-options")

@@ -119,8 +119,9 @@ function dress(value, parent, inShapes, opts) {
     else if (typeof v === "number" && LOOK.scale !== 1) out[key] = scaledNumber(key, v, parent);
     else out[key] = v;
   }
-  // bigger tick labels need more room each: fewer of them (Plotly spaces ticks by length alone)
-  if (LOOK.scale > 1 && AXIS.test(parent)) out.nticks ??= Math.max(3, Math.round(7 / LOOK.scale));
+  // bigger tick labels need more room each: fewer of them (Plotly spaces ticks by length
+  // alone); on a log axis few enough that it labels whole decades, not 2 and 5 between them
+  if (LOOK.scale > 1 && AXIS.test(parent)) out.nticks ??= Math.max(3, Math.round((out.type === "log" ? 5 : 7) / LOOK.scale));
   if (LOOK.dark && (AXIS.test(parent) || parent === "colorbar")) {
     out.tickcolor ??= DARK.muted; // Plotly's default tick marks (#444) vanish on the dark paper
     if (parent !== "colorbar") out.gridcolor ??= DARK.grid;
