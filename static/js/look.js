@@ -3,20 +3,13 @@
 // when the module loads: a page keeps its look for its life (another look is another
 // link), so plots and styles can be dressed once, before anything is drawn.
 
+import { readView } from "./view-state.js";
+
 const SCALE_MIN = 0.5;
 const SCALE_MAX = 3;
 
-/** The view keys the server resolved for this page (`{}` if it sent none or bad JSON). */
-export function readPageView() {
-  try {
-    const v = JSON.parse(document.getElementById("app")?.dataset.view || "{}");
-    return v && typeof v === "object" ? v : {};
-  } catch {
-    return {};
-  }
-}
-
-const view = readPageView();
+// (no document: the offline player's bundle of the plot modules is also loaded by Node in tests)
+const view = readView(globalThis.document?.getElementById("app")?.dataset.view);
 const scale = Number(view.scale);
 
 /** `dark`: the dark theme (theme=dark); `scale`: every font size multiplied by it. */

@@ -247,7 +247,7 @@ $("lr-log-toggle").addEventListener("change", (ev) => curves.lr.setLog(ev.target
 $("warnings-close")?.addEventListener("click", () => $("warnings").remove());
 installKeyboard({ onPlayPause: () => session.playPause(), onStep: () => session.stepOnce(), onReset: () => session.reset() });
 // scale, theme, autoplay; on /embed its panels, and the deck's keys back to the deck (after the keyboard)
-const presentation = new Presentation({ onPlay: () => session.playPause() });
+const presentation = new Presentation({ view: linkView, embed: embedded, onPlay: () => session.playPause() });
 
 function markReady() {
   if (state.surfaceDrawn && state.socketOpen) document.body.dataset.ready = "1";

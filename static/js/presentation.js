@@ -10,15 +10,18 @@ import { keepBarFitted } from "./embed/bar.js";
 import { forwardDeckKeys } from "./embed/frame-keys.js";
 import { EmbedPanels } from "./embed/panels.js";
 import { scaleFonts } from "./font-scale.js";
-import { LOOK, readPageView } from "./look.js";
+import { LOOK } from "./look.js";
 
 const $ = (id) => document.getElementById(id);
 
 export class Presentation {
-  /** @param {{onPlay: () => void}} h  onPlay: start playing (autoplay) */
-  constructor({ onPlay }) {
-    this.view = readPageView();
-    this.embed = document.body.dataset.embed === "1";
+  /**
+   * @param {{view: object, embed: boolean, onPlay: () => void}} h  view: the link's view
+   *   (view-state.js readView); embed: the page is /embed; onPlay: start playing (autoplay)
+   */
+  constructor({ view, embed, onPlay }) {
+    this.view = view;
+    this.embed = embed;
     scaleFonts(LOOK.scale);
     if (this.view.autoplay) this.autoplayOnce(onPlay);
     this.panels = null;

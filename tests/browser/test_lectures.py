@@ -172,11 +172,17 @@ def test_the_jupyter_cell_from_the_doc(strict_page, server_url, tmp_path):
 
 
 def test_the_copied_embed_code_works_pasted_into_a_file(strict_page, server_url, tmp_path):
+    """What "Copy embed code" gives, pasted into a page opened from file:// (the embed's
+    frame-ancestors default: any): the same scenario, and the view — controls, theme,
+    scale, tab — as the playground's link had it, after an edit too."""
     page = strict_page
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server_url)
     page.set_viewport_size({"width": 1280, "height": 720})
-    page.goto(f"{server_url}/?v=1&surface=rosenbrock&r0=gd&r0.lr=0.001&r0.start=-1.5,2&r1=adam&r1.lr=0.05&r1.start=-1.5,2")
+    page.goto(f"{server_url}/?v=1&surface=rosenbrock&r0=gd&r0.lr=0.001&r0.start=-1.5,2&r1=adam&r1.lr=0.05&r1.start=-1.5,2"
+              "&tab=stability&controls=none&theme=dark&scale=1.5")
     poll(page, "() => document.body.dataset.ready === '1'")
+    page.fill("#lr-input", "0.002")
+    page.press("#lr-input", "Enter")
     page.click("#btn-copy-embed")
     poll(page, "() => !!document.querySelector('.toast')")
     assert "960×540" in page.text_content(".toast")  # the size, and that it can be changed
@@ -185,4 +191,8 @@ def test_the_copied_embed_code_works_pasted_into_a_file(strict_page, server_url,
     open_file(page, tmp_path, f"<!doctype html><meta charset='utf-8'><body>{code}</body>", "pasted.html")
     frame = embed_frame(page)
     assert_plot_shown_in(page, frame)
-    assert frame.evaluate("window.__gdviz.scenario().runs.map(r => r.optimizer)") == ["gd", "adam"]
+    assert frame.evaluate("window.__gdviz.scenario().runs.map(r => [r.optimizer, r.lr])") == [["gd", 0.002], ["adam", 0.05]]
+    body = frame.evaluate("({...document.body.dataset})")
+    assert body["theme"] == "dark" and body["controls"] == "none" and body["embed"] == "1"
+    assert frame.evaluate("document.querySelector('.embed-panels').dataset.names") == "main,tab"
+    assert frame.evaluate("document.querySelector('#contour .js-plotly-plot')._fullLayout.font.size") == 22.5  # 15 × 1.5
