@@ -159,7 +159,7 @@ def luminance(css_color: str) -> float:
 @pytest.mark.parametrize("route", ["/embed", "/"])
 def test_dark_theme_darkens_the_page_and_every_plot_and_keeps_run_colours(page, server_url, route, page_log):
     page.set_viewport_size({"width": 1280, "height": 720})
-    page.goto(f"{server_url}{route}?{RACE}&theme=dark")
+    page.goto(f"{server_url}{route}?{RACE}&preset=himmelblau-basins&theme=dark")
     page.wait_for_function("document.body.dataset.ready === '1' && document.body.dataset.step === '0'")
     style = lambda sel, prop: page.evaluate(f"getComputedStyle(document.querySelector({json.dumps(sel)})).{prop}")  # noqa: E731
     assert luminance(style("body", "backgroundColor")) < 0.02
@@ -176,6 +176,12 @@ def test_dark_theme_darkens_the_page_and_every_plot_and_keeps_run_colours(page, 
     # run colours as in the light theme (chosen to read on dark curve panels)
     colours = page.evaluate("document.getElementById('loss-plot')._fullData.map(t => (t.line ?? t.marker).color)")
     assert colours[:2] == ["#ff7a00", "#ff2fa0"]
+    if route == "/":  # the lesson beside the plots (not shown in /embed)
+        page.wait_for_selector(".panel-lesson", state="visible")
+        assert luminance(style(".panel-lesson", "backgroundColor")) < 0.03
+        assert luminance(style(".lesson-text", "color")) > 0.7
+    else:
+        assert not page.is_visible(".panel-lesson")
     assert page_log.page_errors == [] and page_log.console_errors == []
 
 
