@@ -53,6 +53,7 @@ import { fmt } from "./format.js";
 import { clearRuns } from "./runs.js";
 import { completeScenario, readScenario, scenarioForServer, selectedSpec, state } from "./state.js";
 import { RunStream } from "./stream.js";
+import { Presentation } from "./presentation.js";
 import { ShareButtons } from "./share.js";
 import { toast } from "./toast.js";
 import { UrlSync, queryString, scenarioToQuery } from "./url.js";
@@ -245,6 +246,8 @@ $("loss-log-toggle").addEventListener("change", (ev) => curves.loss.setLog(ev.ta
 $("lr-log-toggle").addEventListener("change", (ev) => curves.lr.setLog(ev.target.checked));
 $("warnings-close")?.addEventListener("click", () => $("warnings").remove());
 installKeyboard({ onPlayPause: () => session.playPause(), onStep: () => session.stepOnce(), onReset: () => session.reset() });
+// scale, theme, autoplay; on /embed its panels, and the deck's keys back to the deck (after the keyboard)
+const presentation = new Presentation({ view: linkView, embed: embedded, onPlay: () => session.playPause() });
 
 function markReady() {
   if (state.surfaceDrawn && state.socketOpen) document.body.dataset.ready = "1";
@@ -306,6 +309,7 @@ async function boot() {
   controls.setSpeed(sc.speed);
   clearRuns();
   view.applyObjective();
+  presentation.layout();
   showObjective();
   runList.update();
   basins.clear();

@@ -11,6 +11,11 @@ const $ = (id) => document.getElementById(id);
 /** Text for an HTML attribute value in double quotes. */
 const attr = (s) => String(s).replaceAll("&", "&amp;").replaceAll('"', "&quot;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
 
+/** The frame's size: 16:9, and it fits a reveal.js slide (960×700) with room for a title. */
+const EMBED_WIDTH = 960;
+const EMBED_HEIGHT = 540;
+const EMBED_SIZE = `${EMBED_WIDTH}×${EMBED_HEIGHT}`;
+
 /**
  * The snippet a slide deck or notebook pastes: the scenario at /embed, 960×540 (16:9).
  * @param {string} href  the page's URL (its query is the scenario; its #tab, the view)
@@ -19,7 +24,7 @@ const attr = (s) => String(s).replaceAll("&", "&amp;").replaceAll('"', "&quot;")
 export function embedCode(href, title) {
   const url = new URL(href);
   const src = `${url.origin}/embed${url.search}${url.hash}`;
-  return `<iframe src="${attr(src)}" width="960" height="540" style="border:0" allow="fullscreen" ` +
+  return `<iframe src="${attr(src)}" width="${EMBED_WIDTH}" height="${EMBED_HEIGHT}" style="border:0" allow="fullscreen" ` +
     `title="${attr(`gdviz: ${title}`)}"></iframe>`;
 }
 
@@ -31,7 +36,8 @@ export class ShareButtons {
     this.field = $("share-field");
     this.label = $("share-label");
     $("btn-copy-link").addEventListener("click", () => this.copy(h.href(), "Link copied", "Copy this link"));
-    $("btn-copy-embed").addEventListener("click", () => this.copy(embedCode(h.href(), h.title()), "Embed code copied",
+    $("btn-copy-embed").addEventListener("click", () => this.copy(embedCode(h.href(), h.title()),
+      `Embed code copied: an <iframe> ${EMBED_SIZE} (change its width and height to resize; docs/lectures.md)`,
       "Copy this embed code (paste it into an HTML slide or notebook)"));
     $("share-close").addEventListener("click", () => this.hideBox());
     this.box.addEventListener("keydown", (ev) => { if (ev.key === "Escape") this.hideBox(); });

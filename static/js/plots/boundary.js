@@ -8,6 +8,7 @@
 
 import { scoreGrid, linspace } from "../nets/forward.js";
 import { CASING, CONFIG, FONT, classColor, fitToContainer, tint } from "./theme.js";
+import { dressed } from "./dress.js";
 import { AdaptiveThrottle } from "./throttle.js";
 
 const GRID = 60;
@@ -76,7 +77,7 @@ export class BoundaryPlot {
       xaxis: { range: [x0, x1], title: { text: "x1", standoff: 8 }, automargin: true, zeroline: false, showgrid: false, ticks: "outside", fixedrange: true, constrain: "domain" },
       yaxis: { range: [y0, y1], title: { text: "x2", standoff: 4 }, zeroline: false, showgrid: false, ticks: "outside", fixedrange: true, scaleanchor: "x", scaleratio: 1, constrain: "domain" },
     };
-    await Plotly.react(this.el, data, layout, CONFIG);
+    await Plotly.react(this.el, ...dressed(data, layout, { lightPlot: true }), CONFIG);
     if (!this.watching) this.watching = fitToContainer(this.el);
   }
 

@@ -9,6 +9,7 @@ import { fmt, fmtPretty } from "../format.js";
 import { BasinLayer, ScatterLayer } from "./contour-layers.js";
 import { clipSegment, f1, ok2, pathData } from "./geometry.js";
 import { CASING, COLORSCALE, CONFIG, FONT, GRAD_COLOR, UPDATE_COLOR, fitToContainer, runColor } from "./theme.js";
+import { dressed } from "./dress.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const CLICK_SLOP_PX = 6;
@@ -148,7 +149,7 @@ export class ContourPlot {
       yaxis: { range: [y0, y1], title: { text: ay, standoff: 6 }, automargin: true, zeroline: false, showgrid: false, scaleanchor: "x", scaleratio: 1, constrain: "domain", ticks: "outside", fixedrange: true },
     };
     const first = !this.drawn;
-    await Plotly.react(this.gd, data, layout, CONFIG);
+    await Plotly.react(this.gd, ...dressed(data, layout), CONFIG);
     if (first) {
       this.gd.on("plotly_afterplot", () => this.render());
       fitToContainer(this.gd, () => this.render());

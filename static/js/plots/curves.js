@@ -5,6 +5,7 @@
 // here too, and a run has one colour everywhere.
 
 import { CONFIG, FONT, fitToContainer, runColor } from "./theme.js";
+import { dressed } from "./dress.js";
 import { AdaptiveThrottle } from "./throttle.js";
 
 const PLOT_BG = "#1d2129";
@@ -30,7 +31,7 @@ export class CurvePlot {
   }
 
   draw() {
-    return Plotly.react(this.el, this.data(), this.layout(), CONFIG);
+    return Plotly.react(this.el, ...dressed(this.data(), this.layout()), CONFIG);
   }
 
   layout() {

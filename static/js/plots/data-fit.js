@@ -11,6 +11,7 @@
 //             points to the class-1 side.
 
 import { CASING, CONFIG, FONT, classColor, fitToContainer, tint } from "./theme.js";
+import { dressed } from "./dress.js";
 import { AdaptiveThrottle } from "./throttle.js";
 
 const ERROR_COLOR = "#d55e00";
@@ -64,7 +65,7 @@ export class FitPlot {
       showlegend: false,
       ...fig.layout,
     };
-    return Plotly.react(this.el, fig.data, layout, CONFIG);
+    return Plotly.react(this.el, ...dressed(fig.data, layout, { lightPlot: true }), CONFIG);
   }
 
   linreg([w1, w2]) {

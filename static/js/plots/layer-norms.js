@@ -3,6 +3,7 @@
 // ones as lines shooting up. Colours and dashes both tell the layers apart.
 
 import { CONFIG, FONT, fitToContainer } from "./theme.js";
+import { dressed } from "./dress.js";
 
 const PLOT_BG = "#1d2129";
 const GRID = "#3b414d";
@@ -78,6 +79,6 @@ export class LayerNormPlot {
       xaxis: { title: { text: `step (run ${this.runIndex + 1})`, standoff: 2 }, rangemode: "tozero", gridcolor: GRID, zeroline: false, ticks: "outside", fixedrange: true },
       yaxis: { title: { text: "‖∂L/∂W‖", standoff: 8 }, automargin: true, type: "log", gridcolor: GRID, zeroline: false, exponentformat: "power", minorloglabels: "none", ticks: "outside", fixedrange: true, nticks: 4 },
     };
-    return Plotly.react(this.el, data, layout, CONFIG);
+    return Plotly.react(this.el, ...dressed(data, layout), CONFIG);
   }
 }

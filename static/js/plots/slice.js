@@ -4,6 +4,7 @@
 
 import { fmt } from "../format.js";
 import { CASING, COLORSCALE, CONFIG, FONT, fitToContainer, runColor } from "./theme.js";
+import { dressed } from "./dress.js";
 
 export class SlicePlot {
   constructor(el) {
@@ -69,7 +70,7 @@ export class SlicePlot {
       yaxis: { title: { text: "β (along d2)", standoff: 4 }, range: [s.beta[0], s.beta[s.beta.length - 1]], zeroline: false, showgrid: false, ticks: "outside", fixedrange: true },
     };
     if (!this.watching) this.watching = fitToContainer(this.el);
-    return Plotly.react(this.el, data, layout, CONFIG);
+    return Plotly.react(this.el, ...dressed(data, layout), CONFIG);
   }
 
   clear() {

@@ -1,6 +1,7 @@
 // The 3D surface: drawn once per surface; only the path traces are restyled.
 
 import { CASING, COLORSCALE, CONFIG, FONT, fitToContainer, runColor } from "./theme.js";
+import { dressed } from "./dress.js";
 import { AdaptiveThrottle } from "./throttle.js";
 
 const MAX_MESH = 64; // points per axis of the 3D mesh: every redraw re-processes it
@@ -109,7 +110,7 @@ export class Surface3DPlot {
     if (!this.watching) this.watching = fitToContainer(this.el);
     this.sig = ""; // the new scene shows no path yet: the next update must draw
     try {
-      await Plotly.react(this.el, data, layout, CONFIG);
+      await Plotly.react(this.el, ...dressed(data, layout), CONFIG);
     } finally {
       this.drawing = false;
     }

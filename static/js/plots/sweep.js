@@ -5,6 +5,7 @@
 
 import { fmt } from "../format.js";
 import { CONFIG, FONT, fitToContainer } from "./theme.js";
+import { dressed, dressedLayout } from "./dress.js";
 
 /** Status → look. Colour AND marker shape, never colour alone. */
 export const STATUS_LOOK = {
@@ -67,7 +68,7 @@ export class SweepPlot {
   setCursor(i) {
     if (i === this.cursor) return;
     this.cursor = i;
-    if (this.result) Plotly.relayout(this.el, this.decorations());
+    if (this.result) Plotly.relayout(this.el, dressedLayout(this.decorations()));
   }
 
   /** Show a sweep answer; bound: {value, label} or null; marker: the run's {lr, label}. */
@@ -128,7 +129,7 @@ export class SweepPlot {
       yaxis: { type: this.log ? "log" : "linear", title: { text: "final f", standoff: 6 }, range, gridcolor: "#e3e5e8", exponentformat: "power", ticks: "outside", fixedrange: true, automargin: true },
       ...this.decorations(),
     };
-    await Plotly.react(this.el, data, layout, CONFIG);
+    await Plotly.react(this.el, ...dressed(data, layout), CONFIG);
     if (!this.ready) {
       this.ready = true;
       // Our own hit test rather than plotly_click: Plotly's click needs a hover computed
@@ -191,7 +192,7 @@ export class SweepPlot {
   /** Move the selected run's η line (after a click or a slider change). */
   setMarker(marker) {
     this.marker = marker;
-    if (this.result) Plotly.relayout(this.el, this.decorations());
+    if (this.result) Plotly.relayout(this.el, dressedLayout(this.decorations()));
   }
 
   clear() {
