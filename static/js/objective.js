@@ -1,7 +1,10 @@
-// What the scenario trains — a named surface or a model (docs/models.md) — and, in
-// this one place, what each kind of objective shows and which tools apply to it.
+// What the scenario trains — a named surface, a typed f(x, y) (docs/expressions.md) or
+// a model (docs/models.md) — and, in this one place, what each kind of objective shows
+// and which tools apply to it.
 //
-//   surface            contour + 3D; the Explore tools (stability, sweep, basins, starts)
+//   surface            contour + 3D; the Explore tools (stability, sweep, basins, starts).
+//                      A typed f(x, y) (`expr`, with an optional `domain`) is shown and
+//                      explored as a surface, plus its gradient's formula.
 //   linreg2, logreg2   2 weights: contour + 3D of the weight plane, data & fit, diagnosis
 //   mlp                hundreds of weights: decision boundary, train/test curves,
 //                      per-layer gradient norms, loss-landscape slice, diagnosis
@@ -10,6 +13,21 @@ export const MODEL_KINDS = ["linreg2", "logreg2", "mlp"];
 
 /** The picker's value for a model kind (surface ids are used as they are). */
 export const modelValue = (kind) => `model:${kind}`;
+
+/** The picker's value for "Custom f(x, y)…" (no surface id has a colon). */
+export const CUSTOM_VALUE = "expr:";
+
+/** The x/y range of a typed f(x, y) when the scenario gives none (app/engine/expr/surface.py). */
+export const DEFAULT_DOMAIN = [[-3, 3], [-3, 3]];
+
+/** Whether the scenario trains on a typed f(x, y). */
+export const isExpr = (scenario) => !scenario?.model && typeof scenario?.expr === "string";
+
+/** The objective picker's value for the scenario. */
+export function pickerValue(scenario) {
+  if (scenario.model) return modelValue(scenario.model.kind);
+  return isExpr(scenario) ? CUSTOM_VALUE : scenario.surface;
+}
 
 /** "surface", "linreg2", "logreg2" or "mlp". */
 export function objectiveKind(scenario) {
@@ -48,16 +66,26 @@ export function exploreTabsFor(scenario) {
   return { tabs: TABS[kind], note: NOTES[kind] ?? "" };
 }
 
-/** What a landscape request or a run names: `{surface}` or `{model}`. */
+/** What a landscape request or a run names: `{surface}`, `{expr, domain?}` or `{model}`. */
 export function objectiveField(scenario) {
-  return scenario.model ? { model: structuredClone(scenario.model) } : { surface: scenario.surface };
+  if (scenario.model) return { model: structuredClone(scenario.model) };
+  if (isExpr(scenario)) {
+    return scenario.domain ? { expr: scenario.expr, domain: structuredClone(scenario.domain) } : { expr: scenario.expr };
+  }
+  return { surface: scenario.surface };
 }
 
 /** The objective as one string: what a result was computed on, to compare with what is shown now. */
 export const objectiveKey = (scenario) => JSON.stringify(objectiveField(scenario));
 
-/** The objective as a link names it (`surface=bowl`, or `model=linreg2&model.noise=0.1`). */
+/**
+ * The objective as a link names it (`surface=bowl`, `expr=x^2&domain=-1,1,-2,2`, or
+ * `model=linreg2&model.noise=0.1`); numbers in JS's spelling (GET /api/stability reads them).
+ */
 export function objectiveParams(scenario) {
+  if (isExpr(scenario)) {
+    return scenario.domain ? { expr: scenario.expr, domain: scenario.domain.flat().join(",") } : { expr: scenario.expr };
+  }
   if (!scenario.model) return { surface: scenario.surface };
   const out = { model: scenario.model.kind };
   for (const [k, v] of Object.entries(scenario.model)) {

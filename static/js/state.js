@@ -1,6 +1,7 @@
 // All page state in one object. The scenario (what the URL and the server's `start`
 // take) is the truth for settings; `runs` holds what the server has sent so far.
 
+import { isExpr, objectiveField } from "./objective.js";
 import { toast } from "./toast.js";
 
 export const MAX_RUNS = 6; // the server streams at most six runs in one scenario
@@ -12,6 +13,7 @@ export const state = {
   optimizers: new Map(),
   models: null, // GET /api/models: kinds, choices, every field's default and range
   model: null, // POST /api/model: the drawn model (data, layers, grid…), or null on a surface
+  expr: null, // POST /api/expr: the drawn typed f(x, y) (formula, gradient, grid…), or null
   scenario: null,
   selected: 0, // the run the control column edits
   hidden: [], // per run: hidden from every plot (it still runs)
@@ -45,7 +47,7 @@ export const selectedRun = () => state.runs[state.selected];
 /** The scenario as `start` and POST /api/run take it. */
 export function scenarioForServer(speed = state.scenario.speed) {
   const s = state.scenario;
-  const objective = s.model ? { model: structuredClone(s.model) } : { surface: s.surface };
+  const objective = objectiveField(s);
   const runs = s.runs.map((r) => {
     const out = { ...r };
     if (Array.isArray(r.start)) out.start = [...r.start];
@@ -67,13 +69,13 @@ export function completeScenario() {
   const sc = state.scenario;
   const [firstSurface] = state.surfaces.values();
   const [firstOptimizer] = state.optimizers.values();
-  if (sc.model) {
-    delete sc.surface;
+  if (sc.model || isExpr(sc)) {
+    delete sc.surface; // (the page's default scenario names one)
   } else if (!state.surfaces.has(sc.surface)) {
     warnings.push(`Unknown surface "${sc.surface}"; showing ${firstSurface.name}.`);
     sc.surface = firstSurface.id;
   }
-  const surf = state.surfaces.get(sc.surface); // undefined for a model: its start comes with its description
+  const surf = state.surfaces.get(sc.surface); // undefined for a model or an expr: its start comes with its description
   for (const r of sc.runs) {
     if (!state.optimizers.has(r.optimizer)) {
       warnings.push(`Unknown optimizer "${r.optimizer}"; using ${firstOptimizer.name}.`);

@@ -4,7 +4,8 @@
 // This mirrors `scenario_to_query` in app/scenarios/url.py — same keys, same order, same
 // number spelling — so the page and the server write the same link for the same scenario:
 //
-//   v=1, then `surface=…` or `model=…` + `model.<field>=…` (every field of the model, in
+//   v=1, then `surface=…`, or `expr=…` (+ `domain=xmin,xmax,ymin,ymax` when the scenario
+//   gives one), or `model=…` + `model.<field>=…` (every field of the model, in
 //   the model's field order, defaults filled in, None left out), then steps, seed, speed,
 //   then per run `rK=<optimizer>` and `rK.<field>=…` in RunSpec's field order (RUN_FIELDS);
 //   lists as `a,b`; floats as Python's repr() (`1e-05`, `0.5`), integral ones without `.0`.
@@ -49,7 +50,7 @@ const given = (v) => v !== null && v !== undefined;
 
 /**
  * The query parameters, in order, of a scenario as `start` takes it (state.scenarioForServer()).
- * @param {object} scenario  {surface | model, runs, steps, seed, speed}
+ * @param {object} scenario  {surface | expr (+ domain) | model, runs, steps, seed, speed}
  * @param {object[]|null} models  GET /api/models (each model field's default, in field order)
  * @returns {[string, string][]}
  */
@@ -64,6 +65,9 @@ export function scenarioToQuery(scenario, models = null) {
       const v = given(spec[name]) ? spec[name] : fields[name]?.default;
       if (given(v)) q.push([`model.${name}`, pyValue(v)]);
     }
+  } else if (given(scenario.expr)) {
+    q.push(["expr", scenario.expr]);
+    if (given(scenario.domain)) q.push(["domain", pyValue(scenario.domain.flat())]);
   } else {
     q.push(["surface", scenario.surface]);
   }
@@ -76,9 +80,13 @@ export function scenarioToQuery(scenario, models = null) {
   return q;
 }
 
-/** `k=v&…`, percent-encoded like Python's `urlencode(q, safe=",")`: commas stay readable. */
+/**
+ * `k=v&…`, percent-encoded like Python's `urlencode(q, safe=",")` (quote_plus): commas stay
+ * readable, a space is `+`, and `! ' ( ) *` are escaped too (a typed f(x, y) has them).
+ */
 export function queryString(pairs) {
-  const enc = (s) => encodeURIComponent(s).replaceAll("%2C", ",");
+  const hex = (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`;
+  const enc = (s) => encodeURIComponent(s).replace(/[!'()*]/g, hex).replaceAll("%20", "+").replaceAll("%2C", ",");
   return pairs.map(([k, v]) => `${enc(k)}=${enc(v)}`).join("&");
 }
 

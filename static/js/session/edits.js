@@ -5,7 +5,7 @@
 
 import { emit } from "../events.js";
 import { clearRuns } from "../runs.js";
-import { MODEL_KINDS } from "../objective.js";
+import { MODEL_KINDS, objectiveField, objectiveKey } from "../objective.js";
 import { MAX_RUNS, selectedSpec, state } from "../state.js";
 
 const LR_SEND_MS = 66; // while dragging the slider, at most ~15 `set`s per second
@@ -177,11 +177,11 @@ export class Editor {
     state.server = "none";
     this.session.setPlaying(false);
     const sc = state.scenario;
-    const before = { objective: sc.model ? { model: sc.model } : { surface: sc.surface }, runs: structuredClone(sc.runs) };
-    delete sc.surface;
-    delete sc.model;
+    const before = { objective: objectiveField(sc), runs: structuredClone(sc.runs) };
+    for (const k of ["surface", "model", "expr", "domain"]) delete sc[k];
     Object.assign(sc, objective);
     state.model = null;
+    state.expr = null;
     if (fresh) {
       const surf = sc.surface ? state.surfaces.get(sc.surface) : null;
       for (const r of sc.runs) {
@@ -200,7 +200,7 @@ export class Editor {
     this.view.applyObjective();
     this.showObjective({ openOptions: fresh });
     const ok = await this.loadObjective();
-    const still = state.scenario.surface === objective.surface && state.scenario.model === objective.model;
+    const still = ["surface", "model", "expr", "domain"].every((k) => state.scenario[k] === objective[k]);
     if (!ok && still && revert) {
       // Refused (the toast says why, e.g. a batch larger than the training set): back to what was shown.
       sc.runs = before.runs;
@@ -212,7 +212,7 @@ export class Editor {
       this.controls.setLr(state.model.lr);
     }
     this.fitLrToModel = false;
-    emit("surface", sc.surface ?? sc.model.kind);
+    emit("surface", objectiveKey(sc));
     if (state.socketOpen) this.session.goToStart();
   }
 
