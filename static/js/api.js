@@ -52,6 +52,28 @@ export async function describeModel(model, grid = 120) {
   return res.json();
 }
 
+/**
+ * A typed f(x, y) described (docs/expressions.md): like a surface (formula, domain, minima,
+ * start, lr, contour_scale) plus `expr`, `gradient`, `grad_formula` and its grid {x, y, z}
+ * (null where f is not finite). A refused expression or domain rejects with an Error whose
+ * `refusal` is the server's {field, message, position?, end?} (columns in code points).
+ * @param {string} expr  @param {number[][]|undefined} domain  @param {number} n  grid points per axis
+ * @param {AbortSignal} [signal]
+ */
+export async function describeExpr(expr, domain, n = 120, signal = undefined) {
+  const res = await fetch(`/api/expr?n=${n}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify(domain ? { expr, domain } : { expr }),
+    signal,
+  });
+  if (res.ok) return res.json();
+  const body = await res.clone().json().catch(() => null);
+  const first = Array.isArray(body?.detail) ? body.detail[0] : null;
+  if (res.status === 422 && first?.field && first?.message) throw Object.assign(new Error(first.message), { refusal: first });
+  throw new Error(await errorDetail(res));
+}
+
 async function errorDetail(res) {
   try {
     const body = await res.json();

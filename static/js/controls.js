@@ -1,7 +1,7 @@
 // The control column: builds the inputs from the server's lists and reports changes.
 
 import { fmt, inputValue } from "./format.js";
-import { modelValue } from "./objective.js";
+import { CUSTOM_VALUE, modelValue } from "./objective.js";
 
 const LR_LOG_MIN = -4; // slider covers 1e-4 … 10; the typed input may go beyond (server limits)
 const LR_LOG_MAX = 1;
@@ -110,7 +110,8 @@ export class Controls {
   }
 
   /**
-   * The objective picker: the named surfaces, then a "Models" group (values "model:<kind>").
+   * The objective picker: the named surfaces, a "Models" group (values "model:<kind>"),
+   * then "Custom f(x, y)…" (a formula typed in the page).
    * @param {{id, name}[]} surfaces  @param {{kind, title}[]} models  @param {string} selected  a picker value
    */
   setObjectives(surfaces, models, selected) {
@@ -122,6 +123,7 @@ export class Controls {
     };
     const groups = [group("Surfaces", surfaces.map((s) => new Option(s.name, s.id)))];
     if (models.length) groups.push(group("Models", models.map((m) => new Option(m.title, modelValue(m.kind)))));
+    groups.push(group("Your own", [new Option("Custom f(x, y)…", CUSTOM_VALUE)]));
     this.surfaceSelect.replaceChildren(...groups);
     this.surfaceSelect.value = selected;
     this.surfaceSelect.disabled = false;

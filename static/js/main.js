@@ -7,9 +7,11 @@
 //   session/edits.js    what the student changes
 //   session/surface.js  drawing a surface (or a 2-weight model's loss over its weights)
 //   session/model.js    describing and drawing a model (docs/models.md)
+//   session/expr.js     describing and drawing a typed f(x, y) (docs/expressions.md)
 //   objective.js        surface or model: which views and tools apply
 //   panels/*.js         run list, schedule/clip/noise, model options, the Explore tabs,
-//                       a model's data & fit, diagnosis, loss slice, decision boundary
+//                       a model's data & fit, diagnosis, loss slice, decision boundary,
+//                       the custom f(x, y) bar and its gradient line
 //   landscape.js        WS /ws/landscape jobs (sweep, basins, scatter)
 //   url.js              the scenario in the address bar (mirrors app/scenarios/url.py)
 //   view-state.js       the view in the address bar: tab, selection, toggles, tools' forms
@@ -22,11 +24,13 @@ import { Controls } from "./controls.js";
 import { ExportMenu } from "./export-menu.js";
 import { installKeyboard } from "./keyboard.js";
 import { LandscapeClient } from "./landscape.js";
-import { modelValue, isModel } from "./objective.js";
+import { CUSTOM_VALUE, isExpr, isModel, pickerValue } from "./objective.js";
 import { BasinsPanel } from "./panels/basins.js";
 import { DataFitPanel } from "./panels/data-fit.js";
 import { DiagnosisPanel } from "./panels/diagnosis.js";
 import { ExploreTabs, JobBar } from "./panels/explore.js";
+import { ExprGradient } from "./panels/expr-gradient.js";
+import { ExprInput } from "./panels/expr-input.js";
 import { Gallery } from "./panels/gallery.js";
 import { LessonPanel } from "./panels/lesson.js";
 import { ModelOptions } from "./panels/model-options.js";
@@ -45,6 +49,7 @@ import { LayerNormPlot } from "./plots/layer-norms.js";
 import { Surface3DPlot } from "./plots/surface3d.js";
 import { Session } from "./session/commands.js";
 import { Editor } from "./session/edits.js";
+import { ExprLoader, fitRunsToDomain, gapsOf } from "./session/expr.js";
 import { Inbox } from "./session/inbox.js";
 import { ModelLoader } from "./session/model.js";
 import { SurfaceLoader } from "./session/surface.js";
@@ -71,7 +76,7 @@ const embedded = document.body.dataset.embed === "1";
 let editor; // created below; the handlers reach it lazily
 let session;
 const controls = new Controls({
-  onSurface: (value) => editor.changeObjective(value),
+  onSurface: (value) => (value === CUSTOM_VALUE ? exprInput.choose() : editor.changeObjective(value)),
   onOptimizer: (id) => editor.changeOptimizer(id),
   onLr: (v, opts) => editor.changeLr(v, opts),
   onHyper: (name, value) => editor.changeHyper(name, value),
@@ -115,6 +120,7 @@ const layers = new LayerNormPlot($("layers-plot"), { group });
 const network = new NetworkPanel();
 const fit = new DataFitPanel();
 const diagnosis = new DiagnosisPanel();
+const exprGrad = new ExprGradient();
 const tabs = new ExploreTabs({ onShow: (name) => surface3d.setActive(name === "3d"), initial: linkView.tab });
 
 const stream = new RunStream({
@@ -132,7 +138,7 @@ const stream = new RunStream({
   },
 });
 const slice = new SlicePanel({ stream });
-const view = new View({ contour, surface3d, curves, layers, runList, network, fit, diagnosis, slice, tabs });
+const view = new View({ contour, surface3d, curves, layers, runList, network, fit, diagnosis, slice, tabs, exprGrad });
 session = new Session({ stream, view, controls });
 const inbox = new Inbox({ view, controls, session, onSlice: (msg) => slice.receive(msg), onError: (m) => slice.failed(m) });
 const surfaces = new SurfaceLoader({ contour, surface3d, curves, view, controls, onDrawn: markReady, wantLogLoss: () => pageView.wantLogLoss });
@@ -144,15 +150,39 @@ const models = new ModelLoader({
     if (desc.kind !== "mlp") fit.draw(desc);
   },
 });
+const exprs = new ExprLoader({ surfaces, onDescribed: (desc) => exprGrad.draw(desc) });
 editor = new Editor({ session, view, controls, runOptions, stream, loadObjective, showObjective });
+const exprInput = new ExprInput({ onApply: applyExpr });
 
-/** Draw the scenario's surface or model. */
+/** Draw the scenario's surface, typed f(x, y) or model. */
 function loadObjective() {
   const sc = state.scenario;
-  if (sc.model) return models.load();
+  exprGrad.draw(null); // (a typed f(x, y) shows it again once described)
+  if (sc.model) {
+    exprs.cancel();
+    return models.load();
+  }
   models.cancel();
   state.model = null;
+  if (isExpr(sc)) return exprs.load();
+  exprs.cancel();
+  state.expr = null;
   return surfaces.load(sc.surface);
+}
+
+/**
+ * Train on a typed f(x, y) over `domain` (undefined: the default): described on the full
+ * grid first, so a refusal (rejected with the server's `refusal`) leaves the page as it was.
+ */
+async function applyExpr({ expr, domain }) {
+  const desc = await exprs.describe(expr, domain);
+  if (gapsOf(desc.z) === "all") {
+    throw Object.assign(new Error("f"), {
+      refusal: { field: "domain", message: "f(x, y) is not finite anywhere in this x/y range: choose another range" },
+    });
+  }
+  fitRunsToDomain(state.scenario.runs, desc);
+  await editor.switchObjective(domain ? { expr, domain } : { expr }, { fresh: false });
 }
 
 /**
@@ -161,8 +191,9 @@ function loadObjective() {
  */
 function showObjective({ openOptions = false } = {}) {
   const sc = state.scenario;
-  controls.setSurfaceValue(sc.model ? modelValue(sc.model.kind) : sc.surface);
+  controls.setSurfaceValue(pickerValue(sc));
   modelOptions.show(sc.model ?? null);
+  exprInput.show(sc);
   if (openOptions && sc.model) modelOptions.box.open = true;
   showRunControls();
 }
@@ -216,7 +247,7 @@ function scenarioTitle() {
   const sc = state.scenario;
   const what = sc.model
     ? state.model?.name ?? state.models?.find((m) => m.kind === sc.model.kind)?.title ?? sc.model.kind
-    : state.surfaces.get(sc.surface)?.name ?? sc.surface;
+    : isExpr(sc) ? `f(x, y) = ${sc.expr}` : state.surfaces.get(sc.surface)?.name ?? sc.surface;
   const runs = sc.runs.map((r) => `${state.optimizers.get(r.optimizer)?.name ?? r.optimizer} η=${fmt(r.lr)}`);
   return `${what}; ${runs.join(" vs ")}`;
 }
@@ -273,6 +304,7 @@ window.__gdviz = {
   scatter: () => structuredClone(scatter.result),
   stability: () => structuredClone(stability.data),
   model: () => structuredClone(state.model),
+  expr: () => structuredClone(state.expr), // the drawn f(x, y) as POST /api/expr described it
   boundary: () => network.plot.snapshot(),
   fitWeights: () => fit.plot.w?.slice() ?? null,
   slice: () => structuredClone(slice.result),
@@ -302,7 +334,7 @@ async function boot() {
   // the link's selected and hidden runs (the server checked them against the runs)
   if (linkView.select < sc.runs.length) state.selected = linkView.select;
   state.hidden = sc.runs.map((_, i) => linkView.hide.includes(i));
-  controls.setObjectives(surfaceList, modelList, sc.model ? modelValue(sc.model.kind) : sc.surface);
+  controls.setObjectives(surfaceList, modelList, pickerValue(sc));
   controls.setOptimizers(optimizers, selectedSpec().optimizer);
   controls.showOptimizer(state.optimizers.get(selectedSpec().optimizer), selectedSpec());
   runOptions.show(selectedSpec());

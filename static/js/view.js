@@ -24,7 +24,8 @@ const PANELS = {
 
 export class View {
   /**
-   * @param {{contour, surface3d, curves: {loss, grad, lr, acc}, layers, runList, network, fit, diagnosis, slice, tabs}} parts
+   * @param {{contour, surface3d, curves: {loss, grad, lr, acc}, layers, runList, network, fit, diagnosis, slice, tabs,
+   *          exprGrad}} parts  exprGrad: a typed f(x, y)'s gradient line (hidden for anything else)
    */
   constructor(parts) {
     Object.assign(this, parts);
@@ -88,6 +89,7 @@ export class View {
       this.surface3d.update(runs, this.current(), state.selected); // ignored until it is drawn
       for (const c of [this.curves.loss, this.curves.grad, this.curves.lr]) c.update(runs);
       if (kind !== "surface") this.fit.update(selectedRun()?.last ?? null);
+      else this.exprGrad.update(selectedRun()?.last ?? null);
     }
     if (kind !== "surface") this.diagnosis.update(selectedRun()?.diagnosis ?? null, state.selected, many);
     this.runList.update();

@@ -8,7 +8,7 @@
 import { fmt, fmtPretty } from "../format.js";
 import { BasinLayer, ScatterLayer } from "./contour-layers.js";
 import { clipSegment, f1, ok2, pathData } from "./geometry.js";
-import { CASING, COLORSCALE, CONFIG, FONT, GRAD_COLOR, UPDATE_COLOR, fitToContainer, runColor } from "./theme.js";
+import { CASING, COLORSCALE, CONFIG, FONT, GAP_COLOR, GRAD_COLOR, UPDATE_COLOR, fitToContainer, runColor } from "./theme.js";
 import { dressed } from "./dress.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -140,7 +140,7 @@ export class ContourPlot {
       font: FONT,
       margin: { l: 48, r: 6, t: 8, b: 46 },
       paper_bgcolor: "rgba(0,0,0,0)",
-      plot_bgcolor: "#ffffff",
+      plot_bgcolor: GAP_COLOR, // (the contour covers it, except where f is not finite)
       dragmode: false,
       hovermode: "closest",
       hoverlabel: { font: { size: 15 } },

@@ -28,6 +28,7 @@ export class SurfaceLoader {
     const surf = state.surfaces.get(id);
     this.controls.setSurfaceValue(id);
     $("formula").textContent = surf.formula;
+    $("formula").title = surf.formula; // (all of it, when the header cuts it)
     return this.drawPlane(surf, () => fetchGrid(id, GRID_N));
   }
 
