@@ -250,6 +250,11 @@ def test_the_explore_tools_work_on_a_typed_f(open_playground, page_log):
     assert len(basins["minima"]) == 2 and found == {0, 1}
     assert sorted(m[0] for m in basins["minima"]) == pytest.approx([-1, 1], abs=1e-6)
     assert page.locator("#basin-legend li").count() >= 2
+    # a click on the contour still moves the start
+    x, y = page.evaluate("window.__gdviz.toClient([0.5, -0.75])")
+    page.mouse.click(x, y)
+    page.wait_for_function("Math.abs(window.__gdviz.scenario().runs[0].start[0] - 0.5) < 0.02")
+    assert page.evaluate("window.__gdviz.scenario().runs[0].start")[1] == pytest.approx(-0.75, abs=0.02)
 
     # stability: the Hessian at the nearest minimum (±1, 0) is diag(8, 2)
     page.click("#tab-stability")
