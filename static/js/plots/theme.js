@@ -9,8 +9,11 @@ export const RUN_COLORS = ["#ff7a00", "#ff2fa0", "#00c2ff", "#ffffff", "#c7f000"
 export const GRAD_COLOR = "#ffffff"; // −η∇L arrow
 export const UPDATE_COLOR = "#ff2fa0"; // update arrow (magenta: distinct from the orange path and viridis)
 export const CASING = "#111111"; // dark outline under bright lines
-/** The contour's background: it shows only where f has no finite value (gaps of a typed f). */
-export const GAP_COLOR = "#d3d6db";
+/**
+ * The contour's background: it shows only where f has no finite value (gaps of a typed f).
+ * A mid grey, so it stands out from the panel in both themes (plots/dress.js keeps it).
+ */
+export const GAP_COLOR = "#b4b9c1";
 
 export const CONFIG = {
   displayModeBar: false,
