@@ -35,6 +35,7 @@ the gradient for the update from frame k (a network picks its mini-batch by k).
 from __future__ import annotations
 
 import inspect
+import math
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -49,6 +50,7 @@ Array = np.ndarray
 
 
 SHRINKING = 0.5  # newer steps shorter than this × the older ones: converging, not oscillating
+SUM_SLACK = 1e-12  # relative bound (≫ 2·39·2⁻⁵³) on how far two summation orders of a window can differ
 
 
 class Status(IntEnum):
@@ -86,6 +88,15 @@ def row_norms(a: Array) -> Array:
     for j in range(1, a.shape[1]):
         total += a[:, j] * a[:, j]
     return np.sqrt(total)
+
+
+def _norm(v: list[float]) -> float:
+    """``row_norms`` of one row given as floats: the same squares added in the same
+    order, so the same result bit for bit."""
+    total = v[0] * v[0]
+    for x in v[1:]:
+        total += x * x
+    return math.sqrt(total)
 
 
 def rows_finite(a: Array) -> Array:
@@ -160,6 +171,11 @@ class Batch:
             self._start_scale = 1 + np.linalg.norm(params, axis=1)
         self._n_active = self.n_runs
         self._proposal: tuple[Array, Any] | None = None
+        # one surface run (every stream and /api/run): the per-step status tests in floats
+        self._scalar = self.n_runs == 1 and self.dim <= 7 and not self._stochastic
+        self._start0 = self.start[0].tolist()
+        self._loss00 = float(self.loss0[0])
+        self._start_scale0 = float(self._start_scale[0])
         self._record_history(np.arange(self.n_runs))
         self._classify(np.arange(self.n_runs))
 
@@ -284,6 +300,8 @@ class Batch:
             self._unorm_hist[slot, idx] = 0.0 if unorm is None else unorm
 
     def _classify(self, idx: Array) -> None:
+        if self._scalar and idx.size == 1 and self._surely_running():
+            return  # what the array tests below would conclude: nothing ends this step
         tol = self.tol
         p, loss, g = self.params[idx], self.loss[idx], self.grad[idx]
         with np.errstate(all="ignore"):
@@ -305,6 +323,61 @@ class Batch:
         self.status[idx[ended]] = status[ended]
         self.end_step[idx[ended]] = self.step
         self._n_active -= int(ended.sum())
+
+    def _surely_running(self) -> bool:
+        """One surface run: whether ``_classify`` would end nothing this step.
+
+        The same tests as the array code, in Python floats: a NumPy call costs ~1 µs
+        and ``_classify`` makes ~100 of them, most of a streamed step's time
+        (bench/README.md). Finite, explode, runaway and gradient tests are the same
+        IEEE operations in the same order, so they agree bit for bit. The
+        oscillation window's sums may be added in another order than NumPy's, so
+        that test only answers "no" when it fails by more than ``SUM_SLACK``;
+        anything that may end the run (or NaN anywhere) returns False and the array
+        code decides, so statuses and end steps are exactly the array code's."""
+        tol = self.tol
+        if self.step >= self.max_steps:
+            return False
+        loss = float(self.loss[0])
+        p, g = self.params[0].tolist(), self.grad[0].tolist()
+        isfinite = math.isfinite
+        if not (isfinite(loss) and all(map(isfinite, p)) and all(map(isfinite, g))):
+            return False
+        l0 = self._loss00
+        bound = tol.explode * (1 + abs(l0))
+        if loss - l0 > bound or l0 - loss > bound:
+            return False
+        if _norm([a - b for a, b in zip(p, self._start0)]) > tol.runaway * self._start_scale0:
+            return False
+        if _norm(g) <= tol.gtol:
+            return False
+        return self.step < 2 * tol.window or not self._maybe_oscillating()
+
+    def _maybe_oscillating(self) -> bool:
+        """False only if ``_oscillating`` is surely False for the one run (see
+        ``_surely_running``): a test fails by more than ``SUM_SLACK`` of its sums."""
+        w, n2 = self.tol.window, 2 * self.tol.window
+        k = (self.step + 1) % n2  # the oldest slot
+        losses = self._loss_hist[:, 0].tolist()
+        losses = losses[k:] + losses[:k]  # oldest … newest
+        unorms = self._unorm_hist[:, 0].tolist()
+        unorms = unorms[k:] + unorms[:k]
+        older, newer = sum(losses[:w]) / w, sum(losses[w:]) / w
+        slack = SUM_SLACK * sum(map(abs, losses)) / w
+        stall = self.tol.stall
+        if abs(newer - older) > stall * abs(older) + 1e-300 + (2 + stall) * slack:
+            return False  # the loss still moves
+        path = sum(unorms[1:])
+        if not path > 0:  # a sum of non-negative numbers: 0 in any order iff every term is
+            return path != path  # NaN: let the array code decide
+        ends = self._param_hist[[(self.step % n2), k], 0].tolist()
+        disp = _norm([a - b for a, b in zip(ends[0], ends[1])])
+        if disp >= 0.5 * path * (1 + SUM_SLACK):
+            return False  # the path goes somewhere
+        older_u, newer_u = sum(unorms[:w]), sum(unorms[w:])
+        if newer_u * (1 + SUM_SLACK) < SHRINKING * older_u * (1 - SUM_SLACK):
+            return False  # the steps shrink: converging
+        return True
 
     def _stationary(self, idx: Array, gnorm: Array) -> Array:
         """‖∇L‖ ≤ gtol, and — where the Hessian is known — the Newton step ‖H⁻¹∇L‖
