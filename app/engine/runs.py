@@ -244,7 +244,9 @@ class Batch:
 
         Uses the cached proposal if ``propose()`` made one; otherwise only the
         active rows go through the optimizer (ended runs cost nothing)."""
-        idx = np.flatnonzero(self.active)
+        # every run still going (the common case): skip the status scan
+        idx = (np.arange(self.n_runs) if self._n_active == self.n_runs
+               else np.flatnonzero(self.active))
         if idx.size == 0:
             return idx
         everyone = idx.size == self.n_runs
@@ -274,7 +276,7 @@ class Batch:
                 loss, grad = self._loss_and_grad(params, self.step + 1)
                 self.params[idx], self.loss[idx], self.grad[idx] = params, loss, grad
                 self.opt_state = _put(self.opt_state, idx, new_state)
-            unorm = row_norms(updates)
+            unorm = np.array([_norm(updates[0].tolist())]) if self._scalar else row_norms(updates)
         self.step += 1
         if self.noise is not None:
             self.noise.next()

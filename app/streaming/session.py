@@ -42,6 +42,7 @@ MAX_TICK_GAP = 0.25  # at most this much wall time is caught up in one tick
 MAX_FRAMES_PER_MESSAGE = 600
 STEP_CHUNK = 100  # a `step` of more steps is sent over several ticks
 MAX_TICK_COMPUTE = 0.05  # seconds of stepping per tick at most
+_DIVERGED = int(Status.DIVERGED)  # an enum member lookup costs ~2 µs in Python 3.11
 
 
 @dataclass
@@ -213,7 +214,7 @@ class StreamSession:
                 if b.done:
                     continue
                 b.advance()
-                update = None if b.status[0] == Status.DIVERGED else b.propose()[0]
+                update = None if b.status[0] == _DIVERGED else b.propose()[0]
                 records.append(record(i, b, update))
             taken += 1
             ended += self._ended()
