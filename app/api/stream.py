@@ -24,7 +24,7 @@ from app.streaming.session import SliceJob, StreamSession
 
 from .jobs import job_limiter
 from .json import dumps
-from .sockets import GONE, admit, read_into
+from .sockets import GONE, Inbox, admit, read_into
 
 router = APIRouter()
 logger = logging.getLogger("gdviz.stream")
@@ -57,7 +57,7 @@ class _Reply(dict):
     """A reply computed off the loop (a slice), waiting in the inbox to be sent."""
 
 
-async def _compute(ws: WebSocket, job: SliceJob, inbox: asyncio.Queue) -> None:
+async def _compute(ws: WebSocket, job: SliceJob, inbox: Inbox) -> None:
     try:
         reply = await to_thread.run_sync(job.run, limiter=job_limiter(ws.app))
     except Exception as e:  # a bug of ours: report it on the socket, keep streaming
@@ -76,16 +76,12 @@ async def _send(ws: WebSocket, message: dict) -> None:
 async def _loop(ws: WebSocket) -> None:
     loop = asyncio.get_running_loop()
     session = StreamSession(get_settings().ws_max_message_bytes)
-    inbox: asyncio.Queue = asyncio.Queue(maxsize=8)
+    inbox = Inbox(maxsize=8)
     reader = asyncio.create_task(read_into(ws, inbox))
     computing: asyncio.Task | None = None
     try:
         while True:
-            item = None
-            try:
-                item = await asyncio.wait_for(inbox.get(), session.next_tick(loop.time()))
-            except TimeoutError:
-                pass
+            item = await inbox.get(session.next_tick(loop.time()))  # None: time to tick
             if item is GONE or (item is None and reader.done() and inbox.empty()):
                 break
             # the session does at most STEP_CHUNK steps per call, so a `step 1000`
