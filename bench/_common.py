@@ -247,6 +247,9 @@ def instrument(batch):
     batch.optimizer = dataclasses.replace(
         batch.optimizer, update=_timed(batch.optimizer.update, "optimizer.update", timers))
     batch._oscillating = _timed(batch._oscillating, "classify.oscillating", timers)
+    if hasattr(batch, "_maybe_oscillating"):  # one run's float pre-test (since b60fb8e)
+        batch._maybe_oscillating = _timed(batch._maybe_oscillating, "classify.oscillating",
+                                          timers)
     batch._classify = _timed(batch._classify, "classify", timers)
     batch._record_history = _timed(batch._record_history, "record_history", timers)
     batch.advance = outer(batch.advance)
