@@ -91,6 +91,15 @@ def _open_when_listening(url: str, timeout: float = 60.0) -> None:
         return
 
 
+def server_options(host: str, port: int) -> dict[str, Any]:
+    """uvicorn's options as ``serve`` runs the app (with ``APP_FACTORY``): the hard
+    WebSocket message cap (``ws_hard_max_bytes``: uvicorn closes a socket with 1009
+    above it) among them. Tests start their live server with these too, so they see
+    the same limits."""
+    return dict(factory=True, host=host, port=port,
+                ws_max_size=get_settings().ws_hard_max_bytes, log_level="warning")
+
+
 @main.command()
 @click.option("--host", default=None, metavar="HOST",
               help="Interface to listen on (default 127.0.0.1, or GDVIZ_HOST).")
@@ -111,8 +120,7 @@ def serve(host: str | None, port: int | None, workers: int = 1,
     port = s.port if port is None else port
     url = browser_url(host, port)
     click.echo(f"gdviz: open {url} in a browser (Ctrl+C stops)")
-    options = dict(factory=True, host=host, port=port, ws_max_size=s.ws_hard_max_bytes,
-                   log_level="warning")
+    options = server_options(host, port)
     if workers > 1:  # uvicorn's supervisor: it needs the app as an import string
         if open_browser:
             threading.Thread(target=_open_when_listening, args=(url,),
