@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from typing import Any
@@ -21,11 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.scenarios.landscape import JOBS
 from app.settings import get_settings
+from app.streaming.protocol import BadMessage, read_message
 from app.validation import summary
 
 from .jobs import Job, next_item
-from .json import dumps
-from .sockets import GONE, admit, read_into
+from .sockets import GONE, ClientGone, admit, read_into, send_json, serve_guarded
 
 router = APIRouter()
 logger = logging.getLogger("gdviz.landscape")
@@ -58,7 +57,7 @@ class _Socket:
 
     async def send(self, message: dict) -> None:
         async with self.lock:
-            await self.ws.send_text(dumps(message))
+            await send_json(self.ws, message)
 
     async def cancel_current(self) -> None:
         task, job_id = self.task, self.job_id
@@ -83,32 +82,16 @@ class _Socket:
                 await self.send({"type": "progress", "id": job_id, "fraction": float(item)})
 
 
-def _parse(text: str | bytes | None) -> tuple[dict | None, str | None]:
-    """The message as a dict, or an error sentence."""
-    if not isinstance(text, str):
-        return None, "messages must be JSON text"
-    try:
-        msg = json.loads(text)
-    except ValueError:
-        return None, "the message is not valid JSON"
-    if not isinstance(msg, dict) or msg.get("type") not in ("run", "cancel"):
-        return None, "type must be 'run' or 'cancel'"
-    return msg, None
-
-
 async def _handle(sock: _Socket, text) -> None:
-    limit = get_settings().ws_max_message_bytes
-    if text is not None and len(text) > limit:
-        await sock.send({"type": "error", "id": None,
-                         "message": f"message too large: {len(text):,} bytes; the limit is "
-                                    f"{limit:,}"})
-        return
-    msg, problem = _parse(text)
-    if problem:
-        await sock.send({"type": "error", "id": None, "message": problem})
-        return
-    job_id = msg.get("id") if isinstance(msg.get("id"), int) else None
     try:
+        msg = read_message(text, get_settings().ws_max_message_bytes)
+    except BadMessage as e:
+        await sock.send({"type": "error", "id": None, "message": str(e)})
+        return
+    job_id = msg.get("id") if type(msg.get("id")) is int else None  # not a bool
+    try:
+        if msg.get("type") not in ("run", "cancel"):
+            raise ValueError("type: must be 'run' or 'cancel'")
         if msg["type"] == "cancel":
             cancel = _Cancel.model_validate(msg)
             if sock.job_id == cancel.id:
@@ -116,7 +99,7 @@ async def _handle(sock: _Socket, text) -> None:
             return
         run = _RunJob.model_validate(msg)
         if run.kind not in JOBS:
-            raise ValueError(f"kind must be one of {', '.join(JOBS)}, not {run.kind!r}")
+            raise ValueError(f"kind: must be one of {', '.join(JOBS)}, not {run.kind!r}")
         model, make_job = JOBS[run.kind]
         req = model.model_validate(run.request)
     except ValidationError as e:
@@ -135,6 +118,8 @@ async def _guarded(sock: _Socket, job_id: int, job, kind: str) -> None:
         await sock.run(job_id, job, kind)
     except asyncio.CancelledError:
         raise
+    except ClientGone:
+        sock.task = sock.job_id = None
     except Exception as e:  # a bug of ours: tell the client instead of going silent
         logger.exception("landscape job failed")
         sock.task = sock.job_id = None
@@ -145,21 +130,22 @@ async def _guarded(sock: _Socket, job_id: int, job, kind: str) -> None:
 @router.websocket("/ws/landscape")
 async def landscape_socket(ws: WebSocket) -> None:
     async with admit(ws) as admitted:
-        if not admitted:
-            return
-        sock = _Socket(ws)
-        inbox: asyncio.Queue = asyncio.Queue(maxsize=8)
-        reader = asyncio.create_task(read_into(ws, inbox))
-        try:
-            while (text := await inbox.get()) is not GONE:
-                await _handle(sock, text)
-        except Exception:  # the client went away mid-send
-            pass
-        finally:
-            reader.cancel()
-            if sock.task is not None:
-                sock.task.cancel()
-                with contextlib.suppress(BaseException):
-                    await sock.task
+        if admitted:
+            await serve_guarded(ws, _loop, logger)
+
+
+async def _loop(ws: WebSocket) -> None:
+    sock = _Socket(ws)
+    inbox: asyncio.Queue = asyncio.Queue(maxsize=8)
+    reader = asyncio.create_task(read_into(ws, inbox))
+    try:
+        while (text := await inbox.get()) is not GONE:
+            await _handle(sock, text)
+    finally:
+        reader.cancel()
+        if sock.task is not None:
+            sock.task.cancel()
             with contextlib.suppress(BaseException):
-                await reader
+                await sock.task
+        with contextlib.suppress(BaseException):
+            await reader

@@ -1,4 +1,5 @@
-"""What every WebSocket route shares: the connection cap and the reader task."""
+"""What every WebSocket route shares: the connection cap, the reader task, sending,
+and what happens when a route's loop fails."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ import contextlib
 import ctypes
 import ctypes.util
 import gc
-from typing import AsyncIterator
+import logging
+from typing import AsyncIterator, Awaitable, Callable
 
 from fastapi import WebSocket
 
 from app.settings import get_settings
+
+from .json import dumps
 
 BUSY = 1013  # WebSocket close code "try again later"
 GONE = object()  # put in the inbox when the peer has gone
@@ -148,3 +152,32 @@ async def read_into(ws: WebSocket, inbox: asyncio.Queue | Inbox) -> None:
     finally:
         with contextlib.suppress(asyncio.QueueFull):
             inbox.put_nowait(GONE)
+
+
+class ClientGone(Exception):
+    """The peer closed the socket while we were sending to it."""
+
+
+async def send_json(ws: WebSocket, message: dict) -> None:
+    """Send one message as strict JSON (no NaN); ``ClientGone`` if the socket is closed."""
+    text = dumps(message)  # a serialisation slip is our bug, not the client leaving
+    try:
+        await ws.send_text(text)
+    except Exception as e:
+        raise ClientGone from e
+
+
+async def serve_guarded(ws: WebSocket, loop: Callable[[WebSocket], Awaitable[None]],
+                        logger: logging.Logger) -> None:
+    """Run a route's ``loop``. A client leaving ends it quietly; anything else is a bug of
+    ours: logged, told to the client as an ``error``, and the socket closed with 1011 —
+    never a socket that goes silent while the client waits."""
+    try:
+        await loop(ws)
+    except ClientGone:
+        pass
+    except Exception as e:
+        logger.exception("%s failed", ws.url.path)
+        with contextlib.suppress(Exception):
+            await ws.send_text(dumps({"type": "error", "message": f"internal error: {e!r}"}))
+            await ws.close(code=1011, reason="internal error")

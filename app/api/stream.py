@@ -23,8 +23,7 @@ from app.settings import get_settings
 from app.streaming.session import SliceJob, StreamSession
 
 from .jobs import job_limiter
-from .json import dumps
-from .sockets import GONE, Inbox, admit, read_into
+from .sockets import GONE, Inbox, admit, read_into, send_json, serve_guarded
 
 router = APIRouter()
 logger = logging.getLogger("gdviz.stream")
@@ -34,23 +33,7 @@ logger = logging.getLogger("gdviz.stream")
 async def run_socket(ws: WebSocket) -> None:
     async with admit(ws) as admitted:
         if admitted:
-            await _serve(ws)
-
-
-async def _serve(ws: WebSocket) -> None:
-    try:
-        await _loop(ws)
-    except _ClientGone:
-        pass
-    except Exception as e:  # a bug of ours: say so, don't leave the client hanging
-        logger.exception("stream failed")
-        with contextlib.suppress(Exception):
-            await ws.send_text(dumps({"type": "error", "message": f"internal error: {e!r}"}))
-            await ws.close(code=1011, reason="internal error")
-
-
-class _ClientGone(Exception):
-    pass
+            await serve_guarded(ws, _loop, logger)
 
 
 class _Reply(dict):
@@ -64,13 +47,6 @@ async def _compute(ws: WebSocket, job: SliceJob, inbox: Inbox) -> None:
         logger.exception("slice failed")
         reply = {"type": "error", "message": f"slice: internal error: {e!r}"}
     await inbox.put(_Reply(reply))
-
-
-async def _send(ws: WebSocket, message: dict) -> None:
-    try:
-        await ws.send_text(dumps(message))
-    except Exception as e:  # the socket is closed: the client went away
-        raise _ClientGone from e
 
 
 async def _loop(ws: WebSocket) -> None:
@@ -101,7 +77,7 @@ async def _loop(ws: WebSocket) -> None:
                     else:
                         computing = asyncio.create_task(_compute(ws, message, inbox))
                         continue
-                await _send(ws, message)
+                await send_json(ws, message)
     finally:
         reader.cancel()
         for task in (reader, computing):

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError,
+                      field_validator, model_validator)
 from pydantic_core import PydanticCustomError
 
 from app.engine.nets.init import INITS
@@ -21,6 +22,7 @@ from app.engine.schedules import KINDS, Schedule
 from app.engine.expr import ExprError
 from app.engine.expr.surface import DomainError, expr_surface
 from app.engine.surfaces import SURFACES
+from app.validation import summary
 
 from .model_spec import MAX_CLASSES, MlpSpec, ModelSpec
 
@@ -217,7 +219,23 @@ class Scenario(BaseModel):
 
 
 def check_changes(optimizer: str, changes: dict[str, Any]) -> dict[str, Any]:
-    """Validate a live hyperparameter change with the same rules as a RunSpec."""
-    spec = RunSpec.model_validate({"optimizer": optimizer, **changes})
+    """Validate a live hyperparameter change with the same rules as a RunSpec.
+
+    Only the optimizer's own hyperparameters change live (not its id, the start, the
+    schedule or the transforms, which shape the whole run), and each needs a value:
+    null would leave the run with no learning rate. ``ValueError`` names the field as
+    ``changes.<name>``."""
+    allowed = OPTIMIZERS[optimizer].params
+    for name, value in changes.items():
+        if name not in allowed:
+            raise ValueError(f"changes.{name}: not a hyperparameter of {optimizer} "
+                             f"(it takes {', '.join(allowed)})")
+        if value is None:
+            raise ValueError(f"changes.{name}: give a value, not null")
+    try:
+        spec = RunSpec.model_validate({"optimizer": optimizer, **changes})
+    except ValidationError as e:
+        raise ValueError(summary([{**err, "loc": ("changes", *err.get("loc", ()))}
+                                  for err in e.errors()])) from None
     return {k: (list(v) if isinstance(v, tuple) else v)
             for k, v in spec.model_dump(include=set(changes)).items()}

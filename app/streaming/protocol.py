@@ -1,5 +1,6 @@
 """Client → server WebSocket messages (docs/protocol.md), validated strictly."""
 
+import json
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -46,3 +47,36 @@ class Speed(_Msg):
 
 ClientMessage = Annotated[Union[Start, Pause, Play, Step, Set, Speed, SliceRequest],
                           Field(discriminator="type")]
+
+
+class BadMessage(ValueError):
+    """A client message that is not one JSON object; ``str()`` is the reply's sentence."""
+
+
+def read_message(text: str | bytes | None, max_bytes: int) -> dict:
+    """One client message as a JSON object — the first step of every WebSocket route.
+
+    Raises ``BadMessage`` naming what is wrong: a binary frame, more than ``max_bytes``
+    of UTF-8, text that is not JSON (NaN and Infinity included: browsers reject them),
+    nesting deeper than Python's JSON reader goes (a 64 KiB message can nest 32,000
+    levels), or JSON that is not an object."""
+    if not isinstance(text, str):
+        raise BadMessage("message: send JSON text, not binary")
+    size = len(text) if len(text) > max_bytes else len(text.encode("utf-8", "surrogatepass"))
+    if size > max_bytes:
+        raise BadMessage(f"message: {size:,} bytes is larger than the limit of "
+                         f"{max_bytes:,} bytes")
+    try:
+        raw = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise BadMessage("message: nested too deeply; JSON arrays and objects in a message "
+                         "may nest a few hundred levels at most") from None
+    except ValueError as e:
+        raise BadMessage(f"message: not valid JSON ({e})") from None
+    if not isinstance(raw, dict):
+        raise BadMessage("message: expected a JSON object with a 'type'")
+    return raw
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")

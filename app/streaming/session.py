@@ -19,7 +19,6 @@ a ``SliceJob`` for the socket loop to run in a worker thread.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 
@@ -35,7 +34,8 @@ from app.scenarios.slice import SliceRequest, check_work, compute_slice
 from app.validation import summary
 
 from .model_runs import ModelRuns, record
-from .protocol import ClientMessage, Pause, Play, Set, Speed, Start, Step
+from .protocol import (BadMessage, ClientMessage, Pause, Play, Set, Speed, Start, Step,
+                       read_message)
 
 TICK = 1 / 30  # seconds between batches while playing
 MAX_TICK_GAP = 0.25  # at most this much wall time is caught up in one tick
@@ -114,19 +114,10 @@ class StreamSession:
 
     def handle(self, text: str | bytes | None, now: float) -> list[dict]:
         """Apply one client message; return the replies."""
-        if not isinstance(text, str):
-            return [_error("message: send JSON text, not binary")]
-        if len(text) > self.max_message_bytes:
-            return [_error(f"message: {len(text)} bytes is larger than the limit of "
-                           f"{self.max_message_bytes} bytes")]
         try:
-            raw = json.loads(text, parse_constant=_reject_constant)
-        except ValueError as e:
-            return [_error(f"message: not valid JSON ({e})")]
-        if not isinstance(raw, dict):
-            return [_error("message: expected a JSON object with a 'type'")]
-        try:
-            msg = _adapter.validate_python(raw)
+            msg = _adapter.validate_python(read_message(text, self.max_message_bytes))
+        except BadMessage as e:
+            return [_error(str(e))]
         except ValidationError as e:
             return [_error(summary(e.errors()))]
         self._now = now
@@ -193,8 +184,8 @@ class StreamSession:
         spec = self.scenario.runs[msg.run]
         try:
             changes = check_changes(spec.optimizer, msg.changes)
-        except ValidationError as e:
-            return [_error(summary(e.errors()))]
+        except ValueError as e:
+            return [_error(str(e))]
         self.batches[msg.run].set_hyper(0, changes)
         b = self.batches[msg.run]
         return [{"type": "hyper", "run": msg.run, "hyper": b.hyper_of(0)}]
@@ -278,8 +269,4 @@ def frame_dict_of(r) -> dict:
 
 def _error(message: str) -> dict:
     return {"type": "error", "message": message}
-
-
-def _reject_constant(name: str):
-    raise ValueError(f"{name} is not a number JSON allows")
 

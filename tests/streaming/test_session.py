@@ -122,7 +122,7 @@ def test_bad_messages_get_an_error_and_the_session_survives(text, words):
 def test_message_size_is_bounded():
     s = StreamSession(max_message_bytes=1000)
     out = s.handle('{"type":"pause","x":"' + "a" * 2000 + '"}', 0.0)
-    assert out[0]["type"] == "error" and "1000 bytes" in out[0]["message"]
+    assert out[0]["type"] == "error" and "limit of 1,000 bytes" in out[0]["message"]
 
 
 def test_control_before_start_is_an_error():
