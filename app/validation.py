@@ -13,24 +13,37 @@ _MODEL_TAGS = set(MODEL_KINDS)
 def field_path(loc) -> str:
     parts: list[str] = []
     for p in loc:
+        if isinstance(p, int):  # a list index
+            parts.append(str(p))
+            continue
         p = str(p)
         if p in ("body", "query", "path") or (p in _MODEL_TAGS and parts[-1:] in ([], ["model"])):
             continue
-        parts.append(p)
+        plain = p.isidentifier() and p.isascii() and len(p) <= 40
+        parts.append(p if plain else _quoted(p))
     return ".".join(parts) or "request"
+
+
+def _quoted(name: str, longest: int = 40) -> str:
+    """A client's key that is not a plain name (``":"``, ``"0"``, a 60 kB string), quoted
+    and cut short: the message must show where the problem is, not echo the input."""
+    return repr(name[:longest] + ("…" if len(name) > longest else ""))
 
 
 def _field_and_message(e) -> tuple[str, str]:
     loc = list(e.get("loc", ()))
     msg = e.get("msg", "invalid").removeprefix("Value error, ")
+    if e.get("type") == "json_invalid":  # FastAPI's: the location is the character offset
+        return "request body", (f"not valid JSON at character {loc[-1]} "
+                                f"({e.get('ctx', {}).get('error', msg)})")
     if e.get("type") == "union_tag_invalid":  # a tagged union's unknown tag: blame the tag
         ctx = e.get("ctx", {})
         tag = str(ctx.get("discriminator", "")).strip("'\"")
         return field_path(loc + [tag]), (f"unknown {tag} {ctx.get('tag')!r}; choose one of "
                                          f"{ctx.get('expected_tags')}")
     m = _BLAMED.match(msg)
-    if m:
-        loc += m.group(1).split(".")
+    if m:  # our own dotted path: its numbers are list indices
+        loc += [int(p) if p.isdigit() else p for p in m.group(1).split(".")]
         msg = m.group(2)
     return field_path(loc), msg
 

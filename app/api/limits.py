@@ -5,7 +5,13 @@ when given, else while it streams in — so no request can make the server
 read an unbounded body.
 """
 
+from starlette.exceptions import HTTPException
+
 from .json import dumps
+
+
+def _too_large(max_bytes: int) -> str:
+    return f"request body: larger than the limit of {max_bytes} bytes"
 
 
 class BodySizeLimit:
@@ -27,7 +33,7 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _TooLarge()
+                    raise _TooLarge(self.max_bytes)
             return message
 
         try:
@@ -36,11 +42,17 @@ class BodySizeLimit:
             await self._reject(send)
 
     async def _reject(self, send):
-        body = dumps({"message": f"request body: larger than the limit of {self.max_bytes} bytes"})
+        message = _too_large(self.max_bytes)
+        body = dumps({"message": message, "detail": message})  # as errors.py answers
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json")]})
         await send({"type": "http.response.body", "body": body.encode()})
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """Raised while a body streams in. An HTTPException, because FastAPI turns any other
+    exception from reading a body into a 400 "There was an error parsing the body"
+    (it lets HTTPExceptions through, to the handler in errors.py)."""
+
+    def __init__(self, max_bytes: int):
+        super().__init__(413, _too_large(max_bytes))

@@ -150,9 +150,8 @@ def _model_from_query(fields: dict[str, str], warnings: list[str]) -> dict | Non
     # fields that others depend on (classes, head and batch_size on the data set) first,
     # so a link's order does not matter
     for name, raw in sorted(fields.items(), key=lambda kv: _FIELD_ORDER.get(kv[0], 99)):
-        value = ([int(p) for p in raw.split(",") if p.strip()] if name in _MODEL_LISTS
-                 else raw)
         try:
+            value = _int_list(raw) if name in _MODEL_LISTS else raw
             candidate = {**spec, name: value}
             _MODEL.validate_python(candidate)
             spec = candidate
@@ -160,6 +159,14 @@ def _model_from_query(fields: dict[str, str], warnings: list[str]) -> dict | Non
             msg = _first_error(e) if isinstance(e, ValidationError) else str(e)
             warnings.append(f"model.{name}: {msg}; using the default")
     return spec
+
+
+def _int_list(raw: str) -> list[int]:
+    """``16,16`` → [16, 16]."""
+    parts = [p.strip() for p in raw.split(",") if p.strip()]
+    if not all(p.isascii() and p.isdigit() for p in parts):
+        raise ValueError(f"give whole numbers separated by commas, e.g. 16,16 (got {raw[:40]!r})")
+    return [int(p) for p in parts]
 
 
 def _fmt(v: float) -> str:
