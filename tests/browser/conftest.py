@@ -7,11 +7,9 @@ are skipped with a message — except in CI (CI=true), where they are required.
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 
 import pytest
+from live_server import serving
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -31,12 +29,6 @@ def _require_chromium() -> None:
     pytest.skip(message)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def server_url():
     """Base URL of a real gdviz server (uvicorn in a background thread)."""
@@ -44,20 +36,10 @@ def server_url():
 
     from app.main import create_app
 
-    port = _free_port()
-    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning",
+    config = uvicorn.Config(create_app(), host="127.0.0.1", port=0, log_level="warning",
                             ws="websockets", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="gdviz-test-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the gdviz test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(config) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="session")

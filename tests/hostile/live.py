@@ -224,6 +224,15 @@ def names_a_field(message: str) -> bool:
     return bool(NAMES_A_FIELD.match(message))
 
 
+def json_nodes(value, path=()) -> Iterator[tuple[tuple, Any]]:
+    """(path, node) for every node of a JSON value, containers before what they hold."""
+    yield path, value
+    items = value.items() if isinstance(value, dict) else \
+        enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        yield from json_nodes(item, (*path, key))
+
+
 # -- judging answers -----------------------------------------------------------------
 
 _WARNINGS = re.compile(r'<div id="warnings".*?<ul>(.*?)</ul>', re.S)

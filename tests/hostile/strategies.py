@@ -21,6 +21,7 @@ from app.engine.optimizers import OPTIMIZERS
 from app.engine.surfaces import SURFACES
 
 from corpus import ATTACKS, PATHOLOGICAL
+from live import json_nodes
 
 EXAMPLES = int(os.environ.get("GDVIZ_FUZZ_EXAMPLES", "40"))
 DEEP = "GDVIZ_FUZZ_EXAMPLES" in os.environ  # a deliberate, longer run
@@ -160,23 +161,11 @@ VALID_LANDSCAPE_MESSAGES = {
 # -- damage --------------------------------------------------------------------------
 
 
-def _places(value, path=()):
-    """Every (path, container) inside a JSON value."""
-    if isinstance(value, dict):
-        yield path, value
-        for k, v in value.items():
-            yield from _places(v, (*path, k))
-    elif isinstance(value, list):
-        yield path, value
-        for i, v in enumerate(value):
-            yield from _places(v, (*path, i))
-
-
 @st.composite
 def hostile(draw, shape: st.SearchStrategy[dict]) -> dict:
     """A valid message from ``shape``, damaged at one random place."""
     message = json.loads(json.dumps(draw(shape)))  # a private copy
-    places = [(p, c) for p, c in _places(message) if c]
+    places = [(p, c) for p, c in json_nodes(message) if c and isinstance(c, (dict, list))]
     path, container = draw(st.sampled_from(places))
     keys = list(container) if isinstance(container, dict) else list(range(len(container)))
     key = draw(st.sampled_from(keys))

@@ -11,7 +11,7 @@ import pytest
 
 from app.settings import get_settings
 from corpus import OVERSIZED_QUERY_ATTACKS
-from live import (EXPORTS, PAGES, assert_still_answers, guarded, names_a_field,
+from live import (EXPORTS, PAGES, assert_still_answers, guarded, json_nodes, names_a_field,
                   page_warning_naming, refused_naming)
 
 # a small valid request per endpoint: the base every damaged copy is made from
@@ -34,27 +34,14 @@ WRONG = [None, True, "x", "", [], {}, [[1]], 1.5, -1, 0, 10**30, "1e309"]
 NOT_JSON_NUMBERS = ["NaN", "Infinity", "-Infinity", "1e309", "-1e309"]
 
 
-def places(value, path=()):
+def places(value):
     """(path, leaf) for every leaf of a JSON value."""
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from places(v, (*path, k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from places(v, (*path, i))
-    else:
-        yield path, value
+    return [(p, v) for p, v in json_nodes(value) if not isinstance(v, (dict, list))]
 
 
-def containers(value, path=()):
-    """(path, dict) for every object inside a JSON value."""
-    if isinstance(value, dict):
-        yield path, value
-        for k, v in value.items():
-            yield from containers(v, (*path, k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from containers(v, (*path, i))
+def containers(value):
+    """(path, object) for every object inside a JSON value."""
+    return [(p, v) for p, v in json_nodes(value) if isinstance(v, dict)]
 
 
 def replaced(value, path, new):
