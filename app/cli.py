@@ -262,8 +262,8 @@ def export(preset_or_url: str, fmt: str | None, output: str | None, strict: bool
     An html export of a preset (or of a link with preset=ID) shows its title and
     lesson.
 
-    Exports are bounded like POST /api/run: runs × (steps + 1) × weights at most
-    4,000,000 numbers.
+    Exports are bounded like POST /api/run: runs × (steps + 1) × weights × 3 (params,
+    grad, update) at most 4,000,000 numbers.
     """
     from app import export as ex
 

@@ -20,7 +20,8 @@ from .model_frames import model_fields
 from .models import Scenario
 from .objectives import dimension, objective_of, start_of
 
-MAX_RUN_NUMBERS = 4_000_000  # runs × (steps + 1) × weights in one whole result: ~80 MB of JSON
+MAX_RUN_NUMBERS = 4_000_000  # runs × (steps + 1) × weights × 3 in one whole result: ~80 MB of JSON
+FRAME_VECTORS = 3  # each frame of a whole result carries params, grad and update
 
 
 class TooLarge(ValueError):
@@ -28,8 +29,9 @@ class TooLarge(ValueError):
 
 
 def result_size(scenario: Scenario) -> int:
-    """runs × (steps + 1) × weights: the numbers every frame's vectors add up to."""
-    return len(scenario.runs) * (scenario.steps + 1) * dimension(scenario)
+    """runs × (steps + 1) × weights × 3: the numbers every frame's vectors (params, grad,
+    update) add up to."""
+    return len(scenario.runs) * (scenario.steps + 1) * dimension(scenario) * FRAME_VECTORS
 
 
 def check_result_size(scenario: Scenario, what: str) -> None:
@@ -37,12 +39,13 @@ def check_result_size(scenario: Scenario, what: str) -> None:
     message naming the numbers and the most steps that fit."""
     numbers, dim, runs = result_size(scenario), dimension(scenario), len(scenario.runs)
     if numbers > MAX_RUN_NUMBERS:
-        most = MAX_RUN_NUMBERS // (runs * dim) - 1
+        most = MAX_RUN_NUMBERS // (runs * dim * FRAME_VECTORS) - 1
         hint = (f"use at most {most:,} steps for {runs} run(s)" if most >= 1
                 else "use fewer runs or a smaller network")
         raise TooLarge(f"steps: {runs} run(s) × {scenario.steps + 1:,} frames × {dim:,} weights "
-                       f"= {numbers:,} numbers, over the limit of {MAX_RUN_NUMBERS:,} for "
-                       f"{what}; {hint}, or stream it over WS /ws/run")
+                       f"× {FRAME_VECTORS} (params, grad, update) = {numbers:,} numbers, over "
+                       f"the limit of {MAX_RUN_NUMBERS:,} for {what}; {hint}, or stream it "
+                       "over WS /ws/run")
 
 __all__ = ["num", "vec", "batch_for_run", "batches", "frame_dict", "simulate"]
 

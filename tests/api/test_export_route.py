@@ -98,7 +98,7 @@ def test_over_the_size_bound_is_refused_as_api_run_refuses_it(client):
     message = loads(r.content)["message"]
     assert message == loads(api.content)["message"].replace(
         "for /api/run", "for an export (the same as POST /api/run)")
-    assert "use at most 399 steps for 3 run(s)" in message
+    assert "use at most 132 steps for 3 run(s)" in message
 
 
 def test_an_overlong_query_is_refused(client):

@@ -98,3 +98,23 @@ def test_body_size_is_bounded(client):
     big = b'{"surface":"bowl","pad":"' + b"x" * (2 << 20) + b'"}'
     r = client.post("/api/run", content=big, headers={"content-type": "application/json"})
     assert r.status_code == 413 and "bytes" in r.json()["message"]
+
+
+def test_the_size_bound_counts_every_vector_a_frame_carries(client):
+    """Regression (found by fuzzing): the bound counted runs × frames × weights, but a
+    frame carries params, grad and update — an mlp for 8,040 steps passed it and sent
+    163 MB of JSON after ten seconds. The count is now the numbers really sent."""
+    from app.scenarios.models import Scenario
+    from app.scenarios.simulate import result_size
+
+    body = {"model": {"kind": "mlp", "dataset": "xor", "n": 20, "hidden": [3]}, "steps": 10,
+            "runs": [{"optimizer": "gd"}, {"optimizer": "adam"}]}
+    runs = loads(client.post("/api/run", json=body).content)["runs"]
+    sent = sum(len(f["params"]) + len(f["grad"]) + len(f["update"] or [])
+               for run in runs for f in run["frames"])
+    assert sent == result_size(Scenario.model_validate(body))
+    big = {"model": {"kind": "mlp", "dataset": "xor", "n": 10}, "steps": 8040}
+    r = client.post("/api/run", json=big)
+    assert r.status_code == 422
+    assert "× 3 (params, grad, update)" in r.json()["message"]
+    assert "use at most 3,765 steps" in r.json()["message"]

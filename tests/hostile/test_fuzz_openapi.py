@@ -40,9 +40,8 @@ CHEAP_DEFAULTS["/api/basins"] = {"steps": 60, "grid": {"n": 8}}
 
 
 def cheap(value, key=None):
-    """``value`` with work-heavy sizes cut to ``CHEAP`` — only values that are already
-    valid numbers above the cap, so an out-of-range or wrongly typed value stays as
-    generated."""
+    """``value`` with work-heavy sizes cut to ``CHEAP`` — only numbers above the cap
+    (and below absurd), so a wrongly typed or non-finite value stays as generated."""
     if isinstance(value, dict):
         return {k: cheap(v, k) for k, v in value.items()}
     if isinstance(value, list):
@@ -50,8 +49,8 @@ def cheap(value, key=None):
             value = value[:CHEAP["count"]]
         return [cheap(v, key) for v in value]
     cap = CHEAP.get(key)
-    if cap is not None and type(value) is int and value > cap:
-        return cap
+    if cap is not None and type(value) in (int, float) and cap < value < 1e18:
+        return type(value)(cap)  # 8040.0 is a valid step count too
     return value
 
 
