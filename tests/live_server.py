@@ -1,5 +1,5 @@
-"""A real uvicorn server in a background thread, for tests that need real sockets
-(a browser, uvicorn's own limits, clients that flood or vanish)."""
+"""A real uvicorn server in a background thread, for tests that need real sockets (a
+browser). tests/hostile runs its server in a process of its own (bench/_common.py)."""
 
 from __future__ import annotations
 

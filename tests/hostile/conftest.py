@@ -1,14 +1,23 @@
-"""Hostile-input fixtures: one real uvicorn server (the CLI's own configuration, so
-uvicorn's WebSocket size cap is the production one) and the timings summary."""
+"""Hostile-input fixtures: a real gdviz server in its own process, started with the
+command a lecturer types (``python -m app serve``: uvicorn with the production limits,
+its WebSocket size cap included), and the timings summary.
+
+Its own process, not a thread of the test run: the tests' heap (Hypothesis keeps a
+lot) then cannot slow the server down, and what the server does with its own memory
+(the idle trim's ``gc.collect``) cannot stall the tests.
+"""
 
 from __future__ import annotations
 
-import pytest
-import uvicorn
+import sys
+from pathlib import Path
 
-from app.cli import APP_FACTORY, server_options
+import pytest
+
 from live import Http, Timings
-from live_server import serving
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository root
+from bench._common import free_port, start_server, stop_server  # noqa: E402
 
 TIMINGS = Timings()
 
@@ -22,10 +31,13 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def live():
-    """A gdviz server in a background thread, started as ``gdviz serve`` starts it."""
-    config = uvicorn.Config(APP_FACTORY, **{**server_options("127.0.0.1", 0), "lifespan": "on"})
-    with serving(config, name="gdviz-hostile-server") as port:
+    """``python -m app serve`` on a free port, until the session ends."""
+    port = free_port()
+    server = start_server(port)
+    try:
         yield LiveServer(port)
+    finally:
+        stop_server(server)
 
 
 @pytest.fixture(scope="session")

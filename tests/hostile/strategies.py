@@ -134,15 +134,19 @@ VALID_RUN_MESSAGES = {
 }
 landscape_objectives = st.one_of(surface_objective, expr_objective,
                                  st.fixed_dictionaries({"model": two_weight_model}))
-_landscape_common = {"run": runs(), "steps": st.integers(1, 60), "seed": st.integers(0, 9)}
+# the sizes are always given (and small): the defaults (500 steps, a 64² basin map, 50
+# learning rates) cost a fuzzed example half a second; damage may still remove them
+_steps = {"steps": st.integers(1, 60)}
+_landscape_common = {"run": runs(), "seed": st.integers(0, 9)}
 LANDSCAPE_REQUESTS = {
-    "sweep": some({**_landscape_common, "lrs": st.one_of(
+    "sweep": st.fixed_dictionaries({**_steps, "lrs": st.one_of(
         st.lists(st.floats(1e-4, 2), min_size=1, max_size=8),
         st.tuples(st.floats(1e-4, 0.1), st.floats(0.2, 2), st.integers(2, 8)).map(
-            lambda t: {"min": t[0], "max": t[1], "count": t[2]}))}),
-    "basins": some({**_landscape_common,
-                    "grid": some({"n": st.integers(2, 8), "box": box})}),
-    "scatter": some({**_landscape_common, "n": st.integers(1, 8), "box": box}),
+            lambda t: {"min": t[0], "max": t[1], "count": t[2]}))}, optional=_landscape_common),
+    "basins": st.fixed_dictionaries({**_steps, "grid": st.fixed_dictionaries(
+        {"n": st.integers(2, 8)}, optional={"box": box})}, optional=_landscape_common),
+    "scatter": st.fixed_dictionaries({**_steps, "n": st.integers(1, 8)},
+                                     optional={**_landscape_common, "box": box}),
 }
 
 
