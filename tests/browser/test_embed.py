@@ -9,6 +9,7 @@ import json
 import re
 
 import pytest
+from stepping import settled_step
 
 pytestmark = pytest.mark.browser
 
@@ -247,7 +248,7 @@ def test_a_focused_frame_plays_on_its_keys_and_sends_the_deck_its_keys(page, ser
     frame.wait_for_function("Number(document.body.dataset.step) >= 3")
     page.keyboard.press("Space")
     frame.wait_for_function("document.body.dataset.status === 'paused'")
-    paused_at = step(frame)
+    paused_at = settled_step(frame)
     page.keyboard.press("ArrowRight")
     frame.wait_for_function(f"Number(document.body.dataset.step) === {paused_at + 1}")
     assert messages(page) == []  # the frame's own keys stay in the frame

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from stepping import settled_step
 
 pytestmark = pytest.mark.browser
 
@@ -127,10 +128,7 @@ def test_keyboard_space_arrow_and_r(open_playground):
     wait_step_at_least(page, 5)
     page.keyboard.press("Space")
     page.wait_for_function("document.body.dataset.status === 'paused'")
-    page.wait_for_timeout(300)
-    paused_at = step(page)
-    page.wait_for_timeout(400)
-    assert step(page) == paused_at, "pause did not stop the run"
+    paused_at = settled_step(page)  # fails if pause did not stop the run
     page.keyboard.press("ArrowRight")
     page.wait_for_function(f"Number(document.body.dataset.step) === {paused_at + 1}")
     page.wait_for_timeout(300)
