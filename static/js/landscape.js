@@ -3,6 +3,9 @@
 // them per socket; a new job replaces the one still running. The socket is opened
 // when the first job is asked for and reopened if it drops.
 
+import { serverBusyText } from "./status.js";
+import { BUSY } from "./stream.js";
+
 export class LandscapeClient {
   /**
    * @param {{onProgress(job), onEnd(job)}} h  job: {id, kind, fraction, state} where state is
@@ -30,11 +33,13 @@ export class LandscapeClient {
       for (const msg of this.outbox.splice(0)) this.send(msg);
     });
     ws.addEventListener("message", (ev) => this.receive(ev.data));
-    ws.addEventListener("close", () => {
+    ws.addEventListener("close", (ev) => {
       if (this.ws !== ws) return;
       this.ws = null;
       // A job in flight is lost with its socket (the server cancels it).
-      this.finish("error", new Error("lost the connection to the server; try again"));
+      const why = ev.code === BUSY ? `${serverBusyText(ev.reason)} Try again in a moment.`
+        : "lost the connection to the server; try again";
+      this.finish("error", new Error(why));
     });
   }
 

@@ -57,6 +57,7 @@ import { emit, on } from "./events.js";
 import { fmt } from "./format.js";
 import { clearRuns } from "./runs.js";
 import { completeScenario, readScenario, scenarioForServer, selectedSpec, state } from "./state.js";
+import { serverBusyText } from "./status.js";
 import { RunStream } from "./stream.js";
 import { Presentation } from "./presentation.js";
 import { ShareButtons } from "./share.js";
@@ -130,11 +131,17 @@ const stream = new RunStream({
     session.goToStart();
     markReady();
   },
-  onClose: () => {
+  onClose: ({ busy, reason, retryInMs }) => {
     state.socketOpen = false;
+    document.body.dataset.ready = "0"; // (markReady says "1" again once connected)
     state.server = "none";
     session.setPlaying(false);
-    view.showStatus("offline", "Lost the connection to the gdviz server; reconnecting…");
+    if (busy) {
+      const secs = Math.max(1, Math.round(retryInMs / 1000));
+      view.showStatus("busy", `${serverBusyText(reason)} Trying again in ${secs} s…`);
+    } else {
+      view.showStatus("offline", "Lost the connection to the gdviz server; reconnecting…");
+    }
   },
 });
 const slice = new SlicePanel({ stream });

@@ -9,7 +9,14 @@ const LOOK = {
   diverged: { icon: "✗", text: "diverged" },
   max_steps: { icon: "■", text: "max steps" },
   offline: { icon: "⚠", text: "offline" },
+  busy: { icon: "↻", text: "server full" },
 };
+
+/** The sentence for a socket the server closed at its connection cap (its own reason). */
+export function serverBusyText(reason) {
+  const why = (reason || "").replace(/^server busy:\s*/, "").replace(/;\s*try again.*$/, "") || "no room for another stream";
+  return `The server is full (${why}).`;
+}
 
 export function renderStatus(badge, reasonEl, status, reason) {
   const look = LOOK[status] ?? { icon: "?", text: status };
