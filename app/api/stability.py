@@ -8,6 +8,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from app.engine import stability
 from app.engine.expr import expr_surface
+from app.engine.optimizers import OPTIMIZERS
 from app.engine.surfaces import SURFACES
 from app.scenarios.url import parse_domain
 from app.scenarios.landscape import TwoWeightModel
@@ -21,7 +22,17 @@ from .json import StrictJSONResponse
 
 router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse)
 Coord = Annotated[float, Query(ge=-MAX_COORD, le=MAX_COORD, allow_inf_nan=False)]
-Momentum = Annotated[float, Query(ge=0, le=0.9999, allow_inf_nan=False)]
+
+
+def _hyper_query(optimizer: str, name: str):
+    """A query parameter bounded exactly as the optimizer's own hyperparameter."""
+    spec = OPTIMIZERS[optimizer].params[name]
+    return Annotated[float, Query(ge=spec.min, le=spec.max, allow_inf_nan=False, description=spec.doc)]
+
+
+Momentum = _hyper_query("momentum", "momentum")
+Dampening = _hyper_query("momentum", "dampening")
+WeightDecay = _hyper_query("gd", "weight_decay")
 _TWO_WEIGHTS = TypeAdapter(TwoWeightModel)
 
 
@@ -60,14 +71,19 @@ def _expr_objective(q):
 
 @router.get("/stability", summary="Hessian curvature and the learning rates where GD converges")
 def stability_at(request: Request, x: Coord, y: Coord, momentum: Momentum = 0.9,
+                 dampening: Dampening = 0.0, weight_decay: WeightDecay = 0.0,
                  surface: str | None = None) -> dict:
     """At the known minimum nearest (x, y) (or at (x, y) if the surface has none):
     λ_max, λ_min and the condition number of the Hessian, and the largest stable learning
-    rate for plain GD (2/λ_max), heavy-ball momentum (2(1+μ)/λ_max) and Nesterov.
+    rate for plain GD (2/λ), heavy-ball momentum (2(1+μ)/((1−τ)λ)) and Nesterov
+    (2(1+μ)/((1+2μ)λ)), where λ = λ_max + λ_wd: weight decay adds λ_wd·I to the Hessian
+    and dampening τ shrinks each step by (1−τ). The answer echoes μ, τ and λ_wd.
     Instead of `surface`, a custom f(x, y) or a 2-weight model may be named as in a link:
     `expr=x**2%2B3*y**2&domain=-2,2,-2,2`, `model=linreg2&model.noise=0.1`."""
-    r = stability.report(_objective(request, surface), np.array([x, y], dtype=float), momentum)
+    r = stability.report(_objective(request, surface), np.array([x, y], dtype=float), momentum,
+                         dampening, weight_decay)
     return {"point": [float(v) for v in r.point], "is_minimum": r.is_minimum,
+            "momentum": momentum, "dampening": dampening, "weight_decay": weight_decay,
             "lam_max": num(r.curvature.lam_max), "lam_min": num(r.curvature.lam_min),
             "condition": num(r.curvature.condition),
             "bounds": {opt: {"max_lr": None if b is None else num(b), "formula": f}

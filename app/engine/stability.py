@@ -99,14 +99,17 @@ class Report:
     bounds: dict[str, tuple[float | None, str]]  # optimizer → (largest stable lr, formula)
 
 
-def report(objective, point: np.ndarray, momentum: float = 0.9) -> Report:
+def report(objective, point: np.ndarray, momentum: float = 0.9, dampening: float = 0.0,
+           weight_decay: float = 0.0) -> Report:
     """Curvature at the known minimum nearest ``point`` (or at ``point``) and the bounds
-    of plain GD, heavy-ball momentum and Nesterov (momentum μ, no damping or decay)."""
+    of plain GD, heavy-ball momentum (μ, dampening τ) and Nesterov (μ), all three with
+    weight decay λ_wd — a run's own settings, so its bound is the one it lives by."""
     at, curv = curvature_near(objective, point)
-    bounds = {}
-    for opt in ("gd", "momentum", "nesterov"):
-        hyper = {} if opt == "gd" else {"momentum": momentum}
-        bounds[opt] = (bound(opt, hyper, curv.lam_max), bound_formula(opt, hyper))
+    wd = {"weight_decay": weight_decay}
+    hypers = {"gd": wd, "momentum": {"momentum": momentum, "dampening": dampening, **wd},
+              "nesterov": {"momentum": momentum, **wd}}
+    bounds = {opt: (bound(opt, hyper, curv.lam_max), bound_formula(opt, hyper))
+              for opt, hyper in hypers.items()}
     return Report(point if at is None else at, at is not None, curv, bounds)
 
 

@@ -25,8 +25,10 @@ export const basinSteps = (n) => Math.max(1, Math.min(landscapeSteps(), Math.flo
  * GET /api/stability: curvature at the known minimum nearest (x, y) and stable lr ranges.
  * @param {object} objective  the objective as a link names it (objective.js objectiveParams)
  */
-export async function fetchStability(objective, [x, y], momentum) {
-  const q = new URLSearchParams({ ...objective, x: String(x), y: String(y), momentum: String(momentum) });
+/** GET /api/stability; `hyper` = {momentum, dampening, weight_decay} of the run asking. */
+export async function fetchStability(objective, [x, y], hyper) {
+  const q = new URLSearchParams({ ...objective, x: String(x), y: String(y) });
+  for (const [k, v] of Object.entries(hyper)) q.set(k, String(v));
   const res = await fetch(`/api/stability?${q}`, { headers: { Accept: "application/json" } });
   const body = await res.json().catch(() => ({}));
   if (!res.ok) throw new Error(typeof body.detail === "string" ? body.detail : res.statusText);

@@ -130,3 +130,32 @@ def test_stability_panel_numbers(client):
     assert not saddle["is_minimum"] and saddle["lam_min"] == -2 and saddle["condition"] is None
     assert client.get("/api/stability?surface=bowl&x=1e9&y=0").status_code == 422
     assert client.get("/api/stability?surface=nope&x=0&y=0").status_code == 404
+
+
+def test_stability_bounds_take_the_runs_dampening_and_weight_decay(client):
+    # ravine: λ_max = 20; weight decay adds λ_wd = 1 to it, dampening τ = 0.5 halves each step
+    q = "surface=ravine&x=1&y=1&momentum=0.9&dampening=0.5&weight_decay=1"
+    body = loads(client.get(f"/api/stability?{q}").content)
+    assert (body["momentum"], body["dampening"], body["weight_decay"]) == (0.9, 0.5, 1)
+    b = body["bounds"]
+    assert b["gd"] == {"max_lr": pytest.approx(2 / 21), "formula": "2/(λ_max + λ_wd)"}
+    assert b["momentum"] == {"max_lr": pytest.approx(2 * 1.9 / (0.5 * 21)), "formula": "2(1+μ)/((1−τ)(λ_max + λ_wd))"}
+    assert b["nesterov"] == {"max_lr": pytest.approx(2 * 1.9 / (2.8 * 21)), "formula": "2(1+μ)/((1+2μ)(λ_max + λ_wd))"}
+    # the bound is the one the run lives by: just inside it settles, just beyond it diverges
+    for opt, hyper in (("gd", {}), ("momentum", {"momentum": 0.9, "dampening": 0.5}), ("nesterov", {"momentum": 0.9})):
+        ends = []
+        for factor in (0.97, 1.03):
+            run = {"optimizer": opt, "lr": factor * b[opt]["max_lr"], "weight_decay": 1, "start": [1, 1], **hyper}
+            code, out = post(client, "/api/run", {"surface": "ravine", "steps": 3000, "runs": [run]})
+            assert code == 200, out
+            ends.append(out["runs"][0]["status"])
+        assert ends == ["converged", "diverged"], (opt, ends)
+
+
+@pytest.mark.parametrize("query,says", [
+    ("dampening=1", "dampening"), ("dampening=-0.1", "dampening"),
+    ("weight_decay=-1", "weight_decay"), ("weight_decay=11", "weight_decay"), ("weight_decay=nan", "weight_decay"),
+])
+def test_stability_refuses_dampening_and_weight_decay_out_of_range(client, query, says):
+    r = client.get(f"/api/stability?surface=ravine&x=1&y=1&{query}")
+    assert r.status_code == 422 and says in r.text, r.text

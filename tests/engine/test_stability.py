@@ -73,6 +73,9 @@ def _bowl_runs(oid, hp, lrs, steps=3000):
     ("momentum", {"momentum": 0.9, "dampening": 0.5}),
     ("nesterov", {"momentum": 0.9}),
     ("nesterov", {"momentum": 0.5}),
+    ("gd", {"weight_decay": 0.5}),
+    ("momentum", {"momentum": 0.9, "dampening": 0.5, "weight_decay": 1.0}),
+    ("nesterov", {"momentum": 0.9, "weight_decay": 3.0}),
 ])
 def test_bound_is_sharp_on_the_bowl(oid, hp):
     bound = stability.bound(oid, {"lr": 0.0, **hp}, LAM_BOWL)

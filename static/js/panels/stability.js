@@ -22,6 +22,11 @@ const ROWS = [
   ["nesterov", "Nesterov"],
 ];
 
+/** μ, τ and λ_wd as one comparable string. */
+function hyperKey(h) {
+  return h ? `${h.momentum}|${h.dampening}|${h.weight_decay}` : "";
+}
+
 function el(tag, cls, text) {
   const e = document.createElement(tag);
   if (cls) e.className = cls;
@@ -46,17 +51,27 @@ export class StabilityPanel {
     for (const ev of ["halt", "start", "surface", "selection", "runs"]) on(ev, () => this.refresh());
     on("settings", (run) => {
       if (run !== state.selected) return;
-      if (this.momentum() !== this.data?.momentum) this.refresh();
+      if (hyperKey(this.hyper()) !== hyperKey(this.data?.hyper)) this.refresh();
       else this.render(); // η changed: only the verdict moves
     });
   }
 
-  momentum() {
+  /**
+   * The bounds' μ, τ and λ_wd: the selected run's own when it is one of the three
+   * optimizers the table shows (else the usual μ, no dampening, no decay).
+   */
+  hyper() {
     const spec = selectedSpec();
-    if (spec.optimizer === "momentum" || spec.optimizer === "nesterov") {
-      return spec.momentum ?? state.optimizers.get(spec.optimizer)?.params.momentum?.default ?? DEFAULT_MOMENTUM;
-    }
-    return DEFAULT_MOMENTUM;
+    const own = (name, fallback) => {
+      const v = spec[name] ?? state.optimizers.get(spec.optimizer)?.params[name]?.default;
+      return typeof v === "number" ? v : fallback;
+    };
+    const fixed = FIXED_BOUND.has(spec.optimizer);
+    return {
+      momentum: spec.optimizer === "gd" || !fixed ? DEFAULT_MOMENTUM : own("momentum", DEFAULT_MOMENTUM),
+      dampening: spec.optimizer === "momentum" ? own("dampening", 0) : 0,
+      weight_decay: fixed ? own("weight_decay", 0) : 0,
+    };
   }
 
   /** The selected run's point now: its newest finite position, else its start. */
@@ -68,9 +83,9 @@ export class StabilityPanel {
 
   async refresh() {
     if (!state.scenario || !state.surfaceDrawn || !landscapeToolsApply(state.scenario)) return;
-    const momentum = this.momentum();
+    const hyper = this.hyper();
     const point = this.point();
-    const key = `${objectiveKey(state.scenario)}|${point}|${momentum}`;
+    const key = `${objectiveKey(state.scenario)}|${point}|${hyperKey(hyper)}`;
     if (key === this.key) {
       this.render();
       return;
@@ -78,9 +93,9 @@ export class StabilityPanel {
     this.key = key;
     const token = ++this.token;
     try {
-      const data = await fetchStability(objectiveParams(state.scenario), point, momentum);
+      const data = await fetchStability(objectiveParams(state.scenario), point, hyper);
       if (token !== this.token) return;
-      this.data = { ...data, momentum, from: point };
+      this.data = { ...data, hyper, from: point };
     } catch (err) {
       if (token !== this.token) return;
       this.data = null;
@@ -139,7 +154,8 @@ export class StabilityPanel {
       const tr = el("tr");
       tr.dataset.optimizer = id;
       if (id === spec.optimizer) tr.classList.add("mine");
-      const label = id === "gd" ? name : `${name} μ=${fmt(d.momentum)}`;
+      const tau = id === "momentum" && d.dampening > 0 ? `, τ=${fmt(d.dampening)}` : "";
+      const label = id === "gd" ? name : `${name} μ=${fmt(d.momentum)}${tau}`;
       const range = b?.max_lr ? `0 < η < ${fmt(b.max_lr)}` : "no stable η";
       const td = el("td", "stab-range", range);
       td.id = `stab-${id}-range`;
@@ -148,6 +164,13 @@ export class StabilityPanel {
     }
     nodes.push(table);
     nodes.push(this.verdict(spec, d));
+    if (d.weight_decay > 0) {
+      // (weight decay adds λ_wd·θ to the gradient: λ_wd·I to the Hessian)
+      const wd = el("p", "stab-wd", `Run ${state.selected + 1}'s weight decay λ_wd = ${fmt(d.weight_decay)} `
+        + `stiffens every direction: the bounds use λ_max + λ_wd = ${fmt(d.lam_max + d.weight_decay)}.`);
+      wd.id = "stab-wd";
+      nodes.push(wd);
+    }
     this.body.replaceChildren(...nodes);
   }
 
@@ -163,22 +186,20 @@ export class StabilityPanel {
       return p;
     }
     const max = d.bounds?.[spec.optimizer]?.max_lr;
-    const caveat = (spec.weight_decay > 0 || spec.dampening > 0)
-      ? " (The bound above leaves out this run's weight decay / dampening, which lower it.)" : "";
     if (!max) {
       p.dataset.inside = "false";
-      p.textContent = `Run ${who} uses η = ${fmt(lr)}: the loss curves down here, so no step size makes GD settle.${caveat}`;
+      p.textContent = `Run ${who} uses η = ${fmt(lr)}: the loss curves down here, so no step size makes GD settle.`;
       return p;
     }
     const inside = lr > 0 && lr < max;
     p.dataset.inside = inside ? "true" : "false";
     if (!d.is_minimum) {
-      p.textContent = `${inside ? "✓" : "✗"} Run ${who} uses η = ${fmt(lr)}: ${inside ? "within" : "beyond"} η < ${fmt(max)}, so across the steepest direction its steps ${inside ? "shrink" : "grow"}; along the direction that curves down they grow whatever η is — there is no minimum here to settle in.${caveat}`;
+      p.textContent = `${inside ? "✓" : "✗"} Run ${who} uses η = ${fmt(lr)}: ${inside ? "within" : "beyond"} η < ${fmt(max)}, so across the steepest direction its steps ${inside ? "shrink" : "grow"}; along the direction that curves down they grow whatever η is — there is no minimum here to settle in.`;
       return p;
     }
     p.textContent = inside
-      ? `✓ Run ${who} uses η = ${fmt(lr)}: inside the stable range (η < ${fmt(max)}), so near this minimum it settles.${caveat}`
-      : `✗ Run ${who} uses η = ${fmt(lr)}: beyond the stable range (η < ${fmt(max)}), so near this minimum each step overshoots more than the last.${caveat}`;
+      ? `✓ Run ${who} uses η = ${fmt(lr)}: inside the stable range (η < ${fmt(max)}), so near this minimum it settles.`
+      : `✗ Run ${who} uses η = ${fmt(lr)}: beyond the stable range (η < ${fmt(max)}), so near this minimum each step overshoots more than the last.`;
     return p;
   }
 }
