@@ -6,8 +6,10 @@ from app.scenarios.model_spec import KINDS as MODEL_KINDS
 
 # a cross-field validator names the field it blames first: "runs.0.start: give …"
 _BLAMED = re.compile(r"^([A-Za-z_][\w]*(?:\.\w+)*): (.+)$", re.S)
-# pydantic puts a tagged union's tag in the location (model.mlp.hidden); users wrote model.hidden
-_MODEL_TAGS = set(MODEL_KINDS)
+# pydantic puts a tagged union's tag in the location (model.mlp.hidden, lrs.range.count);
+# users wrote model.hidden and lrs.count. The tags of each union, by the field holding it:
+_UNION_TAGS = {"model": set(MODEL_KINDS), "lrs": {"range", "list"}}
+_MODEL_TAGS = _UNION_TAGS["model"]  # a model given as the whole body (POST /api/model…)
 
 
 def field_path(loc) -> str:
@@ -17,7 +19,9 @@ def field_path(loc) -> str:
             parts.append(str(p))
             continue
         p = str(p)
-        if p in ("body", "query", "path") or (p in _MODEL_TAGS and parts[-1:] in ([], ["model"])):
+        if p in ("body", "query", "path") or (p in _MODEL_TAGS and not parts):
+            continue
+        if parts and p in _UNION_TAGS.get(parts[-1], ()):
             continue
         plain = p.isidentifier() and p.isascii() and len(p) <= 40
         parts.append(p if plain else _quoted(p))

@@ -4,11 +4,12 @@ and exact gradient formulas (docs/expressions.md)."""
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from app.engine.surfaces import grid as surface_grid
 from app.scenarios.models import Domain, ExprText, check_objective
 from app.engine.expr import expr_surface
+from app.scenarios.numbers import Model
 from app.scenarios.simulate import num
 from app.settings import get_settings
 
@@ -18,7 +19,7 @@ from .json import StrictJSONResponse
 router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse)
 
 
-class ExprRequest(BaseModel):
+class ExprRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     expr: ExprText = Field(description="f(x, y), e.g. `x**2 + 3*sin(y)`; ≤ 200 characters")

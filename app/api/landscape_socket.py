@@ -16,9 +16,10 @@ import time
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from app.scenarios.landscape import JOBS
+from app.scenarios.numbers import Model
 from app.settings import get_settings
 from app.streaming.protocol import BadMessage, read_message
 from app.validation import summary
@@ -32,7 +33,7 @@ PROGRESS_INTERVAL = 0.1  # seconds between progress messages of one job
 JobId = int
 
 
-class _RunJob(BaseModel):
+class _RunJob(Model):
     model_config = ConfigDict(extra="forbid")
     type: str
     id: JobId = Field(ge=0, le=2**53)
@@ -40,7 +41,7 @@ class _RunJob(BaseModel):
     request: dict[str, Any]
 
 
-class _Cancel(BaseModel):
+class _Cancel(Model):
     model_config = ConfigDict(extra="forbid")
     type: str
     id: JobId = Field(ge=0, le=2**53)

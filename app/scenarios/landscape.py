@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Annotated, Iterator
 
 import numpy as np
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag,
+from pydantic import (AfterValidator, ConfigDict, Discriminator, Field, Tag,
                       model_validator)
 
 from app.engine import landscape, scatter
@@ -21,6 +21,7 @@ from app.engine.optimizers import OPTIMIZERS
 from app.engine.runs import Status
 from app.engine.expr import expr_surface
 from app.engine.surfaces import SURFACES
+from app.scenarios.numbers import Model
 
 from .model_spec import Linreg2Spec, Logreg2Spec
 from .models import MAX_COORD, Domain, ExprText, RunSpec, SurfaceId, check_objective
@@ -47,7 +48,7 @@ def _ordered_box(v):
 Box = Annotated[tuple[tuple[Coord, Coord], tuple[Coord, Coord]], AfterValidator(_ordered_box)]
 
 
-class _Strict(BaseModel):
+class _Strict(Model):
     model_config = ConfigDict(extra="forbid")
 
 

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from app.engine.nets.datasets import DATASETS, MAX_POINTS, MAX_TEST_FRACTION, MULTICLASS
 from app.engine.nets.init import INITS
 from app.engine.nets.layers import ACTIVATIONS
 from app.engine.nets.mlp import HEADS, MAX_HIDDEN_LAYERS, MAX_WIDTH
+from app.scenarios.numbers import Model
 
 MIN_POINTS = 10
 MAX_CLASSES = 8
@@ -32,7 +33,7 @@ DATASET_IDS = tuple(DATASETS)
 KINDS = ("linreg2", "logreg2", "mlp")
 
 
-class _Spec(BaseModel):
+class _Spec(Model):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     def key(self) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError,
+from pydantic import (AfterValidator, ConfigDict, Field, ValidationError,
                       field_validator, model_validator)
 from pydantic_core import PydanticCustomError
 
@@ -22,6 +22,7 @@ from app.engine.schedules import KINDS, Schedule
 from app.engine.expr import ExprError
 from app.engine.expr.surface import DomainError, expr_surface
 from app.engine.surfaces import SURFACES
+from app.scenarios.numbers import Model
 from app.validation import summary
 
 from .model_spec import MAX_CLASSES, MlpSpec, ModelSpec
@@ -68,7 +69,7 @@ HYPER_NAMES = sorted({n for o in OPTIMIZERS.values() for n in o.params})
 SCHEDULE_FIELDS = ("step_size", "gamma", "T_max", "eta_min", "warmup_steps")
 
 
-class RunSpec(BaseModel):
+class RunSpec(Model):
     """One run: an optimizer, its hyperparameters (torch's names) and a start point."""
 
     model_config = ConfigDict(extra="forbid")
@@ -169,7 +170,7 @@ def check_objective(request) -> list[str]:
     return named
 
 
-class Scenario(BaseModel):
+class Scenario(Model):
     """An objective (a named surface, a custom f(x, y) or a model) and up to six runs on
     it, with the step budget, seed and speed. With none of ``surface``, ``expr`` and
     ``model``, the surface is himmelblau."""

@@ -12,10 +12,11 @@ import math
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from app.engine.nets.landscape import (MAX_GRID, loss_on_plane, pca_plane, project,
                                        random_plane, span_of)
+from app.scenarios.numbers import Model
 
 from .jsonsafe import num
 from .models import MAX_RUNS
@@ -24,7 +25,7 @@ MIN_GRID = 5
 MAX_SLICE_WORK = 3e9  # grid² × training points × weights (multiply-adds, roughly)
 
 
-class SliceRequest(BaseModel):
+class SliceRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     type: Literal["slice"]

@@ -3,15 +3,16 @@
 import json
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from app.scenarios.models import MAX_RUNS, MAX_SPEED, Scenario
+from app.scenarios.numbers import Model
 from app.scenarios.slice import SliceRequest
 
 MAX_STEP_COUNT = 1000
 
 
-class _Msg(BaseModel):
+class _Msg(Model):
     model_config = ConfigDict(extra="forbid")
 
 

@@ -72,7 +72,7 @@ def test_rastrigin_basins_discover_local_minima(client):
     ("/api/sweep", {"lrs": {"min": 1, "max": 0.1}}, "smaller than max"),
     ("/api/sweep", {"lrs": {"min": 0.1, "max": 1, "count": 401}}, "400"),
     ("/api/sweep", {"lrs": [0.1] * 401}, "400"),
-    ("/api/sweep", {"lrs": [0.1, -1]}, "lrs.list.1"),
+    ("/api/sweep", {"lrs": [0.1, -1]}, "lrs.1"),
     ("/api/sweep", {"surface": "nope"}, "unknown surface"),
     ("/api/basins", {"grid": {"n": 256}, "steps": 2001}, "131,072,000"),
     ("/api/scatter", {"n": 65}, "n"),

@@ -132,7 +132,7 @@ def test_nan_and_infinity_literals_are_refused_as_not_json(live, path, literal):
     ("/ws/run", {"type": "start", "scenario": {"seed": 2**64}}, "start.scenario.seed"),
     ("/ws/landscape", {"type": "run", "id": 2**64, "kind": "sweep", "request": {}}, "id"),
     ("/ws/landscape", {"type": "run", "id": 1, "kind": "sweep",
-                       "request": {"lrs": [1e309]}}, "lrs.list.0"),
+                       "request": {"lrs": [1e309]}}, "lrs.0"),
     ("/ws/landscape", {"type": "cancel", "id": -1}, "id"),
 ])
 def test_huge_numbers_are_refused_naming_the_field(live, path, frame, field):
