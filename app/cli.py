@@ -188,12 +188,14 @@ def _unknown(text: str, presets: dict) -> click.BadParameter:
 
 
 class Resolved(NamedTuple):
-    """What PRESET_OR_URL names: the scenario, the link's warnings and the preset (for an
-    html export's title and lesson) when it names one."""
+    """What PRESET_OR_URL names: the scenario, the link's warnings, the preset (for an
+    html export's title and lesson) when it names one, and the link's view (its
+    ``theme``/``scale`` dress an html export; None: the default look)."""
 
     scenario: Any
     warnings: list[str]
     preset: Any = None
+    view: Any = None
 
 
 def resolve(text: str) -> Resolved:
@@ -205,6 +207,7 @@ def resolve(text: str) -> Resolved:
     ``preset=ID`` (the lesson the page shows beside it) names the preset.
     """
     from app.scenarios.url import scenario_from_query
+    from app.scenarios.view import view_from_query
 
     presets = load_presets()
     if text in presets:
@@ -226,7 +229,8 @@ def resolve(text: str) -> Resolved:
     scenario, warnings = scenario_from_query(query)
     if pid is not None and pid not in presets:
         warnings.append(f"preset: unknown preset {pid!r}; exporting without its lesson")
-    return Resolved(scenario, warnings, presets.get(pid))
+    view, view_warnings = view_from_query(query)
+    return Resolved(scenario, warnings + view_warnings, presets.get(pid), view)
 
 
 def _format_of(fmt: str | None, output: str | None) -> str:
@@ -260,7 +264,7 @@ def export(preset_or_url: str, fmt: str | None, output: str | None, strict: bool
     string '?v=1&…' (quote it for the shell), or /s/ID. A link's bad parameters
     are reported on standard error and fall back to their defaults, as on the page.
     An html export of a preset (or of a link with preset=ID) shows its title and
-    lesson.
+    lesson; a link's theme=dark and scale= dress it as they dress the page.
 
     Exports are bounded like POST /api/run: runs × (steps + 1) × weights × 3 (params,
     grad, update) at most 4,000,000 numbers.
@@ -268,7 +272,7 @@ def export(preset_or_url: str, fmt: str | None, output: str | None, strict: bool
     from app import export as ex
 
     fmt = _format_of(fmt, output)
-    scenario, warnings, preset = resolve(preset_or_url)
+    scenario, warnings, preset, view = resolve(preset_or_url)
     for w in warnings:
         click.echo(f"warning: {w}", err=True)
     if warnings and strict:
@@ -287,8 +291,10 @@ def export(preset_or_url: str, fmt: str | None, output: str | None, strict: bool
         runs = ex.simulate_with_progress(scenario, bar.update)
     with click.open_file(output or "-", "w", encoding="utf-8",
                          atomic=output not in (None, "-")) as out:
+        look = view or getattr(preset, "view", None)
         out.write(ex.render(fmt, scenario, runs, title=getattr(preset, "title", None),
-                            lesson=getattr(preset, "lesson", None)))
+                            lesson=getattr(preset, "lesson", None),
+                            theme=getattr(look, "theme", "light"), scale=getattr(look, "scale", 1.0)))
     if output not in (None, "-"):
         steps = sum(len(r["frames"]) for r in runs)
         click.echo(f"wrote {output}: {len(runs)} run(s), {steps:,} frames ({fmt})", err=True)

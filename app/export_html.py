@@ -58,9 +58,10 @@ from app.scenarios.simulate import check_result_size
 
 GRID_N = 120  # the playground's contour grid (static/js/session/surface.js, GRID_N)
 PLAYER_MODULES = ["plots/contour.js", "plots/curves.js", "plots/boundary.js", "status.js",
-                  "format.js", "keyboard.js"]
+                  "format.js", "keyboard.js", "look.js", "font-scale.js"]
 PLAYER_JS = STATIC_DIR / "offline" / "player.js"
 STYLESHEETS = [STATIC_DIR / "css" / "app.css", STATIC_DIR / "offline" / "player.css"]
+DARK_STYLESHEETS = [STATIC_DIR / "css" / "theme-dark.css", STATIC_DIR / "offline" / "player-dark.css"]
 # the frame fields a model adds that the player shows (the rest stay in the CSV/JSON)
 MODEL_FIELDS = ("grad_norm", "accuracy", "test_loss", "test_accuracy")
 # a run's label: the optimizer's short name (as the playground's run list, static/js/runs.js)
@@ -172,12 +173,15 @@ def default_title(scenario: Scenario, objective: dict) -> str:
 
 
 def to_html(scenario: Scenario, runs: list[dict], *, title: str | None = None,
-            lesson: str | None = None, exported: datetime.date | None = None) -> str:
+            lesson: str | None = None, exported: datetime.date | None = None,
+            theme: str = "light", scale: float = 1.0) -> str:
     """One self-contained HTML page that plays ``runs`` (``simulate(scenario)``) with
     Play/Pause, Step, Reset, a step slider and the keys Space / → / R.
 
-    ``title``/``lesson`` (e.g. a preset's) head the page; text, escaped. Refuses
-    (``TooLarge``) what ``POST /api/run`` refuses."""
+    ``title``/``lesson`` (e.g. a preset's) head the page; text, escaped. ``theme`` and
+    ``scale`` are the link's look (``theme=dark``, ``scale=1.5``): the page and every
+    figure are dressed by the playground's own look.js / dress.js / font-scale.js.
+    Refuses (``TooLarge``) what ``POST /api/run`` refuses."""
     check_result_size(scenario, "an export (the same as POST /api/run)")
     exported = (exported or datetime.date.today()).isoformat()
     data = player_data(scenario, runs, exported)
@@ -188,6 +192,8 @@ def to_html(scenario: Scenario, runs: list[dict], *, title: str | None = None,
         title=title or default_title(scenario, data["objective"]), lesson=lesson,
         objective=data["objective"], version=__version__, exported=exported,
         steps=steps, runs=len(runs), csp=content_security_policy(scripts),
-        styles=Markup("\n".join(p.read_text(encoding="utf-8") for p in STYLESHEETS)),
+        theme=theme, view_json=dumps({"theme": theme, "scale": scale}),
+        styles=Markup("\n".join(p.read_text(encoding="utf-8") for p in
+                                STYLESHEETS + (DARK_STYLESHEETS if theme == "dark" else []))),
         data_json=Markup(script_json(data)),
         plotly_js=Markup(scripts[0]), modules_js=Markup(scripts[1]), player_js=Markup(scripts[2]))

@@ -4,6 +4,7 @@ background the playground draws, text that cannot break out of its element."""
 import base64
 import datetime
 import hashlib
+import html as html_lib
 import re
 import shutil
 import subprocess
@@ -224,3 +225,20 @@ def test_the_linker_refuses_forms_it_does_not_handle(tmp_path, monkeypatch):
     (tmp_path / "b.js").write_text('import { a } from "./a.js";\nexport let b = 2;\n')
     with pytest.raises(js_bundle.BundleError, match="cycle"):
         js_bundle.classic_script(["a.js"])
+
+
+def test_the_links_theme_and_scale_dress_the_page():
+    runs = simulate(SURFACE)
+    light = to_html(SURFACE, runs)
+    dark = to_html(SURFACE, runs, theme="dark", scale=1.5)
+    assert 'data-theme="light"' in light and 'body[data-theme="dark"]' not in light
+    assert 'data-theme="dark"' in dark and 'body[data-theme="dark"] {' in dark
+    views = [loads(html_lib.unescape(re.search(r'<main id="app"[^>]* data-view="([^"]*)"', h).group(1)))
+             for h in (light, dark)]
+    assert views == [{"theme": "light", "scale": 1.0}, {"theme": "dark", "scale": 1.5}]
+
+
+def test_an_exported_link_keeps_its_theme_and_scale(client):
+    r = client.get("/export/html?v=1&surface=bowl&steps=20&r0=gd&r0.lr=0.1&theme=dark&scale=2")
+    assert r.status_code == 200
+    assert 'data-theme="dark"' in r.text and "&#34;scale&#34;:2.0" in r.text

@@ -45,14 +45,14 @@ def export_file(request: Request,
                                                 "scenario and POST /api/run's runs; html: one "
                                                 "standalone page that plays them offline")]):
     """The query string is the page's link, exactly as on `/` (`?v=1&surface=ravine&r0=gd&…`);
-    of its view keys only `preset=<id>` matters: it gives the html page that preset's title
-    and lesson. Runs are computed to their end and bounded like `POST /api/run`."""
+    of its view keys, `preset=<id>` gives the html page that preset's title and lesson, and
+    `theme=` / `scale=` its look. Runs are computed to their end and bounded like `POST /api/run`."""
     limit = get_settings().max_query_chars
     if len(request.url.query) > limit:
         raise HTTPException(422, f"query string: longer than {limit} characters")
     query = dict(request.query_params)
     scenario, warnings = scenario_from_query(query)
-    view, view_warnings = view_from_query(query)  # only its preset matters to a file
+    view, view_warnings = view_from_query(query)  # its preset and look matter to a file
     warnings += view_warnings
     if warnings:
         return refused(warnings)
@@ -62,6 +62,7 @@ def export_file(request: Request,
         raise HTTPException(422, str(e)) from e
     preset = PRESETS.get(view.preset)
     text = ex.render(fmt, scenario, ex.simulate_with_progress(scenario),
-                     title=preset and preset.title, lesson=preset and preset.lesson)
+                     title=preset and preset.title, lesson=preset and preset.lesson,
+                     theme=view.theme, scale=view.scale)
     return Response(text, media_type=ex.MEDIA_TYPES[fmt], headers={
         "Content-Disposition": f'attachment; filename="{ex.filename(scenario, fmt)}"'})

@@ -24,6 +24,10 @@
   const { renderStatus } = gdvizModules["status.js"];
   const { fmt, norm2 } = gdvizModules["format.js"];
   const { installKeyboard } = gdvizModules["keyboard.js"];
+  const { LOOK } = gdvizModules["look.js"];
+  const { scaleFonts } = gdvizModules["font-scale.js"];
+
+  scaleFonts(LOOK.scale); // the link's scale= (the plots scale themselves, in dress.js)
 
   const SPEEDS = [1, 2, 5, 10, 20, 30, 60, 120, 300, 1000]; // steps per second
   const $ = (id) => document.getElementById(id);

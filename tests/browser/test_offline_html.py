@@ -135,3 +135,41 @@ def test_a_network_export_draws_the_engines_boundary(strict_page, tmp_path):
     assert np.abs(np.asarray(snap["proba"]) - want).max() < 1e-9
     assert log["errors"] == []
     assert all(u.startswith(LOCAL) for u in log["requests"]), log["requests"]
+
+
+def _look(page):
+    return page.evaluate("""() => {
+        const px = (sel) => parseFloat(getComputedStyle(document.querySelector(sel)).fontSize);
+        const rgb = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+        const lum = ([r, g, b]) => (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+        const layout = (id) => document.querySelector(`#${id} .main-svg`).closest('.js-plotly-plot')._fullLayout;
+        const loss = layout('loss-plot');
+        return {
+            page: lum(rgb(getComputedStyle(document.body).backgroundColor)),
+            panel: lum(rgb(getComputedStyle(document.querySelector('.offline-loss')).backgroundColor)),
+            lossPaper: lum(rgb(getComputedStyle(document.querySelector('#loss-plot .main-svg')).backgroundColor)),
+            lossFont: loss.font.size,
+            contourFont: layout('main-plot').font.size,
+            step: px('.offline-scrub .stepinfo'), runName: px('.offline-run-name'),
+        };
+    }""")
+
+
+def test_the_links_dark_theme_and_scale_dress_the_export(strict_page, tmp_path):
+    page = strict_page
+    runs = simulate(BOWL)
+    looks = []
+    for name, look in (("light", {}), ("dark", {"theme": "dark", "scale": 2.0})):
+        path = tmp_path / f"{name}.html"
+        path.write_text(to_html(BOWL, runs, **look), encoding="utf-8")
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(path.as_uri())
+        page.wait_for_selector("body[data-ready='1']", timeout=60_000)
+        looks.append(_look(page))
+        assert errors == []
+    light, dark = looks
+    assert light["panel"] > 0.9 and light["lossPaper"] > 0.9
+    assert dark["page"] < 0.15 and dark["panel"] < 0.15 and dark["lossPaper"] < 0.15
+    for key in ("lossFont", "contourFont", "step", "runName"):
+        assert dark[key] == pytest.approx(2 * light[key], rel=0.02), key
