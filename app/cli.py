@@ -204,8 +204,10 @@ def resolve(text: str) -> Resolved:
     A link is a URL of the page (``http://host/?v=1&…``, ``/embed?…``), a query string
     (``?v=1&…`` or ``v=1&…``), or a preset's ``/s/ID``; it is read by
     ``app.scenarios.url.scenario_from_query`` as the page reads it. A link's
-    ``preset=ID`` (the lesson the page shows beside it) names the preset.
+    ``preset=ID`` (the lesson the page shows beside it) names the preset; with no
+    scenario keys beside it, the link opens the preset's scenario.
     """
+    from app.scenarios.presets import scenario_of_link
     from app.scenarios.url import scenario_from_query
     from app.scenarios.view import view_from_query
 
@@ -225,8 +227,8 @@ def resolve(text: str) -> Resolved:
         scenario, warnings = scenario_from_query({})
         return Resolved(scenario, ["the link has no query string; using the default scenario"])
     query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    scenario, warnings = scenario_of_link(query)  # (only preset=ID: the preset's scenario)
     pid = query.pop("preset", None)
-    scenario, warnings = scenario_from_query(query)
     if pid is not None and pid not in presets:
         warnings.append(f"preset: unknown preset {pid!r}; exporting without its lesson")
     view, view_warnings = view_from_query(query)
