@@ -207,8 +207,7 @@ def resolve(text: str) -> Resolved:
     ``preset=ID`` (the lesson the page shows beside it) names the preset; with no
     scenario keys beside it, the link opens the preset's scenario.
     """
-    from app.scenarios.presets import scenario_of_link
-    from app.scenarios.url import scenario_from_query
+    from app.scenarios.url import scenario_from_query, scenario_of_link
     from app.scenarios.view import view_from_query
 
     presets = load_presets()
@@ -227,7 +226,7 @@ def resolve(text: str) -> Resolved:
         scenario, warnings = scenario_from_query({})
         return Resolved(scenario, ["the link has no query string; using the default scenario"])
     query = dict(parse_qsl(parts.query, keep_blank_values=True))
-    scenario, warnings = scenario_of_link(query)  # (only preset=ID: the preset's scenario)
+    scenario, warnings = scenario_of_link(query, presets)  # (only preset=ID: its scenario)
     pid = query.pop("preset", None)
     if pid is not None and pid not in presets:
         warnings.append(f"preset: unknown preset {pid!r}; exporting without its lesson")

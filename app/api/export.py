@@ -12,7 +12,8 @@ from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import Response
 
 from app import export as ex
-from app.scenarios.presets import PRESETS, scenario_of_link
+from app.scenarios.presets import PRESETS
+from app.scenarios.url import scenario_of_link
 from app.scenarios.view import view_from_query
 from app.settings import get_settings
 
@@ -50,7 +51,7 @@ def export_file(request: Request,
     if len(request.url.query) > limit:
         raise HTTPException(422, f"query string: longer than {limit} characters")
     query = dict(request.query_params)
-    scenario, warnings = scenario_of_link(query)
+    scenario, warnings = scenario_of_link(query, PRESETS)
     view, view_warnings = view_from_query(query)  # its preset and look matter to a file
     warnings += view_warnings
     if warnings:

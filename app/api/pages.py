@@ -8,7 +8,8 @@ from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from app import __version__
-from app.scenarios.presets import scenario_of_link
+from app.scenarios.presets import PRESETS
+from app.scenarios.url import scenario_of_link
 from app.scenarios.view import fit_view_to_runs, view_from_query
 from app.paths import TEMPLATES_DIR
 from app.settings import get_settings
@@ -62,7 +63,7 @@ def _page(request: Request, csp: str, *, embed: bool = False):
     else:
         query = dict(request.query_params)
         warnings = []
-    scenario, scenario_warnings = scenario_of_link(query)
+    scenario, scenario_warnings = scenario_of_link(query, PRESETS)
     view, view_warnings = view_from_query(query, embed=embed)
     view, fit_warnings = fit_view_to_runs(view, len(scenario.runs))
     response = TEMPLATES.TemplateResponse(request, "playground.html", {

@@ -11,13 +11,12 @@ preset, in teaching order.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from .models import Scenario
-from .url import scenario_from_query, scenario_to_query
-from .view import View, is_view_key, view_to_query
+from .url import scenario_to_query
+from .view import View, view_to_query
 
 
 @dataclass(frozen=True)
@@ -247,14 +246,3 @@ def unknown_preset(preset_id: str) -> str:
     """The message for an id that names no preset."""
     return f"unknown preset {preset_id!r}; choose one of {', '.join(PRESETS)}"
 
-
-def scenario_of_link(query: Mapping[str, str]) -> tuple[Scenario, list[str]]:
-    """The scenario a link describes (``scenario_from_query``) — except that a link that
-    names a known preset and no scenario key at all (``/?preset=ravine-momentum``, perhaps
-    with view keys such as ``theme=dark``) opens that preset's scenario, as ``/s/ID`` does:
-    the lesson beside the plots must be about the runs in them."""
-    own = [k for k in query if k != "v" and not is_view_key(k)]
-    if not own and query.get("preset") in PRESETS:
-        _, warnings = scenario_from_query({k: v for k, v in query.items() if k == "v"})
-        return PRESETS[query["preset"]].scenario, warnings
-    return scenario_from_query(query)

@@ -12,7 +12,7 @@ and falls back to the default for that field only.
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from typing import Any, Mapping
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -56,6 +56,21 @@ def _parse_value(name: str, raw: str):
     if name in ("step_size", "T_max", "warmup_steps"):
         return int(raw)
     return float(raw)
+
+
+def scenario_of_link(query: Mapping[str, str], presets: Mapping[str, Any]) -> tuple[Scenario, list[str]]:
+    """The scenario a link describes (``scenario_from_query``) — except that a link that
+    names a known preset and no scenario key at all (``/?preset=ravine-momentum``, perhaps
+    with view keys such as ``theme=dark``) opens that preset's scenario, as ``/s/ID`` does:
+    the lesson beside the plots must be about the runs in them. ``presets``: id → preset
+    (anything with a ``scenario``; the CLI passes what it could load)."""
+    own = [k for k in query if k != "v" and not is_view_key(k)]
+    pid = query.get("preset")
+    if own or pid not in presets:
+        return scenario_from_query(query)
+    _, warnings = scenario_from_query({k: v for k, v in query.items() if k == "v"})
+    found = presets[pid].scenario
+    return (found if isinstance(found, Scenario) else Scenario.model_validate(found)), warnings
 
 
 def scenario_from_query(query: Mapping[str, str]) -> tuple[Scenario, list[str]]:

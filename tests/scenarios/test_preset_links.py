@@ -11,7 +11,8 @@ from strict_json import loads
 
 from app.cli import resolve
 from app.scenarios.models import Scenario
-from app.scenarios.presets import PRESETS, scenario_of_link
+from app.scenarios.presets import PRESETS
+from app.scenarios.url import scenario_of_link
 
 RAVINE = PRESETS["ravine-momentum"].scenario
 
@@ -24,13 +25,13 @@ def page_scenario(text: str) -> Scenario:
 @pytest.mark.parametrize("query", [{"preset": "ravine-momentum"},
                                    {"v": "1", "preset": "ravine-momentum", "theme": "dark", "scale": "1.5"}])
 def test_a_preset_alone_is_its_scenario(query):
-    assert scenario_of_link(query) == (RAVINE, [])
+    assert scenario_of_link(query, PRESETS) == (RAVINE, [])
 
 
 def test_scenario_keys_beside_the_preset_win():
-    scenario, warnings = scenario_of_link({"preset": "ravine-momentum", "surface": "bowl"})
+    scenario, warnings = scenario_of_link({"preset": "ravine-momentum", "surface": "bowl"}, PRESETS)
     assert scenario.surface == "bowl" and warnings == []
-    assert scenario_of_link({"preset": "nope"})[0] == Scenario()  # an unknown preset: the default
+    assert scenario_of_link({"preset": "nope"}, PRESETS)[0] == Scenario()  # an unknown preset: the default
 
 
 @pytest.mark.parametrize("route", ["/", "/embed"])

@@ -68,7 +68,7 @@ export class StabilityPanel {
     };
     const fixed = FIXED_BOUND.has(spec.optimizer);
     return {
-      momentum: spec.optimizer === "gd" || !fixed ? DEFAULT_MOMENTUM : own("momentum", DEFAULT_MOMENTUM),
+      momentum: fixed ? own("momentum", DEFAULT_MOMENTUM) : DEFAULT_MOMENTUM, // (gd has none: the usual μ)
       dampening: spec.optimizer === "momentum" ? own("dampening", 0) : 0,
       weight_decay: fixed ? own("weight_decay", 0) : 0,
     };
