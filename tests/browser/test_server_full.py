@@ -27,14 +27,15 @@ def test_a_page_turned_away_at_the_cap_says_so_and_gets_in_once_there_is_room(pa
     assert reason.startswith("The server is full (0 live streams is the limit). Trying again in "), reason
     assert "try again in a moment" not in reason  # the server's own advice is replaced by when
 
-    # it asks again, but not in a burst: 2 s (±25 %), then 4 s … — not every 0.5 s
-    first = attempts[0]
-    page.wait_for_timeout(4000)
-    within = [t - first for t in attempts if t - first < 4.0]
+    # it asks again, but not in a burst: 2 s (±25 %), then 4 s … apart — not every 0.5 s.
+    # (A busy main thread only delays a retry, so the gaps can only grow.)
+    deadline = time.monotonic() + 40
+    while len(attempts) < 3 and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    gaps = [b - a for a, b in zip(attempts, attempts[1:])]
+    assert len(attempts) >= 3 and all(g >= 1.3 for g in gaps), gaps
     # and between two refusals the page never says it is ready
     assert page.evaluate("[document.body.dataset.status, document.body.dataset.ready]") == ["busy", "0"]
-    assert 2 <= len(within) <= 3, within
-    assert all(b - a >= 1.4 for a, b in zip(within, within[1:])), within
 
     monkeypatch.setattr(get_settings(), "max_connections", 200)  # a student left
     page.wait_for_function("document.body.dataset.ready === '1' && document.body.dataset.step === '0'"
