@@ -47,9 +47,9 @@ def free_port() -> int:
 
 
 def start_server(port: int, workers: int = 1, env: dict | None = None) -> subprocess.Popen:
-    """``python -m app serve`` on ``HOST:port`` (``--workers`` when > 1), with extra
+    """``python -m gdviz serve`` on ``HOST:port`` (``--workers`` when > 1), with extra
     environment ``env`` (e.g. GDVIZ_* settings); returns once it answers HTTP."""
-    command = [sys.executable, "-m", "app", "serve", "--host", HOST, "--port", str(port)]
+    command = [sys.executable, "-m", "gdviz", "serve", "--host", HOST, "--port", str(port)]
     if workers > 1:
         command += ["--workers", str(workers)]
     proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})},
@@ -192,7 +192,7 @@ def table(headers, rows, title=None):
         print(line(r))
 
 
-# --- instrumenting a Batch without touching app/ --------------------------------
+# --- instrumenting a Batch without touching gdviz/ --------------------------------
 
 class _TimedObjective:
     """Forwards to the real objective, timing loss_and_grad."""
@@ -226,7 +226,7 @@ def instrument(batch):
     ``loss_and_grad``, ``optimizer.update`` (runs inside ``propose``, which
     ``advance`` calls), ``record_history``, ``classify`` (which includes
     ``classify.oscillating``). Only instance attributes are replaced, so
-    app/ code is unchanged; each wrapper costs ~0.2 µs a call.
+    gdviz/ code is unchanged; each wrapper costs ~0.2 µs a call.
     """
     timers = defaultdict(float)
     depth = [0]

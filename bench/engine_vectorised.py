@@ -31,9 +31,9 @@ import numpy as np
 import _common
 from _common import median, no_gc, pc, table
 
-from app.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays
-from app.engine.runs import Batch, Status
-from app.engine.surfaces import SURFACES
+from gdviz.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays
+from gdviz.engine.runs import Batch, Status
+from gdviz.engine.surfaces import SURFACES
 
 LR = 0.01
 

@@ -29,10 +29,10 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests", "engine"))  # the hostile c
 
 import numpy as np  # noqa: E402
 
-from app.engine.expr import (ExprError, compile_trees, gradient, hessian,  # noqa: E402
+from gdviz.engine.expr import (ExprError, compile_trees, gradient, hessian,  # noqa: E402
                              parse_expr)
-from app.engine.expr.surface import _build, check_domain  # noqa: E402
-from app.engine.expr.tree import distinct_nodes  # noqa: E402
+from gdviz.engine.expr.surface import _build, check_domain  # noqa: E402
+from gdviz.engine.expr.tree import distinct_nodes  # noqa: E402
 from test_expr_hostile import HOSTILE  # noqa: E402
 
 TYPICAL = [

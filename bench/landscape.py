@@ -1,7 +1,7 @@
 """Sweeps and basin maps: the real job path beside looped single runs and a bare-NumPy floor.
 
 Four cases, each run the way ``POST /api/sweep`` / ``/api/basins`` runs it:
-``app.scenarios.landscape.finish(sweep_job(req))`` (or ``basins_job``), which
+``gdviz.scenarios.landscape.finish(sweep_job(req))`` (or ``basins_job``), which
 builds one ``Batch``, steps it chunk by chunk (``run_in_chunks``), labels the
 ends (``sweep_result`` / ``basin_labels``) and builds the response dict:
 
@@ -14,7 +14,7 @@ Each case is measured four ways, interleaved repeat by repeat (so noise from
 the shared machine falls on all of them alike), and medians are printed:
 
 * job     — the real job path above, timed as a whole and split into parts
-            (timers wrap the ``app.engine.landscape`` functions it calls; app/
+            (timers wrap the ``gdviz.engine.landscape`` functions it calls; gdviz/
             is not changed);
 * looped  — the same runs as one ``Batch`` per row (R = 1, built with the same
             ``sweep_batch``/``basin_batch`` call), for a subset of rows (evenly
@@ -57,13 +57,13 @@ import numpy as np
 import _common
 from _common import median, no_gc, pc, table
 
-import app.engine.runs as runs_module
-from app.api.json import dumps
-from app.engine import landscape as engine_landscape
-from app.engine.optimizers import OPTIMIZERS
-from app.engine.runs import Status
-from app.engine.surfaces import SURFACES
-from app.scenarios import landscape as scen
+import gdviz.engine.runs as runs_module
+from gdviz.api.json import dumps
+from gdviz.engine import landscape as engine_landscape
+from gdviz.engine.optimizers import OPTIMIZERS
+from gdviz.engine.runs import Status
+from gdviz.engine.surfaces import SURFACES
+from gdviz.scenarios import landscape as scen
 
 
 # --- the cases --------------------------------------------------------------------
@@ -118,7 +118,7 @@ _LABELLER = {"sweep": "sweep_result", "basins": "basin_labels"}
 
 @contextlib.contextmanager
 def probed(kind: str, timers: dict, grab: dict, on_batch: Callable | None = None):
-    """Time the job's parts by wrapping ``app.engine.landscape`` attributes (restored after)."""
+    """Time the job's parts by wrapping ``gdviz.engine.landscape`` attributes (restored after)."""
     mod = engine_landscape
     names = [_STEPPER[kind], "run_in_chunks", _LABELLER[kind]]
     saved = {n: getattr(mod, n) for n in names}
@@ -203,7 +203,7 @@ def looped(case: Case, req, rows: np.ndarray):
 
 
 # --- the bare-NumPy floor ------------------------------------------------------------
-# The engine's expressions (app/engine/surfaces.py, optimizers.py) on x/y columns.
+# The engine's expressions (gdviz/engine/surfaces.py, optimizers.py) on x/y columns.
 
 def _bowl(x, y):
     return x * x + y * y, 2 * x, 2 * y
@@ -334,7 +334,7 @@ def profile_rows(tm, steps, opt_name):
 # --- main -----------------------------------------------------------------------------
 
 def _git_rev() -> str:
-    """HEAD's short hash, and whether app/ differs from it in the working tree."""
+    """HEAD's short hash, and whether gdviz/ differs from it in the working tree."""
     def git(*a):
         return subprocess.run(["git", "-C", _common.ROOT, *a], capture_output=True, text=True,
                               timeout=10).stdout
@@ -342,10 +342,10 @@ def _git_rev() -> str:
         rev = git("rev-parse", "--short", "HEAD").strip()
         if not rev:
             return "? (not a git checkout)"
-        changed = [ln[3:] for ln in git("status", "--porcelain", "--", "app").splitlines()]
+        changed = [ln[3:] for ln in git("status", "--porcelain", "--", "gdviz").splitlines()]
     except (OSError, subprocess.SubprocessError):
         return "?"
-    return rev + (f"; app/ has uncommitted changes: {', '.join(changed)}" if changed else "")
+    return rev + (f"; gdviz/ has uncommitted changes: {', '.join(changed)}" if changed else "")
 
 
 def main() -> None:
@@ -376,7 +376,7 @@ def main() -> None:
         import warnings
         warnings.filterwarnings("ignore", message=".*httpx.*")  # starlette's TestClient notice
         from fastapi.testclient import TestClient
-        from app.main import create_app
+        from gdviz.main import create_app
         client = TestClient(create_app()).__enter__()
 
     try:

@@ -1,6 +1,6 @@
 """A lecture hall on loopback: N browsers streaming runs from one real server at once.
 
-Starts ``python -m app serve`` (``--workers W`` for W > 1) on a free 127.0.0.1 port,
+Starts ``python -m gdviz serve`` (``--workers W`` for W > 1) on a free 127.0.0.1 port,
 warms it up, and then opens N WebSocket clients (``websockets``, offering
 permessage-deflate as browsers do), one every ramp/N seconds. Each client sends one
 ``start`` of a run that cannot end in the window (bowl, plain GD, lr 1e-6, 10,000
@@ -62,7 +62,7 @@ from _common import (HOST, RUN, free_port, process_tree, rss_bytes, settle, star
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-TICK = 1 / 30  # the server's tick (app/streaming/session.py)
+TICK = 1 / 30  # the server's tick (gdviz/streaming/session.py)
 AT_PACE = 0.9  # a client is held at pace when it got ≥ 90 % of the asked steps/s
 NEAR_BASELINE = 1.10  # memory is back near baseline when after ≤ before × this
 NO_GROWTH = 1.03  # and leaks nothing when a second wave ends ≤ this × the first's after

@@ -29,10 +29,10 @@ import numpy as np
 
 from _common import median, no_gc, pc, table
 
-from app.engine.nets.datasets import moons
-from app.engine.nets.mlp import MLP
-from app.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays
-from app.engine.runs import Batch, Tolerances
+from gdviz.engine.nets.datasets import moons
+from gdviz.engine.nets.mlp import MLP
+from gdviz.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays
+from gdviz.engine.runs import Batch, Tolerances
 
 LR = 0.01
 HIDDEN = (16, 16)

@@ -4,7 +4,7 @@ The network: ``{"kind": "mlp", "dataset": "moons", "n": 640, "test_fraction":
 0.2, "hidden": [16, 16], "activation": "tanh"}`` (a 2-16-16-2 MLP on 512
 training points), one run of Adam lr 0.01, driven exactly as the WebSocket
 route drives it: ``session.handle('{"type":"step","count":100}')`` then
-``app.api.json.dumps`` of each reply. The surface: Rosenbrock, Adam lr 0.01
+``gdviz.api.json.dumps`` of each reply. The surface: Rosenbrock, Adam lr 0.01
 (``bench/stream_step.py``'s case). Both go through ``stream_step.session_path``;
 each repeat is a fresh run of 10 step messages (1,000 steps), the scenarios
 interleaved repeat by repeat.
@@ -71,8 +71,8 @@ def main() -> None:
     n_msgs = args.steps // PER_MESSAGE
     n = n_msgs * PER_MESSAGE
 
-    from app.scenarios.models import Scenario
-    from app.scenarios.objectives import objective_of
+    from gdviz.scenarios.models import Scenario
+    from gdviz.scenarios.objectives import objective_of
     net = objective_of(Scenario.model_validate(NETWORK))
     print(f"network: {net.dim} weights, {len(net.data.x_train)} training points, "
           f"{len(net.data.x_test)} test points")

@@ -4,7 +4,7 @@ What the WebSocket route pays for each step of a single run: the session's
 ``handle('{"type":"step","count":100}')`` (engine advance + propose, frame
 dict building, session bookkeeping; plus the ``tick`` calls that finish a
 step the session cut short after ``MAX_TICK_COMPUTE``, as the socket loop
-makes them) and then ``app.api.json.dumps`` of the messages it returns.
+makes them) and then ``gdviz.api.json.dumps`` of the messages it returns.
 Rosenbrock, Adam lr 0.01 from (-1.5, 2); each repeat is a fresh run of 10
 step messages (1,000 steps).
 
@@ -28,10 +28,10 @@ import json
 import _common
 from _common import median, no_gc, pc, table
 
-import app.streaming.model_runs as model_runs_module
-import app.streaming.session as session_module
-from app.api.json import dumps
-from app.streaming.session import StreamSession
+import gdviz.streaming.model_runs as model_runs_module
+import gdviz.streaming.session as session_module
+from gdviz.api.json import dumps
+from gdviz.streaming.session import StreamSession
 
 SCENARIO = {"surface": "rosenbrock",
             "runs": [{"optimizer": "adam", "lr": 0.01, "start": [-1.5, 2.0]}],
@@ -69,7 +69,7 @@ def session_path(scenario: dict, n_msgs: int, instrumented: bool,
     if instrumented:
         for mod, name, key in _MODULE_HOOKS:
             setattr(mod, name, _common._timed(getattr(mod, name), key, timers))
-        if models is not None:  # instance attributes: app/ code is unchanged
+        if models is not None:  # instance attributes: gdviz/ code is unchanged
             for name, key in (("frames", "model_frames"), ("diagnoses", "diagnoses")):
                 setattr(models, name, _common._timed(getattr(models, name), key, timers))
             for w in models.watches:

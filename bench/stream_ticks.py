@@ -2,7 +2,7 @@
 
 ``load.py``'s clients (bowl, plain GD lr 1e-6, 30 steps/s) put one step in each
 `frames` message, so every step pays a whole tick: ``StreamSession.tick`` (the
-engine step, the frame, the session's bookkeeping) and ``app.api.json.dumps`` of
+engine step, the frame, the session's bookkeeping) and ``gdviz.api.json.dumps`` of
 its message, in the steady state (after the first 40 steps, which skip the
 oscillation test). ``stream_step.py`` spreads a message over 100 steps and hides that.
 Here N sessions are ticked in-process on a simulated clock, every 1/30 s, as the
@@ -19,8 +19,8 @@ import argparse
 
 from _common import median, pc, start_text
 
-from app.api.json import dumps
-from app.streaming.session import TICK, StreamSession
+from gdviz.api.json import dumps
+from gdviz.streaming.session import TICK, StreamSession
 
 WARM = 50  # untimed ticks first: a class streams for minutes, so the steady state counts
 

@@ -1,6 +1,6 @@
 """Steps per second a real server delivers over WS /ws/run on loopback.
 
-Starts ``python -m app serve`` on a free 127.0.0.1 port in a subprocess,
+Starts ``python -m gdviz serve`` on a free 127.0.0.1 port in a subprocess,
 waits until it answers, and drives it with the ``websockets`` client:
 
 * play  — ``start`` a run that cannot end within the window (bowl, plain GD,

@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from app.main import create_app  # noqa: E402
+from gdviz.main import create_app  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from app import cli
-from app.scenarios.models import Scenario
-from app.settings import get_settings
+from gdviz import cli
+from gdviz.scenarios.models import Scenario
+from gdviz.settings import get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,7 +80,7 @@ def test_command_help_texts(runner):
 
 
 def test_version(runner):
-    from app import __version__
+    from gdviz import __version__
     r = runner.invoke(cli.main, ["--version"])
     assert r.exit_code == 0 and r.stdout.strip() == f"gdviz, version {__version__}"
 
@@ -92,7 +92,7 @@ def test_no_command_is_serve_with_the_settings(runner, served):
     s = get_settings()
     c = server.config
     assert server.ran and (c.host, c.port) == (s.host, s.port) == ("127.0.0.1", 8000)
-    assert c.app == "app.main:create_app" and c.factory
+    assert c.app == "gdviz.main:create_app" and c.factory
     assert c.ws_max_size == s.ws_hard_max_bytes
     assert "http://127.0.0.1:8000/" in r.stdout
     assert served == []  # no --open, no browser
@@ -148,17 +148,17 @@ def test_browser_url(host, url):
 
 
 def test_python_m_app_is_gdviz():
-    r = subprocess.run([sys.executable, "-m", "app", "--help"], cwd=ROOT, capture_output=True,
+    r = subprocess.run([sys.executable, "-m", "gdviz", "--help"], cwd=ROOT, capture_output=True,
                        text=True, timeout=60)
     assert r.returncode == 0 and r.stdout.startswith("Usage: gdviz ")
 
 
-# -- presets: the interface agreed with app/scenarios/presets.py ---------------------
+# -- presets: the interface agreed with gdviz/scenarios/presets.py ---------------------
 
 
 def fake_presets(monkeypatch, presets):
-    """Install a stand-in app.scenarios.presets with PRESETS = ``presets``."""
-    monkeypatch.setitem(sys.modules, "app.scenarios.presets",
+    """Install a stand-in gdviz.scenarios.presets with PRESETS = ``presets``."""
+    monkeypatch.setitem(sys.modules, "gdviz.scenarios.presets",
                         types.SimpleNamespace(PRESETS=presets))
 
 
@@ -189,14 +189,14 @@ def test_presets_may_be_a_list(runner, monkeypatch):
 
 
 def test_presets_before_there_are_any(runner, monkeypatch):
-    monkeypatch.setitem(sys.modules, "app.scenarios.presets", None)  # import fails
+    monkeypatch.setitem(sys.modules, "gdviz.scenarios.presets", None)  # import fails
     assert cli.load_presets() == {}
     r = runner.invoke(cli.main, ["presets"])
     assert r.exit_code == 0 and r.stdout == "" and "no presets" in r.stderr
 
 
 def test_presets_real_module():
-    presets = pytest.importorskip("app.scenarios.presets")
+    presets = pytest.importorskip("gdviz.scenarios.presets")
     found = cli.load_presets()
     assert found and len(found) == len(presets.PRESETS)
     r = CliRunner().invoke(cli.main, ["presets"])

@@ -11,11 +11,11 @@ import pytest
 from click.testing import CliRunner
 from strict_json import loads
 
-from app import cli, export
-from app.scenarios.simulate import MAX_RUN_NUMBERS
-from app.scenarios.models import Scenario
-from app.scenarios.simulate import simulate
-from app.scenarios.url import scenario_from_query, scenario_to_query
+from gdviz import cli, export
+from gdviz.scenarios.simulate import MAX_RUN_NUMBERS
+from gdviz.scenarios.models import Scenario
+from gdviz.scenarios.simulate import simulate
+from gdviz.scenarios.url import scenario_from_query, scenario_to_query
 
 SURFACE_LINK = ("http://127.0.0.1:8000/?v=1&surface=rosenbrock&steps=400&seed=3"
                 "&r0=adam&r0.lr=0.01&r0.start=-1.5,2&r1=gd&r1.lr=0.001&r1.schedule=cosine"
@@ -169,7 +169,7 @@ def test_a_link_without_a_query_is_the_default_scenario_with_a_warning(runner):
 
 
 def test_unknown_preset_id(runner, monkeypatch):
-    monkeypatch.setitem(sys.modules, "app.scenarios.presets", types.SimpleNamespace(
+    monkeypatch.setitem(sys.modules, "gdviz.scenarios.presets", types.SimpleNamespace(
         PRESETS={"tiny": types.SimpleNamespace(id="tiny", title="t", lesson="l",
                                                scenario=Scenario())}))
     for arg in ("no-such-lesson", "/s/no-such-lesson"):
@@ -179,7 +179,7 @@ def test_unknown_preset_id(runner, monkeypatch):
 
 
 def test_unknown_preset_id_without_presets(runner, monkeypatch):
-    monkeypatch.setitem(sys.modules, "app.scenarios.presets", None)
+    monkeypatch.setitem(sys.modules, "gdviz.scenarios.presets", None)
     r = export_cli(runner, "ravine")
     assert r.exit_code == 2 and "unknown preset 'ravine' (no presets are installed)" in r.stderr
 
@@ -187,7 +187,7 @@ def test_unknown_preset_id_without_presets(runner, monkeypatch):
 def test_export_a_preset_by_id_and_by_its_link(runner, monkeypatch):
     scenario = Scenario.model_validate({"surface": "bowl", "steps": 7, "runs": [
         {"optimizer": "gd", "lr": 0.1, "start": [1, 1]}]})
-    monkeypatch.setitem(sys.modules, "app.scenarios.presets", types.SimpleNamespace(
+    monkeypatch.setitem(sys.modules, "gdviz.scenarios.presets", types.SimpleNamespace(
         PRESETS={"tiny": types.SimpleNamespace(id="tiny", title="t", lesson="l",
                                                scenario=scenario)}))
     by_id = export_cli(runner, "tiny", "-f", "json")
@@ -221,7 +221,7 @@ def html_data(text):
 
 
 def test_html_of_a_preset_to_a_file(runner, tmp_path):
-    from app.scenarios.presets import PRESETS
+    from gdviz.scenarios.presets import PRESETS
     p = PRESETS["lr-just-right"]
     out = tmp_path / "lesson.html"
     r = export_cli(runner, "lr-just-right", "-o", str(out))  # format from the suffix
@@ -257,7 +257,7 @@ def test_html_of_a_link(runner):
 
 
 def test_every_real_preset_exports():
-    presets = pytest.importorskip("app.scenarios.presets")
+    presets = pytest.importorskip("gdviz.scenarios.presets")
     found = cli.load_presets()
     assert set(found) == set(
         presets.PRESETS if isinstance(presets.PRESETS, dict) else [p.id for p in presets.PRESETS])

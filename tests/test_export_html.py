@@ -13,12 +13,12 @@ from html.parser import HTMLParser
 import pytest
 from strict_json import loads
 
-from app import export as ex
-from app import js_bundle
-from app.export_html import (MODEL_FIELDS, PLAYER_MODULES, inline_script, run_label, script_json,
+from gdviz import export as ex
+from gdviz import js_bundle
+from gdviz.export_html import (MODEL_FIELDS, PLAYER_MODULES, inline_script, run_label, script_json,
                              to_html)
-from app.scenarios.models import Scenario
-from app.scenarios.simulate import MAX_RUN_NUMBERS, TooLarge, simulate
+from gdviz.scenarios.models import Scenario
+from gdviz.scenarios.simulate import MAX_RUN_NUMBERS, TooLarge, simulate
 
 SURFACE = Scenario.model_validate({"surface": "ravine", "steps": 60, "runs": [
     {"optimizer": "gd", "lr": 0.095, "start": [-1.8, 0.6]},
@@ -97,7 +97,7 @@ def test_one_file_that_fetches_nothing(surface_page):
 def test_title_lesson_and_footer(surface_page):
     assert "<title>Ravine · gdviz</title>" in surface_page
     assert '<p class="offline-lesson">Watch the zig-zag.</p>' in surface_page
-    from app import __version__
+    from gdviz import __version__
     footer = re.search(r'<footer class="offline-footer">(.*?)</footer>', surface_page).group(1)
     steps = max(len(r["frames"]) - 1 for r in simulate(SURFACE))
     assert footer == (f"gdviz v{__version__} · exported 2024-05-06 · precomputed: {steps} steps"

@@ -2,7 +2,7 @@
 
 With uvicorn patched out: the options reach ``uvicorn.run`` (the app as an import
 string, as the supervisor needs) and ``--open`` waits for the port. Then one real
-server: ``python -m app serve --workers 2`` answers HTTP and streams a run.
+server: ``python -m gdviz serve --workers 2`` answers HTTP and streams a run.
 """
 
 import json
@@ -20,8 +20,8 @@ import pytest
 from click.testing import CliRunner
 from websockets.sync.client import connect
 
-from app import cli
-from app.settings import get_settings
+from gdviz import cli
+from gdviz.settings import get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,7 +53,7 @@ def test_serve_workers_runs_the_app_factory_in_uvicorn_workers(uvicorn_run):
                                       "--port", "8080"])
     assert r.exit_code == 0, r.output
     (app, options), = uvicorn_run
-    assert app == "app.main:create_app" and options["factory"] is True
+    assert app == "gdviz.main:create_app" and options["factory"] is True
     assert options["workers"] == 2
     assert (options["host"], options["port"]) == ("0.0.0.0", 8080)
     assert options["ws_max_size"] == get_settings().ws_hard_max_bytes
@@ -111,7 +111,7 @@ def children(pid: int) -> list[int]:
 def test_a_two_worker_server_answers_http_and_streams_a_run():
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "app", "serve", "--workers", "2",
+    proc = subprocess.Popen([sys.executable, "-m", "gdviz", "serve", "--workers", "2",
                              "--port", str(port)], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     workers = []

@@ -5,8 +5,8 @@ import { state } from "./state.js";
 /** Fields of a run spec the landscape endpoints take (docs/landscape.md). */
 const RUN_FIELDS = ["optimizer", "lr", "momentum", "dampening", "weight_decay", "alpha", "eps", "lr_decay", "initial_accumulator_value", "betas",
   "schedule", "step_size", "gamma", "T_max", "eta_min", "warmup_steps", "clip_norm", "noise", "start"];
-export const MAX_LANDSCAPE_STEPS = 5000; // app/scenarios/landscape.py
-export const MAX_BASIN_WORK = 256 * 256 * 2000; // grid.n² × steps, app/scenarios/landscape.py
+export const MAX_LANDSCAPE_STEPS = 5000; // gdviz/scenarios/landscape.py
+export const MAX_BASIN_WORK = 256 * 256 * 2000; // grid.n² × steps, gdviz/scenarios/landscape.py
 
 /** A run as the landscape endpoints take it: the scenario's run without page-only fields. */
 export function landscapeRun(spec, { withStart = true } = {}) {

@@ -1,5 +1,5 @@
 // The page's look — its colour theme and its font scale — from the view the server
-// rendered into #app's data-view (app/scenarios/view.py: `theme=`, `scale=`). Read once,
+// rendered into #app's data-view (gdviz/scenarios/view.py: `theme=`, `scale=`). Read once,
 // when the module loads: a page keeps its look for its life (another look is another
 // link), so plots and styles can be dressed once, before anything is drawn.
 

@@ -13,7 +13,7 @@
 //                       a model's data & fit, diagnosis, loss slice, decision boundary,
 //                       the custom f(x, y) bar and its gradient line
 //   landscape.js        WS /ws/landscape jobs (sweep, basins, scatter)
-//   url.js              the scenario in the address bar (mirrors app/scenarios/url.py)
+//   url.js              the scenario in the address bar (mirrors gdviz/scenarios/url.py)
 //   view-state.js       the view in the address bar: tab, selection, toggles, tools' forms
 //   share.js            "Copy link" and "Copy embed code"
 //   panels/gallery.js   the "Lessons" gallery; panels/lesson.js the lesson beside the plots
@@ -68,7 +68,7 @@ import { View } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
 
-/** The view the link asked for (the server parsed it: app/scenarios/view.py). */
+/** The view the link asked for (the server parsed it: gdviz/scenarios/view.py). */
 const linkView = readView($("app").dataset.view);
 const embedded = document.body.dataset.embed === "1";
 

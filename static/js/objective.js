@@ -17,7 +17,7 @@ export const modelValue = (kind) => `model:${kind}`;
 /** The picker's value for "Custom f(x, y)…" (no surface id has a colon). */
 export const CUSTOM_VALUE = "expr:";
 
-/** The x/y range of a typed f(x, y) when the scenario gives none (app/engine/expr/surface.py). */
+/** The x/y range of a typed f(x, y) when the scenario gives none (gdviz/engine/expr/surface.py). */
 export const DEFAULT_DOMAIN = [[-3, 3], [-3, 3]];
 
 /** Whether the scenario trains on a typed f(x, y). */

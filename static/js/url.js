@@ -1,7 +1,7 @@
 // The scenario in the page's URL (docs/url.md, `v=1`): as the student changes things, the
 // query string of `/` follows, so the address bar is always a link to what is on screen.
 //
-// This mirrors `scenario_to_query` in app/scenarios/url.py — same keys, same order, same
+// This mirrors `scenario_to_query` in gdviz/scenarios/url.py — same keys, same order, same
 // number spelling — so the page and the server write the same link for the same scenario:
 //
 //   v=1, then `surface=…`, or `expr=…` (+ `domain=xmin,xmax,ymin,ymax` when the scenario
@@ -17,7 +17,7 @@
 
 export const VERSION = "1";
 
-/** RunSpec's fields after `optimizer`, in its order (app/scenarios/models.py). */
+/** RunSpec's fields after `optimizer`, in its order (gdviz/scenarios/models.py). */
 export const RUN_FIELDS = [
   "start", "init", "lr", "momentum", "dampening", "weight_decay", "alpha", "eps", "lr_decay",
   "initial_accumulator_value", "betas", "schedule", "step_size", "gamma", "T_max", "eta_min",

@@ -2,7 +2,7 @@
 // the lesson, the Explore tab, the selected and hidden runs, the log toggles, the tools'
 // forms — written after the scenario's keys, only where it differs from its default.
 //
-// The server parses the query into a View (app/scenarios/view.py) and puts it on the page as
+// The server parses the query into a View (gdviz/scenarios/view.py) and puts it on the page as
 // `<main id="app" data-view="{json}">`; this module reads it, puts it on the page's controls,
 // and writes it back, mirroring `view_to_query`: the same keys, in the same order, spelt the
 // same. tests/browser/test_view_url.py checks the two agree.
@@ -83,7 +83,7 @@ const int = (lo, hi) => (s) => {
   const n = Number(s);
   return Number.isInteger(n) && n >= lo && n <= hi ? n : null;
 };
-const LR_LIMITS = [1e-8, 1e6]; // the sweep's η range (app/scenarios/landscape.py)
+const LR_LIMITS = [1e-8, 1e6]; // the sweep's η range (gdviz/scenarios/landscape.py)
 const lrValue = (s) => {
   const n = Number(s);
   return s !== "" && n >= LR_LIMITS[0] && n <= LR_LIMITS[1] ? n : null;

@@ -1,10 +1,10 @@
 // The offline player: plays a scenario's precomputed frames in a file opened from
-// file:// — no server, no network (app/export_html.py writes the file).
+// file:// — no server, no network (gdviz/export_html.py writes the file).
 //
 // A classic script, not a module: browsers do not load modules from file://. The
 // drawing is the playground's own code (contour + path overlay, loss curves, decision
 // boundary, status badge, keys), linked in before this script as `gdvizModules` by
-// app/js_bundle.py. The data is the <script id="gdviz-data"> JSON: the scenario, the
+// gdviz/js_bundle.py. The data is the <script id="gdviz-data"> JSON: the scenario, the
 // objective (contour grid or network + data) and every run's frames as columns.
 //
 // Playing moves one number, the step; everything drawn is "each run up to that step".

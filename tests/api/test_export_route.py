@@ -8,12 +8,12 @@ import pytest
 from markupsafe import escape
 from strict_json import loads
 
-from app import export as ex
-from app.scenarios.models import Scenario
-from app.scenarios.presets import PRESETS
-from app.scenarios.simulate import MAX_RUN_NUMBERS, simulate
-from app.scenarios.url import scenario_from_query, scenario_to_query
-from app.settings import get_settings
+from gdviz import export as ex
+from gdviz.scenarios.models import Scenario
+from gdviz.scenarios.presets import PRESETS
+from gdviz.scenarios.simulate import MAX_RUN_NUMBERS, simulate
+from gdviz.scenarios.url import scenario_from_query, scenario_to_query
+from gdviz.settings import get_settings
 
 SURFACE_QUERY = ("v=1&surface=rosenbrock&steps=120&seed=3&r0=adam&r0.lr=0.01&r0.start=-1.5,2"
                  "&r1=gd&r1.lr=1000000&r1.start=1e4,1e4")  # r1 diverges

@@ -108,8 +108,8 @@ def test_landscape_sockets_count_towards_the_connection_cap(monkeypatch):
     from fastapi.testclient import TestClient
     from starlette.websockets import WebSocketDisconnect
 
-    from app.main import create_app
-    from app.settings import get_settings
+    from gdviz.main import create_app
+    from gdviz.settings import get_settings
 
     monkeypatch.setattr(get_settings(), "max_connections", 1)
     with TestClient(create_app()) as c:

@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from app.scenarios.simulate import MAX_RUN_NUMBERS
-from app.engine.nets.datasets import linreg2_data
-from app.engine.nets.linear import make_logreg2
-from app.engine.nets.mlp import MLP
-from app.scenarios.model_spec import MlpSpec
-from app.scenarios.objectives import build_model
+from gdviz.scenarios.simulate import MAX_RUN_NUMBERS
+from gdviz.engine.nets.datasets import linreg2_data
+from gdviz.engine.nets.linear import make_logreg2
+from gdviz.engine.nets.mlp import MLP
+from gdviz.scenarios.model_spec import MlpSpec
+from gdviz.scenarios.objectives import build_model
 from strict_json import loads
 
 

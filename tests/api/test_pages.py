@@ -25,8 +25,8 @@ def test_embed_may_be_framed_by_any_site_by_default_and_keeps_the_scenario(clien
 def test_embed_frame_ancestors_come_from_the_settings(monkeypatch):
     from fastapi.testclient import TestClient
 
-    from app.main import create_app
-    from app.settings import get_settings
+    from gdviz.main import create_app
+    from gdviz.settings import get_settings
     monkeypatch.setenv("GDVIZ_EMBED_FRAME_ANCESTORS", "https://slides.example.org")
     get_settings.cache_clear()
     try:

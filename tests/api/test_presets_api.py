@@ -4,9 +4,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 from strict_json import loads
 
-from app.scenarios.models import Scenario
-from app.scenarios.presets import PRESETS
-from app.scenarios.url import scenario_from_query, scenario_to_query
+from gdviz.scenarios.models import Scenario
+from gdviz.scenarios.presets import PRESETS
+from gdviz.scenarios.url import scenario_from_query, scenario_to_query
 
 
 def test_presets_list_shape(client):

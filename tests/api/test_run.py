@@ -104,8 +104,8 @@ def test_the_size_bound_counts_every_vector_a_frame_carries(client):
     """Regression (found by fuzzing): the bound counted runs × frames × weights, but a
     frame carries params, grad and update — an mlp for 8,040 steps passed it and sent
     163 MB of JSON after ten seconds. The count is now the numbers really sent."""
-    from app.scenarios.models import Scenario
-    from app.scenarios.simulate import result_size
+    from gdviz.scenarios.models import Scenario
+    from gdviz.scenarios.simulate import result_size
 
     body = {"model": {"kind": "mlp", "dataset": "xor", "n": 20, "hidden": [3]}, "steps": 10,
             "runs": [{"optimizer": "gd"}, {"optimizer": "adam"}]}

@@ -1,4 +1,4 @@
-"""What every WebSocket route shares (app/api/sockets.py), without a server."""
+"""What every WebSocket route shares (gdviz/api/sockets.py), without a server."""
 
 import asyncio
 import json
@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from app.api.sockets import ClientGone, send_json, serve_guarded
+from gdviz.api.sockets import ClientGone, send_json, serve_guarded
 
 
 class FakeSocket:

@@ -95,8 +95,8 @@ def test_connection_cap_closes_extra_sockets_with_a_reason(monkeypatch):
     from fastapi.testclient import TestClient
     from starlette.websockets import WebSocketDisconnect
 
-    from app.main import create_app
-    from app.settings import get_settings
+    from gdviz.main import create_app
+    from gdviz.settings import get_settings
 
     monkeypatch.setattr(get_settings(), "max_connections", 2)
     with TestClient(create_app()) as c:
@@ -115,7 +115,7 @@ def test_connection_cap_closes_extra_sockets_with_a_reason(monkeypatch):
 def test_a_server_bug_is_reported_not_a_silent_hang(client, monkeypatch):
     from starlette.websockets import WebSocketDisconnect
 
-    from app.streaming.session import StreamSession
+    from gdviz.streaming.session import StreamSession
 
     def broken(self, now):
         raise RuntimeError("boom")

@@ -25,8 +25,8 @@ import uvicorn
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from app.main import create_app
-from app.settings import get_settings
+from gdviz.main import create_app
+from gdviz.settings import get_settings
 
 PLAY = json.dumps({"type": "start", "scenario": {
     "surface": "bowl", "runs": [{"optimizer": "gd", "lr": 1e-6, "start": [1.5, 1.0]}],
@@ -202,7 +202,7 @@ def test_a_client_that_vanishes_during_a_landscape_job_frees_it(server):
 
 
 def test_freed_memory_goes_back_to_the_os_once_the_last_stream_has_left(server, monkeypatch):
-    from app.api import sockets
+    from gdviz.api import sockets
     trims = []
 
     async def thread_id() -> int:

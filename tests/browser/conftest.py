@@ -34,7 +34,7 @@ def server_url():
     """Base URL of a real gdviz server (uvicorn in a background thread)."""
     import uvicorn
 
-    from app.main import create_app
+    from gdviz.main import create_app
 
     config = uvicorn.Config(create_app(), host="127.0.0.1", port=0, log_level="warning",
                             ws="websockets", lifespan="on")

@@ -11,9 +11,9 @@ from urllib.parse import parse_qsl, quote, urlparse
 import numpy as np
 import pytest
 
-from app.scenarios.models import Scenario
-from app.scenarios.url import scenario_from_query, scenario_to_query
-from app.scenarios.view import view_from_query, view_to_query
+from gdviz.scenarios.models import Scenario
+from gdviz.scenarios.url import scenario_from_query, scenario_to_query
+from gdviz.scenarios.view import view_from_query, view_to_query
 
 pytestmark = pytest.mark.browser
 

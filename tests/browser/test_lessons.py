@@ -9,8 +9,8 @@ import urllib.request
 
 import pytest
 
-from app.scenarios.models import Scenario
-from app.scenarios.presets import PRESETS
+from gdviz.scenarios.models import Scenario
+from gdviz.scenarios.presets import PRESETS
 
 from test_url_sync import page_link, query_of
 

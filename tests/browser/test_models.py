@@ -114,8 +114,8 @@ def test_mlp_on_moons_trains_boundary_matches_engine_slice_and_healthy_diagnosis
     # the boundary the page drew is the engine's, at the newest weights of run 1
     page.wait_for_function("window.__gdviz.boundary()?.step === window.__gdviz.state.runs[0].withParams.step")
     snap = page.evaluate("window.__gdviz.boundary()")
-    from app.engine.nets.datasets import make_dataset
-    from app.engine.nets.mlp import MLP
+    from gdviz.engine.nets.datasets import make_dataset
+    from gdviz.engine.nets.mlp import MLP
     net = MLP(make_dataset("moons", n=400, test_fraction=0.2, seed=0), hidden=(16, 16),
               activation="tanh", head="softmax_ce")
     want = net.predict_proba_grid(np.array([snap["params"]]), snap["xs"], snap["ys"])[0]

@@ -7,10 +7,10 @@ import time
 import numpy as np
 import pytest
 
-from app.export_html import to_html
-from app.scenarios.models import Scenario
-from app.scenarios.objectives import objective_of
-from app.scenarios.simulate import simulate
+from gdviz.export_html import to_html
+from gdviz.scenarios.models import Scenario
+from gdviz.scenarios.objectives import objective_of
+from gdviz.scenarios.simulate import simulate
 
 pytestmark = pytest.mark.browser
 

@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from app.scenarios.url import scenario_from_query
+from gdviz.scenarios.url import scenario_from_query
 
 from test_url_sync import query_of
 
@@ -85,7 +85,7 @@ def test_the_contour_png_has_the_paths_and_the_basin_map_on_it(open_playground, 
 
 
 def _has_export_route() -> bool:
-    from app.main import create_app
+    from gdviz.main import create_app
     return "/export/{fmt}" in create_app().openapi()["paths"]
 
 

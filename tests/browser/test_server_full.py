@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from app.settings import get_settings
+from gdviz.settings import get_settings
 
 pytestmark = pytest.mark.browser
 

@@ -11,9 +11,9 @@ from urllib.parse import parse_qsl, urlparse
 
 import pytest
 
-from app.scenarios.models import RunSpec, Scenario
-from app.scenarios.url import _fmt, scenario_from_query, scenario_to_query
-from app.scenarios.view import View, view_from_query, view_to_query
+from gdviz.scenarios.models import RunSpec, Scenario
+from gdviz.scenarios.url import _fmt, scenario_from_query, scenario_to_query
+from gdviz.scenarios.view import View, view_from_query, view_to_query
 
 pytestmark = pytest.mark.browser
 
@@ -40,7 +40,7 @@ def page_link(page) -> tuple[Scenario, View]:
     view, view_warnings = view_from_query(dict(pairs))
     assert warnings == [] and view_warnings == []
     assert scenario == Scenario.model_validate(page.evaluate("window.__gdviz.forServer()"))
-    # the same keys, order and spelling as app/scenarios/url.py and view.py
+    # the same keys, order and spelling as gdviz/scenarios/url.py and view.py
     assert pairs == list(scenario_to_query(scenario).items()) + list(view_to_query(view).items())
     assert urlparse(url).fragment == ""  # an old link's #tab is in `tab=` now
     return scenario, view

@@ -1,4 +1,4 @@
-"""The view in the link (docs/url.md, app/scenarios/view.py): what the page shows — the Explore
+"""The view in the link (docs/url.md, gdviz/scenarios/view.py): what the page shows — the Explore
 tab, the selected and hidden runs, the log axes, the tools' forms — is written after the scenario
 (view-state.js), the server reads it back without a warning, and opening the link shows it again;
 a link to a sweep, basin map or scatter computes it on load; an old `#tab` link still opens its tab."""
@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from app.scenarios.view import View, view_to_query
+from gdviz.scenarios.view import View, view_to_query
 
 from test_url_sync import page_link, query_of
 

@@ -1,4 +1,4 @@
-"""Make ``app`` importable however pytest is launched (``pytest`` or ``python -m pytest``)."""
+"""Make ``gdviz`` importable however pytest is launched (``pytest`` or ``python -m pytest``)."""
 
 import sys
 from pathlib import Path

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from app.engine.expr import (ALIASES, FUNCTIONS, ExprError, compile_trees, derivative, gradient,
+from gdviz.engine.expr import (ALIASES, FUNCTIONS, ExprError, compile_trees, derivative, gradient,
                              hessian, parse_expr, to_pretty, to_text)
 
 N_POINTS = 16

@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pytest
 
-from app.engine.expr import compile_trees, gradient, parse_expr
+from gdviz.engine.expr import compile_trees, gradient, parse_expr
 
 
 def program(text):

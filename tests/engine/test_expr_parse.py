@@ -8,10 +8,10 @@ from fractions import Fraction
 
 import pytest
 
-from app.engine.expr import (ALIASES, FUNCTIONS, MAX_EXPONENT, MAX_EXPR_CHARS, MAX_NODES,
+from gdviz.engine.expr import (ALIASES, FUNCTIONS, MAX_EXPONENT, MAX_EXPR_CHARS, MAX_NODES,
                              MAX_PAREN_DEPTH, MAX_TREE_DEPTH, ExprError, parse_expr, to_pretty,
                              to_text)
-from app.engine.expr.tree import E, PI, X, Y, Add, Call, Div, Mul, Neg, Num, Pow, Sub
+from gdviz.engine.expr.tree import E, PI, X, Y, Add, Call, Div, Mul, Neg, Num, Pow, Sub
 
 
 def refused(text: str) -> ExprError:

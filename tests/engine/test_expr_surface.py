@@ -10,11 +10,11 @@ import zlib
 import numpy as np
 import pytest
 
-from app.engine import landscape, stability
-from app.engine.expr import DomainError, ExprError, ExprSurface, expr_surface, parse_expr
-from app.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays
-from app.engine.runs import Batch, Status
-from app.engine.surfaces import SURFACES, grid
+from gdviz.engine import landscape, stability
+from gdviz.engine.expr import DomainError, ExprError, ExprSurface, expr_surface, parse_expr
+from gdviz.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays
+from gdviz.engine.runs import Batch, Status
+from gdviz.engine.surfaces import SURFACES, grid
 
 # the named surfaces, typed as a teacher would type them
 TYPED = {

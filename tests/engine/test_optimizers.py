@@ -17,7 +17,7 @@ import math
 import numpy as np
 import pytest
 
-from app.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays
+from gdviz.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays
 
 THETA0 = [1.0, -2.0]
 GRADS = [[0.5, -1.0], [-0.25, 2.0], [1.5, 0.5]]
@@ -517,8 +517,8 @@ def _torch_rosenbrock_path(torch, oid, hps, start, steps):
 
 
 def _engine_rosenbrock_path(oid, hps, start, steps):
-    from app.engine.runs import Batch, Status
-    from app.engine.surfaces import SURFACES
+    from gdviz.engine.runs import Batch, Status
+    from gdviz.engine.surfaces import SURFACES
     rows = [{**defaults(oid), **hps[0]}]
     b = Batch(SURFACES["rosenbrock"], OPTIMIZERS[oid], hyper_arrays(rows),
               np.array([start]), max_steps=steps)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.engine.explain import explain
-from app.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays
-from app.engine.runs import Batch, Status, run_to_end
-from app.engine.surfaces import SURFACES
+from gdviz.engine.explain import explain
+from gdviz.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays
+from gdviz.engine.runs import Batch, Status, run_to_end
+from gdviz.engine.surfaces import SURFACES
 
 
 def make_batch(surface, optimizer, starts, max_steps=5000, hypers=None, **hp):
@@ -324,7 +324,7 @@ def test_status_labels():
 def test_row_norms_and_finiteness_match_numpy_bit_for_bit():
     """The column-by-column fast paths must agree exactly with NumPy's own (P ≤ 7
     sums in the same order; larger P uses NumPy itself), including inf and NaN."""
-    from app.engine.runs import row_norms, rows_finite
+    from gdviz.engine.runs import row_norms, rows_finite
 
     rng = np.random.default_rng(0)
     for p in range(1, 12):
@@ -337,7 +337,7 @@ def test_row_norms_and_finiteness_match_numpy_bit_for_bit():
 
 
 def _linreg2_gd(lr, steps=3000):
-    from app.engine.nets.linear import make_linreg2
+    from gdviz.engine.nets.linear import make_linreg2
     m = make_linreg2()
     b = Batch(m, OPTIMIZERS["gd"], hyper_arrays([{"lr": lr, "weight_decay": 0.0}]),
               np.array([m.start]), steps)

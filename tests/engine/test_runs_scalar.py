@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.engine.explain import explain
-from app.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays
-from app.engine.runs import Batch, Status, Tolerances, run_to_end
-from app.engine.surfaces import SURFACES
+from gdviz.engine.explain import explain
+from gdviz.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays
+from gdviz.engine.runs import Batch, Status, Tolerances, run_to_end
+from gdviz.engine.surfaces import SURFACES
 
 
 class ArrayBatch(Batch):

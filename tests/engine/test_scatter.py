@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from app.engine.landscape import basin_batch, label_ends, run_in_chunks
-from app.engine.optimizers import OPTIMIZERS
-from app.engine.scatter import PathRecorder, random_starts, summarise
-from app.engine.surfaces import SURFACES
+from gdviz.engine.landscape import basin_batch, label_ends, run_in_chunks
+from gdviz.engine.optimizers import OPTIMIZERS
+from gdviz.engine.scatter import PathRecorder, random_starts, summarise
+from gdviz.engine.surfaces import SURFACES
 
 
 def test_random_starts_are_seeded_and_inside_the_box():

@@ -5,11 +5,11 @@ import math
 import numpy as np
 import pytest
 
-from app.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays
-from app.engine.runs import Batch, run_to_end
-from app.engine.schedules import Schedule
-from app.engine.surfaces import SURFACES
-from app.engine.transforms import clip_by_norm
+from gdviz.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays
+from gdviz.engine.runs import Batch, run_to_end
+from gdviz.engine.schedules import Schedule
+from gdviz.engine.surfaces import SURFACES
+from gdviz.engine.transforms import clip_by_norm
 
 BASE = np.array([0.1])
 

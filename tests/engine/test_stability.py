@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.engine import stability
-from app.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays
-from app.engine.runs import Batch, Status
-from app.engine.surfaces import SURFACES
+from gdviz.engine import stability
+from gdviz.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays
+from gdviz.engine.runs import Batch, Status
+from gdviz.engine.surfaces import SURFACES
 
 LAM_BOWL = 2.0
 
@@ -91,7 +91,7 @@ def test_bound_is_sharp_on_the_bowl(oid, hp):
 def test_momentum_divergence_reason_shows_a_formula_that_gives_its_number():
     # μ = 0.9, τ = 0.5 on the bowl: the bound is 2(1+μ)/((1−τ)λ_max) = 3.8. The sentence must
     # not print "2(1+μ)/λ_max = 3.8" (that formula gives 1.9): it has to include the dampening.
-    from app.engine.explain import explain
+    from gdviz.engine.explain import explain
     rows = [{**defaults("momentum"), "lr": 4.0, "momentum": 0.9, "dampening": 0.5}]
     b = Batch(SURFACES["bowl"], OPTIMIZERS["momentum"], hyper_arrays(rows),
               np.array([[1.0, 1.0]]), 3000)

@@ -8,7 +8,7 @@ import zlib
 import numpy as np
 import pytest
 
-from app.engine.surfaces import SURFACES, get_surface, grid
+from gdviz.engine.surfaces import SURFACES, get_surface, grid
 
 EPS = np.finfo(float).eps
 H = 1e-6  # central-difference step

@@ -1,5 +1,5 @@
 """Hostile-input fixtures: a real gdviz server in its own process, started with the
-command a lecturer types (``python -m app serve``: uvicorn with the production limits,
+command a lecturer types (``python -m gdviz serve``: uvicorn with the production limits,
 its WebSocket size cap included), and the timings summary.
 
 Its own process, not a thread of the test run: the tests' heap (Hypothesis keeps a
@@ -31,7 +31,7 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def live():
-    """``python -m app serve`` on a free port, until the session ends."""
+    """``python -m gdviz serve`` on a free port, until the session ends."""
     port = free_port()
     server = start_server(port)
     try:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from engine.test_expr_hostile import HOSTILE
 
-from app.engine.expr import MAX_EXPR_CHARS, MAX_PAREN_DEPTH
+from gdviz.engine.expr import MAX_EXPR_CHARS, MAX_PAREN_DEPTH
 
 API_ATTACKS: dict[str, object] = {
     "empty": "",

@@ -17,8 +17,8 @@ import os
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from app.engine.optimizers import OPTIMIZERS
-from app.engine.surfaces import SURFACES
+from gdviz.engine.optimizers import OPTIMIZERS
+from gdviz.engine.surfaces import SURFACES
 
 from corpus import ATTACKS, PATHOLOGICAL
 from live import json_nodes

@@ -17,9 +17,9 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.engine.optimizers import OPTIMIZERS
-from app.engine.surfaces import SURFACES
-from app.scenarios.view import VIEW_KEYS
+from gdviz.engine.optimizers import OPTIMIZERS
+from gdviz.engine.surfaces import SURFACES
+from gdviz.scenarios.view import VIEW_KEYS
 from live import PAGES, Answer, names_a_field
 from strategies import FUZZ, texts
 from strict_json import loads

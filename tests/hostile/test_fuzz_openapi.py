@@ -4,7 +4,7 @@ For every operation it generates requests that fit the schema and requests that 
 not (its default positive and negative modes, plus its boundary-value coverage
 cases) and checks each answer: never a 5xx (`not_a_server_error`), the body fits
 the documented response schema (`response_schema_conformance`, errors included:
-app/api/errors.py documents their shape), and every JSON body parses as a browser
+gdviz/api/errors.py documents their shape), and every JSON body parses as a browser
 parses it — no NaN, no Infinity (`strict_json_body`, below).
 
 Work-heavy sizes a valid request may ask for (a 256² basin map of 2,000 steps is
@@ -21,7 +21,7 @@ from hypothesis import settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from app.main import create_app
+from gdviz.main import create_app
 from live import guarded
 from strategies import DEEP, FUZZ
 from strict_json import loads

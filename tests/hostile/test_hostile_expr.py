@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from app.settings import get_settings
+from gdviz.settings import get_settings
 from corpus import ATTACKS, PATHOLOGICAL, QUERY_ATTACKS
 from live import (EXPORTS, PAGES, POSTS, assert_still_answers, guarded, is_type, names,
                   names_a_field, page_warning_naming, refused_naming, socket)

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from app.settings import get_settings
+from gdviz.settings import get_settings
 from corpus import OVERSIZED_QUERY_ATTACKS
 from live import (EXPORTS, PAGES, assert_still_answers, guarded, json_nodes, names_a_field,
                   page_warning_naming, refused_naming)

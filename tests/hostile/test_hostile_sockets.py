@@ -14,7 +14,7 @@ import time
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from app.settings import get_settings
+from gdviz.settings import get_settings
 from live import Socket, assert_still_answers, guarded, is_type, names_a_field, socket
 
 SOCKETS = ("/ws/run", "/ws/landscape")

@@ -5,9 +5,9 @@ every copy of it in lecture slides and bookmarks."""
 
 import pytest
 
-from app.scenarios.models import Scenario
-from app.scenarios.url import scenario_from_query
-from app.scenarios.view import View, resolve, view_from_query
+from gdviz.scenarios.models import Scenario
+from gdviz.scenarios.url import scenario_from_query
+from gdviz.scenarios.view import View, resolve, view_from_query
 
 LINKS_V1 = [
     (  # a surface race with a schedule, clipping and noise

@@ -9,10 +9,10 @@ import re
 import pytest
 from strict_json import loads
 
-from app.cli import resolve
-from app.scenarios.models import Scenario
-from app.scenarios.presets import PRESETS
-from app.scenarios.url import scenario_of_link
+from gdviz.cli import resolve
+from gdviz.scenarios.models import Scenario
+from gdviz.scenarios.presets import PRESETS
+from gdviz.scenarios.url import scenario_of_link
 
 RAVINE = PRESETS["ravine-momentum"].scenario
 

@@ -9,11 +9,11 @@ from urllib.parse import parse_qsl, urlsplit
 import numpy as np
 import pytest
 
-from app.engine.surfaces import SURFACES
-from app.scenarios.models import Scenario
-from app.scenarios.presets import PRESETS
-from app.scenarios.simulate import simulate
-from app.scenarios.url import scenario_from_query
+from gdviz.engine.surfaces import SURFACES
+from gdviz.scenarios.models import Scenario
+from gdviz.scenarios.presets import PRESETS
+from gdviz.scenarios.simulate import simulate
+from gdviz.scenarios.url import scenario_from_query
 
 REQUIRED = ["lr-too-small", "lr-just-right", "lr-oscillating", "lr-diverging", "ravine-momentum",
             "saddle-escape", "plateau", "local-minimum", "rastrigin", "rosenbrock-adam",

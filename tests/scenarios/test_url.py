@@ -1,10 +1,10 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.engine.optimizers import OPTIMIZERS
-from app.engine.surfaces import SURFACES
-from app.scenarios.models import RunSpec, Scenario
-from app.scenarios.url import scenario_from_query, scenario_to_query
+from gdviz.engine.optimizers import OPTIMIZERS
+from gdviz.engine.surfaces import SURFACES
+from gdviz.scenarios.models import RunSpec, Scenario
+from gdviz.scenarios.url import scenario_from_query, scenario_to_query
 
 
 def test_defaults_from_empty_query():

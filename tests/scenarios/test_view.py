@@ -1,4 +1,4 @@
-"""The view part of a link (app/scenarios/view.py): what the page shows of a scenario."""
+"""The view part of a link (gdviz/scenarios/view.py): what the page shows of a scenario."""
 
 import html
 import json
@@ -7,9 +7,9 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.scenarios.presets import PRESETS
-from app.scenarios.url import scenario_from_query
-from app.scenarios.view import (PANELS, TABS, VIEW_KEYS, View, fit_view_to_runs, resolve,
+from gdviz.scenarios.presets import PRESETS
+from gdviz.scenarios.url import scenario_from_query
+from gdviz.scenarios.view import (PANELS, TABS, VIEW_KEYS, View, fit_view_to_runs, resolve,
                                 view_from_query, view_to_query)
 
 

@@ -5,12 +5,12 @@ import json
 import numpy as np
 import pytest
 
-from app.engine.nets.landscape import loss_on_plane, random_plane
-from app.scenarios.model_spec import MlpSpec
-from app.scenarios.objectives import build_model
-from app.streaming import session as session_module
-from app.streaming.model_runs import DIAGNOSIS_INTERVAL
-from app.streaming.session import SliceJob, StreamSession
+from gdviz.engine.nets.landscape import loss_on_plane, random_plane
+from gdviz.scenarios.model_spec import MlpSpec
+from gdviz.scenarios.objectives import build_model
+from gdviz.streaming import session as session_module
+from gdviz.streaming.model_runs import DIAGNOSIS_INTERVAL
+from gdviz.streaming.session import SliceJob, StreamSession
 
 MOONS = {"kind": "mlp", "dataset": "moons", "hidden": [16, 16], "activation": "tanh"}
 
@@ -53,8 +53,8 @@ def test_network_frames_carry_vectors_only_on_the_newest_frame_of_each_run():
 
 def test_streamed_weights_equal_the_whole_run():
     """The stream and POST /api/run compute the same numbers."""
-    from app.scenarios.models import Scenario
-    from app.scenarios.simulate import simulate
+    from gdviz.scenarios.models import Scenario
+    from gdviz.scenarios.simulate import simulate
     s = StreamSession()
     start(s, steps=30)
     frames = frames_of(send(s, type="step", count=30))

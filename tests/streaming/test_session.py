@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from app.streaming.session import StreamSession
+from gdviz.streaming.session import StreamSession
 
 
 def start(session, lr=0.1, surface="bowl", start=(1, 1), steps=500, optimizer="gd", now=0.0):

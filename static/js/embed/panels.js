@@ -1,4 +1,4 @@
-// /embed shows only the panels its link names (`show=`, app/scenarios/view.py), in that
+// /embed shows only the panels its link names (`show=`, gdviz/scenarios/view.py), in that
 // order: the first large, the rest beside or below it. They are moved into one box,
 // numbered 1…4 (data-slot); embed.css places the slots by how many there are and by the
 // frame's shape. The other panels stay where they were, not displayed.

@@ -1,6 +1,6 @@
 // The forward pass of a tiny MLP in the browser, for the decision-boundary view.
 //
-// The flat weight vector is laid out as app/engine/nets/mlp.py lays it out:
+// The flat weight vector is laid out as gdviz/engine/nets/mlp.py lays it out:
 // W1, b1, W2, b2, …, W_L, b_L, where W_l has shape (n_in, n_out) and is stored
 // row-major (input i to unit j at offset(W_l) + i·n_out + j), in the row-vector
 // convention z = x·W + b. Hidden layers share one activation; the head turns the

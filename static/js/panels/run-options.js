@@ -7,8 +7,8 @@ import { runExtras } from "../runs.js";
 const $ = (id) => document.getElementById(id);
 
 /**
- * The schedule fields: defaults as app/engine/schedules.py's `Schedule`, ranges as
- * app/scenarios/models.py's `RunSpec` (the server checks them again).
+ * The schedule fields: defaults as gdviz/engine/schedules.py's `Schedule`, ranges as
+ * gdviz/scenarios/models.py's `RunSpec` (the server checks them again).
  */
 export const SCHEDULE_FIELDS = {
   step_size: { label: "decay every", unit: "steps", default: 100, min: 1, max: 10000, int: true, doc: "StepLR: η is multiplied by γ every this many steps" },

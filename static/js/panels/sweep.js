@@ -11,11 +11,11 @@ import { shortName } from "../runs.js";
 import { selectedSpec, state } from "../state.js";
 
 const $ = (id) => document.getElementById(id);
-const LR_MIN = 1e-8; // the server's limits for a swept η (app/scenarios/landscape.py)
+const LR_MIN = 1e-8; // the server's limits for a swept η (gdviz/scenarios/landscape.py)
 const LR_MAX = 1e6;
 const MAX_POINTS = 400;
 
-/** The bound's formula, as app/engine/stability.py's `bound_formula` writes it. */
+/** The bound's formula, as gdviz/engine/stability.py's `bound_formula` writes it. */
 export function boundLabel(spec) {
   const lam = spec.weight_decay > 0 ? "(λ_max+λ_wd)" : "λ_max";
   if (spec.optimizer === "gd") return `2/${lam}`;

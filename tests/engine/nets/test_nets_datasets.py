@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.engine.nets.datasets import (DATASETS, LINREG2_TRUE_W, LOGREG2_CENTRES, MAX_POINTS,
+from gdviz.engine.nets.datasets import (DATASETS, LINREG2_TRUE_W, LOGREG2_CENTRES, MAX_POINTS,
                                       blobs, circles, class_sizes, linreg2_data, logreg2_data,
                                       make_dataset, moons, spiral, xor)
 

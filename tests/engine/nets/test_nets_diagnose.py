@@ -9,14 +9,14 @@ import re
 import numpy as np
 import pytest
 
-from app.engine import stability
-from app.engine.nets.datasets import moons, xor
-from app.engine.nets.diagnose import WINDOW, Finding, RunWatch
-from app.engine.nets.linear import make_linreg2, make_logreg2
-from app.engine.nets.mlp import MLP
-from app.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays
-from app.engine.runs import Batch, Status
-from app.engine.surfaces import SURFACES
+from gdviz.engine import stability
+from gdviz.engine.nets.datasets import moons, xor
+from gdviz.engine.nets.diagnose import WINDOW, Finding, RunWatch
+from gdviz.engine.nets.linear import make_linreg2, make_logreg2
+from gdviz.engine.nets.mlp import MLP
+from gdviz.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays
+from gdviz.engine.runs import Batch, Status
+from gdviz.engine.surfaces import SURFACES
 
 MOONS = moons(n=200, noise=0.1, test_fraction=0.2, seed=0)
 XOR = xor(n=200, seed=0)

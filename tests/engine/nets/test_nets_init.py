@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.engine.nets.datasets import moons
-from app.engine.nets.init import INITS, init_layers, layer_weights
-from app.engine.nets.mlp import MLP
+from gdviz.engine.nets.datasets import moons
+from gdviz.engine.nets.init import INITS, init_layers, layer_weights
+from gdviz.engine.nets.mlp import MLP
 
 BIG = (400, 300)  # 120,000 draws: the std is within ~0.5 % of its value
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.engine.nets import landscape as ls
-from app.engine.nets.datasets import moons
-from app.engine.nets.linear import make_linreg2
-from app.engine.nets.mlp import MLP
-from app.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays
-from app.engine.runs import Batch, run_to_end
+from gdviz.engine.nets import landscape as ls
+from gdviz.engine.nets.datasets import moons
+from gdviz.engine.nets.linear import make_linreg2
+from gdviz.engine.nets.mlp import MLP
+from gdviz.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays
+from gdviz.engine.runs import Batch, run_to_end
 
 DATA = moons(n=120, noise=0.15, test_fraction=0.25, seed=0)
 NET = MLP(DATA, (6, 5), "tanh")

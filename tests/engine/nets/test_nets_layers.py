@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.engine.nets.layers import (ACTIVATIONS, LOSSES, MSE, Dense, LeakyReLU, ReLU,
+from gdviz.engine.nets.layers import (ACTIVATIONS, LOSSES, MSE, Dense, LeakyReLU, ReLU,
                                     SigmoidBCE, SoftmaxCrossEntropy, log_softmax, softmax)
 from nets_fd import assert_close_grad, numeric_grad
 

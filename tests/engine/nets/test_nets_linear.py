@@ -7,15 +7,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.engine import stability
-from app.engine.explain import explain
-from app.engine.landscape import sweep_batch, sweep_result
-from app.engine.nets.datasets import linreg2_data, logreg2_data
-from app.engine.nets.linear import (LinReg2, LogReg2, make_linreg2, make_logreg2,
+from gdviz.engine import stability
+from gdviz.engine.explain import explain
+from gdviz.engine.landscape import sweep_batch, sweep_result
+from gdviz.engine.nets.datasets import linreg2_data, logreg2_data
+from gdviz.engine.nets.linear import (LinReg2, LogReg2, make_linreg2, make_logreg2,
                                     separable_through_origin)
-from app.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays
-from app.engine.runs import Batch, Status, run_to_end
-from app.engine.surfaces import Surface, grid
+from gdviz.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays
+from gdviz.engine.runs import Batch, Status, run_to_end
+from gdviz.engine.surfaces import Surface, grid
 from nets_fd import assert_close_grad, numeric_grad
 
 LIN = make_linreg2()

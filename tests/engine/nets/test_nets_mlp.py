@@ -7,11 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.engine.nets import mlp as mlp_module
-from app.engine.nets.datasets import Dataset, blobs, moons
-from app.engine.nets.init import INITS
-from app.engine.nets.layers import ACTIVATIONS
-from app.engine.nets.mlp import HEADS, MLP
+from gdviz.engine.nets import mlp as mlp_module
+from gdviz.engine.nets.datasets import Dataset, blobs, moons
+from gdviz.engine.nets.init import INITS
+from gdviz.engine.nets.layers import ACTIVATIONS
+from gdviz.engine.nets.mlp import HEADS, MLP
 from nets_fd import assert_close_grad, numeric_grad_runs
 
 

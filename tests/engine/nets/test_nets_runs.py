@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.engine.explain import explain
-from app.engine.nets.datasets import Dataset, moons, xor
-from app.engine.nets.mlp import MLP
-from app.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays
-from app.engine.runs import Batch, Status, Tolerances, run_to_end
+from gdviz.engine.explain import explain
+from gdviz.engine.nets.datasets import Dataset, moons, xor
+from gdviz.engine.nets.mlp import MLP
+from gdviz.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays
+from gdviz.engine.runs import Batch, Status, Tolerances, run_to_end
 
 MOONS = moons(n=500, noise=0.1, test_fraction=0.2, seed=0)
 SMALL = moons(n=80, noise=0.15, test_fraction=0.25, seed=1)

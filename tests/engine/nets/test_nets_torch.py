@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.engine.nets.datasets import blobs, moons
-from app.engine.nets.mlp import HEADS, MLP
-from app.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays
-from app.engine.runs import Batch, run_to_end
+from gdviz.engine.nets.datasets import blobs, moons
+from gdviz.engine.nets.mlp import HEADS, MLP
+from gdviz.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays
+from gdviz.engine.runs import Batch, run_to_end
 
 torch = pytest.importorskip("torch", reason="PyTorch is not installed: the torch cross-check "
                                             "is skipped (pip install torch to run it)")

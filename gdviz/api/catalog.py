@@ -1,0 +1,52 @@
+"""GET /api/surfaces, /api/surfaces/{id}/grid and /api/optimizers."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+
+from gdviz.engine.optimizers import OPTIMIZERS
+from gdviz.engine.surfaces import SURFACES, grid
+from gdviz.scenarios.models import unknown_surface
+from gdviz.scenarios.jsonsafe import grid_json
+from gdviz.settings import get_settings
+
+from .json import StrictJSONResponse
+
+router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse)
+
+
+def surface_info(s) -> dict:
+    return {"id": s.id, "name": s.name, "formula": s.formula,
+            "domain": [list(s.domain[0]), list(s.domain[1])],
+            "minima": [list(m) for m in s.minima], "start": list(s.start), "lr": s.lr,
+            "contour_scale": s.contour_scale}
+
+
+@router.get("/surfaces", summary="The named 2D loss surfaces")
+def list_surfaces() -> list[dict]:
+    """Each surface's id, name, formula, default domain, known minima (global first),
+    a good start point and plain-GD learning rate, and whether contours read better on
+    a log scale."""
+    return [surface_info(s) for s in SURFACES.values()]
+
+
+@router.get("/surfaces/{surface_id}/grid", summary="f(x, y) on an n×n grid, for contours")
+def surface_grid(surface_id: str,
+                 n: Annotated[int, Query(ge=2, description="points per axis")] = 120) -> dict:
+    """`z[i][j]` is f(x[j], y[i]); non-finite values are null (drawn as gaps)."""
+    limit = get_settings().max_grid
+    if n > limit:
+        raise HTTPException(422, f"n: must be at most {limit} points per axis (got {n})")
+    if surface_id not in SURFACES:
+        raise HTTPException(404, f"surface: {unknown_surface(surface_id)}")
+    return grid_json(*grid(SURFACES[surface_id], n))
+
+
+@router.get("/optimizers", summary="The optimizers and their hyperparameters")
+def list_optimizers() -> list[dict]:
+    """torch.optim's names and defaults; `min`/`max` are the accepted range."""
+    return [{"id": o.id, "name": o.name, "rule": o.rule,
+             "params": {k: {"default": list(p.default) if isinstance(p.default, tuple)
+                            else p.default, "min": p.min, "max": p.max, "doc": p.doc}
+                        for k, p in o.params.items()}}
+            for o in OPTIMIZERS.values()]

@@ -1,0 +1,199 @@
+"""A scenario as ONE standalone HTML file that plays with no server and no network.
+
+For slides on a machine without Python: the runs are computed here, once, and the
+file carries everything the player needs —
+
+* Plotly.js, inlined from the installed ``plotly`` package (as the server serves it);
+* the playground's own drawing code (contour + path overlay, loss curves, decision
+  boundary, status badge, keyboard), linked into one classic script by
+  ``gdviz.js_bundle`` — a browser will not load ES modules from ``file://``;
+* the player, ``static/offline/player.js``, and its styles (``static/css/app.css``,
+  then ``static/offline/player.css``);
+* the data, as ``<script type="application/json" id="gdviz-data">``: the scenario,
+  what the contour or boundary is drawn from (the same grid, domain and minima as
+  ``GET /api/surfaces`` + ``/grid?n=120``, or ``POST /api/model``'s answer), and
+  each run's status, reason and frames — column by column (``step, params, loss,
+  lr``; on 2 weights ``grad`` and ``update`` for the arrows; a model's
+  ``grad_norm``, ``accuracy``, ``test_loss``, ``test_accuracy``). A network's
+  gradient and update vectors are left out: the player draws no arrows for it, and
+  they would double the file. Numbers are ``simulate()``'s own (no rounding);
+  non-finite ones are null.
+
+A Content-Security-Policy ``<meta>`` allows exactly these inline scripts (by hash),
+images only from ``data:``/``blob:`` URLs (Plotly's own), and no fetch, font, frame or
+anything else from anywhere, so the page cannot reach the network even by mistake.
+
+Size: bounded like ``POST /api/run`` (``check_result_size``: at most 4,000,000 numbers,
+~80 MB of JSON at worst). Plotly alone is 4.8 MB. Measured with plotly 7.1: a surface
+preset is 5.2–5.5 MB (``ravine-momentum``, 2 runs × 300 steps: 5.2 MB;
+``rosenbrock-adam``, 1,000 steps: 5.5 MB), ``linreg2`` 5.3 MB; a network carries every
+weight of every frame — ``minibatch-sgd`` (386 weights × 401 frames) 7.9 MB,
+``vanishing-gradients`` 8.1 MB, ``init-compared`` (4 runs of 626 weights) 12.7 MB.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import hashlib
+import re
+from functools import lru_cache
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from gdviz import __version__
+from gdviz.api.catalog import surface_info
+from gdviz.api.json import dumps
+from gdviz.api.pages import PLOTLY_JS
+from gdviz.engine.optimizers import OPTIMIZERS
+from gdviz.engine.surfaces import grid
+from gdviz.js_bundle import classic_script
+from gdviz.paths import STATIC_DIR, TEMPLATES_DIR
+from gdviz.scenarios.describe_model import describe
+from gdviz.scenarios.jsonsafe import grid_json
+from gdviz.scenarios.models import Scenario
+from gdviz.scenarios.objectives import objective_of
+from gdviz.scenarios.simulate import check_result_size
+
+GRID_N = 120  # the playground's contour grid (static/js/session/surface.js, GRID_N)
+PLAYER_MODULES = ["plots/contour.js", "plots/curves.js", "plots/boundary.js", "status.js",
+                  "format.js", "keyboard.js", "look.js", "font-scale.js"]
+PLAYER_JS = STATIC_DIR / "offline" / "player.js"
+STYLESHEETS = [STATIC_DIR / "css" / "app.css", STATIC_DIR / "offline" / "player.css"]
+DARK_STYLESHEETS = [STATIC_DIR / "css" / "theme-dark.css", STATIC_DIR / "offline" / "player-dark.css"]
+# the frame fields a model adds that the player shows (the rest stay in the CSV/JSON)
+MODEL_FIELDS = ("grad_norm", "accuracy", "test_loss", "test_accuracy")
+# a run's label: the optimizer's short name (as the playground's run list, static/js/runs.js)
+# and what was set beyond η, with torch's symbols where it has them
+SHORT_NAMES = {"gd": "GD", "momentum": "Momentum", "nesterov": "Nesterov", "adagrad": "Adagrad",
+               "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW"}
+LABEL_FIELDS = {"momentum": "μ", "betas": "β", "weight_decay": "λ", "init": "init",
+                "schedule": "schedule", "noise": "noise σ", "clip_norm": "clip"}
+
+_ENV = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)),
+                   autoescape=select_autoescape(["html"]), keep_trailing_newline=True)
+
+
+# -- the data ------------------------------------------------------------------------
+
+
+def objective_json(scenario: Scenario) -> dict:
+    """What the player draws under the runs: a contour plane (a surface or a 2-weight
+    model: domain, minima, contour scale, axis names and the grid) or, for a network,
+    its layout and data points (``POST /api/model``'s answer)."""
+    if scenario.model is None:
+        s = objective_of(scenario)  # a named surface (or any Surface the scenario names)
+        return {"kind": "surface", **surface_info(s), "axes": ["x", "y", "f"],
+                "grid": grid_json(*grid(s, GRID_N))}
+    d = describe(scenario.model, GRID_N)
+    if d["kind"] == "mlp":
+        return d
+    keep = ("kind", "name", "formula", "domain", "minima", "start", "lr", "contour_scale", "grid")
+    return {**{k: d[k] for k in keep}, "axes": ["w1", "w2", "L"]}
+
+
+def _short(v) -> str:
+    if isinstance(v, float):
+        return f"{v:g}"
+    if isinstance(v, (list, tuple)):
+        return ",".join(_short(x) for x in v)
+    return str(v)
+
+
+def run_label(scenario: Scenario, i: int) -> str:
+    """``2 · Adam η=0.01, init=he``: the run's number, optimizer and what was set."""
+    spec = scenario.runs[i]
+    name = SHORT_NAMES.get(spec.optimizer, OPTIMIZERS[spec.optimizer].name)
+    lr = spec.hyper()["lr"]
+    extra = [f"{symbol}={_short(getattr(spec, k))}" for k, symbol in LABEL_FIELDS.items()
+             if getattr(spec, k) is not None]
+    return ", ".join([f"{i + 1} · {name} η={_short(lr)}", *extra])
+
+
+def frame_columns(frames: list[dict], network: bool) -> dict[str, list]:
+    """The frames as columns, keeping what the player draws (see the module docstring)."""
+    keys = ["step", "params", "loss", "lr"] + ([] if network else ["grad", "update"])
+    keys += [k for k in MODEL_FIELDS if frames and k in frames[0]]
+    return {k: [f.get(k) for f in frames] for k in keys}
+
+
+def player_data(scenario: Scenario, runs: list[dict], exported: str) -> dict:
+    network = scenario.model is not None and scenario.model.kind == "mlp"
+    return {
+        "version": __version__, "exported": exported,
+        "scenario": scenario.model_dump(mode="json", exclude_none=True),
+        "objective": objective_json(scenario),
+        "runs": [{"label": run_label(scenario, i), "status": run["status"],
+                  "reason": run["reason"], "frames": frame_columns(run["frames"], network)}
+                 for i, run in enumerate(runs)],
+    }
+
+
+def script_json(data) -> str:
+    """Strict JSON (no NaN) that cannot end its ``<script>``: every ``<`` is written
+    ``\\u003c``, which JSON reads back as the same character."""
+    return dumps(data).replace("<", "\\u003c")
+
+
+# -- the page ------------------------------------------------------------------------
+
+
+def inline_script(js: str) -> str:
+    """JavaScript source made safe between ``<script>`` and ``</script>``: ``</script``
+    (only ever inside a string, regex or comment) is written ``<\\/script``."""
+    if "<!--" in js:
+        raise ValueError("a script to inline contains '<!--', which changes how HTML "
+                         "parses the rest of the script")
+    return re.sub(r"</(script)", r"<\\/\1", js, flags=re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _scripts() -> tuple[str, ...]:
+    """Plotly, the linked playground modules and the player — read once per process."""
+    return tuple(inline_script(s) for s in (
+        PLOTLY_JS.read_text(encoding="utf-8"), classic_script(PLAYER_MODULES),
+        PLAYER_JS.read_text(encoding="utf-8")))
+
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def content_security_policy(scripts: tuple[str, ...]) -> str:
+    """Only these inline scripts run; nothing is fetched from anywhere."""
+    return ("default-src 'none'; script-src " + " ".join(_sha256(s) for s in scripts)
+            + "; style-src 'unsafe-inline'; img-src data: blob:; base-uri 'none'; "
+            "form-action 'none'")
+
+
+def default_title(scenario: Scenario, objective: dict) -> str:
+    n = len(scenario.runs)
+    return f"{objective['name']} · {n} run{'s' if n > 1 else ''}"
+
+
+def to_html(scenario: Scenario, runs: list[dict], *, title: str | None = None,
+            lesson: str | None = None, exported: datetime.date | None = None,
+            theme: str = "light", scale: float = 1.0) -> str:
+    """One self-contained HTML page that plays ``runs`` (``simulate(scenario)``) with
+    Play/Pause, Step, Reset, a step slider and the keys Space / → / R.
+
+    ``title``/``lesson`` (e.g. a preset's) head the page; text, escaped. ``theme`` and
+    ``scale`` are the link's look (``theme=dark``, ``scale=1.5``): the page and every
+    figure are dressed by the playground's own look.js / dress.js / font-scale.js.
+    Refuses (``TooLarge``) what ``POST /api/run`` refuses."""
+    check_result_size(scenario, "an export (the same as POST /api/run)")
+    exported = (exported or datetime.date.today()).isoformat()
+    data = player_data(scenario, runs, exported)
+    scripts = _scripts()
+    steps = max((r["frames"]["step"][-1] for r in data["runs"] if r["frames"]["step"]),
+                default=0)
+    return _ENV.get_template("offline.html").render(
+        title=title or default_title(scenario, data["objective"]), lesson=lesson,
+        objective=data["objective"], version=__version__, exported=exported,
+        steps=steps, runs=len(runs), csp=content_security_policy(scripts),
+        theme=theme, view_json=dumps({"theme": theme, "scale": scale}),
+        styles=Markup("\n".join(p.read_text(encoding="utf-8") for p in
+                                STYLESHEETS + (DARK_STYLESHEETS if theme == "dark" else []))),
+        data_json=Markup(script_json(data)),
+        plotly_js=Markup(scripts[0]), modules_js=Markup(scripts[1]), player_js=Markup(scripts[2]))

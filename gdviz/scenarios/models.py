@@ -1,0 +1,242 @@
+"""The Scenario: everything that defines what a page, a link or a request runs.
+
+One pydantic model serves ``POST /api/run``, the WebSocket ``start`` message
+and the page's query string. Unknown fields are refused, every number is
+finite and bounded, and each hyperparameter must belong to its run's
+optimizer — so a bad request fails with a message naming the field and limit.
+Hyperparameter ranges come from the optimizer registry (one source of truth).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (AfterValidator, ConfigDict, Field, ValidationError,
+                      field_validator, model_validator)
+from pydantic_core import PydanticCustomError
+
+from gdviz.engine.nets.init import INITS
+from gdviz.engine.nets.mlp import MAX_HIDDEN_LAYERS, MAX_WIDTH
+from gdviz.engine.optimizers import OPTIMIZERS, HyperParam
+from gdviz.engine.schedules import KINDS, Schedule
+from gdviz.engine.expr import ExprError
+from gdviz.engine.expr.surface import DomainError, expr_surface
+from gdviz.engine.surfaces import SURFACES
+from gdviz.scenarios.numbers import Model
+from gdviz.validation import summary
+
+from .model_spec import MAX_CLASSES, MlpSpec, ModelSpec
+
+MAX_RUNS = 6
+MAX_STEPS = 10_000
+MAX_COORD = 1e4
+MAX_SPEED = 2000.0
+# the most weights a network may have: 2 → 4 × 32 → MAX_CLASSES
+MAX_WEIGHTS = (2 * MAX_WIDTH + MAX_WIDTH + (MAX_HIDDEN_LAYERS - 1) * (MAX_WIDTH + 1) * MAX_WIDTH
+               + (MAX_WIDTH + 1) * MAX_CLASSES)
+DEFAULT_SURFACE = "himmelblau"
+
+
+def _spec(name: str) -> HyperParam:
+    """The registry's range for ``name`` (the same for every optimizer that has it)."""
+    specs = {(p.min, p.max) for o in OPTIMIZERS.values() for n, p in o.params.items() if n == name}
+    assert len(specs) == 1, f"optimizers disagree on the range of {name}"
+    lo, hi = specs.pop()
+    return HyperParam(0.0, lo, hi)
+
+
+def _hp(name: str):
+    s = _spec(name)
+    return Annotated[float | None, Field(default=None, ge=s.min, le=s.max, allow_inf_nan=False)]
+
+
+def unknown_surface(v: str) -> str:
+    """The message for a surface id that is not in the registry."""
+    return f"unknown surface {v!r}; choose one of {', '.join(SURFACES)}"
+
+
+def _known_surface(v: str) -> str:
+    if v not in SURFACES:
+        raise ValueError(unknown_surface(v))
+    return v
+
+
+SurfaceId = Annotated[str, AfterValidator(_known_surface),
+                      Field(description="one of " + ", ".join(SURFACES))]
+Coordinate = Annotated[float, Field(ge=-MAX_COORD, le=MAX_COORD, allow_inf_nan=False)]
+Beta = Annotated[float, Field(ge=_spec("betas").min, le=_spec("betas").max, allow_inf_nan=False)]
+HYPER_NAMES = sorted({n for o in OPTIMIZERS.values() for n in o.params})
+SCHEDULE_FIELDS = ("step_size", "gamma", "T_max", "eta_min", "warmup_steps")
+
+
+class RunSpec(Model):
+    """One run: an optimizer, its hyperparameters (torch's names) and a start point."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    optimizer: str = Field("gd", description="one of " + ", ".join(OPTIMIZERS))
+    start: list[Coordinate] | None = Field(
+        None, min_length=2, max_length=MAX_WEIGHTS,
+        description="start point [x, y] (a network: every weight); default: the surface's "
+                    "suggested start, or for a network the weights drawn by `init`")
+    init: Literal[INITS] | None = Field(
+        None, description="networks only: this run's initialisation (default: the model's)")
+    lr: _hp("lr")
+    momentum: _hp("momentum")
+    dampening: _hp("dampening")
+    weight_decay: _hp("weight_decay")
+    alpha: _hp("alpha")
+    eps: _hp("eps")
+    lr_decay: _hp("lr_decay")
+    initial_accumulator_value: _hp("initial_accumulator_value")
+    betas: tuple[Beta, Beta] | None = None
+    # learning-rate schedule (torch.optim.lr_scheduler formulas; see gdviz/engine/schedules.py)
+    schedule: Literal[KINDS] | None = Field(None, description="one of " + ", ".join(KINDS))
+    step_size: int | None = Field(None, ge=1, le=MAX_STEPS, description="step: decay every k")
+    gamma: float | None = Field(None, ge=0.5, le=1.0, allow_inf_nan=False,
+                                description="step/exponential: decay factor γ")
+    T_max: int | None = Field(None, ge=1, le=MAX_STEPS, description="cosine: period")
+    eta_min: float | None = Field(None, ge=0, le=1e6, allow_inf_nan=False,
+                                  description="cosine: final learning rate")
+    warmup_steps: int | None = Field(None, ge=1, le=MAX_STEPS, description="warm-up length")
+    # gradient transforms
+    clip_norm: float | None = Field(None, gt=0, le=1e6, allow_inf_nan=False,
+                                    description="clip each gradient to this norm")
+    noise: float | None = Field(None, ge=0, le=1e3, allow_inf_nan=False,
+                                description="σ of seeded Gaussian noise added to the gradient")
+
+    @field_validator("optimizer")
+    @classmethod
+    def _known_optimizer(cls, v: str) -> str:
+        if v not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {v!r}; choose one of {', '.join(OPTIMIZERS)}")
+        return v
+
+    @model_validator(mode="after")
+    def _hyper_belong_to_optimizer(self) -> "RunSpec":
+        allowed = OPTIMIZERS[self.optimizer].params
+        for name in HYPER_NAMES:
+            if getattr(self, name) is not None and name not in allowed:
+                raise ValueError(f"{name} is not a hyperparameter of {self.optimizer} "
+                                 f"(it takes {', '.join(allowed)})")
+        return self
+
+    def schedule_spec(self) -> Schedule | None:
+        if self.schedule in (None, "constant"):
+            return None
+        given = {k: getattr(self, k) for k in SCHEDULE_FIELDS if getattr(self, k) is not None}
+        return Schedule(kind=self.schedule, **given)
+
+    def hyper(self) -> dict[str, Any]:
+        """Every hyperparameter of the optimizer, defaults filled in."""
+        out = {}
+        for name, p in OPTIMIZERS[self.optimizer].params.items():
+            v = getattr(self, name)
+            out[name] = p.default if v is None else v
+        return out
+
+
+def _check_expr(text: str) -> str:
+    """A custom f(x, y) that parses (docs/expressions.md); a refused one is a validation
+    error whose context carries the offending token's columns, for the page to underline."""
+    try:
+        expr_surface(text)
+    except ExprError as e:
+        raise PydanticCustomError("expr", "{message}", e.as_dict()) from None
+    except DomainError:
+        pass  # the default domain is always valid
+    return text
+
+
+Domain = tuple[tuple[Coordinate, Coordinate], tuple[Coordinate, Coordinate]]
+ExprText = Annotated[str, AfterValidator(_check_expr)]
+
+
+def check_objective(request) -> list[str]:
+    """The objective fields ``request`` (a Scenario or a landscape request) names, after
+    checking it names at most one and that a ``domain`` goes with an ``expr`` it fits."""
+    named = [k for k in ("surface", "expr", "model")
+             if k in request.model_fields_set and getattr(request, k, None) is not None]
+    if len(named) > 1:
+        raise ValueError(f"give one objective — surface, expr or model — not {' and '.join(named)}")
+    if request.domain is not None:
+        if request.expr is None:
+            raise ValueError("domain: only a custom expr takes a domain (a named surface has "
+                             "its own); leave it out")
+        try:
+            expr_surface(request.expr, request.domain)
+        except (DomainError, ExprError) as e:
+            raise ValueError(f"domain: {e}") from None
+    return named
+
+
+class Scenario(Model):
+    """An objective (a named surface, a custom f(x, y) or a model) and up to six runs on
+    it, with the step budget, seed and speed. With none of ``surface``, ``expr`` and
+    ``model``, the surface is himmelblau."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    surface: SurfaceId | None = None
+    expr: ExprText | None = Field(
+        None, description="a custom f(x, y), e.g. `x**2 + 3*sin(y)` (docs/expressions.md): "
+                          "≤ 200 characters, exact gradient")
+    domain: Domain | None = Field(
+        None, description="with expr: the x/y range [[xmin, xmax], [ymin, ymax]] "
+                          "(default [[-3, 3], [-3, 3]])")
+    model: ModelSpec | None = Field(None, description="a tiny model trained on data "
+                                                      "(docs/models.md)")
+    runs: list[RunSpec] = Field(default_factory=lambda: [RunSpec(lr=0.01)],
+                                min_length=1, max_length=MAX_RUNS)
+    steps: int = Field(500, ge=1, le=MAX_STEPS, description="maximum updates per run")
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+    speed: float = Field(30.0, ge=1, le=MAX_SPEED, allow_inf_nan=False,
+                         description="playback speed in steps per second (streaming only)")
+
+    @model_validator(mode="after")
+    def _one_objective(self) -> "Scenario":
+        named = check_objective(self)
+        if not named:
+            self.surface = DEFAULT_SURFACE
+        network = isinstance(self.model, MlpSpec)
+        for i, run in enumerate(self.runs):
+            if run.init is not None and not network:
+                raise ValueError(f"runs.{i}.init: only a network (model kind mlp) has an "
+                                 "initialisation; leave it out")
+            if run.start is not None and not network and len(run.start) != 2:
+                raise ValueError(f"runs.{i}.start: give two numbers [x, y], "
+                                 f"got {len(run.start)}")
+        if network and any(run.start is not None for run in self.runs):
+            self._check_network_starts()
+        return self
+
+    def _check_network_starts(self) -> None:
+        from .objectives import objective_of  # builds the model (cached)
+        dim = objective_of(self).dim
+        for i, run in enumerate(self.runs):
+            if run.start is not None and len(run.start) != dim:
+                raise ValueError(f"runs.{i}.start: this network has {dim} weights; give "
+                                 f"{dim} numbers, or leave start out to draw them by init")
+
+
+def check_changes(optimizer: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """Validate a live hyperparameter change with the same rules as a RunSpec.
+
+    Only the optimizer's own hyperparameters change live (not its id, the start, the
+    schedule or the transforms, which shape the whole run), and each needs a value:
+    null would leave the run with no learning rate. ``ValueError`` names the field as
+    ``changes.<name>``."""
+    allowed = OPTIMIZERS[optimizer].params
+    for name, value in changes.items():
+        if name not in allowed:
+            raise ValueError(f"changes.{name}: not a hyperparameter of {optimizer} "
+                             f"(it takes {', '.join(allowed)})")
+        if value is None:
+            raise ValueError(f"changes.{name}: give a value, not null")
+    try:
+        spec = RunSpec.model_validate({"optimizer": optimizer, **changes})
+    except ValidationError as e:
+        raise ValueError(summary([{**err, "loc": ("changes", *err.get("loc", ()))}
+                                  for err in e.errors()])) from None
+    return {k: (list(v) if isinstance(v, tuple) else v)
+            for k, v in spec.model_dump(include=set(changes)).items()}

@@ -1,0 +1,98 @@
+"""Running a Scenario on the engine: one Batch per run, frames as JSON-safe dicts.
+
+Frames follow the API contract: ``{step, params, loss, grad, update, lr}``,
+frame 0 the start before any update, non-finite numbers as ``None``; model
+scenarios add the fields of ``model_frames`` (accuracy, test loss, per-layer
+gradient norms, epoch, …) and each run's final ``diagnosis``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gdviz.engine.explain import explain
+from gdviz.engine.nets.diagnose import RunWatch
+from gdviz.engine.optimizers import OPTIMIZERS, hyper_arrays
+from gdviz.engine.runs import Batch, Status, run_to_end
+
+from .jsonsafe import num, vec
+from .model_frames import model_fields
+from .models import Scenario
+from .objectives import dimension, objective_of, start_of
+
+MAX_RUN_NUMBERS = 4_000_000  # runs × (steps + 1) × weights × 3 in one whole result: ~80 MB of JSON
+FRAME_VECTORS = 3  # each frame of a whole result carries params, grad and update
+
+
+class TooLarge(ValueError):
+    """A whole result of the scenario would carry more than MAX_RUN_NUMBERS numbers."""
+
+
+def result_size(scenario: Scenario) -> int:
+    """runs × (steps + 1) × weights × 3: the numbers every frame's vectors (params, grad,
+    update) add up to."""
+    return len(scenario.runs) * (scenario.steps + 1) * dimension(scenario) * FRAME_VECTORS
+
+
+def check_result_size(scenario: Scenario, what: str) -> None:
+    """Refuse a whole result (``what``: "/api/run", "an export") over the bound, with a
+    message naming the numbers and the most steps that fit."""
+    numbers, dim, runs = result_size(scenario), dimension(scenario), len(scenario.runs)
+    if numbers > MAX_RUN_NUMBERS:
+        most = MAX_RUN_NUMBERS // (runs * dim * FRAME_VECTORS) - 1
+        hint = (f"use at most {most:,} steps for {runs} run(s)" if most >= 1
+                else "use fewer runs or a smaller network")
+        raise TooLarge(f"steps: {runs} run(s) × {scenario.steps + 1:,} frames × {dim:,} weights "
+                       f"× {FRAME_VECTORS} (params, grad, update) = {numbers:,} numbers, over "
+                       f"the limit of {MAX_RUN_NUMBERS:,} for {what}; {hint}, or stream it "
+                       "over WS /ws/run")
+
+__all__ = ["num", "vec", "batch_for_run", "batches", "frame_dict", "simulate"]
+
+
+def batch_for_run(scenario: Scenario, index: int) -> Batch:
+    """Run ``index`` of the scenario as a one-run Batch; its noise is seeded by
+    (scenario seed, run index) so every run is reproducible on its own."""
+    spec = scenario.runs[index]
+    return Batch(objective_of(scenario), OPTIMIZERS[spec.optimizer],
+                 hyper_arrays([spec.hyper()]), start_of(scenario, index)[None, :],
+                 scenario.steps, schedule=spec.schedule_spec(), clip_norm=spec.clip_norm,
+                 noise=spec.noise,
+                 seed=np.random.SeedSequence([scenario.seed, index]).generate_state(1)[0])
+
+
+def batches(scenario: Scenario) -> list[Batch]:
+    return [batch_for_run(scenario, i) for i in range(len(scenario.runs))]
+
+
+def frame_dict(step, params, loss, grad, update, lr) -> dict:
+    """One frame as the API sends it (non-finite numbers as None)."""
+    return {"step": int(step), "params": vec(params), "loss": num(loss), "grad": vec(grad),
+            "update": vec(update), "lr": num(lr)}
+
+
+def run_result(batch: Batch, traj, model: bool) -> dict:
+    """One run's ``{status, reason, frames}`` (+ model fields and ``diagnosis``)."""
+    end = int(traj.end_step[0])
+    frames = [frame_dict(k, traj.params[k, 0], traj.loss[k, 0], traj.grad[k, 0],
+                         traj.update[k, 0], traj.lr[k, 0]) for k in range(end + 1)]
+    status = Status(int(traj.status[0])).label
+    result = {"status": status, "reason": explain(batch, 0), "frames": frames}
+    if model:
+        extra = model_fields(batch.objective, np.arange(end + 1), traj.params[:end + 1, 0],
+                             traj.grad[:end + 1, 0], traj.update[:end + 1, 0])
+        watch = RunWatch(batch.objective)
+        for f, e in zip(frames, extra):
+            f.update(e)
+            watch.observe(f["step"], traj.loss[f["step"], 0], e["rel_update"], e["grad_norm"])
+        result["diagnosis"] = {"step": end, "findings": [d.as_dict() for d in watch.findings(
+            traj.params[end, 0], traj.grad[end, 0], status=status,
+            lr=float(traj.lr[end, 0]))]}
+    return result
+
+
+def simulate(scenario: Scenario, progress=None) -> list[dict]:
+    """Run every run of the scenario to its end: ``[{status, reason, frames}]``.
+    ``progress(n)`` (optional) hears of every step, ``len(runs) × steps`` in all."""
+    model = scenario.model is not None
+    return [run_result(b, run_to_end(b, progress), model) for b in batches(scenario)]
