@@ -1,10 +1,10 @@
 """Client → server WebSocket messages (docs/protocol.md), validated strictly."""
 
-import json
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import ConfigDict, Field
 
+from gdviz.client_json import loads
 from gdviz.scenarios.models import MAX_RUNS, MAX_SPEED, Scenario
 from gdviz.scenarios.numbers import Model
 from gdviz.scenarios.slice import SliceRequest
@@ -60,7 +60,8 @@ def read_message(text: str | bytes | None, max_bytes: int) -> dict:
     Raises ``BadMessage`` naming what is wrong: a binary frame, more than ``max_bytes``
     of UTF-8, text that is not JSON (NaN and Infinity included: browsers reject them),
     nesting deeper than Python's JSON reader goes (a 64 KiB message can nest 32,000
-    levels), or JSON that is not an object."""
+    levels), or JSON that is not an object. An integer too long to convert is kept as a
+    marker that validation refuses at its field (gdviz/client_json.py)."""
     if not isinstance(text, str):
         raise BadMessage("message: send JSON text, not binary")
     size = len(text) if len(text) > max_bytes else len(text.encode("utf-8", "surrogatepass"))
@@ -68,7 +69,7 @@ def read_message(text: str | bytes | None, max_bytes: int) -> dict:
         raise BadMessage(f"message: {size:,} bytes is larger than the limit of "
                          f"{max_bytes:,} bytes")
     try:
-        raw = json.loads(text, parse_constant=_reject_constant)
+        raw = loads(text, allow_constants=False)
     except RecursionError:
         raise BadMessage("message: nested too deeply; JSON arrays and objects in a message "
                          "may nest a few hundred levels at most") from None
@@ -77,7 +78,3 @@ def read_message(text: str | bytes | None, max_bytes: int) -> dict:
     if not isinstance(raw, dict):
         raise BadMessage("message: expected a JSON object with a 'type'")
     return raw
-
-
-def _reject_constant(name: str):
-    raise ValueError(f"{name} is not a number JSON allows")

@@ -91,28 +91,62 @@ def test_wrong_types_everywhere_get_a_4xx_naming_a_field(live, timings, path):
     check_all(f"POST {path} wrong types", cases, timings)
 
 
+def numeric_places(base):
+    return [where for where, v in places(base) if isinstance(v, (int, float))
+            and not isinstance(v, bool)]
+
+
+def refused_naming_the_place(live, path, base, where, literal) -> str | None:
+    """None if ``base`` with ``literal`` written at ``where`` is refused naming its field."""
+    marker = "__NUMBER__"
+    raw = json.dumps(replaced(base, where, marker)).replace(f'"{marker}"', literal)
+    answer = live.http.post(path, raw=raw)
+    problem = answered_strictly(answer)
+    if problem is None and answer.status == 200:
+        return "accepted it"
+    field = str(where[-1]) if isinstance(where[-1], str) else str(where[-2])
+    if problem is None and field not in answer.json()["message"]:
+        return f"the message does not name {field}: {answer.json()['message']!r}"
+    return problem
+
+
 @pytest.mark.parametrize("path", VALID)
 def test_numbers_json_does_not_allow_are_refused_naming_the_field(live, timings, path):
     base = VALID[path]
-    numeric = [where for where, v in places(base) if isinstance(v, (int, float))
-               and not isinstance(v, bool)]
-
-    def send(where, literal):
-        marker = "__NUMBER__"
-        raw = json.dumps(replaced(base, where, marker)).replace(f'"{marker}"', literal)
-        answer = live.http.post(path, raw=raw)
-        problem = answered_strictly(answer)
-        if problem is None and answer.status == 200:
-            return "accepted a number JSON does not allow"
-        field = str(where[-1]) if isinstance(where[-1], str) else str(where[-2])
-        if problem is None and field not in answer.json()["message"]:
-            return f"the message does not name {field}: {answer.json()['message']!r}"
-        return problem
-
     cases = [(f"{'.'.join(map(str, where))}={literal}",
-              lambda where=where, literal=literal: send(where, literal))
-             for where in numeric for literal in NOT_JSON_NUMBERS]
+              lambda where=where, literal=literal: refused_naming_the_place(
+                  live, path, base, where, literal))
+             for where in numeric_places(base) for literal in NOT_JSON_NUMBERS]
     check_all(f"POST {path} NaN/Infinity", cases, timings)
+
+
+# valid JSON, but past Python's 4,300-digit int conversion limit (json.loads raised a
+# ValueError for the whole body: 400 "There was an error parsing the body"), or past
+# the largest float
+ABSURD_INTEGERS = {"10,000 digits": "1" * 10_000, "-10,000 digits": "-" + "9" * 10_000,
+                   "400 digits": "9" * 400, "4,301 digits": "1" * 4_301}
+
+
+@pytest.mark.parametrize("path", VALID)
+def test_absurdly_long_integers_are_refused_naming_the_field(live, timings, path):
+    base = VALID[path]
+    cases = [(f"{'.'.join(map(str, where))}={name}",
+              lambda where=where, literal=literal: refused_naming_the_place(
+                  live, path, base, where, literal))
+             for where in numeric_places(base) for name, literal in ABSURD_INTEGERS.items()]
+    check_all(f"POST {path} long integers", cases, timings)
+
+
+def test_a_long_integer_is_refused_with_its_digits_and_the_limit(live):
+    answer = live.http.post("/api/run", raw='{"steps": ' + "1" * 10_000 + "}")
+    assert answer.status == 422
+    assert answer.json()["message"] == ("steps: an integer of 10,000 digits is too long to "
+                                        "read; integers have at most 4,300 digits")
+    answer = live.http.post("/api/run", raw='{"runs": [{"optimizer": "gd", "lr": ' + "9" * 400
+                            + "}]}")
+    assert answer.json()["message"] == (
+        "runs.0.lr: Input should be a finite number; an integer of 400 digits is larger "
+        "than the largest float (about 1.8e308)")
 
 
 @pytest.mark.parametrize("path", VALID)
