@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     max_connections: int = 200  # live WebSocket streams per server process
     max_jobs: int = 2  # landscape computations (sweep/basins/scatter) running at once
     embed_frame_ancestors: str = "*"  # who may frame /embed (CSP frame-ancestors sources)
+    # Host names besides loopback, the address connected to and this machine's name
+    # (gdviz/api/hosts.py): "gdviz.example.org,*.example.org"; "*" turns the check off
+    allowed_hosts: str = ""
 
 
 @lru_cache

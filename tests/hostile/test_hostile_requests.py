@@ -6,6 +6,7 @@ field (or the page's warning), strict JSON, and the server goes on answering."""
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -327,3 +328,56 @@ def test_the_openapi_spec_describes_the_errors_really_sent(live):
     sent = live.http.post("/api/run", {"steps": 0}).json()
     assert set(sent) == set(error["properties"])
     assert set(sent["detail"][0]) <= set(field["properties"])
+
+
+# -- foreign hosts (DNS rebinding), on the wire --------------------------------------
+
+def raw_exchange(url: str, request: bytes) -> bytes:
+    """Send ``request`` on a new TCP connection to ``url``'s server; everything it sends
+    back until it closes the connection, or 64 KiB, or 5 s of silence."""
+    import socket as sockets
+    parts = urlsplit(url)
+    with sockets.create_connection((parts.hostname, parts.port), timeout=5) as s:
+        s.sendall(request)
+        answer = b""
+        try:
+            while len(answer) < 65536 and (chunk := s.recv(65536)):
+                answer += chunk
+                if b"\r\n\r\n" in answer and answer.startswith(b"HTTP/1.1 101"):
+                    break  # an accepted socket stays open
+        except TimeoutError:
+            pass
+    return answer
+
+
+def upgrade(path: str, host: str) -> bytes:
+    return (f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            "Sec-WebSocket-Version: 13\r\nOrigin: http://evil.example\r\n\r\n").encode()
+
+
+@pytest.mark.parametrize("path", ["/ws/run", "/ws/landscape"])
+def test_a_socket_naming_a_foreign_host_gets_400_with_the_reason_instead_of_the_upgrade(
+        live, path):
+    answer = raw_exchange(live.url, upgrade(path, "evil.example:8000"))
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400"), answer[:300]
+    assert b"x-content-type-options: nosniff" in head.lower()
+    assert json.loads(body)["message"].startswith("Host: 'evil.example:8000' is not a name")
+    assert_still_answers(live.http, live.ws)
+
+
+def test_an_accepted_socket_carries_the_headers_on_its_101(live):
+    host = urlsplit(live.url).netloc
+    head = raw_exchange(live.url, upgrade("/ws/run", host)).split(b"\r\n\r\n")[0].lower()
+    assert head.startswith(b"http/1.1 101"), head
+    assert b"x-content-type-options: nosniff" in head and b"referrer-policy: same-origin" in head
+
+
+@pytest.mark.parametrize("host", ["evil.example", "127.0.0.1.evil.example", "localhost.",
+                                  "LOCALHOST", "[::1]", "0x7f.1"])
+def test_a_request_is_answered_only_for_a_name_of_this_server(live, host):
+    answer = raw_exchange(live.url, f"GET /api/surfaces HTTP/1.1\r\nHost: {host}\r\n"
+                                    "Connection: close\r\n\r\n".encode())
+    allowed = host in ("localhost.", "LOCALHOST", "[::1]")
+    assert answer.startswith(b"HTTP/1.1 200" if allowed else b"HTTP/1.1 400"), (host, answer[:200])
