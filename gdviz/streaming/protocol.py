@@ -5,11 +5,12 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import ConfigDict, Field
 
 from gdviz.client_json import loads
-from gdviz.scenarios.models import MAX_RUNS, MAX_SPEED, Scenario
+from gdviz.scenarios.models import MAX_RUNS, MAX_SPEED, MAX_STEPS, Scenario
 from gdviz.scenarios.numbers import Model
 from gdviz.scenarios.slice import SliceRequest
 
 MAX_STEP_COUNT = 1000
+MAX_REPLAY_EDITS = 1000  # live `set`s a `replay` may carry (the 64 KiB message holds ~1,000)
 
 
 class _Msg(Model):
@@ -46,7 +47,27 @@ class Speed(_Msg):
     steps_per_second: float = Field(ge=1, le=MAX_SPEED, allow_inf_nan=False)
 
 
-ClientMessage = Annotated[Union[Start, Pause, Play, Step, Set, Speed, SliceRequest],
+class Edit(_Msg):
+    """One live change a `replay` re-applies: what a `hyper` reply said was in force for
+    ``run`` from step ``step + 1`` on."""
+
+    run: int = Field(ge=0, lt=MAX_RUNS)
+    step: int = Field(ge=0, le=MAX_STEPS)
+    changes: dict[str, Any] = Field(min_length=1, max_length=16)
+
+
+class Replay(_Msg):
+    """Rebuild the runs of ``scenario`` up to ``step`` with every ``edit`` applied at its
+    step (a page whose server went away; docs/protocol.md)."""
+
+    type: Literal["replay"]
+    scenario: Scenario
+    edits: list[Edit] = Field(default_factory=list, max_length=MAX_REPLAY_EDITS)
+    step: int = Field(ge=0, le=MAX_STEPS)
+    paused: bool = False
+
+
+ClientMessage = Annotated[Union[Start, Pause, Play, Step, Set, Speed, SliceRequest, Replay],
                           Field(discriminator="type")]
 
 
