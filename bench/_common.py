@@ -74,8 +74,8 @@ def start_server(port: int, workers: int = 1, env: dict | None = None,
             raise RuntimeError(f"server exited ({proc.returncode}): {log}")
         try:
             with urllib.request.urlopen(f"http://{HOST}:{port}/api/surfaces", timeout=1) as r:
-                if r.status == 200:
-                    return proc
+                if r.status == 200 and proc.poll() is None:
+                    return proc  # (and not another server that already had the port)
         except OSError:
             time.sleep(0.1)
     stop_server(proc)
