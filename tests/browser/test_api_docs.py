@@ -6,22 +6,13 @@ from __future__ import annotations
 
 import os
 import re
-import time
 from urllib.parse import urlsplit
 
 import pytest
 
+from polling import poll
+
 pytestmark = pytest.mark.browser
-
-
-def _poll(page, js, timeout=60.0):
-    """page.evaluate (allowed under CSP): wait_for_function would eval inside the page."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if page.evaluate(js):
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {js}")
 
 
 @pytest.fixture
@@ -48,7 +39,7 @@ def test_swagger_ui_renders_every_endpoint_offline_and_try_it_out_works(offline_
     page, seen = offline_page
     response = page.goto(f"{server_url}/docs")
     assert "script-src 'self'" in response.headers["content-security-policy"]
-    _poll(page, "() => document.querySelectorAll('.opblock').length > 10")
+    poll(page, "() => document.querySelectorAll('.opblock').length > 10")
     summaries = page.evaluate(
         "() => [...document.querySelectorAll('.opblock-summary-path')].map(e => e.textContent)")
     assert "/api/run" in [s.replace("\u200b", "") for s in summaries]
@@ -57,7 +48,7 @@ def test_swagger_ui_renders_every_endpoint_offline_and_try_it_out_works(offline_
     block.locator(".opblock-summary").first.click()
     block.get_by_role("button", name="Try it out").click()
     block.get_by_role("button", name="Execute").click()
-    _poll(page, "() => [...document.querySelectorAll('.response .response-col_status')]"
+    poll(page, "() => [...document.querySelectorAll('.response .response-col_status')]"
                 ".some(e => e.textContent.trim() === '200')")
     _shoot(page, "docs-swagger.png")
     assert seen["errors"] == [] and seen["foreign"] == [], seen
@@ -67,9 +58,9 @@ def test_redoc_renders_offline(offline_page, server_url):
     page, seen = offline_page
     response = page.goto(f"{server_url}/redoc")
     assert "script-src 'self'" in response.headers["content-security-policy"]
-    _poll(page, "() => document.body.innerText.includes('Run a scenario to the end and return "
+    poll(page, "() => document.body.innerText.includes('Run a scenario to the end and return "
                 "every frame')")
-    _poll(page, "() => document.querySelectorAll('[data-section-id]').length > 10")
+    poll(page, "() => document.querySelectorAll('[data-section-id]').length > 10")
     _shoot(page, "docs-redoc.png")
     # ReDoc's "API docs by Redocly" logo is an <img> from cdn.redoc.ly: the CSP stops it
     # before any request leaves (it hides itself when it fails)

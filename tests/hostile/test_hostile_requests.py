@@ -111,31 +111,27 @@ def refused_naming_the_place(live, path, base, where, literal) -> str | None:
     return problem
 
 
+# numbers a request cannot carry: the literals JSON does not allow (Python's json reads
+# them), and valid JSON past Python's 4,300-digit int conversion limit (json.loads raised
+# a ValueError for the whole body: 400 "There was an error parsing the body", no field)
+# or past the largest float
+UNREADABLE_NUMBERS = {
+    "NaN/Infinity": {literal: literal for literal in NOT_JSON_NUMBERS},
+    "long integers": {"10,000 digits": "1" * 10_000, "-10,000 digits": "-" + "9" * 10_000,
+                      "400 digits": "9" * 400, "4,301 digits": "1" * 4_301},
+}
+
+
+@pytest.mark.parametrize("kind", UNREADABLE_NUMBERS)
 @pytest.mark.parametrize("path", VALID)
-def test_numbers_json_does_not_allow_are_refused_naming_the_field(live, timings, path):
-    base = VALID[path]
-    cases = [(f"{'.'.join(map(str, where))}={literal}",
-              lambda where=where, literal=literal: refused_naming_the_place(
-                  live, path, base, where, literal))
-             for where in numeric_places(base) for literal in NOT_JSON_NUMBERS]
-    check_all(f"POST {path} NaN/Infinity", cases, timings)
-
-
-# valid JSON, but past Python's 4,300-digit int conversion limit (json.loads raised a
-# ValueError for the whole body: 400 "There was an error parsing the body"), or past
-# the largest float
-ABSURD_INTEGERS = {"10,000 digits": "1" * 10_000, "-10,000 digits": "-" + "9" * 10_000,
-                   "400 digits": "9" * 400, "4,301 digits": "1" * 4_301}
-
-
-@pytest.mark.parametrize("path", VALID)
-def test_absurdly_long_integers_are_refused_naming_the_field(live, timings, path):
+def test_numbers_a_request_cannot_carry_are_refused_naming_the_field(live, timings, path, kind):
     base = VALID[path]
     cases = [(f"{'.'.join(map(str, where))}={name}",
               lambda where=where, literal=literal: refused_naming_the_place(
                   live, path, base, where, literal))
-             for where in numeric_places(base) for name, literal in ABSURD_INTEGERS.items()]
-    check_all(f"POST {path} long integers", cases, timings)
+             for where in numeric_places(base)
+             for name, literal in UNREADABLE_NUMBERS[kind].items()]
+    check_all(f"POST {path} {kind}", cases, timings)
 
 
 def test_a_long_integer_is_refused_with_its_digits_and_the_limit(live):
