@@ -27,6 +27,7 @@ from gdviz.scenarios.model_frames import model_fields
 from gdviz.scenarios.objectives import is_network
 from gdviz.scenarios.jsonsafe import num
 from gdviz.scenarios.simulate import frame_dict
+from gdviz.scenarios.step_terms import terms_json
 
 DIAGNOSIS_INTERVAL = 0.5  # seconds between diagnosis messages of one run while playing
 PATH_CAPACITY = 100  # a PCA path keeps 100 … 200 points
@@ -43,13 +44,17 @@ class Record:
     grad: np.ndarray
     update: np.ndarray | None
     lr: float
+    opt: dict | None = None  # the update term by term (scenarios/step_terms.py), if asked
 
 
-def record(run: int, batch: Batch, update) -> Record:
+def record(run: int, batch: Batch, update, terms: bool = False) -> Record:
+    """Run ``run``'s frame now; ``terms``: with its next update's terms (``opt``) when it
+    has an update."""
     step = batch.step if batch.end_step[0] < 0 else batch.end_step[0]
+    opt = terms_json(batch.step_terms()) if terms and update is not None else None
     return Record(run, int(step), batch.params[0].copy(), float(batch.loss[0]),
                   batch.grad[0].copy(), None if update is None else np.array(update, float),
-                  float(batch.lr_now()[0]))
+                  float(batch.lr_now()[0]), opt)
 
 
 class ModelRuns:
@@ -81,6 +86,8 @@ class ModelRuns:
                     f = {"step": r.step, "loss": num(r.loss), "lr": num(r.lr)}
                 else:
                     f = frame_dict(r.step, r.params, r.loss, r.grad, r.update, r.lr)
+                if r.opt is not None:
+                    f["opt"] = r.opt
                 f = {"run": run, **f, **e}
                 self.watches[run].observe(r.step, r.loss, e["rel_update"], e["grad_norm"])
                 if self.network:

@@ -28,7 +28,7 @@ from pydantic import TypeAdapter, ValidationError
 from gdviz.engine.explain import explain
 from gdviz.engine.runs import Batch, Status
 from gdviz.scenarios.models import Scenario, check_changes
-from gdviz.scenarios.objectives import objective_of
+from gdviz.scenarios.objectives import is_network, objective_of
 from gdviz.scenarios.simulate import batches, frame_dict
 from gdviz.scenarios.slice import SliceRequest, check_work, compute_slice
 from gdviz.validation import summary
@@ -78,6 +78,7 @@ class StreamSession:
         self._reported: set[int] = set()
         self._pending_steps = 0  # steps of a `step` message still to send
         self.models: ModelRuns | None = None
+        self._terms = False  # frames carry `opt` (2-weight objectives)
         self._now = 0.0
 
     # -- timing --------------------------------------------------------------
@@ -163,7 +164,8 @@ class StreamSession:
         started = {"type": "started", "runs": [
             {"run": i, "optimizer": r.optimizer, "hyper": b.hyper_of(0)}
             for i, (r, b) in enumerate(zip(scenario.runs, self.batches))]}
-        records = [record(i, b, b.propose()[0]) for i, b in enumerate(self.batches)]
+        self._terms = not is_network(objective_of(scenario))  # 2 weights: a frame's `opt`
+        records = [record(i, b, b.propose()[0], self._terms) for i, b in enumerate(self.batches)]
         out = [started, *self._messages(records, force_diagnosis=True)] + self._ended()
         self.playing = False
         if not paused:
@@ -206,7 +208,7 @@ class StreamSession:
                     continue
                 b.advance()
                 update = None if b.status[0] == _DIVERGED else b.propose()[0]
-                records.append(record(i, b, update))
+                records.append(record(i, b, update, self._terms))
             taken += 1
             ended += self._ended()
         return self._messages(records, force_diagnosis=not self.playing) + ended, taken
@@ -264,7 +266,10 @@ class StreamSession:
 
 
 def frame_dict_of(r) -> dict:
-    return frame_dict(r.step, r.params, r.loss, r.grad, r.update, r.lr)
+    f = frame_dict(r.step, r.params, r.loss, r.grad, r.update, r.lr)
+    if r.opt is not None:
+        f["opt"] = r.opt
+    return f
 
 
 def _error(message: str) -> dict:
