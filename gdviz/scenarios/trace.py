@@ -66,7 +66,8 @@ def _matrix(a) -> list[list[float | None]]:
 
 def _layer_json(layer, i: int = 0) -> dict:
     return {"name": layer.name, "kind": layer.kind,
-            "z": vec(layer.z[i]), "a": vec(layer.a[i]), "delta": vec(layer.delta[i]),
+            "z": vec(layer.z[i]), "a": vec(layer.a[i]), "grad_a": vec(layer.grad_a[i]),
+            "delta": vec(layer.delta[i]),
             "grad_W": None if layer.grad_w is None else _matrix(layer.grad_w[i]),
             "grad_b": None if layer.grad_b is None else vec(layer.grad_b[i])}
 

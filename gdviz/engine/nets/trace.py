@@ -40,13 +40,16 @@ Array = np.ndarray
 
 @dataclass(frozen=True)
 class LayerTrace:
-    """One layer for S points: z, a, delta (S, n); grad_w (S, n_in, n) and grad_b (S, n)
-    or None; ``w_slice``/``b_slice`` where those weights sit in the flat vector."""
+    """One layer for S points: z, a, ∂ℓ/∂a (``grad_a``: what flows back into the layer,
+    Σ_k δ_k·W_next[j, k]; the output layer's is delta, since its a = z) and delta = ∂ℓ/∂z
+    (S, n); grad_w (S, n_in, n) and grad_b (S, n) or None; ``w_slice``/``b_slice`` where
+    those weights sit in the flat vector."""
 
     name: str
     kind: str
     z: Array
     a: Array
+    grad_a: Array
     delta: Array
     grad_w: Array | None
     grad_b: Array | None
@@ -96,10 +99,11 @@ def _mlp_trace(net: MLP, params: Array, idx: Array) -> Trace:
     for l, (w_sl, b_sl) in enumerate(net.layer_slices()):
         z = ws.z[l][:, 0, :].copy()
         a = ws.a[l][:, 0, :].copy() if l < last else z.copy()
+        delta = ws.dz[l][:, 0, :].copy()
         n_in, n_out = net.sizes[l], net.sizes[l + 1]
         layers.append(LayerTrace(
             name=f"hidden {l + 1}" if l < last else "output", kind="dense", z=z, a=a,
-            delta=ws.dz[l][:, 0, :].copy(),
+            grad_a=ws.da[l][:, 0, :].copy() if l < last else delta.copy(), delta=delta,
             grad_w=grad[:, w_sl].reshape(len(idx), n_in, n_out),
             grad_b=grad[:, b_sl].copy(), w_slice=w_sl, b_slice=b_sl))
     logits = layers[-1].z
@@ -122,7 +126,7 @@ def _linear_trace(model: LinReg2 | LogReg2, params: Array, idx: Array) -> Trace:
     loss, delta = LOSSES[head].loss_and_grad(z, t)
     grad_w, _, _ = Dense.backward(delta, x, w, need_dx=False)
     layer = LayerTrace(name="output", kind="dense", z=z[:, 0, :], a=z[:, 0, :].copy(),
-                       delta=delta[:, 0, :], grad_w=grad_w, grad_b=None,
+                       grad_a=delta[:, 0, :].copy(), delta=delta[:, 0, :], grad_w=grad_w, grad_b=None,
                        w_slice=slice(0, 2), b_slice=None)
     logits = layer.z
     label = y_all[idx] if isinstance(model, LinReg2) else model.data.y_train[idx]

@@ -90,8 +90,11 @@ def test_each_stage_is_the_chain_rule(head):
         np.testing.assert_array_equal(lt.grad_b, lt.delta)
         if l + 1 < len(t.layers):  # delta_l = (delta_{l+1}·W_{l+1}ᵀ)·σ'(z_l)
             w_next = layers[l + 1][0][0]
-            want = (t.layers[l + 1].delta @ w_next.T) * lt.a * (1 - lt.a)
-            np.testing.assert_allclose(lt.delta, want, rtol=1e-13, atol=1e-16)
+            np.testing.assert_allclose(lt.grad_a, t.layers[l + 1].delta @ w_next.T,
+                                       rtol=1e-13, atol=1e-16)
+            np.testing.assert_array_equal(lt.delta, (1 - lt.a) * lt.a * lt.grad_a)
+        else:
+            np.testing.assert_array_equal(lt.grad_a, lt.delta)
         a_prev = lt.a
     out = t.layers[-1].delta
     if head == "softmax_ce":

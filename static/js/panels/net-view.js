@@ -1,0 +1,129 @@
+// The "Network" tab: the selected run's network as a live diagram (plots/network-diagram.js),
+// a weights / gradients switch, its key, and what the pointer is on — a weight or a neuron
+// with its value, its gradient and the update taken from this step.
+
+import { fmt } from "../format.js";
+import { biasIndex, weightIndex } from "../nets/diagram-layout.js";
+import { SATURATED_SHARE, SATURATED_SLOPE } from "../nets/unit-states.js";
+import { NetworkDiagram } from "../plots/network-diagram.js";
+import { classColor } from "../plots/theme.js";
+
+const $ = (id) => document.getElementById(id);
+const pct = (v) => `${Math.round(100 * v)}%`;
+
+/** "hidden 2, unit 5" (units numbered from 1, as on screen). */
+export function unitName(sizes, column, unit) {
+  const L = sizes.length - 1;
+  if (column === 0) return `input x${unit + 1}`;
+  if (column === L) return `output ${unit + 1}`;
+  return `hidden ${column}, unit ${unit + 1}`;
+}
+
+/** W2[3, 5] (1-based, as the diagram reads: from unit 3 of the column before to unit 5). */
+export const weightName = (l, i, j) => `W${l}[${i + 1}, ${j + 1}]`;
+
+/** One line about a weight or a neuron at a frame: value, gradient, the update from it. */
+export function describeItem(item, frame, net, states) {
+  if (!item || !frame?.params) return "";
+  const { sizes, activation, head } = net;
+  const L = sizes.length - 1;
+  const numbers = (k, sym) => {
+    const parts = [`${sym} = ${fmt(frame.params[k], 4)}`];
+    if (frame.grad) parts.push(`∂L/∂${sym} = ${fmt(frame.grad[k], 3)}`);
+    if (frame.update) parts.push(`update from step ${frame.step}: Δ${sym} = ${fmt(frame.update[k], 3)}`);
+    return parts.join(" · ");
+  };
+  if (item.kind === "edge") {
+    const from = unitName(sizes, item.layer - 1, item.i);
+    const to = unitName(sizes, item.layer, item.j);
+    return `${weightName(item.layer, item.i, item.j)}, ${from} → ${to}: ${numbers(weightIndex(sizes, item.layer, item.i, item.j), "w")}`;
+  }
+  const { column, unit } = item;
+  if (column === 0) return `input x${unit + 1}: the point's coordinate (no weights of its own)`;
+  const head_ = column === L ? (head === "sigmoid_bce" ? ", its σ is P(class 1)" : head === "softmax_ce" ? `, its softmax is P(class ${unit})` : " (MSE: compared with the one-hot target)") : ` (${activation})`;
+  let text = `${unitName(sizes, column, unit)}${head_}: bias ${numbers(biasIndex(sizes, column, unit), "b")}`;
+  const st = column < L ? states?.[column - 1]?.[unit] : null;
+  if (st?.dead) text += ". Dead: z ≤ 0 on every training point, so it outputs 0 and gets no gradient";
+  else if (st?.saturated) text += `. Saturated: f′(z) < ${pct(SATURATED_SLOPE)} of its peak on ${pct(st.flat)} of the training points`;
+  else if (st) text += `. Active (z > 0) on ${pct(st.active)} of the training points`;
+  return text;
+}
+
+export class NetPanel {
+  /** @param {{pane: HTMLElement, onPick?(item)}} h */
+  constructor() {
+    this.pane = $("net-panel");
+    this.info = $("net-info");
+    this.caption = $("net-caption");
+    this.diagram = new NetworkDiagram($("net-diagram"), {
+      onHover: (item) => this.showInfo(item),
+      onPick: (item) => {
+        this.pinned = item;
+        this.diagram.select(item);
+        this.showInfo(null);
+      },
+    });
+    this.pinned = null;
+    this.net = null;
+    this.frame = null;
+    for (const input of this.pane.querySelectorAll("input[name=net-mode]")) {
+      input.addEventListener("change", () => {
+        this.diagram.setMode(input.value);
+        this.showKey();
+      });
+    }
+  }
+
+  get mode() {
+    return this.pane.querySelector("input[name=net-mode]:checked")?.value ?? "weights";
+  }
+
+  /** A network is drawn (POST /api/model's description). */
+  draw(desc) {
+    this.net = desc;
+    this.frame = null;
+    this.pinned = null;
+    this.diagram.setNet(desc);
+    this.diagram.setMode(this.mode);
+    this.showKey();
+    this.info.textContent = "Point at a weight or a neuron for its numbers; click to keep it.";
+  }
+
+  /** The selected run's newest frame with weights; drawn only while the tab is open. */
+  update(frame, run, many) {
+    if (!this.net || !frame) return;
+    this.frame = frame;
+    this.lastRun = run;
+    if (!this.pane.classList.contains("active")) return;
+    this.diagram.setFrame(frame);
+    const text = `${many ? `run ${run + 1}, ` : ""}step ${frame.step}`;
+    if (this.caption.textContent !== text) this.caption.textContent = text;
+    if (this.pinned) this.showInfo(null);
+  }
+
+  /** The tab was opened: draw what is there now. */
+  shown() {
+    if (this.frame) {
+      this.diagram.setFrame(this.frame);
+      this.diagram.redraw();
+    }
+  }
+
+  showInfo(hovered) {
+    const item = hovered ?? this.pinned;
+    if (!item) return;
+    this.info.textContent = describeItem(item, this.frame, this.net, this.diagram.states);
+  }
+
+  showKey() {
+    const key = $("net-key");
+    const K = this.net?.head === "sigmoid_bce" ? [1] : Array.from({ length: this.net?.n_classes ?? 0 }, (_, k) => k);
+    const outs = K.map((k) => `<span class="sw sw-class" style="--c:${classColor(k)}"></span>P(class ${k})`).join(" ");
+    const edges = this.mode === "gradients"
+      ? "lines: ∂L/∂w, <span class=\"net-pos\">blue +</span> / <span class=\"net-neg\">red −</span>, width |∂L/∂w| (vs the largest); neurons fade to grey as |∂L/∂b| falls below the largest (grey at 1/1000)"
+      : "lines: weights, <span class=\"net-pos\">blue +</span> / <span class=\"net-neg\">red −</span>, width |w| (vs the largest)";
+    key.innerHTML = `<li>neurons: activation over the input plane, <span class="net-neg">red &lt; 0</span> &lt; <span class="net-pos">blue</span>; outputs ${outs}</li>`
+      + `<li>${edges}</li>`
+      + `<li><span class="sw sw-dead"></span>dead relu (z ≤ 0 on every training point) · <span class="sw sw-sat"></span>saturated (f′ &lt; ${pct(SATURATED_SLOPE)} of its peak on ≥ ${pct(SATURATED_SHARE)} of them)</li>`;
+  }
+}
