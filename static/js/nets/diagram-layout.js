@@ -46,7 +46,7 @@ export function diagramLayout(sizes, width, height) {
   const availH = Math.max(10, height - top - 4);
   const maxN = Math.max(...sizes);
   const gap = (width - 2 * padX) / Math.max(L, 1);
-  const node = Math.max(3, Math.min(MAX_NODE, (0.82 * availH) / maxN, 0.42 * gap));
+  const node = Math.max(3, Math.min(MAX_NODE, (0.88 * availH) / maxN, 0.42 * gap));
   const xs = sizes.map((_, c) => padX + node / 2 + (c * (width - 2 * padX - node)) / Math.max(L, 1));
   const columns = sizes.map((n, c) => {
     const pitch = Math.min(availH / n, node * 1.6);

@@ -85,3 +85,26 @@ export function stepArithmetic({ optimizer, hyper, lr, params, opt }) {
   const next = row("θ′", "θ + Δθ", { theta, update }, vmap((th, u) => th + u, theta, update));
   return { rows, next, update };
 }
+
+/** The symbols of a row's rule → the `parts` key holding its number. */
+const SYMBOLS = {
+  "η̃": "clr", "m̂": "mHat", "v̂": "vHat", "Δθ": "update", "β₁": "beta1", "β₂": "beta2", η: "eta", λ: "lambda",
+  μ: "mu", τ: "tau", ε: "eps", α: "alpha", θ: "theta", decay: "decay", g: "g", b: "b", s: "s", v: "v", m: "m", t: "t",
+};
+const TOKEN = /η̃|m̂|v̂|Δθ|β₁ᵗ|β₂ᵗ|β₁|β₂|[ηλμτεαθ]|\bdecay\b|\b[gbsvmt]\b/g;
+
+/**
+ * A row's rule with its numbers in place of its symbols: "β₁·m + (1 − β₁)·g" →
+ * "0.9·(0.2, 0.4) + (1 − 0.9)·(1.8, 3.8)". Vectors as (x, y); `num` formats a number.
+ */
+export function substitute(rule, parts, num) {
+  const show = (v) => (Array.isArray(v) ? `(${v.map(num).join(", ")})` : v < 0 ? `(${num(v)})` : num(v));
+  return rule.replace(TOKEN, (tok) => {
+    if (tok === "β₁ᵗ" || tok === "β₂ᵗ") {
+      const beta = parts[tok === "β₁ᵗ" ? "beta1" : "beta2"];
+      return beta === undefined ? tok : `${num(beta)}^${parts.t}`;
+    }
+    const key = SYMBOLS[tok];
+    return key in parts ? show(parts[key]) : tok;
+  });
+}

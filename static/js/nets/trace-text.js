@@ -25,8 +25,8 @@ const sub = (k) => String(k + 1).replace(/\d/g, (d) => "₀₁₂₃₄₅₆₇
 export function slope(activation, z, a) {
   if (activation === "tanh") return { value: 1 - a * a, text: `1 − a² = 1 − ${paren(a)}²` };
   if (activation === "sigmoid") return { value: (1 - a) * a, text: `a·(1 − a) = ${n4(a)}·(1 − ${n4(a)})` };
-  if (activation === "relu") return { value: z > 0 ? 1 : 0, text: `relu′(${n4(z)}) = ${z > 0 ? "1 (z > 0)" : "0 (z ≤ 0)"}` };
-  if (activation === "leaky_relu") return { value: z > 0 ? 1 : 0.01, text: `leaky′(${n4(z)}) = ${z > 0 ? "1 (z > 0)" : "0.01 (z ≤ 0)"}` };
+  if (activation === "relu") return { value: z > 0 ? 1 : 0, text: `relu′(z) with z = ${n4(z)} ${z > 0 ? "> 0" : "≤ 0"}` };
+  if (activation === "leaky_relu") return { value: z > 0 ? 1 : 0.01, text: `leaky_relu′(z) with z = ${n4(z)} ${z > 0 ? "> 0" : "≤ 0"}` };
   return { value: 1, text: "1" };
 }
 
@@ -87,7 +87,8 @@ export function stageLines(tr, net, edge, stage, step) {
       const sum = terms.length <= 4 ? terms.join(" + ") : `${terms.slice(0, 3).join(" + ")} + … (${terms.length} terms)`;
       add(`∂ℓ/∂a of ${target}`, `∂ℓ/∂a = Σₖ δₖ·W${l + 1}[${j + 1}, k] = ${sum} = ${n4(lt.grad_a[j])}`);
       const f = slope(activation, lt.z[j], lt.a[j]);
-      add(`δ of ${target}`, `δ = ∂ℓ/∂a · f′(z) = ${paren(lt.grad_a[j])}·(${f.text}) = ${paren(lt.grad_a[j])}·${paren(f.value)} = ${n4(lt.delta[j])}`);
+      add(`f′(z) of ${target}`, `${f.text} = ${n4(f.value)}`);
+      add(`δ of ${target}`, `δ = ∂ℓ/∂a · f′(z) = ${paren(lt.grad_a[j])}·${paren(f.value)} = ${n4(lt.delta[j])}`);
     }
   } else if (stage === "gradients") {
     const g = lt.grad_W[i][j];

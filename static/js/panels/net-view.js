@@ -118,12 +118,32 @@ export class NetPanel {
   showKey() {
     const key = $("net-key");
     const K = this.net?.head === "sigmoid_bce" ? [1] : Array.from({ length: this.net?.n_classes ?? 0 }, (_, k) => k);
-    const outs = K.map((k) => `<span class="sw sw-class" style="--c:${classColor(k)}"></span>P(class ${k})`).join(" ");
-    const edges = this.mode === "gradients"
-      ? "lines: ∂L/∂w, <span class=\"net-pos\">blue +</span> / <span class=\"net-neg\">red −</span>, width |∂L/∂w| (vs the largest); neurons fade to grey as |∂L/∂b| falls below the largest (grey at 1/1000)"
-      : "lines: weights, <span class=\"net-pos\">blue +</span> / <span class=\"net-neg\">red −</span>, width |w| (vs the largest)";
-    key.innerHTML = `<li>neurons: activation over the input plane, <span class="net-neg">red &lt; 0</span> &lt; <span class="net-pos">blue</span>; outputs ${outs}</li>`
-      + `<li>${edges}</li>`
-      + `<li><span class="sw sw-dead"></span>dead relu (z ≤ 0 on every training point) · <span class="sw sw-sat"></span>saturated (f′ &lt; ${pct(SATURATED_SLOPE)} of its peak on ≥ ${pct(SATURATED_SHARE)} of them)</li>`;
+    const item = (parts, title) => {
+      const li = document.createElement("li");
+      li.append(...parts);
+      li.title = title;
+      return li;
+    };
+    const span = (cls, text = "") => {
+      const e = document.createElement("span");
+      e.className = cls;
+      e.textContent = text;
+      return e;
+    };
+    const swatch = (k) => {
+      const e = span("sw sw-class");
+      e.style.setProperty("--c", classColor(k));
+      return e;
+    };
+    const grads = this.mode === "gradients";
+    key.replaceChildren(
+      item(["neurons: ", span("net-neg", "−"), " … ", span("net-pos", "+"), ", outputs ", ...K.flatMap((k) => [swatch(k), `P(${k}) `])],
+        "Each neuron is drawn as its activation over the data's input plane (the decision boundary's box): red below 0, white 0, blue above (sigmoid units around ½, relu up to the layer's largest); an output shows the head's probability of its class."),
+      item([grads ? "lines: ∂L/∂w " : "lines: w ", span("net-pos", "+"), "/", span("net-neg", "−"), grads ? ", width |∂L/∂w|; grey neuron: tiny |∂L/∂b|" : ", width |w|"],
+        grads ? "Each line is the gradient of the loss with respect to that weight: its sign, and its size against the largest in the network. A neuron fades to grey as |∂L/∂b| (its δ, averaged over the batch) falls below the largest: fully grey at a thousandth. Vanishing gradients look like fading lines and grey neurons near the input."
+          : "Each line is a weight: blue positive, red negative, as thick as |w| against the largest weight in the network."),
+      item([span("sw sw-dead"), " dead ", span("sw sw-sat"), " saturated"],
+        `Dead: a relu unit with z ≤ 0 on every training point — it outputs 0 and gets no gradient. Saturated: a tanh or sigmoid unit whose slope f′(z) is below ${pct(SATURATED_SLOPE)} of its peak on at least ${pct(SATURATED_SHARE)} of the training points.`),
+    );
   }
 }
