@@ -71,6 +71,8 @@ class View(BaseModel):
     point: int | None = Field(None, ge=0, lt=MAX_POINTS,
                               description="the training point the backprop and softmax views trace")
     stage: Literal[STAGES] = Field("forward", description="the backprop view's stage")
+    net_mode: Literal["weights", "gradients"] = Field(
+        "weights", description="what the network diagram's lines show")
     controls: Literal["none", "few", "all"] | None = None
     autoplay: bool = False
     theme: Literal["light", "dark"] = "light"
@@ -81,7 +83,7 @@ class View(BaseModel):
 
 # query key ↔ field, in the order links write them
 VIEW_KEYS: dict[str, str] = {name.replace("_", ".", 1) if name.split("_")[0] in
-                             ("sweep", "basins", "scatter", "slice") else name: name
+                             ("sweep", "basins", "scatter", "slice", "net") else name: name
                              for name in View.model_fields}
 _DEFAULTS = View()
 

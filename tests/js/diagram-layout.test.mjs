@@ -42,3 +42,10 @@ test("every neuron fits the box, and nodeAt / edgeAt find what is drawn there", 
     }
   }
 });
+
+test("line widths: in proportion for weights, by decades for gradients (fading out below 10⁻⁴)", async () => {
+  const { widthStep, fade } = await import("../../static/js/plots/network-diagram.js");
+  assert.deepEqual([0, 0.1, 0.5, 0.99, 1].map((r) => widthStep(r)), [0, 0, 3, 5, 5]);
+  assert.deepEqual([1, 0.137, 0.0178, 0.00328, 1e-4, 9.7e-5, 0].map((r) => widthStep(r, true)), [5, 4, 3, 2, 0, -1, -1]);
+  assert.deepEqual([1, 0.1, 0.01, 0.001, 1e-5].map((r) => Math.round(fade(r) * 100) / 100), [0, 0.33, 0.67, 1, 1]);
+});

@@ -12,11 +12,11 @@ import { Tracer } from "./tracer.js";
 import { selectedRun, state } from "../state.js";
 
 export class InsideViews {
-  /** @param {{send(msg), view: {point?: number|null, stage?: string|null}, onPoint(index)}} h */
+  /** @param {{send(msg), view: {point?: number|null, stage?: string|null, net_mode?: string}, onPoint(index)}} h */
   constructor({ send, view = {}, onPoint = () => {} }) {
     this.tracer = new Tracer({ point: view.point ?? null });
     this.tracer.listen(() => onPoint(this.tracer.point));
-    this.net = new NetPanel();
+    this.net = new NetPanel({ mode: view.net_mode ?? "weights" });
     this.backprop = new BackpropPanel({ tracer: this.tracer, send, stage: view.stage ?? null });
     this.head = new HeadPanel({ tracer: this.tracer });
     this.step = new StepPanel();
@@ -56,6 +56,6 @@ export class InsideViews {
 
   /** The view keys these tabs keep in the link. */
   viewKeys() {
-    return { point: this.tracer.point, stage: this.backprop.stage };
+    return { point: this.tracer.point, stage: this.backprop.stage, net_mode: this.net.mode };
   }
 }

@@ -2,6 +2,7 @@
 // a weights / gradients switch, its key, and what the pointer is on — a weight or a neuron
 // with its value, its gradient and the update taken from this step.
 
+import { emit } from "../events.js";
 import { fmt } from "../format.js";
 import { biasIndex, weightIndex } from "../nets/diagram-layout.js";
 import { SATURATED_SHARE, SATURATED_SLOPE } from "../nets/unit-states.js";
@@ -50,8 +51,8 @@ export function describeItem(item, frame, net, states) {
 }
 
 export class NetPanel {
-  /** @param {{pane: HTMLElement, onPick?(item)}} h */
-  constructor() {
+  /** @param {{mode?: string}} h  mode: the link's `net.mode` (weights or gradients) */
+  constructor({ mode = "weights" } = {}) {
     this.pane = $("net-panel");
     this.info = $("net-info");
     this.caption = $("net-caption");
@@ -67,9 +68,11 @@ export class NetPanel {
     this.net = null;
     this.frame = null;
     for (const input of this.pane.querySelectorAll("input[name=net-mode]")) {
+      input.checked = input.value === mode;
       input.addEventListener("change", () => {
         this.diagram.setMode(input.value);
         this.showKey();
+        emit("view");
       });
     }
   }
@@ -139,8 +142,8 @@ export class NetPanel {
     key.replaceChildren(
       item(["neurons: ", span("net-neg", "−"), " … ", span("net-pos", "+"), ", outputs ", ...K.flatMap((k) => [swatch(k), `P(${k}) `])],
         "Each neuron is drawn as its activation over the data's input plane (the decision boundary's box): red below 0, white 0, blue above (sigmoid units around ½, relu up to the layer's largest); an output shows the head's probability of its class."),
-      item([grads ? "lines: ∂L/∂w " : "lines: w ", span("net-pos", "+"), "/", span("net-neg", "−"), grads ? ", width |∂L/∂w|; grey neuron: tiny |∂L/∂b|" : ", width |w|"],
-        grads ? "Each line is the gradient of the loss with respect to that weight: its sign, and its size against the largest in the network. A neuron fades to grey as |∂L/∂b| (its δ, averaged over the batch) falls below the largest: fully grey at a thousandth. Vanishing gradients look like fading lines and grey neurons near the input."
+      item([grads ? "lines: ∂L/∂w " : "lines: w ", span("net-pos", "+"), "/", span("net-neg", "−"), grads ? ", width log |∂L/∂w|; grey neuron: tiny |∂L/∂b|" : ", width |w|"],
+        grads ? "Each line is the gradient of the loss with respect to that weight: its sign, and its size against the largest in the network on a log scale over 4 decades — a line 10,000× below the largest has faded out. A neuron fades to grey as |∂L/∂b| (its δ, averaged over the batch) falls below the largest: fully grey at a thousandth. Vanishing gradients look like fading lines and grey neurons near the input."
           : "Each line is a weight: blue positive, red negative, as thick as |w| against the largest weight in the network."),
       item([span("sw sw-dead"), " dead ", span("sw sw-sat"), " saturated"],
         `Dead: a relu unit with z ≤ 0 on every training point — it outputs 0 and gets no gradient. Saturated: a tanh or sigmoid unit whose slope f′(z) is below ${pct(SATURATED_SLOPE)} of its peak on at least ${pct(SATURATED_SHARE)} of the training points.`),

@@ -7,7 +7,8 @@
 //             sigmoid 0 … 1 around ½, relu 0 … the layer's largest); outputs: the head's
 //             P(class k) (MSE: the output clipped to [0, 1]) from white to the class colour
 //   edges     "weights" view: colour the sign of w, width |w| / max |w| (the whole net);
-//             "gradients" view: colour the sign of ∂L/∂w, width |∂L/∂w| / max |∂L/∂w| —
+//             "gradients" view: colour the sign of ∂L/∂w, width log |∂L/∂w| / max |∂L/∂w|
+//             over 4 decades (a line 10⁻⁴ of the largest or less has faded out) —
 //             and each neuron fades to grey as its |∂L/∂b| shrinks against the largest
 //             (fully grey at 1/1000):
 //             vanishing gradients are fading edges and grey neurons
@@ -38,6 +39,19 @@ const rgbHex = (hex) => {
   const n = parseInt(hex.slice(1), 16);
   return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
 };
+
+const GRADIENT_DECADES = 4; // the gradients view's line widths span 10⁻⁴ … 1 of the largest
+
+/**
+ * Which of the WIDTHS line widths a value gets, from its size against the largest (0 … 1):
+ * in proportion, or — for gradients, which span decades — by its log over
+ * GRADIENT_DECADES (−1: smaller still, not drawn: it has faded out).
+ */
+export function widthStep(relative, log = false) {
+  if (!log) return Math.min(WIDTHS - 1, Math.floor(relative * WIDTHS));
+  if (!(relative > 0) || relative < 10 ** -GRADIENT_DECADES) return -1;
+  return Math.min(WIDTHS - 1, Math.floor(((Math.log10(relative) + GRADIENT_DECADES) / GRADIENT_DECADES) * WIDTHS));
+}
 
 /** White → red (t < 0) or → blue (t > 0), t clipped to [−1, 1]. */
 export function diverging(t, out, k = 0) {
@@ -274,6 +288,7 @@ export class NetworkDiagram {
       if (v > max) max = v;
     }
     this.edgeMax = max;
+    const logScale = !this.trace && this.mode === "gradients";
     const dim = this.trace?.dimEdges ?? null; // layers the stage does not touch
     const paths = [[], []].map(() => Array.from({ length: WIDTHS }, () => new Path2D()));
     const faint = [[], []].map(() => Array.from({ length: WIDTHS }, () => new Path2D()));
@@ -285,7 +300,8 @@ export class NetworkDiagram {
         for (let j = 0; j < sizes[l]; j++) {
           const v = values[weightIndex(sizes, l, i, j)];
           if (v === null || v === undefined || max === 0) continue;
-          const step = Math.min(WIDTHS - 1, Math.floor((Math.abs(v) / max) * WIDTHS));
+          const step = widthStep(Math.abs(v) / max, logScale);
+          if (step < 0) continue; // (gradients: more than GRADIENT_DECADES below the largest)
           const target = (dim?.has(l) ? faint : paths)[v >= 0 ? 0 : 1][step];
           target.moveTo(x0, y0);
           target.lineTo(x1, columns[l].ys[j]);
