@@ -471,22 +471,27 @@ class Trajectory:
     lr: Array
     status: Array
     end_step: Array
+    terms: list | None = None  # with run_to_end(terms=True): run 0's StepTerms per frame
 
 
-def run_to_end(batch: Batch, progress=None) -> Trajectory:
+def run_to_end(batch: Batch, progress=None, terms: bool = False) -> Trajectory:
     """Advance ``batch`` until every run has ended, recording every frame.
 
     A frame's ``update`` is the step taken from it; at a run's last frame it
     is the step it would take next (NaN if it diverged). ``progress(n)``, if
     given, is told of every step taken, and at the end of the steps the budget
-    did not need (so a progress bar always reaches ``max_steps``).
+    did not need (so a progress bar always reaches ``max_steps``). With ``terms``, each
+    frame's next update is also kept term by term (``Batch.step_terms`` of run 0).
     """
     params, loss, grad, update, lr = [], [], [], [], []
+    steps = [] if terms else None
     while True:
         params.append(batch.params.copy())
         loss.append(batch.loss.copy())
         grad.append(batch.grad.copy())
         lr.append(batch.lr_now().copy())
+        if terms:
+            steps.append(None if batch.status[0] == Status.DIVERGED else batch.step_terms(0))
         planned = batch.propose()
         planned[batch.status == Status.DIVERGED] = np.nan
         update.append(planned)
@@ -498,4 +503,4 @@ def run_to_end(batch: Batch, progress=None) -> Trajectory:
     if progress is not None and batch.step < batch.max_steps:
         progress(batch.max_steps - batch.step)
     return Trajectory(np.array(params), np.array(loss), np.array(grad), np.array(update),
-                      np.array(lr), batch.status.copy(), batch.end_step.copy())
+                      np.array(lr), batch.status.copy(), batch.end_step.copy(), steps)

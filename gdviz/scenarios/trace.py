@@ -72,38 +72,46 @@ def _layer_json(layer, i: int = 0) -> dict:
             "grad_b": None if layer.grad_b is None else vec(layer.grad_b[i])}
 
 
-def _batch(model, params: np.ndarray, step: int, sample: int) -> dict:
-    """The step's mini-batch: its points, size, mean loss and the engine's gradient."""
+def _batch(model, params: np.ndarray, step: int, sample: int, grad=None) -> dict:
+    """The step's mini-batch: its points, size, mean loss and the engine's gradient
+    (``grad``, when the caller has it already: the frame's)."""
     if isinstance(model, MLP):
         pos = model.position(step)
         idx = model.batch_indices(step)
         where = {"epoch": pos.epoch, "index": pos.batch, "batches_per_epoch": pos.batches_per_epoch}
-        _, grad = model.loss_and_grad(params[None, :], step=step)
+        if grad is None:
+            grad = model.loss_and_grad(params[None, :], step=step)[1][0]
     else:
         idx = np.arange(n_points(model))
         where = {"epoch": step, "index": 0, "batches_per_epoch": 1}
-        _, grad = model.loss_and_grad(params[None, :])
+        if grad is None:
+            grad = model.loss_and_grad(params[None, :])[1][0]
     with np.errstate(all="ignore"):
         batch_loss = trace(model, params, idx).loss.mean()
     return {"step": step, **where, "size": int(len(idx)),
             "indices": [int(i) for i in np.sort(idx)],
             "includes_sample": bool((idx == sample).any()),
-            "loss": num(batch_loss), "grad": vec(grad[0])}
+            "loss": num(batch_loss), "grad": vec(grad)}
+
+
+def point_trace(model, params: np.ndarray, sample: int, step: int = 0, grad=None) -> dict:
+    """One point's trace at ``params`` with step ``step``'s batch, as ``POST /api/trace``
+    answers it; ``grad``: that step's gradient if known (a frame's), else computed."""
+    t: Trace = trace(model, params, [sample])
+    label = t.label[0]
+    return {
+        "sample": sample, "x": vec(t.x[0]),
+        "label": num(label) if isinstance(model, LinReg2) else int(label),
+        "head": t.head, "loss": num(t.loss[0]), "logits": vec(t.logits[0]),
+        "probs": None if t.probs is None else vec(t.probs[0]), "target": vec(t.target[0]),
+        "layers": [_layer_json(layer) for layer in t.layers],
+        "batch": _batch(model, params, step, sample, grad),
+    }
 
 
 def trace_json(request: TraceRequest) -> dict:
     """``POST /api/trace``'s answer (docs/models.md); non-finite numbers are null."""
     sc = request.scenario
-    model = objective_of(sc)
     params = (np.asarray(request.params, float) if request.params is not None
               else start_of(sc, request.run))
-    t: Trace = trace(model, params, [request.sample])
-    label = t.label[0]
-    return {
-        "sample": request.sample, "x": vec(t.x[0]),
-        "label": num(label) if isinstance(model, LinReg2) else int(label),
-        "head": t.head, "loss": num(t.loss[0]), "logits": vec(t.logits[0]),
-        "probs": None if t.probs is None else vec(t.probs[0]), "target": vec(t.target[0]),
-        "layers": [_layer_json(layer) for layer in t.layers],
-        "batch": _batch(model, params, request.step, request.sample),
-    }
+    return point_trace(objective_of(sc), params, request.sample, request.step)

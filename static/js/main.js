@@ -156,10 +156,10 @@ const slice = new SlicePanel({ stream });
 // the network diagram, one point's backprop, the output head, the update's arithmetic (issue 15)
 inside = new InsideViews({
   send: (msg) => stream.send(msg), view: linkView,
-  onPoint: (i) => {
+  onPoint: (i, { byStudent }) => {
     network.plot.markPoint(i);
     fit.plot.markPoint(i);
-    emit("view");
+    if (byStudent) emit("view");
   },
 });
 const view = new View({ contour, surface3d, curves, layers, runList, network, fit, diagnosis, slice, tabs, exprGrad, inside });

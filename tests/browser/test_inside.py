@@ -148,3 +148,39 @@ def test_an_embed_shows_the_diagram(page, server_url, page_log):
     box = page.locator("#net-diagram").bounding_box()
     assert box["width"] > 300 and box["height"] > 150
     assert page_log.page_errors == [] and page_log.console_errors == []
+
+
+def test_the_offline_export_shows_the_inside_views(strict_page, tmp_path):
+    """backprop-xor as one file from file://: its Backprop tab walks the exported trace,
+    the Network tab draws the weights, and the step slider moves both."""
+    from gdviz.export_html import to_html
+    from gdviz.scenarios.presets import PRESETS
+    from gdviz.scenarios.simulate import simulate
+    from test_offline_html import poll
+
+    p = PRESETS["backprop-xor"]
+    sc = p.scenario.model_copy(update={"steps": 20})
+    path = tmp_path / "backprop.html"
+    path.write_text(to_html(sc, simulate(sc), title=p.title, lesson=p.lesson, view=p.view), encoding="utf-8")
+    page = strict_page
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path.as_uri())
+    page.wait_for_selector("body[data-ready='1']", timeout=60_000)
+    assert page.get_attribute("body", "data-view") == "backprop"
+    data = page.evaluate("window.__gdvizOffline.data.inside")
+    poll(page, "window.__gdvizOffline.trace() !== null")
+    assert page.evaluate("window.__gdvizOffline.trace()") == data["traces"][0][0]
+    page.click("#btn-step")
+    page.click("#btn-step")
+    poll(page, "window.__gdvizOffline.trace()?.batch.step === 2")
+    page.click("[data-stage=gradients]")
+    lines = page.evaluate("window.__gdvizOffline.traceLines()")
+    g = data["traces"][0][2]["layers"][0]["grad_W"][0][0]
+    shown = page.evaluate(f"gdvizModules['format.js'].fmt({g!r}, 4)")
+    assert any(ln["text"].endswith(f"= {shown}") for ln in lines)
+    page.click("#tab-net")
+    poll(page, "window.__gdvizOffline.diagram()?.step === 2")
+    assert page.evaluate("window.__gdvizOffline.diagram().params") == page.evaluate(
+        "window.__gdvizOffline.data.runs[0].frames.params[2]")
+    assert errors == []

@@ -55,7 +55,10 @@ export function stagePicture(answer, net, frame, stage) {
   if (stage === "gradients") {
     return { nodeValues: [answer.x, ...answer.layers.map((l) => l.delta)], edgeValues: flatGrad(answer), dimNodes: new Set(), dimEdges: new Set() };
   }
-  return { nodeValues: [answer.x, ...answer.layers.map((l) => l.a)], edgeValues: frame.update ?? frame.params.map(() => 0), dimNodes: all, dimEdges: new Set() };
+  // the update the run takes (or, where the frame has none — an exported network — the
+  // direction −ḡ of a plain gradient step)
+  const edges = frame.update ?? answer.batch.grad.map((g) => (g === null ? null : -g));
+  return { nodeValues: [answer.x, ...answer.layers.map((l) => l.a)], edgeValues: edges, dimNodes: all, dimEdges: new Set() };
 }
 
 export class BackpropPanel {

@@ -12,10 +12,21 @@ import { Tracer } from "./tracer.js";
 import { selectedRun, state } from "../state.js";
 
 export class InsideViews {
-  /** @param {{send(msg), view: {point?: number|null, stage?: string|null, net_mode?: string}, onPoint(index)}} h */
-  constructor({ send, view = {}, onPoint = () => {} }) {
-    this.tracer = new Tracer({ point: view.point ?? null });
-    this.tracer.listen(() => onPoint(this.tracer.point));
+  /**
+   * @param {{send(msg), view: {point?: number|null, stage?: string|null, net_mode?: string},
+   *          onPoint(index, {byStudent}), fetcher?(request): Promise}} h
+   *   onPoint: the traced point changed (picked by the student, or dropped with its model);
+   *   fetcher: how a trace is got (default POST /api/trace; the offline player looks it up)
+   */
+  constructor({ send, view = {}, onPoint = () => {}, fetcher = undefined }) {
+    this.tracer = new Tracer({ point: view.point ?? null, fetcher });
+    this.onPoint = onPoint;
+    let shown = this.tracer.point;
+    this.tracer.listen(() => {
+      if (this.tracer.point === shown) return;
+      shown = this.tracer.point;
+      onPoint(shown, { byStudent: this.tracer.picked });
+    });
     this.net = new NetPanel({ mode: view.net_mode ?? "weights" });
     this.backprop = new BackpropPanel({ tracer: this.tracer, send, stage: view.stage ?? null });
     this.head = new HeadPanel({ tracer: this.tracer });
@@ -26,6 +37,7 @@ export class InsideViews {
   /** A model was described: the network's diagram, and what the trace walks. */
   draw(desc) {
     this.tracer.reset();
+    this.onPoint(this.tracer.point, { byStudent: false }); // (the plots ring the link's point)
     if (desc.kind === "mlp") this.net.draw(desc);
     this.backprop.draw(desc);
     this.head.draw(desc);

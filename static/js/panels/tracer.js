@@ -8,9 +8,14 @@ import { objectiveKey } from "../objective.js";
 import { scenarioForServer, selectedRun, state } from "../state.js";
 
 export class Tracer {
-  /** @param {{point: number|null}} initial  the link's point (view key `point`) */
-  constructor({ point = null } = {}) {
+  /**
+   * @param {{point: number|null, fetcher?(request): Promise}} o  point: the link's (view key
+   *   `point`); fetcher: how a trace is got (POST /api/trace unless given)
+   */
+  constructor({ point = null, fetcher = fetchTrace } = {}) {
     this.point = point;
+    this.fetcher = fetcher;
+    this.picked = false; // the last change of point was the student's
     this.listeners = [];
     this.trace = null; // {key, request, frame, answer}
     this.error = null;
@@ -31,6 +36,7 @@ export class Tracer {
   pick(index) {
     if (index === this.point) return;
     this.point = index;
+    this.picked = true;
     this.trace = null;
     this.error = null;
     this.notify();
@@ -60,7 +66,7 @@ export class Tracer {
     if (!job) return;
     this.busy = true;
     try {
-      const answer = await fetchTrace(job.request);
+      const answer = await this.fetcher(job.request);
       this.trace = { key: job.key, frame: job.frame, request: job.request, answer };
       this.error = null;
     } catch (err) {
@@ -78,6 +84,7 @@ export class Tracer {
     this.wanted = null;
     const n = state.model?.data?.x_train?.length ?? state.model?.data?.x?.length ?? 0;
     if (this.point !== null && this.point >= n) this.point = null;
+    this.picked = false;
     this.notify();
   }
 }
