@@ -334,6 +334,7 @@ window.__gdviz = {
   expr: () => structuredClone(state.expr), // the drawn f(x, y) as POST /api/expr described it
   boundary: () => network.plot.snapshot(),
   diagram: () => inside.net.diagram.snapshot(),
+  diagramDrawMs: () => inside.net.diagram.lastDrawMs, // (bench/network_diagram.py)
   trace: () => structuredClone(inside.tracer.trace?.answer ?? null),
   traceLines: () => [...document.querySelectorAll("#trace-lines > div")].map((d) => ({ what: d.firstChild.textContent, text: d.lastChild.textContent })),
   pickPoint: (i) => inside.pick(i),
