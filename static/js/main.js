@@ -335,6 +335,7 @@ window.__gdviz = {
   boundary: () => network.plot.snapshot(),
   diagram: () => inside.net.diagram.snapshot(),
   diagramDrawMs: () => inside.net.diagram.lastDrawMs, // (bench/network_diagram.py)
+  diagramObject: () => inside.net.diagram, // (bench/network_diagram.py drives it alone)
   trace: () => structuredClone(inside.tracer.trace?.answer ?? null),
   traceLines: () => [...document.querySelectorAll("#trace-lines > div")].map((d) => ({ what: d.firstChild.textContent, text: d.lastChild.textContent })),
   pickPoint: (i) => inside.pick(i),
