@@ -52,3 +52,26 @@ def test_every_stage_ends_in_the_engines_number(client, model, edge):
     share = js_fmt([g / tr["batch"]["size"], g_bar])
     assert any(share[0] in ln["text"] for ln in by_stage["update"])
     assert any(share[1] in ln["text"] for ln in by_stage["update"])
+
+
+def test_linreg2_writes_its_terms_of_the_mean(client):
+    """seed 0, w = (2, 3): ŷ, (ŷ − y)², δ = 2(ŷ − y), the term δ·x1 of
+    ∂L/∂w1 = 2·mean((ŷ − y)·x1), and that mean — the engine's numbers."""
+    sc = {"model": {"kind": "linreg2"}, "runs": [{"optimizer": "gd", "lr": 0.1}]}
+    tr = loads(client.post("/api/trace", json={"scenario": sc, "sample": 7, "params": [2, 3]}).content)
+    net = {"sizes": [2, 1], "activation": "identity", "head": "mse", "bias": False, "params": [2, 3]}
+    edge = {"layer": 1, "i": 0, "j": 0}
+    step = {"index": 0, "lr": 0.1, "optimizer": "gd", "hyper": {"lr": 0.1, "weight_decay": 0},
+            "regression": True}
+    lines = node_map("nets/trace-text.js", "stageLines", [[tr, net, edge, s, step] for s in STAGES],
+                     spread=True)
+    text = {s: " | ".join(ln["text"] for ln in ls) for s, ls in zip(STAGES, lines)}
+    y_hat, y = tr["logits"][0], tr["label"]
+    g_bar = tr["batch"]["grad"][0]
+    f = js_fmt([y_hat, tr["loss"], 2 * (y_hat - y), tr["layers"][0]["grad_W"][0][0], g_bar])
+    assert f"= {f[0]}" in text["forward"] and "no activation" in text["forward"]
+    assert text["loss"].startswith("ℓ = (ŷ − y)²") and text["loss"].endswith(f"= {f[1]}")
+    assert text["backward"].startswith("δ = ∂ℓ/∂ŷ = 2(ŷ − y)") and text["backward"].endswith(f[2])
+    assert text["gradients"].endswith(f"= {f[3]}")
+    assert f"all 100 points" in text["update"] and f"= {f[4]}" in text["update"]
+    assert tr["batch"]["size"] == 100

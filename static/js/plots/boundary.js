@@ -9,6 +9,7 @@
 import { scoreGrid, linspace } from "../nets/forward.js";
 import { CASING, CONFIG, FONT, classColor, fitToContainer, tint } from "./theme.js";
 import { dressed } from "./dress.js";
+import { listenForPicks, pickedMarker } from "./picked-point.js";
 import { AdaptiveThrottle } from "./throttle.js";
 
 const GRID = 60;
@@ -26,15 +27,6 @@ function bandScale(K) {
     stops.push([k === K - 1 ? 1 : (k + 1) / K - 1e-6, tint(classColor(k), SURE)]);
   }
   return stops;
-}
-
-/** The traced training point: a black ring around it. */
-export function pickedMarker(xy) {
-  return {
-    type: "scatter", mode: "markers", name: "traced point", x: xy ? [xy[0]] : [], y: xy ? [xy[1]] : [],
-    marker: { symbol: "circle-open", size: 18, color: "#111111", line: { width: 3, color: "#111111" } },
-    hoverinfo: "skip",
-  };
 }
 
 export class BoundaryPlot {
@@ -95,13 +87,7 @@ export class BoundaryPlot {
     };
     await Plotly.react(this.el, ...dressed(data, layout, { lightPlot: true }), CONFIG);
     if (!this.watching) this.watching = fitToContainer(this.el);
-    if (!this.clicks) {
-      this.clicks = true;
-      this.el.on("plotly_click", (ev) => {
-        const i = ev?.points?.find((p) => Number.isInteger(p.customdata))?.customdata;
-        if (i !== undefined) this.h.onPickPoint?.(i);
-      });
-    }
+    listenForPicks(this.el, (i) => this.h.onPickPoint?.(i));
   }
 
   /** Ring training point `index` (the one the backprop view traces), or none. */

@@ -12,7 +12,7 @@
 
 import { CASING, CONFIG, FONT, classColor, fitToContainer, tint } from "./theme.js";
 import { dressed } from "./dress.js";
-import { pickedMarker } from "./boundary.js";
+import { listenForPicks, pickedMarker } from "./picked-point.js";
 import { AdaptiveThrottle } from "./throttle.js";
 
 const ERROR_COLOR = "#d55e00";
@@ -71,14 +71,7 @@ export class FitPlot {
     };
     const xy = this.picked === null ? null : fig.pointAt(this.picked);
     const done = Plotly.react(this.el, ...dressed([...fig.data, pickedMarker(xy)], layout, { lightPlot: true }), CONFIG);
-    return done.then(() => {
-      if (this.clicks) return;
-      this.clicks = true;
-      this.el.on("plotly_click", (ev) => {
-        const i = ev?.points?.find((p) => Number.isInteger(p.customdata))?.customdata;
-        if (i !== undefined) this.h.onPickPoint?.(i);
-      });
-    });
+    return done.then(() => listenForPicks(this.el, (i) => this.h.onPickPoint?.(i)));
   }
 
   /** Ring data point `index` (the one the backprop view traces), or none. */
