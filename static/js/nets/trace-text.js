@@ -30,6 +30,11 @@ export function slope(activation, z, a) {
   return { value: 1, text: "1" };
 }
 
+/** A weight's name: w1, w2 for a 2-weight model (one layer, no bias), else W_l[i, j] (1-based). */
+export function weightLabel(net, { layer, i, j }) {
+  return net.bias === false && net.sizes.length === 2 ? `w${i + 1}` : `W${layer}[${i + 1}, ${j + 1}]`;
+}
+
 /** The activations feeding layer l (1-based): the input for l = 1, else layer l − 1's a. */
 const inputOf = (tr, l) => (l === 1 ? tr.x : tr.layers[l - 2].a);
 /** Name of unit k of column c ("x₁", "h¹₂", "z₁" for outputs). */
@@ -60,14 +65,16 @@ export function stageLines(tr, net, edge, stage, step) {
   const lines = [];
   const add = (what, text) => lines.push({ what, text });
   const target = unitSym(l, j, L);
+  const name = weightLabel(net, edge);
   if (stage === "forward") {
     const terms = aIn.map((a, k) => `${paren(a)}·${paren(net.params[weightIndex(sizes, l, k, j)])}`);
     const shown = terms.length <= 4 ? terms.join(" + ") : `${terms.slice(0, 3).join(" + ")} + … (${terms.length} terms)`;
     const bias = net.bias === false ? "" : ` + ${paren(net.params[biasIndex(sizes, l, j)])}`;
-    add(`z of ${target}`, `z = Σᵢ aᵢ·W${l}[i, ${j + 1}]${net.bias === false ? "" : ` + b${sub(j)}`} = ${shown}${bias} = ${n4(lt.z[j])}`);
+    const rule = net.bias === false && sizes.length === 2 ? "w1·x1 + w2·x2" : `Σᵢ aᵢ·W${l}[i, ${j + 1}] + b${sub(j)}`;
+    add(`z of ${target}`, `${step.regression ? "ŷ" : "z"} = ${rule} = ${shown}${bias} = ${n4(lt.z[j])}`);
     if (l < L) add(`a of ${target}`, `a = ${activation}(z) = ${activation}(${n4(lt.z[j])}) = ${n4(lt.a[j])}`);
     else add("output", head === "mse" || step.regression ? `ŷ = z = ${n4(lt.z[j])} (no activation)` : `logit z = ${n4(lt.z[j])} (the head turns the logits into probabilities)`);
-    add("the path", `the weight W${l}[${i + 1}, ${j + 1}] = ${n4(w)} carries ${unitSym(l - 1, i, L)} = ${n4(aIn[i])} into ${target}: ${paren(aIn[i])}·${paren(w)} = ${n4(aIn[i] * w)}`);
+    add("the path", `the weight ${name} = ${n4(w)} carries ${unitSym(l - 1, i, L)} = ${n4(aIn[i])} into ${target}: ${paren(aIn[i])}·${paren(w)} = ${n4(aIn[i] * w)}`);
   } else if (stage === "loss") {
     lossLines(tr, head, add, step.regression);
   } else if (stage === "backward") {
@@ -92,10 +99,10 @@ export function stageLines(tr, net, edge, stage, step) {
     }
   } else if (stage === "gradients") {
     const g = lt.grad_W[i][j];
-    add(`∂ℓ/∂W${l}[${i + 1}, ${j + 1}]`, `∂ℓ/∂W${l}[${i + 1}, ${j + 1}] = ∂ℓ/∂z · ∂z/∂W = δ of ${target} · a of ${unitSym(l - 1, i, L)} = ${paren(lt.delta[j])}·${paren(aIn[i])} = ${n4(g)}`);
+    add(`∂ℓ/∂${name}`, `∂ℓ/∂${name} = ∂ℓ/∂z · ∂z/∂${name} = δ of ${target} · a of ${unitSym(l - 1, i, L)} = ${paren(lt.delta[j])}·${paren(aIn[i])} = ${n4(g)}`);
     if (lt.grad_b) add(`∂ℓ/∂b`, `∂ℓ/∂b${sub(j)} = δ = ${n4(lt.grad_b[j])}`);
   } else if (stage === "update") {
-    updateLines(tr, lt.grad_W[i][j], edge, step, w, add);
+    updateLines(tr, lt.grad_W[i][j], name, step, w, add);
   }
   return lines;
 }
@@ -126,10 +133,9 @@ function lossLines(tr, head, add, regression) {
   }
 }
 
-function updateLines(tr, g, edge, step, w, add) {
+function updateLines(tr, g, name, step, w, add) {
   const b = tr.batch;
   const gBar = b.grad[step.index];
-  const name = `W${edge.layer}[${edge.i + 1}, ${edge.j + 1}]`;
   const which = b.batches_per_epoch > 1 ? `batch ${b.index + 1} of ${b.batches_per_epoch} (epoch ${b.epoch + 1}), ${b.size} points` : `the full batch, all ${b.size} points`;
   add("the step's gradient", `step ${b.step} uses ${which}: ∂L/∂w = (1/${b.size}) Σ over them of ∂ℓ/∂w = ${n4(gBar)}`);
   add("this point's share", b.includes_sample

@@ -7,7 +7,7 @@
 import { emit } from "../events.js";
 import { fmt } from "../format.js";
 import { weightIndex } from "../nets/diagram-layout.js";
-import { STAGES, stageLines } from "../nets/trace-text.js";
+import { STAGES, stageLines, weightLabel } from "../nets/trace-text.js";
 import { NetworkDiagram } from "../plots/network-diagram.js";
 import { selectedSpec, state } from "../state.js";
 
@@ -170,7 +170,7 @@ export class BackpropPanel {
     const many = state.scenario.runs.length > 1;
     const label = this.net.regression ? `y = ${fmt(a.label, 4)}` : `class ${a.label}`;
     const e = this.edge;
-    caption.textContent = `Point ${a.sample} (${fmt(a.x[0], 3)}, ${fmt(a.x[1], 3)}), ${label} · ${many ? `run ${state.selected + 1}, ` : ""}step ${frame.step} · following W${e.layer}[${e.i + 1}, ${e.j + 1}]`;
+    caption.textContent = `Point ${a.sample} (${fmt(a.x[0], 3)}, ${fmt(a.x[1], 3)}), ${label} · ${many ? `run ${state.selected + 1}, ` : ""}step ${frame.step} · following ${weightLabel(this.net, e)}`;
     caption.title = "Click a weight's line in the diagram to follow another; click a training point on the plot to trace it.";
     this.diagram.frame = { params: frame.params };
     this.diagram.selected = { kind: "edge", ...this.edge };
