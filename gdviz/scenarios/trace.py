@@ -79,15 +79,18 @@ def _batch(model, params: np.ndarray, step: int, sample: int, grad=None) -> dict
         pos = model.position(step)
         idx = model.batch_indices(step)
         where = {"epoch": pos.epoch, "index": pos.batch, "batches_per_epoch": pos.batches_per_epoch}
-        if grad is None:
-            grad = model.loss_and_grad(params[None, :], step=step)[1][0]
+        with np.errstate(all="ignore"):
+            batch_loss = model.loss_on(params[None, :], idx)[0]
+            if grad is None:
+                grad = model.loss_and_grad(params[None, :], step=step)[1][0]
     else:
         idx = np.arange(n_points(model))
         where = {"epoch": step, "index": 0, "batches_per_epoch": 1}
+        with np.errstate(all="ignore"):
+            batch_loss, full = model.loss_and_grad(params[None, :])
+        batch_loss = batch_loss[0]
         if grad is None:
-            grad = model.loss_and_grad(params[None, :])[1][0]
-    with np.errstate(all="ignore"):
-        batch_loss = trace(model, params, idx).loss.mean()
+            grad = full[0]
     return {"step": step, **where, "size": int(len(idx)),
             "indices": [int(i) for i in np.sort(idx)],
             "includes_sample": bool((idx == sample).any()),

@@ -122,3 +122,12 @@ def test_bad_requests_name_the_field(client, body, field):
     r = client.post("/api/trace", json=body)
     assert r.status_code == 422
     assert field in loads(r.content)["message"]
+
+
+def test_the_batch_loss_is_the_mean_of_its_points_losses(client):
+    sc = {"model": {**MOONS, "batch_size": 8}, "steps": 5}
+    net: MLP = objective_of(Scenario.model_validate(sc))
+    idx = net.batch_indices(3)
+    losses = [post(client, {"scenario": sc, "sample": int(i), "step": 3})["loss"] for i in idx]
+    t = post(client, {"scenario": sc, "sample": int(idx[0]), "step": 3})
+    assert t["batch"]["loss"] == pytest.approx(np.mean(losses), rel=1e-12)

@@ -319,6 +319,12 @@ class MLP:
         self._backward(x, layers, ws, self.unpack(grad))
         return loss, ws, grad
 
+    def loss_on(self, params: Array, idx: Array) -> Array:
+        """Mean loss (R,) over the training points ``idx`` (a mini-batch's loss)."""
+        idx = np.asarray(idx, dtype=np.int64)
+        return self._loss_on(np.asarray(params, float), self.data.x_train[idx],
+                             self._t_train[idx])
+
     def targets(self, idx: Array) -> Array:
         """The loss's targets of training points ``idx``: one-hot rows (softmax_ce, mse)
         or the 0/1 label as one column (sigmoid_bce)."""
