@@ -85,8 +85,8 @@ _ENV = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)),
 
 
 # the views of a step's inside the player offers, per objective (static/js/panels/inside.js)
-INSIDE_TABS = {"mlp": ("net", "backprop", "head"), "linreg2": ("backprop", "head", "step"),
-               "logreg2": ("backprop", "head", "step"), "surface": ("step",)}
+INSIDE_TABS = {"mlp": ("net", "backprop", "head"), "linreg2": ("net", "backprop", "head", "step"),
+               "logreg2": ("net", "backprop", "head", "step"), "surface": ("step",)}
 TRACED_TABS = ("backprop", "head")  # these need a point's trace at every frame
 
 

@@ -47,8 +47,8 @@ export const hasWeightPlane = (scenario) => !isNetwork(scenario);
 // one minimum (or none), so every start ends in the same place.
 const TABS = {
   surface: ["3d", "step", "stability", "sweep", "basins", "scatter"],
-  linreg2: ["fit", "3d", "backprop", "head", "step", "why", "stability", "sweep"],
-  logreg2: ["fit", "3d", "backprop", "head", "step", "why", "stability", "sweep"],
+  linreg2: ["fit", "3d", "net", "backprop", "head", "step", "why", "stability", "sweep"],
+  logreg2: ["fit", "3d", "net", "backprop", "head", "step", "why", "stability", "sweep"],
   mlp: ["net", "backprop", "head", "why", "slice"],
 };
 const NOTES = {

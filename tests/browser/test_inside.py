@@ -101,7 +101,7 @@ def test_backprop_trace_on_xor_is_the_engines_at_every_stage(open_playground, pa
     page.wait_for_function("document.getElementById('head-lines').children.length > 0")
     head = page.text_content("#head-lines")
     assert fmt(tr["loss"]) in head and fmt(tr["layers"][-1]["delta"][0]) in head
-    assert page.text_content("#tab-head") == "Sigmoid & BCE"
+    assert page.text_content("#tab-head") == "Sigmoid"
     # a click on another training point on the plot traces it
     page.click("#tab-backprop")
     xy = page.evaluate("window.__gdviz.model().data.x_train[9]")

@@ -37,7 +37,7 @@ export function weightCount(sizes) {
  */
 export function forwardLayers(params, { sizes, activation }, x) {
   const act = ACTIVATIONS[activation];
-  if (!act) throw new Error(`unknown activation ${activation}`);
+  if (!act && sizes.length > 2) throw new Error(`unknown activation ${activation}`); // (no hidden layer: none needed)
   if (params.length !== weightCount(sizes)) throw new Error(`expected ${weightCount(sizes)} weights, got ${params.length}`);
   const B = x.length / sizes[0];
   const zs = [];

@@ -22,8 +22,19 @@ export function traceNet(desc) {
   const x = desc.data.x_train ?? desc.data.x;
   return {
     sizes: [2, 1], activation: "identity", head: linreg ? "mse" : "sigmoid_bce", bias: false, regression: linreg,
-    n_classes: linreg ? 1 : 2, data: { domain: desc.data.domain ?? [[-1, 1], [-1, 1]], x_train: x },
+    n_classes: linreg ? 1 : 2, data: { domain: desc.data.domain ?? boxOf(x), x_train: x },
   };
+}
+
+/** The points' box, a tenth of its side added each side (linreg2's data has none of its own). */
+function boxOf(points) {
+  return [0, 1].map((c) => {
+    const v = points.map((p) => p[c]);
+    const lo = Math.min(...v);
+    const hi = Math.max(...v);
+    const pad = 0.1 * Math.max(hi - lo, 1e-9);
+    return [lo - pad, hi + pad];
+  });
 }
 
 /** Every parameter's value for a stage's edges, in the flat layout (a layer's grad_W row-major, then grad_b). */

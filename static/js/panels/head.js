@@ -18,12 +18,9 @@ const el = (tag, cls, text) => {
   return e;
 };
 
-/** The tab's title for a head. */
-export function headTitle(head, kind) {
-  if (kind === "linreg2") return "Squared error";
-  if (head === "softmax_ce") return "Softmax & CE";
-  if (head === "sigmoid_bce") return "Sigmoid & BCE";
-  return "MSE";
+/** The tab's title for a head (short: the tab bar is narrow). */
+export function headTitle(head) {
+  return { softmax_ce: "Softmax", sigmoid_bce: "Sigmoid" }[head] ?? "MSE";
 }
 
 /** One bar row: label, a bar of `value` (0 … 1) and its number. */
@@ -57,7 +54,7 @@ export class HeadPanel {
   draw(desc) {
     this.kind = desc.kind;
     this.head = desc.kind === "mlp" ? desc.head : desc.kind === "linreg2" ? "mse" : "sigmoid_bce";
-    $("tab-head").textContent = headTitle(this.head, desc.kind);
+    $("tab-head").textContent = headTitle(this.head);
     this.render();
   }
 

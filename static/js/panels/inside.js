@@ -38,7 +38,7 @@ export class InsideViews {
   draw(desc) {
     this.tracer.reset();
     this.onPoint(this.tracer.point, { byStudent: false }); // (the plots ring the link's point)
-    if (desc.kind === "mlp") this.net.draw(desc);
+    this.net.draw(desc);
     this.backprop.draw(desc);
     this.head.draw(desc);
   }
@@ -50,7 +50,10 @@ export class InsideViews {
 
   /** On every redraw: the open views follow the selected run. */
   update() {
-    if (state.model?.kind === "mlp") this.net.update(selectedRun()?.withParams ?? null, state.selected, state.scenario.runs.length > 1);
+    if (state.model) {
+      const run = selectedRun();
+      this.net.update((state.model.kind === "mlp" ? run?.withParams : run?.last) ?? null, state.selected, state.scenario.runs.length > 1);
+    }
     if (state.model) {
       this.backprop.update();
       this.head.update();

@@ -7,6 +7,7 @@ import { fmt } from "../format.js";
 import { biasIndex, weightIndex } from "../nets/diagram-layout.js";
 import { SATURATED_SHARE, SATURATED_SLOPE } from "../nets/unit-states.js";
 import { NetworkDiagram } from "../plots/network-diagram.js";
+import { traceNet } from "./backprop.js";
 import { classColor } from "../plots/theme.js";
 
 const $ = (id) => document.getElementById(id);
@@ -37,10 +38,12 @@ export function describeItem(item, frame, net, states) {
   if (item.kind === "edge") {
     const from = unitName(sizes, item.layer - 1, item.i);
     const to = unitName(sizes, item.layer, item.j);
-    return `${weightName(item.layer, item.i, item.j)}, ${from} → ${to}: ${numbers(weightIndex(sizes, item.layer, item.i, item.j), "w")}`;
+    const name = net.bias === false ? `w${item.i + 1}` : weightName(item.layer, item.i, item.j);
+    return `${name}, ${from} → ${to}: ${numbers(weightIndex(sizes, item.layer, item.i, item.j), "w")}`;
   }
   const { column, unit } = item;
   if (column === 0) return `input x${unit + 1}: the point's coordinate (no weights of its own)`;
+  if (net.bias === false) return net.regression ? "the output ŷ = w1·x1 + w2·x2 (no bias)" : "the output σ(w1·x1 + w2·x2) = P(class 1) (no bias)";
   const head_ = column === L ? (head === "sigmoid_bce" ? ", its σ is P(class 1)" : head === "softmax_ce" ? `, its softmax is P(class ${unit})` : " (MSE: compared with the one-hot target)") : ` (${activation})`;
   let text = `${unitName(sizes, column, unit)}${head_}: bias ${numbers(biasIndex(sizes, column, unit), "b")}`;
   const st = column < L ? states?.[column - 1]?.[unit] : null;
@@ -81,8 +84,10 @@ export class NetPanel {
     return this.pane.querySelector("input[name=net-mode]:checked")?.value ?? "weights";
   }
 
-  /** A network is drawn (POST /api/model's description). */
+  /** A model is drawn (POST /api/model's description): a network, or a 2-weight model as
+   *  one layer x1, x2 → output without a bias (panels/backprop.js, traceNet). */
   draw(desc) {
+    desc = desc.kind === "mlp" ? desc : traceNet(desc);
     this.net = desc;
     this.frame = null;
     this.pinned = null;
@@ -94,7 +99,7 @@ export class NetPanel {
 
   /** The selected run's newest frame with weights; drawn only while the tab is open. */
   update(frame, run, many) {
-    if (!this.net || !frame) return;
+    if (!this.net || !frame?.params) return;
     this.frame = frame;
     this.lastRun = run;
     if (!this.pane.classList.contains("active")) return;
@@ -120,7 +125,7 @@ export class NetPanel {
 
   showKey() {
     const key = $("net-key");
-    const K = this.net?.head === "sigmoid_bce" ? [1] : Array.from({ length: this.net?.n_classes ?? 0 }, (_, k) => k);
+    const K = this.net?.regression ? [] : this.net?.head === "sigmoid_bce" ? [1] : Array.from({ length: this.net?.n_classes ?? 0 }, (_, k) => k);
     const item = (parts, title) => {
       const li = document.createElement("li");
       li.append(...parts);
@@ -140,7 +145,7 @@ export class NetPanel {
     };
     const grads = this.mode === "gradients";
     key.replaceChildren(
-      item(["neurons: ", span("net-neg", "−"), " … ", span("net-pos", "+"), ", outputs ", ...K.flatMap((k) => [swatch(k), `P(${k}) `])],
+      item(["neurons: ", span("net-neg", "−"), " … ", span("net-pos", "+"), ...(K.length ? [", outputs ", ...K.flatMap((k) => [swatch(k), `P(${k}) `])] : [", output ŷ"])],
         "Each neuron is drawn as its activation over the data's input plane (the decision boundary's box): red below 0, white 0, blue above (sigmoid units around ½, relu up to the layer's largest); an output shows the head's probability of its class."),
       item([grads ? "lines: ∂L/∂w " : "lines: w ", span("net-pos", "+"), "/", span("net-neg", "−"), grads ? ", width log |∂L/∂w|; grey neuron: tiny |∂L/∂b|" : ", width |w|"],
         grads ? "Each line is the gradient of the loss with respect to that weight: its sign, and its size against the largest in the network on a log scale over 4 decades — a line 10,000× below the largest has faded out. A neuron fades to grey as |∂L/∂b| (its δ, averaged over the batch) falls below the largest: fully grey at a thousandth. Vanishing gradients look like fading lines and grey neurons near the input."

@@ -105,11 +105,15 @@ export class NetworkDiagram {
     });
   }
 
-  /** A network described by POST /api/model (sizes, activation, head, data). */
+  /**
+   * A network described by POST /api/model (sizes, activation, head, data) — or a 2-weight
+   * model as one layer without a bias (`bias: false`; `regression`: its output is ŷ itself).
+   */
   setNet(desc) {
     this.net = {
       sizes: desc.sizes, activation: desc.activation, head: desc.head, domain: desc.data.domain,
       nClasses: desc.n_classes, xTrain: Float64Array.from(desc.data.x_train.flat()),
+      bias: desc.bias !== false, regression: Boolean(desc.regression),
     };
     this.frame = null;
     this.states = null;
@@ -120,8 +124,12 @@ export class NetworkDiagram {
 
   /** The selected run's newest frame with weights ({params, grad?, update?, step}). */
   setFrame(frame) {
-    if (!frame?.params || frame === this.frame) return;
-    this.frame = frame;
+    if (!frame?.params || frame === this.frame || frame === this.given) return;
+    this.given = frame;
+    // a model without a bias: its vectors get a 0 in the bias's place, so the flat layout
+    // (W then b) is a network's
+    const pad = (v) => (v && !this.net.bias ? [...v, 0] : v);
+    this.frame = this.net.bias ? frame : { ...frame, params: pad(frame.params), grad: pad(frame.grad), update: pad(frame.update) };
     this.states = null;
     this.redraw();
   }
@@ -191,6 +199,10 @@ export class NetworkDiagram {
     for (let l = 0; l < L - 1; l++) {
       const n = sizes[l + 1];
       out.push(Array.from({ length: n }, (_, j) => Float64Array.from({ length: G * G }, (_, k) => a[l][k * n + j])));
+    }
+    if (this.net.regression) { // ŷ itself, not a class's probability
+      out.push([Float64Array.from(a[L - 1])]);
+      return { G, xs, ys, values: out, classOf: null };
     }
     const { scores, classes } = headScores(Float64Array.from(a[L - 1]), head, G * G, K);
     const shown = head === "sigmoid_bce" ? [1] : Array.from({ length: K }, (_, k) => k);
@@ -354,12 +366,12 @@ export class NetworkDiagram {
       const vals = grid.values[c];
       let scale = 1;
       if (c === 0) scale = Math.max(...this.net.domain.flat().map(Math.abs));
-      else if (c < L) scale = hiddenScale(activation, vals.flatMap((v) => Array.from(v)));
+      else if (c < L || this.net.regression) scale = hiddenScale(c < L ? activation : "relu", vals.flatMap((v) => Array.from(v)));
       for (let k = 0; k < vals.length; k++) {
         const v = vals[k];
         const grey = strength ? fade(strength[c][k]) : 0;
         const state = c > 0 && c < L ? states[c - 1][k] : null;
-        const outColor = c === L ? rgbHex(classColor(grid.classOf[k])) : null;
+        const outColor = c === L && grid.classOf ? rgbHex(classColor(grid.classOf[k])) : null;
         for (let p = 0; p < v.length; p++) {
           if (outColor) {
             const t = Math.max(0, Math.min(1, v[p]));
