@@ -137,6 +137,16 @@ def test_softmax_scores_box_and_the_step_arithmetic_on_a_surface(open_playground
     page.wait_for_function("document.getElementById('scores-out').textContent.includes('∞/∞ = NaN')")
     page.fill("#scores-input", "1, x")
     assert "“x” is not a number" in page.text_content("#scores-out")
+    # a 2-weight model's diagram: x1, x2 → σ(w1·x1 + w2·x2), no bias
+    page.goto(page.url.split("?")[0] + "?v=1&model=logreg2&r0=gd&r0.lr=1&tab=net")
+    page.wait_for_function("document.body.dataset.ready === '1'")
+    page.wait_for_function("window.__gdviz.diagram() !== null")
+    snap = page.evaluate("window.__gdviz.diagram()")
+    w1, w2, bias = snap["params"]
+    assert bias == 0 and [w1, w2] == page.evaluate("window.__gdviz.state.runs[0].last.params")
+    gx, gy = np.meshgrid(snap["xs"], snap["ys"])
+    want = 1 / (1 + np.exp(-(w1 * gx + w2 * gy)))
+    assert np.abs(np.asarray(snap["values"][1][0]) - want.ravel()).max() < 1e-12
     assert page_log.page_errors == [] and page_log.console_errors == []
 
 
