@@ -86,7 +86,7 @@ export class NetworkDiagram {
     this.canvas.className = "net-canvas";
     box.append(this.canvas);
     this.ctx = this.canvas.getContext("2d");
-    this.tile = document.createElement("canvas");
+    this.tile = document.createElement("canvas"); // the neurons' heatmaps, side by side (drawNodes)
     this.net = null;
     this.frame = null;
     this.mode = "weights";
@@ -345,6 +345,11 @@ export class NetworkDiagram {
     return sizes.map((n, c) => Array.from({ length: n }, (_, j) => (c === 0 || max === 0 ? 1 : g(c, j) / max)));
   }
 
+  /**
+   * Every neuron's heatmap, painted into one atlas image (one G×G tile per neuron, side by
+   * side) that is uploaded once and then cut into the squares: a canvas per neuron would
+   * cost a texture upload each, which a software-GL Chromium pays dearly for.
+   */
   drawNodes(ctx, dpr) {
     const { node, columns } = this.layout;
     const { sizes, activation } = this.net;
@@ -353,25 +358,31 @@ export class NetworkDiagram {
     this.lastGrid = grid;
     const states = this.unitStates();
     const strength = this.neuronStrength();
-    const tile = this.tile;
-    tile.width = G;
-    tile.height = G;
-    const tctx = tile.getContext("2d");
-    const img = tctx.createImageData(G, G);
-    const px = img.data;
-    const rgb = [0, 0, 0];
     const L = sizes.length - 1;
-    ctx.imageSmoothingEnabled = true;
+    const count = sizes.reduce((a, n) => a + n, 0);
+    const atlas = this.tile;
+    if (atlas.width !== G * count || atlas.height !== G) {
+      atlas.width = G * count;
+      atlas.height = G;
+    }
+    const actx = atlas.getContext("2d");
+    const img = actx.createImageData(G * count, G);
+    const px = img.data;
+    const stride = 4 * G * count;
+    const rgb = [0, 0, 0];
+    const placed = [];
+    let slot = 0;
     for (let c = 0; c <= L; c++) {
       const vals = grid.values[c];
       let scale = 1;
       if (c === 0) scale = Math.max(...this.net.domain.flat().map(Math.abs));
       else if (c < L || this.net.regression) scale = hiddenScale(c < L ? activation : "relu", vals.flatMap((v) => Array.from(v)));
-      for (let k = 0; k < vals.length; k++) {
+      for (let k = 0; k < vals.length; k++, slot++) {
         const v = vals[k];
         const grey = strength ? fade(strength[c][k]) : 0;
         const state = c > 0 && c < L ? states[c - 1][k] : null;
         const outColor = c === L && grid.classOf ? rgbHex(classColor(grid.classOf[k])) : null;
+        const washed = state?.dead ? 1 : grey;
         for (let p = 0; p < v.length; p++) {
           if (outColor) {
             const t = Math.max(0, Math.min(1, v[p]));
@@ -382,25 +393,25 @@ export class NetworkDiagram {
             diverging(scale === null ? 2 * v[p] - 1 : v[p] / scale, rgb);
           }
           let [r, g, b] = rgb;
-          const washed = state?.dead ? 1 : grey;
           if (washed > 0) {
             const y = 0.3 * r + 0.59 * g + 0.11 * b;
             r += (y - r) * washed;
             g += (y - g) * washed;
             b += (y - b) * washed;
           }
-          px[4 * p] = r;
-          px[4 * p + 1] = g;
-          px[4 * p + 2] = b;
-          px[4 * p + 3] = 255;
+          const o = Math.floor(p / G) * stride + 4 * (slot * G + (p % G));
+          px[o] = r;
+          px[o + 1] = g;
+          px[o + 2] = b;
+          px[o + 3] = 255;
         }
-        tctx.putImageData(img, 0, 0);
-        const x = columns[c].x - node / 2;
-        const y = columns[c].ys[k] - node / 2;
-        ctx.drawImage(tile, x, y, node, node);
-        this.outline(ctx, x, y, node, state, strength ? strength[c][k] < GREY_BELOW : false);
+        placed.push([slot, columns[c].x - node / 2, columns[c].ys[k] - node / 2, state, strength ? strength[c][k] < GREY_BELOW : false]);
       }
     }
+    actx.putImageData(img, 0, 0);
+    ctx.imageSmoothingEnabled = true;
+    for (const [at, x, y] of placed) ctx.drawImage(atlas, at * G, 0, G, G, x, y, node, node);
+    for (const [, x, y, state, faded] of placed) this.outline(ctx, x, y, node, state, faded);
   }
 
   outline(ctx, x, y, s, state, faded) {
