@@ -337,6 +337,7 @@ window.__gdviz = {
   diagramDrawMs: () => inside.net.diagram.lastDrawMs, // (bench/network_diagram.py)
   diagramObject: () => inside.net.diagram, // (bench/network_diagram.py drives it alone)
   trace: () => structuredClone(inside.tracer.trace?.answer ?? null),
+  traceRequest: () => structuredClone(inside.tracer.trace?.request ?? null), // what the shown trace asked for
   traceLines: () => [...document.querySelectorAll("#trace-lines > div")].map((d) => ({ what: d.firstChild.textContent, text: d.lastChild.textContent })),
   pickPoint: (i) => inside.pick(i),
   fitWeights: () => fit.plot.w?.slice() ?? null,

@@ -74,12 +74,12 @@ def test_the_diagram_draws_the_engines_network_live(open_playground, page_log):
 def test_backprop_trace_on_xor_is_the_engines_at_every_stage(open_playground, page_log):
     page = open_playground(XOR + "&tab=backprop&point=5&stage=forward")
     page.wait_for_function("window.__gdviz.trace() !== null")
-    tr = page.evaluate("window.__gdviz.trace()")
+    tr, request = page.evaluate("[window.__gdviz.trace(), window.__gdviz.traceRequest()]")
     frame = page.evaluate("window.__gdviz.state.runs[0].withParams")
-    scenario = page.evaluate("window.__gdviz.forServer()")
+    assert request["params"] == frame["params"] and request["step"] == frame["step"] == 0
+    assert request["sample"] == 5 and request["scenario"] == page.evaluate("window.__gdviz.forServer()")
     with TestClient(create_app()) as c:
-        want = loads(c.post("/api/trace", json={"scenario": scenario, "params": frame["params"],
-                                                "sample": 5, "step": frame["step"]}).content)
+        want = loads(c.post("/api/trace", json=request).content)
     assert tr == want
     assert tr["batch"]["size"] == 16  # a mini-batch step: the mean over 16 points
     seen = {}
