@@ -5,7 +5,7 @@ from fastapi.staticfiles import StaticFiles
 
 from gdviz import __version__
 from gdviz.api import (catalog, docs, errors, export, expr, landscape, landscape_socket, models,
-                       pages, presets, run, stability, stream)
+                       pages, presets, run, stability, stream, trace)
 from gdviz.api.headers import SecurityHeaders
 from gdviz.api.hosts import AllowedHosts, HostCheck
 from gdviz.api.limits import BodySizeLimit
@@ -24,7 +24,7 @@ def create_app() -> FastAPI:
                   docs_url=None, redoc_url=None)
     errors.install(app)
     for module in (catalog, expr, models, run, landscape, landscape_socket, stability, presets,
-                   pages, export, stream, docs):
+                   pages, export, stream, trace, docs):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     settings = get_settings()

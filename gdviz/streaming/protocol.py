@@ -11,6 +11,7 @@ from gdviz.scenarios.slice import SliceRequest
 
 MAX_STEP_COUNT = 1000
 MAX_REPLAY_EDITS = 1000  # live `set`s a `replay` may carry (the 64 KiB message holds ~1,000)
+MAX_INSPECTED = 64  # weights whose update terms a network run's frames may carry
 
 
 class _Msg(Model):
@@ -67,7 +68,17 @@ class Replay(_Msg):
     paused: bool = False
 
 
-ClientMessage = Annotated[Union[Start, Pause, Play, Step, Set, Speed, SliceRequest, Replay],
+class Inspect(_Msg):
+    """Which weights' update terms (``opt``) run ``run``'s frames carry: a network's
+    frames carry none until asked; a 2-weight objective's carry both always."""
+
+    type: Literal["inspect"]
+    run: int = Field(ge=0, lt=MAX_RUNS)
+    weights: list[Annotated[int, Field(ge=0)]] = Field(max_length=MAX_INSPECTED)
+
+
+ClientMessage = Annotated[Union[Start, Pause, Play, Step, Set, Speed, SliceRequest, Inspect,
+                                Replay],
                           Field(discriminator="type")]
 
 
