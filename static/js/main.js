@@ -4,6 +4,7 @@
 //   view.js             state → plots, readouts, status
 //   session/commands.js play / pause / step / reset of the one stream
 //   session/inbox.js    server messages, applied once per animation frame
+//   session/replay.js   after a reconnect: the runs rebuilt up to the step shown
 //   session/edits.js    what the student changes
 //   session/surface.js  drawing a surface (or a 2-weight model's loss over its weights)
 //   session/model.js    describing and drawing a model (docs/models.md)
@@ -52,6 +53,7 @@ import { Session } from "./session/commands.js";
 import { Editor } from "./session/edits.js";
 import { ExprLoader, fitRunsToDomain, gapsOf } from "./session/expr.js";
 import { Inbox } from "./session/inbox.js";
+import { ReplayLog, Restorer } from "./session/replay.js";
 import { ModelLoader } from "./session/model.js";
 import { SurfaceLoader } from "./session/surface.js";
 import { emit, on } from "./events.js";
@@ -132,14 +134,18 @@ const tabs = new ExploreTabs({
   initial: linkView.tab,
 });
 
+const replayLog = new ReplayLog();
 const stream = new RunStream({
-  onMessage: (msg) => inbox.receive(msg),
+  onMessage: (msg) => restorer.receive(msg) || inbox.receive(msg),
+  onSend: (msg) => replayLog.sent(msg),
   onOpen: () => {
+    if (restorer.resume()) return; // back where it was once `replayed` comes
     state.socketOpen = true;
     session.goToStart();
     markReady();
   },
   onClose: ({ busy, reason, retryInMs }) => {
+    restorer.lost();
     state.socketOpen = false;
     document.body.dataset.ready = "0"; // (markReady says "1" again once connected)
     state.server = "none";
@@ -165,6 +171,15 @@ inside = new InsideViews({
 const view = new View({ contour, surface3d, curves, layers, runList, network, fit, diagnosis, slice, tabs, exprGrad, inside });
 session = new Session({ stream, view, controls });
 const inbox = new Inbox({ view, controls, session, onSlice: (msg) => slice.receive(msg), onError: (m) => slice.failed(m) });
+const restorer = new Restorer({
+  stream, session, view, log: replayLog,
+  onRestored: ({ fresh = false } = {}) => {
+    state.socketOpen = true;
+    if (fresh) session.goToStart();
+    else view.updateStatus();
+    markReady();
+  },
+});
 const surfaces = new SurfaceLoader({ contour, surface3d, curves, view, controls, onDrawn: markReady, wantLogLoss: () => pageView.wantLogLoss });
 const models = new ModelLoader({
   surfaces, network, view, onDrawn: markReady,
@@ -342,6 +357,7 @@ window.__gdviz = {
   pickPoint: (i) => inside.pick(i),
   fitWeights: () => fit.plot.w?.slice() ?? null,
   slice: () => structuredClone(slice.result),
+  replay: () => ({ outcome: restorer.outcome, restores: restorer.restores, request: replayLog.request(-1, { paused: true, speed: state.scenario.speed }) }),
 };
 
 // ---------- boot ----------
