@@ -46,13 +46,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, workers: int = 1, env: dict | None = None) -> subprocess.Popen:
+def start_server(port: int, workers: int = 1, env: dict | None = None,
+                 root: str = ROOT) -> subprocess.Popen:
     """``python -m gdviz serve`` on ``HOST:port`` (``--workers`` when > 1), with extra
-    environment ``env`` (e.g. GDVIZ_* settings); returns once it answers HTTP."""
+    environment ``env`` (e.g. GDVIZ_* settings); returns once it answers HTTP. ``root``:
+    the source tree to serve (another checkout, to compare with an older commit)."""
     command = [sys.executable, "-m", "gdviz", "serve", "--host", HOST, "--port", str(port)]
     if workers > 1:
         command += ["--workers", str(workers)]
-    proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})},
+    env = {**os.environ, **(env or {})}
+    if root != ROOT:
+        env["PYTHONPATH"] = root
+    proc = subprocess.Popen(command, cwd=root, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -1,10 +1,7 @@
 """GET / — the playground page; its query string is the scenario."""
 
-from pathlib import Path
-
-import plotly
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from gdviz import __version__
@@ -14,10 +11,11 @@ from gdviz.scenarios.view import fit_view_to_runs, view_from_query
 from gdviz.paths import TEMPLATES_DIR
 from gdviz.settings import get_settings
 
+from .assets import TREE
 from .json import dumps
 
 TEMPLATES = Jinja2Templates(directory=str(TEMPLATES_DIR))
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+TEMPLATES.env.globals["asset"] = TREE.url  # {{ asset("js/main.js") }}: its immutable URL
 
 router = APIRouter()
 
@@ -74,9 +72,3 @@ def _page(request: Request, csp: str, *, embed: bool = False):
     response.headers["Content-Security-Policy"] = csp
     return response
 
-
-@router.get("/vendor/plotly.min.js", include_in_schema=False)
-def plotly_js():
-    """Plotly.js from the installed plotly package — never a CDN (works offline)."""
-    return FileResponse(PLOTLY_JS, media_type="text/javascript",
-                        headers={"Cache-Control": "public, max-age=86400"})

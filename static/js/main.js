@@ -364,13 +364,11 @@ async function boot() {
   if (drawn !== false && tool && tabs.current === linkView.tab) tool.run(); // (if this objective has the tab)
 }
 
+/** Plotly's 2D part (static/vendor/plotly/, tools/plotly/build.mjs): it sets window.Plotly,
+ * which the plot modules call; the 3D traces load when a 3D view is first drawn. */
 function whenPlotlyReady() {
-  if (window.Plotly) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const s = document.querySelector('script[src$="plotly.min.js"]');
-    if (!s) reject(new Error("the Plotly script tag is missing"));
-    s?.addEventListener("load", () => resolve());
-    s?.addEventListener("error", () => reject(new Error("could not load /vendor/plotly.min.js")));
+  return import("../vendor/plotly/plotly-2d.js").catch(() => {
+    throw new Error("could not load Plotly (static/vendor/plotly/plotly-2d.js)");
   });
 }
 
