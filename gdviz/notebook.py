@@ -24,9 +24,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 # The frame's default size (16:9, like the page's "Copy embed code") and its bounds.
 WIDTH, HEIGHT = 960, 540
 MIN_SIZE, MAX_SIZE = 240, 4000
-# What a cross-origin frame of the local server needs in Chromium's Local Network Access
-# (the same list as static/js/share.js, EMBED_ALLOW; docs/lectures.md explains it).
-EMBED_ALLOW = "fullscreen; local-network-access; loopback-network; local-network"
 START_TIMEOUT_S = 30.0
 VIEW_KEYS = ("theme", "scale", "autoplay", "controls", "show")
 
@@ -51,6 +48,9 @@ class Embed:
 
 
 def iframe(url: str, width: int, height: int, title: str) -> str:
+    """The same <iframe> as the page's "Copy embed code" (its ``allow``: gdviz/api/pages.py)."""
+    from gdviz.api.pages import EMBED_ALLOW
+
     q = html.escape
     return (f'<iframe src="{q(url)}" width="{width}" height="{height}" style="border:0" '
             f'allow="{EMBED_ALLOW}" title="{q("gdviz: " + title)}"></iframe>')

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import gdviz
-from gdviz import notebook
+from gdviz.api.pages import EMBED_ALLOW
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,7 +37,7 @@ def test_a_preset_a_link_and_a_scenario_open_the_embed_of_one_reused_server():
     assert r.status == 200 and 'data-embed="1"' in page
     html = e._repr_html_()
     assert html.startswith(f'<iframe src="{base}/embed?preset=ravine-momentum" width="960" height="540"')
-    assert f'allow="{notebook.EMBED_ALLOW}"' in html and "The ravine zig-zag" in html
+    assert f'allow="{EMBED_ALLOW}"' in html and "The ravine zig-zag" in html
     # a link (its query string kept, view keys added), /s/ID, and a Scenario: the same server
     link = gdviz.embed("http://127.0.0.1:8000/?v=1&surface=rosenbrock&r0=adam&r0.lr=0.01",
                        theme="dark", scale=1.5, autoplay=True, width=640, height=400)

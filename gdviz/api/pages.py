@@ -19,6 +19,12 @@ TEMPLATES.env.globals["asset"] = TREE.url  # {{ asset("js/main.js") }}: its immu
 
 router = APIRouter()
 
+# The <iframe allow> of "Copy embed code" and gdviz.show: Chromium's Local Network Access
+# features (142: local-network-access; 145+: loopback-network for 127.0.0.1, local-network
+# for a LAN address), delegated into the frame, and fullscreen. docs/lectures.md, section
+# "A deck hosted online", says what the lecturer's browser asks.
+EMBED_ALLOW = "fullscreen; local-network-access; loopback-network; local-network"
+
 # No inline or remote scripts (the page has none): a strict CSP holds. Styles may be
 # inline because Plotly positions its SVG with style attributes. `frame-ancestors 'self'`:
 # the playground is not to be framed by other sites (the embed route will allow that).
@@ -68,7 +74,7 @@ def _page(request: Request, csp: str, *, embed: bool = False):
         "scenario_json": dumps(scenario.model_dump(exclude_none=True)),
         "view": view, "view_json": dumps(view.model_dump()), "embed": embed,
         "warnings": warnings + scenario_warnings + view_warnings + fit_warnings,
-        "version": __version__})
+        "version": __version__, "embed_allow": EMBED_ALLOW})
     response.headers["Content-Security-Policy"] = csp
     return response
 

@@ -18,13 +18,16 @@ const EMBED_SIZE = `${EMBED_WIDTH}×${EMBED_HEIGHT}`;
 
 /**
  * The snippet a slide deck or notebook pastes: the scenario at /embed, 960×540 (16:9).
+ * Its `allow` (the server's, on <body data-embed-allow>) delegates Chromium's Local Network
+ * Access into the frame, for a deck hosted online (docs/lectures.md).
  * @param {string} href  the page's URL (its query is the scenario; its #tab, the view)
  * @param {string} title  what the frame shows, for screen readers
+ * @param {string} allow  the frame's permissions policy
  */
-export function embedCode(href, title) {
+export function embedCode(href, title, allow = document.body.dataset.embedAllow ?? "fullscreen") {
   const url = new URL(href);
   const src = `${url.origin}/embed${url.search}${url.hash}`;
-  return `<iframe src="${attr(src)}" width="${EMBED_WIDTH}" height="${EMBED_HEIGHT}" style="border:0" allow="fullscreen" ` +
+  return `<iframe src="${attr(src)}" width="${EMBED_WIDTH}" height="${EMBED_HEIGHT}" style="border:0" allow="${attr(allow)}" ` +
     `title="${attr(`gdviz: ${title}`)}"></iframe>`;
 }
 
