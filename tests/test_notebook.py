@@ -1,5 +1,5 @@
 """gdviz.show / gdviz.embed outside a kernel: what they accept and refuse, the one server
-they start and reuse, and that `import gdviz` starts nothing (tests/browser/test_notebook.py
+they start and reuse, and that `import gdviz` starts nothing (tests/browser/test_notebook_kernel.py
 runs the doc's cell in a real Jupyter kernel)."""
 
 from __future__ import annotations

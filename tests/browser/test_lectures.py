@@ -1,7 +1,7 @@
 """docs/lectures.md's worked examples, read from the doc itself (each code block marked
 `<!-- example: NAME -->`) and run as a lecturer would: the reveal.js deck and the plain
 HTML deck opened from file://, the Jupyter cell's IFrame (its `gdviz.show` cell runs in a
-real kernel in tests/browser/test_notebook.py), and the snippet "Copy embed
+real kernel in tests/browser/test_notebook_kernel.py), and the snippet "Copy embed
 code" gives. Each frame must draw its plot under the server's real Content-Security-
 Policy (the pages here honour it: `strict_page`), play on Space once clicked, and send
 the deck's keys back to the deck.
