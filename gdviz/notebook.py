@@ -48,8 +48,8 @@ class Embed:
 
 
 def iframe(url: str, width: int, height: int, title: str) -> str:
-    """The same <iframe> as the page's "Copy embed code" (its ``allow``: gdviz/api/pages.py)."""
-    from gdviz.api.pages import EMBED_ALLOW
+    """The same <iframe> as the page's "Copy embed code" (its ``allow``: EMBED_ALLOW)."""
+    from gdviz.scenarios.view import EMBED_ALLOW
 
     q = html.escape
     return (f'<iframe src="{q(url)}" width="{width}" height="{height}" style="border:0" '

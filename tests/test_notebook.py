@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import gdviz
-from gdviz.api.pages import EMBED_ALLOW
+from gdviz.scenarios.view import EMBED_ALLOW
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -7,7 +7,7 @@ from fastapi.templating import Jinja2Templates
 from gdviz import __version__
 from gdviz.scenarios.presets import PRESETS
 from gdviz.scenarios.url import scenario_of_link
-from gdviz.scenarios.view import fit_view_to_runs, view_from_query
+from gdviz.scenarios.view import EMBED_ALLOW, fit_view_to_runs, view_from_query
 from gdviz.paths import TEMPLATES_DIR
 from gdviz.settings import get_settings
 
@@ -18,12 +18,6 @@ TEMPLATES = Jinja2Templates(directory=str(TEMPLATES_DIR))
 TEMPLATES.env.globals["asset"] = TREE.url  # {{ asset("js/main.js") }}: its immutable URL
 
 router = APIRouter()
-
-# The <iframe allow> of "Copy embed code" and gdviz.show: Chromium's Local Network Access
-# features (142: local-network-access; 145+: loopback-network for 127.0.0.1, local-network
-# for a LAN address), delegated into the frame, and fullscreen. docs/lectures.md, section
-# "A deck hosted online", says what the lecturer's browser asks.
-EMBED_ALLOW = "fullscreen; local-network-access; loopback-network; local-network"
 
 # No inline or remote scripts (the page has none): a strict CSP holds. Styles may be
 # inline because Plotly positions its SVG with style attributes. `frame-ancestors 'self'`:

@@ -319,13 +319,13 @@ window.__gdviz = {
 
 // ---------- boot ----------
 
-async function boot() {
+async function boot(catalogs) {
   state.scenario = readScenario($("app").dataset.scenario);
   let surfaceList;
   let optimizers;
   let modelList;
   try {
-    [surfaceList, optimizers, modelList] = await Promise.all([fetchSurfaces(), fetchOptimizers(), fetchModels()]);
+    [surfaceList, optimizers, modelList] = await catalogs;
   } catch (err) {
     view.showStatus("offline", `Could not reach the gdviz server: ${err.message}`);
     toast(`Could not load surfaces/optimizers: ${err.message}`);
@@ -372,7 +372,10 @@ function whenPlotlyReady() {
   });
 }
 
-whenPlotlyReady().then(boot).catch((err) => {
+// The catalogs are asked for at once, while Plotly loads (they do not need it).
+const catalogs = Promise.all([fetchSurfaces(), fetchOptimizers(), fetchModels()]);
+catalogs.catch(() => {}); // (boot reports a failure, once Plotly is there)
+whenPlotlyReady().then(() => boot(catalogs)).catch((err) => {
   view.showStatus("offline", `The page could not start: ${err.message}`);
   toast(err.message);
 });
