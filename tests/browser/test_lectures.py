@@ -12,6 +12,7 @@ and its LICENSE, from the npm package) so the deck runs offline."""
 from __future__ import annotations
 
 import ast
+import importlib
 import os
 import re
 import time
@@ -140,14 +141,20 @@ def test_the_plain_html_deck_from_the_doc(strict_page, server_url, tmp_path):
     assert csp_errors(console) == []
 
 
-def _ipython():
+def require_modules(modules: tuple[str, ...], unchecked: str):
+    """Skip (fail in CI) unless the test extras' ``modules`` import."""
     try:
-        from IPython.display import IFrame  # noqa: F401
+        for name in modules:
+            importlib.import_module(name)
     except ImportError:
-        message = "IPython is not installed (pip install -e '.[test]'): the Jupyter example of docs/lectures.md is not checked"
+        message = f"{', '.join(modules)} not installed (pip install -e '.[test]'): {unchecked}"
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(message)
         pytest.skip(message)
+
+
+def _ipython():
+    require_modules(("IPython.display",), "the Jupyter example of docs/lectures.md is not checked")
 
 
 def run_cell(code: str):

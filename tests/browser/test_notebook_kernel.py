@@ -5,29 +5,18 @@ the frame draws and plays in Chromium under the server's own CSP."""
 
 from __future__ import annotations
 
-import os
 import re
 import urllib.request
 from html import unescape
 from pathlib import Path
 
 import pytest
-from test_lectures import DOC_SERVER, assert_plot_shown_in, doc_examples, embed_frame, open_file, poll
+from test_lectures import (DOC_SERVER, assert_plot_shown_in, doc_examples, embed_frame, open_file, poll,
+                           require_modules)
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _nbclient():
-    try:
-        import nbclient  # noqa: F401
-        import nbformat  # noqa: F401
-    except ImportError:
-        message = "nbclient/nbformat are not installed (pip install -e '.[test]'): the notebook is not run"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
 
 
 def html_of(cell) -> str:
@@ -36,7 +25,7 @@ def html_of(cell) -> str:
 
 
 def test_gdviz_show_in_a_kernel_serves_and_shows_the_embed(strict_page, tmp_path):
-    _nbclient()
+    require_modules(("nbclient", "nbformat", "ipykernel"), "the notebook is not run")
     import nbformat
     from nbclient import NotebookClient
 
