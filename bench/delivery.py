@@ -30,6 +30,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
+import sys
 import time
 
 from _common import (HOST, ROOT, free_port, median, process_tree, settle, start_server,
@@ -142,6 +144,7 @@ def main() -> None:
     ap.add_argument("--list", action="store_true",
                     help="also list each response of the last cold and warm load")
     args = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` stops the servers
     if not os.path.exists(CHROMIUM):
         raise SystemExit(f"needs Chromium at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
