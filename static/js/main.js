@@ -19,7 +19,7 @@
 //   panels/gallery.js   the "Lessons" gallery; panels/lesson.js the lesson beside the plots
 //   export-menu.js      "Export": CSV, JSON, offline HTML; plot-cameras.js a PNG of each plot
 
-import { fetchModels, fetchOptimizers, fetchPresets, fetchSurfaces } from "./api.js";
+import { fetchModels, fetchOptimizers, fetchPresets, fetchSurfaces, prefetchGrid } from "./api.js";
 import { Controls } from "./controls.js";
 import { ExportMenu } from "./export-menu.js";
 import { installKeyboard } from "./keyboard.js";
@@ -52,7 +52,7 @@ import { Editor } from "./session/edits.js";
 import { ExprLoader, fitRunsToDomain, gapsOf } from "./session/expr.js";
 import { Inbox } from "./session/inbox.js";
 import { ModelLoader } from "./session/model.js";
-import { SurfaceLoader } from "./session/surface.js";
+import { GRID_N, SurfaceLoader } from "./session/surface.js";
 import { emit, on } from "./events.js";
 import { fmt } from "./format.js";
 import { clearRuns } from "./runs.js";
@@ -372,9 +372,11 @@ function whenPlotlyReady() {
   });
 }
 
-// The catalogs are asked for at once, while Plotly loads (they do not need it).
+// The catalogs, and the link's contour grid, are asked for at once, while Plotly loads.
 const catalogs = Promise.all([fetchSurfaces(), fetchOptimizers(), fetchModels()]);
 catalogs.catch(() => {}); // (boot reports a failure, once Plotly is there)
+const linkSurface = readScenario($("app").dataset.scenario).surface;
+if (linkSurface) prefetchGrid(linkSurface, GRID_N);
 whenPlotlyReady().then(() => boot(catalogs)).catch((err) => {
   view.showStatus("offline", `The page could not start: ${err.message}`);
   toast(err.message);
