@@ -13,17 +13,17 @@ GL, as in the browser tests), measures
   page's own scripts run);
 * **warm** — the same profile opens the page again in a new tab (a second visit, not a
   reload, which would revalidate everything): what still crosses the wire;
-* **class** — ``--students`` cold students at once (default 200): the bytes 200 cold
-  loads put on the wire and the time they take at 50 Mbit/s; ``--class-clients`` of them
-  (default all) are simulated at once, each an HTTP client of its own that fetches exactly the URLs the cold browser load fetched
+* **class** — ``--students`` cold students at once (default 200): the bytes their cold
+  loads put on the wire and the time those take at 50 Mbit/s (one shared lecture-hall
+  Wi-Fi); and ``--class-clients`` of them (default: all) simulated at once, each an
+  HTTP client of its own that fetches exactly the URLs the cold browser load fetched
   (HTML first, then the rest six at a time, asking for ``gzip, deflate, br``): the
-  bytes that cross the wire, the wall time on loopback and the server's CPU seconds;
-  and the time those bytes take at 50 Mbit/s (one shared lecture-hall Wi-Fi).
+  bytes that cross the wire, the wall time on loopback and the server's CPU seconds.
 
 WebSocket traffic is not counted (it is the same in both trees: the run's frames).
 The trees are measured alternately, ``--repeats`` times each; the table gives medians.
 Run: ``python bench/delivery.py [--before DIR] [--repeats 5] [--students 200]
-[--path '/?surface=rosenbrock']``.
+[--class-clients N] [--path '/?surface=rosenbrock'] [--list]``.
 """
 
 from __future__ import annotations
