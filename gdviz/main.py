@@ -5,7 +5,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from gdviz import __version__
 from gdviz.api import (assets, catalog, errors, export, expr, landscape, landscape_socket, models,
-                     pages, presets, qr, run, stability, stream)
+                     pages, presets, qr, run, stability, stream, trace)
 from gdviz.api.caching import ConditionalGet
 from gdviz.api.limits import BodySizeLimit
 from gdviz.settings import get_settings
@@ -20,7 +20,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="gdviz", version=__version__, description=DESCRIPTION)
     errors.install(app)
     for module in (catalog, expr, models, run, landscape, landscape_socket, stability, presets,
-                   pages, export, stream, qr, assets):
+                   pages, export, stream, trace, qr, assets):
         app.include_router(module.router)
     app.add_middleware(BodySizeLimit, max_bytes=get_settings().max_body_bytes)
     app.add_middleware(ConditionalGet)  # pages and catalogs: ETag, a 304 on a second visit
