@@ -30,6 +30,7 @@ import click
 import uvicorn
 
 from gdviz import __version__
+from gdviz.lan import announcement
 from gdviz.settings import get_settings
 
 EXPORT_FORMATS = ("csv", "json", "html")
@@ -126,6 +127,8 @@ def serve(host: str | None, port: int | None, workers: int = 1,
     port = s.port if port is None else port
     url = browser_url(host, port)
     click.echo(f"gdviz: open {url} in a browser (Ctrl+C stops)")
+    if class_note := announcement(host, port):  # --host 0.0.0.0: the LAN address, a QR code
+        click.echo(class_note, nl=False)
     options = server_options(host, port)
     if workers > 1:  # uvicorn's supervisor: it needs the app as an import string
         if open_browser:

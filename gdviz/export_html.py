@@ -3,7 +3,8 @@
 For slides on a machine without Python: the runs are computed here, once, and the
 file carries everything the player needs —
 
-* Plotly.js, inlined from the installed ``plotly`` package (as the server serves it);
+* Plotly.js's 2D part, the very build the playground loads (static/vendor/plotly/,
+  ``gdviz.js_bundle.plotly_2d_script`` links its ES-module chunks into a classic script);
 * the playground's own drawing code (contour + path overlay, loss curves, decision
   boundary, status badge, keyboard), linked into one classic script by
   ``gdviz.js_bundle`` — a browser will not load ES modules from ``file://``;
@@ -24,11 +25,12 @@ images only from ``data:``/``blob:`` URLs (Plotly's own), and no fetch, font, fr
 anything else from anywhere, so the page cannot reach the network even by mistake.
 
 Size: bounded like ``POST /api/run`` (``check_result_size``: at most 4,000,000 numbers,
-~80 MB of JSON at worst). Plotly alone is 4.8 MB. Measured with plotly 7.1: a surface
-preset is 5.2–5.5 MB (``ravine-momentum``, 2 runs × 300 steps: 5.2 MB;
-``rosenbrock-adam``, 1,000 steps: 5.5 MB), ``linreg2`` 5.3 MB; a network carries every
-weight of every frame — ``minibatch-sgd`` (386 weights × 401 frames) 7.9 MB,
-``vanishing-gradients`` 8.1 MB, ``init-compared`` (4 runs of 626 weights) 12.7 MB.
+~80 MB of JSON at worst). Plotly's 2D part is 1.1 MB (the whole plotly.min.js, which
+the export inlined before, was 4.8 MB). Measured: a surface preset is 1.5–1.8 MB
+(``ravine-momentum`` 1.5 MB, ``rosenbrock-adam``, 2 runs × 1,000 steps, 1.8 MB),
+``linreg2`` 1.6 MB; a network carries every weight of every frame — ``minibatch-sgd``
+(386 weights × 401 frames) 4.2 MB, ``vanishing-gradients`` 4.4 MB, ``init-compared``
+(4 runs of 626 weights) 9.0 MB.
 """
 
 from __future__ import annotations
@@ -47,10 +49,9 @@ from markupsafe import Markup
 from gdviz import __version__
 from gdviz.api.catalog import surface_info
 from gdviz.api.json import dumps
-from gdviz.api.pages import PLOTLY_JS
 from gdviz.engine.optimizers import OPTIMIZERS
 from gdviz.engine.surfaces import grid
-from gdviz.js_bundle import classic_script
+from gdviz.js_bundle import classic_script, plotly_2d_script
 from gdviz.paths import STATIC_DIR, TEMPLATES_DIR
 from gdviz.scenarios.describe_model import describe
 from gdviz.scenarios.jsonsafe import grid_json
@@ -191,7 +192,7 @@ def inline_script(js: str) -> str:
 def _scripts() -> tuple[str, ...]:
     """Plotly, the linked playground modules and the player — read once per process."""
     return tuple(inline_script(s) for s in (
-        PLOTLY_JS.read_text(encoding="utf-8"), classic_script(PLAYER_MODULES),
+        plotly_2d_script(), classic_script(PLAYER_MODULES),
         PLAYER_JS.read_text(encoding="utf-8")))
 
 

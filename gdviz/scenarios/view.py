@@ -28,6 +28,12 @@ from gdviz.engine.nets.datasets import MAX_POINTS
 from .landscape import MAX_SCATTER, MAX_SWEEP_POINTS, Lr
 from .models import MAX_RUNS
 
+# The <iframe allow> of "Copy embed code" (the page reads it from <body data-embed-allow>)
+# and gdviz.show: Chromium's Local Network Access features (142: local-network-access;
+# 145+: loopback-network for 127.0.0.1, local-network for a LAN address), delegated into
+# the frame, and fullscreen. docs/lectures.md, "A deck hosted online", says what the
+# lecturer's browser asks.
+EMBED_ALLOW = "fullscreen; local-network-access; loopback-network; local-network"
 TABS = ("fit", "3d", "net", "backprop", "head", "step", "why", "slice", "stability", "sweep",
         "basins", "scatter")
 STAGES = ("forward", "loss", "backward", "gradients", "update")  # the backprop view's

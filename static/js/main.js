@@ -20,7 +20,7 @@
 //   panels/gallery.js   the "Lessons" gallery; panels/lesson.js the lesson beside the plots
 //   export-menu.js      "Export": CSV, JSON, offline HTML; plot-cameras.js a PNG of each plot
 
-import { fetchModels, fetchOptimizers, fetchPresets, fetchSurfaces } from "./api.js";
+import { fetchModels, fetchOptimizers, fetchPresets, fetchSurfaces, prefetchGrid } from "./api.js";
 import { Controls } from "./controls.js";
 import { ExportMenu } from "./export-menu.js";
 import { installKeyboard } from "./keyboard.js";
@@ -55,7 +55,7 @@ import { ExprLoader, fitRunsToDomain, gapsOf } from "./session/expr.js";
 import { Inbox } from "./session/inbox.js";
 import { ReplayLog, Restorer } from "./session/replay.js";
 import { ModelLoader } from "./session/model.js";
-import { SurfaceLoader } from "./session/surface.js";
+import { GRID_N, SurfaceLoader } from "./session/surface.js";
 import { emit, on } from "./events.js";
 import { fmt } from "./format.js";
 import { clearRuns } from "./runs.js";
@@ -362,13 +362,13 @@ window.__gdviz = {
 
 // ---------- boot ----------
 
-async function boot() {
+async function boot(catalogs) {
   state.scenario = readScenario($("app").dataset.scenario);
   let surfaceList;
   let optimizers;
   let modelList;
   try {
-    [surfaceList, optimizers, modelList] = await Promise.all([fetchSurfaces(), fetchOptimizers(), fetchModels()]);
+    [surfaceList, optimizers, modelList] = await catalogs;
   } catch (err) {
     view.showStatus("offline", `Could not reach the gdviz server: ${err.message}`);
     toast(`Could not load surfaces/optimizers: ${err.message}`);
@@ -407,17 +407,20 @@ async function boot() {
   if (drawn !== false && tool && tabs.current === linkView.tab) tool.run(); // (if this objective has the tab)
 }
 
+/** Plotly's 2D part (static/vendor/plotly/, tools/plotly/build.mjs): it sets window.Plotly,
+ * which the plot modules call; the 3D traces load when a 3D view is first drawn. */
 function whenPlotlyReady() {
-  if (window.Plotly) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const s = document.querySelector('script[src$="plotly.min.js"]');
-    if (!s) reject(new Error("the Plotly script tag is missing"));
-    s?.addEventListener("load", () => resolve());
-    s?.addEventListener("error", () => reject(new Error("could not load /vendor/plotly.min.js")));
+  return import("../vendor/plotly/plotly-2d.js").catch(() => {
+    throw new Error("could not load Plotly (static/vendor/plotly/plotly-2d.js)");
   });
 }
 
-whenPlotlyReady().then(boot).catch((err) => {
+// The catalogs, and the link's contour grid, are asked for at once, while Plotly loads.
+const catalogs = Promise.all([fetchSurfaces(), fetchOptimizers(), fetchModels()]);
+catalogs.catch(() => {}); // (boot reports a failure, once Plotly is there)
+const linkSurface = readScenario($("app").dataset.scenario).surface;
+if (linkSurface) prefetchGrid(linkSurface, GRID_N);
+whenPlotlyReady().then(() => boot(catalogs)).catch((err) => {
   view.showStatus("offline", `The page could not start: ${err.message}`);
   toast(err.message);
 });
