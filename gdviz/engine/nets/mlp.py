@@ -27,8 +27,6 @@ costs more in page faults than the arithmetic.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Sequence
 
 import numpy as np
@@ -46,7 +44,6 @@ HEADS = ("softmax_ce", "sigmoid_bce", "mse")
 HEAD_NAMES = {"softmax_ce": "softmax + cross-entropy", "sigmoid_bce": "sigmoid + BCE",
               "mse": "MSE on one-hot targets"}
 CHUNK_ELEMENTS = 1 << 18  # floats in the widest activation array of one chunk of runs (2 MB)
-CACHED_WORKSPACE_ELEMENTS = 1 << 20  # larger workspaces are allocated per call, not kept
 
 
 class Workspace:
@@ -104,7 +101,6 @@ class MLP(Network):
         self._t_train = self._targets(data.y_train)
         self._t_test = self._targets(data.y_test)
         self._perm_cache: tuple[int, Array] | None = None
-        self._local = threading.local()  # per-thread workspaces: runs may step in threads
 
     # -- description ---------------------------------------------------------------------
 
@@ -180,19 +176,8 @@ class MLP(Network):
 
     def _workspace(self, runs: int, samples: int) -> Workspace:
         """This thread's buffers for (runs, samples); kept for small shapes (the last few)."""
-        if runs * samples * sum(self.sizes[1:]) > CACHED_WORKSPACE_ELEMENTS:
-            return Workspace(self.sizes, runs, samples)
-        cache = getattr(self._local, "workspaces", None)
-        if cache is None:
-            cache = self._local.workspaces = OrderedDict()
-        key = (runs, samples)
-        if key in cache:
-            cache.move_to_end(key)
-        else:
-            cache[key] = Workspace(self.sizes, runs, samples)
-            if len(cache) > 4:
-                cache.popitem(last=False)
-        return cache[key]
+        return self.cached_workspace((runs, samples), runs * samples * sum(self.sizes[1:]),
+                                     lambda: Workspace(self.sizes, runs, samples))
 
     def _forward(self, layers, x: Array, ws: Workspace) -> Array:
         """The logits (R, B, n_out), filling ``ws.z`` and ``ws.a`` (what backward needs)."""

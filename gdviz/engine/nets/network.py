@@ -28,12 +28,17 @@ pass; with mini-batches a second forward pass over the training set gives the lo
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 import numpy as np
 
 Array = np.ndarray
+
+CACHED_WORKSPACE_ELEMENTS = 1 << 20  # larger workspaces are allocated per call, not kept
+CACHED_WORKSPACES = 4                # per thread: the last few shapes
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,30 @@ def check_batch_size(batch_size: int | None, n_train: int) -> int:
 
 class Network:
     """The engine's interface for a network trained on a labelled data set."""
+
+    # -- buffers ---------------------------------------------------------------------------
+
+    def cached_workspace(self, key, elements: int, make: Callable):
+        """This thread's buffers for ``key`` (e.g. (runs, samples)), made by ``make()``:
+        kept for the last few keys when they hold ≤ ``CACHED_WORKSPACE_ELEMENTS`` floats,
+        made afresh otherwise. Reusing buffers matters: fresh arrays of a few hundred kB
+        per pass cost more in page faults than the arithmetic. Per thread, since runs may
+        step in threads."""
+        if elements > CACHED_WORKSPACE_ELEMENTS:
+            return make()
+        local = self.__dict__.get("_local")
+        if local is None:
+            local = self.__dict__.setdefault("_local", threading.local())
+        cache = getattr(local, "workspaces", None)
+        if cache is None:
+            cache = local.workspaces = OrderedDict()
+        if key in cache:
+            cache.move_to_end(key)
+        else:
+            cache[key] = make()
+            if len(cache) > CACHED_WORKSPACES:
+                cache.popitem(last=False)
+        return cache[key]
 
     # -- mini-batches ----------------------------------------------------------------------
 
