@@ -1,11 +1,14 @@
 """The ``model`` of a scenario: a tiny model trained on seeded toy data (docs/models.md).
 
-Three kinds, one pydantic model each, told apart by ``kind``:
+Five kinds, one pydantic model each, told apart by ``kind``:
 
 * ``linreg2`` — ŷ = w1·x1 + w2·x2 with MSE on the classic NumPy example's data;
 * ``logreg2`` — σ(w1·x1 + w2·x2) with binary cross-entropy on two blobs;
 * ``mlp``     — up to 4 hidden layers of up to 32 units on moons, circles, xor,
-  spiral or blobs.
+  spiral or blobs;
+* ``cnn``     — 1 or 2 conv blocks (3×3, ≤ 16 kernels, 2×2 max-pool) and a dense
+  softmax head on 8×8 … 16×16 images: handwritten digits or synthetic shapes;
+* ``complex_linreg`` — one complex weight, ŷ = w·x, mean |ŷ − y|², on complex data.
 
 Every field is bounded (points, layers, widths, batch size), so no request
 can ask for an unbounded model, and every choice names its options when wrong.
@@ -18,7 +21,13 @@ from typing import Annotated, Literal, Union
 
 from pydantic import ConfigDict, Field, model_validator
 
+from gdviz.engine.nets.cnn import (MAX_ACTIVATIONS, MAX_BLOCKS, MAX_KERNELS, activations_per_image,
+                                   plan_blocks, weight_count)
+from gdviz.engine.nets.conv import PADDINGS
 from gdviz.engine.nets.datasets import DATASETS, MAX_POINTS, MAX_TEST_FRACTION, MULTICLASS
+from gdviz.engine.nets.images import (DEFAULTS as IMAGE_DEFAULTS, DIGITS_SIZE, IMAGE_SETS,
+                                      MAX_NOISE as MAX_IMAGE_NOISE, MAX_SIZE, MIN_SIZE, SHAPES,
+                                      digits_available)
 from gdviz.engine.nets.init import INITS
 from gdviz.engine.nets.layers import ACTIVATIONS
 from gdviz.engine.nets.mlp import HEADS, MAX_HIDDEN_LAYERS, MAX_WIDTH
@@ -30,7 +39,7 @@ Points = Annotated[int, Field(ge=MIN_POINTS, le=MAX_POINTS, description="number 
 DataSeed = Annotated[int, Field(ge=0, le=2**32 - 1, description="seed of the data")]
 Width = Annotated[int, Field(ge=1, le=MAX_WIDTH)]
 DATASET_IDS = tuple(DATASETS)
-KINDS = ("linreg2", "logreg2", "mlp")
+KINDS = ("linreg2", "logreg2", "mlp", "cnn", "complex_linreg")
 
 
 class _Spec(Model):
@@ -100,9 +109,112 @@ class MlpSpec(_Spec):
 
     @property
     def n_train(self) -> int:
-        """Training points after the test split (as datasets._split deals them)."""
-        n_test = min(int(round(self.n * self.test_fraction)), self.n - 1)
-        return self.n - n_test
+        return _n_train(self.n, self.test_fraction)
 
 
-ModelSpec = Annotated[Union[Linreg2Spec, Logreg2Spec, MlpSpec], Field(discriminator="kind")]
+def _n_train(n: int, test_fraction: float) -> int:
+    """Training points after the test split (as datasets.split_indices deals them)."""
+    return n - min(int(round(n * test_fraction)), n - 1)
+
+
+class CnnSpec(_Spec):
+    """A tiny CNN on grayscale images (docs/models.md): conv 3×3 → activation → max-pool
+    2×2, once or twice, then a dense softmax head."""
+
+    kind: Literal["cnn"] = "cnn"
+    dataset: Literal[IMAGE_SETS] = Field(
+        "digits", description="digits (8×8 handwritten, UCI optdigits) or shapes (synthetic "
+                              "bars, crosses, squares, diagonals)")
+    n: Points = Field(320, description="number of images")
+    classes: int | None = Field(None, ge=2, le=10,
+                                description="digits 0…K−1 (2 … 10) or the first K shapes "
+                                            "(2 … 4); default: all")
+    size: int | None = Field(None, ge=MIN_SIZE, le=MAX_SIZE,
+                             description="image side in pixels: shapes only (8 … 16, "
+                                         "default 12); digits are 8×8")
+    noise: float | None = Field(None, ge=0, le=MAX_IMAGE_NOISE, allow_inf_nan=False,
+                                description="std of Gaussian noise added to each pixel "
+                                            "(default 0): shapes get hard from about 0.5")
+    test_fraction: float = Field(0.2, ge=0, le=MAX_TEST_FRACTION, allow_inf_nan=False)
+    seed: DataSeed = 0
+    kernels: list[Annotated[int, Field(ge=1, le=MAX_KERNELS)]] = Field(
+        default_factory=lambda: [8], min_length=1, max_length=MAX_BLOCKS,
+        description=f"3×3 kernels per conv block (1 or {MAX_BLOCKS} blocks of 1 to "
+                    f"{MAX_KERNELS}); each block is conv → activation → 2×2 max-pool")
+    padding: Literal[PADDINGS] = Field("valid", description="valid (maps shrink by 2) or "
+                                                            "same (one ring of zeros)")
+    activation: Literal[tuple(ACTIVATIONS)] = "relu"
+    init: Literal[INITS] = "he"
+    batch_size: int | None = Field(None, ge=1, le=MAX_POINTS,
+                                   description="images per step; default: the full batch")
+
+    @property
+    def image_size(self) -> int:
+        return self.size if self.size is not None else IMAGE_DEFAULTS[self.dataset]["size"]
+
+    @property
+    def n_classes(self) -> int:
+        return self.classes if self.classes is not None else \
+            IMAGE_DEFAULTS[self.dataset]["classes"]
+
+    @property
+    def n_train(self) -> int:
+        return _n_train(self.n, self.test_fraction)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "CnnSpec":
+        if self.dataset == "digits":
+            if self.size is not None and self.size != DIGITS_SIZE:
+                raise ValueError(f"size: the digits are {DIGITS_SIZE}×{DIGITS_SIZE} images; "
+                                 f"only the shapes come in other sizes — leave size out")
+            have = digits_available(self.n_classes)
+            if self.n > have:
+                raise ValueError(f"n: the digits 0–{self.n_classes - 1} have {have} images; "
+                                 f"use at most {have}")
+        elif self.classes is not None and self.classes > len(SHAPES):
+            raise ValueError(f"classes: the shapes set has {len(SHAPES)} classes "
+                             f"({', '.join(SHAPES)}); use 2 to {len(SHAPES)}")
+        plan_blocks(self.image_size, self.kernels, self.padding)  # ValueError names kernels:
+        work = self.n * activations_per_image(self.image_size, self.kernels, self.padding)
+        if work > MAX_ACTIVATIONS:
+            raise ValueError(
+                f"n: {self.n:,} images × {work // self.n:,} conv activations each = "
+                f"{work:,} numbers per pass, over the limit of {MAX_ACTIVATIONS:,}; use "
+                f"fewer images, fewer kernels, valid padding or smaller images")
+        if self.batch_size is not None and self.batch_size > self.n_train:
+            raise ValueError(f"batch_size: {self.batch_size} is more than the "
+                             f"{self.n_train} training images")
+        return self
+
+
+class ComplexLinregSpec(_Spec):
+    """One complex weight w: ŷ = w·x, L = mean |ŷ − y|², on complex data x = r·e^(iθ),
+    y = (1 + i)·x + noise."""
+
+    kind: Literal["complex_linreg"] = "complex_linreg"
+    n: Points = 100
+    noise: float = Field(0.1, ge=0, le=10, allow_inf_nan=False,
+                         description="E|ε|² = noise²: complex Gaussian noise on the targets")
+    phase: float = Field(40.0, ge=-180, le=180, allow_inf_nan=False,
+                         description="centre of the inputs' phases θ, degrees")
+    spread: float = Field(30.0, ge=0, le=180, allow_inf_nan=False,
+                          description="θ ~ U(phase ± spread), degrees (180: any phase)")
+    seed: DataSeed = 0
+
+
+ModelSpec = Annotated[Union[Linreg2Spec, Logreg2Spec, MlpSpec, CnnSpec, ComplexLinregSpec],
+                      Field(discriminator="kind")]
+NETWORK_SPECS = (MlpSpec, CnnSpec)  # kinds whose weights are drawn by an init
+
+
+def _most_cnn_weights() -> int:
+    """The largest CNN a spec allows: the most kernels, same padding, every image size
+    (digits: 8×8 with 10 classes; shapes: 8 … 16 with 4)."""
+    sizes = [(DIGITS_SIZE, 10)] + [(s, len(SHAPES)) for s in range(MIN_SIZE, MAX_SIZE + 1)]
+    return max(weight_count(size, [MAX_KERNELS] * blocks, "same", classes)
+               for size, classes in sizes for blocks in range(1, MAX_BLOCKS + 1))
+
+
+# the most weights a network may have: 2 → 4 × 32 → 8 classes, or the largest CNN
+MAX_WEIGHTS = max(2 * MAX_WIDTH + MAX_WIDTH + (MAX_HIDDEN_LAYERS - 1) * (MAX_WIDTH + 1) * MAX_WIDTH
+                  + (MAX_WIDTH + 1) * MAX_CLASSES, _most_cnn_weights())

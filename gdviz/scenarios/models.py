@@ -15,8 +15,8 @@ from pydantic import (AfterValidator, ConfigDict, Field, ValidationError,
                       field_validator, model_validator)
 from pydantic_core import PydanticCustomError
 
+from gdviz.engine.nets.complex_linreg import RULES as COMPLEX_RULES
 from gdviz.engine.nets.init import INITS
-from gdviz.engine.nets.mlp import MAX_HIDDEN_LAYERS, MAX_WIDTH
 from gdviz.engine.optimizers import OPTIMIZERS, HyperParam
 from gdviz.engine.schedules import KINDS, Schedule
 from gdviz.engine.expr import ExprError
@@ -25,15 +25,12 @@ from gdviz.engine.surfaces import SURFACES
 from gdviz.scenarios.numbers import Model
 from gdviz.validation import summary
 
-from .model_spec import MAX_CLASSES, MlpSpec, ModelSpec
+from .model_spec import MAX_WEIGHTS, NETWORK_SPECS, ComplexLinregSpec, ModelSpec
 
 MAX_RUNS = 6
 MAX_STEPS = 10_000
 MAX_COORD = 1e4
 MAX_SPEED = 2000.0
-# the most weights a network may have: 2 → 4 × 32 → MAX_CLASSES
-MAX_WEIGHTS = (2 * MAX_WIDTH + MAX_WIDTH + (MAX_HIDDEN_LAYERS - 1) * (MAX_WIDTH + 1) * MAX_WIDTH
-               + (MAX_WIDTH + 1) * MAX_CLASSES)
 DEFAULT_SURFACE = "himmelblau"
 
 
@@ -81,6 +78,10 @@ class RunSpec(Model):
                     "suggested start, or for a network the weights drawn by `init`")
     init: Literal[INITS] | None = Field(
         None, description="networks only: this run's initialisation (default: the model's)")
+    complex_grad: Literal[COMPLEX_RULES] | None = Field(
+        None, description="complex_linreg only: the gradient this run steps with — "
+                          "conjugate (torch's, 2·mean((ŷ−y)·x̄); the default) or "
+                          "no_conjugate (the mistake, 2·mean((ŷ−y)·x))")
     lr: _hp("lr")
     momentum: _hp("momentum")
     dampening: _hp("dampening")
@@ -198,11 +199,14 @@ class Scenario(Model):
         named = check_objective(self)
         if not named:
             self.surface = DEFAULT_SURFACE
-        network = isinstance(self.model, MlpSpec)
+        network = isinstance(self.model, NETWORK_SPECS)
         for i, run in enumerate(self.runs):
             if run.init is not None and not network:
-                raise ValueError(f"runs.{i}.init: only a network (model kind mlp) has an "
-                                 "initialisation; leave it out")
+                raise ValueError(f"runs.{i}.init: only a network (model kind mlp or cnn) has "
+                                 "an initialisation; leave it out")
+            if run.complex_grad is not None and not isinstance(self.model, ComplexLinregSpec):
+                raise ValueError(f"runs.{i}.complex_grad: only a complex weight (model kind "
+                                 "complex_linreg) has a complex gradient; leave it out")
             if run.start is not None and not network and len(run.start) != 2:
                 raise ValueError(f"runs.{i}.start: give two numbers [x, y], "
                                  f"got {len(run.start)}")

@@ -18,7 +18,7 @@ from gdviz.engine.runs import Batch, Status, run_to_end
 from .jsonsafe import num, vec
 from .model_frames import model_fields
 from .models import Scenario
-from .objectives import dimension, objective_of, start_of
+from .objectives import dimension, objective_for_run, start_of
 
 MAX_RUN_NUMBERS = 4_000_000  # runs × (steps + 1) × weights × 3 in one whole result: ~80 MB of JSON
 FRAME_VECTORS = 3  # each frame of a whole result carries params, grad and update
@@ -54,7 +54,7 @@ def batch_for_run(scenario: Scenario, index: int) -> Batch:
     """Run ``index`` of the scenario as a one-run Batch; its noise is seeded by
     (scenario seed, run index) so every run is reproducible on its own."""
     spec = scenario.runs[index]
-    return Batch(objective_of(scenario), OPTIMIZERS[spec.optimizer],
+    return Batch(objective_for_run(scenario, index), OPTIMIZERS[spec.optimizer],
                  hyper_arrays([spec.hyper()]), start_of(scenario, index)[None, :],
                  scenario.steps, schedule=spec.schedule_spec(), clip_norm=spec.clip_norm,
                  noise=spec.noise,

@@ -4,6 +4,7 @@
       &r0=adam&r0.lr=0.01&r0.start=-1.5,2&r0.betas=0.9,0.999
       &r1=gd&r1.lr=0.001
     /?v=1&model=mlp&model.dataset=moons&model.hidden=16,16&r0=adam&r0.lr=0.01
+    /?v=1&model=cnn&model.dataset=digits&model.kernels=8&r0=adam&r0.lr=0.01
 
 Reading is forgiving: a bad or unknown parameter produces a warning naming it
 and falls back to the default for that field only.
@@ -26,9 +27,10 @@ _LISTS = {"start", "betas"}
 _TOP = ("surface", "expr", "domain", "steps", "seed", "speed")
 _OBJECTIVE_KEYS = ("surface", "expr", "domain")
 _MODEL_KEY = re.compile(r"^model\.(\w+)$")
-_MODEL_LISTS = {"hidden"}
+_MODEL_LISTS = {"hidden", "kernels"}
 _MODEL = TypeAdapter(ModelSpec)
-_FIELD_ORDER = {"dataset": 0, "n": 1, "test_fraction": 2, "classes": 3}
+# fields that others are checked against first (the data set, the image geometry)
+_FIELD_ORDER = {"dataset": 0, "size": 1, "padding": 2, "n": 3, "test_fraction": 4, "classes": 5}
 
 
 def _first_error(e: ValidationError) -> str:
@@ -51,7 +53,7 @@ def parse_domain(raw: str) -> list[list[float]]:
 def _parse_value(name: str, raw: str):
     if name in _LISTS:
         return [float(p) for p in raw.split(",")]
-    if name in ("optimizer", "schedule", "init"):
+    if name in ("optimizer", "schedule", "init", "complex_grad"):
         return raw
     if name in ("step_size", "T_max", "warmup_steps"):
         return int(raw)
@@ -146,10 +148,11 @@ def scenario_from_query(query: Mapping[str, str]) -> tuple[Scenario, list[str]]:
     try:
         return Scenario.model_validate(top), warnings
     except ValidationError as e:  # e.g. a network start of the wrong length, or init on a surface
-        warnings.append(f"{_first_error(e)}; using each run's default start and init")
+        warnings.append(f"{_first_error(e)}; using each run's default start, init and "
+                        f"gradient rule")
         for spec in specs:
-            spec.pop("start", None)
-            spec.pop("init", None)
+            for name in ("start", "init", "complex_grad"):
+                spec.pop(name, None)
         return Scenario.model_validate(top), warnings
 
 

@@ -5,9 +5,10 @@ scenario (docs/models.md). The session hands it every step's raw record; it
 
 * adds the model fields (accuracy, test loss, per-layer gradient norms,
   epoch, …) computed for all of a message's frames of a run at once;
-* for networks, puts ``params``/``grad``/``update`` only on the newest frame
-  of each run in a message (and on frame 0): hundreds of weights per step
-  would flood a browser at 2,000 steps/s (41× the JSON, bench/README.md);
+* for networks, puts ``params``/``grad``/``update`` (and a CNN's confusion
+  matrix and mistakes) only on the newest frame of each run in a message (and on
+  frame 0): hundreds of weights per step would flood a browser at 2,000 steps/s
+  (41× the JSON, bench/README.md);
 * feeds each run's ``RunWatch`` and says when a ``diagnosis`` is due (at most
   every ``DIAGNOSIS_INTERVAL`` seconds while playing, and whenever the run has
   ended or the stream is stepping);
@@ -53,11 +54,13 @@ def record(run: int, batch: Batch, update) -> Record:
 
 
 class ModelRuns:
-    def __init__(self, objective, runs: int):
+    def __init__(self, objective, runs: int, run_objectives: list | None = None):
+        """``run_objectives``: what each run steps on, when a run asks for a variant (a
+        complex weight's mistaken gradient rule): its diagnosis reads that one."""
         self.objective = objective
         self.network = is_network(objective)
         self.thin_frames = self.network  # bench/stream_network.py turns it off to compare
-        self.watches = [RunWatch(objective) for _ in range(runs)]
+        self.watches = [RunWatch(o) for o in (run_objectives or [objective] * runs)]
         self.paths = [ThinPath(PATH_CAPACITY) for _ in range(runs)] if self.network else []
         self._last_diagnosis = [-np.inf] * runs
 
@@ -73,11 +76,14 @@ class ModelRuns:
         for run, idx in by_run.items():
             rs = [records[k] for k in idx]
             nan = np.full_like(rs[0].params, np.nan)
+            thin = [self.thin_frames and k not in newest and r.step != 0
+                    for k, r in zip(idx, rs)]
             extra = model_fields(self.objective, np.array([r.step for r in rs]),
                                  np.array([r.params for r in rs]), np.array([r.grad for r in rs]),
-                                 np.array([nan if r.update is None else r.update for r in rs]))
-            for k, r, e in zip(idx, rs, extra):
-                if self.thin_frames and k not in newest and r.step != 0:
+                                 np.array([nan if r.update is None else r.update for r in rs]),
+                                 full=~np.array(thin))
+            for k, r, e, lean in zip(idx, rs, extra, thin):
+                if lean:
                     f = {"step": r.step, "loss": num(r.loss), "lr": num(r.lr)}
                 else:
                     f = frame_dict(r.step, r.params, r.loss, r.grad, r.update, r.lr)

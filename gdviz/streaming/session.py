@@ -158,7 +158,8 @@ class StreamSession:
         self.batches = batches(scenario)
         self.speed = scenario.speed
         self._reported = set()
-        self.models = (ModelRuns(objective_of(scenario), len(self.batches))
+        self.models = (ModelRuns(objective_of(scenario), len(self.batches),
+                                 [b.objective for b in self.batches])
                        if scenario.model is not None else None)
         started = {"type": "started", "runs": [
             {"run": i, "optimizer": r.optimizer, "hyper": b.hyper_of(0)}
@@ -227,8 +228,9 @@ class StreamSession:
 
     def _slice(self, msg: SliceRequest) -> list:
         if self.models is None or not self.models.network:
-            return [_error("slice: only a network (model kind mlp) has a loss landscape to "
-                           "slice; named surfaces and 2-weight models are drawn whole")]
+            return [_error("slice: only a network (model kind mlp or cnn) has a loss "
+                           "landscape to slice; named surfaces and 2-weight models are drawn "
+                           "whole")]
         if msg.run >= len(self.batches):
             return [_error(f"run: {msg.run} does not exist (this scenario has "
                            f"{len(self.batches)} runs)")]

@@ -49,6 +49,14 @@ CHUNK_ELEMENTS = 1 << 19   # floats in the largest feature map of one chunk of r
 CACHED_COLUMNS = 1 << 19   # keep a data set's first-block columns up to this many floats
 
 
+def weight_count(size: int, kernels: Sequence[int], padding: str, classes: int) -> int:
+    """How many numbers a CNN's flat weight vector holds."""
+    blocks = plan_blocks(size, kernels, padding)
+    last = blocks[-1]
+    convs = sum(b.c_out * (9 * b.c_in + 1) for b in blocks)
+    return convs + (last.side_pool ** 2 * last.c_out + 1) * classes
+
+
 @dataclass(frozen=True)
 class Block:
     """One conv block's geometry: c_in → c_out channels; side of its input, of the conv
@@ -122,6 +130,7 @@ class CNN(Network):
 
     id = "cnn"
     head = "softmax_ce"
+    WORDS = {"unit": "kernel", "layer": "conv layer", "sample": "image"}
 
     def __init__(self, data: ImageDataset, kernels: Sequence[int] = (8,),
                  padding: str = "valid", activation: str = "relu",
@@ -193,6 +202,13 @@ class CNN(Network):
         n = self.n_layers
         return (f"ŷ = softmax(flatten({inner})·W{n} + b{n});  "
                 f"L = −mean Σ_k y_k log ŷ_k (one-hot y)")
+
+    @property
+    def work_per_sample(self) -> int:
+        """Multiply-adds of one forward pass per image: each kernel weight at every
+        pooled pixel, then the dense layer (what bounds a loss-landscape slice)."""
+        convs = sum(4 * b.side_pool ** 2 * (9 * b.c_in + 1) * b.c_out for b in self.blocks)
+        return convs + self.features * self.n_classes
 
     def layers(self) -> list[dict]:
         """[{name, shape}] of the weights in flat order (``POST /api/model``'s ``layers``)."""

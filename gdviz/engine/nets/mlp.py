@@ -251,6 +251,14 @@ class MLP(Network):
             p = np.clip(z, 0.0, 1.0)
         return p.reshape(z.shape[0], len(ys), len(xs), -1)
 
+    def unit_weights(self, params: Array) -> list[tuple[Array, Array, Array]]:
+        """Per hidden layer, for one weight vector (P,): (incoming (n, n_in), bias (n,),
+        outgoing (n, n_next)), each unit's own weights along the first axis — the
+        columns of W_l and the rows of W_{l+1}."""
+        layers = self.unpack(np.asarray(params, float)[None, :])
+        return [(layers[l][0][0].T, layers[l][1][0], layers[l + 1][0][0])
+                for l in range(self.n_layers - 1)]
+
     def hidden_activity(self, params: Array) -> Array:
         """Fraction of each hidden layer's units that are never active — pre-activation
         z ≤ 0 on every training point — per run: (R, number of hidden layers).

@@ -75,6 +75,9 @@ def check_batch_size(batch_size: int | None, n_train: int) -> int:
 class Network:
     """The engine's interface for a network trained on a labelled data set."""
 
+    # how the diagnosis names a hidden unit, its layer and a training sample
+    WORDS = {"unit": "unit", "layer": "hidden layer", "sample": "point"}
+
     # -- buffers ---------------------------------------------------------------------------
 
     def cached_workspace(self, key, elements: int, make: Callable):
