@@ -33,7 +33,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .conv import PADDINGS, Conv3x3, MaxPool2x2, out_size
+from .conv import CORNERS, PADDINGS, Conv3x3, MaxPool2x2, out_size
 from .images import ImageDataset
 from .init import INITS, draw, kernel_weights
 from .layers import ACTIVATIONS, Dense, SoftmaxCrossEntropy, softmax
@@ -337,6 +337,42 @@ class CNN(Network):
             loss[rows], _ = self._loss.loss_and_grad(logits, t, out=ws.dlogits)
             self.backward(ws, layers, self.unpack(grad[rows]))
         return loss, grad
+
+    def per_sample_pass(self, params: Array, idx: Array) -> tuple[Array, Workspace, Array]:
+        """One forward and backward pass for each training image ``idx`` (S,) on its own,
+        at the weights ``params`` (P,): (per-image loss (S,), the workspace — S runs of
+        one image — holding every stage, the per-image gradient (S, P)).
+
+        The very ``forward``/``backward`` the engine trains with, each image a run of its
+        own, so the mean of a batch's per-image gradients is that batch's gradient."""
+        idx = np.asarray(idx, dtype=np.int64)
+        rows = np.repeat(np.asarray(params, float)[None, :], len(idx), axis=0)
+        cols0 = self._first_columns(self.data.x_train[idx][:, None])  # (S, rows, 10)
+        ws = Workspace(self.blocks, self.n_classes, len(idx), 1, self.padding)
+        layers = self.unpack(rows)
+        logits = self.forward(layers, cols0, ws)
+        loss, _ = self._loss.loss_and_grad(logits, self._t_train[idx][:, None, :],
+                                           out=ws.dlogits)
+        grad = np.empty_like(rows)
+        self.backward(ws, layers, self.unpack(grad))
+        return loss, ws, grad
+
+    def full_maps(self, x: Array, params: Array) -> list[Array]:
+        """Each block's conv output z over the whole map (B, H', W', C) for images x
+        (B, H, W) at weights (P,) — the pixels a 2×2 pool drops on an odd edge included
+        (training never computes those: they reach neither the output nor the loss)."""
+        layers = self.unpack(np.asarray(params, float)[None, :])
+        h = np.asarray(x, float)[..., None]
+        out = []
+        for l, b in enumerate(self.blocks):
+            cols = Conv3x3.columns(h, self.padding, order="spatial")
+            z = Conv3x3.forward(cols, layers[l][0], layers[l][1],
+                                (len(x), b.side_conv, b.side_conv))[0]
+            out.append(z)
+            a = self._act.forward(z)
+            h = MaxPool2x2.forward(np.stack([a[:, i:2 * b.side_pool:2, j:2 * b.side_pool:2]
+                                             for i, j in CORNERS])[None])[0]
+        return out
 
     def _outputs(self, params: Array, x: Array):
         """(rows, logits, workspace) per chunk of runs — in reused buffers."""
