@@ -124,7 +124,7 @@ class CnnSpec(_Spec):
     kind: Literal["cnn"] = "cnn"
     dataset: Literal[IMAGE_SETS] = Field(
         "digits", description="digits (8×8 handwritten, UCI optdigits) or shapes (synthetic "
-                              "bars, crosses, squares, diagonals)")
+                              "bars, diagonals, crosses, squares)")
     n: Points = Field(320, description="number of images")
     classes: int | None = Field(None, ge=2, le=10,
                                 description="digits 0…K−1 (2 … 10) or the first K shapes "

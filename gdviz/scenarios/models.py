@@ -78,10 +78,6 @@ class RunSpec(Model):
                     "suggested start, or for a network the weights drawn by `init`")
     init: Literal[INITS] | None = Field(
         None, description="networks only: this run's initialisation (default: the model's)")
-    complex_grad: Literal[COMPLEX_RULES] | None = Field(
-        None, description="complex_linreg only: the gradient this run steps with — "
-                          "conjugate (torch's, 2·mean((ŷ−y)·x̄); the default) or "
-                          "no_conjugate (the mistake, 2·mean((ŷ−y)·x))")
     lr: _hp("lr")
     momentum: _hp("momentum")
     dampening: _hp("dampening")
@@ -105,6 +101,10 @@ class RunSpec(Model):
                                     description="clip each gradient to this norm")
     noise: float | None = Field(None, ge=0, le=1e3, allow_inf_nan=False,
                                 description="σ of seeded Gaussian noise added to the gradient")
+    complex_grad: Literal[COMPLEX_RULES] | None = Field(
+        None, description="complex_linreg only: the gradient this run steps with — "
+                          "conjugate (torch's, 2·mean((ŷ−y)·x̄); the default) or "
+                          "no_conjugate (the mistake, 2·mean((ŷ−y)·x))")
 
     @field_validator("optimizer")
     @classmethod

@@ -24,14 +24,15 @@ from typing import Annotated, Literal, Mapping
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from .landscape import MAX_SCATTER, MAX_SWEEP_POINTS, Lr
+from .describe_model import GALLERY
 from .models import MAX_RUNS
 
-TABS = ("fit", "3d", "why", "slice", "stability", "sweep", "basins", "scatter")
+TABS = ("fit", "3d", "why", "slice", "stability", "sweep", "basins", "scatter", "confusion")
 PANELS = ("main", "tab", "loss", "grad", "lr", "acc", "layers")
 MAX_PANELS = 4
 TOOL_TABS = ("sweep", "basins", "scatter")  # a link naming one of these runs it on load
 
-Tab = Literal["fit", "3d", "why", "slice", "stability", "sweep", "basins", "scatter"]
+Tab = Literal["fit", "3d", "why", "slice", "stability", "sweep", "basins", "scatter", "confusion"]
 Panel = Literal["main", "tab", "loss", "grad", "lr", "acc", "layers"]
 RunIndex = Annotated[int, Field(ge=0, le=MAX_RUNS - 1)]
 
@@ -64,6 +65,10 @@ class View(BaseModel):
     scatter_n: int = Field(24, ge=1, le=MAX_SCATTER)
     slice_plane: Literal["random", "pca"] = "random"
     slice_grid: Literal[17, 33, 49, 64] = 33
+    # a CNN's inside view (model kind cnn): forward maps or the gradient going back, and
+    # which of the first training images (describe_model.GALLERY) it follows
+    cnn_mode: Literal["forward", "backward"] = "forward"
+    cnn_image: int = Field(0, ge=0, le=GALLERY - 1)
     controls: Literal["none", "few", "all"] | None = None
     autoplay: bool = False
     theme: Literal["light", "dark"] = "light"
@@ -74,7 +79,7 @@ class View(BaseModel):
 
 # query key ↔ field, in the order links write them
 VIEW_KEYS: dict[str, str] = {name.replace("_", ".", 1) if name.split("_")[0] in
-                             ("sweep", "basins", "scatter", "slice") else name: name
+                             ("sweep", "basins", "scatter", "slice", "cnn") else name: name
                              for name in View.model_fields}
 _DEFAULTS = View()
 
@@ -103,7 +108,7 @@ def _parse(name: str, raw: str):
         if raw.lower() in ("0", "false", "no", "off"):
             return False
         raise ValueError(f"{raw!r} is not 0 or 1")
-    if name in ("basins_n", "slice_grid"):
+    if name in ("basins_n", "slice_grid", "cnn_image"):
         return int(raw)
     return raw
 

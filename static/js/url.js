@@ -21,7 +21,7 @@ export const VERSION = "1";
 export const RUN_FIELDS = [
   "start", "init", "lr", "momentum", "dampening", "weight_decay", "alpha", "eps", "lr_decay",
   "initial_accumulator_value", "betas", "schedule", "step_size", "gamma", "T_max", "eta_min",
-  "warmup_steps", "clip_norm", "noise",
+  "warmup_steps", "clip_norm", "noise", "complex_grad",
 ];
 
 const WRITE_EVERY_MS = 300; // replaceState at most this often (a slider drag is many edits)

@@ -46,7 +46,7 @@ MAX_BLOCKS = 2
 MAX_CLASSES = 10
 MAX_ACTIVATIONS = 1 << 20  # images × Σ conv-map sizes (h·w·c): bounds one pass's memory
 CHUNK_ELEMENTS = 1 << 19   # floats in the largest feature map of one chunk of runs (4 MB)
-CACHED_COLUMNS = 1 << 19   # keep a data set's first-block columns up to this many floats
+CACHED_COLUMNS = 1 << 20   # keep a data set's first-block columns up to this many floats (8 MB)
 
 
 def weight_count(size: int, kernels: Sequence[int], padding: str, classes: int) -> int:

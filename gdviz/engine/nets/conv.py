@@ -32,6 +32,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .layers import matmul, matmul_t
+
 Array = np.ndarray
 PADDINGS = ("valid", "same")
 KERNEL = 3
@@ -107,7 +109,7 @@ class Conv3x3:
         kb[:, :-1, :] = np.swapaxes(k.reshape(r, c_out, -1), 1, 2)
         kb[:, -1, :] = b
         rows = cols.shape[-2]
-        z = np.matmul(cols, kb, out=None if out is None else out.reshape(r, rows, c_out))
+        z = matmul(cols, kb, out=None if out is None else out.reshape(r, rows, c_out))
         return z.reshape(r, *shape, c_out)
 
     @staticmethod
@@ -119,13 +121,13 @@ class Conv3x3:
         (R, B, H + 2p, W + 2p, C_in) for dx with its padding ring p."""
         r, c_out = k.shape[0], k.shape[1]
         d = dz.reshape(r, -1, c_out)
-        dkb = np.matmul(np.swapaxes(d, 1, 2), cols)  # (R, C_out, 9C + 1): Σ over rows
+        dkb = np.swapaxes(matmul_t(cols, d), 1, 2)  # (R, C_out, 9C + 1): Σ over rows
         dk, db = dkb[..., :-1].reshape(k.shape), dkb[..., -1]  # the 1s column sums δ: db
         if in_shape is None:
             return dk, db, None
         bsz, h, w, c_in = in_shape
         h2, w2 = dz.shape[-3], dz.shape[-2]
-        dcols = np.matmul(d, k.reshape(r, c_out, -1)).reshape(r, 4, bsz, h2, w2, c_in,
+        dcols = matmul(d, k.reshape(r, c_out, -1)).reshape(r, 4, bsz, h2, w2, c_in,
                                                                KERNEL, KERNEL)
         pad = 1 if padding == "same" else 0
         dx_shape = (r, bsz, h + 2 * pad, w + 2 * pad, c_in)

@@ -6,8 +6,8 @@
   0 … K−1; ``n`` of their images are drawn, each digit in proportion to how many
   the file has (a stratified draw), so n = all of them takes every image.
 * ``shapes`` — a synthetic set of size × size images (8 … 16) of one white shape on
-  black: **bars** (a horizontal or vertical line), **crosses** (a plus sign),
-  **squares** (an outline) and **diagonals** (a line at ±45°), at random places and
+  black: **bars** (a horizontal or vertical line), **diagonals** (a line at ±45°),
+  **crosses** (a plus sign) and **squares** (an outline), at random places and
   lengths. ``noise`` adds N(0, noise²) to every pixel: at 0 the classes are
   trivially easy to tell apart; from about 0.5 the shapes drown in the noise.
   ``classes`` K keeps the first K of the four shapes.
@@ -33,7 +33,7 @@ Array = np.ndarray
 DIGITS_FILE = Path(__file__).parent / "data" / "digits.csv.gz"
 DIGITS_SIZE = 8
 DIGIT_LEVELS = 16  # optdigits pixels count "on" pixels in a 4 × 4 block: 0 … 16
-SHAPES = ("bars", "crosses", "squares", "diagonals")
+SHAPES = ("bars", "diagonals", "crosses", "squares")
 MIN_SIZE, MAX_SIZE = 8, 16
 MAX_NOISE = 2.0
 IMAGE_SETS = ("digits", "shapes")
@@ -134,7 +134,8 @@ def digits(n: int = 320, classes: int = 10, noise: float = 0.0, test_fraction: f
 def _draw_shape(kind: int, size: int, rng: np.random.Generator) -> Array:
     """One size × size image of shape ``kind`` (an index into SHAPES), pixels 0 or 1."""
     img = np.zeros((size, size))
-    if kind == 0:    # a bar: horizontal or vertical, at least half the side long
+    name = SHAPES[kind]
+    if name == "bars":      # a bar: horizontal or vertical, at least half the side long
         length = int(rng.integers(size // 2, size - 1))
         along = int(rng.integers(1, size - length))
         across = int(rng.integers(1, size - 1))
@@ -142,17 +143,17 @@ def _draw_shape(kind: int, size: int, rng: np.random.Generator) -> Array:
             img[across, along:along + length] = 1
         else:
             img[along:along + length, across] = 1
-    elif kind == 1:  # a cross: a plus sign with arms of 2 … size/3 pixels
+    elif name == "crosses":  # a cross: a plus sign with arms of 2 … size/3 pixels
         arm = int(rng.integers(2, max(3, size // 3 + 1)))
         cy, cx = (int(rng.integers(arm + 1, size - arm - 1)) for _ in range(2))
         img[cy, cx - arm:cx + arm + 1] = 1
         img[cy - arm:cy + arm + 1, cx] = 1
-    elif kind == 2:  # a square outline, side 4 … size/2 + 2
+    elif name == "squares":  # a square outline, side 4 … size/2 + 2
         side = int(rng.integers(4, size // 2 + 3))
         top, left = (int(rng.integers(1, size - side)) for _ in range(2))
         img[top, left:left + side] = img[top + side - 1, left:left + side] = 1
         img[top:top + side, left] = img[top:top + side, left + side - 1] = 1
-    else:            # a diagonal: a line at +45° or −45°, at least half the side long
+    else:                    # a diagonal: a line at +45° or −45°, at least half the side long
         length = int(rng.integers(size // 2, size - 1))
         top, left = (int(rng.integers(1, size - length)) for _ in range(2))
         steps = np.arange(length)
@@ -163,7 +164,7 @@ def _draw_shape(kind: int, size: int, rng: np.random.Generator) -> Array:
 
 def shapes(n: int = 320, classes: int = 4, size: int = 12, noise: float = 0.0,
            test_fraction: float = 0.2, seed: int = 0) -> ImageDataset:
-    """``n`` synthetic images (bars, crosses, squares, diagonals — the first ``classes``
+    """``n`` synthetic images (bars, diagonals, crosses, squares — the first ``classes``
     of them, as equal in number as possible), plus N(0, noise²) per pixel."""
     _check("shapes", n, classes, len(SHAPES), noise, test_fraction)
     if not MIN_SIZE <= size <= MAX_SIZE:
