@@ -207,6 +207,7 @@ def resolve(text: str) -> Resolved:
     ``preset=ID`` (the lesson the page shows beside it) names the preset; with no
     scenario keys beside it, the link opens the preset's scenario.
     """
+    from gdviz.scenarios.link_warnings import LinkWarning
     from gdviz.scenarios.url import scenario_from_query, scenario_of_link
     from gdviz.scenarios.view import view_from_query
 
@@ -229,8 +230,9 @@ def resolve(text: str) -> Resolved:
     scenario, warnings = scenario_of_link(query, presets)  # (only preset=ID: its scenario)
     pid = query.pop("preset", None)
     if pid is not None and pid not in presets:
-        warnings.append(f"preset: unknown preset {pid!r}; exporting without its lesson")
-    view, view_warnings = view_from_query(query)
+        warnings.append(LinkWarning("preset", f"unknown preset {pid!r}",
+                                    "exporting without its lesson", unknown=True))
+    view, view_warnings = view_from_query(query, presets=presets)
     return Resolved(scenario, warnings + view_warnings, presets.get(pid), view)
 
 

@@ -25,7 +25,8 @@ from collections.abc import Callable
 from typing import IO
 
 
-from gdviz.api.json import dumps
+from gdviz.scenarios.jsonsafe import dumps
+from gdviz.scenarios.kinds import kind_of
 from gdviz.scenarios.models import Scenario
 from gdviz.scenarios.objectives import dimension
 from gdviz.scenarios.simulate import TooLarge, check_result_size, result_size, simulate  # noqa: F401 (re-exported)
@@ -120,9 +121,11 @@ def write_csv(scenario: Scenario, runs: list[dict], out: IO[str]) -> None:
 
 
 def filename(scenario: Scenario, fmt: str) -> str:
-    """``gdviz-<surface id or model kind>.<fmt>``: what a download is saved as."""
-    name = scenario.model.kind if scenario.model is not None else scenario.surface
-    return f"gdviz-{name or 'surface'}.{fmt}"
+    """``gdviz-<surface id or model kind>.<fmt>`` (``gdviz-expr.csv`` for a typed f(x, y)):
+    what a download is saved as."""
+    kind = kind_of(scenario)
+    name = scenario.surface if kind.named_by == "surface" else kind.id
+    return f"gdviz-{name}.{fmt}"
 
 
 def render(fmt: str, scenario: Scenario, runs: list[dict], *, title: str | None = None,

@@ -241,8 +241,3 @@ _ALL = [
 PRESETS: dict[str, Preset] = {p.id: p for p in _ALL}
 assert len(PRESETS) == len(_ALL), "preset ids must be unique"
 
-
-def unknown_preset(preset_id: str) -> str:
-    """The message for an id that names no preset."""
-    return f"unknown preset {preset_id!r}; choose one of {', '.join(PRESETS)}"
-
