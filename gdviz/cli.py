@@ -282,7 +282,8 @@ def export(preset_or_url: str, fmt: str | None, output: str | None, strict: bool
         raise click.ClickException(f"{len(warnings)} bad link parameter(s) (--strict)")
     try:
         ex.check_size(scenario)
-    except ex.TooLarge as e:
+        ex.check_format(scenario, fmt)
+    except (ex.TooLarge, ex.CannotExport) as e:
         raise click.ClickException(str(e)) from None
     total = ex.total_steps(scenario)
     if progress is None:

@@ -40,6 +40,22 @@ _FRAME_KEYS = {"step", "params", "loss", "grad", "update", "lr"}
 Progress = Callable[[int], None]
 
 
+PLAYER_VIEWS = ("contour", "boundary")
+"""The main views the offline page draws (static/offline/player.js)."""
+
+
+class CannotExport(ValueError):
+    """The scenario cannot be written in this format; the message says which can."""
+
+
+def check_format(scenario: Scenario, fmt: str) -> None:
+    """Refuse an html export of a kind the offline page cannot draw (its own main view)."""
+    kind = kind_of(scenario)
+    if fmt == "html" and kind.page.main not in PLAYER_VIEWS:
+        raise CannotExport(f"format: the offline page draws contours and decision boundaries; "
+                           f"{kind.title} is drawn by its own view — export csv or json")
+
+
 def check_size(scenario: Scenario) -> None:
     """Refuse what ``POST /api/run`` refuses (the same bound), naming the numbers."""
     check_result_size(scenario, "an export (the same as POST /api/run)")

@@ -49,7 +49,7 @@ from gdviz.paths import PLOTLY_JS, STATIC_DIR, TEMPLATES_DIR
 from gdviz.scenarios.jsonsafe import dumps
 from gdviz.scenarios.kinds import kind_of
 from gdviz.scenarios.models import Scenario
-from gdviz.scenarios.schema import CONTOUR_GRID
+from gdviz.scenarios.schema import CONTOUR_GRID, link_schema_json
 from gdviz.scenarios.simulate import check_result_size
 PLAYER_MODULES = ["plots/contour.js", "plots/curves.js", "plots/boundary.js", "status.js",
                   "format.js", "keyboard.js", "look.js", "font-scale.js"]
@@ -114,7 +114,7 @@ def frame_columns(frames: list[dict], network: bool) -> dict[str, list]:
 
 
 def player_data(scenario: Scenario, runs: list[dict], exported: str) -> dict:
-    network = kind_of(scenario).capabilities.weights != "plane"
+    network = kind_of(scenario).page.main != "contour"  # no arrows: no grad/update vectors
     return {
         "version": __version__, "exported": exported,
         "scenario": scenario.model_dump(mode="json", exclude_none=True),
@@ -191,5 +191,5 @@ def to_html(scenario: Scenario, runs: list[dict], *, title: str | None = None,
         theme=theme, view_json=dumps({"theme": theme, "scale": scale}),
         styles=Markup("\n".join(p.read_text(encoding="utf-8") for p in
                                 STYLESHEETS + (DARK_STYLESHEETS if theme == "dark" else []))),
-        data_json=Markup(script_json(data)),
+        data_json=Markup(script_json(data)), schema_json=link_schema_json(),
         plotly_js=Markup(scripts[0]), modules_js=Markup(scripts[1]), player_js=Markup(scripts[2]))

@@ -57,7 +57,8 @@ def export_file(request: Request,
         return refused(warnings)
     try:
         ex.check_size(scenario)
-    except ex.TooLarge as e:
+        ex.check_format(scenario, fmt)
+    except (ex.TooLarge, ex.CannotExport) as e:
         raise HTTPException(422, str(e)) from e
     preset = PRESETS.get(view.preset)
     text = ex.render(fmt, scenario, ex.simulate_with_progress(scenario),

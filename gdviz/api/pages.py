@@ -3,7 +3,6 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup
 
 from gdviz import __version__
 from gdviz.scenarios.link_warnings import LinkWarning
@@ -67,7 +66,8 @@ def _page(request: Request, csp: str, *, embed: bool = False):
     view, fit_warnings = fit_view_to_runs(view, len(scenario.runs))
     response = TEMPLATES.TemplateResponse(request, "playground.html", {
         "scenario_json": dumps(scenario.model_dump(exclude_none=True)),
-        "schema_json": Markup(link_schema_json()), "limits": link_schema()["limits"],
+        "schema_json": link_schema_json(), "limits": link_schema()["limits"],
+        "view_keys": {k["field"]: k for k in link_schema()["view"]["keys"]},
         "view": view, "view_json": dumps(view.model_dump()), "embed": embed,
         "warnings": warnings + scenario_warnings + view_warnings + fit_warnings,
         "version": __version__})

@@ -1,6 +1,6 @@
 """The link schema: what the page needs to know to read and write links and to check its
-forms, published once (``GET /api/schema``, and embedded in every page as
-``<script type="application/json" id="gdviz-schema">``).
+forms, published once (``GET /api/schema``, and on every page beside the scenario and the view:
+``<main id="app" data-schema="{json}">``).
 
 One source of truth: Python owns the link format and the limits; the page reads them here
 and hand-copies none (docs/url.md). It holds
@@ -18,7 +18,6 @@ and hand-copies none (docs/url.md). It holds
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 
 from gdviz.engine.expr.surface import DEFAULT_DOMAIN
@@ -71,7 +70,7 @@ def link_schema() -> dict:
     return {
         "version": VERSION,
         "scenario": {
-            "named_by": list(NAMED_BY), "model_key": "model",
+            "named_by": list(NAMED_BY), "model_key": "model", "companions": {"expr": "domain"},
             "default_domain": [list(axis) for axis in DEFAULT_DOMAIN],
             "top": [{"key": k, **_bounds(field_info(Scenario.model_fields[k])),
                      "default": Scenario.model_fields[k].default} for k in TOP_KEYS],
@@ -99,11 +98,6 @@ def link_schema() -> dict:
 
 @lru_cache(maxsize=1)
 def link_schema_json() -> str:
-    """The schema as strict JSON text, safe inside a ``<script>`` (``<`` escaped)."""
-    return dumps(link_schema()).replace("<", "\\u003c")
+    """The schema as strict JSON text."""
+    return dumps(link_schema())
 
-
-def schema_digest() -> str:
-    """A short fingerprint of the schema (the page's modules are cached against it)."""
-    import hashlib
-    return hashlib.sha256(json.dumps(link_schema(), sort_keys=True).encode()).hexdigest()[:12]

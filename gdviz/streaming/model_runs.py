@@ -7,7 +7,7 @@ record; it
 
 * adds the kind's frame fields (accuracy, test loss, per-layer gradient norms,
   epoch, …) computed for all of a message's frames of a run at once;
-* for a kind of many weights (``weights="vector"``: networks), puts
+* for a kind with ``thin_frames`` (networks: hundreds of weights), puts
   ``params``/``grad``/``update`` only on the newest frame of each run in a message (and
   on frame 0): hundreds of weights per step would flood a browser at 2,000 steps/s
   (41× the JSON, bench/README.md);
@@ -61,7 +61,7 @@ class ModelRuns:
         self.objective = objective
         self.frame_fields = kind.frame_fields
         # bench/stream_network.py turns thinning off to compare
-        self.thin_frames = kind.capabilities.weights == "vector"
+        self.thin_frames = kind.capabilities.thin_frames
         self.watches = [RunWatch(objective) for _ in range(runs)]
         self.paths = ([ThinPath(PATH_CAPACITY) for _ in range(runs)]
                       if kind.capabilities.slice else [])

@@ -38,14 +38,18 @@ class Capabilities:
     weights: Weights
     """``plane``: exactly two weights (x, y) — a point on a contour, a start to click,
     paths; the landscape tools (stability, sweep, basins, scatter) take it. ``vector``:
-    many weights, drawn by an initialisation; a stream sends them only on the newest frame
-    of each message."""
+    any number of weights; a run's ``start`` gives all of them."""
     max_weights: int = 2
     """The most weights any objective of this kind has (bounds a run's ``start``)."""
     init: bool = False
-    """Runs choose how their weights are drawn (``rK.init``)."""
+    """Runs choose how their weights are drawn (``rK.init``): the objective has
+    ``init_params(init, seed)``."""
+    thin_frames: bool = False
+    """A stream sends the weights (and gradient, update) only on the newest frame of each
+    message: hundreds of weights per step would flood a browser."""
     diagnosis: bool = False
-    """"Why isn't my loss moving?" findings, live and in ``POST /api/run``."""
+    """"Why isn't my loss moving?" findings, live and in ``POST /api/run`` (from the frame
+    fields ``grad_norm`` and ``rel_update``)."""
     slice: bool = False
     """The loss on a plane through the weights (the WebSocket ``slice`` message)."""
     task: Literal["regression", "classification"] | None = None

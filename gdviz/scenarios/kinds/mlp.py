@@ -155,7 +155,7 @@ def _catalog() -> dict:
 MLP_KIND = ObjectiveKind(
     id="mlp", title="Neural network (MLP)", named_by="model", spec=MlpSpec,
     capabilities=Capabilities(weights="vector", max_weights=MAX_WEIGHTS, init=True,
-                              diagnosis=True, slice=True, task="classification",
+                              thin_frames=True, diagnosis=True, slice=True, task="classification",
                               held_out=True, seeded=True),
     page=Page(
         main="boundary", tabs=("why", "slice"), curves=("loss", "layers", "acc"),
