@@ -43,20 +43,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from gdviz import __version__
-from gdviz.api.catalog import surface_info
-from gdviz.api.json import dumps
-from gdviz.api.pages import PLOTLY_JS
 from gdviz.engine.optimizers import OPTIMIZERS
-from gdviz.engine.surfaces import grid
 from gdviz.js_bundle import classic_script
-from gdviz.paths import STATIC_DIR, TEMPLATES_DIR
-from gdviz.scenarios.describe_model import describe
-from gdviz.scenarios.jsonsafe import grid_json
+from gdviz.paths import PLOTLY_JS, STATIC_DIR, TEMPLATES_DIR
+from gdviz.scenarios.jsonsafe import dumps
+from gdviz.scenarios.kinds import kind_of
 from gdviz.scenarios.models import Scenario
-from gdviz.scenarios.objectives import objective_of
+from gdviz.scenarios.schema import CONTOUR_GRID, link_schema_json
 from gdviz.scenarios.simulate import check_result_size
-
-GRID_N = 120  # the playground's contour grid (static/js/session/surface.js, GRID_N)
 PLAYER_MODULES = ["plots/contour.js", "plots/curves.js", "plots/boundary.js", "status.js",
                   "format.js", "keyboard.js", "look.js", "font-scale.js"]
 PLAYER_JS = STATIC_DIR / "offline" / "player.js"
@@ -78,19 +72,20 @@ _ENV = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)),
 # -- the data ------------------------------------------------------------------------
 
 
+PLANE = ("name", "formula", "domain", "minima", "start", "lr", "contour_scale", "grid")
+
+
 def objective_json(scenario: Scenario) -> dict:
-    """What the player draws under the runs: a contour plane (a surface or a 2-weight
-    model: domain, minima, contour scale, axis names and the grid) or, for a network,
-    its layout and data points (``POST /api/model``'s answer)."""
-    if scenario.model is None:
-        s = objective_of(scenario)  # a named surface (or any Surface the scenario names)
-        return {"kind": "surface", **surface_info(s), "axes": ["x", "y", "f"],
-                "grid": grid_json(*grid(s, GRID_N))}
-    d = describe(scenario.model, GRID_N)
-    if d["kind"] == "mlp":
+    """What the player draws under the runs, by the kind's main view: a contour plane (a
+    surface or a 2-weight model: domain, minima, contour scale, axis names and the grid) or
+    a decision boundary (``POST /api/model``'s answer: the network's layout and data
+    points). ``kind`` is ``surface`` for any function of (x, y)."""
+    kind = kind_of(scenario)
+    d = kind.describe(scenario, CONTOUR_GRID)
+    if kind.page.main != "contour":
         return d
-    keep = ("kind", "name", "formula", "domain", "minima", "start", "lr", "contour_scale", "grid")
-    return {**{k: d[k] for k in keep}, "axes": ["w1", "w2", "L"]}
+    return {"kind": kind.id if kind.named_by == "model" else "surface",
+            **{k: d[k] for k in ("id", *PLANE) if k in d}, "axes": list(kind.page.axes)}
 
 
 def _short(v) -> str:
@@ -119,11 +114,12 @@ def frame_columns(frames: list[dict], network: bool) -> dict[str, list]:
 
 
 def player_data(scenario: Scenario, runs: list[dict], exported: str) -> dict:
-    network = scenario.model is not None and scenario.model.kind == "mlp"
+    network = kind_of(scenario).page.main != "contour"  # no arrows: no grad/update vectors
     return {
         "version": __version__, "exported": exported,
         "scenario": scenario.model_dump(mode="json", exclude_none=True),
         "objective": objective_json(scenario),
+        "main": kind_of(scenario).page.main,  # the player's view: contour or boundary
         "runs": [{"label": run_label(scenario, i), "status": run["status"],
                   "reason": run["reason"], "frames": frame_columns(run["frames"], network)}
                  for i, run in enumerate(runs)],
@@ -190,10 +186,10 @@ def to_html(scenario: Scenario, runs: list[dict], *, title: str | None = None,
                 default=0)
     return _ENV.get_template("offline.html").render(
         title=title or default_title(scenario, data["objective"]), lesson=lesson,
-        objective=data["objective"], version=__version__, exported=exported,
+        objective=data["objective"], main=data["main"], version=__version__, exported=exported,
         steps=steps, runs=len(runs), csp=content_security_policy(scripts),
         theme=theme, view_json=dumps({"theme": theme, "scale": scale}),
         styles=Markup("\n".join(p.read_text(encoding="utf-8") for p in
                                 STYLESHEETS + (DARK_STYLESHEETS if theme == "dark" else []))),
-        data_json=Markup(script_json(data)),
+        data_json=Markup(script_json(data)), schema_json=link_schema_json(),
         plotly_js=Markup(scripts[0]), modules_js=Markup(scripts[1]), player_js=Markup(scripts[2]))

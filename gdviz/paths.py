@@ -6,6 +6,8 @@ The wheel maps the top-level folders into the package (see pyproject.toml), so
 
 from pathlib import Path
 
+import plotly
+
 _PKG = Path(__file__).resolve().parent
 
 
@@ -18,3 +20,6 @@ def _find(name: str) -> Path:
 
 TEMPLATES_DIR = _find("templates")
 STATIC_DIR = _find("static")
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+"""Plotly.js from the installed ``plotly`` package: the page and the offline export use it,
+never a CDN."""

@@ -17,7 +17,7 @@ import pytest
 from gdviz.engine.nets.cnn import CNN
 from gdviz.engine.nets.cnn_trace import cnn_trace
 from gdviz.engine.nets.images import digits, shapes
-from gdviz.scenarios.describe_model import _cnn
+from gdviz.scenarios.kinds.cnn import describe_cnn as _cnn
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = """

@@ -197,11 +197,13 @@ def adamw_update(grads, state: AdamState, params, hyper):
 # --- registry ------------------------------------------------------------------
 
 _LR = "learning rate η"
+LR_MIN, LR_MAX = 1e-8, 1e6
+"""The learning rates any optimizer (and the landscape tools' sweeps) accept."""
 _WD = "weight decay λ (L2 penalty added to the gradient)"
 
 
 def _lr(default: float) -> HyperParam:
-    return HyperParam(default, 1e-8, 1e6, _LR)
+    return HyperParam(default, LR_MIN, LR_MAX, _LR)
 
 
 _WEIGHT_DECAY = HyperParam(0.0, 0.0, 10.0, _WD)

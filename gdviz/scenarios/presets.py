@@ -278,14 +278,9 @@ _ALL = [
         complex network's loss "that would not move".""",
         model={"kind": "complex_linreg"}, steps=300, speed=30,
         runs=[{"optimizer": "gd", "lr": 0.05},
-              {"optimizer": "gd", "lr": 0.05, "complex_grad": "no_conjugate"}]),
+              {"optimizer": "gd", "lr": 0.05, "grad_rule": "no_conjugate"}]),
 ]
 
 PRESETS: dict[str, Preset] = {p.id: p for p in _ALL}
 assert len(PRESETS) == len(_ALL), "preset ids must be unique"
-
-
-def unknown_preset(preset_id: str) -> str:
-    """The message for an id that names no preset."""
-    return f"unknown preset {preset_id!r}; choose one of {', '.join(PRESETS)}"
 

@@ -19,21 +19,26 @@ beside the loss curve (or beside the tab the link names). ``resolve`` fills them
 
 from __future__ import annotations
 
+from collections.abc import Container
 from typing import Annotated, Literal, Mapping
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from .kinds import BUILT_IN_TABS, KINDS
+from .kinds.cnn import GALLERY
 from .landscape import MAX_SCATTER, MAX_SWEEP_POINTS, Lr
-from .describe_model import GALLERY
+from .link_warnings import LinkWarning
 from .models import MAX_RUNS
 
-TABS = ("fit", "3d", "why", "slice", "stability", "sweep", "basins", "scatter", "confusion")
+TABS = BUILT_IN_TABS + tuple(dict.fromkeys(
+    t for k in KINDS.values() for t in k.page.tabs if t not in BUILT_IN_TABS))
+"""The Explore tabs a link may name: the page's own, then the kinds' plug-in views."""
 PANELS = ("main", "tab", "loss", "grad", "lr", "acc", "layers")
 MAX_PANELS = 4
 TOOL_TABS = ("sweep", "basins", "scatter")  # a link naming one of these runs it on load
 
-Tab = Literal["fit", "3d", "why", "slice", "stability", "sweep", "basins", "scatter", "confusion"]
-Panel = Literal["main", "tab", "loss", "grad", "lr", "acc", "layers"]
+Tab = Literal[TABS]
+Panel = Literal[PANELS]
 RunIndex = Annotated[int, Field(ge=0, le=MAX_RUNS - 1)]
 
 
@@ -65,8 +70,8 @@ class View(BaseModel):
     scatter_n: int = Field(24, ge=1, le=MAX_SCATTER)
     slice_plane: Literal["random", "pca"] = "random"
     slice_grid: Literal[17, 33, 49, 64] = 33
-    # a CNN's inside view (model kind cnn): forward maps or the gradient going back, and
-    # which of the first training images (describe_model.GALLERY) it follows
+    # the cnn kind's inside view (static/js/views/cnn.js): the forward maps or the gradient
+    # going back, and which of the first training images (kinds/cnn.py GALLERY) it follows
     cnn_mode: Literal["forward", "backward"] = "forward"
     cnn_image: int = Field(0, ge=0, le=GALLERY - 1)
     controls: Literal["none", "few", "all"] | None = None
@@ -88,12 +93,20 @@ def is_view_key(key: str) -> bool:
     return key in VIEW_KEYS
 
 
+ROUTE_DEFAULTS = {"page": {"controls": "all", "show": None, "show_with_tab": None},
+                  "embed": {"controls": "few", "show": ["main", "loss"],
+                            "show_with_tab": ["main", "tab"]}}
+"""``controls`` and ``show`` when a link leaves them out, by route (``/`` and ``/embed``):
+``/embed`` shows the main plot beside the loss curve, or beside the tab the link names."""
+
+
 def resolve(view: View, *, embed: bool) -> View:
     """``controls`` and ``show`` filled in for the route (``show`` stays None on ``/``)."""
-    controls = view.controls or ("few" if embed else "all")
+    route = ROUTE_DEFAULTS["embed" if embed else "page"]
+    controls = view.controls or route["controls"]
     show = view.show
-    if embed and show is None:
-        show = ["main", "tab"] if view.tab else ["main", "loss"]
+    if show is None:
+        show = route["show_with_tab" if view.tab else "show"]
     return view.model_copy(update={"controls": controls, "show": show})
 
 
@@ -119,22 +132,28 @@ def _message(e: Exception) -> str:
     return str(e)
 
 
-def view_from_query(query: Mapping[str, str], *, embed: bool = False) -> tuple[View, list[str]]:
-    """The view a link's view keys describe (resolved for the route), and a warning per
-    ignored key. Keys that are not view keys are left to ``scenario_from_query``."""
-    from .presets import PRESETS, unknown_preset
+def unknown_preset(preset_id: str, presets: Container[str]) -> str:
+    """The message for an id that names none of the ``presets``."""
+    return f"unknown preset {preset_id!r}; choose one of {', '.join(presets)}"
 
+
+def view_from_query(query: Mapping[str, str], *, presets: Container[str],
+                    embed: bool = False) -> tuple[View, list[LinkWarning]]:
+    """The view a link's view keys describe (resolved for the route), and a warning per
+    ignored key. Keys that are not view keys are left to ``scenario_from_query``.
+    ``presets``: the preset ids a link may name (``preset=``)."""
     fields: dict = {}
-    warnings: list[str] = []
+    warnings: list[LinkWarning] = []
     for key, name in VIEW_KEYS.items():
         if key not in query:
             continue
         raw = query[key]
         if name == "preset":
-            if raw in PRESETS:
+            if raw in presets:
                 fields["preset"] = raw
             else:
-                warnings.append(f"preset: {unknown_preset(raw)}; no lesson shown")
+                warnings.append(LinkWarning("preset", unknown_preset(raw, presets),
+                                            "no lesson shown", unknown=True))
             continue
         try:
             candidate = {**fields, name: _parse(name, raw)}
@@ -143,28 +162,30 @@ def view_from_query(query: Mapping[str, str], *, embed: bool = False) -> tuple[V
         except (ValueError, ValidationError) as e:
             default = getattr(_DEFAULTS, name)
             shown = "the page's default" if default is None else _fmt_value(default)
-            warnings.append(f"{key}: {_message(e)}; using {shown}")
+            warnings.append(LinkWarning(key, _message(e), f"using {shown}"))
     view = View.model_validate(fields)
     if view.sweep_min >= view.sweep_max:
-        warnings.append(f"sweep.min: {_fmt_value(view.sweep_min)} must be smaller than sweep.max "
-                        f"({_fmt_value(view.sweep_max)}); using the default range")
+        warnings.append(LinkWarning(
+            "sweep.min", f"{_fmt_value(view.sweep_min)} must be smaller than sweep.max "
+                         f"({_fmt_value(view.sweep_max)})", "using the default range"))
         view = view.model_copy(update={"sweep_min": _DEFAULTS.sweep_min,
                                        "sweep_max": _DEFAULTS.sweep_max})
     return resolve(view, embed=embed), warnings
 
 
-def fit_view_to_runs(view: View, runs: int) -> tuple[View, list[str]]:
+def fit_view_to_runs(view: View, runs: int) -> tuple[View, list[LinkWarning]]:
     """``select`` and ``hide`` checked against the scenario's number of runs: a selected
     run that does not exist falls back to run 0, hidden ones that don't are dropped."""
     warnings, update = [], {}
     if view.select >= runs:
-        warnings.append(f"select: run {view.select} does not exist (the link has {runs}); "
-                        "selecting run 0")
+        warnings.append(LinkWarning("select", f"run {view.select} does not exist (the link has "
+                                              f"{runs})", "selecting run 0"))
         update["select"] = 0
     kept = [i for i in view.hide if i < runs]
     if kept != view.hide:
-        warnings.append(f"hide: the link has {runs} run{'s' * (runs != 1)} (0…{runs - 1}); "
-                        f"ignoring {_fmt_value([i for i in view.hide if i >= runs])}")
+        warnings.append(LinkWarning(
+            "hide", f"the link has {runs} run{'s' * (runs != 1)} (0…{runs - 1})",
+            f"ignoring {_fmt_value([i for i in view.hide if i >= runs])}"))
         update["hide"] = kept
     return (view.model_copy(update=update) if update else view), warnings
 

@@ -28,6 +28,7 @@ from pydantic import TypeAdapter, ValidationError
 from gdviz.engine.explain import explain
 from gdviz.engine.runs import Batch, Status
 from gdviz.scenarios.models import Scenario, check_changes
+from gdviz.scenarios.kinds import KINDS, kind_of
 from gdviz.scenarios.objectives import objective_of
 from gdviz.scenarios.simulate import batches, frame_dict
 from gdviz.scenarios.slice import SliceRequest, check_work, compute_slice
@@ -158,9 +159,10 @@ class StreamSession:
         self.batches = batches(scenario)
         self.speed = scenario.speed
         self._reported = set()
-        self.models = (ModelRuns(objective_of(scenario), len(self.batches),
+        kind = kind_of(scenario)
+        self.models = (ModelRuns(kind, objective_of(scenario), len(self.batches),
                                  [b.objective for b in self.batches])
-                       if scenario.model is not None else None)
+                       if kind.frame_fields is not None else None)
         started = {"type": "started", "runs": [
             {"run": i, "optimizer": r.optimizer, "hyper": b.hyper_of(0)}
             for i, (r, b) in enumerate(zip(scenario.runs, self.batches))]}
@@ -227,10 +229,11 @@ class StreamSession:
         return out
 
     def _slice(self, msg: SliceRequest) -> list:
-        if self.models is None or not self.models.network:
-            return [_error("slice: only a network (model kind mlp or cnn) has a loss "
-                           "landscape to slice; named surfaces and 2-weight models are drawn "
-                           "whole")]
+        if self.models is None or not self.models.kind.capabilities.slice:
+            return [_error(f"slice: only a network (model kind "
+                           f"{' or '.join(k.id for k in KINDS.values() if k.capabilities.slice)}"
+                           f") has a loss landscape to slice; named surfaces and 2-weight "
+                           f"models are drawn whole")]
         if msg.run >= len(self.batches):
             return [_error(f"run: {msg.run} does not exist (this scenario has "
                            f"{len(self.batches)} runs)")]

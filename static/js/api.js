@@ -25,9 +25,6 @@ export const fetchOptimizers = () => getJSON("/api/optimizers");
 export const fetchGrid = (surfaceId, n = 120) =>
   getJSON(`/api/surfaces/${encodeURIComponent(surfaceId)}/grid?n=${n}`);
 
-/** The model kinds, data sets, activations, heads, inits, and every field's default and range. */
-export const fetchModels = () => getJSON("/api/models");
-
 let presets = null;
 /** The preset lessons [{id, title, lesson, scenario, view, url}] (asked for once per page). */
 export function fetchPresets() {

@@ -23,7 +23,6 @@ export function emptyRun() {
 export function clearRuns() {
   state.runs = state.scenario.runs.map(emptyRun);
   state.recent.length = 0;
-  state.updateStale = false;
 }
 
 export function addFrame(f) {
@@ -47,6 +46,11 @@ export function addFrame(f) {
   state.recent.push(f);
   // Trimmed in halves so the cost per frame stays O(1).
   if (state.recent.length > DEBUG_FRAMES) state.recent.splice(0, DEBUG_FRAMES / 2);
+}
+
+/** Run i's newest diagnosis (panels/diagnosis.js normalizes the server's). */
+export function setRunDiagnosis(i, diagnosis) {
+  if (state.runs[i]) state.runs[i].diagnosis = diagnosis;
 }
 
 export function setRunStatus(i, status, reason) {

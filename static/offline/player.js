@@ -33,7 +33,7 @@
   const $ = (id) => document.getElementById(id);
   const data = JSON.parse($("gdviz-data").textContent);
   const objective = data.objective;
-  const network = objective.kind === "mlp";
+  const network = data.main === "boundary"; // the export names the kind's main view
   const pct = (v) => (typeof v === "number" ? `${(100 * v).toFixed(1)}%` : "–");
 
   // ---- the runs, as the plots take them --------------------------------------------

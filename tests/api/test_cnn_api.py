@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from gdviz.engine.nets.images import digits
-from gdviz.scenarios.model_spec import CnnSpec
+from gdviz.scenarios.kinds import CnnSpec
 from gdviz.scenarios.objectives import build_model
 from gdviz.scenarios.url import scenario_from_query, scenario_to_query
 from strict_json import loads
@@ -75,7 +75,7 @@ def test_bad_cnn_models_are_refused_naming_the_field(client, model, field, words
 def test_complex_race_over_the_api(client):
     out = run(client, {"model": {"kind": "complex_linreg"}, "steps": 300,
                        "runs": [{"optimizer": "gd", "lr": 0.05},
-                                {"optimizer": "gd", "lr": 0.05, "complex_grad": "no_conjugate"}]})
+                                {"optimizer": "gd", "lr": 0.05, "grad_rule": "no_conjugate"}]})
     right, wrong = out["runs"]
     assert right["status"] == "converged" and wrong["status"] == "max_steps"
     assert wrong["frames"][-1]["loss"] > wrong["frames"][0]["loss"]
@@ -84,14 +84,14 @@ def test_complex_race_over_the_api(client):
     assert right["diagnosis"]["findings"] == []
 
 
-def test_complex_grad_and_init_belong_to_their_kinds(client):
-    out = run(client, {"surface": "bowl", "runs": [{"complex_grad": "no_conjugate"}]}, 422)
-    assert out["detail"][0]["field"] == "runs.0.complex_grad"
+def test_grad_rule_and_init_belong_to_their_kinds(client):
+    out = run(client, {"surface": "bowl", "runs": [{"grad_rule": "no_conjugate"}]}, 422)
+    assert out["detail"][0]["field"] == "runs.0.grad_rule"
     out = run(client, {"model": {"kind": "complex_linreg"}, "runs": [{"init": "he"}]}, 422)
     assert "mlp or cnn" in out["detail"][0]["message"]
     out = run(client, {"model": {"kind": "complex_linreg"},
-                       "runs": [{"complex_grad": "sometimes"}]}, 422)
-    assert out["detail"][0]["field"] == "runs.0.complex_grad"
+                       "runs": [{"grad_rule": "sometimes"}]}, 422)
+    assert out["detail"][0]["field"] == "runs.0.grad_rule"
 
 
 def test_describing_a_cnn(client):
@@ -118,15 +118,15 @@ def test_links_round_trip_the_new_kinds():
     for query in ({"model": "cnn", "model.kernels": "4,6", "model.padding": "same",
                    "model.dataset": "shapes", "model.size": "10", "r0": "adam"},
                   {"model": "complex_linreg", "model.phase": "30", "r0": "gd",
-                   "r1": "gd", "r1.complex_grad": "no_conjugate"}):
+                   "r1": "gd", "r1.grad_rule": "no_conjugate"}):
         s, warnings = scenario_from_query(query)
         assert warnings == []
         again, w2 = scenario_from_query(scenario_to_query(s))
         assert again == s and w2 == []
     s, _ = scenario_from_query({"model": "cnn", "model.kernels": "4,6", "model.padding": "same"})
     assert s.model.kernels == [4, 6] and s.model.padding == "same"  # padding read first
-    s, w = scenario_from_query({"model": "cnn", "r0": "gd", "r0.complex_grad": "no_conjugate"})
-    assert s.runs[0].complex_grad is None and "complex_linreg" in w[0]
+    s, w = scenario_from_query({"model": "cnn", "r0": "gd", "r0.grad_rule": "no_conjugate"})
+    assert s.runs[0].grad_rule is None and "complex_linreg" in w[0]
 
 
 def test_a_cnn_streams_thin_frames_with_the_confusion_only_where_the_weights_are(client):

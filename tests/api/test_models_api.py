@@ -7,7 +7,7 @@ from gdviz.scenarios.simulate import MAX_RUN_NUMBERS
 from gdviz.engine.nets.datasets import linreg2_data
 from gdviz.engine.nets.linear import make_logreg2
 from gdviz.engine.nets.mlp import MLP
-from gdviz.scenarios.model_spec import MlpSpec
+from gdviz.scenarios.kinds import MlpSpec
 from gdviz.scenarios.objectives import build_model
 from strict_json import loads
 

@@ -12,7 +12,8 @@ from urllib.parse import parse_qsl, urlparse
 import pytest
 
 from gdviz.scenarios.models import RunSpec, Scenario
-from gdviz.scenarios.url import _fmt, scenario_from_query, scenario_to_query
+from gdviz.scenarios.url import fmt_number as _fmt, scenario_from_query, scenario_to_query
+from gdviz.scenarios.presets import PRESETS
 from gdviz.scenarios.view import View, view_from_query, view_to_query
 
 pytestmark = pytest.mark.browser
@@ -37,7 +38,7 @@ def page_link(page) -> tuple[Scenario, View]:
     url = wait_url_follows(page)
     pairs = query_of(url)
     scenario, warnings = scenario_from_query(dict(pairs))
-    view, view_warnings = view_from_query(dict(pairs))
+    view, view_warnings = view_from_query(dict(pairs), presets=PRESETS)
     assert warnings == [] and view_warnings == []
     assert scenario == Scenario.model_validate(page.evaluate("window.__gdviz.forServer()"))
     # the same keys, order and spelling as gdviz/scenarios/url.py and view.py

@@ -1,8 +1,9 @@
 // Server messages are queued as they arrive and applied once per animation frame,
-// merging every frame that came in between (a fast run never outpaces the screen).
+// merging every frame that came in between (a fast run never outpaces the screen). What a
+// message says about the stream's lifecycle goes to the session, which owns it.
 
 import { emit } from "../events.js";
-import { addFrame, clearRuns, setRunStatus } from "../runs.js";
+import { addFrame, clearRuns, setRunDiagnosis, setRunStatus } from "../runs.js";
 import { state } from "../state.js";
 import { normalizeDiagnosis } from "../panels/diagnosis.js";
 import { toast } from "../toast.js";
@@ -44,13 +45,13 @@ export class Inbox {
           break;
         case "frames":
           for (const f of msg.frames ?? []) addFrame(f);
-          if (msg.frames?.length) state.updateStale = false;
+          if (msg.frames?.length) this.session.framesArrived();
           break;
         case "slice":
           slices.push(msg); // drawn after this flush's frames: it is compared with them
           break;
         case "diagnosis":
-          if (state.runs[msg.run]) state.runs[msg.run].diagnosis = normalizeDiagnosis(msg);
+          setRunDiagnosis(msg.run, normalizeDiagnosis(msg));
           break;
         case "hyper":
           if (msg.run === state.selected && msg.hyper) this.controls.fillHyper(msg.hyper);
@@ -63,12 +64,11 @@ export class Inbox {
           (msg.runs ?? []).forEach((r, i) => {
             if (state.runs[i] && !state.runs[i].status) setRunStatus(i, r.status, r.reason);
           });
-          state.server = "done";
-          state.playing = false;
+          this.session.ended();
           ended = true;
           break;
         case "state":
-          state.playing = Boolean(msg.playing) && state.server === "active";
+          this.session.serverPlaying(msg.playing);
           break;
         default:
           break;
