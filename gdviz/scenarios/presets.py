@@ -274,8 +274,7 @@ _ALL = [
         along torch's gradient 2·mean((ŷ − y)·x̄) and walks straight down to w* = 0.989 +
         1.01i in 125 steps. Run 2 uses the hand-derived 2·mean((ŷ − y)·x) — the conjugate
         dropped: its first step points 89° away from downhill, so w circles the minimum,
-        spiralling out, and after 300 steps its loss has risen from 9.52 to 71.6 — the
-        complex network's loss "that would not move".""",
+        spiralling out, and after 300 steps its loss has risen from 9.52 to 71.6.""",
         model={"kind": "complex_linreg"}, steps=300, speed=30,
         runs=[{"optimizer": "gd", "lr": 0.05},
               {"optimizer": "gd", "lr": 0.05, "grad_rule": "no_conjugate"}]),

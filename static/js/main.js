@@ -37,7 +37,7 @@ import { Gallery } from "./panels/gallery.js";
 import { LessonPanel } from "./panels/lesson.js";
 import { ModelOptions } from "./panels/model-options.js";
 import { NetworkPanel } from "./panels/network.js";
-import { RunInit } from "./panels/run-init.js";
+import { RunInit, RunRule } from "./panels/run-init.js";
 import { RunList } from "./panels/run-list.js";
 import { RunOptions } from "./panels/run-options.js";
 import { ScatterPanel } from "./panels/scatter.js";
@@ -102,6 +102,7 @@ const modelOptions = new ModelOptions({
   onInvalid: (m) => toast(m, "warning"),
 });
 const runInit = new RunInit({ onChange: (init) => editor.changeRunOptions({ init }) });
+const runRule = new RunRule({ onChange: (grad_rule) => editor.changeRunOptions({ grad_rule }) });
 const runList = new RunList({
   onSelect: (i) => editor.selectRun(i),
   onToggle: (i, visible) => editor.setVisible(i, visible),
@@ -212,6 +213,7 @@ function showRunControls() {
   const sc = state.scenario;
   const init = kindOf(sc).capabilities.init ? state.models?.find((m) => m.kind === sc.model.kind)?.fields.init : null;
   runInit.show(selectedSpec(), init?.choices ?? null, sc.model?.init ?? init?.default);
+  runRule.show(selectedSpec(), kindOf(sc).capabilities.grad_rules ?? [], state.model?.rules ?? {});
 }
 on("selection", showRunControls);
 

@@ -72,6 +72,13 @@ export function runExtras(spec) {
   return out;
 }
 
+/** What sets a run apart in the run list: its extras, and a gradient rule other than ∇L. */
+export function runTags(spec) {
+  const out = runExtras(spec);
+  if (spec.grad_rule && spec.grad_rule !== "conjugate") out.push(spec.grad_rule.replace("_", " "));
+  return out;
+}
+
 /** "1 · Adam η=0.01": the run's number (1-based, as on screen) and what it is. */
 export function runLabel(i) {
   const spec = state.scenario.runs[i];

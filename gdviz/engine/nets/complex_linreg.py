@@ -138,6 +138,13 @@ class ComplexLinReg(Surface):
 
     # -- what the page and the reason sentences need ------------------------------------------
 
+    def loss_gradient(self, params: Array) -> Array:
+        """∇L (R, 2) at params (R, 2) — torch's gradient 2(H·w − s) as (Re, Im) — whatever
+        rule this objective steps with."""
+        d = self.data
+        p = np.asarray(params, float)
+        return 2 * (d.h * p - np.array([d.s.real, d.s.imag]))
+
     @property
     def w_star(self) -> complex:
         """The minimum of L: s / H."""

@@ -13,7 +13,7 @@ from pydantic import Field
 from gdviz.engine.nets.complex_linreg import RULE_FORMULAS, RULES, make_complex_linreg
 from gdviz.engine.surfaces import grid
 
-from ..jsonsafe import grid_json
+from ..jsonsafe import grid_json, vec
 from .kind import Capabilities, ObjectiveKind, Page, Readout
 from .spec import DataSeed, Points, Spec, box, build_cached, fmt3, norms_fields
 
@@ -64,7 +64,14 @@ def _describe(source, grid_n: int) -> dict:
 
 
 def _fields(objective, steps, params, grads, updates) -> list[dict]:
-    return norms_fields(params, grads, updates)
+    """``loss_grad`` = ∇L (torch's gradient) and ``grad_norm`` = ‖∇L‖ — for a run on the
+    mistaken rule they differ from its ``grad``, the vector its step followed — and
+    ``rel_update``."""
+    true = objective.loss_gradient(params)
+    out = norms_fields(params, true, updates)
+    for row, g in zip(out, true):
+        row["loss_grad"] = vec(g)
+    return out
 
 
 COMPLEX = ObjectiveKind(
@@ -76,9 +83,10 @@ COMPLEX = ObjectiveKind(
               axes=("Re w", "Im w", "L"), tag="complex",
               note="Stability and sweeps assume torch's gradient; a run on the mistaken "
                    "rule says what it does in its reason.",
-              readouts=(Readout("L", "loss"), Readout("‖g‖", "grad_norm",
-                                                      title="the norm of the step's gradient "
-                                                            "(the run's own rule)"),
+              readouts=(Readout("L", "loss"), Readout("‖∇L‖", "grad_norm",
+                                                      title="the norm of torch's gradient ∇L "
+                                                            "(a run on the mistaken rule steps "
+                                                            "along another vector)"),
                         Readout("Re w", "params.0"), Readout("Im w", "params.1")),
               options=(("phase", "inputs' phase θ°"), ("spread", "phase spread ±°"),
                        ("noise", "noise"), ("n", "points"))),

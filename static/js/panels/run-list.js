@@ -3,7 +3,7 @@
 
 import { LIMITS } from "../schema.js";
 import { ENDED, state } from "../state.js";
-import { runExtras, runLabel } from "../runs.js";
+import { runLabel, runTags } from "../runs.js";
 import { runColor } from "../plots/theme.js";
 
 const $ = (id) => document.getElementById(id);
@@ -99,7 +99,7 @@ export class RunList {
     const rows = [];
     for (let i = 0; i < n; i++) {
       const label = runLabel(i);
-      const extras = runExtras(state.scenario.runs[i]).join(" · ");
+      const extras = runTags(state.scenario.runs[i]).join(" · ");
       rows.push([label, extras, runState(i), state.hidden[i] ? 0 : 1, i === state.selected ? 1 : 0]);
     }
     // The control column (and the stability table) wear the selected run's colour

@@ -103,6 +103,7 @@ export class Editor {
         r.start = [...desc.start];
       }
       if (!capabilities.init) delete r.init;
+      if (!capabilities.grad_rules?.includes(r.grad_rule)) delete r.grad_rule;
     }
   }
 
@@ -122,6 +123,7 @@ export class Editor {
       const ok = Array.isArray(r.start) && r.start.length === 2 && inside(r.start, desc.domain);
       if (!ok) r.start = [...desc.start];
       delete r.init;
+      delete r.grad_rule;
     }
     return this.switchObjective(domain ? { expr, domain } : { expr }, { fresh: false });
   }
@@ -274,11 +276,12 @@ export class Editor {
     Object.assign(sc, objective);
     if (fresh) {
       const surf = sc.surface ? state.surfaces.get(sc.surface) : null;
-      const { init } = kindOf(sc).capabilities;
+      const { init, grad_rules: rules = [] } = kindOf(sc).capabilities;
       for (const r of sc.runs) {
         if (surf) r.start = [...surf.start];
         else delete r.start; // the model's description gives 2-weight starts; networks start from init
         if (!init) delete r.init;
+        if (!rules.includes(r.grad_rule)) delete r.grad_rule;
       }
       // One run: the surface's suggested η. A race keeps its learning rates (they are what it compares).
       if (surf && typeof surf.lr === "number" && sc.runs.length === 1) {

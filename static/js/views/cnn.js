@@ -22,7 +22,18 @@ import { fmt } from "../format.js";
 const NEG = [94, 60, 153]; // purple for < 0 (PuOr: colour-blind safe), white at 0
 const POS = [230, 97, 1]; // orange for > 0
 const SLIDE_MS = 700; // the window moves one pixel this often
-const MAP_CELL = 7; // px per map pixel (at least)
+const MAP_CELL = 8; // px per map pixel (at least)
+
+/** Load the views' stylesheet (static/css/cnn.css) once. */
+export function useStyle() {
+  const href = new URL("../../css/cnn.css", import.meta.url).href;
+  if ([...document.styleSheets].some((s) => s.href === href)) return;
+  if (document.querySelector(`link[href="${href}"]`)) return;
+  const link = document.createElement("link");
+  link.rel = "stylesheet";
+  link.href = href;
+  document.head.append(link);
+}
 
 /** The colour of v on a diverging scale symmetric about 0 with half-range `r`. */
 function diverging(v, r) {
@@ -96,6 +107,7 @@ export function mount(root, page) {
   let shownKey = "";
   let timer = null;
 
+  useStyle();
   root.classList.add("cnn-view");
   const bar = el("div", "cnn-bar");
   const prev = el("button", "btn btn-small", "◀");
@@ -195,7 +207,10 @@ export function mount(root, page) {
     const rows = [];
     maps.replaceChildren();
     for (let r = 0; r < 3; r++) {
+      const head = el("span", "cnn-maplabel");
       const label = el("span", "cnn-rowlabel");
+      const scale = el("span", "cnn-scale");
+      head.append(label, scale);
       const row = el("div", "cnn-maprow");
       const canvases = [];
       for (let o = 0; o < blk.c_out; o++) {
@@ -208,8 +223,7 @@ export function mount(root, page) {
         row.append(c);
         canvases.push(c);
       }
-      const scale = el("span", "cnn-scale");
-      maps.append(label, row, scale);
+      maps.append(head, row);
       rows.push({ label, canvases, scale });
     }
     cells = { kernelCanvases, rows };
@@ -282,22 +296,32 @@ export function mount(root, page) {
     drawMaps(fwd, back, o, y, x);
     drawSoftmax(fwd, back, label);
     for (const btn of modeButtons) btn.setAttribute("aria-pressed", String(btn.dataset.mode === view.mode));
+    fitCaption();
     caption.textContent = view.mode === "forward"
-      ? `Each kernel slides over ${l === 0 ? "the image" : "the pooled maps"}: z = Σ pixel × weight + b, then ${desc.activation}; the pool keeps the largest of each 2×2 window (outlined).`
-      : "Backward: the gradient arriving at the pool's output goes only to each window's winner (outlined) — the gradient of the max is 1, of the others 0 — then through the activation's slope to z.";
+      ? `Each kernel slides over ${l === 0 ? "the image" : "the pooled maps"}: z = Σ pixel × weight + b, then ${desc.activation}; the pool keeps the largest of each 2×2 window (dotted).`
+      : "The gradient arriving at the pool's output goes only to each window's winner (dotted) — the max's gradient is 1, the others' 0 — then through the activation's slope to z.";
+  }
+
+  /** The caption only where the panel has room for it whole (a lesson beside the plots
+   *  makes the main panel shorter). */
+  function fitCaption() {
+    caption.hidden = false;
+    requestAnimationFrame(() => {
+      caption.hidden = root.scrollHeight > root.clientHeight + 1;
+    });
   }
 
   function drawSum(fwd, o, y, x) {
     const s = convSum(fwd, params, desc, view.block, o, y, x, layout);
     const act = desc.activation;
     const a = fwd.blocks[view.block].a[(y * desc.blocks[view.block].side_conv + x) * desc.blocks[view.block].c_out + o];
-    const head = el("p", "cnn-sumhead", `kernel ${o + 1} at (${y + 1}, ${x + 1}):`);
+    const head = el("p", "cnn-sumhead", `kernel ${o + 1} at row ${y + 1}, col ${x + 1}: pixel × weight`);
     const parts = [head];
     if (s.terms.length === 9) {
       const grid = el("div", "cnn-terms");
       for (const t of s.terms) {
-        const cellEl = el("span", t.inside ? "" : "cnn-pad", `${fmt(t.v)}×${fmt(t.w)}`);
-        cellEl.title = `${fmt(t.v)} × ${fmt(t.w)} = ${fmt(t.product)}`;
+        const cellEl = el("span", t.inside ? "" : "cnn-pad", fmt(t.product));
+        cellEl.title = `pixel ${fmt(t.v)} × weight ${fmt(t.w)} = ${fmt(t.product)}${t.inside ? "" : " (padding)"}`;
         grid.append(cellEl);
       }
       parts.push(grid);
@@ -321,14 +345,15 @@ export function mount(root, page) {
     const c = blk.c_out;
     const cell = Math.max(MAP_CELL, Math.floor(40 / side));
     const stages = view.mode === "forward"
-      ? [["z", b.z, side, "z = K ∗ x + b"], ["a", b.a, side, `${desc.activation}(z)`], ["p", b.p, half, "max-pool 2×2"]]
+      ? [["z", b.z, side, "z = K ∗ x + b"], ["a", b.a, side, `a = ${desc.activation}(z)`], ["p", b.p, half, "max-pool 2×2"]]
       : [["dp", back.blocks[l].dp, half, "∂L/∂p at the pool"], ["da", back.blocks[l].da, side, "routed: ∂L/∂a"],
-        ["dz", back.blocks[l].dz, side, "∂L/∂z = ∂L/∂a·act′"]];
+        ["dz", back.blocks[l].dz, side, "∂L/∂z = ∂L/∂a·a′"]];
     stages.forEach(([key, map, s, text], r) => {
       const row = cells.rows[r];
       row.label.textContent = text;
       const range = absMax([map]);
       row.scale.textContent = `±${fmt(range)}`;
+      row.scale.title = "the colour scale: full orange at +, full purple at −";
       row.canvases.forEach((canvas, k) => {
         const pooled = s === half && (key === "p" || key === "dp");
         const cs = pooled ? cell * 2 : cell;
@@ -338,7 +363,11 @@ export function mount(root, page) {
           if (winners) {
             for (let yy = 0; yy < s; yy++) {
               for (let xx = 0; xx < s; xx++) {
-                if (b.won[(yy * s + xx) * c + k]) outline(g, xx * px, yy * px, px, px, "#111", 1.5);
+                if (!b.won[(yy * s + xx) * c + k]) continue;
+                g.fillStyle = "#111"; // a dot on each window's winner
+                g.beginPath();
+                g.arc((xx + 0.5) * px, (yy + 0.5) * px, Math.max(1.2, px * 0.18), 0, 2 * Math.PI);
+                g.fill();
               }
             }
           }
@@ -366,8 +395,8 @@ export function mount(root, page) {
     softBars.replaceChildren(...rows);
     const p = fwd.probs[label];
     softCap.textContent = back
-      ? `bars: softmax p; numbers: ∂L/∂z = p − one-hot; the outlined row is the target (${desc.class_names[label]})`
-      : `softmax p against the one-hot target (outlined): −log p_${desc.class_names[label]} = ${fmt(-Math.log(p))}`;
+      ? "numbers: ∂L/∂z = p − one-hot"
+      : `vs one-hot (outlined): −log p = ${fmt(-Math.log(p))}`;
   }
 
   return {

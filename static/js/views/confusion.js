@@ -6,6 +6,7 @@
 // thumbnails are the description's grey levels of the test images.
 
 import { fmt } from "../format.js";
+import { useStyle } from "./cnn.js";
 
 function el(tag, cls, text) {
   const e = document.createElement(tag);
@@ -36,6 +37,7 @@ function thumbnail(levels) {
 }
 
 export function mount(root, page) {
+  useStyle();
   root.classList.add("confusion-view");
   const head = el("p", "pane-caption");
   head.setAttribute("aria-live", "polite");
