@@ -40,8 +40,9 @@ _FRAME_KEYS = {"step", "params", "loss", "grad", "update", "lr"}
 Progress = Callable[[int], None]
 
 
-PLAYER_VIEWS = ("contour", "boundary")
-"""The main views the offline page draws (static/offline/player.js)."""
+PLAYER_VIEWS = ("contour", "boundary", "cnn")
+"""The main views the offline page draws (static/offline/player.js): its own, and the
+plug-in views it links in (export_html.OFFLINE_VIEWS)."""
 
 
 class CannotExport(ValueError):
@@ -52,8 +53,9 @@ def check_format(scenario: Scenario, fmt: str) -> None:
     """Refuse an html export of a kind the offline page cannot draw (its own main view)."""
     kind = kind_of(scenario)
     if fmt == "html" and kind.page.main not in PLAYER_VIEWS:
-        raise CannotExport(f"format: the offline page draws contours and decision boundaries; "
-                           f"{kind.title} is drawn by its own view — export csv or json")
+        raise CannotExport(f"format: the offline page draws contours, decision boundaries and "
+                           f"{', '.join(PLAYER_VIEWS[2:])} views; {kind.title} is drawn by "
+                           f"its own view — export csv or json")
 
 
 def check_size(scenario: Scenario) -> None:

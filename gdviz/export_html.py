@@ -51,8 +51,11 @@ from gdviz.scenarios.kinds import kind_of
 from gdviz.scenarios.models import Scenario
 from gdviz.scenarios.schema import CONTOUR_GRID, link_schema_json
 from gdviz.scenarios.simulate import check_result_size
+OFFLINE_VIEWS = {"cnn": STATIC_DIR / "css" / "cnn.css"}
+"""Plug-in views the player can mount as its main view, with their stylesheets."""
 PLAYER_MODULES = ["plots/contour.js", "plots/curves.js", "plots/boundary.js", "status.js",
-                  "format.js", "keyboard.js", "look.js", "font-scale.js"]
+                  "format.js", "keyboard.js", "look.js", "font-scale.js",
+                  *(f"views/{v}.js" for v in OFFLINE_VIEWS)]
 PLAYER_JS = STATIC_DIR / "offline" / "player.js"
 STYLESHEETS = [STATIC_DIR / "css" / "app.css", STATIC_DIR / "offline" / "player.css"]
 DARK_STYLESHEETS = [STATIC_DIR / "css" / "theme-dark.css", STATIC_DIR / "offline" / "player-dark.css"]
@@ -119,7 +122,7 @@ def player_data(scenario: Scenario, runs: list[dict], exported: str) -> dict:
         "version": __version__, "exported": exported,
         "scenario": scenario.model_dump(mode="json", exclude_none=True),
         "objective": objective_json(scenario),
-        "main": kind_of(scenario).page.main,  # the player's view: contour or boundary
+        "main": kind_of(scenario).page.main,  # the player's view: contour, boundary or a plug-in
         "runs": [{"label": run_label(scenario, i), "status": run["status"],
                   "reason": run["reason"], "frames": frame_columns(run["frames"], network)}
                  for i, run in enumerate(runs)],
@@ -190,6 +193,8 @@ def to_html(scenario: Scenario, runs: list[dict], *, title: str | None = None,
         steps=steps, runs=len(runs), csp=content_security_policy(scripts),
         theme=theme, view_json=dumps({"theme": theme, "scale": scale}),
         styles=Markup("\n".join(p.read_text(encoding="utf-8") for p in
-                                STYLESHEETS + (DARK_STYLESHEETS if theme == "dark" else []))),
+                                STYLESHEETS + (DARK_STYLESHEETS if theme == "dark" else [])
+                                + ([OFFLINE_VIEWS[data["main"]]] if data["main"] in OFFLINE_VIEWS
+                                   else []))),
         data_json=Markup(script_json(data)), schema_json=link_schema_json(),
         plotly_js=Markup(scripts[0]), modules_js=Markup(scripts[1]), player_js=Markup(scripts[2]))

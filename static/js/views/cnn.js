@@ -24,11 +24,11 @@ const POS = [230, 97, 1]; // orange for > 0
 const SLIDE_MS = 700; // the window moves one pixel this often
 const MAP_CELL = 8; // px per map pixel (at least)
 
-/** Load the views' stylesheet (static/css/cnn.css) once. */
+/** Load the views' stylesheet (static/css/cnn.css) once (the server serves static/ there). */
 export function useStyle() {
-  const href = new URL("../../css/cnn.css", import.meta.url).href;
-  if ([...document.styleSheets].some((s) => s.href === href)) return;
-  if (document.querySelector(`link[href="${href}"]`)) return;
+  const href = "/static/css/cnn.css";
+  // the offline page has it inline (export_html.OFFLINE_VIEWS) and may fetch nothing
+  if (document.body.classList.contains("offline") || document.querySelector(`link[href="${href}"]`)) return;
   const link = document.createElement("link");
   link.rel = "stylesheet";
   link.href = href;
