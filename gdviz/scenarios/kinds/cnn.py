@@ -14,6 +14,7 @@ from pydantic import Field, model_validator
 
 from gdviz.engine.nets.cnn import (CNN, MAX_ACTIVATIONS, MAX_BLOCKS, MAX_KERNELS,
                                    activations_per_image, plan_blocks, weight_count)
+from gdviz.engine.nets.cnn_trace import cnn_trace
 from gdviz.engine.nets.conv import PADDINGS
 from gdviz.engine.nets.datasets import MAX_POINTS, MAX_TEST_FRACTION
 from gdviz.engine.nets.images import (DEFAULTS, DIGITS_SIZE, IMAGE_SETS, MAX_NOISE, MAX_SIZE,
@@ -190,6 +191,37 @@ def confusion_fields(net: CNN, params: np.ndarray) -> list[dict]:
     return out
 
 
+def _nested(a: np.ndarray):
+    """An array as nested lists, non-finite numbers as None."""
+    a = np.asarray(a, float)
+    if a.ndim == 0:
+        return num(a)
+    return [_nested(x) for x in a]
+
+
+def trace_image(net: CNN, params: np.ndarray, sample: int) -> dict:
+    """One training image's way through the CNN and back (engine/nets/cnn_trace.py), in
+    ``POST /api/trace``'s shape: per layer ``name``, ``kind``, ``z``, ``a``, ``grad_a`` =
+    ∂ℓ/∂a, ``delta`` = ∂ℓ/∂z, ``grad_W``/``grad_b`` (shaped as ``POST /api/model``'s
+    ``layers``; null for a pool) — maps as [row][col][channel] — and a pool's ``mask``
+    (true at each window's winner: where the gradient arriving at its output goes)."""
+    t = cnn_trace(net, params, [sample])
+    layers = []
+    for layer in t.layers:
+        out = {"name": layer.name, "kind": layer.kind, "z": _nested(layer.z[0]),
+               "a": _nested(layer.a[0]), "grad_a": _nested(layer.grad_a[0]),
+               "delta": _nested(layer.delta[0]),
+               "grad_W": None if layer.grad_w is None else _nested(layer.grad_w[0]),
+               "grad_b": None if layer.grad_b is None else _nested(layer.grad_b[0])}
+        if layer.mask is not None:
+            out["mask"] = layer.mask[0].tolist()
+        layers.append(out)
+    return {"sample": int(sample), "x": _nested(t.x[0]), "label": int(t.label[0]),
+            "class_name": net.data.class_names[int(t.label[0])], "head": t.head,
+            "loss": num(t.loss[0]), "logits": _nested(t.logits[0]), "probs": _nested(t.probs[0]),
+            "target": _nested(t.target[0]), "layers": layers}
+
+
 def _catalog() -> dict:
     """Each image set's defaults (classes, size, noise), its most images and class names."""
     return {"datasets": {name: {**defaults,
@@ -224,4 +256,4 @@ CNN_KIND = ObjectiveKind(
                PluginView("confusion", "Mistakes",
                           "the confusion matrix and the most confident mistakes"))),
     build=_build, describe=_describe, frame_fields=network_fields,
-    weight_fields=confusion_fields, catalog=_catalog)
+    weight_fields=confusion_fields, trace=trace_image, catalog=_catalog)

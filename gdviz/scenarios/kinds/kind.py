@@ -139,6 +139,9 @@ class ObjectiveKind:
     """(objective, params (K', P)) → fields only the frames that carry the weights get —
     the newest of each stream message, every frame of a whole result — e.g. a CNN's
     confusion matrix (too big for every streamed frame)."""
+    trace: Callable[..., dict] | None = None
+    """(objective, params (P,), training index) → one training point's forward and backward
+    pass as ``POST /api/trace`` answers it (docs/models.md); None: no trace."""
     catalog: Callable[[], dict] = field(default=lambda: {})
     """More for ``GET /api/models`` beside the spec's fields (e.g. the data sets)."""
 
