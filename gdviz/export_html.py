@@ -60,8 +60,6 @@ DARK_STYLESHEETS = [STATIC_DIR / "css" / "theme-dark.css", STATIC_DIR / "offline
 MODEL_FIELDS = ("grad_norm", "accuracy", "test_loss", "test_accuracy")
 # a run's label: the optimizer's short name (as the playground's run list, static/js/runs.js)
 # and what was set beyond η, with torch's symbols where it has them
-SHORT_NAMES = {"gd": "GD", "momentum": "Momentum", "nesterov": "Nesterov", "adagrad": "Adagrad",
-               "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW"}
 LABEL_FIELDS = {"momentum": "μ", "betas": "β", "weight_decay": "λ", "init": "init",
                 "schedule": "schedule", "noise": "noise σ", "clip_norm": "clip"}
 
@@ -99,7 +97,7 @@ def _short(v) -> str:
 def run_label(scenario: Scenario, i: int) -> str:
     """``2 · Adam η=0.01, init=he``: the run's number, optimizer and what was set."""
     spec = scenario.runs[i]
-    name = SHORT_NAMES.get(spec.optimizer, OPTIMIZERS[spec.optimizer].name)
+    name = OPTIMIZERS[spec.optimizer].short or OPTIMIZERS[spec.optimizer].name
     lr = spec.hyper()["lr"]
     extra = [f"{symbol}={_short(getattr(spec, k))}" for k, symbol in LABEL_FIELDS.items()
              if getattr(spec, k) is not None]

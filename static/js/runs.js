@@ -6,8 +6,6 @@ import { state } from "./state.js";
 
 const DEBUG_FRAMES = 1200; // recent frames (of all runs) kept on window.__gdviz for tests and debugging
 
-/** Short optimizer names for labels that must fit one line of the run list and a legend. */
-const SHORT_NAMES = { gd: "GD", momentum: "Momentum", nesterov: "Nesterov", adagrad: "Adagrad", rmsprop: "RMSprop", adam: "Adam", adamw: "AdamW" };
 
 export function emptyRun() {
   return {
@@ -60,7 +58,11 @@ export function setRunStatus(i, status, reason) {
   run.reason = reason ?? "";
 }
 
-export const shortName = (optimizerId) => SHORT_NAMES[optimizerId] ?? state.optimizers.get(optimizerId)?.name ?? optimizerId;
+/** An optimizer's name in labels that must fit one line of the run list and a legend (GET /api/optimizers `short`). */
+export const shortName = (optimizerId) => {
+  const o = state.optimizers.get(optimizerId);
+  return o?.short || o?.name || optimizerId;
+};
 
 /** What sets a run apart beyond optimizer and η: "cosine", "clip 1", "σ 0.5". */
 export function runExtras(spec) {

@@ -39,8 +39,10 @@ class Capabilities:
     """``plane``: exactly two weights (x, y) — a point on a contour, a start to click,
     paths; the landscape tools (stability, sweep, basins, scatter) take it. ``vector``:
     any number of weights; a run's ``start`` gives all of them."""
+    min_weights: int = 2
     max_weights: int = 2
-    """The most weights any objective of this kind has (bounds a run's ``start``)."""
+    """The fewest and the most weights an objective of this kind has (they bound a run's
+    ``start`` before the objective is built)."""
     init: bool = False
     """Runs choose how their weights are drawn (``rK.init``): the objective has
     ``init_params(init, seed)``."""

@@ -22,7 +22,9 @@ from .kind import Capabilities, ObjectiveKind, Page, Readout
 from .spec import DataSeed, Points, Spec, box, build_cached, finite_rows, norms_fields, points
 
 DATASET_IDS = tuple(DATASETS)
-# the most weights a network may have: 2 → 4 × 32 → MAX_CLASSES
+# the fewest weights a network has (2 → 1, a sigmoid head on no hidden layer) and the most
+# (2 → 4 × 32 → MAX_CLASSES)
+MIN_WEIGHTS = 2 * 1 + 1
 MAX_WEIGHTS = (2 * MAX_WIDTH + MAX_WIDTH + (MAX_HIDDEN_LAYERS - 1) * (MAX_WIDTH + 1) * MAX_WIDTH
                + (MAX_WIDTH + 1) * MAX_CLASSES)
 Width = Annotated[int, Field(ge=1, le=MAX_WIDTH)]
@@ -154,7 +156,8 @@ def _catalog() -> dict:
 
 MLP_KIND = ObjectiveKind(
     id="mlp", title="Neural network (MLP)", named_by="model", spec=MlpSpec,
-    capabilities=Capabilities(weights="vector", max_weights=MAX_WEIGHTS, init=True,
+    capabilities=Capabilities(weights="vector", min_weights=MIN_WEIGHTS, max_weights=MAX_WEIGHTS,
+                              init=True,
                               thin_frames=True, diagnosis=True, slice=True, task="classification",
                               held_out=True, seeded=True),
     page=Page(
