@@ -28,7 +28,7 @@ from pydantic import TypeAdapter, ValidationError
 from gdviz.engine.explain import explain
 from gdviz.engine.runs import Batch, Status
 from gdviz.scenarios.models import Scenario, check_changes
-from gdviz.scenarios.kinds import kind_of
+from gdviz.scenarios.kinds import KINDS, kind_of
 from gdviz.scenarios.objectives import objective_of
 from gdviz.scenarios.simulate import batches, frame_dict
 from gdviz.scenarios.slice import SliceRequest, check_work, compute_slice
@@ -229,7 +229,8 @@ class StreamSession:
 
     def _slice(self, msg: SliceRequest) -> list:
         if self.models is None or not self.models.kind.capabilities.slice:
-            return [_error("slice: only a network (model kind mlp) has a loss landscape to "
+            sliced = " or ".join(k.id for k in KINDS.values() if k.capabilities.slice)
+            return [_error(f"slice: only a network (model kind {sliced}) has a loss landscape to "
                            "slice; named surfaces and 2-weight models are drawn whole")]
         if msg.run >= len(self.batches):
             return [_error(f"run: {msg.run} does not exist (this scenario has "
