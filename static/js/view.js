@@ -89,6 +89,7 @@ export class View {
       const r = page.readouts[i];
       $(`readout-${id}-label`).textContent = r?.label ?? "";
       $(`readout-${id}-label`).title = r?.title ?? "";
+      $(`readout-${id}`).parentElement.hidden = !r; // a kind with fewer readouts leaves no empty slot
     });
     const more = page.readouts[READOUT_SLOTS.length];
     $("readout-acc-row").hidden = !more;

@@ -63,7 +63,7 @@ def test_the_page_shows_plays_and_links_a_new_kind(browser_context, copy_url, pa
     assert page.input_value("#surface-select") == "model:line1"
     assert [page.text_content(f"#readout-{k}-label") for k in ("loss", "gradnorm", "x", "y")] == \
         ["L", "|dL/dw|", "w", ""]
-    assert page.text_content("#readout-x") == "-2"
+    assert page.text_content("#readout-x") == "-2" and not page.is_visible("#readout-y")
     assert "Click the contour" not in page.text_content("#status-reason")
     assert page.text_content("#model-summary") == "50 points"
 
