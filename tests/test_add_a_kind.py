@@ -4,7 +4,7 @@ project (tests/fixtures/new_kind: a one-weight kind with two plug-in views), the
 changes are exactly those files and the registry's list, and every other part — links,
 the Scenario's checks, the schema, the routes, the stream, the exports — takes the new
 kind (tests/fixtures/new_kind/check_api.py, run in the copy). The page: 
-tests/browser/test_add_a_kind.py."""
+tests/browser/test_new_kind_page.py."""
 
 from __future__ import annotations
 
