@@ -5,7 +5,7 @@ from fastapi.staticfiles import StaticFiles
 
 from gdviz import __version__
 from gdviz.api import (catalog, errors, export, expr, landscape, landscape_socket, models, pages,
-                       presets, run, schema, stability, stream)
+                       presets, run, schema, stability, stream, trace)
 from gdviz.api.limits import BodySizeLimit
 from gdviz.paths import STATIC_DIR
 from gdviz.settings import get_settings
@@ -20,7 +20,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="gdviz", version=__version__, description=DESCRIPTION)
     errors.install(app)
     for module in (catalog, expr, models, schema, run, landscape, landscape_socket, stability,
-                   presets, pages, export, stream):
+                   presets, pages, export, stream, trace):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(BodySizeLimit, max_bytes=get_settings().max_body_bytes)

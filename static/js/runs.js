@@ -14,6 +14,7 @@ export function emptyRun() {
     // (a network's stream frames leave them out but for the newest of each message);
     // the newest `diagnosis` message
     testLosses: [], accs: [], testAccs: [], layerNorms: [], withParams: null, diagnosis: null,
+    hyper: null, // the hyperparameters in force (the stream's `started` and `hyper` messages)
   };
 }
 
@@ -44,6 +45,11 @@ export function addFrame(f) {
   state.recent.push(f);
   // Trimmed in halves so the cost per frame stays O(1).
   if (state.recent.length > DEBUG_FRAMES) state.recent.splice(0, DEBUG_FRAMES / 2);
+}
+
+/** Run i's hyperparameters as the server resolved them (`started`, `hyper`). */
+export function setRunHyper(i, hyper) {
+  if (state.runs[i]) state.runs[i].hyper = hyper;
 }
 
 /** Run i's newest diagnosis (panels/diagnosis.js normalizes the server's). */

@@ -40,8 +40,9 @@ export function readoutText(readout, frame) {
 export class View {
   /**
    * @param {{contour, surface3d, curves: {loss, grad, lr, acc}, layers, runList, network, fit, diagnosis, slice, tabs,
-   *          exprGrad, plugins}} parts  exprGrad: a typed f(x, y)'s gradient line (hidden for anything else);
-   *          plugins: the kinds' plug-in views (plugins.js)
+   *          exprGrad, inside, plugins}} parts  exprGrad: a typed f(x, y)'s gradient line (hidden for anything
+   *          else); inside: the network, backprop, head and step tabs (panels/inside.js); plugins: the
+   *          kinds' plug-in views (plugins.js)
    */
   constructor(parts) {
     Object.assign(this, parts);
@@ -124,6 +125,7 @@ export class View {
     for (const id of page.curves) this.curveUpdates[id](runs);
     for (const id of page.tabs) this.tabUpdates[id]?.(runs);
     this.plugins.update(last, state.selected);
+    this.inside.update(); // the network diagram, backprop, head and step tabs (panels/inside.js)
     this.runList.update();
     this.showReadouts(last);
   }

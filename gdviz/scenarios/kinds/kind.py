@@ -27,7 +27,8 @@ Weights = Literal["plane", "vector"]
 Format = Literal["num", "int", "pct", "batch"]
 BUILT_IN_MAIN = ("contour", "boundary")
 """The page's own main views (templates/playground.html); a kind may add plug-ins."""
-BUILT_IN_TABS = ("fit", "3d", "why", "slice", "stability", "sweep", "basins", "scatter")
+BUILT_IN_TABS = ("fit", "3d", "net", "backprop", "head", "step", "why", "slice", "stability",
+                 "sweep", "basins", "scatter")
 """The page's own Explore tabs, in the order the page lays them out."""
 
 
@@ -54,6 +55,10 @@ class Capabilities:
     fields ``grad_norm`` and ``rel_update``)."""
     slice: bool = False
     """The loss on a plane through the weights (the WebSocket ``slice`` message)."""
+    trace: bool = False
+    """One training point's step through the model (``POST /api/trace``, the link's
+    ``point``): the objective is a layered model ``gdviz.engine.nets.trace`` walks, and its
+    description's ``net`` gives its layers for the page's network, backprop and head views."""
     task: Literal["regression", "classification"] | None = None
     """What its data asks for (the page's data & fit view draws a line or a boundary)."""
     held_out: bool = False
@@ -127,7 +132,8 @@ class ObjectiveKind:
     describe: Callable[[Any, int], dict]
     """(source, grid points per axis) → what the page draws it from (``POST /api/model``
     for a model; a plane kind's answer has ``domain``, ``minima``, ``start``, ``lr``,
-    ``contour_scale`` and ``grid``)."""
+    ``contour_scale`` and ``grid``; a kind that can ``trace`` gives ``net``: its layers'
+    ``sizes``, ``activation``, ``head``, ``bias``, ``regression``, ``n_classes``)."""
     spec: type | None = None
     """A model kind's pydantic model of the scenario's ``model`` (its ``kind`` is ``id``)."""
     frame_fields: Callable[..., list[dict]] | None = None
