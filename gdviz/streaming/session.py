@@ -35,8 +35,9 @@ from gdviz.scenarios.slice import SliceRequest, check_work, compute_slice
 from gdviz.validation import summary
 
 from .model_runs import ALL, ModelRuns, record
-from .protocol import (BadMessage, ClientMessage, Inspect, Pause, Play, Set, Speed, Start,
-                       Step, read_message)
+from .protocol import (BadMessage, ClientMessage, Inspect, Pause, Play, Replay, Set, Speed,
+                       Start, Step, read_message)
+from .replay import ReplayPlan, plan_of
 
 TICK = 1 / 30  # seconds between batches while playing
 MAX_TICK_GAP = 0.25  # at most this much wall time is caught up in one tick
@@ -81,12 +82,13 @@ class StreamSession:
         self.models: ModelRuns | None = None
         self._terms: list = []  # per run: the weights whose update terms frames carry
         self._now = 0.0
+        self._replay: ReplayPlan | None = None  # a `replay` on its way to its step
 
     # -- timing --------------------------------------------------------------
 
     def next_tick(self, now: float) -> float | None:
         """Seconds until ``tick`` should run (None: idle until a message arrives)."""
-        if self._pending_steps:
+        if self._pending_steps or self._replay is not None:
             return 0.0
         if not self.playing:
             return None
@@ -96,6 +98,8 @@ class StreamSession:
 
     def tick(self, now: float) -> list[dict]:
         self._now = now
+        if self._replay is not None:
+            return self._replay_chunk()
         if self._pending_steps:
             return self._step_chunk()
         if not self.playing:
@@ -125,6 +129,12 @@ class StreamSession:
         self._now = now
         if isinstance(msg, Start):
             return self._start(msg.scenario, now, paused=msg.paused)
+        if isinstance(msg, Replay):
+            return self._begin_replay(msg, now)
+        if self._replay is not None and not isinstance(msg, Speed):
+            return [_error(f"{msg.type}: the runs are still being restored (step "
+                           f"{self._step_now()} of {self._replay.target}); wait for "
+                           "'replayed'")]
         if self.scenario is None and not isinstance(msg, Speed):
             return [_error(f"{msg.type}: send a 'start' message with a scenario first")]
         if isinstance(msg, SliceRequest):
@@ -159,6 +169,7 @@ class StreamSession:
     def _start(self, scenario: Scenario, now: float, paused: bool = False) -> list[dict]:
         self.scenario = scenario
         self._pending_steps = 0
+        self._replay = None
         self.batches = batches(scenario)
         self.speed = scenario.speed
         self._reported = set()
@@ -197,13 +208,62 @@ class StreamSession:
             return [_error(str(e))]
         self.batches[msg.run].set_hyper(0, changes)
         b = self.batches[msg.run]
-        return [{"type": "hyper", "run": msg.run, "hyper": b.hyper_of(0)}]
+        # `step`: the changes apply from the next one (a `replay` re-applies them there)
+        return [{"type": "hyper", "run": msg.run, "hyper": b.hyper_of(0),
+                 "step": self._step_now()}]
+
+    # -- replay (gdviz/streaming/replay.py) ----------------------------------
+
+    def _begin_replay(self, msg: Replay, now: float) -> list[dict]:
+        try:
+            plan = plan_of(msg)
+        except ValueError as e:
+            return [_error(str(e))]
+        self._start(msg.scenario, now, paused=True)  # its frame 0: the page has it
+        self._replay = plan
+        return self._replay_chunk()
+
+    def _replay_chunk(self) -> list[dict]:
+        """Step towards the replay's target for at most MAX_TICK_COMPUTE seconds, applying
+        each edit at its step; `replayed` and `state` once there."""
+        plan = self._replay
+        began, stepped = time.perf_counter(), False
+        while True:
+            step = self._step_now()
+            plan.apply_due(step, self.batches)
+            if step >= plan.target or self._all_done():
+                return self._replayed()
+            if stepped and time.perf_counter() - began > MAX_TICK_COMPUTE:
+                return ([{"type": "replaying", "step": step, "of": plan.target}]
+                        if plan.note_due(self._now) else [])
+            self._advance(min(plan.next_stop(step) - step, STEP_CHUNK), quiet=True)
+            stepped = True
+
+    def _replayed(self) -> list[dict]:
+        plan, self._replay = self._replay, None
+        runs = []
+        for i, b in enumerate(self.batches):
+            update = None if b.status[0] == _DIVERGED else b.propose()[0]
+            run = {**frame_dict_of(record(i, b, update)), "run": i, "hyper": b.hyper_of(0)}
+            if b.done:
+                run.update(status=Status(int(b.status[0])).label, reason=explain(b, 0))
+            runs.append(run)
+        if not plan.paused:
+            self._play(self._now)
+        return [{"type": "replayed", "step": self._step_now(), "runs": runs}, self._state()]
+
+    def _step_now(self) -> int:
+        """The step the runs are at (they advance in lock-step; an ended run stays at
+        its last)."""
+        return max((b.step for b in self.batches), default=0)
 
     # -- stepping ------------------------------------------------------------
 
-    def _advance(self, n: int) -> tuple[list[dict], int]:
+    def _advance(self, n: int, quiet: bool = False) -> tuple[list[dict], int]:
         """Up to ``n`` steps of every unfinished run (fewer once MAX_TICK_COMPUTE seconds
-        are spent): (the messages, the number of steps taken)."""
+        are spent): (the messages, the number of steps taken). ``quiet``: a replay's
+        steps — no messages (the page has these frames and statuses); a model's
+        bookkeeping (diagnosis history, the PCA path) still sees them."""
         records = []
         ended: list[dict] = []
         began, taken = time.perf_counter(), 0
@@ -215,9 +275,13 @@ class StreamSession:
                     continue
                 b.advance()
                 update = None if b.status[0] == _DIVERGED else b.propose()[0]
-                records.append(record(i, b, update, self._terms[i]))
+                records.append(record(i, b, update, None if quiet else self._terms[i]))
             taken += 1
             ended += self._ended()
+        if quiet:
+            if self.models is not None:
+                self.models.frames(records)  # its history and path, not sent
+            return [], taken
         return self._messages(records, force_diagnosis=not self.playing) + ended, taken
 
     def _messages(self, records: list, force_diagnosis: bool) -> list[dict]:

@@ -4,6 +4,7 @@
 //   view.js             state → plots, readouts, status
 //   session/commands.js play / pause / step / reset of the one stream
 //   session/inbox.js    server messages, applied once per animation frame
+//   session/replay.js   after a reconnect: the runs rebuilt up to the step shown
 //   session/edits.js    what the student changes
 //   session/surface.js  drawing a surface (or a 2-weight model's loss over its weights)
 //   session/model.js    describing and drawing a model (docs/models.md)
@@ -54,6 +55,7 @@ import { Session } from "./session/commands.js";
 import { Editor } from "./session/edits.js";
 import { ExprLoader, gapsOf } from "./session/expr.js";
 import { Inbox } from "./session/inbox.js";
+import { ReplayLog, Restorer } from "./session/replay.js";
 import { ModelLoader } from "./session/model.js";
 import { SurfaceLoader } from "./session/surface.js";
 import { emit, on } from "./events.js";
@@ -135,13 +137,17 @@ const tabs = new ExploreTabs({
   initial: linkView.tab,
 });
 
+const replayLog = new ReplayLog();
 const stream = new RunStream({
-  onMessage: (msg) => inbox.receive(msg),
+  onMessage: (msg) => restorer.receive(msg) || inbox.receive(msg),
+  onSend: (msg) => replayLog.sent(msg),
   onOpen: () => {
+    if (restorer.resume()) return; // back where it was once `replayed` comes
     session.connected();
     markReady();
   },
   onClose: (why) => {
+    restorer.lost();
     document.body.dataset.ready = "0"; // (markReady says "1" again once connected)
     session.disconnected(why);
   },
@@ -160,6 +166,13 @@ inside = new InsideViews({
 const view = new View({ contour, surface3d, curves, layers, runList, network, fit, diagnosis, slice, tabs, exprGrad, inside, plugins });
 session = new Session({ stream, view, controls });
 const inbox = new Inbox({ view, controls, session, onSlice: (msg) => slice.receive(msg), onError: (m) => slice.failed(m) });
+const restorer = new Restorer({
+  stream, session, view, log: replayLog,
+  onRestored: ({ fresh = false } = {}) => {
+    session.restored({ fresh });
+    markReady();
+  },
+});
 const surfaces = new SurfaceLoader({
   contour, surface3d, network, plugins, curves, view, controls, onDrawn: markReady, wantLogLoss: () => pageView.wantLogLoss,
 });
@@ -345,6 +358,7 @@ window.__gdviz = {
   pickPoint: (i) => inside.pick(i),
   fitWeights: () => fit.plot.w?.slice() ?? null,
   slice: () => structuredClone(slice.result),
+  replay: () => ({ outcome: restorer.outcome, restores: restorer.restores, request: replayLog.request(-1, { paused: true, speed: state.scenario.speed }) }),
 };
 
 // ---------- boot ----------
