@@ -39,6 +39,8 @@ import hashlib
 import re
 from functools import lru_cache
 
+import numpy as np
+
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
@@ -49,22 +51,24 @@ from gdviz.paths import PLOTLY_JS, STATIC_DIR, TEMPLATES_DIR
 from gdviz.scenarios.jsonsafe import dumps
 from gdviz.scenarios.kinds import kind_of
 from gdviz.scenarios.models import Scenario
+from gdviz.scenarios.objectives import objective_of
 from gdviz.scenarios.schema import CONTOUR_GRID, link_schema_json
-from gdviz.scenarios.simulate import check_result_size
+from gdviz.scenarios.simulate import check_result_size, simulate
+from gdviz.scenarios.trace import point_trace
+from gdviz.scenarios.view import View
 OFFLINE_VIEWS = {"cnn": STATIC_DIR / "css" / "cnn.css"}
 """Plug-in views the player can mount as its main view, with their stylesheets."""
 PLAYER_MODULES = ["plots/contour.js", "plots/curves.js", "plots/boundary.js", "status.js",
-                  "format.js", "keyboard.js", "look.js", "font-scale.js",
-                  *(f"views/{v}.js" for v in OFFLINE_VIEWS)]
+                  "format.js", "keyboard.js", "look.js", "font-scale.js", "state.js",
+                  "panels/inside.js", *(f"views/{v}.js" for v in OFFLINE_VIEWS)]
 PLAYER_JS = STATIC_DIR / "offline" / "player.js"
-STYLESHEETS = [STATIC_DIR / "css" / "app.css", STATIC_DIR / "offline" / "player.css"]
+STYLESHEETS = [STATIC_DIR / "css" / "app.css", STATIC_DIR / "css" / "inside.css",
+               STATIC_DIR / "offline" / "player.css"]
 DARK_STYLESHEETS = [STATIC_DIR / "css" / "theme-dark.css", STATIC_DIR / "offline" / "player-dark.css"]
 # the frame fields a model adds that the player shows (the rest stay in the CSV/JSON)
 MODEL_FIELDS = ("grad_norm", "accuracy", "test_loss", "test_accuracy")
 # a run's label: the optimizer's short name (as the playground's run list, static/js/runs.js)
 # and what was set beyond η, with torch's symbols where it has them
-SHORT_NAMES = {"gd": "GD", "momentum": "Momentum", "nesterov": "Nesterov", "adagrad": "Adagrad",
-               "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW"}
 LABEL_FIELDS = {"momentum": "μ", "betas": "β", "weight_decay": "λ", "init": "init",
                 "schedule": "schedule", "noise": "noise σ", "clip_norm": "clip"}
 
@@ -75,7 +79,13 @@ _ENV = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)),
 # -- the data ------------------------------------------------------------------------
 
 
-PLANE = ("name", "formula", "domain", "minima", "start", "lr", "contour_scale", "grid")
+# (data, net: the points the backprop view traces and the layers it walks, on a model)
+PLANE = ("name", "formula", "domain", "minima", "start", "lr", "contour_scale", "grid", "data",
+         "net")
+# the views of a step's inside the player offers, of those the kind's page has
+# (static/js/panels/inside.js)
+INSIDE_VIEWS = ("net", "backprop", "head", "step")
+TRACED_TABS = ("backprop", "head")  # these need a point's trace at every frame
 
 
 def objective_json(scenario: Scenario) -> dict:
@@ -102,7 +112,7 @@ def _short(v) -> str:
 def run_label(scenario: Scenario, i: int) -> str:
     """``2 · Adam η=0.01, init=he``: the run's number, optimizer and what was set."""
     spec = scenario.runs[i]
-    name = SHORT_NAMES.get(spec.optimizer, OPTIMIZERS[spec.optimizer].name)
+    name = OPTIMIZERS[spec.optimizer].short or OPTIMIZERS[spec.optimizer].name
     lr = spec.hyper()["lr"]
     extra = [f"{symbol}={_short(getattr(spec, k))}" for k, symbol in LABEL_FIELDS.items()
              if getattr(spec, k) is not None]
@@ -116,7 +126,32 @@ def frame_columns(frames: list[dict], network: bool) -> dict[str, list]:
     return {k: [f.get(k) for f in frames] for k in keys}
 
 
-def player_data(scenario: Scenario, runs: list[dict], exported: str) -> dict:
+def inside_json(scenario: Scenario, runs: list[dict], view: View | None) -> dict:
+    """The inside views the player offers, and what they need beyond the frames: the link's
+    view keys (tab, point, stage, net.mode), each frame's update terms on 2 weights (a run
+    recorded with ``simulate(terms=True)``: the stream's ``opt``), and — when the link opens
+    the backprop or softmax tab — the traced point's ``POST /api/trace`` answer at every
+    frame (the point is the link's, else point 0; the page cannot ask for another offline)."""
+    kind = kind_of(scenario)
+    tabs = [t for t in kind.page.tabs if t in INSIDE_VIEWS]
+    view = view or View()
+    tab = view.tab if view.tab in tabs else None
+    point = view.point if view.point is not None else 0
+    out = {"tabs": tabs, "view": {"tab": tab, "point": point,
+           "stage": view.stage, "net_mode": view.net_mode}, "opt": None, "traces": None}
+    if not kind.capabilities.thin_frames:  # (a network's frames carry no terms)
+        out["opt"] = [[f.get("opt") for f in run["frames"]]
+                      for run in simulate(scenario, terms=True)]
+    if tab in TRACED_TABS:
+        model = objective_of(scenario)
+        out["traces"] = [[point_trace(model, np.asarray(f["params"], float), point, f["step"],
+                                      f["grad"]) if f["params"] is not None else None
+                          for f in run["frames"]] for run in runs]
+    return out
+
+
+def player_data(scenario: Scenario, runs: list[dict], exported: str,
+                view: View | None = None) -> dict:
     network = kind_of(scenario).page.main != "contour"  # no arrows: no grad/update vectors
     return {
         "version": __version__, "exported": exported,
@@ -124,8 +159,10 @@ def player_data(scenario: Scenario, runs: list[dict], exported: str) -> dict:
         "objective": objective_json(scenario),
         "main": kind_of(scenario).page.main,  # the player's view: contour, boundary or a plug-in
         "runs": [{"label": run_label(scenario, i), "status": run["status"],
-                  "reason": run["reason"], "frames": frame_columns(run["frames"], network)}
+                  "reason": run["reason"], "frames": frame_columns(run["frames"], network),
+                  "hyper": scenario.runs[i].hyper()}
                  for i, run in enumerate(runs)],
+        "inside": inside_json(scenario, runs, view),
     }
 
 
@@ -173,17 +210,19 @@ def default_title(scenario: Scenario, objective: dict) -> str:
 
 def to_html(scenario: Scenario, runs: list[dict], *, title: str | None = None,
             lesson: str | None = None, exported: datetime.date | None = None,
-            theme: str = "light", scale: float = 1.0) -> str:
+            theme: str = "light", scale: float = 1.0, view: View | None = None) -> str:
     """One self-contained HTML page that plays ``runs`` (``simulate(scenario)``) with
     Play/Pause, Step, Reset, a step slider and the keys Space / → / R.
 
     ``title``/``lesson`` (e.g. a preset's) head the page; text, escaped. ``theme`` and
     ``scale`` are the link's look (``theme=dark``, ``scale=1.5``): the page and every
     figure are dressed by the playground's own look.js / dress.js / font-scale.js.
+    ``view``: the link's view, whose tab (net, backprop, head, step), point, stage and
+    net.mode the player opens on.
     Refuses (``TooLarge``) what ``POST /api/run`` refuses."""
     check_result_size(scenario, "an export (the same as POST /api/run)")
     exported = (exported or datetime.date.today()).isoformat()
-    data = player_data(scenario, runs, exported)
+    data = player_data(scenario, runs, exported, view)
     scripts = _scripts()
     steps = max((r["frames"]["step"][-1] for r in data["runs"] if r["frames"]["step"]),
                 default=0)
@@ -191,6 +230,7 @@ def to_html(scenario: Scenario, runs: list[dict], *, title: str | None = None,
         title=title or default_title(scenario, data["objective"]), lesson=lesson,
         objective=data["objective"], main=data["main"], version=__version__, exported=exported,
         steps=steps, runs=len(runs), csp=content_security_policy(scripts),
+        inside=data["inside"],
         theme=theme, view_json=dumps({"theme": theme, "scale": scale}),
         styles=Markup("\n".join(p.read_text(encoding="utf-8") for p in
                                 STYLESHEETS + (DARK_STYLESHEETS if theme == "dark" else [])

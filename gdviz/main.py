@@ -4,8 +4,10 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from gdviz import __version__
-from gdviz.api import (catalog, errors, export, expr, landscape, landscape_socket, models, pages,
-                       presets, run, schema, stability, stream, trace)
+from gdviz.api import (catalog, docs, errors, export, expr, landscape, landscape_socket, models,
+                       pages, presets, run, schema, stability, stream, trace)
+from gdviz.api.headers import SecurityHeaders
+from gdviz.api.hosts import AllowedHosts, HostCheck
 from gdviz.api.limits import BodySizeLimit
 from gdviz.paths import STATIC_DIR
 from gdviz.settings import get_settings
@@ -17,11 +19,17 @@ control messages (see docs/protocol.md). Non-finite numbers are sent as `null`."
 
 
 def create_app() -> FastAPI:
-    app = FastAPI(title="gdviz", version=__version__, description=DESCRIPTION)
+    # /docs and /redoc come from gdviz/api/docs.py (offline, under a CSP), not FastAPI's
+    app = FastAPI(title="gdviz", version=__version__, description=DESCRIPTION,
+                  docs_url=None, redoc_url=None)
     errors.install(app)
-    for module in (catalog, expr, models, schema, run, trace, landscape, landscape_socket,
-                   stability, presets, pages, export, stream):
+    for module in (catalog, expr, models, schema, run, landscape, landscape_socket, stability,
+                   presets, pages, export, stream, trace, docs):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.add_middleware(BodySizeLimit, max_bytes=get_settings().max_body_bytes)
+    settings = get_settings()
+    # the last added runs first: headers on every answer, then the Host, then the body
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HostCheck, allowed=AllowedHosts.from_setting(settings.allowed_hosts))
+    app.add_middleware(SecurityHeaders)
     return app

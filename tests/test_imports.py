@@ -2,8 +2,8 @@
 imports, even late inside a function, one that imports it back, and each layer imports
 only the layers below it:
 
-    base (validation, settings, paths) < engine < scenarios < streaming
-      < export (export, export_html, js_bundle) < api < main, cli
+    base (validation, settings, paths, client_json) < engine < scenarios < streaming
+      < export (export, export_html, js_bundle) < api < main, cli, http_protocol
 
 Read from the source with ``ast`` (nothing is imported), so a cycle fails here even when
 Python would tolerate it at run time."""
@@ -18,13 +18,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "gdviz"
 LAYERS = [
-    {"gdviz", "gdviz.validation", "gdviz.settings", "gdviz.paths"},
+    {"gdviz", "gdviz.validation", "gdviz.settings", "gdviz.paths", "gdviz.client_json"},
     {"gdviz.engine"},
     {"gdviz.scenarios"},
     {"gdviz.streaming"},
     {"gdviz.export", "gdviz.export_html", "gdviz.js_bundle"},
     {"gdviz.api"},
-    {"gdviz.main", "gdviz.cli", "gdviz.__main__"},
+    {"gdviz.main", "gdviz.cli", "gdviz.__main__", "gdviz.http_protocol"},
 ]
 
 

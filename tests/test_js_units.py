@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 JS_TESTS = ROOT / "tests" / "js"
 sys.path.insert(0, str(JS_TESTS))
 
-from fixtures import fixtures  # noqa: E402
+from js_fixtures import fixtures  # noqa: E402
 
 
 def _node() -> str:

@@ -38,8 +38,9 @@ def surface_grid(surface_id: str,
 
 @router.get("/optimizers", summary="The optimizers and their hyperparameters")
 def list_optimizers() -> list[dict]:
-    """torch.optim's names and defaults; `min`/`max` are the accepted range."""
-    return [{"id": o.id, "name": o.name, "rule": o.rule,
+    """torch.optim's names and defaults; `min`/`max` are the accepted range; `short` is
+    the name in a run's label."""
+    return [{"id": o.id, "name": o.name, "short": o.short, "rule": o.rule,
              "params": {k: {"default": list(p.default) if isinstance(p.default, tuple)
                             else p.default, "min": p.min, "max": p.max, "doc": p.doc}
                         for k, p in o.params.items()}}

@@ -7,9 +7,11 @@ from fastapi import APIRouter, Body, HTTPException, Query
 from gdviz.scenarios.kinds import ModelSpec, Source, catalog, describe
 from gdviz.settings import get_settings
 
+from .body import ClientJSONRoute
 from .json import StrictJSONResponse
 
-router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse)
+router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse,
+                   route_class=ClientJSONRoute)
 
 
 @router.get("/models", summary="The models a scenario can train, with every option")

@@ -9,7 +9,7 @@ from gdviz.scenarios.link_warnings import LinkWarning
 from gdviz.scenarios.presets import PRESETS
 from gdviz.scenarios.schema import link_schema, link_schema_json
 from gdviz.scenarios.url import scenario_of_link
-from gdviz.scenarios.view import fit_view_to_runs, view_from_query
+from gdviz.scenarios.view import fit_view_to_scenario, view_from_query
 from gdviz.paths import PLOTLY_JS, TEMPLATES_DIR
 from gdviz.settings import get_settings
 
@@ -63,7 +63,7 @@ def _page(request: Request, csp: str, *, embed: bool = False):
         warnings = []
     scenario, scenario_warnings = scenario_of_link(query, PRESETS)
     view, view_warnings = view_from_query(query, embed=embed, presets=PRESETS)
-    view, fit_warnings = fit_view_to_runs(view, len(scenario.runs))
+    view, fit_warnings = fit_view_to_scenario(view, scenario)
     response = TEMPLATES.TemplateResponse(request, "playground.html", {
         "scenario_json": dumps(scenario.model_dump(exclude_none=True)),
         "schema_json": link_schema_json(), "limits": link_schema()["limits"],

@@ -31,9 +31,11 @@ MAX_RUNS = 6
 MAX_STEPS = 10_000
 MAX_COORD = 1e4
 MAX_SPEED = 2000.0
+MIN_WEIGHTS = min(k.capabilities.min_weights for k in KINDS.values())
 MAX_WEIGHTS = max(k.capabilities.max_weights for k in KINDS.values())
+"""The fewest and the most weights any objective has (a run's ``start`` is that long)."""
 GRAD_RULES = tuple(dict.fromkeys(r for k in KINDS.values() for r in k.capabilities.grad_rules))
-"""The most weights any objective has (a run's ``start`` is at most this long)."""
+"""The gradient rules some kind's runs may choose (``rK.grad_rule``)."""
 
 
 def _spec(name: str) -> HyperParam:
@@ -75,7 +77,7 @@ class RunSpec(Model):
 
     optimizer: str = Field("gd", description="one of " + ", ".join(OPTIMIZERS))
     start: list[Coordinate] | None = Field(
-        None, min_length=2, max_length=MAX_WEIGHTS,
+        None, min_length=MIN_WEIGHTS, max_length=MAX_WEIGHTS,  # Scenario checks the objective's
         description="start point [x, y] (a network: every weight); default: the surface's "
                     "suggested start, or for a network the weights drawn by `init`")
     init: Literal[INITS] | None = Field(

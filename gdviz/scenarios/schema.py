@@ -19,9 +19,14 @@ and hand-copies none (docs/url.md). It holds
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import get_args
 
+from dataclasses import fields as dataclass_fields
+
+from gdviz.engine.expr.limits import MAX_EXPR_CHARS
 from gdviz.engine.expr.surface import DEFAULT_DOMAIN
 from gdviz.engine.optimizers import LR_MAX, LR_MIN
+from gdviz.engine.schedules import Schedule
 
 from .jsonsafe import dumps
 from .kinds import KINDS, NAMED_BY, catalog
@@ -40,6 +45,31 @@ LANDSCAPE_RUN_FIELDS = tuple(f for f in RunSpec.model_fields if f != "init")
 
 def _bounds(info: dict) -> dict:
     return {k: info[k] for k in ("min", "max", "choices", "max_items") if k in info}
+
+
+def _run_bounds() -> dict:
+    """Each run field's bounds (``min`` — or ``above``, exclusive — ``max``, ``int``) and,
+    for a schedule's fields, the value the engine uses when the run leaves it out."""
+    defaults = {f.name: f.default for f in dataclass_fields(Schedule) if f.name != "kind"}
+    out = {}
+    for name, field in RunSpec.model_fields.items():
+        info = _bounds(field_info(field))
+        for m in field.metadata:
+            if getattr(m, "gt", None) is not None:
+                info["above"] = m.gt
+        if not {"min", "max", "above"} & set(info):
+            continue
+        if int in choices_of_types(field.annotation) and float not in choices_of_types(field.annotation):
+            info["int"] = True
+        if name in defaults:
+            info["default"] = defaults[name]
+        out[name] = info
+    return out
+
+
+def choices_of_types(annotation) -> set:
+    """The plain types an annotation allows (through Optional)."""
+    return {a for a in (get_args(annotation) or (annotation,)) if isinstance(a, type)}
 
 
 def _view_key(key: str, name: str) -> dict:
@@ -75,7 +105,8 @@ def link_schema() -> dict:
             "top": [{"key": k, **_bounds(field_info(Scenario.model_fields[k])),
                      "default": Scenario.model_fields[k].default} for k in TOP_KEYS],
             "run": {"prefix": "r", "max": MAX_RUNS, "first": "optimizer",
-                    "fields": [f for f in RunSpec.model_fields if f != "optimizer"]},
+                    "fields": [f for f in RunSpec.model_fields if f != "optimizer"],
+                    "bounds": _run_bounds()},
             "true": "true", "false": "false",
             "default": Scenario().model_dump(mode="json", exclude_none=True),
         },
@@ -86,7 +117,7 @@ def link_schema() -> dict:
             "runs": MAX_RUNS, "lr": [LR_MIN, LR_MAX],
             "speed": [Scenario.model_fields["speed"].metadata[0].ge,
                       Scenario.model_fields["speed"].metadata[1].le],
-            "contour_grid": CONTOUR_GRID,
+            "contour_grid": CONTOUR_GRID, "expr_chars": MAX_EXPR_CHARS,
             "landscape": {"steps": MAX_LANDSCAPE_STEPS, "basin_work": MAX_BASIN_WORK,
                           "basin_grid": MAX_BASIN_GRID, "sweep_points": MAX_SWEEP_POINTS,
                           "scatter": MAX_SCATTER, "run_fields": list(LANDSCAPE_RUN_FIELDS)},

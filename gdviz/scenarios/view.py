@@ -24,15 +24,20 @@ from typing import Annotated, Literal, Mapping
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from .kinds import BUILT_IN_TABS, KINDS
+from gdviz.engine.nets.datasets import MAX_POINTS
+from gdviz.engine.nets.trace import n_points
+
+from .kinds import BUILT_IN_TABS, KINDS, kind_of
 from .kinds.cnn import GALLERY
 from .landscape import MAX_SCATTER, MAX_SWEEP_POINTS, Lr
 from .link_warnings import LinkWarning
 from .models import MAX_RUNS
+from .objectives import objective_of
 
 TABS = BUILT_IN_TABS + tuple(dict.fromkeys(
     t for k in KINDS.values() for t in k.page.tabs if t not in BUILT_IN_TABS))
 """The Explore tabs a link may name: the page's own, then the kinds' plug-in views."""
+STAGES = ("forward", "loss", "backward", "gradients", "update")  # the backprop view's
 PANELS = ("main", "tab", "loss", "grad", "lr", "acc", "layers")
 MAX_PANELS = 4
 TOOL_TABS = ("sweep", "basins", "scatter")  # a link naming one of these runs it on load
@@ -70,6 +75,11 @@ class View(BaseModel):
     scatter_n: int = Field(24, ge=1, le=MAX_SCATTER)
     slice_plane: Literal["random", "pca"] = "random"
     slice_grid: Literal[17, 33, 49, 64] = 33
+    point: int | None = Field(None, ge=0, lt=MAX_POINTS,
+                              description="the training point the backprop and softmax views trace")
+    stage: Literal[STAGES] = Field("forward", description="the backprop view's stage")
+    net_mode: Literal["weights", "gradients"] = Field(
+        "weights", description="what the network diagram's lines show")
     # the cnn kind's inside view (static/js/views/cnn.js): the forward maps or the gradient
     # going back, and which of the first training images (kinds/cnn.py GALLERY) it follows
     cnn_mode: Literal["forward", "backward"] = "forward"
@@ -84,7 +94,7 @@ class View(BaseModel):
 
 # query key ↔ field, in the order links write them
 VIEW_KEYS: dict[str, str] = {name.replace("_", ".", 1) if name.split("_")[0] in
-                             ("sweep", "basins", "scatter", "slice", "cnn") else name: name
+                             ("sweep", "basins", "scatter", "slice", "net", "cnn") else name: name
                              for name in View.model_fields}
 _DEFAULTS = View()
 
@@ -121,7 +131,7 @@ def _parse(name: str, raw: str):
         if raw.lower() in ("0", "false", "no", "off"):
             return False
         raise ValueError(f"{raw!r} is not 0 or 1")
-    if name in ("basins_n", "slice_grid", "cnn_image"):
+    if name in ("basins_n", "slice_grid", "point", "cnn_image"):
         return int(raw)
     return raw
 
@@ -188,6 +198,24 @@ def fit_view_to_runs(view: View, runs: int) -> tuple[View, list[LinkWarning]]:
             f"ignoring {_fmt_value([i for i in view.hide if i >= runs])}"))
         update["hide"] = kept
     return (view.model_copy(update=update) if update else view), warnings
+
+
+def fit_view_to_scenario(view: View, scenario) -> tuple[View, list[LinkWarning]]:
+    """``fit_view_to_runs``, and ``point`` checked against the scenario's training points:
+    one that does not exist (or a kind with no points to trace) is dropped."""
+    view, warnings = fit_view_to_runs(view, len(scenario.runs))
+    if view.point is None:
+        return view, warnings
+    if not kind_of(scenario).capabilities.trace:
+        warnings.append(LinkWarning("point", "only a model scenario has training points to "
+                                             "trace", "ignoring it"))
+        return view.model_copy(update={"point": None}), warnings
+    n = n_points(objective_of(scenario))
+    if view.point >= n:
+        warnings.append(LinkWarning("point", f"the training set has {n} points (0 … {n - 1})",
+                                    f"ignoring {view.point}"))
+        view = view.model_copy(update={"point": None})
+    return view, warnings
 
 
 def _fmt_value(value) -> str:

@@ -4,6 +4,7 @@
 //   view.js             state → plots, readouts, status
 //   session/commands.js play / pause / step / reset of the one stream
 //   session/inbox.js    server messages, applied once per animation frame
+//   session/replay.js   after a reconnect: the runs rebuilt up to the step shown
 //   session/edits.js    what the student changes
 //   session/surface.js  drawing a surface (or a 2-weight model's loss over its weights)
 //   session/model.js    describing and drawing a model (docs/models.md)
@@ -37,6 +38,7 @@ import { Gallery } from "./panels/gallery.js";
 import { LessonPanel } from "./panels/lesson.js";
 import { ModelOptions } from "./panels/model-options.js";
 import { NetworkPanel } from "./panels/network.js";
+import { InsideViews } from "./panels/inside.js";
 import { RunInit, RunRule } from "./panels/run-init.js";
 import { RunList } from "./panels/run-list.js";
 import { RunOptions } from "./panels/run-options.js";
@@ -53,6 +55,7 @@ import { Session } from "./session/commands.js";
 import { Editor } from "./session/edits.js";
 import { ExprLoader, gapsOf } from "./session/expr.js";
 import { Inbox } from "./session/inbox.js";
+import { ReplayLog, Restorer } from "./session/replay.js";
 import { ModelLoader } from "./session/model.js";
 import { SurfaceLoader } from "./session/surface.js";
 import { emit, on } from "./events.js";
@@ -78,6 +81,7 @@ const embedded = document.body.dataset.embed === "1";
 // ---------- parts ----------
 
 let editor; // created below; the handlers reach it lazily
+let inside; // (panels/inside.js; the Explore tabs call it once it exists)
 let session;
 const controls = new Controls({
   onSurface: (value) => (value === CUSTOM_VALUE ? exprInput.choose() : editor.changeObjective(value)),
@@ -122,28 +126,54 @@ const curves = {
   }),
 };
 const layers = new LayerNormPlot($("layers-plot"), { group });
-const network = new NetworkPanel();
-const fit = new DataFitPanel();
+const network = new NetworkPanel({ onPickPoint: (i) => inside.pick(i) });
+const fit = new DataFitPanel({ onPickPoint: (i) => inside.pick(i) });
 const diagnosis = new DiagnosisPanel();
 const exprGrad = new ExprGradient();
-const tabs = new ExploreTabs({ onShow: (name) => surface3d.setActive(name === "3d"), initial: linkView.tab });
+const tabs = new ExploreTabs({
+  onShow: (name) => {
+    surface3d.setActive(name === "3d");
+    inside?.shown(name); // (undefined while the tabs are first set up)
+  },
+  initial: linkView.tab,
+});
 
+const replayLog = new ReplayLog();
 const stream = new RunStream({
-  onMessage: (msg) => inbox.receive(msg),
+  onMessage: (msg) => restorer.receive(msg) || inbox.receive(msg),
+  onSend: (msg) => replayLog.sent(msg),
   onOpen: () => {
+    if (restorer.resume()) return; // back where it was once `replayed` comes
     session.connected();
     markReady();
   },
   onClose: (why) => {
+    restorer.lost();
     document.body.dataset.ready = "0"; // (markReady says "1" again once connected)
     session.disconnected(why);
   },
 });
 const slice = new SlicePanel({ stream });
 const plugins = new PluginViews({ tabs });
-const view = new View({ contour, surface3d, curves, layers, runList, network, fit, diagnosis, slice, tabs, exprGrad, plugins });
+// the network diagram, one point's backprop, the output head, the update's arithmetic (issue 15)
+inside = new InsideViews({
+  send: (msg) => stream.send(msg), view: linkView,
+  onPoint: (i, { byStudent }) => {
+    network.plot.markPoint(i);
+    fit.plot.markPoint(i);
+    if (byStudent) emit("view");
+  },
+});
+const view = new View({ contour, surface3d, curves, layers, runList, network, fit, diagnosis, slice, tabs, exprGrad, inside, plugins });
 session = new Session({ stream, view, controls });
 const inbox = new Inbox({ view, controls, session, onSlice: (msg) => slice.receive(msg), onError: (m) => slice.failed(m) });
+const restorer = new Restorer({
+  stream, session, view, log: replayLog,
+  onRestored: ({ fresh = false } = {}) => {
+    session.restored({ fresh });
+    markReady();
+  },
+});
 const surfaces = new SurfaceLoader({
   contour, surface3d, network, plugins, curves, view, controls, onDrawn: markReady, wantLogLoss: () => pageView.wantLogLoss,
 });
@@ -152,6 +182,8 @@ const models = new ModelLoader({
   fitRuns: (desc) => editor.fitRunsToModel(desc),
   onDescribed: (desc) => {
     modelOptions.describe(desc);
+    if (kindOf(state.scenario).capabilities.trace) inside.draw(desc);
+    else inside.clear();
     showRunControls();
     plugins.draw(desc);
     if (kindOf(state.scenario).page.tabs.includes("fit")) fit.draw(desc);
@@ -177,6 +209,7 @@ function loadObjective() {
     return models.load();
   }
   models.cancel();
+  inside.clear();
   if (isExpr(sc)) return exprs.load();
   exprs.cancel();
   return surfaces.load(sc.surface);
@@ -239,6 +272,7 @@ on("surface", () => jobs.cancel()); // a sweep, map or scatter of the old surfac
 const pageView = new PageView(linkView, {
   tab: () => tabs.current, defaultTab: () => tabs.defaultTab,
   selected: () => state.selected, hidden: () => state.hidden, onChange: () => emit("view"),
+  extra: () => inside.viewKeys(),
 });
 pageView.applyForms();
 curves.loss.setLog(linkView.loss_log);
@@ -317,8 +351,16 @@ window.__gdviz = {
   model: () => structuredClone(state.model),
   expr: () => structuredClone(state.expr), // the drawn f(x, y) as POST /api/expr described it
   boundary: () => network.plot.snapshot(),
+  diagram: () => inside.net.diagram.snapshot(),
+  diagramDrawMs: () => inside.net.diagram.lastDrawMs, // (bench/network_diagram.py)
+  diagramObject: () => inside.net.diagram, // (bench/network_diagram.py drives it alone)
+  trace: () => structuredClone(inside.tracer.trace?.answer ?? null),
+  traceRequest: () => structuredClone(inside.tracer.trace?.request ?? null), // what the shown trace asked for
+  traceLines: () => [...document.querySelectorAll("#trace-lines > div")].map((d) => ({ what: d.firstChild.textContent, text: d.lastChild.textContent })),
+  pickPoint: (i) => inside.pick(i),
   fitWeights: () => fit.plot.w?.slice() ?? null,
   slice: () => structuredClone(slice.result),
+  replay: () => ({ outcome: restorer.outcome, restores: restorer.restores, request: replayLog.request(-1, { paused: true, speed: state.scenario.speed }) }),
 };
 
 // ---------- boot ----------

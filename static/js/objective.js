@@ -41,6 +41,10 @@ export function kindOf(scenario) {
  *  task is regression), not to classes. */
 export const regression = (desc) => kindById(desc.kind)?.capabilities.task === "regression";
 
+/** Whether a described model's frames carry its weights only on the newest frame of each
+ *  message (its kind's `thin_frames`: a network's hundreds of weights). */
+export const sendsThin = (desc) => Boolean(kindById(desc.kind)?.capabilities.thin_frames);
+
 /** The scenario's kind id ("surface", "expr", "linreg2", …). */
 export const objectiveKind = (scenario) => kindOf(scenario).id;
 

@@ -33,7 +33,8 @@ export class PageView {
   /**
    * @param {object} loaded  url.js readView(data-view)
    * @param {{tab: () => string|null, defaultTab: () => string|null, selected: () => number,
-   *          hidden: () => boolean[], onChange: () => void}} h
+   *          hidden: () => boolean[], onChange: () => void, extra?: () => object}} h
+   *   extra: view fields kept by other parts of the page (the traced point and stage)
    */
   constructor(loaded, h) {
     this.view = structuredClone(loaded);
@@ -104,6 +105,7 @@ export class PageView {
     const hidden = this.h.hidden();
     return {
       ...this.view,
+      ...(this.h.extra?.() ?? {}),
       tab: tab && tab !== this.h.defaultTab() ? tab : null,
       select: this.h.selected(),
       hide: hidden.flatMap((h, i) => (h ? [i] : [])),

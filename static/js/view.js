@@ -40,8 +40,9 @@ export function readoutText(readout, frame) {
 export class View {
   /**
    * @param {{contour, surface3d, curves: {loss, grad, lr, acc}, layers, runList, network, fit, diagnosis, slice, tabs,
-   *          exprGrad, plugins}} parts  exprGrad: a typed f(x, y)'s gradient line (hidden for anything else);
-   *          plugins: the kinds' plug-in views (plugins.js)
+   *          exprGrad, inside, plugins}} parts  exprGrad: a typed f(x, y)'s gradient line (hidden for anything
+   *          else); inside: the network, backprop, head and step tabs (panels/inside.js); plugins: the
+   *          kinds' plug-in views (plugins.js)
    */
   constructor(parts) {
     Object.assign(this, parts);
@@ -89,6 +90,7 @@ export class View {
       const r = page.readouts[i];
       $(`readout-${id}-label`).textContent = r?.label ?? "";
       $(`readout-${id}-label`).title = r?.title ?? "";
+      $(`readout-${id}`).parentElement.hidden = !r; // a kind with fewer readouts leaves no empty slot
     });
     const more = page.readouts[READOUT_SLOTS.length];
     $("readout-acc-row").hidden = !more;
@@ -123,6 +125,7 @@ export class View {
     for (const id of page.curves) this.curveUpdates[id](runs);
     for (const id of page.tabs) this.tabUpdates[id]?.(runs);
     this.plugins.update(last, state.selected);
+    this.inside.update(); // the network diagram, backprop, head and step tabs (panels/inside.js)
     this.runList.update();
     this.showReadouts(last);
   }

@@ -69,4 +69,4 @@ def test_bad_requests_name_the_field(client, body, field, words):
 
 def test_a_kind_without_a_trace_is_refused(client):
     r = client.post("/api/trace", json={"scenario": {"surface": "bowl"}, "sample": 0})
-    assert r.status_code == 422 and "a trace is for model kind" in r.text
+    assert r.status_code == 422 and "give a model scenario (model kind" in r.text

@@ -8,15 +8,11 @@ fraction constant is a division (x*(1/3), x**(1/3)).
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 from .number_text import number_text
 from .tree import Add, BinOp, Call, Const, Div, Mul, Neg, Node, Num, Pow, Sub, Var
 
 ATOM, POWER, UNARY, PRODUCT, SUM = 5, 4, 3, 2, 1
 _BINARY_PREC = {Add: SUM, Sub: SUM, Mul: PRODUCT, Div: PRODUCT, Pow: POWER}
-
-
 
 
 def precedence(node: Node) -> int:

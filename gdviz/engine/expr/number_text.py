@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+
 def number_text(v: Fraction) -> str:
     """An exact number as Python reads it: 3, 0.25, 1e-20, 1/3 (an approximation
     only for a fraction too long to write exactly)."""

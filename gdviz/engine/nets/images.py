@@ -177,8 +177,8 @@ def shapes(n: int = 320, classes: int = 4, size: int = 12, noise: float = 0.0,
 
 
 def make_images(name: str, **options) -> ImageDataset:
-    """The image set ``name`` (``digits`` or ``shapes``) with its generator's options
-    (``size`` is ignored for the 8 × 8 digits only when it is 8)."""
+    """The image set ``name`` (``digits`` or ``shapes``) with its generator's options; the
+    digits take ``size`` only as 8 (they are 8 × 8), the shapes 8 … 16."""
     if name == "digits":
         size = options.pop("size", DIGITS_SIZE)
         if size != DIGITS_SIZE:

@@ -158,6 +158,12 @@ class Network:
             loss[rows] = self._loss.loss(z, t)
         return loss
 
+    def loss_on(self, params: Array, idx: Array) -> Array:
+        """Mean loss (R,) over the training points ``idx`` (a mini-batch's loss)."""
+        idx = np.asarray(idx, dtype=np.int64)
+        return self._loss_on(np.asarray(params, float), self.data.x_train[idx],
+                             self._t_train[idx])
+
     def loss(self, params: Array, split: str = "train") -> Array:
         """Mean loss (R,) over the training (or ``split="test"``) set; no gradient."""
         params = np.asarray(params, dtype=float)

@@ -256,4 +256,4 @@ CNN_KIND = ObjectiveKind(
                PluginView("confusion", "Mistakes",
                           "the confusion matrix and the most confident mistakes"))),
     build=_build, describe=_describe, frame_fields=network_fields,
-    weight_fields=confusion_fields, trace=trace_image, catalog=_catalog)
+    weight_fields=confusion_fields, trace_json=trace_image, catalog=_catalog)

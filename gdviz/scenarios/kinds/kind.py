@@ -27,7 +27,8 @@ Weights = Literal["plane", "vector"]
 Format = Literal["num", "int", "pct", "batch"]
 BUILT_IN_MAIN = ("contour", "boundary")
 """The page's own main views (templates/playground.html); a kind may add plug-ins."""
-BUILT_IN_TABS = ("fit", "3d", "why", "slice", "stability", "sweep", "basins", "scatter")
+BUILT_IN_TABS = ("fit", "3d", "net", "backprop", "head", "step", "why", "slice", "stability",
+                 "sweep", "basins", "scatter")
 """The page's own Explore tabs, in the order the page lays them out."""
 
 
@@ -39,8 +40,10 @@ class Capabilities:
     """``plane``: exactly two weights (x, y) — a point on a contour, a start to click,
     paths; the landscape tools (stability, sweep, basins, scatter) take it. ``vector``:
     any number of weights; a run's ``start`` gives all of them."""
+    min_weights: int = 2
     max_weights: int = 2
-    """The most weights any objective of this kind has (bounds a run's ``start``)."""
+    """The fewest and the most weights an objective of this kind has (they bound a run's
+    ``start`` before the objective is built)."""
     init: bool = False
     """Runs choose how their weights are drawn (``rK.init``): the objective has
     ``init_params(init, seed)``."""
@@ -52,6 +55,10 @@ class Capabilities:
     fields ``grad_norm`` and ``rel_update``)."""
     slice: bool = False
     """The loss on a plane through the weights (the WebSocket ``slice`` message)."""
+    trace: bool = False
+    """One training point's step through the model (``POST /api/trace``, the link's
+    ``point``): the objective is a layered model ``gdviz.engine.nets.trace`` walks, and its
+    description's ``net`` gives its layers for the page's network, backprop and head views."""
     task: Literal["regression", "classification"] | None = None
     """What its data asks for (the page's data & fit view draws a line or a boundary)."""
     held_out: bool = False
@@ -129,7 +136,8 @@ class ObjectiveKind:
     describe: Callable[[Any, int], dict]
     """(source, grid points per axis) → what the page draws it from (``POST /api/model``
     for a model; a plane kind's answer has ``domain``, ``minima``, ``start``, ``lr``,
-    ``contour_scale`` and ``grid``)."""
+    ``contour_scale`` and ``grid``; a kind that can ``trace`` gives ``net``: its layers'
+    ``sizes``, ``activation``, ``head``, ``bias``, ``regression``, ``n_classes``)."""
     spec: type | None = None
     """A model kind's pydantic model of the scenario's ``model`` (its ``kind`` is ``id``)."""
     frame_fields: Callable[..., list[dict]] | None = None
@@ -139,9 +147,11 @@ class ObjectiveKind:
     """(objective, params (K', P)) → fields only the frames that carry the weights get —
     the newest of each stream message, every frame of a whole result — e.g. a CNN's
     confusion matrix (too big for every streamed frame)."""
-    trace: Callable[..., dict] | None = None
-    """(objective, params (P,), training index) → one training point's forward and backward
-    pass as ``POST /api/trace`` answers it (docs/models.md); None: no trace."""
+    trace_json: Callable[..., dict] | None = None
+    """(objective, params (P,), training index) → the kind's own answer to
+    ``POST /api/trace`` for one training point (a CNN's maps and each pool's routing mask),
+    without ``batch``; None: the engine's layered trace (``engine.nets.trace``), for a kind
+    with the ``trace`` capability."""
     catalog: Callable[[], dict] = field(default=lambda: {})
     """More for ``GET /api/models`` beside the spec's fields (e.g. the data sets)."""
 

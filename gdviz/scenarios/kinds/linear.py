@@ -63,7 +63,7 @@ def _describe(source, grid_n: int) -> dict:
            "grid": grid_json(*grid(model, grid_n)),
            "summary": f"{spec.n} points, σ {fmt3(spec.noise)}"
                       + (" · random y" if getattr(spec, "random_targets", False) else ""),
-           "detail": model.data_formula}
+           "detail": model.data_formula, "net": _net(model)}
     data = model.data
     if isinstance(model, LinReg2):
         out["true_w"] = None if data.true_w is None else list(data.true_w)
@@ -73,6 +73,14 @@ def _describe(source, grid_n: int) -> dict:
         out["data"] = {"x_train": points(data.x_train), "y_train": data.y_train.tolist(),
                        "domain": box(data.domain())}
     return out
+
+
+def _net(model) -> dict:
+    """The model as the page's network views draw it: one layer x1, x2 → output, no bias,
+    an MSE output (linreg2) or a sigmoid with BCE (logreg2)."""
+    regression = isinstance(model, LinReg2)
+    return {"sizes": [2, 1], "activation": "identity", "head": "mse" if regression else "sigmoid_bce",
+            "bias": False, "regression": regression, "n_classes": 1 if regression else 2}
 
 
 def _regression_fields(objective, steps, params, grads, updates) -> list[dict]:
@@ -92,8 +100,9 @@ def _classifier_fields(objective, steps, params, grads, updates) -> list[dict]:
     return [{**row, "accuracy": a} for row, a in zip(norms_fields(params, grads, updates), acc)]
 
 
-TWO_WEIGHTS = dict(weights="plane", diagnosis=True)
-PAGE = dict(main="contour", tabs=("fit", "3d", "why", "stability", "sweep"),
+TWO_WEIGHTS = dict(weights="plane", diagnosis=True, trace=True)
+PAGE = dict(main="contour", tabs=("fit", "3d", "net", "backprop", "head", "step", "why",
+                                  "stability", "sweep"),
             curves=("loss", "grad", "lr"), note="No basin map: one minimum.", tag="2 weights")
 READOUTS = (Readout("L", "loss"), Readout("‖∇L‖", "grad_norm"),
             Readout("w1", "params.0"), Readout("w2", "params.1"))

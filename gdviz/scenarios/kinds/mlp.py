@@ -22,7 +22,9 @@ from .kind import Capabilities, ObjectiveKind, Page, Readout
 from .spec import DataSeed, Points, Spec, box, build_cached, finite_rows, norms_fields, points
 
 DATASET_IDS = tuple(DATASETS)
-# the most weights a network may have: 2 → 4 × 32 → MAX_CLASSES
+# the fewest weights a network has (2 → 1, a sigmoid head on no hidden layer) and the most
+# (2 → 4 × 32 → MAX_CLASSES)
+MIN_WEIGHTS = 2 * 1 + 1
 MAX_WEIGHTS = (2 * MAX_WIDTH + MAX_WIDTH + (MAX_HIDDEN_LAYERS - 1) * (MAX_WIDTH + 1) * MAX_WIDTH
                + (MAX_WIDTH + 1) * MAX_CLASSES)
 Width = Annotated[int, Field(ge=1, le=MAX_WIDTH)]
@@ -102,6 +104,8 @@ def _describe(source, grid_n: int) -> dict:
             "layers": layers, "sizes": list(model.sizes), "activation": model.activation,
             "head": model.head, "n_classes": model.n_classes,
             "batch_size": model.batch_size, "batches_per_epoch": k,
+            "net": {"sizes": list(model.sizes), "activation": model.activation, "head": model.head,
+                    "bias": True, "regression": False, "n_classes": model.n_classes},
             "summary": f"{spec.dataset} · {'-'.join(map(str, model.sizes))} {spec.activation} "
                        f"· {batch}",
             "detail": f"{n_train} training points, {len(data.x_test)} test · {k} "
@@ -154,11 +158,14 @@ def _catalog() -> dict:
 
 MLP_KIND = ObjectiveKind(
     id="mlp", title="Neural network (MLP)", named_by="model", spec=MlpSpec,
-    capabilities=Capabilities(weights="vector", max_weights=MAX_WEIGHTS, init=True,
-                              thin_frames=True, diagnosis=True, slice=True, task="classification",
+    capabilities=Capabilities(weights="vector", min_weights=MIN_WEIGHTS, max_weights=MAX_WEIGHTS,
+                              init=True,
+                              thin_frames=True, diagnosis=True, slice=True, trace=True,
+                              task="classification",
                               held_out=True, seeded=True),
     page=Page(
-        main="boundary", tabs=("why", "slice"), curves=("loss", "layers", "acc"),
+        main="boundary", tabs=("net", "backprop", "head", "why", "slice"),
+        curves=("loss", "layers", "acc"),
         note="Stability, sweep, basins: 2-weight objectives only.", tag="network",
         readouts=(Readout("L", "loss"),
                   Readout("‖∇L‖", "grad_norm",

@@ -14,7 +14,7 @@ DEFAULT_SURFACE = "himmelblau"
 
 FUNCTION = Capabilities(weights="plane")
 FUNCTION_PAGE = dict(
-    main="contour", tabs=("3d", "stability", "sweep", "basins", "scatter"),
+    main="contour", tabs=("3d", "step", "stability", "sweep", "basins", "scatter"),
     curves=("loss", "grad", "lr"), symbol="f", axes=("x", "y", "f"),
     readouts=(Readout("f", "loss"), Readout("‖∇f‖", "grad_norm"),
               Readout("x", "params.0"), Readout("y", "params.1")))

@@ -9,7 +9,7 @@ import { emit } from "../events.js";
 import { fmt } from "../format.js";
 
 const $ = (id) => document.getElementById(id);
-const CROWDED_AFTER = 5; // tabs (and the note) that fit one row at their full size
+const CROWDED_AFTER = 6; // tabs (and the note) that fit one row at their full size
 
 export class ExploreTabs {
   /** @param {{onShow(name), initial?: string}} h  initial: the tab the link names (else its #fragment) */
@@ -40,7 +40,7 @@ export class ExploreTabs {
     this.note.textContent = note;
     this.note.title = note;
     this.note.hidden = !note;
-    // five tabs and a note share one row: the tabs close up
+    // more tabs (and a note) than fit one row at their size: they close up
     this.list.dataset.crowded = names.length + (note ? 1 : 0) > CROWDED_AFTER ? "1" : "0";
     const wanted = this.fromUrl && names.includes(this.fromUrl) ? this.fromUrl : names[0];
     this.fromUrl = "";

@@ -9,6 +9,8 @@ import { fmt, inputValue } from "../format.js";
 import { kindById } from "../objective.js";
 
 const $ = (id) => document.getElementById(id);
+/** A field's bound as typed: a whole number exactly (2048, not fmt's 2050). */
+const bound = (v) => (Number.isInteger(v) ? String(v) : fmt(v));
 
 /** Words for choices whose ids are terse. */
 export const CHOICE_NAMES = {
@@ -144,7 +146,7 @@ export class ModelOptions {
         input.placeholder = "full";
         input.title = "Samples per step: 1 = SGD, empty = the full batch (every training point)";
       } else {
-        input.title = `${info.doc ?? label} (${fmt(info.min)} … ${fmt(info.max)})`;
+        input.title = `${info.doc ?? label} (${bound(info.min)} … ${bound(info.max)})`;
       }
       this.onCommit(input, () => {
         const raw = input.value.trim();
@@ -156,7 +158,7 @@ export class ModelOptions {
         const whole = input.step === "1";
         const ok = raw !== "" && Number.isFinite(v) && v >= info.min && v <= info.max && (!whole || Number.isInteger(v));
         this.mark(input, ok);
-        if (!ok) return this.h.onInvalid(`${label}: ${whole ? "a whole number " : ""}from ${fmt(info.min)} to ${fmt(info.max)}.`);
+        if (!ok) return this.h.onInvalid(`${label}: ${whole ? "a whole number " : ""}from ${bound(info.min)} to ${bound(info.max)}.`);
         if (v !== (value ?? fallback ?? info.default)) this.commit(name, v);
       });
     }

@@ -45,6 +45,21 @@ export class Session {
     this.goToStart();
   }
 
+  /** The socket is back and the runs were restored from a replay (session/replay.js) — or,
+   *  `fresh`, could not be: then wait at the start. */
+  restored({ fresh }) {
+    state.socketOpen = true;
+    if (fresh) this.goToStart();
+    else this.view.updateStatus();
+  }
+
+  /** A replay rebuilt the runs where they were: a stream is behind the page again (ended,
+   *  or paused, or playing). */
+  replayed({ ended, playing }) {
+    state.server = ended ? "done" : "active";
+    this.setPlaying(playing && !ended);
+  }
+
   /** The socket closed: say why, and that it is being opened again (stream.js retries). */
   disconnected({ busy, reason, retryInMs }) {
     state.socketOpen = false;

@@ -80,7 +80,7 @@ export class Editor {
         r.optimizer = firstOptimizer.id;
       }
       if (surf && !Array.isArray(r.start)) r.start = [...surf.start];
-      if (typeof r.lr !== "number") r.lr = state.optimizers.get(r.optimizer).params.lr?.default ?? surf?.lr ?? 0.01;
+      if (typeof r.lr !== "number") r.lr = state.optimizers.get(r.optimizer).params.lr?.default ?? surf?.lr ?? defaultScenario().runs[0].lr;
     }
     const [lo, hi] = LIMITS.speed;
     sc.speed = Number.isFinite(sc.speed) ? Math.min(Math.max(sc.speed, lo), hi) : defaultScenario().speed;

@@ -3,7 +3,7 @@
 // message says about the stream's lifecycle goes to the session, which owns it.
 
 import { emit } from "../events.js";
-import { addFrame, clearRuns, setRunDiagnosis, setRunStatus } from "../runs.js";
+import { addFrame, clearRuns, setRunDiagnosis, setRunHyper, setRunStatus } from "../runs.js";
 import { state } from "../state.js";
 import { normalizeDiagnosis } from "../panels/diagnosis.js";
 import { toast } from "../toast.js";
@@ -41,7 +41,10 @@ export class Inbox {
       switch (msg.type) {
         case "started":
           clearRuns(); // the new runs' frames follow
-          for (const r of msg.runs ?? []) if (r.run === state.selected && r.hyper) this.controls.fillHyper(r.hyper);
+          for (const r of msg.runs ?? []) {
+            setRunHyper(r.run, r.hyper); // (the step arithmetic reads them)
+            if (r.run === state.selected && r.hyper) this.controls.fillHyper(r.hyper);
+          }
           break;
         case "frames":
           for (const f of msg.frames ?? []) addFrame(f);
@@ -54,8 +57,15 @@ export class Inbox {
           setRunDiagnosis(msg.run, normalizeDiagnosis(msg));
           break;
         case "hyper":
+          setRunHyper(msg.run, msg.hyper);
           if (msg.run === state.selected && msg.hyper) this.controls.fillHyper(msg.hyper);
           break;
+        case "opt": {
+          // the reply to `inspect`: the terms of the update from the run's current frame
+          const f = state.runs[msg.run]?.withParams;
+          if (f && f.step === msg.step && msg.opt) f.opt = { ...msg.opt, weights: msg.weights };
+          break;
+        }
         case "status":
           setRunStatus(msg.run, msg.status, msg.reason);
           ended = true;

@@ -3,7 +3,7 @@ computed by the Python they mirror: the link schema (GET /api/schema), links wri
 gdviz/scenarios/url.py and view.py, numbers spelt as links spell them, and a network's
 class scores from gdviz/engine/nets/mlp.py.
 
-    python tests/js/fixtures.py > fixtures.json   (tests/test_js_units.py does this)
+    python tests/js/js_fixtures.py > fixtures.json   (tests/test_js_units.py does this)
 """
 
 from __future__ import annotations
