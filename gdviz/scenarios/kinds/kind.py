@@ -158,7 +158,7 @@ class ObjectiveKind:
     def public(self) -> dict:
         """The entry as ``GET /api/schema`` gives it (what the page may know)."""
         return {"id": self.id, "title": self.title, "named_by": self.named_by,
-                "capabilities": asdict(self.capabilities), "page": _jsonable(asdict(self.page))}
+                "capabilities": _jsonable(asdict(self.capabilities)), "page": _jsonable(asdict(self.page))}
 
 
 def _jsonable(value):
