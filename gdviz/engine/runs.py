@@ -44,7 +44,7 @@ import numpy as np
 
 from .optimizers import Hyper, Optimizer
 from .schedules import Schedule
-from .transforms import AddNoise, Chain, ClipByNorm, optimizer_chain
+from .transforms import AddNoise, Chain, ClipByNorm, Scheduled, optimizer_chain
 from .transforms import put_runs as _put
 from .transforms import take_runs as _take
 
@@ -221,8 +221,8 @@ class Batch:
     @property
     def schedule(self) -> Schedule | None:
         """The learning-rate schedule in the chain, or None."""
-        part = self.chain.transforms[-1]
-        return getattr(part, "schedule", None)
+        part = self.chain.find(Scheduled)
+        return None if part is None else part.schedule
 
     @property
     def clip_norm(self) -> float | None:
