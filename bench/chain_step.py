@@ -8,7 +8,8 @@ stream pays a step) with plain Adam and with a cosine schedule + clipping + nois
 4,096 runs at once (a basin map's batch) with the same two. The last column:
 how many runs were still going at the end (ended runs cost nothing).
 
-Medians of ``--repeats``; no assertions. Run: ``python bench/chain_step.py [--before DIR]``.
+Times are the child's CPU time (``time.process_time``), which other processes on a
+busy machine disturb less than wall time. Medians of ``--repeats``; no assertions. Run: ``python bench/chain_step.py [--before DIR]``.
 """
 
 from __future__ import annotations
@@ -45,11 +46,11 @@ h = defaults("adam"); h["lr"] = 0.01
 starts = np.random.default_rng(0).uniform(-2, 2, (runs, 2)) if runs > 1 else [[-1.5, 2.0]]
 b = Batch(SURFACES["rosenbrock"], OPTIMIZERS["adam"], hyper_arrays([h] * runs),
           np.array(starts), steps + 10, **options)
-t = time.perf_counter()
+t = time.process_time()
 for _ in range(steps):
     b.propose()
     b.advance()
-print(json.dumps([(time.perf_counter() - t) / steps, int(b.active.sum())]))
+print(json.dumps([(time.process_time() - t) / steps, int(b.active.sum())]))
 """
 
 
@@ -78,7 +79,7 @@ def main() -> None:
     rows = [[case] + [median(times[name, case]) * 1e6 for name, _ in trees]
             + [" / ".join(str(active[name, case]) for name, _ in trees)] for case in CASES]
     table(["case"] + [f"{name} µs/step" for name, _ in trees] + ["runs still going"], rows,
-          f"Batch.propose + advance per step, medians of {args.repeats}")
+          f"Batch.propose + advance, CPU µs per step, medians of {args.repeats}")
 
 
 if __name__ == "__main__":

@@ -124,10 +124,12 @@ class NoiseStream:
         return self._older[k]
 
     def rows(self, k: Array, row: Array) -> Array:
-        """ξ_{k[i]}[row[i]] for each i: each run's row of the draw for its step."""
+        """ξ_{k[i]}[row[i]] for each i: each run's row of the draw for its step (``row``
+        holds distinct runs, so all R of them are every row in order)."""
         first = int(k[0]) if len(k) else self._k
-        if (k == first).all():  # runs in lock-step: one draw
-            return self.draw(first)[row]
+        if len(k) == 1 or (k == first).all():  # runs in lock-step: one draw
+            xi = self.draw(first)
+            return xi if len(row) == self.shape[0] else xi[row]
         out = np.empty((len(row), self.shape[1]))
         for kk in np.unique(k):
             sel = k == kk
@@ -153,7 +155,7 @@ class AddNoise:
 
     def update(self, grads, state: NoiseState, params, hyper):
         xi = self.stream.rows(state.count, state.row)
-        return grads + self.sigma * xi, state._replace(count=state.count + 1)
+        return grads + self.sigma * xi, NoiseState(state.count + 1, state.row)
 
 
 # --- the learning-rate schedule -----------------------------------------------------
@@ -167,7 +169,7 @@ def scheduled_lr(schedule: Schedule, base: Array, count: Array) -> Array:
     """schedule(η₀, t) per run, evaluated once per distinct step count with a scalar t
     (runs in lock-step: one call), so a run's η is the same in a batch as alone."""
     first = int(count[0]) if len(count) else 0
-    if (count == first).all():
+    if len(count) == 1 or (count == first).all():
         return schedule.lr(base, first)
     out = np.empty_like(base)
     for t in np.unique(count):
