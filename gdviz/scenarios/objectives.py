@@ -19,6 +19,7 @@ from gdviz.engine.expr import expr_surface
 from gdviz.engine.surfaces import SURFACES
 
 from .model_spec import Linreg2Spec, Logreg2Spec, MlpSpec, ModelSpec
+from .models import RunSpec
 
 CACHED_MODELS = 32
 _SPEC = TypeAdapter(ModelSpec)
@@ -75,6 +76,25 @@ def start_of(scenario, index: int) -> np.ndarray:
         init = run.init or scenario.model.init
         return objective.init_params(init, scenario.seed)[0]
     return np.asarray(objective.start, dtype=float)
+
+
+def with_suggestions(scenario):
+    """``scenario`` with each run's missing ``start`` and ``lr`` set to its objective's
+    suggested ones — a named surface's, a typed f(x, y)'s or a 2-weight model's ``start``
+    and ``lr`` (a stable, visible plain-GD rate; gdviz/engine/surfaces.py). A network has
+    neither (its runs start from their init; a run without ``lr`` keeps the optimizer's
+    default). Links and exports apply it, so ``/?surface=rosenbrock`` runs at
+    Rosenbrock's η, not at another surface's."""
+    if isinstance(scenario.model, MlpSpec):
+        return scenario
+    objective = objective_of(scenario)
+    start, lr = [float(v) for v in objective.start], float(objective.lr)
+    # no runs given: the default run (plain GD), at this objective's η
+    given = scenario.runs if "runs" in scenario.model_fields_set else [RunSpec()]
+    runs = [run.model_copy(update={"start": start if run.start is None else run.start,
+                                   "lr": lr if run.lr is None else run.lr})
+            for run in given]
+    return scenario.model_copy(update={"runs": runs})
 
 
 def dimension(scenario) -> int:

@@ -18,6 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from .model_spec import KINDS, ModelSpec
 from .models import MAX_RUNS, RunSpec, Scenario
+from .objectives import with_suggestions
 from .view import is_view_key
 
 VERSION = "1"
@@ -70,11 +71,18 @@ def scenario_of_link(query: Mapping[str, str], presets: Mapping[str, Any]) -> tu
         return scenario_from_query(query)
     _, warnings = scenario_from_query({k: v for k, v in query.items() if k == "v"})
     found = presets[pid].scenario
-    return (found if isinstance(found, Scenario) else Scenario.model_validate(found)), warnings
+    return with_suggestions(found if isinstance(found, Scenario) else Scenario.model_validate(found)), warnings
 
 
 def scenario_from_query(query: Mapping[str, str]) -> tuple[Scenario, list[str]]:
-    """The scenario a query string describes, and a warning per ignored parameter."""
+    """The scenario a query string describes, and a warning per ignored parameter. A run
+    the link gives without a start or a learning rate (or a link with no runs at all)
+    takes the objective's suggested ones (``with_suggestions``)."""
+    scenario, warnings = _scenario_as_written(query)
+    return with_suggestions(scenario), warnings
+
+
+def _scenario_as_written(query: Mapping[str, str]) -> tuple[Scenario, list[str]]:
     warnings: list[str] = []
     default = Scenario()
     top: dict = {}

@@ -122,7 +122,7 @@ const network = new NetworkPanel();
 const fit = new DataFitPanel();
 const diagnosis = new DiagnosisPanel();
 const exprGrad = new ExprGradient();
-const tabs = new ExploreTabs({ onShow: (name) => surface3d.setActive(name === "3d"), initial: linkView.tab });
+const tabs = new ExploreTabs({ initial: linkView.tab }); // (a plot in a pane draws once its tab is open: plots/on-screen.js)
 
 const stream = new RunStream({
   onMessage: (msg) => inbox.receive(msg),
@@ -188,8 +188,10 @@ async function applyExpr({ expr, domain }) {
       refusal: { field: "domain", message: "f(x, y) is not finite anywhere in this x/y range: choose another range" },
     });
   }
+  // a new f takes its suggested η (a race keeps its ratios); a new x/y range of the same f keeps η
+  const newF = !isExpr(state.scenario) || state.scenario.expr !== expr;
   fitRunsToDomain(state.scenario.runs, desc);
-  await editor.switchObjective(domain ? { expr, domain } : { expr }, { fresh: false });
+  await editor.switchObjective(domain ? { expr, domain } : { expr }, { fresh: false, suggestLr: newF ? desc.lr : null });
 }
 
 /**
@@ -229,6 +231,7 @@ const sweep = new SweepPanel({
 const basins = new BasinsPanel({ jobs, layer: contour.basins });
 const scatter = new ScatterPanel({ jobs, layer: contour.scatter, onError: (m) => toast(m, "warning") });
 on("surface", () => jobs.cancel()); // a sweep, map or scatter of the old surface is moot
+on("halt", () => surface3d.settle()); // the 3D view shows where the runs stopped at once
 
 // ---------- the link ----------
 
@@ -315,6 +318,9 @@ window.__gdviz = {
   boundary: () => network.plot.snapshot(),
   fitWeights: () => fit.plot.w?.slice() ?? null,
   slice: () => structuredClone(slice.result),
+  surface3dUpdates: () => surface3d.updates, // path updates the 3D view drew (bench/frame_rate.py) …
+  surface3dStats: () => ({ updates: surface3d.updates, direct: surface3d.direct, costMs: surface3d.throttle.cost }),
+  curveDraws: () => group.draws, // Plotly draws of the curve plots
 };
 
 // ---------- boot ----------

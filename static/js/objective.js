@@ -42,8 +42,10 @@ export const hasWeightPlane = (scenario) => !isNetwork(scenario);
 // The landscape tools take a surface or a 2-weight model (docs/models.md). Basins and
 // scattered starts are left out for the 2-weight models: their losses are convex, with
 // one minimum (or none), so every start ends in the same place.
+// A surface opens on Stability: the page opens 2D views, and the 3D view (seconds of WebGL
+// under software rendering, then a share of every frame) is drawn when its tab is asked for.
 const TABS = {
-  surface: ["3d", "stability", "sweep", "basins", "scatter"],
+  surface: ["stability", "3d", "sweep", "basins", "scatter"],
   linreg2: ["fit", "3d", "why", "stability", "sweep"],
   logreg2: ["fit", "3d", "why", "stability", "sweep"],
   mlp: ["why", "slice"],

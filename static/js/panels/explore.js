@@ -11,15 +11,24 @@ import { fmt } from "../format.js";
 const $ = (id) => document.getElementById(id);
 
 export class ExploreTabs {
-  /** @param {{onShow(name), initial?: string}} h  initial: the tab the link names (else its #fragment) */
+  /** @param {{onShow?(name), initial?: string}} h  initial: the tab the link names (else its #fragment) */
   constructor(h) {
     this.h = h;
     this.tabs = [...document.querySelectorAll("#explore-tabs [role=tab]")];
     this.note = $("tabs-note");
     this.current = null;
+    // Arrows move between tabs for a keyboard user in the tab list; after a click on a tab
+    // → is the player's step, as everywhere outside a text field (keyboard.js) — until the
+    // focus leaves the tab list.
+    let clicked = false;
+    $("explore-tabs").addEventListener("focusout", (ev) => {
+      if (!$("explore-tabs").contains(ev.relatedTarget)) clicked = false;
+    });
     for (const tab of this.tabs) {
+      tab.addEventListener("pointerdown", () => { clicked = true; });
       tab.addEventListener("click", () => this.show(tab.dataset.tab, { byStudent: true }));
       tab.addEventListener("keydown", (ev) => {
+        if (clicked) return;
         const shown = this.tabs.filter((t) => !t.hidden);
         const k = shown.indexOf(tab);
         let next = null;
@@ -75,7 +84,7 @@ export class ExploreTabs {
       pane.classList.toggle("active", on);
       pane.inert = !on;
     }
-    this.h.onShow(name);
+    this.h.onShow?.(name);
     if (byStudent) emit("tab", name);
   }
 }

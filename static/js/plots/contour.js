@@ -7,14 +7,16 @@
 
 import { fmt, fmtPretty } from "../format.js";
 import { BasinLayer, ScatterLayer } from "./contour-layers.js";
-import { clipSegment, f1, ok2, pathData } from "./geometry.js";
+import { PathBuilder, clipSegment, f1, ok2 } from "./geometry.js";
 import { CASING, COLORSCALE, CONFIG, FONT, GAP_COLOR, GRAD_COLOR, UPDATE_COLOR, fitToContainer, runColor } from "./theme.js";
 import { dressed } from "./dress.js";
+import { OnScreen } from "./on-screen.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const CLICK_SLOP_PX = 6;
 const DOTS_UP_TO = 120; // steps drawn with a dot each; longer paths are a plain line
 const CLIP_MARGIN = 40; // px beyond the plot area where lines are cut (dots there are hidden)
+const MIN_PX = 0.75; // past DOTS_UP_TO steps, a step that moves less than this on screen is merged
 
 function el(tag, attrs = {}, parent = null) {
   const node = document.createElementNS(SVG, tag);
@@ -49,7 +51,11 @@ export class ContourPlot {
     host.append(this.svg);
     this.scatter = new ScatterLayer(this.scatterGroup);
     this.model = { runs: [], current: null, lr: NaN, selected: 0 };
+    this.paths = []; // per run: its path data so far (pathOf) …
+    this.written = []; // … and what its SVG path shows
     this.drawn = false;
+    this.pending = null; // a surface to draw once the plot can be seen
+    this.screen = new OnScreen(host, () => this.catchUp());
     this.down = null;
     host.addEventListener("pointerdown", (ev) => this.pointerDown(ev), true);
     window.addEventListener("pointerup", (ev) => this.pointerUp(ev), true);
@@ -103,8 +109,16 @@ export class ContourPlot {
     while (this.runNodes.length > n) this.runNodes.pop().remove();
   }
 
-  /** Draw the surface (once per surface). */
+  /**
+   * Draw the surface (once per surface) — or, while the plot cannot be seen (e.g. an
+   * /embed that does not show it), only remember it and draw it when it comes into view.
+   */
   async draw(surface, grid, transform) {
+    if (!this.screen.shown) {
+      this.pending = [surface, grid, transform];
+      return;
+    }
+    this.pending = null;
     this.transform = transform;
     const t = transform;
     const [ax, ay, az] = surface.axes ?? ["x", "y", "f"]; // a model's weights: w1, w2 and its loss L
@@ -149,11 +163,12 @@ export class ContourPlot {
       yaxis: { range: [y0, y1], title: { text: ay, standoff: 6 }, automargin: true, zeroline: false, showgrid: false, scaleanchor: "x", scaleratio: 1, constrain: "domain", ticks: "outside", fixedrange: true },
     };
     const first = !this.drawn;
-    await Plotly.react(this.gd, ...dressed(data, layout), CONFIG);
-    if (first) {
-      this.gd.on("plotly_afterplot", () => this.render());
-      fitToContainer(this.gd, () => this.render());
-    }
+    // A new figure, not Plotly.react: react keeps the old axes' constrained domains, so a
+    // tall typed f(x, y) left the next surface with stale, stretched ranges. (newPlot drops
+    // the figure's event handlers: they are added again.)
+    await Plotly.newPlot(this.gd, ...dressed(data, layout), CONFIG);
+    this.gd.on("plotly_afterplot", () => this.render());
+    if (first) fitToContainer(this.gd, () => this.render());
     this.drawn = true;
     this.render();
   }
@@ -170,6 +185,12 @@ export class ContourPlot {
     this.render();
   }
 
+  /** Back in view: draw what was deferred, then the moving parts as they are now. */
+  catchUp() {
+    if (this.pending) this.draw(...this.pending);
+    else this.render();
+  }
+
   axes() {
     const full = this.gd._fullLayout;
     if (!full || !full.xaxis || !full.yaxis || !full.xaxis._length) return null;
@@ -177,6 +198,7 @@ export class ContourPlot {
   }
 
   render() {
+    if (!this.screen.shown) return; // (catchUp draws the newest state when it is seen again)
     const ax = this.axes();
     if (!ax) return;
     const { xa, ya } = ax;
@@ -197,6 +219,8 @@ export class ContourPlot {
 
     this.basins.place(xa, ya);
     this.scatter.render(px, py, this.box);
+    // the paths' screen mapping: when it changes, each path is built again from its first point
+    const mapping = `${xa._offset},${xa._length},${xa.range},${ya._offset},${ya._length},${ya.range}`;
 
     const { runs, current, lr, selected } = this.model;
     this.ensureRunNodes(Math.max(runs.length, this.runNodes?.length ?? 0));
@@ -212,9 +236,12 @@ export class ContourPlot {
         return;
       }
       g.removeAttribute("display");
-      const d = pathData(run.xs, run.ys, px, py, this.box);
-      casing.setAttribute("d", d || "M0,0");
-      line.setAttribute("d", d || "M0,0");
+      const d = this.pathOf(r, run, px, py, mapping);
+      if (this.written[r] !== d) { // (a run that has not moved: nothing to write)
+        casing.setAttribute("d", d || "M0,0");
+        line.setAttribute("d", d || "M0,0");
+        this.written[r] = d;
+      }
       // A dot per step reads well for a few dozen steps; hundreds would bury the line.
       line.setAttribute("marker-mid", run.xs.length > DOTS_UP_TO ? "none" : `url(#gdviz-dot-${r % 6})`);
       g.dataset.points = String(run.xs.length);
@@ -247,6 +274,28 @@ export class ContourPlot {
     const same = gradStep && upd && Math.hypot(gradStep[0] - upd[0], gradStep[1] - upd[1]) <= 1e-9 * (Math.hypot(upd[0], upd[1]) + 1e-300);
     this.drawArrow(this.gradArrow, same ? null : gradStep, p, px, py, "−η∇L");
     this.drawArrow(this.updateArrow, upd, p, px, py, same ? "update = −η∇L" : "update");
+  }
+
+  /**
+   * Run r's path data: the points drawn last frame are kept and only the new ones added
+   * (a 10,000-step path costs its new steps per frame, not all of them), unless the run
+   * was restarted or the plot's mapping changed.
+   */
+  pathOf(r, run, px, py, mapping) {
+    const n = run.xs.length;
+    let c = this.paths[r];
+    const same = c && c.mapping === mapping && n >= c.b.n && (c.b.n === 0 || (run.xs[0] === c.x0 && run.ys[0] === c.y0
+      && run.xs[c.b.n - 1] === c.xl && run.ys[c.b.n - 1] === c.yl));
+    if (!same) {
+      c = { mapping, b: new PathBuilder(this.box), x0: run.xs[0], y0: run.ys[0] };
+      this.paths[r] = c;
+    }
+    if (n > c.b.n) {
+      if (c.b.n >= DOTS_UP_TO) c.b.minPx = MIN_PX; // (a dot per step up to there: every step drawn)
+      c.b.extend(run.xs, run.ys, px, py, c.b.n, n, n === 1);
+      [c.x0, c.y0, c.xl, c.yl] = [run.xs[0], run.ys[0], run.xs[n - 1], run.ys[n - 1]];
+    }
+    return c.b.d;
   }
 
   drawArrow(arrow, vec, p, px, py, label) {

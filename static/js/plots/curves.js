@@ -6,6 +6,8 @@
 
 import { CONFIG, FONT, fitToContainer, runColor } from "./theme.js";
 import { dressed } from "./dress.js";
+import { OnScreen } from "./on-screen.js";
+import { thinLine } from "./thin.js";
 import { AdaptiveThrottle } from "./throttle.js";
 
 const PLOT_BG = "#1d2129";
@@ -27,6 +29,7 @@ export class CurvePlot {
     this.series = series ?? [{ key, dash: "solid", what: "" }];
     this.runs = [];
     this.group = group;
+    this.screen = group.watch(this);
     fitToContainer(el);
   }
 
@@ -80,12 +83,14 @@ export class CurvePlot {
 
   data() {
     const out = [];
+    const buckets = Math.max(60, this.el.clientWidth || 0); // about one slice per px (thin.js)
     this.series.forEach(({ key, dash, what }, s) => {
       this.runs.forEach((run, r) => {
         const label = `${(run.label ?? `run ${r + 1}`).replace(/%/g, "%%")}${what ? ` (${what})` : ""}`;
+        const [x, y] = thinLine(run.steps, run[key], buckets, this.log);
         out.push({
           // a lone first point (step 0) is invisible as a line: show it as a dot
-          type: "scatter", mode: run.steps.length < 2 ? "markers" : "lines", x: run.steps.slice(), y: run[key].slice(),
+          type: "scatter", mode: run.steps.length < 2 ? "markers" : "lines", x, y,
           name: String(r + 1), visible: !run.hidden, showlegend: s === 0, legendgroup: String(r),
           line: { color: runColor(r), width: dash === "solid" ? 3 : 2.5, dash },
           marker: { size: 9, color: runColor(r), symbol: dash === "solid" ? "circle" : "circle-open" },
@@ -118,19 +123,33 @@ export class CurvePlot {
   }
 }
 
-/** One redraw budget for several curve plots: each redraw job draws every plot that changed. */
+/**
+ * One redraw budget for several curve plots: each redraw job draws every plot that changed
+ * and can be seen (on-screen.js); one out of sight stays behind, and is drawn once when it
+ * comes into view.
+ */
 export class CurveGroup {
   constructor() {
     this.throttle = new AdaptiveThrottle(100, 6, 800); // ≤ 10 redraws/s, ≤ 1/6 of the main thread
     this.dirty = new Set();
+    this.draws = 0; // Plotly draws made (for the frame-rate bench and tests)
+  }
+
+  /** Watch `plot.el`: when it comes into view with changes it has not drawn, draw it. */
+  watch(plot) {
+    return new OnScreen(plot.el, () => { if (this.dirty.has(plot)) this.request(plot); });
   }
 
   request(plot) {
     this.dirty.add(plot);
+    if (!plot.screen?.shown) return;
     this.throttle.run(async () => {
-      const plots = [...this.dirty];
-      this.dirty.clear();
-      for (const p of plots) await p.draw();
+      const plots = [...this.dirty].filter((p) => p.screen?.shown ?? true);
+      for (const p of plots) this.dirty.delete(p);
+      for (const p of plots) {
+        this.draws += 1;
+        await p.draw();
+      }
     });
   }
 }

@@ -19,6 +19,7 @@ export class LayerNormPlot {
     this.run = null;
     this.runIndex = 0;
     this.sig = "";
+    this.screen = group.watch(this);
     fitToContainer(el);
   }
 

@@ -47,6 +47,15 @@ export class AdaptiveThrottle {
       });
   }
 
+  /** Run the queued job as soon as the one running (if any) is done, without waiting. */
+  hurry() {
+    if (!this.job) return;
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.last = -Infinity;
+    this.kick();
+  }
+
   cancel() {
     clearTimeout(this.timer);
     this.timer = null;

@@ -12,6 +12,23 @@ const LR_SEND_MS = 66; // while dragging the slider, at most ~15 `set`s per seco
 const SPEED_SEND_MS = 60;
 const RUN_OPTION_FIELDS = ["schedule", "step_size", "gamma", "T_max", "eta_min", "warmup_steps", "clip_norm", "noise", "init"];
 
+/**
+ * Put the runs at a new objective's suggested η (a rate that is stable and visible there,
+ * e.g. Rosenbrock 0.001, the bowl 0.1): the selected run takes it, and every other run
+ * keeps its ratio to the selected run's η — a race of 0.01 against 0.1 stays a tenfold
+ * race — rounded to 3 significant digits within its optimizer's limits.
+ * @param {object[]} runs  the scenario's run specs (changed in place)
+ */
+export function takeSuggestedLr(runs, selected, lr, optimizers) {
+  const from = runs[selected]?.lr;
+  const factor = Number.isFinite(from) && from > 0 ? lr / from : null;
+  runs.forEach((r, i) => {
+    const spec = optimizers.get(r.optimizer)?.params.lr ?? {};
+    const v = i === selected || factor === null || !Number.isFinite(r.lr) ? lr : Number((r.lr * factor).toPrecision(3));
+    r.lr = Math.min(Math.max(v, spec.min ?? 0), spec.max ?? Infinity);
+  });
+}
+
 export class Editor {
   /**
    * @param {{session, view, controls, runOptions, stream, loadObjective: () => Promise<boolean>,
@@ -169,9 +186,10 @@ export class Editor {
 
   /**
    * Stop, put the new objective in the scenario, draw it and wait at the start. A new
-   * kind of objective (fresh) gives the runs its suggested start, and one run its η.
+   * objective picked (fresh) gives the runs its suggested start and η (takeSuggestedLr;
+   * a model's once it is described); `suggestLr` gives a typed f(x, y)'s η.
    */
-  async switchObjective(objective, { fresh, revert = true }) {
+  async switchObjective(objective, { fresh, revert = true, suggestLr = null }) {
     if (state.server === "active") this.stream.pause();
     this.stream.detach();
     state.server = "none";
@@ -189,13 +207,10 @@ export class Editor {
         else delete r.start; // the model's description gives 2-weight starts; networks start from init
         if (!sc.model || sc.model.kind !== "mlp") delete r.init;
       }
-      // One run: the surface's suggested η. A race keeps its learning rates (they are what it compares).
-      if (surf && typeof surf.lr === "number" && sc.runs.length === 1) {
-        sc.runs[0].lr = surf.lr;
-        this.controls.setLr(surf.lr);
-      }
-      this.fitLrToModel = Boolean(sc.model) && sc.runs.length === 1;
+      if (surf && typeof surf.lr === "number") this.takeLr(surf.lr);
+      this.fitLrToModel = Boolean(sc.model);
     }
+    if (typeof suggestLr === "number") this.takeLr(suggestLr);
     clearRuns();
     this.view.applyObjective();
     this.showObjective({ openOptions: fresh });
@@ -207,13 +222,17 @@ export class Editor {
       return this.switchObjective(before.objective, { fresh: false, revert: false });
     }
     if (!ok || !still) return;
-    if (this.fitLrToModel && typeof state.model?.lr === "number") {
-      sc.runs[0].lr = state.model.lr;
-      this.controls.setLr(state.model.lr);
-    }
+    if (this.fitLrToModel && typeof state.model?.lr === "number") this.takeLr(state.model.lr);
     this.fitLrToModel = false;
     emit("surface", objectiveKey(sc));
     if (state.socketOpen) this.session.goToStart();
+  }
+
+  /** Every run at the objective's suggested η (takeSuggestedLr), shown on the controls. */
+  takeLr(lr) {
+    takeSuggestedLr(state.scenario.runs, state.selected, lr, state.optimizers);
+    this.controls.setLr(selectedSpec().lr);
+    this.view.runList.update();
   }
 
   changeSpeed(s) {

@@ -23,8 +23,8 @@ const inside = ([x, y], [[x0, x1], [y0, y1]]) => x >= x0 && x <= x1 && y >= y0 &
 
 /**
  * Fit the runs to a newly typed f(x, y): a run keeps its start when it lies inside the
- * domain, else starts at the suggested start; a network's `init` does not apply. (η stays:
- * a teacher comparing learning rates keeps them.)
+ * domain, else starts at the suggested start; a network's `init` does not apply. (η is
+ * the editor's: a new f takes its suggested η, session/edits.js takeSuggestedLr.)
  */
 export function fitRunsToDomain(runs, desc) {
   for (const r of runs) {
