@@ -58,7 +58,7 @@ from gdviz.scenarios.simulate import check_result_size
 
 GRID_N = 120  # the playground's contour grid (static/js/session/surface.js, GRID_N)
 PLAYER_MODULES = ["plots/contour.js", "plots/curves.js", "plots/boundary.js", "status.js",
-                  "format.js", "keyboard.js", "look.js", "font-scale.js"]
+                  "format.js", "keyboard.js", "look.js", "font-scale.js", "fit-text.js"]
 PLAYER_JS = STATIC_DIR / "offline" / "player.js"
 STYLESHEETS = [STATIC_DIR / "css" / "app.css", STATIC_DIR / "offline" / "player.css"]
 DARK_STYLESHEETS = [STATIC_DIR / "css" / "theme-dark.css", STATIC_DIR / "offline" / "player-dark.css"]

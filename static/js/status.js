@@ -18,8 +18,11 @@ export function serverBusyText(reason) {
   return `The server is full (${why}).`;
 }
 
+/** A status's icon and word (the one table of them: the run list reads it too). */
+export const statusLook = (status) => LOOK[status] ?? { icon: "?", text: String(status).replace(/_/g, " ") };
+
 export function renderStatus(badge, reasonEl, status, reason) {
-  const look = LOOK[status] ?? { icon: "?", text: status };
+  const look = statusLook(status);
   badge.dataset.status = status;
   badge.textContent = "";
   const icon = document.createElement("span");

@@ -87,6 +87,10 @@ def test_typed_f_draws_its_grid_gradient_and_runs_and_its_link_replays(open_play
     # the start inside the new domain is kept; a new f takes its own suggested η
     assert page.evaluate("window.__gdviz.scenario().runs[0]") == {"optimizer": "gd", "lr": desc["lr"], "start": start}
     assert page.input_value("#lr-input") == str(desc["lr"])
+    page.fill("#lr-input", "0.04")  # (the teacher's own η, for what follows)
+    page.press("#lr-input", "Enter")
+    page.wait_for_function("window.__gdviz.scenario().runs[0].lr === 0.04")
+    page.keyboard.press("Escape")  # out of the field: the keys are the player's again
 
     # the contour is drawn from the server's grid: f itself at every point
     trace = page.evaluate(f"{CONTOUR}.data[0]")

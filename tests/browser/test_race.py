@@ -90,7 +90,8 @@ def test_race_two_runs_one_stream_select_edit_hide_remove(open_playground, page_
     assert runs[1]["start"] == [-0.5, 0]
     page.click("#btn-play")  # play again, from the starts
 
-    # remove run 2: one stream with one run again, from the start
+    # remove run 2 (its "remove" is on its row once it is selected): one stream with one run again
+    page.click(".run-row[data-run='1'] .run-select")
     page.click(".run-row[data-run='1'] .run-remove")
     assert rows(page).count() == 1
     page.wait_for_function("window.__gdviz.sent().filter(m => m.type === 'start').pop().scenario.runs.length === 1")

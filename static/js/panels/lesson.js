@@ -7,6 +7,7 @@
 // scenario; closing it brings the curve back and takes `preset=` out of the link.
 
 import { on } from "../events.js";
+import { keepWhole } from "../fit-text.js";
 import { objectiveKind } from "../objective.js";
 import { scenarioForServer, state } from "../state.js";
 
@@ -36,6 +37,8 @@ export class LessonPanel {
     this.changed = $("lesson-changed");
     this.reset = $("lesson-reset");
     this.preset = null;
+    // a lesson is read to its last sentence: the bottom row grows until it fits (gallery.css)
+    this.fitter = keepWhole(this.text, "lesson", 4);
     $("lesson-close").addEventListener("click", () => {
       this.hide();
       onClose();
@@ -55,6 +58,7 @@ export class LessonPanel {
     this.box.dataset.preset = preset.id;
     document.body.dataset.lesson = preset.id; // the bottom row makes room (gallery.css)
     this.place();
+    this.fitter.fit();
   }
 
   hide() {
@@ -63,6 +67,7 @@ export class LessonPanel {
     delete this.box.dataset.preset;
     delete document.body.dataset.lesson;
     delete document.body.dataset.lessonDisplaces;
+    this.fitter.fit();
   }
 
   place() {

@@ -9,6 +9,7 @@ import { fmt, fmtPretty } from "../format.js";
 import { BasinLayer, ScatterLayer } from "./contour-layers.js";
 import { PathBuilder, clipSegment, f1, ok2 } from "./geometry.js";
 import { CASING, COLORSCALE, CONFIG, FONT, GAP_COLOR, GRAD_COLOR, UPDATE_COLOR, fitToContainer, runColor } from "./theme.js";
+import { LOOK } from "../look.js";
 import { dressed } from "./dress.js";
 import { OnScreen } from "./on-screen.js";
 
@@ -17,6 +18,9 @@ const CLICK_SLOP_PX = 6;
 const DOTS_UP_TO = 120; // steps drawn with a dot each; longer paths are a plain line
 const CLIP_MARGIN = 40; // px beyond the plot area where lines are cut (dots there are hidden)
 const MIN_PX = 0.75; // past DOTS_UP_TO steps, a step that moves less than this on screen is merged
+const COLORBAR_PX = 75; // about what the colour bar and its labels take, at scale 1
+const MIN_COLORBAR_PLOT_PX = 360; // a narrower plot (× scale) leaves the colour bar out
+const MIN_ARROW_PX = 13; // an arrow shorter than this ends under the current point's dot (r = 8, its rim)
 
 function el(tag, attrs = {}, parent = null) {
   const node = document.createElementNS(SVG, tag);
@@ -79,15 +83,17 @@ export class ContourPlot {
     this.labelLayer = el("g", {}, svg); // labels are kept inside the plot area by hand, never clipped
     this.scatterGroup = el("g", { class: "scatter" }, this.layer); // under the race's paths
     this.runLayer = el("g", {}, this.layer);
-    const arrow = (color, headId) => {
+    // −η∇L is dashed (white dashes on its dark casing), the update solid magenta: told
+    // apart by pattern as well as colour, and in print or to a colour-blind eye
+    const arrow = (color, headId, dash) => {
       const g = el("g", { class: "arrow" }, this.layer);
       const casing = el("line", { stroke: CASING, "stroke-width": 7, "stroke-linecap": "round" }, g);
-      const line = el("line", { stroke: color, "stroke-width": 4, "stroke-linecap": "round", "marker-end": `url(#${headId})` }, g);
+      const line = el("line", { stroke: color, "stroke-width": 4, "stroke-linecap": dash ? "butt" : "round", "marker-end": `url(#${headId})`, ...(dash ? { "stroke-dasharray": dash } : {}) }, g);
       const label = el("text", { class: "arrow-label" }, this.labelLayer);
       return { g, casing, line, label };
     };
-    this.gradArrow = arrow(GRAD_COLOR, "gdviz-head-grad");
-    this.updateArrow = arrow(UPDATE_COLOR, "gdviz-head-update");
+    this.gradArrow = arrow(GRAD_COLOR, "gdviz-head-grad", "7 4");
+    this.updateArrow = arrow(UPDATE_COLOR, "gdviz-head-update", null);
     this.currentDot = el("circle", { r: 8, fill: runColor(0), stroke: CASING, "stroke-width": 2.5 }, this.layer);
     return svg;
   }
@@ -105,6 +111,8 @@ export class ContourPlot {
       }, g);
       el("circle", { class: "start", r: 8, fill: "none", stroke: "#ffffff", "stroke-width": 3 }, g);
       el("circle", { class: "start-casing", r: 10, fill: "none", stroke: CASING, "stroke-width": 1.2 }, g);
+      // where this run is now (the selected run's is the larger dot drawn over everything)
+      el("circle", { class: "now", r: 6, fill: runColor(r), stroke: CASING, "stroke-width": 2, visibility: "hidden" }, g);
     }
     while (this.runNodes.length > n) this.runNodes.pop().remove();
   }
@@ -123,6 +131,8 @@ export class ContourPlot {
     const t = transform;
     const [ax, ay, az] = surface.axes ?? ["x", "y", "f"]; // a model's weights: w1, w2 and its loss L
     const zt = grid.z.map((row) => row.map(t.f));
+    // a small plot (an embed in a slide) keeps its room for the surface: no colour bar
+    this.colorbar = this.gd.clientWidth >= MIN_COLORBAR_PLOT_PX * LOOK.scale;
     const text = grid.z.map((row) => row.map((v) => fmt(v)));
     const colorbar = {
       title: { text: t.log ? `${az} (log scale)` : az, side: "right", font: { size: 14 } },
@@ -135,7 +145,7 @@ export class ContourPlot {
     const data = [
       {
         type: "contour", x: grid.x, y: grid.y, z: zt, text,
-        colorscale: COLORSCALE, ncontours: 26, connectgaps: false,
+        colorscale: COLORSCALE, ncontours: 26, connectgaps: false, showscale: this.colorbar,
         contours: { coloring: "heatmap", showlines: true },
         line: { width: 0.7, color: "rgba(255,255,255,0.4)" },
         colorbar,
@@ -166,7 +176,7 @@ export class ContourPlot {
     // A new figure, not Plotly.react: react keeps the old axes' constrained domains, so a
     // tall typed f(x, y) left the next surface with stale, stretched ranges. (newPlot drops
     // the figure's event handlers: they are added again.)
-    await Plotly.newPlot(this.gd, ...dressed(data, layout), CONFIG);
+    await Plotly.newPlot(this.gd, ...dressed(data, layout, { size: this.tickRoom(x1 - x0, y1 - y0, layout.margin) }), CONFIG);
     this.gd.on("plotly_afterplot", () => this.render());
     if (first) fitToContainer(this.gd, () => this.render());
     this.drawn = true;
@@ -183,6 +193,19 @@ export class ContourPlot {
   update(runs, current, lr, selected = 0) {
     this.model = { runs, current, lr, selected };
     this.render();
+  }
+
+  /**
+   * The size fitTicks should fit the axes' labels to: the plot area the domain's fixed
+   * aspect ratio leaves in this element (beside the colour bar), plus the margins.
+   */
+  tickRoom(dx, dy, margin) {
+    const s = LOOK.scale;
+    const [mx, my] = [(margin.l + margin.r) * s, (margin.t + margin.b) * s];
+    const w = Math.max(0, this.gd.clientWidth - mx - (this.colorbar ? COLORBAR_PX * s : 0));
+    const h = Math.max(0, this.gd.clientHeight - my);
+    const plotW = Math.min(w, (h * dx) / dy);
+    return { w: plotW + mx, h: (plotW * dy) / dx + my };
   }
 
   /** Back in view: draw what was deferred, then the moving parts as they are now. */
@@ -229,7 +252,7 @@ export class ContourPlot {
     if (top && this.runLayer.lastElementChild !== top) this.runLayer.append(top);
     this.runNodes.forEach((g, r) => {
       const run = runs[r];
-      const [casing, line, start, startCasing] = g.children;
+      const [casing, line, start, startCasing, now] = g.children;
       if (!run || run.hidden) {
         g.setAttribute("display", "none");
         g.dataset.points = "0";
@@ -254,6 +277,14 @@ export class ContourPlot {
           c.setAttribute("cy", f1(py(run.start[1])));
           c.removeAttribute("visibility");
         }
+      }
+      const k = run.xs.length - 1;
+      const at = k >= 0 && r !== selected ? [px(run.xs[k] ?? NaN), py(run.ys[k] ?? NaN)] : null;
+      const seen = at && run.xs[k] !== null && run.ys[k] !== null && clipSegment(at[0], at[1], at[0], at[1], this.box) !== null;
+      now.setAttribute("visibility", seen ? "visible" : "hidden");
+      if (seen) {
+        now.setAttribute("cx", f1(at[0]));
+        now.setAttribute("cy", f1(at[1]));
       }
     });
 
@@ -303,10 +334,10 @@ export class ContourPlot {
     if (vec) {
       const a = [px(p[0]), py(p[1])];
       const b = [px(p[0] + vec[0]), py(p[1] + vec[1])];
-      // Arrows from a point off the plot say nothing; arrows too short to see would only
-      // put a bare label on the point (e.g. at convergence).
+      // Arrows from a point off the plot say nothing; an arrow that ends under the current
+      // point's dot cannot be seen, and would only put a bare label beside it.
       const from = clipSegment(a[0], a[1], a[0], a[1], this.box);
-      if (from && Math.hypot(b[0] - a[0], b[1] - a[1]) >= 3) seg = clipSegment(a[0], a[1], b[0], b[1], this.box);
+      if (from && Math.hypot(b[0] - a[0], b[1] - a[1]) >= MIN_ARROW_PX) seg = clipSegment(a[0], a[1], b[0], b[1], this.box);
     }
     if (!seg) {
       arrow.g.setAttribute("visibility", "hidden");

@@ -1,17 +1,21 @@
 // Per-step line plots — loss, gradient norm, learning rate — one line per shown run
 // (redrawn whole; the plots share one throttle, so together they take at most a
-// sixth of the main thread however many there are). The plot area is dark so every run colour (they are
-// chosen to read on the dark-to-bright viridis contour, one of them white) reads
-// here too, and a run has one colour everywhere.
+// sixth of the main thread however many there are). They follow the page's theme: light
+// in the light theme, each run in its colour darkened until it reads on white (runInk:
+// run 4's white path is a grey line), and dark with theme=dark (dress.js), where the run
+// colours read as they are.
 
-import { CONFIG, FONT, fitToContainer, runColor } from "./theme.js";
+import { LOOK } from "../look.js";
+import { CONFIG, FONT, fitToContainer, runColor, runInk } from "./theme.js";
 import { dressed } from "./dress.js";
 import { OnScreen } from "./on-screen.js";
 import { thinLine } from "./thin.js";
 import { AdaptiveThrottle } from "./throttle.js";
 
-const PLOT_BG = "#1d2129";
-const GRID = "#3b414d";
+const PLOT_BG = "#ffffff";
+const GRID = "#dde1e6";
+/** A run's line colour in this theme (dress.js turns the ground dark for theme=dark). */
+export const lineColor = (r) => (LOOK.dark ? runColor(r) : runInk(r));
 
 export class CurvePlot {
   /**
@@ -34,7 +38,8 @@ export class CurvePlot {
   }
 
   draw() {
-    return Plotly.react(this.el, ...dressed(this.data(), this.layout()), CONFIG);
+    const size = { w: this.el.clientWidth, h: this.el.clientHeight };
+    return Plotly.react(this.el, ...dressed(this.data(), this.layout(), { size }), CONFIG);
   }
 
   layout() {
@@ -49,7 +54,7 @@ export class CurvePlot {
       showlegend: shown > 1,
       legend: {
         orientation: "h", x: 1, xanchor: "right", y: 1, yanchor: "bottom",
-        bgcolor: PLOT_BG, font: { size: 13, color: "#ffffff" }, itemwidth: 30, tracegroupgap: 0,
+        bgcolor: "rgba(0,0,0,0)", font: { size: 13, color: "#111" }, itemwidth: 30, tracegroupgap: 0,
       },
       hovermode: "x",
       dragmode: false,
@@ -88,12 +93,13 @@ export class CurvePlot {
       this.runs.forEach((run, r) => {
         const label = `${(run.label ?? `run ${r + 1}`).replace(/%/g, "%%")}${what ? ` (${what})` : ""}`;
         const [x, y] = thinLine(run.steps, run[key], buckets, this.log);
+        // each run's newest point (where it is now) is a dot at the end of its line
+        const size = x.map((_, k) => (k === x.length - 1 ? 9 : 0));
         out.push({
-          // a lone first point (step 0) is invisible as a line: show it as a dot
-          type: "scatter", mode: run.steps.length < 2 ? "markers" : "lines", x, y,
+          type: "scatter", mode: "lines+markers", x, y,
           name: String(r + 1), visible: !run.hidden, showlegend: s === 0, legendgroup: String(r),
-          line: { color: runColor(r), width: dash === "solid" ? 3 : 2.5, dash },
-          marker: { size: 9, color: runColor(r), symbol: dash === "solid" ? "circle" : "circle-open" },
+          line: { color: lineColor(r), width: dash === "solid" ? 3 : 2.5, dash },
+          marker: { size, color: lineColor(r), symbol: dash === "solid" ? "circle" : "circle-open" },
           hovertemplate: `${label} — step %{x}: %{y:.3g}<extra></extra>`,
         });
       });

@@ -199,16 +199,30 @@ export class Surface3DPlot {
       y.push(ys);
       z.push(zs);
     }
-    const p = current?.params;
-    const zc = current ? lift(this.transform.f(current.loss)) : null;
-    const ok = p && this.inBox(p[0], p[1], zc);
+    // where each shown run is now: a dot in its colour, the selected run's larger (drawn last, on top)
+    const now = { x: [], y: [], z: [], color: [], size: [] };
+    const order = [...runs.keys()].filter((r) => r !== selected).concat(runs[selected] ? [selected] : []);
+    for (const r of order) {
+      const run = runs[r];
+      const k = run && !run.hidden ? run.xs.length - 1 : -1;
+      const p = r === selected && current?.params ? current.params : [run?.xs[k], run?.ys[k]];
+      const zc = k < 0 ? null : lift(this.transform.f(r === selected && current ? current.loss : run.losses[k]));
+      if (k < 0 || !this.inBox(p[0], p[1], zc)) continue;
+      now.x.push(p[0]);
+      now.y.push(p[1]);
+      now.z.push(zc);
+      now.color.push(runColor(r));
+      now.size.push(r === selected ? 7 : 5);
+    }
     traces.push(this.idx.current);
-    x.push(ok ? [p[0]] : []);
-    y.push(ok ? [p[1]] : []);
-    z.push(ok ? [zc] : []);
-    const color = traces.map((t, k) => (k < this.nRuns ? runColor(k) : runColor(selected)));
-    if (this.intoScene(traces, x, y, z, color)) this.direct += 1;
-    else await Plotly.restyle(this.el, { x, y, z, "marker.color": color }, traces);
+    x.push(now.x);
+    y.push(now.y);
+    z.push(now.z);
+    const marker = traces.map((t, k) => (k < this.nRuns ? { color: runColor(k), size: 2.5 } : { color: now.color, size: now.size }));
+    if (this.intoScene(traces, x, y, z, marker)) this.direct += 1;
+    else {
+      await Plotly.restyle(this.el, { x, y, z, "marker.color": marker.map((m) => m.color), "marker.size": marker.map((m) => m.size) }, traces);
+    }
     this.updates += 1;
     await nextFrame();
   }
@@ -219,7 +233,7 @@ export class Surface3DPlot {
    * (and a reader of `el.data`) sees the same paths. False — and nothing changed — when
    * any path's object is missing (Plotly creates it on the next restyle).
    */
-  intoScene(traces, x, y, z, color) {
+  intoScene(traces, x, y, z, marker) {
     const scene = this.el._fullLayout?.scene?._scene;
     const full = this.el._fullData;
     if (!scene?.glplot || typeof scene.glplot.redraw !== "function" || !scene.traces || !full) return false;
@@ -233,7 +247,7 @@ export class Surface3DPlot {
     traces.forEach((i, k) => {
       for (const trace of [this.el.data[i], full[i]]) {
         Object.assign(trace, { x: x[k], y: y[k], z: z[k] });
-        trace.marker = { ...trace.marker, color: color[k] };
+        trace.marker = { ...trace.marker, ...marker[k] };
       }
       full[i]._length = x[k].length;
       objects[k]?.update(full[i]);

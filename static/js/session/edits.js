@@ -137,6 +137,7 @@ export class Editor {
   }
 
   afterRunsChanged(selected) {
+    state.selected = selected; // (before the panels hear of the new runs: the old index may be gone)
     clearRuns();
     emit("runs");
     this.selectRun(selected, { force: true });
