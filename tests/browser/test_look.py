@@ -37,17 +37,20 @@ SIX = "v=1&surface=bowl&steps=2000&speed=60" + "".join(
 def test_curves_are_light_in_the_light_theme_and_every_line_reads(open_playground):
     page = open_playground(SIX)
     page.keyboard.press("ArrowRight")
-    page.wait_for_function("document.getElementById('loss-plot').data?.length === 6 && "
+    page.wait_for_function("document.getElementById('loss-plot').data?.length === 12 && "
                            "document.getElementById('loss-plot').data[0].x.length === 2")
     full = page.evaluate("(() => { const l = document.getElementById('loss-plot')._fullLayout; "
                          "return {plot: l.plot_bgcolor, paper: l.paper_bgcolor, legend: l.legend.font.color}; })()")
     assert luminance(full["plot"]) > 0.9 and luminance(full["paper"]) > 0.9
     assert luminance(full["legend"]) < 0.05
-    colours = page.evaluate("document.getElementById('loss-plot')._fullData.map(t => t.line.color)")
+    data = page.evaluate("document.getElementById('loss-plot').data")
+    lines, now = data[:6], data[6:]
+    colours = [t["line"]["color"] for t in lines]
     assert all(contrast(c, full["plot"]) >= 3 for c in colours), colours  # run 4's white path: a grey line
     # each run's newest point is a dot at the end of its line
-    sizes = page.evaluate("document.getElementById('loss-plot').data[0].marker.size")
-    assert sizes[-1] > 0 and not any(sizes[:-1])
+    assert [t["meta"] for t in now] == ["now"] * 6
+    assert [(t["x"], t["y"]) for t in now] == [(t["x"][-1:], t["y"][-1:]) for t in lines]
+    assert [t["marker"]["color"] for t in now] == colours
 
 
 def test_gradient_and_update_arrows_are_told_apart_or_drawn_once(open_playground):

@@ -87,24 +87,31 @@ export class CurvePlot {
   }
 
   data() {
-    const out = [];
+    const lines = [];
+    const now = []; // each run's newest point (where it is now): a dot at the end of its line
     const buckets = Math.max(60, this.el.clientWidth || 0); // about one slice per px (thin.js)
     this.series.forEach(({ key, dash, what }, s) => {
       this.runs.forEach((run, r) => {
         const label = `${(run.label ?? `run ${r + 1}`).replace(/%/g, "%%")}${what ? ` (${what})` : ""}`;
         const [x, y] = thinLine(run.steps, run[key], buckets, this.log);
-        // each run's newest point (where it is now) is a dot at the end of its line
-        const size = x.map((_, k) => (k === x.length - 1 ? 9 : 0));
-        out.push({
-          type: "scatter", mode: "lines+markers", x, y,
+        const marker = { size: 9, color: lineColor(r), symbol: dash === "solid" ? "circle" : "circle-open" };
+        lines.push({
+          // a lone first point (step 0) is invisible as a line: show it as a dot
+          type: "scatter", mode: x.length < 2 ? "markers" : "lines", x, y,
           name: String(r + 1), visible: !run.hidden, showlegend: s === 0, legendgroup: String(r),
-          line: { color: lineColor(r), width: dash === "solid" ? 3 : 2.5, dash },
-          marker: { size, color: lineColor(r), symbol: dash === "solid" ? "circle" : "circle-open" },
+          line: { color: lineColor(r), width: dash === "solid" ? 3 : 2.5, dash }, marker,
           hovertemplate: `${label} — step %{x}: %{y:.3g}<extra></extra>`,
         });
+        // (a trace of its own: a marker on every point of the line would be an SVG node per point)
+        if (x.length >= 2) {
+          now.push({
+            type: "scatter", mode: "markers", x: x.slice(-1), y: y.slice(-1), meta: "now",
+            name: `${r + 1} now`, visible: !run.hidden, showlegend: false, legendgroup: String(r), marker, hoverinfo: "skip",
+          });
+        }
       });
     });
-    return out;
+    return [...lines, ...now];
   }
 
   /** Which per-run arrays to draw (e.g. a network's train and test loss). */
