@@ -14,12 +14,15 @@ that cannot end inside the window (bowl, GD and momentum at small η, 10,000 ste
 * 3D upd/s  — how often the 3D view's paths were redrawn (the page's own counter, or
               for a version without one, Plotly calls on the 3D plot);
 * longest   — the longest gap between two frames, in ms (a 3D redraw that holds the
-              main thread shows here).
+              main thread shows here);
+* busy %    — the share of the window the page's main thread spent in tasks (Chromium's
+              own TaskDuration, over the DevTools protocol), and of it in scripts (script %):
+              the work the page asks for, less noisy than frames/s on a shared machine.
 
 "2D" opens the page on the Stability tab (the 3D view hidden), "3D" on the 3D tab.
 Versions and views are interleaved over ``--repeats`` rounds, so the machine's load falls
 on all of them alike; figures are medians. Nothing is asserted.
-Run: ``python bench/frame_rate.py [--base main --seconds 5 --repeats 3 --speed 500]``.
+Run: ``python bench/frame_rate.py [--base main --seconds 5 --repeats 3 --speed 500 --views 2D,3D]``.
 """
 
 from __future__ import annotations
@@ -111,10 +114,16 @@ def unpack(rev: str, into: str) -> str:
     return tree
 
 
+def _metrics(cdp) -> dict:
+    return {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+
+
 def measure(browser, url: str, tab: str, seconds: float, speed: float) -> dict:
     context = browser.new_context(viewport={"width": 1280, "height": 720}, bypass_csp=True)
     page = context.new_page()
     page.add_init_script(COUNT_PLOTLY)
+    cdp = context.new_cdp_session(page)
+    cdp.send("Performance.enable")
     try:
         page.goto(f"{url}/?{QUERY}&speed={speed:g}&tab={tab}")
         page.wait_for_function("document.body.dataset.ready === '1' && document.body.dataset.step === '0'",
@@ -124,7 +133,13 @@ def measure(browser, url: str, tab: str, seconds: float, speed: float) -> dict:
         page.keyboard.press("Space")
         page.wait_for_function("Number(document.body.dataset.step) > 20", timeout=120_000)
         page.wait_for_timeout(1000)  # past the first second: the curves' and the 3D view's first redraws
-        return page.evaluate(MEASURE, seconds)
+        m0 = _metrics(cdp)
+        got = page.evaluate(MEASURE, seconds)
+        m1 = _metrics(cdp)
+        wall = m1["Timestamp"] - m0["Timestamp"]
+        got["busy"] = 100 * (m1["TaskDuration"] - m0["TaskDuration"]) / wall
+        got["script"] = 100 * (m1["ScriptDuration"] - m0["ScriptDuration"]) / wall
+        return got
     finally:
         context.close()
 
@@ -135,7 +150,9 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--speed", type=float, default=500.0)
+    ap.add_argument("--views", default="2D,3D", help="which of 2D (Stability tab), 3D (3D tab) to measure")
     args = ap.parse_args()
+    views = [(tab, view) for tab, view in (("stability", "2D"), ("3d", "3D")) if view in args.views.split(",")]
 
     from playwright.sync_api import sync_playwright
 
@@ -151,7 +168,7 @@ def main() -> None:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
                 for _ in range(args.repeats):
-                    for tab, view in (("stability", "2D"), ("3d", "3D")):
+                    for tab, view in views:
                         for name, url in versions:
                             got = measure(browser, url, tab, args.seconds, args.speed)
                             results.setdefault((name, view), []).append(got)
@@ -163,9 +180,10 @@ def main() -> None:
     rows = []
     for (name, view), runs in results.items():
         rows.append([f"{name}, {view}", median([r["fps"] for r in runs]), median([r["steps"] for r in runs]),
-                     median([r["updates3d"] for r in runs]), median([r["longest"] for r in runs])])
+                     median([r["updates3d"] for r in runs]), median([r["longest"] for r in runs]),
+                     median([r["busy"] for r in runs]), median([r["script"] for r in runs])])
     load = os.getloadavg()[0]
-    table(["version, view", "frames/s", "steps/s", "3D upd/s", "longest ms"], rows,
+    table(["version, view", "frames/s", "steps/s", "3D upd/s", "longest ms", "busy %", "script %"], rows,
           title=(f"Playground at 1280×720 playing {args.speed:g} steps/s; medians of {args.repeats} × "
                  f"{args.seconds:g} s (load average {load:.1f} at the end)"))
 
