@@ -44,26 +44,8 @@ ARGS = ["--enable-unsafe-swiftshader", "--no-sandbox", "--disable-gpu", "--no-fi
 QUERY = ("surface=bowl&steps=10000&seed=0&r0=gd&r0.lr=0.0001&r0.start=1.5,1"
          "&r1=momentum&r1.lr=0.00001&r1.start=-1.5,1")
 
-# Counts calls to Plotly's drawing functions per plot (for a version without its own counter).
-COUNT_PLOTLY = """
-(() => {
-  window.__plotlyCalls = {};
-  let real;
-  const wrap = (P) => {
-    for (const name of ["react", "restyle", "relayout", "newPlot", "update", "extendTraces"]) {
-      const f = P[name];
-      if (typeof f !== "function") continue;
-      P[name] = function (gd, ...rest) {
-        const id = (typeof gd === "string" ? gd : gd?.id) || "?";
-        window.__plotlyCalls[id] = (window.__plotlyCalls[id] || 0) + 1;
-        return f.call(this, gd, ...rest);
-      };
-    }
-    return P;
-  };
-  Object.defineProperty(window, "Plotly", { configurable: true, get: () => real, set: (v) => { real = v && wrap(v); } });
-})();
-"""
+# Counts Plotly calls per plot (for a version without its own 3D counter): the browser tests' script.
+COUNT_PLOTLY = open(os.path.join(ROOT, "tests", "browser", "plotly_calls.js")).read()
 
 MEASURE = """async (seconds) => {
   const count3d = () => window.__gdviz?.surface3dUpdates?.() ?? (window.__plotlyCalls?.surface3d ?? 0);

@@ -3,6 +3,8 @@
 // up a level of its layout (`data-<name>-fit` on <body>: CSS makes each level give the text
 // more room, or set it more compactly), and back down when there is room again.
 
+import { perFrame } from "./plots/throttle.js";
+
 /**
  * @param {HTMLElement|HTMLElement[]} boxes  the elements whose content must fit (each scrolls when it does not)
  * @param {string} name  the level's attribute: body[data-<name>-fit="1…levels"]
@@ -25,15 +27,7 @@ export function keepWhole(boxes, name, levels, { watch = true } = {}) {
     for (const box of all) box.dataset.fit = whole; // (for tests: the text is all there)
     return level;
   };
-  let pending = false;
-  const soon = () => {
-    if (pending) return;
-    pending = true;
-    requestAnimationFrame(() => {
-      pending = false;
-      fit();
-    });
-  };
+  const soon = perFrame(fit);
   if (!watch) return { fit };
   // (the levels change the boxes' sizes too, but fit() ends where it started: no new report)
   const ro = new ResizeObserver(soon);

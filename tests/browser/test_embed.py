@@ -9,7 +9,7 @@ import json
 import re
 
 import pytest
-from stepping import settled_step
+from stepping import play_pause_step
 
 pytestmark = pytest.mark.browser
 
@@ -246,13 +246,7 @@ def test_a_focused_frame_plays_on_its_keys_and_sends_the_deck_its_keys(page, ser
     assert frame.evaluate("document.body.dataset.frameFocus") == "0"
     frame.click(".panel-contour h2")  # the lecturer clicks the frame
     frame.wait_for_function("document.body.dataset.frameFocus === '1'")
-    page.keyboard.press("Space")
-    frame.wait_for_function("Number(document.body.dataset.step) >= 3")
-    page.keyboard.press("Space")
-    frame.wait_for_function("document.body.dataset.status === 'paused'")
-    paused_at = settled_step(frame)
-    page.keyboard.press("ArrowRight")
-    frame.wait_for_function(f"Number(document.body.dataset.step) === {paused_at + 1}")
+    play_pause_step(page, frame)
     assert messages(page) == []  # the frame's own keys stay in the frame
     page.keyboard.press("PageDown")
     page.keyboard.press("Escape")

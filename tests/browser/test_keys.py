@@ -5,7 +5,7 @@ and the control itself does not also take the key. Escape leaves a text field.""
 from __future__ import annotations
 
 import pytest
-from stepping import settled_step
+from stepping import play_pause_step
 
 pytestmark = pytest.mark.browser
 
@@ -48,14 +48,7 @@ def test_player_keys_work_after_touching_a_control(open_playground, kind):
 
     page.keyboard.press("ArrowRight")
     page.wait_for_function("document.body.dataset.step === '1'")
-    page.keyboard.press("Space")
-    page.wait_for_function("document.body.dataset.status === 'running'")
-    page.wait_for_function("Number(document.body.dataset.step) >= 4")
-    page.keyboard.press("Space")
-    page.wait_for_function("document.body.dataset.status === 'paused'")
-    paused_at = settled_step(page)
-    page.keyboard.press("ArrowRight")
-    page.wait_for_function(f"Number(document.body.dataset.step) === {paused_at + 1}")
+    play_pause_step(page, page, at_least=4)
     page.keyboard.press("r")
     page.wait_for_function("document.body.dataset.step === '0'")
     page.keyboard.press("Shift+R")

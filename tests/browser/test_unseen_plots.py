@@ -4,6 +4,8 @@ catch up once they come into view. (Speed itself is measured in bench/frame_rate
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from stepping import settled_step
 
@@ -13,26 +15,7 @@ pytestmark = pytest.mark.browser
 RACE = ("v=1&surface=bowl&steps=10000&speed=100&r0=gd&r0.lr=0.0001&r0.start=1.5,1"
         "&r1=momentum&r1.lr=0.00001&r1.start=-1.5,1")
 
-# Counts each Plotly drawing call by the id of the plot it draws (set before Plotly loads).
-COUNT_PLOTLY = """
-(() => {
-  window.__plotlyCalls = {};
-  let real;
-  const wrap = (P) => {
-    for (const name of ["newPlot", "react", "restyle", "relayout", "update", "extendTraces", "animate", "redraw"]) {
-      const f = P[name];
-      if (typeof f !== "function") continue;
-      P[name] = function (gd, ...rest) {
-        const id = (typeof gd === "string" ? gd : gd?.id || gd?.parentElement?.id) || "?";
-        window.__plotlyCalls[id] = (window.__plotlyCalls[id] || 0) + 1;
-        return f.call(this, gd, ...rest);
-      };
-    }
-    return P;
-  };
-  Object.defineProperty(window, "Plotly", { configurable: true, get: () => real, set: (v) => { real = v && wrap(v); } });
-})();
-"""
+COUNT_PLOTLY = (Path(__file__).parent / "plotly_calls.js").read_text()
 
 
 def calls(page, plot: str) -> int:

@@ -5,6 +5,8 @@
 // (their icons stay), then the η slider (the number stays), then the badge's word (its
 // icon and colour stay), then the word "step" (the number stays).
 
+import { perFrame } from "../plots/throttle.js";
+
 const MIN_REASON_EM = 10; // a shorter stub of the sentence is noise
 const LAST_LEVEL = 5;
 
@@ -22,15 +24,7 @@ export function fitBar(bar, reason) {
 /** Keep the bar fitted as the frame and the status text change. Returns a stop() function. */
 export function keepBarFitted(bar) {
   const reason = bar.querySelector(".reason");
-  let pending = false;
-  const soon = () => {
-    if (pending) return;
-    pending = true;
-    requestAnimationFrame(() => {
-      pending = false;
-      fitBar(bar, reason);
-    });
-  };
+  const soon = perFrame(() => fitBar(bar, reason));
   const ro = new ResizeObserver(soon);
   ro.observe(bar);
   ro.observe(bar.querySelector(".status-line"));

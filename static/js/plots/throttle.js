@@ -62,3 +62,16 @@ export class AdaptiveThrottle {
     this.job = null;
   }
 }
+
+/** `fn`, called at most once per animation frame however often the result is called. */
+export function perFrame(fn) {
+  let pending = false;
+  return () => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      fn();
+    });
+  };
+}
