@@ -65,6 +65,7 @@ def test_linreg2_then_logreg2_weight_plane_fit_and_gradient(open_playground, pag
     # the picker switches to logreg2: a new plane, the two classes and the decision line
     page.select_option("#surface-select", "model:logreg2")
     page.wait_for_function("window.__gdviz.model()?.kind === 'logreg2' && document.body.dataset.step === '0'")
+    page.click("#tab-fit")  # (a plot under a closed tab is drawn when its tab opens)
     page.wait_for_function("document.getElementById('fit-plot').data?.some(t => t.name === 'decision line')")
     start = page.evaluate("window.__gdviz.scenario().runs[0].start")
     assert start == page.evaluate("window.__gdviz.model().start")

@@ -145,11 +145,11 @@ export function fitTicks(layout, { w, h }) {
     const x = key[0] === "x";
     const font = (axis.tickfont?.size ?? layout.font?.size ?? 12) * LOOK.scale || base;
     // a label is about 3 characters wide (e.g. "−0.5", "10⁻⁴") with a gap, and one line tall
-    const room = x ? (w - ((m.l ?? 80) + (m.r ?? 80)) * LOOK.scale) / (font * 3.6)
+    const room = x ? (w - ((m.l ?? 80) + (m.r ?? 80)) * LOOK.scale) / (font * 3.2)
       : (h - ((m.t ?? 100) + (m.b ?? 80)) * LOOK.scale) / (font * 2.4);
     const most = axis.nticks || 8;
-    // (3 at least: Plotly, given nticks 2, often keeps a single tick)
-    out[key] = { ...axis, nticks: Math.max(3, Math.min(most, Math.floor(room))), ...(x ? { tickangle: 0 } : {}) };
+    // (given nticks 2, Plotly often keeps a single tick: that is for an axis with no room for three)
+    out[key] = { ...axis, nticks: Math.max(2, Math.min(most, Math.floor(room))), ...(x ? { tickangle: 0 } : {}) };
   }
   return out;
 }
