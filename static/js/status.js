@@ -22,6 +22,8 @@ export function serverBusyText(reason) {
 export const statusLook = (status) => LOOK[status] ?? { icon: "?", text: String(status).replace(/_/g, " ") };
 
 export function renderStatus(badge, reasonEl, status, reason) {
+  if (reasonEl.textContent !== reason) reasonEl.textContent = reason;
+  if (badge.dataset.status === status && badge.childElementCount) return; // (called every frame while playing)
   const look = statusLook(status);
   badge.dataset.status = status;
   badge.textContent = "";
@@ -32,5 +34,4 @@ export function renderStatus(badge, reasonEl, status, reason) {
   const word = document.createElement("span");
   word.textContent = look.text;
   badge.append(icon, word);
-  if (reasonEl.textContent !== reason) reasonEl.textContent = reason;
 }
