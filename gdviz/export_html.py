@@ -3,7 +3,8 @@
 For slides on a machine without Python: the runs are computed here, once, and the
 file carries everything the player needs —
 
-* Plotly.js, inlined from the installed ``plotly`` package (as the server serves it);
+* Plotly.js's 2D part, the very build the playground loads (static/vendor/plotly/,
+  ``gdviz.js_bundle.plotly_2d_script`` links its ES-module chunks into a classic script);
 * the playground's own drawing code (contour + path overlay, loss curves, decision
   boundary, status badge, keyboard), linked into one classic script by
   ``gdviz.js_bundle`` — a browser will not load ES modules from ``file://``;
@@ -24,11 +25,12 @@ images only from ``data:``/``blob:`` URLs (Plotly's own), and no fetch, font, fr
 anything else from anywhere, so the page cannot reach the network even by mistake.
 
 Size: bounded like ``POST /api/run`` (``check_result_size``: at most 4,000,000 numbers,
-~80 MB of JSON at worst). Plotly alone is 4.8 MB. Measured with plotly 7.1: a surface
-preset is 5.2–5.5 MB (``ravine-momentum``, 2 runs × 300 steps: 5.2 MB;
-``rosenbrock-adam``, 1,000 steps: 5.5 MB), ``linreg2`` 5.3 MB; a network carries every
-weight of every frame — ``minibatch-sgd`` (386 weights × 401 frames) 7.9 MB,
-``vanishing-gradients`` 8.1 MB, ``init-compared`` (4 runs of 626 weights) 12.7 MB.
+~80 MB of JSON at worst). Plotly's 2D part is 1.1 MB (the whole plotly.min.js, which
+the export inlined before, was 4.8 MB). Measured: a surface preset is 1.5–1.8 MB
+(``ravine-momentum`` 1.5 MB, ``rosenbrock-adam``, 2 runs × 1,000 steps, 1.8 MB),
+``linreg2`` 1.6 MB; a network carries every weight of every frame — ``minibatch-sgd``
+(386 weights × 401 frames) 4.2 MB, ``vanishing-gradients`` 4.4 MB, ``init-compared``
+(4 runs of 626 weights) 9.0 MB.
 """
 
 from __future__ import annotations
@@ -39,28 +41,33 @@ import hashlib
 import re
 from functools import lru_cache
 
+import numpy as np
+
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from gdviz import __version__
 from gdviz.api.catalog import surface_info
 from gdviz.api.json import dumps
-from gdviz.api.pages import PLOTLY_JS
 from gdviz.engine.optimizers import OPTIMIZERS
 from gdviz.engine.surfaces import grid
-from gdviz.js_bundle import classic_script
+from gdviz.js_bundle import classic_script, plotly_2d_script
 from gdviz.paths import STATIC_DIR, TEMPLATES_DIR
 from gdviz.scenarios.describe_model import describe
 from gdviz.scenarios.jsonsafe import grid_json
 from gdviz.scenarios.models import Scenario
 from gdviz.scenarios.objectives import objective_of
-from gdviz.scenarios.simulate import check_result_size
+from gdviz.scenarios.simulate import check_result_size, simulate
+from gdviz.scenarios.trace import point_trace
+from gdviz.scenarios.view import View
 
 GRID_N = 120  # the playground's contour grid (static/js/session/surface.js, GRID_N)
 PLAYER_MODULES = ["plots/contour.js", "plots/curves.js", "plots/boundary.js", "status.js",
-                  "format.js", "keyboard.js", "look.js", "font-scale.js", "fit-text.js"]
+                  "format.js", "keyboard.js", "look.js", "font-scale.js", "state.js",
+                  "panels/inside.js", "fit-text.js"]
 PLAYER_JS = STATIC_DIR / "offline" / "player.js"
-STYLESHEETS = [STATIC_DIR / "css" / "app.css", STATIC_DIR / "offline" / "player.css"]
+STYLESHEETS = [STATIC_DIR / "css" / "app.css", STATIC_DIR / "css" / "inside.css",
+               STATIC_DIR / "offline" / "player.css"]
 DARK_STYLESHEETS = [STATIC_DIR / "css" / "theme-dark.css", STATIC_DIR / "offline" / "player-dark.css"]
 # the frame fields a model adds that the player shows (the rest stay in the CSV/JSON)
 MODEL_FIELDS = ("grad_norm", "accuracy", "test_loss", "test_accuracy")
@@ -78,6 +85,12 @@ _ENV = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)),
 # -- the data ------------------------------------------------------------------------
 
 
+# the views of a step's inside the player offers, per objective (static/js/panels/inside.js)
+INSIDE_TABS = {"mlp": ("net", "backprop", "head"), "linreg2": ("net", "backprop", "head", "step"),
+               "logreg2": ("net", "backprop", "head", "step"), "surface": ("step",)}
+TRACED_TABS = ("backprop", "head")  # these need a point's trace at every frame
+
+
 def objective_json(scenario: Scenario) -> dict:
     """What the player draws under the runs: a contour plane (a surface or a 2-weight
     model: domain, minima, contour scale, axis names and the grid) or, for a network,
@@ -89,7 +102,8 @@ def objective_json(scenario: Scenario) -> dict:
     d = describe(scenario.model, GRID_N)
     if d["kind"] == "mlp":
         return d
-    keep = ("kind", "name", "formula", "domain", "minima", "start", "lr", "contour_scale", "grid")
+    keep = ("kind", "name", "formula", "domain", "minima", "start", "lr", "contour_scale", "grid",
+            "data")  # (data: the points the backprop view traces)
     return {**{k: d[k] for k in keep}, "axes": ["w1", "w2", "L"]}
 
 
@@ -118,15 +132,41 @@ def frame_columns(frames: list[dict], network: bool) -> dict[str, list]:
     return {k: [f.get(k) for f in frames] for k in keys}
 
 
-def player_data(scenario: Scenario, runs: list[dict], exported: str) -> dict:
+def inside_json(scenario: Scenario, runs: list[dict], view: View | None) -> dict:
+    """The inside views the player offers, and what they need beyond the frames: the link's
+    view keys (tab, point, stage, net.mode), each frame's update terms on 2 weights (a run
+    recorded with ``simulate(terms=True)``: the stream's ``opt``), and — when the link opens
+    the backprop or softmax tab — the traced point's ``POST /api/trace`` answer at every
+    frame (the point is the link's, else point 0; the page cannot ask for another offline)."""
+    kind = scenario.model.kind if scenario.model is not None else "surface"
+    view = view or View()
+    tab = view.tab if view.tab in INSIDE_TABS[kind] else None
+    point = view.point if view.point is not None else 0
+    out = {"tabs": list(INSIDE_TABS[kind]), "view": {"tab": tab, "point": point,
+           "stage": view.stage, "net_mode": view.net_mode}, "opt": None, "traces": None}
+    if kind != "mlp":
+        out["opt"] = [[f.get("opt") for f in run["frames"]]
+                      for run in simulate(scenario, terms=True)]
+    if tab in TRACED_TABS:
+        model = objective_of(scenario)
+        out["traces"] = [[point_trace(model, np.asarray(f["params"], float), point, f["step"],
+                                      f["grad"]) if f["params"] is not None else None
+                          for f in run["frames"]] for run in runs]
+    return out
+
+
+def player_data(scenario: Scenario, runs: list[dict], exported: str,
+                view: View | None = None) -> dict:
     network = scenario.model is not None and scenario.model.kind == "mlp"
     return {
         "version": __version__, "exported": exported,
         "scenario": scenario.model_dump(mode="json", exclude_none=True),
         "objective": objective_json(scenario),
         "runs": [{"label": run_label(scenario, i), "status": run["status"],
-                  "reason": run["reason"], "frames": frame_columns(run["frames"], network)}
+                  "reason": run["reason"], "frames": frame_columns(run["frames"], network),
+                  "hyper": scenario.runs[i].hyper()}
                  for i, run in enumerate(runs)],
+        "inside": inside_json(scenario, runs, view),
     }
 
 
@@ -152,7 +192,7 @@ def inline_script(js: str) -> str:
 def _scripts() -> tuple[str, ...]:
     """Plotly, the linked playground modules and the player — read once per process."""
     return tuple(inline_script(s) for s in (
-        PLOTLY_JS.read_text(encoding="utf-8"), classic_script(PLAYER_MODULES),
+        plotly_2d_script(), classic_script(PLAYER_MODULES),
         PLAYER_JS.read_text(encoding="utf-8")))
 
 
@@ -174,17 +214,19 @@ def default_title(scenario: Scenario, objective: dict) -> str:
 
 def to_html(scenario: Scenario, runs: list[dict], *, title: str | None = None,
             lesson: str | None = None, exported: datetime.date | None = None,
-            theme: str = "light", scale: float = 1.0) -> str:
+            theme: str = "light", scale: float = 1.0, view: View | None = None) -> str:
     """One self-contained HTML page that plays ``runs`` (``simulate(scenario)``) with
     Play/Pause, Step, Reset, a step slider and the keys Space / → / R.
 
     ``title``/``lesson`` (e.g. a preset's) head the page; text, escaped. ``theme`` and
     ``scale`` are the link's look (``theme=dark``, ``scale=1.5``): the page and every
     figure are dressed by the playground's own look.js / dress.js / font-scale.js.
+    ``view``: the link's view, whose tab (net, backprop, head, step), point, stage and
+    net.mode the player opens on.
     Refuses (``TooLarge``) what ``POST /api/run`` refuses."""
     check_result_size(scenario, "an export (the same as POST /api/run)")
     exported = (exported or datetime.date.today()).isoformat()
-    data = player_data(scenario, runs, exported)
+    data = player_data(scenario, runs, exported, view)
     scripts = _scripts()
     steps = max((r["frames"]["step"][-1] for r in data["runs"] if r["frames"]["step"]),
                 default=0)
@@ -192,6 +234,7 @@ def to_html(scenario: Scenario, runs: list[dict], *, title: str | None = None,
         title=title or default_title(scenario, data["objective"]), lesson=lesson,
         objective=data["objective"], version=__version__, exported=exported,
         steps=steps, runs=len(runs), csp=content_security_policy(scripts),
+        inside=data["inside"],
         theme=theme, view_json=dumps({"theme": theme, "scale": scale}),
         styles=Markup("\n".join(p.read_text(encoding="utf-8") for p in
                                 STYLESHEETS + (DARK_STYLESHEETS if theme == "dark" else []))),

@@ -2,6 +2,7 @@
 
 import re
 
+from gdviz.client_json import LongInteger, too_long_message
 from gdviz.scenarios.model_spec import KINDS as MODEL_KINDS
 
 # a cross-field validator names the field it blames first: "runs.0.start: give …"
@@ -45,6 +46,13 @@ def _field_and_message(e) -> tuple[str, str]:
         tag = str(ctx.get("discriminator", "")).strip("'\"")
         return field_path(loc + [tag]), (f"unknown {tag} {ctx.get('tag')!r}; choose one of "
                                          f"{ctx.get('expected_tags')}")
+    given = e.get("input")
+    if isinstance(given, LongInteger):  # refused by whatever type the field has
+        return field_path(loc), too_long_message(given)
+    if e.get("type") == "float_type" and type(given) is int:  # a float field, int > 1.8e308
+        return field_path(loc), (f"Input should be a finite number; an integer of "
+                                 f"{len(str(abs(given))):,} digits is larger than the largest "
+                                 "float (about 1.8e308)")
     m = _BLAMED.match(msg)
     if m:  # our own dotted path: its numbers are list indices
         loc += [int(p) if p.isdigit() else p for p in m.group(1).split(".")]

@@ -63,6 +63,6 @@ def export_file(request: Request,
     preset = PRESETS.get(view.preset)
     text = ex.render(fmt, scenario, ex.simulate_with_progress(scenario),
                      title=preset and preset.title, lesson=preset and preset.lesson,
-                     theme=view.theme, scale=view.scale)
+                     theme=view.theme, scale=view.scale, view=view)
     return Response(text, media_type=ex.MEDIA_TYPES[fmt], headers={
         "Content-Disposition": f'attachment; filename="{ex.filename(scenario, fmt)}"'})

@@ -14,9 +14,11 @@ from gdviz.scenarios.simulate import num
 from gdviz.settings import get_settings
 
 from .catalog import surface_info
+from .body import ClientJSONRoute
 from .json import StrictJSONResponse
 
-router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse)
+router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse,
+                   route_class=ClientJSONRoute)
 
 
 class ExprRequest(Model):

@@ -8,9 +8,11 @@ from gdviz.scenarios.describe_model import catalog, describe
 from gdviz.scenarios.model_spec import ModelSpec
 from gdviz.settings import get_settings
 
+from .body import ClientJSONRoute
 from .json import StrictJSONResponse
 
-router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse)
+router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse,
+                   route_class=ClientJSONRoute)
 
 
 @router.get("/models", summary="The models a scenario can train, with every option")

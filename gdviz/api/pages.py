@@ -1,23 +1,21 @@
 """GET / — the playground page; its query string is the scenario."""
 
-from pathlib import Path
-
-import plotly
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from gdviz import __version__
 from gdviz.scenarios.presets import PRESETS
 from gdviz.scenarios.url import scenario_of_link
-from gdviz.scenarios.view import fit_view_to_runs, view_from_query
+from gdviz.scenarios.view import EMBED_ALLOW, fit_view_to_scenario, view_from_query
 from gdviz.paths import TEMPLATES_DIR
 from gdviz.settings import get_settings
 
+from .assets import TREE
 from .json import dumps
 
 TEMPLATES = Jinja2Templates(directory=str(TEMPLATES_DIR))
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+TEMPLATES.env.globals["asset"] = TREE.url  # {{ asset("js/main.js") }}: its immutable URL
 
 router = APIRouter()
 
@@ -65,18 +63,12 @@ def _page(request: Request, csp: str, *, embed: bool = False):
         warnings = []
     scenario, scenario_warnings = scenario_of_link(query, PRESETS)
     view, view_warnings = view_from_query(query, embed=embed)
-    view, fit_warnings = fit_view_to_runs(view, len(scenario.runs))
+    view, fit_warnings = fit_view_to_scenario(view, scenario)
     response = TEMPLATES.TemplateResponse(request, "playground.html", {
         "scenario_json": dumps(scenario.model_dump(exclude_none=True)),
         "view": view, "view_json": dumps(view.model_dump()), "embed": embed,
         "warnings": warnings + scenario_warnings + view_warnings + fit_warnings,
-        "version": __version__})
+        "version": __version__, "embed_allow": EMBED_ALLOW})
     response.headers["Content-Security-Policy"] = csp
     return response
 
-
-@router.get("/vendor/plotly.min.js", include_in_schema=False)
-def plotly_js():
-    """Plotly.js from the installed plotly package — never a CDN (works offline)."""
-    return FileResponse(PLOTLY_JS, media_type="text/javascript",
-                        headers={"Cache-Control": "public, max-age=86400"})

@@ -4,6 +4,7 @@
 //   view.js             state → plots, readouts, status
 //   session/commands.js play / pause / step / reset of the one stream
 //   session/inbox.js    server messages, applied once per animation frame
+//   session/replay.js   after a reconnect: the runs rebuilt up to the step shown
 //   session/edits.js    what the student changes
 //   session/surface.js  drawing a surface (or a 2-weight model's loss over its weights)
 //   session/model.js    describing and drawing a model (docs/models.md)
@@ -19,7 +20,7 @@
 //   panels/gallery.js   the "Lessons" gallery; panels/lesson.js the lesson beside the plots
 //   export-menu.js      "Export": CSV, JSON, offline HTML; plot-cameras.js a PNG of each plot
 
-import { fetchModels, fetchOptimizers, fetchPresets, fetchSurfaces } from "./api.js";
+import { fetchModels, fetchOptimizers, fetchPresets, fetchSurfaces, prefetchGrid } from "./api.js";
 import { Controls } from "./controls.js";
 import { ExportMenu } from "./export-menu.js";
 import { installKeyboard } from "./keyboard.js";
@@ -35,6 +36,7 @@ import { Gallery } from "./panels/gallery.js";
 import { LessonPanel } from "./panels/lesson.js";
 import { ModelOptions } from "./panels/model-options.js";
 import { NetworkPanel } from "./panels/network.js";
+import { InsideViews } from "./panels/inside.js";
 import { RunInit } from "./panels/run-init.js";
 import { RunList } from "./panels/run-list.js";
 import { RunOptions } from "./panels/run-options.js";
@@ -51,8 +53,9 @@ import { Session } from "./session/commands.js";
 import { Editor } from "./session/edits.js";
 import { ExprLoader, fitRunsToDomain, gapsOf } from "./session/expr.js";
 import { Inbox } from "./session/inbox.js";
+import { ReplayLog, Restorer } from "./session/replay.js";
 import { ModelLoader } from "./session/model.js";
-import { SurfaceLoader } from "./session/surface.js";
+import { GRID_N, SurfaceLoader } from "./session/surface.js";
 import { emit, on } from "./events.js";
 import { fmt } from "./format.js";
 import { clearRuns } from "./runs.js";
@@ -75,6 +78,7 @@ const embedded = document.body.dataset.embed === "1";
 // ---------- parts ----------
 
 let editor; // created below; the handlers reach it lazily
+let inside; // (panels/inside.js; the Explore tabs call it once it exists)
 let session;
 const controls = new Controls({
   onSurface: (value) => (value === CUSTOM_VALUE ? exprInput.choose() : editor.changeObjective(value)),
@@ -118,20 +122,28 @@ const curves = {
   }),
 };
 const layers = new LayerNormPlot($("layers-plot"), { group });
-const network = new NetworkPanel();
-const fit = new DataFitPanel();
+const network = new NetworkPanel({ onPickPoint: (i) => inside.pick(i) });
+const fit = new DataFitPanel({ onPickPoint: (i) => inside.pick(i) });
 const diagnosis = new DiagnosisPanel();
 const exprGrad = new ExprGradient();
-const tabs = new ExploreTabs({ initial: linkView.tab }); // (a plot in a pane draws once its tab is open: plots/on-screen.js)
+// (a plot in a pane is drawn once its tab is open: plots/on-screen.js)
+const tabs = new ExploreTabs({
+  onShow: (name) => inside?.shown(name), // (undefined while the tabs are first set up)
+  initial: linkView.tab,
+});
 
+const replayLog = new ReplayLog();
 const stream = new RunStream({
-  onMessage: (msg) => inbox.receive(msg),
+  onMessage: (msg) => restorer.receive(msg) || inbox.receive(msg),
+  onSend: (msg) => replayLog.sent(msg),
   onOpen: () => {
+    if (restorer.resume()) return; // back where it was once `replayed` comes
     state.socketOpen = true;
     session.goToStart();
     markReady();
   },
   onClose: ({ busy, reason, retryInMs }) => {
+    restorer.lost();
     state.socketOpen = false;
     document.body.dataset.ready = "0"; // (markReady says "1" again once connected)
     state.server = "none";
@@ -145,14 +157,33 @@ const stream = new RunStream({
   },
 });
 const slice = new SlicePanel({ stream });
-const view = new View({ contour, surface3d, curves, layers, runList, network, fit, diagnosis, slice, tabs, exprGrad });
+// the network diagram, one point's backprop, the output head, the update's arithmetic (issue 15)
+inside = new InsideViews({
+  send: (msg) => stream.send(msg), view: linkView,
+  onPoint: (i, { byStudent }) => {
+    network.plot.markPoint(i);
+    fit.plot.markPoint(i);
+    if (byStudent) emit("view");
+  },
+});
+const view = new View({ contour, surface3d, curves, layers, runList, network, fit, diagnosis, slice, tabs, exprGrad, inside });
 session = new Session({ stream, view, controls });
 const inbox = new Inbox({ view, controls, session, onSlice: (msg) => slice.receive(msg), onError: (m) => slice.failed(m) });
+const restorer = new Restorer({
+  stream, session, view, log: replayLog,
+  onRestored: ({ fresh = false } = {}) => {
+    state.socketOpen = true;
+    if (fresh) session.goToStart();
+    else view.updateStatus();
+    markReady();
+  },
+});
 const surfaces = new SurfaceLoader({ contour, surface3d, curves, view, controls, onDrawn: markReady, wantLogLoss: () => pageView.wantLogLoss });
 const models = new ModelLoader({
   surfaces, network, view, onDrawn: markReady,
   onDescribed: (desc) => {
     modelOptions.describe(desc);
+    inside.draw(desc);
     showRunControls();
     if (desc.kind !== "mlp") fit.draw(desc);
   },
@@ -171,6 +202,7 @@ function loadObjective() {
   }
   models.cancel();
   state.model = null;
+  inside.clear();
   if (isExpr(sc)) return exprs.load();
   exprs.cancel();
   state.expr = null;
@@ -238,6 +270,7 @@ on("halt", () => surface3d.settle()); // the 3D view shows where the runs stoppe
 const pageView = new PageView(linkView, {
   tab: () => tabs.current, defaultTab: () => tabs.defaultTab,
   selected: () => state.selected, hidden: () => state.hidden, onChange: () => emit("view"),
+  extra: () => inside.viewKeys(),
 });
 pageView.applyForms();
 curves.loss.setLog(linkView.loss_log);
@@ -316,22 +349,30 @@ window.__gdviz = {
   model: () => structuredClone(state.model),
   expr: () => structuredClone(state.expr), // the drawn f(x, y) as POST /api/expr described it
   boundary: () => network.plot.snapshot(),
+  diagram: () => inside.net.diagram.snapshot(),
+  diagramDrawMs: () => inside.net.diagram.lastDrawMs, // (bench/network_diagram.py)
+  diagramObject: () => inside.net.diagram, // (bench/network_diagram.py drives it alone)
+  trace: () => structuredClone(inside.tracer.trace?.answer ?? null),
+  traceRequest: () => structuredClone(inside.tracer.trace?.request ?? null), // what the shown trace asked for
+  traceLines: () => [...document.querySelectorAll("#trace-lines > div")].map((d) => ({ what: d.firstChild.textContent, text: d.lastChild.textContent })),
+  pickPoint: (i) => inside.pick(i),
   fitWeights: () => fit.plot.w?.slice() ?? null,
   slice: () => structuredClone(slice.result),
   surface3dUpdates: () => surface3d.updates, // path updates the 3D view drew (bench/frame_rate.py) …
   surface3dStats: () => ({ updates: surface3d.updates, direct: surface3d.direct, costMs: surface3d.throttle.cost }),
   curveDraws: () => group.draws, // Plotly draws of the curve plots
+  replay: () => ({ outcome: restorer.outcome, restores: restorer.restores, request: replayLog.request(-1, { paused: true, speed: state.scenario.speed }) }),
 };
 
 // ---------- boot ----------
 
-async function boot() {
+async function boot(catalogs) {
   state.scenario = readScenario($("app").dataset.scenario);
   let surfaceList;
   let optimizers;
   let modelList;
   try {
-    [surfaceList, optimizers, modelList] = await Promise.all([fetchSurfaces(), fetchOptimizers(), fetchModels()]);
+    [surfaceList, optimizers, modelList] = await catalogs;
   } catch (err) {
     view.showStatus("offline", `Could not reach the gdviz server: ${err.message}`);
     toast(`Could not load surfaces/optimizers: ${err.message}`);
@@ -370,17 +411,20 @@ async function boot() {
   if (drawn !== false && tool && tabs.current === linkView.tab) tool.run(); // (if this objective has the tab)
 }
 
+/** Plotly's 2D part (static/vendor/plotly/, tools/plotly/build.mjs): it sets window.Plotly,
+ * which the plot modules call; the 3D traces load when a 3D view is first drawn. */
 function whenPlotlyReady() {
-  if (window.Plotly) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const s = document.querySelector('script[src$="plotly.min.js"]');
-    if (!s) reject(new Error("the Plotly script tag is missing"));
-    s?.addEventListener("load", () => resolve());
-    s?.addEventListener("error", () => reject(new Error("could not load /vendor/plotly.min.js")));
+  return import("../vendor/plotly/plotly-2d.js").catch(() => {
+    throw new Error("could not load Plotly (static/vendor/plotly/plotly-2d.js)");
   });
 }
 
-whenPlotlyReady().then(boot).catch((err) => {
+// The catalogs, and the link's contour grid, are asked for at once, while Plotly loads.
+const catalogs = Promise.all([fetchSurfaces(), fetchOptimizers(), fetchModels()]);
+catalogs.catch(() => {}); // (boot reports a failure, once Plotly is there)
+const linkSurface = readScenario($("app").dataset.scenario).surface;
+if (linkSurface) prefetchGrid(linkSurface, GRID_N);
+whenPlotlyReady().then(() => boot(catalogs)).catch((err) => {
   view.showStatus("offline", `The page could not start: ${err.message}`);
   toast(err.message);
 });

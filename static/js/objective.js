@@ -2,12 +2,15 @@
 // a model (docs/models.md) — and, in this one place, what each kind of objective shows
 // and which tools apply to it.
 //
-//   surface            contour + 3D; the Explore tools (stability, sweep, basins, starts).
+//   surface            contour + 3D, the update's arithmetic; the Explore tools (stability,
+//                      sweep, basins, starts).
 //                      A typed f(x, y) (`expr`, with an optional `domain`) is shown and
 //                      explored as a surface, plus its gradient's formula.
-//   linreg2, logreg2   2 weights: contour + 3D of the weight plane, data & fit, diagnosis
-//   mlp                hundreds of weights: decision boundary, train/test curves,
-//                      per-layer gradient norms, loss-landscape slice, diagnosis
+//   linreg2, logreg2   2 weights: contour + 3D of the weight plane, data & fit, one point's
+//                      backprop, the loss head, the update's arithmetic, diagnosis
+//   mlp                hundreds of weights: decision boundary, the network diagram, one
+//                      point's backprop, the output head, train/test curves, per-layer
+//                      gradient norms, loss-landscape slice, diagnosis
 
 export const MODEL_KINDS = ["linreg2", "logreg2", "mlp"];
 
@@ -45,10 +48,10 @@ export const hasWeightPlane = (scenario) => !isNetwork(scenario);
 // A surface opens on Stability: the page opens 2D views, and the 3D view (seconds of WebGL
 // under software rendering, then a share of every frame) is drawn when its tab is asked for.
 const TABS = {
-  surface: ["stability", "3d", "sweep", "basins", "scatter"],
-  linreg2: ["fit", "3d", "why", "stability", "sweep"],
-  logreg2: ["fit", "3d", "why", "stability", "sweep"],
-  mlp: ["why", "slice"],
+  surface: ["stability", "3d", "step", "sweep", "basins", "scatter"],
+  linreg2: ["fit", "3d", "net", "backprop", "head", "step", "why", "stability", "sweep"],
+  logreg2: ["fit", "3d", "net", "backprop", "head", "step", "why", "stability", "sweep"],
+  mlp: ["net", "backprop", "head", "why", "slice"],
 };
 const NOTES = {
   linreg2: "No basin map: one minimum.",

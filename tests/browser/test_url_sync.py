@@ -195,7 +195,8 @@ def test_copy_link_and_embed_code_use_the_clipboard(browser_context, open_playgr
         page.wait_for_selector(".toast:has-text('Embed code copied')")
         code = page.evaluate("navigator.clipboard.readText()")
         m = re.fullmatch(r'<iframe src="([^"]+)" width="960" height="540" style="border:0" '
-                         r'allow="fullscreen" title="gdviz: ([^"]+)"></iframe>', code)
+                         r'allow="fullscreen; local-network-access; loopback-network; local-network" '
+                         r'title="gdviz: ([^"]+)"></iframe>', code)
         assert m, code
         src = html.unescape(m.group(1))
         assert src == f"{server_url}/embed?{urlparse(page.url).query}"  # the same view too
