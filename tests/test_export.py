@@ -14,7 +14,7 @@ from strict_json import loads
 from gdviz import cli, export
 from gdviz.scenarios.simulate import MAX_RUN_NUMBERS
 from gdviz.scenarios.models import Scenario
-from gdviz.scenarios.objectives import with_suggestions
+from gdviz.scenarios.url import with_suggestions
 from gdviz.scenarios.simulate import simulate
 from gdviz.scenarios.url import scenario_from_query, scenario_to_query
 

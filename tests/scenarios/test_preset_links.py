@@ -11,7 +11,7 @@ from strict_json import loads
 
 from gdviz.cli import resolve
 from gdviz.scenarios.models import Scenario
-from gdviz.scenarios.objectives import with_suggestions
+from gdviz.scenarios.url import with_suggestions
 from gdviz.scenarios.presets import PRESETS
 from gdviz.scenarios.url import scenario_of_link
 
