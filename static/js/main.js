@@ -362,6 +362,7 @@ window.__gdviz = {
   surface3dUpdates: () => surface3d.updates, // path updates the 3D view drew (bench/frame_rate.py) …
   surface3dStats: () => ({ updates: surface3d.updates, direct: surface3d.direct, costMs: surface3d.throttle.cost }),
   curveDraws: () => group.draws, // Plotly draws of the curve plots
+  pluginUpdates: () => plugins.updates(), // frames given to each of a kind's own views
   replay: () => ({ outcome: restorer.outcome, restores: restorer.restores, request: replayLog.request(-1, { paused: true, speed: state.scenario.speed }) }),
 };
 

@@ -91,3 +91,33 @@ def test_a_plot_scrolled_out_of_view_waits_until_it_is_seen(page, server_url):
     page.evaluate("document.getElementById('loss-plot').scrollIntoView()")
     # drawn once it is seen, up to the step where the runs are
     page.wait_for_function(f"document.getElementById('loss-plot').data?.[0]?.x.at(-1) === {at}")
+
+
+# A small CNN that trains for minutes (a kind with two views of its own: cnn, confusion).
+CNN_LONG = "v=1&model=cnn&model.n=100&model.kernels=4&steps=5000&speed=20&r0=adam&r0.lr=0.001"
+
+
+def test_a_kinds_view_under_a_closed_tab_gets_no_frames_and_catches_up(page, server_url):
+    page.goto(f"{server_url}/?{CNN_LONG}&tab=why")
+    page.wait_for_function("document.body.dataset.ready === '1' && document.body.dataset.step === '0'")
+    page.wait_for_selector(".cnn-view .cnn-kernel canvas")
+    play_until(page, 8)
+    page.wait_for_function("(window.__gdviz.pluginUpdates().cnn || 0) > 0")  # the main view plays …
+    assert page.evaluate("window.__gdviz.pluginUpdates().confusion") == 0  # … the Mistakes tab is closed
+    assert page.text_content("#confusion-panel").startswith("The counts appear")
+    page.keyboard.press("Space")
+    page.wait_for_function("document.body.dataset.status === 'paused'")
+    at = settled_step(page)
+    page.wait_for_function(f"window.__gdviz.state.runs[0].withParams?.step === {at}")
+    page.click("[data-tab='confusion']")  # opened: it shows where the run is
+    page.wait_for_function(f"document.getElementById('confusion-panel').textContent.includes('at step {at}:')")
+    assert page.evaluate("window.__gdviz.pluginUpdates().confusion") >= 1
+
+
+def test_an_embed_not_showing_a_kinds_main_view_does_not_update_it(page, server_url):
+    page.set_viewport_size({"width": 960, "height": 540})
+    page.goto(f"{server_url}/embed?{CNN_LONG}&show=loss")
+    page.wait_for_function("document.body.dataset.ready === '1' && document.body.dataset.step === '0'")
+    play_until(page, 8)
+    page.wait_for_function("document.getElementById('loss-plot').data?.[0]?.x.length > 4")
+    assert page.evaluate("window.__gdviz.pluginUpdates()") == {"cnn": 0, "confusion": 0}
