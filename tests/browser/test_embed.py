@@ -332,6 +332,25 @@ def test_a_small_embed_reads_at_scale(page, server_url, scale):
     assert no_scrollbars(page)
 
 
+def test_a_kinds_own_view_keeps_what_it_can_show_whole_in_a_small_frame(page, server_url):
+    """A CNN at 480×320, scale 1.5: the image and the network's answer for it, whole — the
+    window's sum, the kernels and the maps wait for a larger frame — and the loss axis
+    (about one decade) is labelled."""
+    open_embed(page, server_url, "v=1&model=cnn&model.n=100&model.kernels=4&steps=200&speed=20"
+                                 "&r0=adam&r0.lr=0.01&scale=1.5", (480, 320))
+    page.wait_for_selector(".cnn-view .cnn-bars .cnn-barrow")
+    page.keyboard.press("Space")
+    page.wait_for_function("Number(document.body.dataset.step) >= 20")
+    for sel in (".cnn-input canvas", ".cnn-bars", "#step-count", "#btn-play"):
+        assert inside(box(page, sel), 480, 320), sel
+    for sel in (".cnn-sum", ".cnn-kernels", ".cnn-maps"):
+        assert not page.is_visible(sel), sel
+    page.wait_for_function("document.querySelectorAll('#loss-plot .ytick text').length >= 2")
+    assert no_scrollbars(page)
+    page.set_viewport_size({"width": 1280, "height": 720})  # room again: the maps are back
+    page.wait_for_selector(".cnn-maps", state="visible")
+
+
 def test_controls_all_in_a_small_frame_becomes_the_bar(page, server_url):
     open_embed(page, server_url, SLOW + "&controls=all&scale=1.5", (480, 320))
     assert page.get_attribute("body", "data-controls") == "few"

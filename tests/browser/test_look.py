@@ -1,6 +1,7 @@
 """One visual language: curves in the page's theme, −η∇L and the update told apart, weight
 decay never written λ, header buttons with words at 1280 px, lessons and the Stability
-panel read to their last sentence at 1280×720, every run's state and point shown."""
+panel read to their last sentence at 1280×720 (and Play in sight), every run's state and
+point shown, a log axis over less than a decade labelled between its powers of ten."""
 
 from __future__ import annotations
 
@@ -112,6 +113,9 @@ def test_every_lesson_and_stability_panel_is_read_to_its_end_at_1280x720(page, s
         text = page.evaluate("(() => { const t = document.getElementById('lesson-text'); "
                              "return [t.scrollHeight, t.clientHeight, t.getBoundingClientRect().bottom]; })()")
         assert text[0] <= text[1] and text[2] <= 720, (preset["id"], text)
+        # Play stays in sight above the status (a kind's options and Adam's settings scroll)
+        play, status = (page.locator(sel).bounding_box() for sel in ("#btn-play", ".controls > .status"))
+        assert play["y"] >= 0 and play["y"] + play["height"] <= status["y"] + 0.5, (preset["id"], play, status)
         if page.is_visible("#stability-panel"):
             page.wait_for_selector("#stab-verdict")
             page.wait_for_function("document.getElementById('stability-panel').dataset.fit === 'whole'")
@@ -138,3 +142,21 @@ def test_every_run_shows_its_state_and_where_it_is(open_playground):
     dot = lambda r: page.evaluate(f"document.querySelector('#contour .overlay g.run[data-run=\"{r}\"] circle.now').getAttribute('visibility')")  # noqa: E731
     assert dot(1) == "visible"  # run 2 is on the plot (run 3 diverged off it; run 1's is the large dot)
     assert page.evaluate("document.querySelector('#contour .overlay > g > circle').getAttribute('visibility')") == "visible"
+
+
+def test_a_log_axis_over_less_than_a_decade_is_labelled_between_powers_of_ten(open_playground):
+    # GD creeping down the bowl: the loss goes from 3.25 to 0.29 — one power of ten, 1
+    page = open_playground("surface=bowl&steps=300&speed=1000&r0=gd&r0.lr=0.002&r0.start=1.5,1")
+    page.keyboard.press("Space")
+    page.wait_for_function("document.body.dataset.status !== 'running' && document.body.dataset.step === '300'")
+    page.wait_for_function("document.getElementById('loss-plot').data?.[0]?.x.at(-1) === 300")
+    labels = page.evaluate("[...document.querySelectorAll('#loss-plot .ytick text')].map(t => t.textContent)")
+    assert len(labels) >= 3 and "2" in labels and "0.5" in labels, labels
+    assert not any("10" in t for t in labels), labels  # 0.5 and 2, not 5×10⁻¹ and 2×10⁰
+    # many decades (η = 0.3 converges in 17 steps): the powers of ten alone
+    page = open_playground("surface=bowl&steps=300&speed=1000&r0=gd&r0.lr=0.3&r0.start=1.5,1")
+    page.keyboard.press("Space")
+    page.wait_for_function("document.body.dataset.status === 'converged'")
+    page.wait_for_function("document.getElementById('loss-plot').data?.[0]?.x.length > 10")
+    many = page.evaluate("[...document.querySelectorAll('#loss-plot .ytick text')].map(t => t.textContent)")
+    assert many and all(t == "1" or t.startswith("10") for t in many), many
