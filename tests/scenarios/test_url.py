@@ -6,9 +6,8 @@ from gdviz.engine.optimizers import OPTIMIZERS
 from gdviz.engine.surfaces import SURFACES
 from gdviz.scenarios.models import RunSpec, Scenario
 from gdviz.scenarios.objectives import objective_of
-from gdviz.scenarios.url import with_suggestions
 from gdviz.scenarios.simulate import simulate
-from gdviz.scenarios.url import scenario_from_query, scenario_to_query
+from gdviz.scenarios.url import scenario_from_query, scenario_to_query, with_suggestions
 
 
 def test_defaults_from_empty_query():
@@ -39,6 +38,12 @@ def test_a_typed_f_and_a_two_weight_model_suggest_theirs_a_network_does_not():
     assert s.runs[0].start is None and s.runs[0].lr is None  # init draws the start; torch's lr
     s, _ = scenario_from_query({"model": "mlp"})
     assert s.runs == Scenario().runs
+    # every plane kind suggests (by its capabilities, not its name): the complex weight too
+    s, _ = scenario_from_query({"model": "complex_linreg", "r0": "gd", "r1": "gd", "r1.grad_rule": "no_conjugate"})
+    own = objective_of(s)
+    assert [(r.start, r.lr) for r in s.runs] == [(list(own.start), own.lr)] * 2
+    s, _ = scenario_from_query({"model": "cnn", "r0": "adam"})
+    assert s.runs[0].start is None and s.runs[0].lr is None
 
 
 def test_rosenbrock_by_its_name_alone_does_not_diverge():
