@@ -7,7 +7,7 @@
 
 import { LOOK } from "../look.js";
 import { CONFIG, FONT, fitToContainer, runColor, runInk } from "./theme.js";
-import { dressed } from "./dress.js";
+import { dressed, logLabels, logSpan } from "./dress.js";
 import { OnScreen } from "./on-screen.js";
 import { thinLine } from "./thin.js";
 import { AdaptiveThrottle } from "./throttle.js";
@@ -39,10 +39,11 @@ export class CurvePlot {
 
   draw() {
     const size = { w: this.el.clientWidth, h: this.el.clientHeight };
-    return Plotly.react(this.el, ...dressed(this.data(), this.layout(), { size }), CONFIG);
+    const data = this.data();
+    return Plotly.react(this.el, ...dressed(data, this.layout(data), { size }), CONFIG);
   }
 
-  layout() {
+  layout(data) {
     const shown = this.runs.filter((r) => !r.hidden).length;
     return {
       font: FONT,
@@ -59,52 +60,38 @@ export class CurvePlot {
       hovermode: "x",
       dragmode: false,
       xaxis: { title: { text: "step", standoff: 2 }, rangemode: "tozero", gridcolor: GRID, zeroline: false, ticks: "outside", fixedrange: true },
-      yaxis: this.yAxis(),
+      yaxis: this.yAxis(data),
     };
   }
 
-  /**
-   * The y axis. On a log axis only the powers of ten are labelled — unless the values span
-   * less than about a decade, where one power of ten (or none) would leave the axis
-   * unreadable: then 2, 3, 5… are labelled too.
-   */
-  yAxis() {
-    const shown = this.shownSpan();
-    const few = this.log && shown !== null && shown[1] - shown[0] < 1.2;
-    // (0.5 and 20 read better than 5×10⁻¹ and 2×10¹; 2×10⁻⁵ better than 0.00002)
-    const plain = few && shown[0] > -2.5 && shown[1] < 3.5;
+  /** The y axis; a log axis's labels fitted to the decades its lines span (dress.js logLabels). */
+  yAxis(data) {
+    const labels = this.log ? logLabels(logSpan(data)) : { exponentformat: "power" };
     return {
       title: { text: this.yTitle, standoff: 8 }, automargin: true, type: this.log ? "log" : "linear", gridcolor: GRID,
-      zeroline: false, exponentformat: plain ? "none" : "power", minorloglabels: few ? "complete" : "none", ticks: "outside", fixedrange: true, nticks: 4,
-      ...(this.range ? { range: this.range } : this.paddedRange(shown)),
+      zeroline: false, ...labels, ticks: "outside", fixedrange: true, nticks: 4,
+      ...(this.range ? { range: this.range } : this.paddedRange()),
     };
   }
 
-  /** The lowest and highest value the shown runs plot (log10 of them on a log axis), or null. */
-  shownSpan() {
+  /** A y range with a margin around the shown values (or nothing: Plotly's own). */
+  paddedRange() {
+    if (!this.pad) return {};
     let lo = Infinity;
     let hi = -Infinity;
     for (const run of this.runs) {
       if (run.hidden) continue;
-      for (const { key } of this.series) {
-        for (const v of run[key] ?? []) {
-          if (v === null || !Number.isFinite(v) || (this.log && v <= 0)) continue;
-          if (v < lo) lo = v;
-          if (v > hi) hi = v;
-        }
+      for (const v of run[this.key]) {
+        if (v === null || !Number.isFinite(v) || (this.log && v <= 0)) continue;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
       }
     }
-    if (!(lo <= hi)) return null;
-    return this.log ? [Math.log10(lo), Math.log10(hi)] : [lo, hi];
-  }
-
-  /** A y range with a margin around the shown values (or nothing: Plotly's own). */
-  paddedRange(shown) {
-    if (!this.pad || shown === null) return {};
-    const [lo, hi] = shown;
+    if (!(lo <= hi)) return {};
     if (this.log) {
-      const m = Math.max((hi - lo) * 0.08, 0.25);
-      return { range: [lo - m, hi + m] };
+      const [a, b] = [Math.log10(lo), Math.log10(hi)];
+      const m = Math.max((b - a) * 0.08, 0.25);
+      return { range: [a - m, b + m] };
     }
     const m = Math.max((hi - lo) * 0.08, Math.abs(hi) * 0.1, 1e-12);
     return { range: [lo - m, hi + m] };

@@ -155,6 +155,33 @@ export function fitTicks(layout, { w, h }) {
 }
 
 /**
+ * How a log axis over `span` = [log10 lo, log10 hi] of its values (null: none yet) writes
+ * its labels: the powers of ten alone — unless the values span less than about a decade,
+ * where one power of ten (or none) would leave the axis unreadable: then 2, 3, 5… too, and
+ * as 0.5 and 20 rather than 5×10⁻¹ and 2×10¹ where they are that short.
+ */
+export function logLabels(span) {
+  const few = span !== null && span[1] - span[0] < 1.2;
+  const plain = few && span[0] > -2.5 && span[1] < 3.5;
+  return { minorloglabels: few ? "complete" : "none", exponentformat: plain ? "none" : "power" };
+}
+
+/** [log10 of the least, log10 of the greatest] positive finite value of the traces' y, or null. */
+export function logSpan(traces) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const t of traces) {
+    if (t.visible === false) continue;
+    for (const v of t.y ?? []) {
+      if (!(v > 0) || !Number.isFinite(v)) continue;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  return lo <= hi ? [Math.log10(lo), Math.log10(hi)] : null;
+}
+
+/**
  * `[data, layout]` in the page's look, for `Plotly.react(el, ...dressed(data, layout), CONFIG)`.
  * @param {{lightPlot?: boolean, size?: {w: number, h: number}}} opts  lightPlot: the plot
  *   area stays light in the dark theme (a figure whose marks are drawn for a white ground,

@@ -4,7 +4,7 @@
 
 import { LOOK } from "../look.js";
 import { CONFIG, FONT, fitToContainer, inkOnWhite } from "./theme.js";
-import { dressed } from "./dress.js";
+import { dressed, logLabels, logSpan } from "./dress.js";
 
 const PLOT_BG = "#ffffff"; // (dark with theme=dark: dress.js)
 const GRID = "#dde1e6";
@@ -81,7 +81,7 @@ export class LayerNormPlot {
       hovermode: "x",
       dragmode: false,
       xaxis: { title: { text: `step (run ${this.runIndex + 1})`, standoff: 2 }, rangemode: "tozero", gridcolor: GRID, zeroline: false, ticks: "outside", fixedrange: true },
-      yaxis: { title: { text: "‖∂L/∂W‖", standoff: 8 }, automargin: true, type: "log", gridcolor: GRID, zeroline: false, exponentformat: "power", minorloglabels: "none", ticks: "outside", fixedrange: true, nticks: 4 },
+      yaxis: { title: { text: "‖∂L/∂W‖", standoff: 8 }, automargin: true, type: "log", gridcolor: GRID, zeroline: false, ...logLabels(logSpan(data)), ticks: "outside", fixedrange: true, nticks: 4 },
     };
     return Plotly.react(this.el, ...dressed(data, layout, { size: { w: this.el.clientWidth, h: this.el.clientHeight } }), CONFIG);
   }
