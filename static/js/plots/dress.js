@@ -156,12 +156,12 @@ export function fitTicks(layout, { w, h }) {
 
 /**
  * How a log axis over `span` = [log10 lo, log10 hi] of its values (null: none yet) writes
- * its labels: the powers of ten alone — unless the values span less than about a decade,
- * where one power of ten (or none) would leave the axis unreadable: then 2, 3, 5… too, and
+ * its labels: the powers of ten alone — unless fewer than two powers of ten lie among the
+ * values, where one label (or none) would leave the axis unreadable: then 2, 3, 5… too, and
  * as 0.5 and 20 rather than 5×10⁻¹ and 2×10¹ where they are that short.
  */
 export function logLabels(span) {
-  const few = span !== null && span[1] - span[0] < 1.2;
+  const few = span !== null && Math.floor(span[1]) - Math.ceil(span[0]) + 1 < 2;
   const plain = few && span[0] > -2.5 && span[1] < 3.5;
   return { minorloglabels: few ? "complete" : "none", exponentformat: plain ? "none" : "power" };
 }
