@@ -216,6 +216,7 @@ def resolve(text: str) -> Resolved:
     ``preset=ID`` (the lesson the page shows beside it) names the preset; with no
     scenario keys beside it, the link opens the preset's scenario.
     """
+    from gdviz.scenarios.link_warnings import LinkWarning
     from gdviz.scenarios.url import scenario_from_query, scenario_of_link
     from gdviz.scenarios.view import view_from_query
 
@@ -238,8 +239,9 @@ def resolve(text: str) -> Resolved:
     scenario, warnings = scenario_of_link(query, presets)  # (only preset=ID: its scenario)
     pid = query.pop("preset", None)
     if pid is not None and pid not in presets:
-        warnings.append(f"preset: unknown preset {pid!r}; exporting without its lesson")
-    view, view_warnings = view_from_query(query)
+        warnings.append(LinkWarning("preset", f"unknown preset {pid!r}",
+                                    "exporting without its lesson", unknown=True))
+    view, view_warnings = view_from_query(query, presets=presets)
     return Resolved(scenario, warnings + view_warnings, presets.get(pid), view)
 
 
@@ -289,7 +291,8 @@ def export(preset_or_url: str, fmt: str | None, output: str | None, strict: bool
         raise click.ClickException(f"{len(warnings)} bad link parameter(s) (--strict)")
     try:
         ex.check_size(scenario)
-    except ex.TooLarge as e:
+        ex.check_format(scenario, fmt)
+    except (ex.TooLarge, ex.CannotExport) as e:
         raise click.ClickException(str(e)) from None
     total = ex.total_steps(scenario)
     if progress is None:

@@ -5,8 +5,8 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from gdviz import __version__
 from gdviz.api import (assets, catalog, course, docs, errors, export, expr, landscape,
-                       landscape_socket, models, pages, presets, qr, run, stability, stream,
-                       trace)
+                       landscape_socket, models, pages, presets, qr, run, schema, stability,
+                       stream, trace)
 from gdviz.api.caching import ConditionalGet
 from gdviz.api.headers import SecurityHeaders
 from gdviz.api.hosts import AllowedHosts, HostCheck
@@ -24,8 +24,8 @@ def create_app() -> FastAPI:
     app = FastAPI(title="gdviz", version=__version__, description=DESCRIPTION,
                   docs_url=None, redoc_url=None)
     errors.install(app)
-    for module in (catalog, expr, models, run, landscape, landscape_socket, stability, presets,
-                   pages, course, export, stream, trace, docs, qr, assets):
+    for module in (catalog, expr, models, schema, run, landscape, landscape_socket, stability,
+                   presets, pages, course, export, stream, trace, docs, qr, assets):
         app.include_router(module.router)
     settings = get_settings()
     # the last added runs first: GZip outermost (HTML and JSON compressed when asked;

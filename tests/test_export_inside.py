@@ -6,7 +6,7 @@ as POST /api/trace answers it."""
 import json
 
 import numpy as np
-from conftest import local_client
+from local_client import local_client
 
 from gdviz.export_html import player_data
 from gdviz.scenarios.models import Scenario

@@ -6,20 +6,14 @@ from fastapi import APIRouter, HTTPException, Query
 
 from gdviz.engine.optimizers import OPTIMIZERS
 from gdviz.engine.surfaces import SURFACES, grid
-from gdviz.scenarios.models import unknown_surface
 from gdviz.scenarios.jsonsafe import grid_json
+from gdviz.scenarios.kinds import surface_info
+from gdviz.scenarios.models import unknown_surface
 from gdviz.settings import get_settings
 
 from .json import StrictJSONResponse
 
 router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse)
-
-
-def surface_info(s) -> dict:
-    return {"id": s.id, "name": s.name, "formula": s.formula,
-            "domain": [list(s.domain[0]), list(s.domain[1])],
-            "minima": [list(m) for m in s.minima], "start": list(s.start), "lr": s.lr,
-            "contour_scale": s.contour_scale}
 
 
 @router.get("/surfaces", summary="The named 2D loss surfaces")
@@ -49,8 +43,9 @@ def surface_grid(surface_id: str,
 
 @router.get("/optimizers", summary="The optimizers and their hyperparameters")
 def list_optimizers() -> list[dict]:
-    """torch.optim's names and defaults; `min`/`max` are the accepted range."""
-    return [{"id": o.id, "name": o.name, "rule": o.rule,
+    """torch.optim's names and defaults; `min`/`max` are the accepted range; `short` is
+    the name in a run's label."""
+    return [{"id": o.id, "name": o.name, "short": o.short, "rule": o.rule,
              "params": {k: {"default": list(p.default) if isinstance(p.default, tuple)
                             else p.default, "min": p.min, "max": p.max, "doc": p.doc}
                         for k, p in o.params.items()}}

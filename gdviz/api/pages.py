@@ -5,7 +5,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from gdviz import __version__
+from gdviz.scenarios.link_warnings import LinkWarning
 from gdviz.scenarios.presets import PRESETS
+from gdviz.scenarios.schema import link_schema, link_schema_json
 from gdviz.scenarios.url import scenario_of_link
 from gdviz.scenarios.view import EMBED_ALLOW, fit_view_to_scenario, view_from_query
 from gdviz.paths import TEMPLATES_DIR
@@ -70,16 +72,18 @@ def _page(request: Request, csp: str, *, embed: bool = False):
     raw = request.url.query
     if len(raw) > get_settings().max_query_chars:
         query = {}
-        warnings = [f"query string: longer than {get_settings().max_query_chars} characters; "
-                    "showing the default scenario"]
+        warnings = [LinkWarning("query string", f"longer than {get_settings().max_query_chars} "
+                                                "characters", "showing the default scenario")]
     else:
         query = dict(request.query_params)
         warnings = []
     scenario, scenario_warnings = scenario_of_link(query, PRESETS)
-    view, view_warnings = view_from_query(query, embed=embed)
+    view, view_warnings = view_from_query(query, embed=embed, presets=PRESETS)
     view, fit_warnings = fit_view_to_scenario(view, scenario)
     response = TEMPLATES.TemplateResponse(request, "playground.html", {
         "scenario_json": dumps(scenario.model_dump(exclude_none=True)),
+        "schema_json": link_schema_json(), "limits": link_schema()["limits"],
+        "view_keys": {k["field"]: k for k in link_schema()["view"]["keys"]},
         "view": view, "view_json": dumps(view.model_dump()), "embed": embed,
         "warnings": warnings + scenario_warnings + view_warnings + fit_warnings,
         "version": __version__, "embed_allow": EMBED_ALLOW})

@@ -1,8 +1,12 @@
-"""Numbers for strict JSON: a non-finite value becomes null (the status says why)."""
+"""Strict JSON: a non-finite number becomes null (the status says why), and the text never
+carries NaN or Infinity (browsers reject them): ``dumps`` serialises with
+``allow_nan=False``, so any slip fails loudly."""
 
 from __future__ import annotations
 
+import json
 import math
+from typing import Any
 
 import numpy as np
 
@@ -37,3 +41,8 @@ def grid_json(xs, ys, z, digits: int | None = None) -> dict:
     one = num if digits is None else (lambda v: rounded(v, digits))
     return {"x": [one(v) for v in xs], "y": [one(v) for v in ys],
             "z": [[one(v) for v in row] for row in z]}
+
+
+def dumps(content: Any) -> str:
+    """Compact, strict JSON text (UTF-8 left as is)."""
+    return json.dumps(content, allow_nan=False, separators=(",", ":"), ensure_ascii=False)

@@ -28,7 +28,8 @@ from pydantic import TypeAdapter, ValidationError
 from gdviz.engine.explain import explain
 from gdviz.engine.runs import Batch, Status
 from gdviz.scenarios.models import Scenario, check_changes
-from gdviz.scenarios.objectives import is_network, objective_of
+from gdviz.scenarios.kinds import KINDS, kind_of
+from gdviz.scenarios.objectives import objective_of
 from gdviz.scenarios.simulate import batches, frame_dict
 from gdviz.scenarios.slice import SliceRequest, check_work, compute_slice
 from gdviz.validation import summary
@@ -172,13 +173,16 @@ class StreamSession:
         self.batches = batches(scenario)
         self.speed = scenario.speed
         self._reported = set()
-        self.models = (ModelRuns(objective_of(scenario), len(self.batches))
-                       if scenario.model is not None else None)
+        kind = kind_of(scenario)
+        self.models = (ModelRuns(kind, objective_of(scenario), len(self.batches),
+                                 [b.objective for b in self.batches])
+                       if kind.frame_fields is not None else None)
         started = {"type": "started", "runs": [
             {"run": i, "optimizer": r.optimizer, "hyper": b.hyper_of(0)}
             for i, (r, b) in enumerate(zip(scenario.runs, self.batches))]}
-        # a frame's `opt`: every weight of a 2-weight objective; a network's on `inspect`
-        self._terms = [None if is_network(objective_of(scenario)) else ALL] * len(self.batches)
+        # a frame's `opt`: every weight, unless the kind sends its weights thin (a network's
+        # on `inspect`)
+        self._terms = [None if kind.capabilities.thin_frames else ALL] * len(self.batches)
         records = [record(i, b, b.propose()[0], self._terms[i])
                    for i, b in enumerate(self.batches)]
         out = [started, *self._messages(records, force_diagnosis=True)] + self._ended()
@@ -317,8 +321,9 @@ class StreamSession:
                                                     if k != "weights"}}]
 
     def _slice(self, msg: SliceRequest) -> list:
-        if self.models is None or not self.models.network:
-            return [_error("slice: only a network (model kind mlp) has a loss landscape to "
+        if self.models is None or not self.models.kind.capabilities.slice:
+            sliced = " or ".join(k.id for k in KINDS.values() if k.capabilities.slice)
+            return [_error(f"slice: only a network (model kind {sliced}) has a loss landscape to "
                            "slice; named surfaces and 2-weight models are drawn whole")]
         if msg.run >= len(self.batches):
             return [_error(f"run: {msg.run} does not exist (this scenario has "

@@ -44,9 +44,6 @@ export function fetchGrid(surfaceId, n = 120) {
   return getJSON(path);
 }
 
-/** The model kinds, data sets, activations, heads, inits, and every field's default and range. */
-export const fetchModels = () => getJSON("/api/models");
-
 let presets = null;
 /** The preset lessons [{id, title, lesson, scenario, view, url}] (asked for once per page). */
 export function fetchPresets() {

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import WebSocketDenialResponse
 
-from conftest import local_client
+from local_client import local_client
 from gdviz.api.hosts import AllowedHosts, host_name
 from gdviz.main import create_app
 from gdviz.settings import get_settings

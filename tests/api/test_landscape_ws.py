@@ -107,7 +107,7 @@ def test_bad_messages_get_an_error_and_the_socket_stays_usable(client, raw, word
 def test_landscape_sockets_count_towards_the_connection_cap(monkeypatch):
     from starlette.websockets import WebSocketDisconnect
 
-    from conftest import local_client
+    from local_client import local_client
     from gdviz.settings import get_settings
 
     monkeypatch.setattr(get_settings(), "max_connections", 1)

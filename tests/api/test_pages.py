@@ -23,7 +23,7 @@ def test_embed_may_be_framed_by_any_site_by_default_and_keeps_the_scenario(clien
 
 
 def test_embed_frame_ancestors_come_from_the_settings(monkeypatch):
-    from conftest import local_client
+    from local_client import local_client
     from gdviz.settings import get_settings
     monkeypatch.setenv("GDVIZ_EMBED_FRAME_ANCESTORS", "https://slides.example.org")
     get_settings.cache_clear()

@@ -94,7 +94,7 @@ def test_oversized_and_binary_messages_are_refused(client):
 def test_connection_cap_closes_extra_sockets_with_a_reason(monkeypatch):
     from starlette.websockets import WebSocketDisconnect
 
-    from conftest import local_client
+    from local_client import local_client
     from gdviz.settings import get_settings
 
     monkeypatch.setattr(get_settings(), "max_connections", 2)

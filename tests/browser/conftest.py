@@ -11,13 +11,7 @@ import os
 import pytest
 from live_server import serving
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--enable-unsafe-swiftshader", "--no-sandbox", "--disable-gpu",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--no-first-run", "--disable-quic",
-]
-VIEWPORT = {"width": 1280, "height": 720}
+from chromium import CHROMIUM, CHROMIUM_ARGS, VIEWPORT  # noqa: F401
 
 
 def _require_chromium() -> None:

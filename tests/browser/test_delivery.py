@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORT
+from chromium import CHROMIUM, CHROMIUM_ARGS, VIEWPORT
 from test_lectures import poll
 
 pytestmark = pytest.mark.browser

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import local_client
+from local_client import local_client
 
 from gdviz.engine.nets.layers import ACTIVATIONS, Dense
 from gdviz.scenarios.models import Scenario

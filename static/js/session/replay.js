@@ -132,8 +132,7 @@ export class Restorer {
     const { paused } = this.pending;
     this.pending = null;
     for (const r of msg.runs) if (r.status && !state.runs[r.run]?.status) setRunStatus(r.run, r.status, r.reason);
-    state.server = msg.runs.every((r) => r.status) ? "done" : "active";
-    this.session.setPlaying(!paused && state.server === "active");
+    this.session.replayed({ ended: msg.runs.every((r) => r.status), playing: !paused });
     this.outcome = `restored at ${msg.step}`;
     this.restores += 1;
     this.onRestored();
