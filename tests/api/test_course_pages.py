@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import local_client
+from local_client import local_client
 from gdviz.scenarios.course import COURSE
 from gdviz.scenarios.presets import PRESETS
 
