@@ -65,6 +65,9 @@ class Capabilities:
     """Test points held out: frames carry test loss and test accuracy."""
     seeded: bool = False
     """The scenario's seed changes the built objective (a network's minibatch order)."""
+    lr_tools: bool = False
+    """Not a plane, yet the stability bound and the η sweep take it: one weight x with a
+    Hessian [f″] (a curve f(x)), where plain GD is stable for η < 2/f″ at the minimum."""
     grad_rules: tuple[str, ...] = ()
     """Gradient rules a run may step with instead of the true gradient (``rK.grad_rule``),
     e.g. a complex weight's mistake that drops the conjugate; the objective's
