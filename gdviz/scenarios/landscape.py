@@ -16,7 +16,7 @@ import numpy as np
 from pydantic import (AfterValidator, ConfigDict, Discriminator, Field, Tag,
                       model_validator)
 
-from gdviz.engine import landscape, scatter
+from gdviz.engine import landscape, scatter, stability
 from gdviz.engine.optimizers import LR_MAX, LR_MIN, OPTIMIZERS
 from gdviz.engine.runs import Status
 from gdviz.scenarios.numbers import Model
@@ -181,6 +181,8 @@ def sweep_job(req: SweepRequest) -> Iterator[float | dict]:
                       for lr, st, fl, k in zip(r.lrs, r.status, r.final_loss,
                                                r.steps_to_converge)],
            "bound": None if r.bound is None else num(r.bound),
+           "formula": None if r.bound is None else stability.bound_formula(
+               req.run.optimizer, req.run.hyper(), "f″" if len(_start(req)) == 1 else "λ_max"),
            "minimum": None if r.minimum is None else [float(v) for v in r.minimum]}
 
 

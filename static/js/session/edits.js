@@ -99,6 +99,8 @@ export class Editor {
     for (const r of state.scenario.runs) {
       if (capabilities.weights !== "plane") {
         if (Array.isArray(r.start) && r.start.length !== desc.dim) delete r.start;
+        // weights no init draws (a curve's x): the objective's start, as a plane's
+        if (!capabilities.init && !Array.isArray(r.start) && desc.start?.length === desc.dim) r.start = [...desc.start];
       } else if (!Array.isArray(r.start) || r.start.length !== 2) {
         r.start = [...desc.start];
       }
