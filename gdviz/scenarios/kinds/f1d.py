@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -93,6 +94,7 @@ def _describe(source, grid_n: int) -> dict:
             "curvature": [num(v) for v in c.derivatives(c.minima_array()[:, 0])[2]],
             "start": [c.start], "lr": c.lr,
             "curve": {"x": [num(v) for v in xs], "f": [num(v) for v in fs]},
+            "loss_floor": num(fs[np.isfinite(fs)].min()) if np.isfinite(fs).any() else None,
             "summary": c.formula, "detail": c.d1_formula}
 
 
@@ -104,13 +106,14 @@ F1D = ObjectiveKind(
     id="f1d", title="A function of one variable f(x)", named_by="model", spec=F1dSpec,
     capabilities=Capabilities(weights="vector", min_weights=1, max_weights=1, lr_tools=True),
     page=Page(main="curve", tabs=("stability", "sweep"), curves=("loss", "grad", "lr"),
-              symbol="f", axes=("x", "f", "f"), tag="f(x)",
+              symbol="f", grad_symbol="|f′|", axes=("x", "f", "f"), tag="f(x)",
               note="One weight: no contour, 3D or basin map — the curve is the whole landscape.",
               readouts=(Readout("f", "loss"), Readout("|f′|", "grad_norm",
                                                       title="the size of the slope f′(x)"),
                         Readout("x", "params.0")),
               options=(("f", "function"), ("expr", "or type f(x) ="), ("x_min", "x from"),
                        ("x_max", "x to")),
+              exclusive=(("f",), ("expr", "x_min", "x_max")),
               views=(PluginView("curve", "f(x) and the step",
                                 "the tangent at x has slope f′(x); the step is −η·f′(x)"),)),
     build=_build, describe=_describe, frame_fields=_fields)

@@ -107,7 +107,7 @@ export function mount(root, page) {
     const pad = 0.1 * (hi - lo);
     const [x0, x1] = desc.domain;
     // room at the bottom for the step drawn on the x-axis
-    return { x: [x0, x1], y: [lo - 2.2 * pad, hi + pad] };
+    return { x: [x0, x1], y: [lo - 3.5 * pad, hi + pad] };
   }
 
   function runsToDraw() {
@@ -151,7 +151,7 @@ export function mount(root, page) {
     const g = frame?.grad?.[0];
     const ok = (v) => typeof v === "number" && Number.isFinite(v);
     const [ylo, yhi] = range.y;
-    const base = ylo + 0.06 * (yhi - ylo); // where the step is drawn: just above the x-axis
+    const base = ylo + 0.05 * (yhi - ylo); // where the step is drawn: under the curve, above the x-axis
     if (ok(x) && ok(fx) && x >= range.x[0] && x <= range.x[1] && fx <= yhi && fx >= ylo) {
       const half = TANGENT_HALF * (range.x[1] - range.x[0]);
       if (ok(g)) {
@@ -160,9 +160,11 @@ export function mount(root, page) {
           x: xt, y: xt.map((t) => fx + g * (t - x)), mode: "lines", name: "tangent", showlegend: false,
           line: { color: TANGENT_COLOR, width: 4 }, hoverinfo: "skip",
         });
+        const right = x < (range.x[0] + range.x[1]) / 2; // the label on the roomier side
+        const at = x + (right ? 1 : -1) * half * 0.6;
         annotations.push({
-          x: x + half * 0.55, y: fx + g * half * 0.55, text: `slope f′(x) = ${minus(fmt(g))}`,
-          showarrow: false, yshift: g >= 0 ? -22 : 22, xanchor: "left",
+          x: at, y: fx + g * (at - x), text: `slope f′(x) = ${minus(fmt(g))}`,
+          showarrow: false, yshift: (g >= 0) === right ? -24 : 24, xanchor: right ? "left" : "right",
           font: { size: 18, color: TANGENT_COLOR }, bgcolor: LOOK.dark ? "rgba(23,27,33,0.85)" : "rgba(255,255,255,0.85)",
         });
       }
@@ -176,11 +178,11 @@ export function mount(root, page) {
       if (ok(u) && u !== 0) {
         annotations.push({
           x: x + u, y: base, ax: x, ay: base, xref: "x", yref: "y", axref: "x", ayref: "y",
-          showarrow: true, arrowhead: 2, arrowsize: 1.4, arrowwidth: 4, arrowcolor: STEP_COLOR, text: "",
+          showarrow: true, arrowhead: 2, arrowsize: 1, arrowwidth: 3.5, arrowcolor: STEP_COLOR, text: "",
         });
         const arith = stepArithmetic(frame);
         annotations.push({
-          x: x + u / 2, y: base, yshift: 20, showarrow: false,
+          x: x + u / 2, y: base, yshift: 22, showarrow: false,
           text: arith?.plain ? `−η·f′(x) = ${minus(fmt(u))}` : `step Δ = ${minus(fmt(u))}`,
           font: { size: 17, color: STEP_COLOR },
         });
