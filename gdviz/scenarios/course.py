@@ -72,6 +72,12 @@ def guide_url(preset_id: str) -> str:
 
 
 COURSE: tuple[CourseStep, ...] = (
+    CourseStep("1d-slope", "One variable",
+               "Make it converge in under 10 steps.",
+               Check("converged", by=9)),
+    CourseStep("1d-learning-rates", "One variable",
+               "Give run 1 the η that lands on the minimum in a single step.",
+               Check("converged", run=0, by=1)),
     CourseStep("lr-too-small", "Learning rates",
                "Make it converge in under 20 steps.",
                Check("converged", by=19)),

@@ -16,12 +16,14 @@ from gdviz.scenarios.models import Scenario
 from gdviz.scenarios.presets import PRESETS
 from gdviz.scenarios.simulate import simulate
 
-ORDER = ["lr-too-small", "lr-just-right", "lr-oscillating", "lr-diverging",
+ORDER = ["1d-slope", "1d-learning-rates", "lr-too-small", "lr-just-right", "lr-oscillating", "lr-diverging",
          "ravine-momentum", "saddle-escape", "plateau", "local-minimum", "rosenbrock-adam",
          "linreg2", "minibatch-sgd", "vanishing-gradients", "backprop-xor", "softmax-ce"]
 
 # For each checked goal: a change the student can make (run index → field changes) that meets it.
 WITNESS = {
+    "1d-slope": {0: {"lr": 0.45}},
+    "1d-learning-rates": {0: {"lr": 0.5}},
     "lr-too-small": {0: {"lr": 0.3}},
     "lr-just-right": {0: {"lr": 0.6}},
     "lr-oscillating": {0: {"lr": 0.9}},
