@@ -154,7 +154,8 @@ def inside_json(scenario: Scenario, runs: list[dict], view: View | None) -> dict
 
 def player_data(scenario: Scenario, runs: list[dict], exported: str,
                 view: View | None = None) -> dict:
-    network = kind_of(scenario).page.main != "contour"  # no arrows: no grad/update vectors
+    # a network's hundreds of weights: no grad/update vectors (a plane's and a curve's are kept)
+    network = kind_of(scenario).capabilities.max_weights > 2
     return {
         "version": __version__, "exported": exported,
         "scenario": scenario.model_dump(mode="json", exclude_none=True),

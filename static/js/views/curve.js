@@ -82,11 +82,14 @@ export function mount(root, page) {
   line.id = "curve-arithmetic";
   card.append(head, rule, line, note);
   root.append(plot, card);
+  // the layout inline, so the first draw has its size before the stylesheet arrives
+  Object.assign(root.style, { display: "flex", flexDirection: "column" });
+  Object.assign(plot.style, { flex: "1 1 0", minHeight: "0", minWidth: "0", position: "relative" });
+  fitToContainer(plot); // from now on: a new size (the card grows, fonts load) redraws
 
   let desc = null;
   let range = null; // {x: [lo, hi], y: [lo, hi]}
   let drawn = false;
-  let observer = null;
 
   const f = (x) => {
     // the described curve's points are dense: interpolate between the two nearest
@@ -184,7 +187,7 @@ export function mount(root, page) {
         annotations.push({
           x: x + u / 2, y: base, yshift: 22, showarrow: false,
           text: arith?.plain ? `−η·f′(x) = ${minus(fmt(u))}` : `step Δ = ${minus(fmt(u))}`,
-          font: { size: 17, color: STEP_COLOR },
+          font: { size: 17, color: STEP_COLOR }, bgcolor: LOOK.dark ? "rgba(23,27,33,0.85)" : "rgba(255,255,255,0.85)",
         });
       }
     }
@@ -231,9 +234,7 @@ export function mount(root, page) {
       range = ranges();
       drawn = true;
       root.dataset.drawn = "1";
-      Plotly.react(plot, ...figure(null, 0), CONFIG).then(() => {
-        observer ??= fitToContainer(plot);
-      });
+      Plotly.react(plot, ...figure(null, 0), CONFIG);
       writeCard(null, 0);
     },
     update(frame, run) {
