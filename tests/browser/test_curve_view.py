@@ -95,3 +95,19 @@ def test_dark_theme_draws_the_curve_on_dark_paper(open_playground, page):
     assert paper.replace(" ", "") in ("#171b21", "rgb(23,27,33)")
     ink = page.evaluate("() => getComputedStyle(document.querySelector('#curve-arithmetic')).color")
     assert ink == "rgb(232, 235, 240)"
+
+
+def test_the_embed_shows_the_whole_arithmetic_under_the_plot(page, server_url):
+    page.set_viewport_size({"width": 960, "height": 540})
+    page.goto(f"{server_url}/embed?{LINK}")
+    page.wait_for_function("document.querySelector('#plugin-main').dataset.drawn === '1'")
+    page.wait_for_function("document.querySelector('#curve-arithmetic').textContent.includes('=')")
+    # (the plot is redrawn to its box once the card's type is set: wait for it to fit)
+    page.wait_for_function("""() => {
+        const svg = document.querySelector('#plugin-main .curve-plot .main-svg').getBoundingClientRect();
+        const card = document.querySelector('#plugin-main .curve-step').getBoundingClientRect();
+        const panel = document.querySelector('#plugin-main').getBoundingClientRect();
+        return svg.bottom <= card.top + 1 && card.bottom <= panel.bottom + 1;
+    }""")
+    line = page.locator("#curve-arithmetic").bounding_box()
+    assert line["y"] + line["height"] <= 540 and line["height"] < 60  # one line, on screen
