@@ -111,3 +111,15 @@ def test_the_embed_shows_the_whole_arithmetic_under_the_plot(page, server_url):
     }""")
     line = page.locator("#curve-arithmetic").bounding_box()
     assert line["y"] + line["height"] <= 540 and line["height"] < 60  # one line, on screen
+
+
+def test_the_eta_sweep_on_a_curve_draws_the_bound_two_over_f_second(open_playground, page):
+    open_playground("v=1&model=f1d&model.f=quadratic&steps=100&r0=gd&r0.lr=0.1&tab=sweep"
+                    "&sweep.min=0.01&sweep.max=2")
+    page.click("#btn-sweep")
+    page.wait_for_function("document.querySelector('#sweep-caption').dataset.state === 'done'")
+    caption = page.text_content("#sweep-caption")
+    assert caption.startswith("100 steps from x = 1.5 for each η.")
+    labels = page.evaluate("""() => document.querySelector('#sweep-plot').layout.annotations
+        .map((a) => a.text)""")
+    assert "2/f″ = 1" in labels

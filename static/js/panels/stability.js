@@ -78,7 +78,7 @@ export class StabilityPanel {
   point() {
     const p = selectedRun()?.last?.params;
     if (p && p.every((v) => v !== null && Number.isFinite(v) && Math.abs(v) < 1e4)) return p;
-    return selectedSpec().start;
+    return selectedSpec().start ?? state.model?.start; // (a curve's run without one starts at the curve's)
   }
 
   async refresh() {

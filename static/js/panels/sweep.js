@@ -107,7 +107,7 @@ export class SweepPanel {
     const boundText = result.bound === null
       ? ` ${shortName(spec.optimizer)} scales its own steps: no single η bound.`
       : "";
-    this.doneCaption = `${req.steps} steps from ${fmtPoint(spec.start)} for each η.${boundText} Click a point to give run ${state.selected + 1} that η.`;
+    this.doneCaption = `${req.steps} steps from ${fmtPoint(spec.start ?? state.model?.start)} for each η.${boundText} Click a point to give run ${state.selected + 1} that η.`;
     $("sweep-panel").classList.remove("stale");
     this.setCaption(this.doneCaption, "done");
   }
