@@ -67,8 +67,8 @@ def _compact(check: Check) -> dict:
 
 
 def guide_url(preset_id: str) -> str:
-    """A step's link: the preset's playground link with the guide bar shown."""
-    return PRESETS[preset_id].url + "&guide=1"
+    """A step's link: the preset's playground link with the guide bar shown (``guide=1``)."""
+    return PRESETS[preset_id].url_with(guide=True)
 
 
 COURSE: tuple[CourseStep, ...] = (

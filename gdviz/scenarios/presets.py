@@ -41,7 +41,12 @@ class Preset:
     def url(self) -> str:
         """The playground link that opens this scenario with its lesson beside the plots
         (commas left readable)."""
-        query = {**scenario_to_query(self.scenario), **view_to_query(self.view)}
+        return self.url_with()
+
+    def url_with(self, **view) -> str:
+        """The link with more view keys (``guide=True``: a step of the guided path)."""
+        query = {**scenario_to_query(self.scenario),
+                 **view_to_query(self.view.model_copy(update=view))}
         return "/?" + urlencode(query, safe=",")
 
 

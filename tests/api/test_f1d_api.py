@@ -119,3 +119,14 @@ def test_the_sweep_takes_a_curve_and_basins_refuse_it(client):
         assert r.status_code == 422 and "one weight" in r.json()["message"]
     r = client.post("/api/sweep", json={"model": {"kind": "f1d"}, "run": {"start": [1, 2]}})
     assert r.status_code == 422 and "one number [x]" in r.json()["message"]
+
+
+def test_a_schedule_and_a_race_run_on_a_curve(client):
+    r = client.post("/api/run", json={"model": {"kind": "f1d", "f": "ripples"}, "steps": 60,
+                                      "runs": [{"optimizer": "gd", "lr": 0.02, "schedule": "cosine",
+                                                "T_max": 60},
+                                               {"optimizer": "adam", "lr": 0.1, "start": [-4.0]}]})
+    cosine, adam = loads(r.content)["runs"]
+    lrs = [f["lr"] for f in cosine["frames"]]
+    assert lrs[0] == 0.02 and all(b <= a for a, b in zip(lrs, lrs[1:])) and lrs[-1] < 0.01
+    assert adam["frames"][0]["params"] == [-4.0]

@@ -101,3 +101,16 @@ def test_the_goal_is_achievable(pid):
 @pytest.mark.parametrize("pid", list(WITNESS))
 def test_the_goal_is_not_met_as_the_step_opens(pid):
     assert not goal_met(pid, witnessed=False)
+
+
+@pytest.mark.parametrize("pid", ORDER)
+def test_a_steps_link_reads_back_as_its_preset_with_the_guide(pid):
+    from urllib.parse import parse_qsl, urlsplit
+
+    from gdviz.scenarios.url import scenario_from_query
+    from gdviz.scenarios.view import view_from_query
+    query = dict(parse_qsl(urlsplit(STEPS[pid].public()["url"]).query))
+    scenario, warnings = scenario_from_query(query)
+    assert warnings == [] and scenario == PRESETS[pid].scenario
+    view, warnings = view_from_query(query, presets=PRESETS)
+    assert warnings == [] and view.guide and view.preset == pid
