@@ -33,11 +33,11 @@ from .diff import derivative
 from .errors import ExprError
 from .evaluate import Program, compile_trees
 from .format import to_pretty, to_text
-from .limits import MAX_DERIVED_NODES, MAX_DOMAIN_COORD, MIN_DOMAIN_SPAN
+from .limits import MAX_DOMAIN_COORD, MIN_DOMAIN_SPAN
 from .minima import MAX_MINIMA, PROBE, SEARCH_BUDGET
 from .parse import parse_expr
-from .surface import DomainError, _round_down_125, _round_to_grid
-from .tree import Node, distinct_nodes
+from .surface import DomainError, _round_down_125, _round_to_grid, check_derived_size
+from .tree import Node
 
 Array = np.ndarray
 Interval = tuple[float, float]
@@ -110,11 +110,7 @@ def _build(text: str, interval: Interval) -> ExprCurve:
     f = parse_expr(text, variables=("x",))
     d1 = derivative(f, "x")
     d2 = derivative(d1, "x")
-    size = distinct_nodes(f, d1, d2)
-    if size > MAX_DERIVED_NODES:
-        raise ExprError(f"the derivatives of this expression are too large ({size:,} distinct "
-                        f"terms; the limit is {MAX_DERIVED_NODES:,}) — try a simpler one",
-                        0, len(text))
+    check_derived_size(text, f, d1, d2)
     everything = compile_trees(f, d1, d2)
     minima, maxima = stationary_points(everything, interval)
     start = _choose_start(everything, interval, minima)

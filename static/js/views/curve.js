@@ -9,6 +9,7 @@ import { fmt } from "../format.js";
 import { LOOK } from "../look.js";
 import { CONFIG, fitToContainer, runColor } from "../plots/theme.js";
 import { dressed } from "../plots/dress.js";
+import { useStyle } from "../view-style.js";
 
 const CURVE_COLOR = "#0072b2";
 const TANGENT_COLOR = "#d55e00";
@@ -52,16 +53,6 @@ export function stepArithmetic(frame, optimizerName = "the optimizer") {
   };
 }
 
-/** Load the view's stylesheet (static/css/curve.css) once; the offline page has it inline. */
-function useStyle() {
-  const href = "/static/css/curve.css";
-  if (document.body.classList.contains("offline") || document.querySelector(`link[href="${href}"]`)) return;
-  const link = document.createElement("link");
-  link.rel = "stylesheet";
-  link.href = href;
-  document.head.append(link);
-}
-
 function el(tag, cls, text) {
   const e = document.createElement(tag);
   if (cls) e.className = cls;
@@ -70,7 +61,7 @@ function el(tag, cls, text) {
 }
 
 export function mount(root, page) {
-  useStyle();
+  useStyle("curve");
   root.classList.add("curve-view");
   const plot = el("div", "curve-plot");
   const card = el("div", "curve-step");
