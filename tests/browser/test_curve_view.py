@@ -123,3 +123,20 @@ def test_the_eta_sweep_on_a_curve_draws_the_bound_two_over_f_second(open_playgro
     labels = page.evaluate("""() => document.querySelector('#sweep-plot').layout.annotations
         .map((a) => a.text)""")
     assert "2/f″ = 1" in labels
+
+
+def test_typing_f_of_x_in_the_options_replaces_the_named_curve(open_playground, page):
+    open_playground("v=1&model=f1d&model.f=two_wells&r0=gd&r0.lr=0.05")
+    page.wait_for_function("document.querySelector('#plugin-main').dataset.drawn === '1'")
+    page.click("#model-options summary")
+    assert page.input_value("#model-f") == "two_wells"
+    page.fill("#model-expr", "x^4 - 3*x")
+    page.press("#model-expr", "Enter")
+    page.wait_for_function("document.querySelector('#formula').textContent === 'f(x) = x⁴ − 3x'")
+    page.wait_for_function("location.search.includes('model.expr=')")
+    assert "model.f=" not in page.evaluate("location.search")
+    assert page.input_value("#model-f") == ""  # "—": the typed f stands in for a named one
+    page.select_option("#model-f", "cubic")
+    page.wait_for_function("document.querySelector('#formula').textContent === 'f(x) = x³'")
+    page.wait_for_function("location.search.includes('model.f=cubic')")
+    assert "model.expr=" not in page.evaluate("location.search")
