@@ -7,7 +7,7 @@
 
 import { fmt } from "../format.js";
 import { LOOK } from "../look.js";
-import { CONFIG, fitToContainer, runColor } from "../plots/theme.js";
+import { CONFIG, fitToContainer, runColor, runInk } from "../plots/theme.js";
 import { dressed } from "../plots/dress.js";
 import { useStyle } from "../view-style.js";
 
@@ -18,11 +18,8 @@ const MIN_COLOR = "#2a9d4b";
 const TANGENT_HALF = 0.16; // the tangent is drawn over ±16% of the x range around x
 const PATH_POINTS = 400; // the newest points of each run's path drawn
 
-/** A run's colour on this light (or dark) plot: white reads on neither the white paper… */
-function colorOf(i) {
-  const c = runColor(i);
-  return c === "#ffffff" && !LOOK.dark ? "#333333" : c;
-}
+/** A run's colour on this plot: as bright as on the dark panels, or its ink on white. */
+const colorOf = (i) => (LOOK.dark ? runColor(i) : runInk(i));
 
 /** −1.2 → "(−1.2)", 3 → "3": a number inside arithmetic, with a true minus sign. */
 const signed = (v) => (v < 0 ? `(−${fmt(-v)})` : fmt(v));
