@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import IO
 
 
+from gdviz.export_html import OFFLINE_VIEWS
 from gdviz.scenarios.jsonsafe import dumps
 from gdviz.scenarios.kinds import kind_of
 from gdviz.scenarios.models import Scenario
@@ -40,7 +41,7 @@ _FRAME_KEYS = {"step", "params", "loss", "grad", "update", "lr"}
 Progress = Callable[[int], None]
 
 
-PLAYER_VIEWS = ("contour", "boundary", "cnn")
+PLAYER_VIEWS = ("contour", "boundary", *OFFLINE_VIEWS)
 """The main views the offline page draws (static/offline/player.js): its own, and the
 plug-in views it links in (export_html.OFFLINE_VIEWS)."""
 

@@ -58,7 +58,7 @@ from gdviz.scenarios.schema import CONTOUR_GRID, link_schema_json
 from gdviz.scenarios.simulate import check_result_size, simulate
 from gdviz.scenarios.trace import point_trace
 from gdviz.scenarios.view import View
-OFFLINE_VIEWS = {"cnn": STATIC_DIR / "css" / "cnn.css"}
+OFFLINE_VIEWS = {"cnn": STATIC_DIR / "css" / "cnn.css", "curve": STATIC_DIR / "css" / "curve.css"}
 """Plug-in views the player can mount as its main view, with their stylesheets."""
 PLAYER_MODULES = ["plots/contour.js", "plots/curves.js", "plots/boundary.js", "status.js",
                   "format.js", "keyboard.js", "look.js", "font-scale.js", "state.js",
@@ -155,7 +155,8 @@ def inside_json(scenario: Scenario, runs: list[dict], view: View | None) -> dict
 
 def player_data(scenario: Scenario, runs: list[dict], exported: str,
                 view: View | None = None) -> dict:
-    network = kind_of(scenario).page.main != "contour"  # no arrows: no grad/update vectors
+    # a network's hundreds of weights: no grad/update vectors (a plane's and a curve's are kept)
+    network = kind_of(scenario).capabilities.max_weights > 2
     return {
         "version": __version__, "exported": exported,
         "scenario": scenario.model_dump(mode="json", exclude_none=True),

@@ -4,8 +4,9 @@ from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
 from gdviz import __version__
-from gdviz.api import (assets, catalog, docs, errors, export, expr, landscape, landscape_socket,
-                       models, pages, presets, qr, run, schema, stability, stream, trace)
+from gdviz.api import (assets, catalog, course, docs, errors, export, expr, landscape,
+                       landscape_socket, models, pages, presets, qr, run, schema, stability,
+                       stream, trace)
 from gdviz.api.caching import ConditionalGet
 from gdviz.api.headers import SecurityHeaders
 from gdviz.api.hosts import AllowedHosts, HostCheck
@@ -24,7 +25,7 @@ def create_app() -> FastAPI:
                   docs_url=None, redoc_url=None)
     errors.install(app)
     for module in (catalog, expr, models, schema, run, landscape, landscape_socket, stability,
-                   presets, pages, export, stream, trace, docs, qr, assets):
+                   presets, pages, course, export, stream, trace, docs, qr, assets):
         app.include_router(module.router)
     settings = get_settings()
     # the last added runs first: GZip outermost (HTML and JSON compressed when asked;

@@ -98,7 +98,7 @@ def test_head_gives_the_length_without_the_body(client):
 
 
 def test_the_page_links_every_file_under_the_trees_hash(client):
-    page = client.get("/").text
+    page = client.get("/?v=1").text
     version = assets.TREE.version()
     links = re.findall(r'(?:href|src)="(/static/[^"]+)"', page)
     assert links and all(u.startswith(f"/static/{version}/") for u in links), links

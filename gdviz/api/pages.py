@@ -1,7 +1,7 @@
 """GET / — the playground page; its query string is the scenario."""
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from gdviz import __version__
@@ -20,6 +20,14 @@ TEMPLATES = Jinja2Templates(directory=str(TEMPLATES_DIR))
 TEMPLATES.env.globals["asset"] = TREE.url  # {{ asset("js/main.js") }}: its immutable URL
 
 router = APIRouter()
+
+HOME_COOKIE = "gdviz_home"
+"""``playground`` once the visitor has chosen the full playground (``GET /playground``,
+api/course.py): ``/`` opens it from then on instead of the guided path."""
+
+
+def chose_playground(request: Request) -> bool:
+    return request.cookies.get(HOME_COOKIE) == "playground"
 
 # No inline or remote scripts (the page has none): a strict CSP holds. Styles may be
 # inline because Plotly positions its SVG with style attributes. `frame-ancestors 'self'`:
@@ -41,8 +49,14 @@ def _csp(frame_ancestors: str) -> str:
 @router.get("/", response_class=HTMLResponse, summary="The playground")
 def playground(request: Request):
     """The query string is the scenario (see docs/url.md); bad parameters fall back
-    to their defaults with a visible warning."""
-    return _page(request, PLAYGROUND_CSP)
+    to their defaults with a visible warning. With no query string, a visitor who has not
+    chosen the playground (``GET /playground``) is sent to the guided path, ``/start``."""
+    if not request.url.query and not chose_playground(request):
+        response = RedirectResponse("/start", status_code=307)
+    else:
+        response = _page(request, PLAYGROUND_CSP)
+    response.headers["Vary"] = "Cookie"
+    return response
 
 
 @router.get("/embed", response_class=HTMLResponse, summary="The playground for an iframe")

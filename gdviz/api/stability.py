@@ -29,7 +29,7 @@ Momentum = _hyper_query("momentum", "momentum")
 Dampening = _hyper_query("momentum", "dampening")
 WeightDecay = _hyper_query("gd", "weight_decay")
 _PLANE_MODELS = [k.id for k in KINDS.values() if k.named_by == "model"
-                 and k.capabilities.weights == "plane"]
+                 and (k.capabilities.weights == "plane" or k.capabilities.lr_tools)]
 
 
 def _objective(request: Request):
@@ -47,14 +47,15 @@ def _objective(request: Request):
     if "model" in fields:  # (objective_from_query checked it)
         fields["model"] = KINDS[fields["model"]["kind"]].spec.model_validate(fields["model"])
     source = Source(**fields)
-    if kind_of(source).capabilities.weights != "plane":
+    can = kind_of(source).capabilities
+    if can.weights != "plane" and not can.lr_tools:
         raise HTTPException(422, f"model: {source.model.kind} has more than two weights; the "
-                                 f"stability bound is for {' and '.join(_PLANE_MODELS)}")
-    return objective_of(source)
+                                 f"stability bound is for {', '.join(_PLANE_MODELS)}")
+    return objective_of(source), can.max_weights
 
 
 @router.get("/stability", summary="Hessian curvature and the learning rates where GD converges")
-def stability_at(request: Request, x: Coord, y: Coord, momentum: Momentum = 0.9,
+def stability_at(request: Request, x: Coord, y: Coord | None = None, momentum: Momentum = 0.9,
                  dampening: Dampening = 0.0, weight_decay: WeightDecay = 0.0,
                  surface: str | None = None) -> dict:
     """At the known minimum nearest (x, y) (or at (x, y) if the surface has none):
@@ -63,9 +64,16 @@ def stability_at(request: Request, x: Coord, y: Coord, momentum: Momentum = 0.9,
     (2(1+μ)/((1+2μ)λ)), where λ = λ_max + wd: weight decay adds wd·I to the Hessian
     and dampening τ shrinks each step by (1−τ). The answer echoes μ, τ and wd.
     Instead of `surface`, a custom f(x, y) or a 2-weight model may be named as in a link:
-    `expr=x**2%2B3*y**2&domain=-2,2,-2,2`, `model=linreg2&model.noise=0.1`."""
-    r = stability.report(_objective(request), np.array([x, y], dtype=float), momentum,
-                         dampening, weight_decay)
+    `expr=x**2%2B3*y**2&domain=-2,2,-2,2`, `model=linreg2&model.noise=0.1` — or a curve
+    f(x) (`model=f1d&model.f=two_wells`: give x only; its curvature is f″, so GD's bound is
+    2/f″)."""
+    objective, weights = _objective(request)
+    if (y is None) != (weights == 1):
+        raise HTTPException(422, [{"field": "y", "message": "a curve f(x) takes x only" if weights == 1
+                                   else "give the point's y (the objective has two weights)"}])
+    point = [x] if weights == 1 else [x, y]
+    r = stability.report(objective, np.array(point, dtype=float), momentum, dampening,
+                         weight_decay)
     return {"point": [float(v) for v in r.point], "is_minimum": r.is_minimum,
             "momentum": momentum, "dampening": dampening, "weight_decay": weight_decay,
             "lam_max": num(r.curvature.lam_max), "lam_min": num(r.curvature.lam_min),

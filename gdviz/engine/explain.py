@@ -29,7 +29,23 @@ def fmt(v: float) -> str:
 
 
 def point(p) -> str:
+    """(x, y) — or, for a function of one variable, x = …"""
+    if len(p) == 1:
+        return f"x = {fmt(float(p[0]))}"
     return "(" + ", ".join(fmt(float(v)) for v in p) + ")"
+
+
+def _one_variable(batch: Batch) -> bool:
+    """f(x): the curvature is f″ (the 1 × 1 Hessian) and the gradient's size |f′|."""
+    return batch.params.shape[1] == 1
+
+
+def _curvature_symbol(batch: Batch) -> str:
+    return "f″" if _one_variable(batch) else "λ_max"
+
+
+def _grad_symbol(batch: Batch) -> str:
+    return "|f′|" if _one_variable(batch) else "‖∇L‖"
 
 
 def explain(batch: Batch, run: int) -> str:
@@ -64,11 +80,13 @@ def _minimum_and_bound(batch: Batch, run: int, where: np.ndarray):
 
 def _bound_clause(batch: Batch, run: int, at, curv, b) -> str:
     lr = batch.hyper_of(run)["lr"]
-    name = stability.bound_formula(batch.optimizer.id, batch.hyper_of(run))
+    lam = _curvature_symbol(batch)
+    name = stability.bound_formula(batch.optimizer.id, batch.hyper_of(run), lam)
     where = f"at the minimum {point(at)}" if at is not None else "where it started"
     rel = ">" if lr > b else ("=" if np.isclose(lr, b) else "<")
+    what = "the curvature of f" if _one_variable(batch) else "the steepest curvature of the Hessian"
     return (f"lr {fmt(lr)} {rel} {name} = {fmt(b)} "
-            f"(λ_max = {fmt(curv.lam_max)} is the steepest curvature of the Hessian {where})")
+            f"({lam} = {fmt(curv.lam_max)} is {what} {where})")
 
 
 def _converged(batch: Batch, run: int) -> str:
@@ -86,6 +104,10 @@ def _converged(batch: Batch, run: int) -> str:
                 f"minimum, or a flat spot of the loss.")
     h = batch.objective.hessian(p[None, :])[0]
     curv = stability.curvature(h)
+    if np.isfinite(curv.lam_min) and curv.lam_min < -1e-9 and _one_variable(batch):
+        return (f"Stopped {steps} at {point(p)}, a maximum, not a minimum: the slope f′ is zero "
+                f"but f″ = {fmt(curv.lam_min)} < 0 — start a little to one side so it can roll "
+                f"down.")
     if np.isfinite(curv.lam_min) and curv.lam_min < -1e-9:
         return (f"Stopped {steps} at {point(p)}, a saddle point, not a minimum: the gradient is "
                 f"zero but the Hessian has eigenvalues {fmt(curv.lam_max)} and {fmt(curv.lam_min)}"
@@ -135,10 +157,11 @@ def _diverged(batch: Batch, run: int) -> str:
         here = stability.curvature(batch.objective.hessian(start[None, :])[0])
         b_start = stability.bound(batch.optimizer.id, batch.hyper_of(run), here.lam_max)
         if b_start is not None and lr > b_start:
-            formula = stability.bound_formula(batch.optimizer.id, batch.hyper_of(run))
+            lam = _curvature_symbol(batch)
+            formula = stability.bound_formula(batch.optimizer.id, batch.hyper_of(run), lam)
             return (f"{cause}: lr {fmt(lr)} is below {formula}"
                     f" = {fmt(b)} at the minimum but the start is much steeper "
-                    f"(λ_max = {fmt(here.lam_max)}, bound {fmt(b_start)}) — use lr below "
+                    f"({lam} = {fmt(here.lam_max)}, bound {fmt(b_start)}) — use lr below "
                     f"{fmt(b_start)} or start closer.")
     return f"{cause} — the learning rate {fmt(lr)} is too large here; try a smaller one."
 
@@ -170,18 +193,19 @@ def _max_steps(batch: Batch, run: int) -> str:
     step, loss, l0 = int(batch.end_step[run]), float(batch.loss[run]), float(batch.loss0[run])
     gnorm = float(np.linalg.norm(batch.grad[run]))
     head = f"Stopped after {step} steps without converging: loss {fmt(l0)} → {fmt(loss)}"
+    g = _grad_symbol(batch)
     if gnorm < 1e-3 and abs(l0 - loss) < 1e-2 * (1 + abs(l0)):
-        return (f"{head}, and ‖∇L‖ = {fmt(gnorm)} is tiny: a plateau where the loss barely moves "
+        return (f"{head}, and {g} = {fmt(gnorm)} is tiny: a plateau where the loss barely moves "
                 f"— a larger learning rate, momentum or Adam would cross it.")
     if getattr(batch.objective, "hessian", None) is not None:
         at, curv, b = _minimum_and_bound(batch, run, batch.params[run])
         if b is not None and batch.hyper_of(run)["lr"] >= EDGE * b:
-            return (f"{head}, ‖∇L‖ = {fmt(gnorm)}: {_bound_clause(batch, run, at, curv, b)}, at "
+            return (f"{head}, {g} = {fmt(gnorm)}: {_bound_clause(batch, run, at, curv, b)}, at "
                     f"the edge of stability — the steepest direction barely shrinks each step; "
                     f"lower lr to about {fmt(b / 2)}.")
     if batch.optimizer.id in ADAPTIVE:
-        return (f"{head}, ‖∇L‖ = {fmt(gnorm)} — still moving: give it more steps; near a minimum "
+        return (f"{head}, {g} = {fmt(gnorm)} — still moving: give it more steps; near a minimum "
                 f"{batch.optimizer.name}'s steps stay about lr long, so a schedule that decays "
                 f"the learning rate helps it settle.")
-    return (f"{head}, ‖∇L‖ = {fmt(gnorm)} — still moving: give it more steps or a larger "
+    return (f"{head}, {g} = {fmt(gnorm)} — still moving: give it more steps or a larger "
             f"learning rate.")

@@ -202,6 +202,19 @@ class Batch:
             out[k] = float(row[0]) if row.shape == (1,) else [float(x) for x in row]
         return out
 
+    def set_schedule(self, schedule: Schedule | None) -> None:
+        """Scale the base rate by another schedule from the next step on (a branch's)."""
+        self.schedule = schedule
+        self._proposal = None
+
+    def reopen(self, run: int) -> None:
+        """Let an ended run go on (a branch taken from its last step): it is running
+        again and the status tests judge it afresh from the next step."""
+        if self.status[run] != Status.RUNNING:
+            self.status[run] = Status.RUNNING
+            self.end_step[run] = -1
+            self._n_active += 1
+
     # -- stepping ------------------------------------------------------------
 
     def _loss_and_grad(self, params: Array, step: int) -> tuple[Array, Array]:

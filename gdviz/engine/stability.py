@@ -55,10 +55,13 @@ def bound(optimizer_id: str, hyper: dict[str, Any], lam_max: float) -> float | N
     return 2.0 * (1 + mu) / ((1 + 2 * mu) * lam)
 
 
-def bound_formula(optimizer_id: str, hyper: dict[str, Any] | None = None) -> str:
-    """The bound as a formula whose symbols give exactly ``bound``'s number."""
+def bound_formula(optimizer_id: str, hyper: dict[str, Any] | None = None,
+                  curvature: str = "λ_max") -> str:
+    """The bound as a formula whose symbols give exactly ``bound``'s number; ``curvature``
+    names the curvature (``f″`` for a function of one variable)."""
     hyper = hyper or {}
-    lam = "(λ_max + wd)" if float(hyper.get("weight_decay", 0.0)) > 0 else "λ_max"  # (wd: weight decay; λ is curvature)
+    # (wd: weight decay; λ is curvature)
+    lam = f"({curvature} + wd)" if float(hyper.get("weight_decay", 0.0)) > 0 else curvature
     if optimizer_id == "gd":
         return f"2/{lam}"
     if optimizer_id == "momentum":
@@ -108,7 +111,8 @@ def report(objective, point: np.ndarray, momentum: float = 0.9, dampening: float
     wd = {"weight_decay": weight_decay}
     hypers = {"gd": wd, "momentum": {"momentum": momentum, "dampening": dampening, **wd},
               "nesterov": {"momentum": momentum, **wd}}
-    bounds = {opt: (bound(opt, hyper, curv.lam_max), bound_formula(opt, hyper))
+    lam = "f″" if len(point) == 1 else "λ_max"  # a curve's curvature is f″
+    bounds = {opt: (bound(opt, hyper, curv.lam_max), bound_formula(opt, hyper, lam))
               for opt, hyper in hypers.items()}
     return Report(point if at is None else at, at is not None, curv, bounds)
 

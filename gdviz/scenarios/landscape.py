@@ -16,13 +16,13 @@ import numpy as np
 from pydantic import (AfterValidator, ConfigDict, Discriminator, Field, Tag,
                       model_validator)
 
-from gdviz.engine import landscape, scatter
+from gdviz.engine import landscape, scatter, stability
 from gdviz.engine.optimizers import LR_MAX, LR_MIN, OPTIMIZERS
 from gdviz.engine.runs import Status
 from gdviz.scenarios.numbers import Model
 from gdviz.validation import register_union_tags
 
-from .kinds import model_spec_union
+from .kinds import kind_of, model_spec_union
 from .models import MAX_COORD, Domain, ExprText, RunSpec, SurfaceId, check_objective
 from .objectives import objective_of
 from .simulate import num, vec
@@ -68,8 +68,13 @@ class LrRange(_Strict):
         return np.geomspace(self.min, self.max, self.count)
 
 
-TwoWeightModel = model_spec_union(lambda k: k.capabilities.weights == "plane")
-"""A model whose loss is a plane over two weights: what the landscape tools take."""
+def _takes_lr_tools(kind) -> bool:
+    return kind.capabilities.weights == "plane" or kind.capabilities.lr_tools
+
+
+TwoWeightModel = model_spec_union(_takes_lr_tools)
+"""A model the landscape tools take: a loss over a plane of two weights — or, for the η
+sweep alone, a curve f(x) (``lr_tools``); basin maps and scattered starts need a plane."""
 
 
 class _Landscape(_Strict):
@@ -79,7 +84,8 @@ class _Landscape(_Strict):
     domain: Domain | None = Field(
         None, description="with expr: its x/y range (default [[-3, 3], [-3, 3]])")
     model: TwoWeightModel | None = Field(
-        None, description="instead of a surface: a 2-weight model (linreg2 or logreg2)")
+        None, description="instead of a surface: a 2-weight model (linreg2, logreg2, …) or, "
+                          "for a sweep, a curve f(x) (f1d)")
     run: RunSpec = Field(default_factory=RunSpec)
     steps: int = Field(500, ge=1, le=MAX_LANDSCAPE_STEPS)
     seed: int = Field(0, ge=0, le=2**32 - 1)
@@ -92,8 +98,10 @@ class _Landscape(_Strict):
     @model_validator(mode="after")
     def _surface_run(self):
         check_objective(self)
-        if self.run.start is not None and len(self.run.start) != 2:
-            raise ValueError(f"run.start: give two numbers [x, y], got {len(self.run.start)}")
+        want = kind_of(self).capabilities.max_weights  # a plane: 2, a curve: 1
+        if self.run.start is not None and len(self.run.start) != want:
+            raise ValueError(f"run.start: give {'two numbers [x, y]' if want == 2 else 'one number [x]'}"
+                             f", got {len(self.run.start)}")
         if self.run.init is not None:
             raise ValueError("run.init: only a network has an initialisation; leave it out")
         return self
@@ -110,13 +118,24 @@ class SweepRequest(_Landscape):
         return self.lrs.values() if isinstance(self.lrs, LrRange) else np.asarray(self.lrs, float)
 
 
+class _Plane(_Landscape):
+    """A job over starts spread on a plane (basins, scattered starts): not for a curve."""
+
+    @model_validator(mode="after")
+    def _a_plane(self):
+        if kind_of(self).capabilities.weights != "plane":
+            raise ValueError(f"model: {self.model.kind} has one weight x; basin maps and "
+                             "scattered starts need two (a surface or a 2-weight model)")
+        return self
+
+
 class BasinGrid(_Strict):
     n: int = Field(64, ge=2, le=MAX_BASIN_GRID, description="starts per axis")
     box: Box | None = Field(
         None, description="[[xmin, xmax], [ymin, ymax]]; default: the surface's domain")
 
 
-class BasinRequest(_Landscape):
+class BasinRequest(_Plane):
     grid: BasinGrid = Field(default_factory=BasinGrid)
     surface: SurfaceId = "himmelblau"
 
@@ -131,7 +150,7 @@ class BasinRequest(_Landscape):
         return self
 
 
-class ScatterRequest(_Landscape):
+class ScatterRequest(_Plane):
     surface: SurfaceId = "two_wells"
     n: int = Field(24, ge=1, le=MAX_SCATTER, description="random starts")
     box: Box | None = Field(
@@ -145,7 +164,8 @@ def _options(req: _Landscape) -> dict:
 
 
 def _start(req: _Landscape):
-    return req.run.start if req.run.start is not None else req.objective().start
+    start = req.run.start if req.run.start is not None else req.objective().start
+    return np.atleast_1d(np.asarray(start, dtype=float))  # a curve's start is x
 
 
 def sweep_job(req: SweepRequest) -> Iterator[float | dict]:
@@ -161,6 +181,8 @@ def sweep_job(req: SweepRequest) -> Iterator[float | dict]:
                       for lr, st, fl, k in zip(r.lrs, r.status, r.final_loss,
                                                r.steps_to_converge)],
            "bound": None if r.bound is None else num(r.bound),
+           "formula": None if r.bound is None else stability.bound_formula(
+               req.run.optimizer, req.run.hyper(), "f″" if len(_start(req)) == 1 else "λ_max"),
            "minimum": None if r.minimum is None else [float(v) for v in r.minimum]}
 
 

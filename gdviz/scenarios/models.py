@@ -221,6 +221,9 @@ class Scenario(Model):
         dim = objective_of(self).dim  # builds the model (cached)
         for i, run in enumerate(self.runs):
             if run.start is not None and len(run.start) != dim:
+                if dim == 1:
+                    raise ValueError(f"runs.{i}.start: f(x) has one variable; give one "
+                                     f"number x, got {len(run.start)}")
                 raise ValueError(f"runs.{i}.start: this network has {dim} weights; give "
                                  f"{dim} numbers, or leave start out to draw them by init")
 

@@ -33,7 +33,7 @@ def start_of(scenario, index: int) -> np.ndarray:
     """Run ``index``'s start (P,): its ``start`` if given, else — for a kind whose runs
     draw their weights — the weights drawn by the run's ``init`` (or the model's), seeded by
     the scenario's seed (the same for every run with the same init), else the objective's
-    suggested start."""
+    suggested start (a curve's is one number, x)."""
     run = scenario.runs[index]
     objective = objective_of(scenario)
     if run.start is not None:
@@ -41,7 +41,7 @@ def start_of(scenario, index: int) -> np.ndarray:
     if kind_of(scenario).capabilities.init:
         init = run.init or scenario.model.init
         return objective.init_params(init, scenario.seed)[0]
-    return np.asarray(objective.start, dtype=float)
+    return np.atleast_1d(np.asarray(objective.start, dtype=float))  # a curve's start is x
 
 
 def dimension(scenario) -> int:

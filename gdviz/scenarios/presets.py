@@ -41,7 +41,12 @@ class Preset:
     def url(self) -> str:
         """The playground link that opens this scenario with its lesson beside the plots
         (commas left readable)."""
-        query = {**scenario_to_query(self.scenario), **view_to_query(self.view)}
+        return self.url_with()
+
+    def url_with(self, **view) -> str:
+        """The link with more view keys (``guide=True``: a step of the guided path)."""
+        query = {**scenario_to_query(self.scenario),
+                 **view_to_query(self.view.model_copy(update=view))}
         return "/?" + urlencode(query, safe=",")
 
 
@@ -55,7 +60,30 @@ def _preset(id: str, title: str, lesson: str, view: dict | None = None, **scenar
 BOWL_START = [1.5, 1.0]
 RAVINE_START = [-1.8, 0.6]
 
+F1D_QUADRATIC = {"kind": "f1d", "f": "quadratic"}
+
 _ALL = [
+    _preset(
+        "1d-slope", "1D: the slope says which way, and how far",
+        """On f(x) = x² the slope is f′(x) = 2x: at the start x = 1.5 the tangent climbs to
+        the right with slope 3, so GD steps left, against the slope, by η times it:
+        x ← 1.5 − 0.1 × 3 = 1.2. The slope shrinks as the curve flattens, and so do the
+        steps — each one multiplies x by 1 − 2η = 0.8 — until, after 67 steps, the slope is
+        too small to matter and the run has converged at the minimum x = 0.""",
+        model=F1D_QUADRATIC, steps=100, speed=4,
+        runs=[{"optimizer": "gd", "lr": 0.1, "start": [1.5]}]),
+    _preset(
+        "1d-learning-rates", "1D: three learning rates on one curve",
+        """x² bends by f″ = 2 everywhere, so GD is stable for η < 2/f″ = 1. η = 0.1 creeps
+        down one side (each step × 0.8). η = 0.9 overshoots to the other side at every step
+        (× −0.8) yet also converges in 67 steps. η = 1.1 > 1 overshoots by more than it
+        corrects (× −1.2): the loss grows every step and gdviz stops the run at step 39
+        (the η sweep tab draws the bound).""",
+        model=F1D_QUADRATIC, steps=100, speed=4,
+        runs=[{"optimizer": "gd", "lr": 0.1, "start": [1.5]},
+              {"optimizer": "gd", "lr": 0.9, "start": [1.5]},
+              {"optimizer": "gd", "lr": 1.1, "start": [1.5]}],
+        view={"tab": "sweep", "sweep_min": 0.01, "sweep_max": 2.0}),
     _preset(
         "lr-too-small", "Learning rate too small: a crawl",
         """On the bowl f = x² + y² every GD step multiplies the distance to the minimum by

@@ -69,6 +69,8 @@ class View(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     preset: str | None = Field(None, description="the preset whose lesson is shown beside the plots")
+    guide: bool = Field(False, description="with a preset on the guided path (/start): its goal "
+                                           "beside the lesson, ticked when met, and Previous / Next")
     tab: Tab | None = Field(None, description="the Explore tab shown (None: the page's choice)")
     select: RunIndex = 0
     hide: Annotated[list[RunIndex], AfterValidator(_distinct_sorted)] = []

@@ -25,7 +25,8 @@ export const basinSteps = (n) => Math.max(1, Math.min(landscapeSteps(), Math.flo
  */
 /** GET /api/stability; `hyper` = {momentum, dampening, weight_decay} of the run asking. */
 export async function fetchStability(objective, [x, y], hyper) {
-  const q = new URLSearchParams({ ...objective, x: String(x), y: String(y) });
+  const q = new URLSearchParams({ ...objective, x: String(x) });
+  if (y !== undefined && y !== null) q.set("y", String(y)); // a curve f(x) has x alone
   for (const [k, v] of Object.entries(hyper)) q.set(k, String(v));
   const res = await fetch(`/api/stability?${q}`, { headers: { Accept: "application/json" } });
   const body = await res.json().catch(() => ({}));

@@ -20,6 +20,8 @@ export const fetchSurfaces = () => getJSON("/api/surfaces");
 
 /** [{id, name, params: {name: {default, min, max}}}] */
 export const fetchOptimizers = () => getJSON("/api/optimizers");
+/** The guided path's steps (GET /api/course): [{preset, title, chapter, goal, check, url}]. */
+export const fetchCourse = () => getJSON("/api/course");
 
 /** A contour needs far fewer than 17 digits: 9 make the reply 40 % smaller (a class's Wi-Fi). */
 const GRID_DIGITS = 9;

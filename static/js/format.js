@@ -50,3 +50,8 @@ export function inputValue(x) {
 export function fmtCoord(v) {
   return Number.isFinite(v) && Math.abs(v) < 1e-6 ? "0" : fmt(v);
 }
+
+/** A point for labels: "(x, y)" in a plane, "x = …" on a curve f(x). */
+export function fmtPoint(p) {
+  return p.length === 1 ? `x = ${fmtCoord(p[0])}` : `(${p.map(fmtCoord).join(", ")})`;
+}

@@ -22,9 +22,10 @@
 //   panels/gallery.js   the "Lessons" gallery; panels/lesson.js the lesson beside the plots
 //   export-menu.js      "Export": CSV, JSON, offline HTML; plot-cameras.js a PNG of each plot
 
-import { fetchOptimizers, fetchPresets, fetchSurfaces, prefetchGrid } from "./api.js";
+import { fetchCourse, fetchOptimizers, fetchPresets, fetchSurfaces, prefetchGrid } from "./api.js";
 import { Controls } from "./controls.js";
 import { ExportMenu } from "./export-menu.js";
+import { GuideBar } from "./guide/bar.js";
 import { installKeyboard } from "./keyboard.js";
 import { LandscapeClient } from "./landscape.js";
 import { CUSTOM_VALUE, isExpr, isModel, kindOf, pickerValue } from "./objective.js";
@@ -309,6 +310,13 @@ async function showLesson() {
   // (a frame in a slide shows no lesson: the slide says it)
   const preset = pageView.preset && !embedded && (await fetchPresets().catch(() => [])).find((p) => p.id === pageView.preset);
   if (preset) lesson.show(preset);
+  if (preset && linkView.guide) {
+    // the guided path's step: its goal, checked on the runs as they go, and the way on
+    new GuideBar({
+      preset: preset.id, course: fetchCourse,
+      run: (i) => state.runs[i], lr: (i) => state.scenario.runs[i]?.lr,
+    });
+  }
   $("lesson").dataset.state = preset ? "shown" : "none"; // (for tests: the question is settled)
 }
 

@@ -66,7 +66,8 @@ export function pickerValue(scenario) {
 /** Two weights (a surface or a 2-weight model): contour, 3D, start by clicking, paths, and the
  *  landscape tools (stability, sweep, basins, starts) — docs/models.md. */
 export const hasWeightPlane = (scenario) => kindOf(scenario).capabilities.weights === "plane";
-export const landscapeToolsApply = hasWeightPlane;
+/** The stability bound and the η sweep: a plane, or a curve f(x) (its kind's `lr_tools`). */
+export const landscapeToolsApply = (scenario) => hasWeightPlane(scenario) || Boolean(kindOf(scenario).capabilities.lr_tools);
 
 /**
  * The Explore panel's tabs for this objective (the first is shown by default) and a

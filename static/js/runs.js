@@ -27,7 +27,8 @@ export function clearRuns() {
 export function addFrame(f) {
   const run = state.runs[f.run];
   if (!run) return;
-  const p = f.params?.length === 2 ? f.params : [null, null]; // a network's weights are no point in a plane
+  // a plane's point (x, y); a curve's x alone; a network's weights are no point in a plane
+  const p = f.params?.length === 2 ? f.params : f.params?.length === 1 ? [f.params[0], null] : [null, null];
   run.xs.push(p[0]);
   run.ys.push(p[1]);
   run.steps.push(f.step);

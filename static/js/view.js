@@ -82,9 +82,10 @@ export class View {
     this.curves.loss.setSeries(held
       ? [{ key: "losses", dash: "solid", what: "train" }, { key: "testLosses", dash: "dash", what: "test" }]
       : [{ key: "losses", dash: "solid", what: "" }], f);
-    this.curves.grad.setSeries([{ key: "gradnorms", dash: "solid", what: "" }], `‖∇${f}‖`);
+    const g = page.grad_symbol || `‖∇${f}‖`;
+    this.curves.grad.setSeries([{ key: "gradnorms", dash: "solid", what: "" }], g);
     $("loss-title").textContent = held ? `Loss ${f}` : `Loss ${f} vs step`;
-    $("gradnorm-title").firstChild.textContent = `‖∇${f}‖ vs step `;
+    $("gradnorm-title").firstChild.textContent = `${g} vs step `;
     $("loss-line-key").hidden = !held;
     READOUT_SLOTS.forEach((id, i) => {
       const r = page.readouts[i];

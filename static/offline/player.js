@@ -39,6 +39,10 @@
   const network = data.main !== "contour"; // the export names the kind's main view
   // a kind's own main view (export_html.OFFLINE_VIEWS), mounted as the page mounts it
   const plugin = network && data.main !== "boundary" ? gdvizModules[`views/${data.main}.js`] : null;
+  // one weight (a curve f(x)): its x is a path a view draws
+  const oneWeight = data.runs.some((r) => r.frames.params.some((p) => Array.isArray(p) && p.length === 1));
+  // a network trained on data (accuracy, train/test losses), not a function such as f(x)
+  const trained = network && !oneWeight;
   const pct = (v) => (typeof v === "number" ? `${(100 * v).toFixed(1)}%` : "–");
 
   // ---- the runs, as the plots take them --------------------------------------------
@@ -50,7 +54,7 @@
       index: i, label: r.label, status: r.status, reason: r.reason, frames: f,
       end: f.step.length - 1, // frames[k] is after k updates, so frame index = step
       start: f.params[0] && !network ? f.params[0] : null,
-      xs: network ? [] : f.params.map((p) => (ok(p) ? p[0] : null)),
+      xs: network && !oneWeight ? [] : f.params.map((p) => (ok(p) || (oneWeight && Array.isArray(p)) ? p[0] : null)),
       ys: network ? [] : f.params.map((p) => (ok(p) ? p[1] : null)),
       gradnorms: f.grad_norm ?? (f.grad ?? []).map(norm2),
     };
@@ -90,13 +94,18 @@
   let logLoss = true;
   let plane = null;
   if (plugin) {
-    // the view reads the newest weights from page.state.runs[run].withParams (docs/kinds.md)
-    const state = { runs: runs.map(() => ({ withParams: null })) };
+    // the view reads the newest weights from page.state.runs[run].withParams (docs/kinds.md),
+    // and each run's path so far (xs, losses) as the page keeps it
+    const state = { runs: runs.map(() => ({ withParams: null, xs: [], losses: [] })), hidden: [], scenario: data.scenario };
     const view = plugin.mount($("main-plot"), { kind: null, state });
+    // a view that knows its lowest loss: a log axis cannot show f ≤ 0 (as the playground)
+    if (typeof objective.loss_floor === "number") logLoss = objective.loss_floor > 0;
     plane = {
       draw: (desc) => view.draw(desc),
       update: (frame, run) => {
+        shownRuns().forEach((s, i) => Object.assign(state.runs[i], { xs: s.xs, losses: s.losses }));
         state.runs[run].withParams = frame;
+        state.runs[run].reason = runs[run].reason;
         view.update(frame, run);
       },
     };
@@ -107,12 +116,13 @@
     // A log loss axis cannot show f ≤ 0: such surfaces get a linear one (as the playground).
     logLoss = makeTransform(objective.grid, objective.contour_scale).zmin > 0;
   }
-  const lossPlot = new CurvePlot($("loss-plot"), { yTitle: network ? "L" : objective.axes[2], log: logLoss, key: "losses", group });
-  if (network) {
+  const lossName = objective.axes?.[2] ?? "f"; // (a curve f(x) has no axes of a plane)
+  const lossPlot = new CurvePlot($("loss-plot"), { yTitle: trained ? "L" : lossName, log: logLoss, key: "losses", group });
+  if (trained) {
     lossPlot.setSeries([{ key: "losses", dash: "solid", what: "train" }, { key: "testLosses", dash: "dash", what: "test" }], "L");
     $("loss-title").textContent = "Loss L vs step (solid: train, dashed: test)";
   } else {
-    $("loss-title").textContent = `Loss ${objective.axes[2]} vs step${logLoss ? " (log scale)" : ""}`;
+    $("loss-title").textContent = `Loss ${lossName} vs step${logLoss ? " (log scale)" : ""}`;
   }
 
   // ---- the views of a step's inside (panels/inside.js), fed from the exported data ----
@@ -245,7 +255,7 @@
     row.li.classList.toggle("is-selected", r.index === player.selected && runs.length > 1);
     row.li.dataset.ended = ended ? "1" : "0";
     const bits = [`step ${f.step}`, `loss ${fmt(f.loss)}`];
-    if (network) bits.push(`accuracy ${pct(f.accuracy)} (test ${pct(f.test_accuracy)})`);
+    if (trained) bits.push(`accuracy ${pct(f.accuracy)} (test ${pct(f.test_accuracy)})`);
     else bits.push(`‖∇‖ ${fmt(r.gradnorms[at(r)] ?? null)}`, `η ${fmt(f.lr)}`);
     const text = bits.join(" · ");
     if (row.numbers.textContent !== text) row.numbers.textContent = text;

@@ -20,7 +20,7 @@ def run(client, body):
 
 def test_catalog_lists_every_kind_with_ranges_and_choices(client):
     kinds = {m["kind"]: m for m in loads(client.get("/api/models").content)}
-    assert set(kinds) == {"linreg2", "logreg2", "mlp", "cnn", "complex_linreg"}
+    assert set(kinds) == {"f1d", "linreg2", "logreg2", "mlp", "cnn", "complex_linreg"}
     mlp = kinds["mlp"]["fields"]
     assert mlp["activation"]["choices"] == ["relu", "leaky_relu", "tanh", "sigmoid"]
     assert mlp["init"]["choices"] == ["xavier", "glorot", "he", "zeros", "large"]

@@ -2,7 +2,7 @@
 
 
 def test_playground_sends_a_strict_csp_and_refuses_foreign_framing(client):
-    r = client.get("/")
+    r = client.get("/?v=1")
     assert r.status_code == 200
     csp = dict(part.strip().split(" ", 1) for part in
                r.headers["content-security-policy"].split(";"))

@@ -72,7 +72,7 @@ def test_six_runs_different_optimizers(client):
     ({"runs": [{"optimizer": "gd", "lr": 2e6}]}, "runs.0.lr", "1000000"),
     ({"runs": [{"optimizer": "adam", "momentum": 0.9}]}, "runs.0", "not a hyperparameter of adam"),
     ({"runs": [{"optimizer": "gd", "start": [1e9, 0]}]}, "runs.0.start.0", "10000"),
-    ({"runs": [{"optimizer": "gd", "start": [1]}]}, "runs.0.start", "at least 2"),
+    ({"runs": [{"optimizer": "gd", "start": [1]}]}, "runs.0.start", "two numbers [x, y], got 1"),
     ({"runs": [{"optimizer": "gd", "start": [1, 2, 3]}]}, "runs.0.start", "two numbers"),
     ({"runs": [{"optimizer": "adam", "betas": [0.9, 1.5]}]}, "runs.0.betas.1", "0.9999"),
     ({"speed": 1e9}, "speed", "2000"),

@@ -105,7 +105,8 @@ def open_playground(page, server_url):
     software GL, which must not eat into a test's own waits."""
 
     def _open(query: str = ""):
-        page.goto(f"{server_url}/{('?' + query) if query else ''}")
+        # no query: the default scenario, through /playground (the home page's choice)
+        page.goto(f"{server_url}/?{query}" if query else f"{server_url}/playground")
         page.wait_for_function("document.body.dataset.ready === '1'")
         page.wait_for_function("document.body.dataset.step === '0'")
         # "none": a network has no 3D view

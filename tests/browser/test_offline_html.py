@@ -173,3 +173,26 @@ def test_the_links_dark_theme_and_scale_dress_the_export(strict_page, tmp_path):
     assert dark["page"] < 0.15 and dark["panel"] < 0.15 and dark["lossPaper"] < 0.15
     for key in ("lossFont", "contourFont", "step", "runName"):
         assert dark[key] == pytest.approx(2 * light[key], rel=0.02), key
+
+
+CURVE = Scenario.model_validate({"model": {"kind": "f1d", "f": "quadratic"}, "steps": 100,
+                                 "runs": [{"optimizer": "gd", "lr": 0.1, "start": [1.5]},
+                                          {"optimizer": "gd", "lr": 1.1, "start": [1.5]}]})
+
+
+def test_a_curve_export_draws_the_curve_view_offline(strict_page, tmp_path):
+    page = strict_page
+    log, runs = open_export(page, tmp_path, CURVE)
+    poll(page, "document.querySelector('#main-plot').dataset.drawn === '1'")
+    assert page.text_content("#curve-arithmetic") == "x ← 1.5 − 0.1 × 3 = 1.2"
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    poll(page, "window.__gdvizOffline.step() === 3")
+    poll(page, "document.querySelector('#curve-arithmetic').textContent.startsWith('x ← 0.768')")
+    assert page.text_content("#curve-arithmetic") == "x ← 0.768 − 0.1 × 1.54 = 0.614"
+    path = page.evaluate("""() => document.querySelector('#main-plot .curve-plot').data
+        .filter((t) => t.name === 'run 1').map((t) => Array.from(t.x))[0]""")
+    assert path == pytest.approx([f["params"][0] for f in runs[0]["frames"][:4]])
+    assert page.text_content("#loss-title").startswith("Loss f vs step")
+    assert not log["errors"]
+    assert all(u.startswith(LOCAL) for u in log["requests"])

@@ -72,6 +72,47 @@ def forward_cases() -> list[dict]:
     return cases
 
 
+def page_run(result: dict) -> dict:
+    """A run's result (POST /api/run) as the page holds it (static/js/runs.js)."""
+    frames = result["frames"]
+    coord = lambda f, i: f["params"][i] if f["params"] and len(f["params"]) > i else None  # noqa: E731
+    return {"status": result["status"], "steps": [f["step"] for f in frames],
+            "losses": [f["loss"] for f in frames], "accs": [f.get("accuracy") for f in frames],
+            "xs": [coord(f, 0) for f in frames], "ys": [coord(f, 1) for f in frames]}
+
+
+CHECKED = {"1d-slope": [{}, {0: {"lr": 0.45}}], "1d-learning-rates": [{}, {0: {"lr": 0.5}}],
+           "plateau": [{}, {0: {"lr": 1.9}}], "saddle-escape": [{}, {0: {"start": [1.5, 0.01]}}]}
+
+
+def course_checks() -> list[dict]:
+    """Guided-path goals, each on the step as it opens and after a change that meets it, with
+    course.py's verdict (static/js/guide/checks.js must agree); and an accuracy goal on a
+    made-up run."""
+    from gdviz.scenarios.course import STEPS, Check, met
+    from gdviz.scenarios.simulate import simulate
+    cases = []
+    for pid, changes in CHECKED.items():
+        check = STEPS[pid].check
+        for change in changes:
+            d = PRESETS[pid].scenario.model_dump(exclude_none=True)
+            for run, fields in change.items():
+                d["runs"][run].update(fields)
+            scenario = Scenario.model_validate(d)
+            result = simulate(scenario)[check.run]
+            lr = scenario.runs[check.run].lr
+            cases.append({"check": {k: v for k, v in vars(check).items() if v is not None},
+                          "run": page_run(result), "lr": lr, "met": met(check, result, lr)})
+    frames = [{"step": k, "params": None, "loss": 1.0, "accuracy": a}
+              for k, a in enumerate([0.5, 0.8, 0.96, 0.9])]
+    for by in (1, 2):
+        check = Check("accuracy_at_least", value=0.95, by=by)
+        result = {"status": "max_steps", "frames": frames}
+        cases.append({"check": {k: v for k, v in vars(check).items() if v is not None},
+                      "run": page_run(result), "lr": 0.1, "met": met(check, result, 0.1)})
+    return cases
+
+
 def fixtures() -> dict:
     scenarios = [Scenario.model_validate(s) for s in SCENARIOS]
     scenarios += [p.scenario for p in PRESETS.values()]
@@ -86,6 +127,7 @@ def fixtures() -> dict:
                   for v in views for embed in (False, True)],
         "numbers": [[x, fmt_number(x)] for x in NUMBERS],
         "forward": forward_cases(),
+        "course_checks": course_checks(),
     }
 
 

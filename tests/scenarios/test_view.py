@@ -65,7 +65,7 @@ def test_select_and_hide_are_checked_against_the_runs():
 
 def test_keys_are_written_in_one_order_and_only_when_not_default():
     keys = list(VIEW_KEYS)
-    assert keys[:2] == ["preset", "tab"] and keys[-1] == "show"
+    assert keys[:3] == ["preset", "guide", "tab"] and keys[-1] == "show"
     assert "sweep.min" in keys and "basins.n" in keys and "slice.grid" in keys
     assert view_to_query(View()) == {} and view_to_query(View(), embed=True) == {}
     q = view_to_query(View(theme="dark", tab="3d", scale=2.0, hide=[1]))
@@ -78,6 +78,7 @@ def test_keys_are_written_in_one_order_and_only_when_not_default():
 views = st.builds(
     View,
     preset=st.one_of(st.none(), st.sampled_from(sorted(PRESETS))),
+    guide=st.booleans(),
     tab=st.one_of(st.none(), st.sampled_from(TABS)),
     select=st.integers(0, 5),
     hide=st.lists(st.integers(0, 5), unique=True),

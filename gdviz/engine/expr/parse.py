@@ -68,8 +68,9 @@ _REFUSED_NODES = {
 }
 
 
-def parse_expr(text: str) -> Node:
-    """The expression tree of ``text``, or ExprError(message, position)."""
+def parse_expr(text: str, variables: tuple[str, ...] = VARIABLES) -> Node:
+    """The expression tree of ``text``, or ExprError(message, position). ``variables``: the
+    coordinates it may use — ("x", "y") for f(x, y), ("x",) for a function of one variable."""
     scanned = scan(text)
     try:
         module = ast.parse(scanned.source, mode="eval")
@@ -77,7 +78,7 @@ def parse_expr(text: str) -> Node:
         raise _syntax_error(e, scanned, text) from None
     except (RecursionError, MemoryError, ValueError, OverflowError):  # not reachable in 200 chars
         raise ExprError("the expression could not be read", 0) from None
-    return _Builder(scanned, text).build(module.body, 1)
+    return _Builder(scanned, text, variables).build(module.body, 1)
 
 
 def _syntax_error(e: SyntaxError, scanned: Scanned, text: str) -> ExprError:
@@ -93,16 +94,16 @@ def _syntax_error(e: SyntaxError, scanned: Scanned, text: str) -> ExprError:
     return ExprError(f"unexpected '{text[start]}' here", start)
 
 
-def _unknown_name(name: str) -> str:
-    if len(name) > 1 and set(name) <= set(VARIABLES):
+def _unknown_name(name: str, variables: tuple[str, ...]) -> str:
+    if len(name) > 1 and set(name) <= set(variables):
         return f"unknown name '{name}' — write {'*'.join(name)} for a product"
     m = re.fullmatch(r"([xy])(\d+)", name)
     if m:
         v, k = m.groups()
         return f"unknown name '{name}' — write {v}*{k} or {v}**{k}"
-    close = difflib.get_close_matches(name, names() + list(VARIABLES) + list(CONSTANTS), 1)
+    close = difflib.get_close_matches(name, names() + list(variables) + list(CONSTANTS), 1)
     hint = f" — did you mean {close[0]}?" if close else ""
-    return f"unknown name '{name}'{hint} (use x, y, pi, e)"
+    return f"unknown name '{name}'{hint} (use {', '.join(variables)}, pi, e)"
 
 
 def _unknown_function(name: str) -> str:
@@ -123,9 +124,10 @@ def _describe(v: float) -> str:
 class _Builder:
     """Walks Python's syntax tree, refusing what is not allow-listed, building ours."""
 
-    def __init__(self, scanned: Scanned, text: str):
+    def __init__(self, scanned: Scanned, text: str, variables: tuple[str, ...]):
         self.scanned = scanned
         self.text = text
+        self.variables = variables
         self.count = 0
         self.values: dict[Node, float] = {}
 
@@ -191,13 +193,16 @@ class _Builder:
 
     def _Name(self, node: ast.Name, depth: int) -> Node:
         name = node.id
-        if name in VARIABLES:
+        if name in self.variables:
             return Var(name)
+        if name in VARIABLES:
+            self.refuse(f"'{name}' is not a variable here — a function of "
+                        f"{', '.join(self.variables)} only", node)
         if name in CONSTANTS:
             return Const(name)
         if canonical_name(name):
             self.refuse(f"'{name}' is a function — write {name}(…) with parentheses", node)
-        self.refuse(_unknown_name(name), node)
+        self.refuse(_unknown_name(name, self.variables), node)
 
     def _UnaryOp(self, node: ast.UnaryOp, depth: int) -> Node:
         if isinstance(node.op, ast.USub):

@@ -108,16 +108,22 @@ def expr_surface(text: str, domain=None) -> ExprSurface:
     return _build(text, check_domain(domain))
 
 
+def check_derived_size(text: str, *trees: Node) -> None:
+    """Refuse an expression whose function and derivatives together have more than
+    MAX_DERIVED_NODES distinct terms (they are compiled and evaluated on every step)."""
+    size = distinct_nodes(*trees)
+    if size > MAX_DERIVED_NODES:
+        raise ExprError(f"the derivatives of this expression are too large ({size:,} distinct "
+                        f"terms; the limit is {MAX_DERIVED_NODES:,}) — try a simpler one",
+                        0, len(text))
+
+
 @lru_cache(maxsize=CACHED_SURFACES)
 def _build(text: str, box: Box) -> ExprSurface:
     f = parse_expr(text)
     grad = gradient(f)
     hess = hessian(grad)
-    size = distinct_nodes(f, *grad, *hess)
-    if size > MAX_DERIVED_NODES:
-        raise ExprError(f"the derivatives of this expression are too large ({size:,} distinct "
-                        f"terms; the limit is {MAX_DERIVED_NODES:,}) — try a simpler one",
-                        0, len(text))
+    check_derived_size(text, f, *grad, *hess)
     value = compile_trees(f)
     grad_p = compile_trees(*grad)
     hess_p = compile_trees(*hess)

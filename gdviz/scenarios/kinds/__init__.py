@@ -16,6 +16,7 @@ from gdviz.validation import register_union_tags
 from .kind import (BUILT_IN_MAIN, BUILT_IN_TABS, Capabilities, ObjectiveKind, Page, PluginView,
                    Readout)
 from .cnn import CNN_KIND, CnnSpec
+from .f1d import F1D, F1dSpec
 from .complex import COMPLEX, ComplexLinregSpec
 from .linear import LINREG2, LOGREG2, Linreg2Spec, Logreg2Spec
 from .mlp import MAX_CLASSES, MLP_KIND, MlpSpec
@@ -25,9 +26,9 @@ from .surfaces import DEFAULT_SURFACE, EXPR, SURFACE, surface_info
 __all__ = ["BUILT_IN_MAIN", "BUILT_IN_TABS", "KINDS", "MODEL_KINDS", "ModelSpec", "ObjectiveKind", "Capabilities", "Page",
            "PluginView", "Readout", "kind_of", "model_spec_union", "catalog", "describe",
            "DEFAULT_SURFACE", "MAX_CLASSES", "surface_info", "Source",
-           "Linreg2Spec", "Logreg2Spec", "MlpSpec", "CnnSpec", "ComplexLinregSpec"]
+           "F1dSpec", "Linreg2Spec", "Logreg2Spec", "MlpSpec", "CnnSpec", "ComplexLinregSpec"]
 
-KINDS: dict[str, ObjectiveKind] = {k.id: k for k in (SURFACE, EXPR, LINREG2, LOGREG2, MLP_KIND,
+KINDS: dict[str, ObjectiveKind] = {k.id: k for k in (SURFACE, EXPR, F1D, LINREG2, LOGREG2, MLP_KIND,
                                                      CNN_KIND, COMPLEX)}
 MODEL_KINDS: tuple[str, ...] = tuple(k.id for k in KINDS.values() if k.named_by == "model")
 NAMED_BY = ("model", "expr", "surface")

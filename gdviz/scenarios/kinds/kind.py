@@ -65,6 +65,9 @@ class Capabilities:
     """Test points held out: frames carry test loss and test accuracy."""
     seeded: bool = False
     """The scenario's seed changes the built objective (a network's minibatch order)."""
+    lr_tools: bool = False
+    """Not a plane, yet the stability bound and the η sweep take it: one weight x with a
+    Hessian [f″] (a curve f(x)), where plain GD is stable for η < 2/f″ at the minimum."""
     grad_rules: tuple[str, ...] = ()
     """Gradient rules a run may step with instead of the true gradient (``rK.grad_rule``),
     e.g. a complex weight's mistake that drops the conjugate; the objective's
@@ -110,6 +113,8 @@ class Page:
     """The two readouts after the loss and the gradient norm, then any more."""
     symbol: str = "L"
     """What the loss is called: ``f`` for a function, ``L`` for a loss."""
+    grad_symbol: str = ""
+    """What the gradient's size is called, if not ‖∇``symbol``‖ (``|f′|`` for f(x))."""
     axes: tuple[str, str, str] = ("w1", "w2", "L")
     """A plane kind's axis titles (first weight, second weight, loss)."""
     note: str = ""
@@ -120,6 +125,9 @@ class Page:
     """The model fields the page's form offers, in order, with their labels."""
     views: tuple[PluginView, ...] = ()
     """The plug-in views among ``main`` and ``tabs``."""
+    exclusive: tuple[tuple[str, ...], ...] = ()
+    """Groups of ``options`` that exclude each other: the form clears the other groups when
+    one of a group is set (f1d: a named ``f``, or a typed ``expr`` with its range)."""
 
 
 @dataclass(frozen=True)

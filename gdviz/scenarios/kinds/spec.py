@@ -119,4 +119,12 @@ def field_info(field) -> dict:
                 info[{"ge": "min", "le": "max", "max_length": "max_items"}[bound]] = getattr(m, bound)
     if field.description:
         info["doc"] = field.description
+    if not named and str in _types(field.annotation):
+        info["type"] = "text"  # free text (a typed f(x)): the form offers a text box
     return info
+
+
+def _types(annotation) -> set:
+    """The plain types an annotation allows, through ``Optional``/``Annotated``."""
+    args = get_args(annotation)
+    return {annotation} if not args else {t for a in args for t in _types(a)}

@@ -23,6 +23,9 @@ export const CHOICE_NAMES = {
   he: "he / kaiming",
   zeros: "zeros",
   large: "large N(0, 1)",
+  quadratic: "x²",
+  two_wells: "two wells",
+  cubic: "x³",
 };
 
 const choiceName = (c) => CHOICE_NAMES[c] ?? c;
@@ -99,8 +102,13 @@ export class ModelOptions {
     let input;
     if (info.choices) {
       input = document.createElement("select");
+      // a field another of its exclusive group stands in for (a typed f(x) for a named f): "—"
+      const groups = kindById(spec.kind).page.exclusive ?? [];
+      const replaced = value === undefined && groups.some((g) => !g.includes(name) && g.some((o) => spec[o] !== undefined))
+        && groups.some((g) => g.includes(name));
+      if (replaced) input.append(new Option("—", ""));
       for (const c of info.choices) input.append(new Option(choiceName(c), c));
-      input.value = value ?? info.default;
+      input.value = replaced ? "" : value ?? info.default ?? info.choices[0];
       if (name === "head" && this.classesOf(spec, entry) !== 2) {
         for (const o of input.options) o.disabled = o.value === "sigmoid_bce"; // two classes only
       }
@@ -127,6 +135,21 @@ export class ModelOptions {
         if (r.error) return this.h.onInvalid(r.error);
         input.value = r.value.join(",");
         if (r.value.join() !== (spec.hidden ?? info.default ?? []).join()) this.commit(name, r.value);
+      });
+    } else if (info.type === "text") {
+      // free text (a typed f(x)): empty goes back to the default; the server checks the rest
+      input = document.createElement("input");
+      input.type = "text";
+      input.className = "num num-text";
+      input.spellcheck = false;
+      input.autocomplete = "off";
+      input.placeholder = "e.g. x^4 - 3*x";
+      input.value = value ?? "";
+      if (info.max_items !== undefined) input.maxLength = info.max_items;
+      input.title = info.doc ?? label;
+      this.onCommit(input, () => {
+        const text = input.value.trim();
+        this.commit(name, text === "" ? undefined : text);
       });
     } else {
       const ds = entry.datasets?.[spec.dataset ?? entry.fields.dataset?.default];
@@ -201,6 +224,12 @@ export class ModelOptions {
       if (classes !== 2 && this.spec.head === "sigmoid_bce") changes.head = undefined;
     }
     if (name === "classes" && value !== 2 && this.spec.head === "sigmoid_bce") changes.head = undefined;
+    // Fields the kind declares exclusive (`page.exclusive`: a named f or a typed one with
+    // its range): setting one of a group clears the other groups.
+    const groups = kindById(this.kind)?.page.exclusive ?? [];
+    if (value !== undefined && groups.some((g) => g.includes(name))) {
+      for (const g of groups) if (!g.includes(name)) for (const other of g) changes[other] = undefined;
+    }
     this.h.onChange(changes);
   }
 }

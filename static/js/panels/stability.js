@@ -7,7 +7,7 @@
 // the surface or the selected run changes — not on every frame.
 
 import { fetchStability } from "../api-landscape.js";
-import { fmt, fmtCoord } from "../format.js";
+import { fmt, fmtPoint } from "../format.js";
 import { on } from "../events.js";
 import { keepWhole } from "../fit-text.js";
 import { landscapeToolsApply, objectiveKey, objectiveParams } from "../objective.js";
@@ -81,7 +81,7 @@ export class StabilityPanel {
   point() {
     const p = selectedRun()?.last?.params;
     if (p && p.every((v) => v !== null && Number.isFinite(v) && Math.abs(v) < 1e4)) return p;
-    return selectedSpec().start;
+    return selectedSpec().start ?? state.model?.start; // (a curve's run without one starts at the curve's)
   }
 
   async refresh() {
@@ -120,12 +120,13 @@ export class StabilityPanel {
     if (!d) return;
     const spec = selectedSpec();
     const nodes = [];
-    const where = `(${fmtCoord(d.point[0])}, ${fmtCoord(d.point[1])})`;
-    const from = `(${fmtCoord(d.from[0])}, ${fmtCoord(d.from[1])})`;
+    const where = fmtPoint(d.point);
+    const from = fmtPoint(d.from.slice(0, d.point.length));
+    const curve = d.point.length === 1; // f(x): the curvature is f″, one number
     // The server knows the surface's listed minima only: say which one, and from where.
     nodes.push(el("p", "stab-where", d.is_minimum
       ? (where === from ? `At the minimum ${where}, where run ${state.selected + 1} is:`
-        : `At the minimum ${where}: of the surface's known minima, the nearest to run ${state.selected + 1} at ${from}.`)
+        : `At the minimum ${where}: of the known minima, the nearest to run ${state.selected + 1} at ${from}.`)
       : `This surface has no minimum near here; the curvature at run ${state.selected + 1}'s point ${where}:`));
 
     const dl = el("dl", "stab-numbers");
@@ -139,10 +140,14 @@ export class StabilityPanel {
       div.append(dt, dd);
       dl.append(div);
     };
-    row("stab-lam-max", "λ_max", fmt(d.lam_max), "steepest bend of the loss (largest Hessian eigenvalue)");
-    row("stab-lam-min", "λ_min", fmt(d.lam_min), d.lam_min < 0 ? "negative: the loss curves down this way (a saddle)" : "gentlest bend");
-    const kappa = d.condition === null || d.condition === undefined ? "∞" : fmt(d.condition);
-    row("stab-kappa", "κ", kappa, `= λ_max/λ_min, ${kappaWords(d.condition)}`);
+    if (curve) {
+      row("stab-lam-max", "f″", fmt(d.lam_max), d.lam_max < 0 ? "negative: f curves down here (a maximum)" : "how fast the slope f′ changes: the bend of f");
+    } else {
+      row("stab-lam-max", "λ_max", fmt(d.lam_max), "steepest bend of the loss (largest Hessian eigenvalue)");
+      row("stab-lam-min", "λ_min", fmt(d.lam_min), d.lam_min < 0 ? "negative: the loss curves down this way (a saddle)" : "gentlest bend");
+      const kappa = d.condition === null || d.condition === undefined ? "∞" : fmt(d.condition);
+      row("stab-kappa", "κ", kappa, `= λ_max/λ_min, ${kappaWords(d.condition)}`);
+    }
     nodes.push(dl);
 
     const table = el("table", "stab-bounds");

@@ -5,7 +5,7 @@
 import { landscapeRun, landscapeSteps } from "../api-landscape.js";
 import { on } from "../events.js";
 import { objectiveField, objectiveKey } from "../objective.js";
-import { fmt } from "../format.js";
+import { fmt, fmtPoint } from "../format.js";
 import { LIMITS } from "../schema.js";
 import { STATUS_LOOK, SweepPlot } from "../plots/sweep.js";
 import { shortName } from "../runs.js";
@@ -99,7 +99,7 @@ export class SweepPanel {
     this.result = result;
     this.signature = sig;
     this.forSpec = structuredClone(spec);
-    const bound = result.bound === null ? null : { value: result.bound, label: boundLabel(spec) };
+    const bound = result.bound === null ? null : { value: result.bound, label: result.formula ?? boundLabel(spec) };
     const counts = {};
     for (const p of result.points) counts[p.status] = (counts[p.status] ?? 0) + 1;
     this.showKey(counts, result.bound !== null); // first, so the plot is drawn at its final size
@@ -107,7 +107,7 @@ export class SweepPanel {
     const boundText = result.bound === null
       ? ` ${shortName(spec.optimizer)} scales its own steps: no single η bound.`
       : "";
-    this.doneCaption = `${req.steps} steps from (${fmt(spec.start[0])}, ${fmt(spec.start[1])}) for each η.${boundText} Click a point to give run ${state.selected + 1} that η.`;
+    this.doneCaption = `${req.steps} steps from ${fmtPoint(spec.start ?? state.model?.start)} for each η.${boundText} Click a point to give run ${state.selected + 1} that η.`;
     $("sweep-panel").classList.remove("stale");
     this.setCaption(this.doneCaption, "done");
   }

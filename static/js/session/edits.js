@@ -115,7 +115,11 @@ export class Editor {
     const { capabilities } = kindOf(state.scenario);
     for (const r of state.scenario.runs) {
       if (capabilities.weights !== "plane") {
-        if (Array.isArray(r.start) && r.start.length !== desc.dim) delete r.start;
+        // (a start off a curve's x range — another function's — goes too: the run starts
+        // at this one's start)
+        const off = Array.isArray(r.start) && desc.dim === 1 && Array.isArray(desc.domain)
+          && !(r.start[0] >= desc.domain[0] && r.start[0] <= desc.domain[1]);
+        if (Array.isArray(r.start) && (r.start.length !== desc.dim || off)) delete r.start;
       } else if (!Array.isArray(r.start) || r.start.length !== 2) {
         r.start = [...desc.start];
       }

@@ -54,6 +54,12 @@ export class SurfaceLoader {
     state.surfaceDrawn = false;
     if (main === "boundary") await this.network.draw(desc);
     if (token !== this.token) return false;
+    if (typeof desc.loss_floor === "number") {
+      // (a description that knows its lowest loss: a log axis cannot show f ≤ 0, as a surface's)
+      const logLoss = desc.loss_floor > 0 && this.wantLogLoss();
+      $("loss-log-toggle").checked = logLoss;
+      this.curves.loss.setLog(logLoss);
+    }
     state.surfaceDrawn = true;
     document.body.dataset.surface3d = "none"; // no 3D view
     this.view.redraw();

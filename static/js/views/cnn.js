@@ -18,22 +18,15 @@
 import { backwardImage, cnnLayout, convSum, forwardImage, kernel } from "../nets/cnn-forward.js";
 import { emit } from "../events.js";
 import { fmt } from "../format.js";
+import { useStyle as useSharedStyle } from "../view-style.js";
 
 const NEG = [94, 60, 153]; // purple for < 0 (PuOr: colour-blind safe), white at 0
 const POS = [230, 97, 1]; // orange for > 0
 const SLIDE_MS = 700; // the window moves one pixel this often
 const MAP_CELL = 8; // px per map pixel (at least)
 
-/** Load the views' stylesheet (static/css/cnn.css) once (the server serves static/ there). */
-export function useStyle() {
-  const href = "/static/css/cnn.css";
-  // the offline page has it inline (export_html.OFFLINE_VIEWS) and may fetch nothing
-  if (document.body.classList.contains("offline") || document.querySelector(`link[href="${href}"]`)) return;
-  const link = document.createElement("link");
-  link.rel = "stylesheet";
-  link.href = href;
-  document.head.append(link);
-}
+/** Load the views' stylesheet (static/css/cnn.css) once. */
+export const useStyle = () => useSharedStyle("cnn");
 
 /** The colour of v on a diverging scale symmetric about 0 with half-range `r`. */
 function diverging(v, r) {

@@ -1,0 +1,142 @@
+"""f1d's curve view in Chromium (static/js/views/curve.js): the curve, the tangent at the
+selected run's x with the frame's slope, the next step on the x-axis, the path of points on
+the curve, and the step's arithmetic written with the frame's own numbers."""
+
+import re
+
+import pytest
+
+from stepping import settled_step
+
+LINK = "v=1&model=f1d&model.f=quadratic&steps=100&r0=gd&r0.start=1.5&r0.lr=0.1"
+
+
+def trace(page, name):
+    return page.evaluate(
+        """(name) => {
+            const gd = document.querySelector('#plugin-main .curve-plot');
+            const t = gd.data.find((d) => d.name === name);
+            return t ? {x: Array.from(t.x), y: Array.from(t.y)} : null;
+        }""", name)
+
+
+def newest(page, run=0):
+    return page.evaluate(f"() => window.__gdviz.state.runs[{run}].last")
+
+
+def step_to(page, n):
+    for _ in range(n):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"document.body.dataset.step === '{n}'")
+    assert settled_step(page) == n
+    page.wait_for_function(f"document.querySelector('#plugin-main').dataset.step === '{n}'")
+
+
+def test_the_curve_the_tangent_the_step_and_its_arithmetic(open_playground, page, page_log):
+    open_playground(LINK)
+    page.wait_for_function("document.querySelector('#plugin-main').dataset.drawn === '1'")
+    assert page.is_visible("#plugin-main .curve-plot .main-svg")
+    assert page.is_hidden("#contour")
+    # at the start: x = 1.5, f′ = 3, the first step written out as the issue writes it
+    page.wait_for_function("document.querySelector('#curve-arithmetic').textContent.includes('=')")
+    assert page.text_content("#curve-arithmetic") == "x ← 1.5 − 0.1 × 3 = 1.2"
+    step_to(page, 3)
+    f = newest(page)
+    x, g, u, lr = f["params"][0], f["grad"][0], f["update"][0], f["lr"]
+    assert x == pytest.approx(1.5 * 0.8 ** 3) and g == pytest.approx(2 * x)
+    assert page.text_content("#curve-arithmetic") == "x ← 0.768 − 0.1 × 1.54 = 0.614"
+    # the tangent passes through (x, f(x)) with the frame's slope
+    t = trace(page, "tangent")
+    slope = (t["y"][1] - t["y"][0]) / (t["x"][1] - t["x"][0])
+    assert slope == pytest.approx(g) and t["y"][0] + g * (x - t["x"][0]) == pytest.approx(x * x)
+    assert "slope f′(x) = 1.54" in page.inner_text("#plugin-main")
+    # the step on the x-axis is the frame's update, labelled −η·f′(x)
+    arrow = page.evaluate("""() => document.querySelector('#plugin-main .curve-plot')
+        .layout.annotations.find((a) => a.showarrow)""")
+    assert arrow["ax"] == pytest.approx(x) and arrow["x"] == pytest.approx(x + u)
+    assert u == pytest.approx(-lr * g)
+    assert "−η·f′(x) = −0.154" in page.inner_text("#plugin-main")
+    # the path: every point so far, on the curve
+    path = trace(page, "run 1")
+    assert len(path["x"]) == 4 and path["x"][0] == 1.5
+    assert path["y"] == pytest.approx([v * v for v in path["x"]])
+    assert not page_log.page_errors
+
+
+def test_an_optimizer_whose_step_is_not_minus_eta_slope_says_so(open_playground, page, page_log):
+    open_playground("v=1&model=f1d&model.f=two_wells&r0=momentum&r0.lr=0.05&r0.momentum=0.9")
+    page.wait_for_function("document.querySelector('#plugin-main').dataset.drawn === '1'")
+    step_to(page, 2)
+    f = newest(page)
+    x, u, g, lr = f["params"][0], f["update"][0], f["grad"][0], f["lr"]
+    assert abs(u + lr * g) > 1e-6  # momentum carries the previous steps
+    line = page.text_content("#curve-arithmetic")
+    assert re.fullmatch(r"x ← [−\d.]+ \+ [()−\d.]+ = [−\d.]+", line), line
+    note = page.text_content("#plugin-main .curve-note")
+    assert "SGD with momentum's step" in note and "−η · f′(x) would be" in note
+    assert not page_log.page_errors
+
+
+def test_a_typed_f_of_x_and_the_stability_bound_two_over_f_second(open_playground, page):
+    open_playground("v=1&model=f1d&model.expr=x%5E4-3*x&model.x_min=-2&model.x_max=2"
+                    "&r0=gd&r0.lr=0.01&tab=stability")
+    page.wait_for_function("document.querySelector('#plugin-main').dataset.drawn === '1'")
+    assert page.input_value("#model-expr") == "x^4-3*x"
+    page.wait_for_selector("#stab-gd-range")
+    assert page.text_content("#stab-gd-formula, #stability-panel .stab-formula") == "2/f″"
+    assert page.text_content("#stab-lam-max").strip() == "9.91"  # f″ = 12x² at x = 0.909
+    assert page.text_content("#stab-gd-range") == "0 < η < 0.202"
+
+
+def test_dark_theme_draws_the_curve_on_dark_paper(open_playground, page):
+    open_playground(LINK + "&theme=dark")
+    page.wait_for_function("document.querySelector('#plugin-main').dataset.drawn === '1'")
+    paper = page.evaluate("() => document.querySelector('#plugin-main .curve-plot')._fullLayout.paper_bgcolor")
+    assert paper.replace(" ", "") in ("#171b21", "rgb(23,27,33)")
+    ink = page.evaluate("() => getComputedStyle(document.querySelector('#curve-arithmetic')).color")
+    assert ink == "rgb(232, 235, 240)"
+
+
+def test_the_embed_shows_the_whole_arithmetic_under_the_plot(page, server_url):
+    page.set_viewport_size({"width": 960, "height": 540})
+    page.goto(f"{server_url}/embed?{LINK}")
+    page.wait_for_function("document.querySelector('#plugin-main').dataset.drawn === '1'")
+    page.wait_for_function("document.querySelector('#curve-arithmetic').textContent.includes('=')")
+    # (the plot is redrawn to its box once the card's type is set: wait for it to fit)
+    page.wait_for_function("""() => {
+        const svg = document.querySelector('#plugin-main .curve-plot .main-svg').getBoundingClientRect();
+        const card = document.querySelector('#plugin-main .curve-step').getBoundingClientRect();
+        const panel = document.querySelector('#plugin-main').getBoundingClientRect();
+        return svg.bottom <= card.top + 1 && card.bottom <= panel.bottom + 1;
+    }""")
+    line = page.locator("#curve-arithmetic").bounding_box()
+    assert line["y"] + line["height"] <= 540 and line["height"] < 60  # one line, on screen
+
+
+def test_the_eta_sweep_on_a_curve_draws_the_bound_two_over_f_second(open_playground, page):
+    open_playground("v=1&model=f1d&model.f=quadratic&steps=100&r0=gd&r0.lr=0.1&tab=sweep"
+                    "&sweep.min=0.01&sweep.max=2")
+    page.click("#btn-sweep")
+    page.wait_for_function("document.querySelector('#sweep-caption').dataset.state === 'done'")
+    caption = page.text_content("#sweep-caption")
+    assert caption.startswith("100 steps from x = 1.5 for each η.")
+    labels = page.evaluate("""() => document.querySelector('#sweep-plot').layout.annotations
+        .map((a) => a.text)""")
+    assert "2/f″ = 1" in labels
+
+
+def test_typing_f_of_x_in_the_options_replaces_the_named_curve(open_playground, page):
+    open_playground("v=1&model=f1d&model.f=two_wells&r0=gd&r0.lr=0.05")
+    page.wait_for_function("document.querySelector('#plugin-main').dataset.drawn === '1'")
+    page.click("#model-options summary")
+    assert page.input_value("#model-f") == "two_wells"
+    page.fill("#model-expr", "x^4 - 3*x")
+    page.press("#model-expr", "Enter")
+    page.wait_for_function("document.querySelector('#formula').textContent === 'f(x) = x⁴ − 3x'")
+    page.wait_for_function("location.search.includes('model.expr=')")
+    assert "model.f=" not in page.evaluate("location.search")
+    assert page.input_value("#model-f") == ""  # "—": the typed f stands in for a named one
+    page.select_option("#model-f", "cubic")
+    page.wait_for_function("document.querySelector('#formula').textContent === 'f(x) = x³'")
+    page.wait_for_function("location.search.includes('model.f=cubic')")
+    assert "model.expr=" not in page.evaluate("location.search")
