@@ -44,7 +44,7 @@ import numpy as np
 
 from .optimizers import Hyper, Optimizer
 from .schedules import Schedule
-from .transforms import AddNoise, Chain, ClipByNorm, Scheduled, optimizer_chain
+from .transforms import AddNoise, Chain, ClipByNorm, Scheduled, optimizer_chain, reschedule
 from .transforms import put_runs as _put
 from .transforms import take_runs as _take
 
@@ -203,8 +203,11 @@ class Batch:
         return out
 
     def set_schedule(self, schedule: Schedule | None) -> None:
-        """Scale the base rate by another schedule from the next step on (a branch's)."""
-        self.schedule = schedule
+        """Scale the base rate by another schedule from the next step on (a branch's),
+        evaluated at the updates each run has taken (the chain's part swapped:
+        ``transforms.reschedule``)."""
+        self.chain, self.chain_state = reschedule(self.chain, self.chain_state, schedule,
+                                                  np.full(self.n_runs, self.step))
         self._proposal = None
 
     def reopen(self, run: int) -> None:

@@ -237,6 +237,19 @@ class Chain:
         return state[-1].inner if isinstance(self.transforms[-1], Scheduled) else state[-1]
 
 
+def reschedule(chain: Chain, state: tuple, schedule: Schedule | None,
+               count: Array) -> tuple[Chain, tuple]:
+    """``chain`` with its optimizer's schedule replaced by ``schedule`` (None: η₀ as is),
+    and ``state`` carried over: the optimizer's own state kept, the schedule's step count
+    kept (or ``count`` (runs,), if the chain had no schedule)."""
+    last, s = chain.transforms[-1], state[-1]
+    if isinstance(last, Scheduled):
+        last, s, count = last.optimizer, s.inner, s.count
+    if schedule is not None:
+        last, s = Scheduled(last, schedule), ScheduledState(count, s)
+    return Chain(*chain.transforms[:-1], last), (*state[:-1], s)
+
+
 def optimizer_chain(optimizer: Optimizer, shape: tuple[int, int], *,
                     schedule: Schedule | None = None, clip_norm: float | None = None,
                     noise: float | None = None, seed: int = 0) -> Chain:
