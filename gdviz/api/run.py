@@ -3,7 +3,7 @@
 from fastapi import APIRouter, HTTPException
 
 from gdviz.scenarios.models import Scenario
-from gdviz.scenarios.simulate import TooLarge, check_result_size, simulate
+from gdviz.scenarios.simulate import CannotBranch, TooLarge, check_result_size, simulate
 
 from .body import ClientJSONRoute
 from .json import StrictJSONResponse
@@ -22,4 +22,7 @@ def run(scenario: Scenario) -> dict:
         check_result_size(scenario, "/api/run")
     except TooLarge as e:
         raise HTTPException(422, str(e)) from e
-    return {"runs": simulate(scenario)}
+    try:
+        return {"runs": simulate(scenario)}
+    except CannotBranch as e:  # a branch's parent ended before its step
+        raise HTTPException(422, str(e)) from e

@@ -112,18 +112,27 @@ class RunHistory:
             batch.advance()
 
 
-def branch(parent: RunHistory, step: int, changes: dict, schedule=None) -> Batch:
+KEEP = object()
+"""``go_on``'s schedule: the one the run already has."""
+
+
+def branch(parent: RunHistory, step: int, changes: dict, schedule=KEEP) -> Batch:
     """A new run that is ``parent`` up to ``step`` and then goes on with ``changes`` (its
-    hyperparameters) and, if given, another ``schedule``: exactly what running the parent
-    to ``step`` and then setting them gives. A parent that had ended at ``step`` (but not
-    by diverging) is taken up again from there."""
-    batch = parent.at(step)
+    hyperparameters) and, if given, another ``schedule`` (None: constant): exactly what
+    running the parent to ``step`` and then setting them gives. A parent that had ended at
+    ``step`` (but not by diverging) is taken up again from there."""
+    return go_on(parent.at(step), changes, schedule)
+
+
+def go_on(batch: Batch, changes: dict, schedule=KEEP) -> Batch:
+    """``batch`` (a fork of a one-run batch, at the branch's step) taken up again with
+    ``changes`` and ``schedule`` from its next update on; ValueError if it had diverged."""
     if batch.done:
         if batch.status[0] == Status.DIVERGED:
-            raise ValueError(f"step {step}: the run had diverged there; branch from an "
-                             "earlier step")
+            raise ValueError(f"step {batch.step}: the run had diverged there; branch from "
+                             "an earlier step")
         batch.reopen(0)
     batch.set_hyper(0, changes)
-    if schedule is not None:
+    if schedule is not KEEP:
         batch.set_schedule(schedule)
     return batch
