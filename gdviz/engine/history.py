@@ -71,9 +71,13 @@ class RunHistory:
 
     @classmethod
     def of(cls, batch: Batch, budget: int = SNAPSHOT_BYTES) -> "RunHistory":
-        """A history starting at ``batch``'s current step (usually 0)."""
+        """A history starting at ``batch``'s current step (usually 0), its snapshots spread
+        over the steps the batch has left (a snapshot costs several steps' time)."""
         most = int(np.clip(budget // max(state_bytes(batch), 1), MIN_SNAPSHOTS, MAX_SNAPSHOTS))
-        return cls({batch.step: fork(batch)}, most)
+        interval = 1
+        while (batch.max_steps - batch.step) // interval >= most:
+            interval *= 2
+        return cls({batch.step: fork(batch)}, most, interval)
 
     @property
     def first(self) -> int:

@@ -72,7 +72,7 @@ class Branches:
     # -- messages ------------------------------------------------------------
 
     def past(self, msg: Past) -> list[dict]:
-        problem = self._check_run(msg.run)
+        problem = self._check_run(msg.run) or self._check_step("past", msg.run, msg.step)
         if problem:
             return [_error(problem)]
         try:
@@ -87,7 +87,7 @@ class Branches:
 
     def branch(self, msg: Branch) -> list[dict]:
         s = self.s
-        problem = self._check_run(msg.run)
+        problem = self._check_run(msg.run) or self._check_step("branch", msg.run, msg.step)
         if problem:
             return [_error(problem)]
         if len(s.batches) >= MAX_RUNS:
@@ -143,6 +143,13 @@ class Branches:
         except ValidationError as e:
             raise ValueError(summary([{**err, "loc": ("changes", *err.get("loc", ()))}
                                       for err in e.errors()])) from None
+
+    def _check_step(self, what: str, run: int, step: int) -> str | None:
+        now = self.s._run_step(run)
+        if step > now:
+            return (f"{what}.step: {step} is past this run's newest step ({now}); choose a "
+                    "step it has taken")
+        return None
 
     def _check_run(self, run: int) -> str | None:
         n = len(self.s.batches)

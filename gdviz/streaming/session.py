@@ -226,13 +226,13 @@ class StreamSession:
         b = self.batches[msg.run]
         # `step`: the changes apply from the next one (a `replay` re-applies them there)
         return [{"type": "hyper", "run": msg.run, "hyper": b.hyper_of(0),
-                 "step": self._run_step(msg.run)}]
+                 "step": self._step_now()}]
 
     def apply_edit(self, run: int, changes: dict) -> None:
         """Change run ``run``'s hyperparameters from its next step (and remember it: its
         past is replayed with it)."""
         self.batches[run].set_hyper(0, changes)
-        self.branches.edited(run, self._run_step(run), changes)
+        self.branches.edited(run, self.batches[run].step, changes)
 
     def _run_step(self, run: int) -> int:
         b = self.batches[run]
