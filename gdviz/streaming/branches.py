@@ -127,11 +127,14 @@ class Branches:
     def _spec(self, msg: Branch, hyper: dict) -> RunSpec:
         """The branch's run: its parent's, with the hyperparameters in force at the step,
         then ``changes`` (a schedule given replaces the parent's whole schedule)."""
-        parent = self.s.scenario.runs[msg.run].model_dump(exclude_none=True)
+        spec = self.s.scenario.runs[msg.run]
+        parent = spec.model_dump(exclude_none=True)
         if any(k in msg.changes for k in _SCHEDULE_KEYS):
             for k in _SCHEDULE_KEYS:
                 parent.pop(k, None)
-        fields = {**parent, **hyper, **msg.changes, "branch_of": msg.run,
+        linked = {k: list(v) if isinstance(v, tuple) else v for k, v in spec.hyper().items()}
+        live = {k: v for k, v in hyper.items() if v != linked[k]}  # changed by `set`s
+        fields = {**parent, **live, **msg.changes, "branch_of": msg.run,
                   "branch_at": msg.step}
         for name in msg.changes:
             if name not in hyper and name not in _SCHEDULE_KEYS:

@@ -68,7 +68,6 @@ def test_a_branch_is_post_api_run_of_its_scenario_bit_for_bit():
     reply = send(s, type="branch", run=0, step=40, changes={"momentum": 0.5})
     assert reply[0] == {"type": "branched", "run": 1, "of": 0, "step": 40,
                         "spec": {"optimizer": "momentum", "lr": 0.01, "momentum": 0.5,
-                                 "dampening": 0.0, "weight_decay": 0.0,
                                  "branch_of": 0, "branch_at": 40},
                         "hyper": {"lr": 0.01, "momentum": 0.5, "dampening": 0.0,
                                   "weight_decay": 0.0}}

@@ -9,8 +9,9 @@ import { normalizeDiagnosis } from "../panels/diagnosis.js";
 import { toast } from "../toast.js";
 
 export class Inbox {
-  /** @param {{view, controls, session, onSlice(msg), onError(message)}} parts */
-  constructor({ view, controls, session, onSlice, onError }) {
+  /** @param {{view, controls, session, scrubber, onSlice(msg), onError(message)}} parts */
+  constructor({ view, controls, session, scrubber, onSlice, onError }) {
+    this.scrubber = scrubber;
     this.view = view;
     this.controls = controls;
     this.session = session;
@@ -24,6 +25,7 @@ export class Inbox {
     if (msg.type === "error") {
       toast(msg.message ?? "The server reported an error.");
       this.onError?.(msg.message ?? "");
+      this.scrubber.failed();
       return;
     }
     this.queue.push(msg);
@@ -41,6 +43,7 @@ export class Inbox {
       switch (msg.type) {
         case "started":
           clearRuns(); // the new runs' frames follow
+          state.scrub = null;
           for (const r of msg.runs ?? []) {
             setRunHyper(r.run, r.hyper); // (the step arithmetic reads them)
             if (r.run === state.selected && r.hyper) this.controls.fillHyper(r.hyper);
@@ -49,6 +52,13 @@ export class Inbox {
         case "frames":
           for (const f of msg.frames ?? []) addFrame(f);
           if (msg.frames?.length) this.session.framesArrived();
+          break;
+        case "past":
+          this.scrubber.receivedPast(msg);
+          break;
+        case "branched":
+          this.scrubber.branched(msg); // (before its first frame, in this flush)
+          this.session.branched();
           break;
         case "slice":
           slices.push(msg); // drawn after this flush's frames: it is compared with them
