@@ -45,6 +45,11 @@ export function copyPrefix(run, parent, k) {
   for (const key of [...SERIES, ...MODEL_SERIES]) run[key] = parent[key].slice(0, Math.min(n, parent[key].length));
 }
 
+/** The runs as the server has sent them. While the step slider is dragged back, `state.runs`
+ * — what every view reads — holds each run as it was at that step (session/scrub.js), and
+ * these are kept aside: what arrives is written here. */
+export const liveRuns = () => state.liveRuns ?? state.runs;
+
 export function emptyRun() {
   return {
     xs: [], ys: [], steps: [], losses: [], gradnorms: [], lrs: [], last: null, status: null, reason: "",
@@ -60,14 +65,35 @@ export function emptyRun() {
 /** Forget every run's frames (a new start is coming). */
 export function clearRuns() {
   state.runs = state.scenario.runs.map(emptyRun);
+  state.liveRuns = null;
+  state.scrub = null;
   state.recent.length = 0;
 }
 
+/**
+ * A frame from the server. A branch's frames before its step are its parent's: a branch made
+ * live copies them when its first frame comes; one a link opens (it leaves its parent only
+ * once the parent is there) is given each of them as the parent's arrives.
+ */
 export function addFrame(f) {
-  const run = state.runs[f.run];
+  const runs = liveRuns();
+  const run = runs[f.run];
   if (!run) return;
   const parent = state.scenario.runs[f.run]?.branch_of;
-  if (!run.steps.length && f.step > 0 && state.runs[parent]) copyPrefix(run, state.runs[parent], f.step); // a branch: its parent's frames before it
+  if (runs[parent]) {
+    if (run.steps.at(-1) >= f.step) return; // (its parent's, had already)
+    if (!run.steps.length && f.step > 0) copyPrefix(run, runs[parent], f.step);
+  }
+  pushFrame(run, f);
+  state.scenario.runs.forEach((spec, j) => {
+    if (spec.branch_of === f.run && f.step < spec.branch_at && runs[j] && !(runs[j].steps.at(-1) >= f.step)) pushFrame(runs[j], f);
+  });
+  state.recent.push(f);
+  // Trimmed in halves so the cost per frame stays O(1).
+  if (state.recent.length > DEBUG_FRAMES) state.recent.splice(0, DEBUG_FRAMES / 2);
+}
+
+function pushFrame(run, f) {
   const p = f.params?.length === 2 ? f.params : [null, null]; // a network's weights are no point in a plane
   run.xs.push(p[0]);
   run.ys.push(p[1]);
@@ -84,23 +110,20 @@ export function addFrame(f) {
   run.frames.push(f);
   if (f.params) run.withParams = f;
   run.last = f;
-  state.recent.push(f);
-  // Trimmed in halves so the cost per frame stays O(1).
-  if (state.recent.length > DEBUG_FRAMES) state.recent.splice(0, DEBUG_FRAMES / 2);
 }
 
 /** Run i's hyperparameters as the server resolved them (`started`, `hyper`). */
 export function setRunHyper(i, hyper) {
-  if (state.runs[i]) state.runs[i].hyper = hyper;
+  if (liveRuns()[i]) liveRuns()[i].hyper = hyper;
 }
 
 /** Run i's newest diagnosis (panels/diagnosis.js normalizes the server's). */
 export function setRunDiagnosis(i, diagnosis) {
-  if (state.runs[i]) state.runs[i].diagnosis = diagnosis;
+  if (liveRuns()[i]) liveRuns()[i].diagnosis = diagnosis;
 }
 
 export function setRunStatus(i, status, reason) {
-  const run = state.runs[i];
+  const run = liveRuns()[i];
   if (!run) return;
   run.status = status;
   run.reason = reason ?? "";

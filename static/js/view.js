@@ -124,19 +124,10 @@ export class View {
   }
 
   /** Every view: at the newest step, or — the step slider dragged back — at that step (the
-   * views read `state.runs`, so they see each run as it was then: session/scrub.js). */
+   * views read `state.runs`: the scrubber puts each run there as it was then). */
   redraw() {
-    if (state.scrub === null || !this.scrubber) {
-      this.draw();
-    } else {
-      const live = state.runs;
-      state.runs = this.scrubber.runs();
-      try {
-        this.draw();
-      } finally {
-        state.runs = live;
-      }
-    }
+    this.scrubber?.apply();
+    this.draw();
     this.scrubber?.update();
   }
 

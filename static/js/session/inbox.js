@@ -3,7 +3,7 @@
 // message says about the stream's lifecycle goes to the session, which owns it.
 
 import { emit } from "../events.js";
-import { addFrame, clearRuns, setRunDiagnosis, setRunHyper, setRunStatus } from "../runs.js";
+import { addFrame, clearRuns, liveRuns, setRunDiagnosis, setRunHyper, setRunStatus } from "../runs.js";
 import { state } from "../state.js";
 import { normalizeDiagnosis } from "../panels/diagnosis.js";
 import { toast } from "../toast.js";
@@ -43,7 +43,6 @@ export class Inbox {
       switch (msg.type) {
         case "started":
           clearRuns(); // the new runs' frames follow
-          state.scrub = null;
           for (const r of msg.runs ?? []) {
             setRunHyper(r.run, r.hyper); // (the step arithmetic reads them)
             if (r.run === state.selected && r.hyper) this.controls.fillHyper(r.hyper);
@@ -72,7 +71,7 @@ export class Inbox {
           break;
         case "opt": {
           // the reply to `inspect`: the terms of the update from the run's current frame
-          const f = state.runs[msg.run]?.withParams;
+          const f = liveRuns()[msg.run]?.withParams;
           if (f && f.step === msg.step && msg.opt) f.opt = { ...msg.opt, weights: msg.weights };
           break;
         }
@@ -82,7 +81,7 @@ export class Inbox {
           break;
         case "done":
           (msg.runs ?? []).forEach((r, i) => {
-            if (state.runs[i] && !state.runs[i].status) setRunStatus(i, r.status, r.reason);
+            if (liveRuns()[i] && !liveRuns()[i].status) setRunStatus(i, r.status, r.reason);
           });
           this.session.ended();
           ended = true;

@@ -9,7 +9,7 @@
 import { emit } from "../events.js";
 import { fmt } from "../format.js";
 import { SCHEDULES, SCHEDULE_FIELDS } from "../panels/run-options.js";
-import { countUpTo, emptyRun, runAt, shortName } from "../runs.js";
+import { countUpTo, emptyRun, liveRuns, runAt, shortName } from "../runs.js";
 import { state } from "../state.js";
 import { toast } from "../toast.js";
 
@@ -39,7 +39,7 @@ export class Scrubber {
 
   /** The newest step any run has reached. */
   get newest() {
-    return Math.max(0, ...state.runs.map((r) => r.steps.at(-1) ?? 0));
+    return Math.max(0, ...liveRuns().map((r) => r.steps.at(-1) ?? 0));
   }
 
   /** The step shown: the scrubbed one, else the newest. */
@@ -47,18 +47,24 @@ export class Scrubber {
     return state.scrub ?? this.newest;
   }
 
-  /** The runs the views draw: the live ones, or each as it was at the scrubbed step (the
-   * same objects until the step, the runs or the whole frames change: views that ask the
-   * server about "this run" ask once). */
-  runs() {
-    if (state.scrub === null) return state.runs;
-    const k = state.scrub;
-    const key = `${k}:${state.runs.map((r) => r.steps.length).join(",")}:${[...this.whole.keys()].join(",")}`;
-    if (this.memo?.key !== key || this.memo.live !== state.runs) {
-      const at = state.runs.map((r, i) => runAt(r, k, this.whole.get(`${i}:${this.frameStep(r, k)}`) ?? null));
-      this.memo = { key, live: state.runs, at };
+  /** Put in `state.runs` — what every view reads — the live runs, or each run as it was at
+   * the scrubbed step (the same objects until the step, the runs or the whole frames
+   * change: a view that asks the server about "this run" asks once). */
+  apply() {
+    const live = liveRuns();
+    if (state.scrub === null) {
+      state.runs = live;
+      state.liveRuns = null;
+      return;
     }
-    return this.memo.at;
+    const k = state.scrub;
+    const key = `${k}:${live.map((r) => r.steps.length).join(",")}:${[...this.whole.keys()].join(",")}`;
+    if (this.memo?.key !== key || this.memo.live !== live) {
+      const at = live.map((r, i) => runAt(r, k, this.whole.get(`${i}:${this.frameStep(r, k)}`) ?? null));
+      this.memo = { key, live, at };
+    }
+    state.liveRuns = live;
+    state.runs = this.memo.at;
   }
 
   frameStep(run, k) {
@@ -87,7 +93,7 @@ export class Scrubber {
   /** The selected run's frame at the scrubbed step is thin: ask for the whole of it. */
   askWhole() {
     const i = state.selected;
-    const run = state.runs[i];
+    const run = liveRuns()[i];
     if (state.scrub === null || !run) return;
     const step = this.frameStep(run, state.scrub);
     const frame = run.frames[countUpTo(run.steps, state.scrub) - 1];
@@ -113,7 +119,7 @@ export class Scrubber {
   /** The slider follows the runs (after every redraw). */
   update() {
     const newest = this.newest;
-    this.bar.hidden = !state.runs.some((r) => r.steps.length > 1);
+    this.bar.hidden = !liveRuns().some((r) => r.steps.length > 1);
     this.slider.max = String(newest);
     this.slider.value = String(this.shown);
     const back = state.scrub !== null;
@@ -129,8 +135,8 @@ export class Scrubber {
     const i = state.selected;
     const spec = state.scenario.runs[i];
     const opt = state.optimizers.get(spec.optimizer);
-    const hyper = { ...(state.runs[i]?.hyper ?? {}) };
-    const frame = this.runs()[i]?.last;
+    const hyper = { ...(liveRuns()[i]?.hyper ?? {}) };
+    const frame = state.runs[i]?.last;
     $("branch-title").textContent = `Branch run ${i + 1} (${shortName(spec.optimizer)}) from step ${this.shown}`;
     if (frame && typeof frame.lr === "number" && (!spec.schedule || spec.schedule === "constant")) hyper.lr = frame.lr;
     this.fields.replaceChildren(...Object.entries(opt?.params ?? {}).map(([name, p]) => {
@@ -200,8 +206,9 @@ export class Scrubber {
     state.hidden.push(false);
     const run = emptyRun();
     run.hyper = msg.hyper;
-    state.runs.push(run); // (its frames from step msg.step follow; the parent's before it are copied then)
     state.scrub = null;
+    this.apply();
+    state.runs.push(run); // (its frames from step msg.step follow; the parent's before it are copied then)
     this.box.open = false;
     emit("runs");
     this.onBranched(msg.run);
