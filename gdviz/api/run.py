@@ -17,7 +17,9 @@ def run(scenario: Scenario) -> dict:
     """Each run ends `converged`, `oscillating`, `diverged` or `max_steps` with a
     one-sentence reason. `frames[0]` is the start before any update; `frames[k]` is after
     k updates; `update` is the step taken from that frame. Non-finite numbers are null.
-    A network's frames carry every weight, so runs × (steps + 1) × weights is bounded."""
+    A network's frames carry every weight, so runs × (steps + 1) × weights is bounded.
+    A branch (`branch_of`, `branch_at`) is its parent run to `branch_at`, then its own
+    hyperparameters and schedule: its frames before that step are its parent's."""
     try:
         check_result_size(scenario, "/api/run")
     except TooLarge as e:

@@ -146,10 +146,10 @@ export function runExtras(spec) {
 }
 
 /** What sets a run apart in the run list: its extras, a gradient rule other than ∇L, the run
- * and step it branches from ("⑂ 1 @ 40"). */
+ * and step it branches from ("⑂1@40"). */
 export function runTags(spec) {
   const out = runExtras(spec);
-  if (spec.branch_of !== undefined && spec.branch_of !== null) out.push(`⑂ ${spec.branch_of + 1} @ ${spec.branch_at}`);
+  if (spec.branch_of !== undefined && spec.branch_of !== null) out.push(`⑂${spec.branch_of + 1}@${spec.branch_at}`);
   if (spec.grad_rule && spec.grad_rule !== "conjugate") out.push(spec.grad_rule.replace("_", " "));
   return out;
 }

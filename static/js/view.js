@@ -188,7 +188,8 @@ export class View {
     const r = selectedRun();
     const spec = selectedSpec();
     const many = state.scenario.runs.length > 1;
-    const who = many ? `Run ${state.selected + 1}: ` : "";
+    const from = spec.branch_of ?? null;
+    const who = many ? `Run ${state.selected + 1}${from === null ? "" : ` (a branch of run ${from + 1} at step ${spec.branch_at})`}: ` : "";
     if (state.scrub !== null) {
       this.showStatus("paused", `Back at step ${state.scrub}: every view shows that step. Drag on, press Newest, or branch from here with another η.`);
     } else if (r?.status && ENDED.has(r.status)) {

@@ -76,7 +76,7 @@ def test_drag_back_every_view_shows_the_step_then_branch_and_reopen(open_playgro
     page.wait_for_function("window.__gdviz.scenario().runs.length === 2")
     spec = page.evaluate("window.__gdviz.scenario().runs[1]")
     assert (spec["branch_of"], spec["branch_at"], spec["momentum"]) == (0, 40, 0.3)
-    assert "⑂ 1 @ 40" in page.text_content(".run-row[data-run='1']")
+    assert "⑂1@40" in page.text_content(".run-row[data-run='1']")
     page.wait_for_function("window.__gdviz.state.runs[1].status !== null", timeout=60_000)
     live = frames_of(page, 1)
     # the branch is the parent before step 40, its own from there; POST /api/run agrees
