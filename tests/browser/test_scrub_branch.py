@@ -124,3 +124,21 @@ def test_a_network_scrubbed_back_asks_for_the_thin_frame_and_draws_it(open_playg
 
 
 
+
+
+CNN = "v=1&model=cnn&model.n=100&model.kernels=4&steps=40&r0=adam&r0.lr=0.01"
+
+
+def test_a_kinds_plugin_view_shows_the_scrubbed_step(open_playground, page, server_url,
+                                                     page_log):
+    """The CNN's confusion matrix (a plug-in view) rides on the frames with weights only:
+    scrubbed back, it is the step's, from the server's `past`."""
+    open_playground(CNN + "#confusion")
+    step_to(page, 20)
+    page.evaluate("window.__gdviz.scrub(8)")
+    page.wait_for_function("document.body.textContent.includes('images at step 8:')")
+    whole = httpx.post(f"{server_url}/api/run", json=page.evaluate("window.__gdviz.forServer()"),
+                       timeout=60).json()["runs"][0]["frames"][8]
+    right = sum(whole["confusion"][i][i] for i in range(len(whole["confusion"])))
+    assert f"images at step 8: {right} of" in page.text_content("body")
+    assert not page_log.page_errors
