@@ -99,14 +99,18 @@ export class Scrubber {
     const frame = run.frames[countUpTo(run.steps, state.scrub) - 1];
     const key = `${i}:${step}`;
     if (!frame || frame.params || this.whole.has(key) || this.asked) return;
+    // before a branch's step its frames are its parent's: the parent has them
+    let from = i;
+    for (let spec = state.scenario.runs[from]; spec?.branch_of != null && step < spec.branch_at; spec = state.scenario.runs[from]) from = spec.branch_of;
     this.asked = key;
-    this.stream.send({ type: "past", run: i, step });
+    this.stream.send({ type: "past", run: from, step });
   }
 
-  /** The server's `past` reply. */
+  /** The server's `past` reply (for the run that asked: a branch's may come from its parent). */
   receivedPast(msg) {
+    const key = this.asked ?? `${msg.run}:${msg.step}`;
     this.asked = null;
-    this.whole.set(`${msg.run}:${msg.step}`, msg.frame);
+    this.whole.set(key, msg.frame);
     if (this.whole.size > PAST_KEPT) this.whole.delete(this.whole.keys().next().value);
     this.askWhole(); // the student may have dragged on meanwhile
   }
