@@ -18,8 +18,13 @@ export function serverBusyText(reason) {
   return `The server is full (${why}).`;
 }
 
+/** A status's icon and word (the one table of them: the run list reads it too). */
+export const statusLook = (status) => LOOK[status] ?? { icon: "?", text: String(status).replace(/_/g, " ") };
+
 export function renderStatus(badge, reasonEl, status, reason) {
-  const look = LOOK[status] ?? { icon: "?", text: status };
+  if (reasonEl.textContent !== reason) reasonEl.textContent = reason;
+  if (badge.dataset.status === status && badge.childElementCount) return; // (called every frame while playing)
+  const look = statusLook(status);
   badge.dataset.status = status;
   badge.textContent = "";
   const icon = document.createElement("span");
@@ -29,5 +34,4 @@ export function renderStatus(badge, reasonEl, status, reason) {
   const word = document.createElement("span");
   word.textContent = look.text;
   badge.append(icon, word);
-  if (reasonEl.textContent !== reason) reasonEl.textContent = reason;
 }
