@@ -41,8 +41,8 @@ def frames_of(page, run):
 
 def test_drag_back_every_view_shows_the_step_then_branch_and_reopen(open_playground, page,
                                                                      server_url, page_log):
-    open_playground(RAVINE)
-    page.wait_for_function("document.body.dataset.surface3d === 'drawn'")
+    open_playground(RAVINE + "#3d")  # (a surface opens on a 2D tab; the 3D view is asked for)
+    page.wait_for_function("document.body.dataset.surface3d === 'drawn'", timeout=90_000)
     step_to(page, 100)
     drag_slider_to(page, 40)
     f40 = frames_of(page, 0)[40]
