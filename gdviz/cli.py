@@ -301,7 +301,10 @@ def export(preset_or_url: str, fmt: str | None, output: str | None, strict: bool
     with click.progressbar(length=total, label=label, file=sys.stderr,
                            hidden=not progress,
                            update_min_steps=max(1, total // 200)) as bar:
-        runs = ex.simulate_with_progress(scenario, bar.update)
+        try:
+            runs = ex.simulate_with_progress(scenario, bar.update)
+        except ex.CannotBranch as e:
+            raise click.ClickException(str(e)) from None
     with click.open_file(output or "-", "w", encoding="utf-8",
                          atomic=output not in (None, "-")) as out:
         look = view or getattr(preset, "view", None)

@@ -30,7 +30,7 @@ from gdviz.scenarios.jsonsafe import dumps
 from gdviz.scenarios.kinds import kind_of
 from gdviz.scenarios.models import Scenario
 from gdviz.scenarios.objectives import dimension
-from gdviz.scenarios.simulate import TooLarge, check_result_size, result_size, simulate  # noqa: F401 (re-exported)
+from gdviz.scenarios.simulate import CannotBranch, TooLarge, check_result_size, result_size, simulate  # noqa: F401 (re-exported)
 
 FORMATS = ("csv", "json", "html")
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json",

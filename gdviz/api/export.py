@@ -61,8 +61,11 @@ def export_file(request: Request,
     except (ex.TooLarge, ex.CannotExport) as e:
         raise HTTPException(422, str(e)) from e
     preset = PRESETS.get(view.preset)
-    text = ex.render(fmt, scenario, ex.simulate_with_progress(scenario),
-                     title=preset and preset.title, lesson=preset and preset.lesson,
-                     theme=view.theme, scale=view.scale, view=view)
+    try:
+        text = ex.render(fmt, scenario, ex.simulate_with_progress(scenario),
+                         title=preset and preset.title, lesson=preset and preset.lesson,
+                         theme=view.theme, scale=view.scale, view=view)
+    except ex.CannotBranch as e:  # a branch's parent ended before its step
+        raise HTTPException(422, str(e)) from e
     return Response(text, media_type=ex.MEDIA_TYPES[fmt], headers={
         "Content-Disposition": f'attachment; filename="{ex.filename(scenario, fmt)}"'})

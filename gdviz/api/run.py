@@ -3,7 +3,7 @@
 from fastapi import APIRouter, HTTPException
 
 from gdviz.scenarios.models import Scenario
-from gdviz.scenarios.simulate import TooLarge, check_result_size, simulate
+from gdviz.scenarios.simulate import CannotBranch, TooLarge, check_result_size, simulate
 
 from .body import ClientJSONRoute
 from .json import StrictJSONResponse
@@ -17,9 +17,14 @@ def run(scenario: Scenario) -> dict:
     """Each run ends `converged`, `oscillating`, `diverged` or `max_steps` with a
     one-sentence reason. `frames[0]` is the start before any update; `frames[k]` is after
     k updates; `update` is the step taken from that frame. Non-finite numbers are null.
-    A network's frames carry every weight, so runs × (steps + 1) × weights is bounded."""
+    A network's frames carry every weight, so runs × (steps + 1) × weights is bounded.
+    A branch (`branch_of`, `branch_at`) is its parent run to `branch_at`, then its own
+    hyperparameters and schedule: its frames before that step are its parent's."""
     try:
         check_result_size(scenario, "/api/run")
     except TooLarge as e:
         raise HTTPException(422, str(e)) from e
-    return {"runs": simulate(scenario)}
+    try:
+        return {"runs": simulate(scenario)}
+    except CannotBranch as e:  # a branch's parent ended before its step
+        raise HTTPException(422, str(e)) from e

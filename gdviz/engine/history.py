@@ -21,7 +21,7 @@ optimizer's functions): advancing one never moves the other.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, is_dataclass
 from typing import Any
 
 import numpy as np
@@ -35,9 +35,33 @@ MIN_SNAPSHOTS = 4
 
 def fork(batch: Batch) -> Batch:
     """An independent copy of ``batch``: its arrays, optimizer state and noise generator
-    copied; its objective and optimizer shared (they never change)."""
+    copied; its objective and optimizer shared (they never change), and so are numbers,
+    strings and frozen dataclasses (a schedule, the tolerances). A tenth of what
+    ``copy.deepcopy`` takes: a stream forks a run every few steps."""
     keep = {id(batch.objective): batch.objective, id(batch.optimizer): batch.optimizer}
-    return copy.deepcopy(batch, keep)
+    out = object.__new__(type(batch))
+    out.__dict__ = {k: _copied(v, keep) for k, v in vars(batch).items()}
+    return out
+
+
+_IMMUTABLE = (str, bytes, int, float, bool, type(None), np.generic)
+
+
+def _copied(value: Any, keep: dict) -> Any:
+    if id(value) in keep or isinstance(value, _IMMUTABLE):
+        return value
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, tuple):
+        items = [_copied(v, keep) for v in value]
+        return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
+    if isinstance(value, list):
+        return [_copied(v, keep) for v in value]
+    if isinstance(value, dict):
+        return {k: _copied(v, keep) for k, v in value.items()}
+    if is_dataclass(value) and value.__dataclass_params__.frozen:
+        return value
+    return copy.deepcopy(value, keep)  # e.g. the gradient noise and its generator
 
 
 def state_bytes(batch: Batch) -> int:
@@ -71,9 +95,13 @@ class RunHistory:
 
     @classmethod
     def of(cls, batch: Batch, budget: int = SNAPSHOT_BYTES) -> "RunHistory":
-        """A history starting at ``batch``'s current step (usually 0)."""
+        """A history starting at ``batch``'s current step (usually 0), its snapshots spread
+        over the steps the batch has left (a snapshot costs several steps' time)."""
         most = int(np.clip(budget // max(state_bytes(batch), 1), MIN_SNAPSHOTS, MAX_SNAPSHOTS))
-        return cls({batch.step: fork(batch)}, most)
+        interval = 1
+        while (batch.max_steps - batch.step) // interval >= most:
+            interval *= 2
+        return cls({batch.step: fork(batch)}, most, interval)
 
     @property
     def first(self) -> int:
@@ -112,18 +140,27 @@ class RunHistory:
             batch.advance()
 
 
-def branch(parent: RunHistory, step: int, changes: dict, schedule=None) -> Batch:
+KEEP = object()
+"""``go_on``'s schedule: the one the run already has."""
+
+
+def branch(parent: RunHistory, step: int, changes: dict, schedule=KEEP) -> Batch:
     """A new run that is ``parent`` up to ``step`` and then goes on with ``changes`` (its
-    hyperparameters) and, if given, another ``schedule``: exactly what running the parent
-    to ``step`` and then setting them gives. A parent that had ended at ``step`` (but not
-    by diverging) is taken up again from there."""
-    batch = parent.at(step)
+    hyperparameters) and, if given, another ``schedule`` (None: constant): exactly what
+    running the parent to ``step`` and then setting them gives. A parent that had ended at
+    ``step`` (but not by diverging) is taken up again from there."""
+    return go_on(parent.at(step), changes, schedule)
+
+
+def go_on(batch: Batch, changes: dict, schedule=KEEP) -> Batch:
+    """``batch`` (a fork of a one-run batch, at the branch's step) taken up again with
+    ``changes`` and ``schedule`` from its next update on; ValueError if it had diverged."""
     if batch.done:
         if batch.status[0] == Status.DIVERGED:
-            raise ValueError(f"step {step}: the run had diverged there; branch from an "
-                             "earlier step")
+            raise ValueError(f"step {batch.step}: the run had diverged there; branch from "
+                             "an earlier step")
         batch.reopen(0)
     batch.set_hyper(0, changes)
-    if schedule is not None:
+    if schedule is not KEEP:
         batch.set_schedule(schedule)
     return batch

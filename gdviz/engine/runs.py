@@ -484,7 +484,8 @@ class Trajectory:
     terms: list | None = None  # with run_to_end(terms=True): run 0's StepTerms per frame
 
 
-def run_to_end(batch: Batch, progress=None, terms: bool = False) -> Trajectory:
+def run_to_end(batch: Batch, progress=None, terms: bool = False,
+               until: int | None = None) -> Trajectory:
     """Advance ``batch`` until every run has ended, recording every frame.
 
     A frame's ``update`` is the step taken from it; at a run's last frame it
@@ -492,6 +493,7 @@ def run_to_end(batch: Batch, progress=None, terms: bool = False) -> Trajectory:
     given, is told of every step taken, and at the end of the steps the budget
     did not need (so a progress bar always reaches ``max_steps``). With ``terms``, each
     frame's next update is also kept term by term (``Batch.step_terms`` of run 0).
+    ``until``: stop at that step instead (its frame the last; a branch's parent).
     """
     params, loss, grad, update, lr = [], [], [], [], []
     steps = [] if terms else None
@@ -505,12 +507,12 @@ def run_to_end(batch: Batch, progress=None, terms: bool = False) -> Trajectory:
         planned = batch.propose()
         planned[batch.status == Status.DIVERGED] = np.nan
         update.append(planned)
-        if batch.done:
+        if batch.done or batch.step == until:
             break
         batch.advance()
         if progress is not None:
             progress(1)
-    if progress is not None and batch.step < batch.max_steps:
+    if progress is not None and batch.step < batch.max_steps and until is None:
         progress(batch.max_steps - batch.step)
     return Trajectory(np.array(params), np.array(loss), np.array(grad), np.array(update),
                       np.array(lr), batch.status.copy(), batch.end_step.copy(), steps)

@@ -68,6 +68,8 @@ Coordinate = Annotated[float, Field(ge=-MAX_COORD, le=MAX_COORD, allow_inf_nan=F
 Beta = Annotated[float, Field(ge=_spec("betas").min, le=_spec("betas").max, allow_inf_nan=False)]
 HYPER_NAMES = sorted({n for o in OPTIMIZERS.values() for n in o.params})
 SCHEDULE_FIELDS = ("step_size", "gamma", "T_max", "eta_min", "warmup_steps")
+BRANCH_INHERITS = ("start", "init", "clip_norm", "noise", "grad_rule")
+"""A branch's fields that must be its parent's (they shaped the path it goes on from)."""
 
 
 class RunSpec(Model):
@@ -109,6 +111,14 @@ class RunSpec(Model):
         None, description="the gradient this run steps with, where the objective offers "
                           "more than ∇L (complex_linreg: conjugate — torch's 2·mean((ŷ−y)·x̄), "
                           "the default — or no_conjugate, the mistake 2·mean((ŷ−y)·x))")
+    # a branch (docs/protocol.md, `branch`): run `branch_of` up to step `branch_at`, then on
+    # with this run's hyperparameters and schedule
+    branch_of: int | None = Field(
+        None, ge=0, lt=MAX_RUNS,
+        description="a branch: the run (an earlier one) whose exact state at step "
+                    "`branch_at` — weights and optimizer state — this run goes on from")
+    branch_at: int | None = Field(None, ge=0, le=MAX_STEPS,
+                                  description="a branch: the step it leaves its parent at")
 
     @field_validator("optimizer")
     @classmethod
@@ -215,7 +225,36 @@ class Scenario(Model):
                                  f"got {len(run.start)}")
         if can.weights != "plane" and any(run.start is not None for run in self.runs):
             self._check_starts()
+        self._check_branches()
         return self
+
+    def _check_branches(self) -> None:
+        """A branch names an earlier run and a step within the budget, keeps its parent's
+        optimizer (its state goes on) and inherits what shaped the parent's path so far."""
+        for i, run in enumerate(self.runs):
+            if (run.branch_of is None) != (run.branch_at is None):
+                given, missing = (("branch_of", "branch_at") if run.branch_at is None
+                                  else ("branch_at", "branch_of"))
+                raise ValueError(f"runs.{i}.{missing}: a branch needs both branch_of and "
+                                 f"branch_at (only {given} given)")
+            if run.branch_of is None:
+                continue
+            p = run.branch_of
+            if p >= i:
+                raise ValueError(f"runs.{i}.branch_of: a branch comes after its parent; "
+                                 f"give a run before run {i} (got {p})")
+            if run.branch_at >= self.steps:
+                raise ValueError(f"runs.{i}.branch_at: {run.branch_at} is not before the "
+                                 f"last step ({self.steps})")
+            parent = self.runs[p]
+            if run.optimizer != parent.optimizer:
+                raise ValueError(f"runs.{i}.optimizer: a branch goes on with its parent's "
+                                 f"optimizer state, so it keeps run {p}'s optimizer "
+                                 f"({parent.optimizer}), not {run.optimizer}")
+            for name in BRANCH_INHERITS:
+                if getattr(run, name) is not None and getattr(run, name) != getattr(parent, name):
+                    raise ValueError(f"runs.{i}.{name}: a branch goes on from run {p}'s "
+                                     f"state, so its {name} is run {p}'s; leave it out")
 
     def _check_starts(self) -> None:
         dim = objective_of(self).dim  # builds the model (cached)

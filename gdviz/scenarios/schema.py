@@ -33,7 +33,7 @@ from .kinds import KINDS, NAMED_BY, catalog
 from .kinds.spec import choices, field_info
 from .landscape import (MAX_BASIN_GRID, MAX_BASIN_WORK, MAX_LANDSCAPE_STEPS, MAX_SCATTER,
                         MAX_SWEEP_POINTS)
-from .models import MAX_RUNS, RunSpec, Scenario
+from .models import BRANCH_INHERITS, MAX_RUNS, RunSpec, Scenario
 from .url import TOP_KEYS, VERSION
 from .view import MAX_PANELS, ROUTE_DEFAULTS, VIEW_KEYS, View
 
@@ -106,7 +106,7 @@ def link_schema() -> dict:
                      "default": Scenario.model_fields[k].default} for k in TOP_KEYS],
             "run": {"prefix": "r", "max": MAX_RUNS, "first": "optimizer",
                     "fields": [f for f in RunSpec.model_fields if f != "optimizer"],
-                    "bounds": _run_bounds()},
+                    "bounds": _run_bounds(), "branch_inherits": list(BRANCH_INHERITS)},
             "true": "true", "false": "false",
             "default": Scenario().model_dump(mode="json", exclude_none=True),
         },

@@ -13,7 +13,8 @@ import numpy as np
 from gdviz.engine.explain import explain
 from gdviz.engine.nets.diagnose import RunWatch
 from gdviz.engine.optimizers import OPTIMIZERS, hyper_arrays
-from gdviz.engine.runs import Batch, Status, run_to_end
+from gdviz.engine.history import go_on
+from gdviz.engine.runs import Batch, Status, Trajectory, run_to_end
 
 from .jsonsafe import num, vec
 from .kinds import ObjectiveKind, kind_of
@@ -51,15 +52,42 @@ def check_result_size(scenario: Scenario, what: str) -> None:
 __all__ = ["num", "vec", "batch_for_run", "batches", "frame_dict", "simulate"]
 
 
+class CannotBranch(ValueError):
+    """A branch's parent ended before the branch's step, or diverged there."""
+
+
 def batch_for_run(scenario: Scenario, index: int) -> Batch:
     """Run ``index`` of the scenario as a one-run Batch; its noise is seeded by
-    (scenario seed, run index) so every run is reproducible on its own."""
+    (scenario seed, run index) so every run is reproducible on its own. A branch
+    (``branch_of``, ``branch_at``) is its parent run to ``branch_at`` and set to go on
+    with its own hyperparameters and schedule (at that step, not at 0)."""
     spec = scenario.runs[index]
+    if spec.branch_of is not None:
+        return branch_for_run(scenario, index, batch_for_run(scenario, spec.branch_of))
     return Batch(objective_for_run(scenario, index), OPTIMIZERS[spec.optimizer],
                  hyper_arrays([spec.hyper()]), start_of(scenario, index)[None, :],
                  scenario.steps, schedule=spec.schedule_spec(), clip_norm=spec.clip_norm,
                  noise=spec.noise,
                  seed=np.random.SeedSequence([scenario.seed, index]).generate_state(1)[0])
+
+
+def branch_for_run(scenario: Scenario, index: int, parent: Batch, progress=None) -> Batch:
+    """Branch run ``index`` from ``parent`` (its parent's batch, at or before the branch's
+    step; advanced there): ``engine.history.go_on`` with the run's hyperparameters and
+    schedule — what the stream's ``branch`` message does to the parent's state."""
+    spec = scenario.runs[index]
+    while parent.step < spec.branch_at and not parent.done:
+        parent.advance()
+        if progress is not None:
+            progress(1)
+    if parent.step != spec.branch_at:
+        raise CannotBranch(f"runs.{index}.branch_at: run {spec.branch_of} ended at step "
+                           f"{parent.step} ({Status(int(parent.status[0])).label}), before "
+                           f"step {spec.branch_at}; branch from an earlier step")
+    try:
+        return go_on(parent, spec.hyper(), spec.schedule_spec())
+    except ValueError as e:
+        raise CannotBranch(f"runs.{index}.branch_at: {e}") from None
 
 
 def batches(scenario: Scenario) -> list[Batch]:
@@ -106,6 +134,36 @@ def simulate(scenario: Scenario, progress=None, terms: bool = False) -> list[dic
     """Run every run of the scenario to its end: ``[{status, reason, frames}]``.
     ``progress(n)`` (optional) hears of every step, ``len(runs) × steps`` in all; with
     ``terms`` every frame also carries ``opt``, its next update term by term (as the
-    stream sends it on 2 weights; docs/protocol.md)."""
+    stream sends it on 2 weights; docs/protocol.md). A branch's frames before its step
+    are its parent's (``frames[k]`` is after k updates for every run); CannotBranch if a
+    parent ends before its branch's step."""
     kind = kind_of(scenario)
-    return [run_result(b, run_to_end(b, progress, terms), kind) for b in batches(scenario)]
+    out = []
+    for i in range(len(scenario.runs)):
+        batch, traj = _trajectory(scenario, i, progress, terms)
+        out.append(run_result(batch, traj, kind))
+    return out
+
+
+def _trajectory(scenario: Scenario, index: int, progress, terms: bool,
+                until: int | None = None) -> tuple[Batch, Trajectory]:
+    """Run ``index`` from step 0 to its end (or to step ``until``), every frame recorded;
+    a branch's first frames are its parent's, recorded on the way to the branch."""
+    spec = scenario.runs[index]
+    if spec.branch_of is None:
+        b = batch_for_run(scenario, index)
+        return b, run_to_end(b, progress, terms, until)
+    parent, before = _trajectory(scenario, spec.branch_of, progress, terms, spec.branch_at)
+    b = branch_for_run(scenario, index, parent)
+    return b, _joined(before, run_to_end(b, progress, terms, until))
+
+
+def _joined(before: Trajectory, after: Trajectory) -> Trajectory:
+    """``before``'s frames up to (not with) its last, then ``after``'s (which starts there:
+    its first frame's update is the branch's)."""
+    cut = len(before.params) - 1
+    join = lambda a, b: np.concatenate([a[:cut], b])  # noqa: E731
+    return Trajectory(join(before.params, after.params), join(before.loss, after.loss),
+                      join(before.grad, after.grad), join(before.update, after.update),
+                      join(before.lr, after.lr), after.status, after.end_step,
+                      None if after.terms is None else before.terms[:cut] + after.terms)

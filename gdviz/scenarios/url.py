@@ -15,7 +15,7 @@ links with the same keys, order and spelling from ``GET /api/schema`` (schema.py
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping, get_origin
+from typing import Any, Mapping, get_args, get_origin
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -36,6 +36,9 @@ _MODEL_KEY = re.compile(r"^model\.(\w+)$")
 _MODEL_LISTS = {name for k in KINDS.values() if k.spec is not None
                 for name, f in k.spec.model_fields.items() if get_origin(f.annotation) is list}
 """Model fields that are lists of whole numbers (``model.hidden=16,16``, ``model.kernels=4,8``)."""
+_INT_FIELDS = {name for name, f in RunSpec.model_fields.items()
+               if set(get_args(f.annotation)) == {int, type(None)}}
+"""Run fields that are whole numbers (``r0.step_size=10``, ``r1.branch_at=40``)."""
 _MODEL = TypeAdapter(ModelSpec)
 # fields that others are checked against first (the data set, an image's geometry), so a
 # link's order does not matter
@@ -65,7 +68,7 @@ def _parse_value(name: str, raw: str):
         return [float(p) for p in raw.split(",")]
     if name in ("optimizer", "schedule", "init", "grad_rule"):
         return raw
-    if name in ("step_size", "T_max", "warmup_steps"):
+    if name in _INT_FIELDS:
         return int(raw)
     return float(raw)
 
@@ -209,9 +212,9 @@ def _scenario_as_written(query: Mapping[str, str]) -> tuple[Scenario, list[LinkW
     except ValidationError as e:  # e.g. a network start of the wrong length, or init on a surface
         key, problem = _blamed(e)
         warnings.append(LinkWarning(key, problem, "using each run's default start, init "
-                                                  "and gradient rule"))
+                                                  "and gradient rule, and no branches"))
         for spec in specs:
-            for name in ("start", "init", "grad_rule"):
+            for name in ("start", "init", "grad_rule", "branch_of", "branch_at"):
                 spec.pop(name, None)
         return Scenario.model_validate(top), warnings
 

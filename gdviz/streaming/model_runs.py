@@ -68,6 +68,14 @@ def record(run: int, batch: Batch, update, terms=None) -> Record:
                   float(batch.lr_now()[0]), opt)
 
 
+def frame_dict_of(r: Record) -> dict:
+    """A record as a stream frame (with its ``opt`` when it has one)."""
+    f = frame_dict(r.step, r.params, r.loss, r.grad, r.update, r.lr)
+    if r.opt is not None:
+        f["opt"] = r.opt
+    return f
+
+
 class ModelRuns:
     def __init__(self, kind: ObjectiveKind, objective, runs: int,
                  run_objectives: list | None = None):
@@ -117,6 +125,24 @@ class ModelRuns:
                     self.paths[run].add(r.step, r.params)
                 out[k] = f
         return out
+
+    def add_run(self, objective) -> None:
+        """A run joined (a branch): its diagnosis and path start empty."""
+        self.watches.append(RunWatch(objective))
+        if self.kind.capabilities.slice:
+            self.paths.append(ThinPath(PATH_CAPACITY))
+        self._last_diagnosis.append(-np.inf)
+
+    def whole(self, r: Record) -> dict:
+        """One frame with every field — weights and the kind's fields — as a whole result
+        has it (a ``past`` reply); nothing recorded."""
+        nan = np.full_like(r.params, np.nan)
+        f = frame_dict_of(r)
+        f.update(self.frame_fields(self.objective, np.array([r.step]), r.params[None],
+                                   r.grad[None], (nan if r.update is None else r.update)[None])[0])
+        if self.kind.weight_fields is not None:
+            f.update(self.kind.weight_fields(self.objective, r.params[None])[0])
+        return {"run": r.run, **f}
 
     def diagnoses(self, batches: list[Batch], runs: set[int], now: float,
                   force: bool) -> list[dict]:

@@ -68,6 +68,26 @@ class Replay(_Msg):
     paused: bool = False
 
 
+class Past(_Msg):
+    """Run ``run``'s whole frame at an earlier ``step`` (the page scrubbing back to a step
+    whose frame it kept thin): rebuilt from the run's snapshots (gdviz/engine/history.py)."""
+
+    type: Literal["past"]
+    run: int = Field(ge=0, lt=MAX_RUNS)
+    step: int = Field(ge=0, le=MAX_STEPS)
+
+
+class Branch(_Msg):
+    """A new run that goes on from run ``run``'s exact state at ``step`` (weights and
+    optimizer state) with ``changes``: its optimizer's hyperparameters and/or a schedule
+    (``schedule`` and its fields, replacing the parent's)."""
+
+    type: Literal["branch"]
+    run: int = Field(ge=0, lt=MAX_RUNS)
+    step: int = Field(ge=0, le=MAX_STEPS)
+    changes: dict[str, Any] = Field(default_factory=dict, max_length=16)
+
+
 class Inspect(_Msg):
     """Which weights' update terms (``opt``) run ``run``'s frames carry: a network's
     frames carry none until asked; a 2-weight objective's carry both always."""
@@ -78,7 +98,7 @@ class Inspect(_Msg):
 
 
 ClientMessage = Annotated[Union[Start, Pause, Play, Step, Set, Speed, SliceRequest, Inspect,
-                                Replay],
+                                Replay, Past, Branch],
                           Field(discriminator="type")]
 
 

@@ -33,12 +33,12 @@ class ReplayPlan:
     paused: bool = False
     last_note: float = float("-inf")
 
-    def apply_due(self, step: int, batches) -> None:
-        """Apply every edit made at or before ``step`` (they take effect from the next
-        step, as the live `set` did)."""
+    def apply_due(self, step: int, apply) -> None:
+        """Apply every edit made at or before ``step`` with ``apply(run, changes)`` (they
+        take effect from the next step, as the live `set` did)."""
         while self.edits and self.edits[0][0] <= step:
             _, run, changes = self.edits.popleft()
-            batches[run].set_hyper(0, changes)
+            apply(run, changes)
 
     def next_stop(self, step: int) -> int:
         """The step to advance to before looking again: the next edit's, or the target."""

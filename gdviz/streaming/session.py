@@ -15,6 +15,10 @@ event loop, and the rest of a ``step`` goes out on the next ticks.
 Model scenarios (docs/models.md) add model frame fields, thin network frames
 and ``diagnosis`` messages through ``ModelRuns``; a ``slice`` request returns
 a ``SliceJob`` for the socket loop to run in a worker thread.
+
+Scrub and branch (gdviz/streaming/branches.py): every run keeps a bounded
+``RunHistory``, so ``past`` gives a run's whole frame at an earlier step and ``branch``
+adds a run that goes on from a run's exact state at a step with other hyperparameters.
 """
 
 from __future__ import annotations
@@ -30,13 +34,14 @@ from gdviz.engine.runs import Batch, Status
 from gdviz.scenarios.models import Scenario, check_changes
 from gdviz.scenarios.kinds import KINDS, kind_of
 from gdviz.scenarios.objectives import objective_of
-from gdviz.scenarios.simulate import batches, frame_dict
+from gdviz.scenarios.simulate import batches
 from gdviz.scenarios.slice import SliceRequest, check_work, compute_slice
 from gdviz.validation import summary
 
-from .model_runs import ALL, ModelRuns, record
-from .protocol import (BadMessage, ClientMessage, Inspect, Pause, Play, Replay, Set, Speed,
-                       Start, Step, read_message)
+from .branches import Branches
+from .model_runs import ALL, ModelRuns, frame_dict_of, record
+from .protocol import (BadMessage, Branch, ClientMessage, Inspect, Past, Pause, Play, Replay,
+                       Set, Speed, Start, Step, read_message)
 from .replay import ReplayPlan, plan_of
 
 TICK = 1 / 30  # seconds between batches while playing
@@ -83,6 +88,7 @@ class StreamSession:
         self._terms: list = []  # per run: the weights whose update terms frames carry
         self._now = 0.0
         self._replay: ReplayPlan | None = None  # a `replay` on its way to its step
+        self.branches = Branches(self)  # each run's past; `past` and `branch`
 
     # -- timing --------------------------------------------------------------
 
@@ -141,6 +147,10 @@ class StreamSession:
             return self._slice(msg)
         if isinstance(msg, Inspect):
             return self._inspect(msg)
+        if isinstance(msg, Past):
+            return self.branches.past(msg)
+        if isinstance(msg, Branch):
+            return self.branches.branch(msg)
         if isinstance(msg, Pause):
             self.playing = False
             self._pending_steps = 0
@@ -183,8 +193,10 @@ class StreamSession:
         # a frame's `opt`: every weight, unless the kind sends its weights thin (a network's
         # on `inspect`)
         self._terms = [None if kind.capabilities.thin_frames else ALL] * len(self.batches)
+        self.branches.started()
         records = [record(i, b, b.propose()[0], self._terms[i])
-                   for i, b in enumerate(self.batches)]
+                   for i, b in enumerate(self.batches) if not self.branches.waiting(i)]
+        records += self.branches.spawn_due()
         out = [started, *self._messages(records, force_diagnosis=True)] + self._ended()
         self.playing = False
         if not paused:
@@ -207,11 +219,24 @@ class StreamSession:
             changes = check_changes(spec.optimizer, msg.changes)
         except ValueError as e:
             return [_error(str(e))]
-        self.batches[msg.run].set_hyper(0, changes)
+        if self.branches.waiting(msg.run):
+            return [_error(f"run: run {msg.run} is a branch that has not started yet; change "
+                           "it once it has")]
+        self.apply_edit(msg.run, changes)
         b = self.batches[msg.run]
         # `step`: the changes apply from the next one (a `replay` re-applies them there)
         return [{"type": "hyper", "run": msg.run, "hyper": b.hyper_of(0),
                  "step": self._step_now()}]
+
+    def apply_edit(self, run: int, changes: dict) -> None:
+        """Change run ``run``'s hyperparameters from its next step (and remember it: its
+        past is replayed with it)."""
+        self.batches[run].set_hyper(0, changes)
+        self.branches.edited(run, self.batches[run].step, changes)
+
+    def _run_step(self, run: int) -> int:
+        b = self.batches[run]
+        return int(b.step if b.end_step[0] < 0 else b.end_step[0])
 
     # -- replay (gdviz/streaming/replay.py) ----------------------------------
 
@@ -231,7 +256,7 @@ class StreamSession:
         began, stepped = time.perf_counter(), False
         while True:
             step = self._step_now()
-            plan.apply_due(step, self.batches)
+            plan.apply_due(step, self.apply_edit)
             if step >= plan.target or self._all_done():
                 return self._replayed()
             if stepped and time.perf_counter() - began > MAX_TICK_COMPUTE:
@@ -244,6 +269,8 @@ class StreamSession:
         plan, self._replay = self._replay, None
         runs = []
         for i, b in enumerate(self.batches):
+            if self.branches.waiting(i):
+                continue  # a branch not yet started: the page has no frame of it either
             update = None if b.status[0] == _DIVERGED else b.propose()[0]
             run = {**frame_dict_of(record(i, b, update)), "run": i, "hyper": b.hyper_of(0)}
             if b.done:
@@ -255,8 +282,9 @@ class StreamSession:
 
     def _step_now(self) -> int:
         """The step the runs are at (they advance in lock-step; an ended run stays at
-        its last)."""
-        return max((b.step for b in self.batches), default=0)
+        its last; a branch made live from an earlier step is behind)."""
+        return max((b.step for i, b in enumerate(self.batches)
+                    if not self.branches.waiting(i)), default=0)
 
     # -- stepping ------------------------------------------------------------
 
@@ -272,11 +300,13 @@ class StreamSession:
             if self._all_done() or (taken and time.perf_counter() - began > MAX_TICK_COMPUTE):
                 break
             for i, b in enumerate(self.batches):
-                if b.done:
+                if b.done or self.branches.waiting(i):
                     continue
                 b.advance()
+                self.branches.stepped(i)
                 update = None if b.status[0] == _DIVERGED else b.propose()[0]
                 records.append(record(i, b, update, None if quiet else self._terms[i]))
+            records += self.branches.spawn_due(quiet)
             taken += 1
             ended += self._ended()
         if quiet:
@@ -353,17 +383,10 @@ class StreamSession:
         return out
 
     def _all_done(self) -> bool:
-        return all(b.done for b in self.batches)
+        return all(b.done for b in self.batches)  # (a waiting branch is not done)
 
     def _state(self) -> dict:
         return {"type": "state", "playing": self.playing, "speed": self.speed}
-
-
-def frame_dict_of(r) -> dict:
-    f = frame_dict(r.step, r.params, r.loss, r.grad, r.update, r.lr)
-    if r.opt is not None:
-        f["opt"] = r.opt
-    return f
 
 
 def _error(message: str) -> dict:

@@ -111,16 +111,21 @@ async function errorDetail(res) {
  * starting a stream: POST /api/run with a one-step budget.
  */
 export async function fetchStartFrames(scenario) {
+  // A branch's frame 0 is the first run's it comes from (it leaves it later on).
+  const root = (i) => (scenario.runs[i].branch_of ?? null) === null ? i : root(scenario.runs[i].branch_of);
+  const roots = scenario.runs.map((_, i) => root(i));
+  const own = [...new Set(roots)];
   const res = await fetch("/api/run", {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "application/json" },
-    body: JSON.stringify({ ...scenario, steps: 1 }),
+    body: JSON.stringify({ ...scenario, runs: own.map((i) => scenario.runs[i]), steps: 1 }),
   });
   if (!res.ok) throw new Error(await errorDetail(res));
   const body = await res.json();
-  return body.runs.map((r) => ({
+  const frames = body.runs.map((r) => ({
     ...r.frames[0], status: r.frames.length === 1 ? r.status : null, reason: r.reason, diagnosis: r.diagnosis ?? null,
   }));
+  return roots.map((j) => frames[own.indexOf(j)]);
 }
 
 /**

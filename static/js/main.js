@@ -6,6 +6,7 @@
 //   session/inbox.js    server messages, applied once per animation frame
 //   session/replay.js   after a reconnect: the runs rebuilt up to the step shown
 //   session/edits.js    what the student changes
+//   session/scrub.js    the step slider: every view at an earlier step; branch from there
 //   session/surface.js  drawing a surface (or a 2-weight model's loss over its weights)
 //   session/model.js    describing and drawing a model (docs/models.md)
 //   session/expr.js     describing and drawing a typed f(x, y) (docs/expressions.md)
@@ -57,6 +58,7 @@ import { Editor, readScenario } from "./session/edits.js";
 import { ExprLoader, gapsOf } from "./session/expr.js";
 import { Inbox } from "./session/inbox.js";
 import { ReplayLog, Restorer } from "./session/replay.js";
+import { Scrubber } from "./session/scrub.js";
 import { ModelLoader } from "./session/model.js";
 import { GRID_N, SurfaceLoader } from "./session/surface.js";
 import { emit, on } from "./events.js";
@@ -165,7 +167,9 @@ inside = new InsideViews({
 });
 const view = new View({ contour, surface3d, curves, layers, runList, network, fit, diagnosis, slice, tabs, exprGrad, inside, plugins });
 session = new Session({ stream, view, controls });
-const inbox = new Inbox({ view, controls, session, onSlice: (msg) => slice.receive(msg), onError: (m) => slice.failed(m) });
+const scrubber = new Scrubber({ stream, session, view, onBranched: (i) => editor.selectRun(i, { force: true }) });
+view.scrubber = scrubber;
+const inbox = new Inbox({ view, controls, session, scrubber, onSlice: (msg) => slice.receive(msg), onError: (m) => slice.failed(m) });
 const restorer = new Restorer({
   stream, session, view, log: replayLog,
   onRestored: ({ fresh = false } = {}) => {
@@ -367,6 +371,7 @@ window.__gdviz = {
   pickPoint: (i) => inside.pick(i),
   fitWeights: () => fit.plot.w?.slice() ?? null,
   slice: () => structuredClone(slice.result),
+  scrub: (k) => scrubber.drag(k), // (tests: the slider dragged to step k)
   surface3dUpdates: () => surface3d.updates, // path updates the 3D view drew (bench/frame_rate.py) …
   surface3dStats: () => ({ updates: surface3d.updates, direct: surface3d.direct, costMs: surface3d.throttle.cost }),
   curveDraws: () => group.draws, // Plotly draws of the curve plots

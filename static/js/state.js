@@ -31,6 +31,8 @@ export const state = {
   playing: false,
   server: "none", // "none": no stream behind the page (waiting at the start) | "active" | "done"
   runs: [], // per run: display data (see runs.js)
+  scrub: null, // the step the step slider went back to (session/scrub.js), null: the newest
+  liveRuns: null, // while scrubbed back: the runs as sent (state.runs is them at the step; runs.js liveRuns)
   updateStale: false, // a hyperparameter changed since the shown `update` was computed
   recent: [], // recent frames, for tests and debugging
 };

@@ -5,7 +5,7 @@
 // `start`) are dropped here, so callers never mix two runs' frames.
 
 /** Messages about the runs of one `start`: moot once another start is on its way. */
-const STALE_WITH_RUN = new Set(["frames", "status", "done", "diagnosis", "slice", "hyper"]);
+const STALE_WITH_RUN = new Set(["frames", "status", "done", "diagnosis", "slice", "hyper", "past", "branched"]);
 
 /** Close code of a server at its connection cap ("try again later"; README, Limits). */
 export const BUSY = 1013;

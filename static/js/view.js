@@ -6,7 +6,7 @@
 
 import { fmt, norm2 } from "./format.js";
 import { exploreTabsFor, kindOf } from "./objective.js";
-import { runLabel } from "./runs.js";
+import { countUpTo, runLabel } from "./runs.js";
 import { ENDED, isVisible, selectedRun, selectedSpec, state } from "./state.js";
 import { renderStatus } from "./status.js";
 
@@ -17,6 +17,8 @@ const pct = (v) => (typeof v === "number" ? `${(100 * v).toFixed(1)}%` : "–");
 const MAIN_PANELS = { contour: ".panel-contour", boundary: ".panel-boundary", plugin: ".panel-plugin" };
 const CURVE_PANELS = ["loss", "grad", "lr", "acc", "layers"];
 const READOUT_SLOTS = ["loss", "gradnorm", "x", "y"];
+/** A branch's series that plots draw from its branch step on. */
+const BRANCH_DRAWN = ["xs", "ys", "losses", "gradnorms", "lrs", "accs", "testLosses", "testAccs"];
 
 /** Frame field `path` ("loss", "params.0", "grad_norm"…); the gradient's norm from `grad` when the frame has none. */
 function field(frame, path) {
@@ -101,11 +103,20 @@ export class View {
     this.tabs.setAvailable(tabs, note);
   }
 
-  /** The runs as the plots take them: display data, start point, hidden flag, label. */
+  /** The runs as the plots take them: display data, start point, hidden flag, label. A
+   * branch is drawn from the step it leaves its parent at (its start marker there): before
+   * it, its frames are its parent's, drawn already. */
   plotRuns() {
-    return state.runs.map((r, i) => ({
-      ...r, start: state.scenario.runs[i]?.start, hidden: !isVisible(i), label: state.scenario.runs[i] ? runLabel(i) : "",
-    }));
+    return state.runs.map((r, i) => {
+      const spec = state.scenario.runs[i];
+      const out = { ...r, start: spec?.start, hidden: !isVisible(i), label: spec ? runLabel(i) : "" };
+      if (spec?.branch_at > 0) {
+        const at = countUpTo(r.steps, spec.branch_at - 1); // frames before the branch
+        for (const key of BRANCH_DRAWN) out[key] = r[key].map((v, j) => (j < at ? null : v));
+        out.start = at < r.xs.length ? [r.xs[at], r.ys[at]] : null;
+      }
+      return out;
+    });
   }
 
   /** The selected run's newest frame, if it is shown. */
@@ -113,7 +124,15 @@ export class View {
     return isVisible(state.selected) ? selectedRun()?.last ?? null : null;
   }
 
+  /** Every view: at the newest step, or — the step slider dragged back — at that step (the
+   * views read `state.runs`: the scrubber puts each run there as it was then). */
   redraw() {
+    this.scrubber?.apply();
+    this.draw();
+    this.scrubber?.update();
+  }
+
+  draw() {
     const runs = this.plotRuns();
     const { page } = this.kind;
     const last = selectedRun()?.last ?? null;
@@ -170,8 +189,11 @@ export class View {
     const r = selectedRun();
     const spec = selectedSpec();
     const many = state.scenario.runs.length > 1;
-    const who = many ? `Run ${state.selected + 1}: ` : "";
-    if (r?.status && ENDED.has(r.status)) {
+    const from = spec.branch_of ?? null;
+    const who = many ? `Run ${state.selected + 1}${from === null ? "" : ` (a branch of run ${from + 1} at step ${spec.branch_at})`}: ` : "";
+    if (state.scrub !== null) {
+      this.showStatus("paused", `Back at step ${state.scrub}: every view shows that step. Drag on, press Newest, or branch from here with another η.`);
+    } else if (r?.status && ENDED.has(r.status)) {
       this.showStatus(r.status, `${who}${r.reason || ""}`);
     } else if (state.playing) {
       const rule = state.optimizers.get(spec.optimizer)?.rule ?? "";

@@ -128,3 +128,25 @@ def test_a_server_bug_is_reported_not_a_silent_hang(client, monkeypatch):
                 msgs.append(loads(ws.receive_text()))
         assert msgs[-1]["type"] == "error" and "boom" in msgs[-1]["message"]
         assert closed.value.code == 1011
+
+
+def test_past_and_branch_over_the_socket(client):
+    """`past` and `branch` over a real socket, parsed strictly (docs/protocol.md)."""
+    with client.websocket_connect("/ws/run") as ws:
+        ws.send_text(json.dumps({"type": "start", "paused": True, "scenario": {
+            "surface": "ravine", "steps": 200,
+            "runs": [{"optimizer": "momentum", "lr": 0.095, "momentum": 0.9}]}}))
+        receive_until(ws, "state")
+        ws.send_text(json.dumps({"type": "step", "count": 60}))
+        sent = {f["step"]: f for f in frames(receive_until(ws, "state"))}
+        ws.send_text(json.dumps({"type": "past", "run": 0, "step": 40}))
+        (past,) = receive_until(ws, "past")
+        assert past["frame"]["params"] == sent[40]["params"]
+        ws.send_text(json.dumps({"type": "branch", "run": 0, "step": 40,
+                                 "changes": {"momentum": 0.3}}))
+        got = receive_until(ws, "state")
+        assert got[0]["type"] == "branched" and got[0]["run"] == 1
+        assert frames(got)[0]["run"] == 1 and frames(got)[0]["step"] == 40
+        ws.send_text(json.dumps({"type": "branch", "run": 5, "step": 1, "changes": {}}))
+        (err,) = receive_until(ws, "error")
+        assert err["message"].startswith("run: 5 does not exist")

@@ -81,6 +81,14 @@ export class Session {
     state.playing = false;
   }
 
+  /** A branch joined the runs: the stream is active again; it plays. */
+  branched() {
+    state.server = "active";
+    state.scrub = null;
+    this.stream.play();
+    this.setPlaying(true);
+  }
+
   /** The server's `state`: whether it is playing (only while a stream is active). */
   serverPlaying(playing) {
     state.playing = Boolean(playing) && state.server === "active";
@@ -172,6 +180,7 @@ export class Session {
       this.setPlaying(false);
       emit("halt");
     } else if (state.server === "active") {
+      state.scrub = null; // (playing shows the newest step)
       this.stream.play();
       this.setPlaying(true);
     } else {
@@ -184,6 +193,7 @@ export class Session {
   stepOnce() {
     if (!state.socketOpen) return;
     if (state.server === "active") {
+      state.scrub = null;
       this.stream.step(1);
       this.setPlaying(false);
       this.view.updateStatus();

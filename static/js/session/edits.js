@@ -46,6 +46,14 @@ export function readScenario(json) {
   }
 }
 
+/** A branch's fields that are its parent's (the schema's, from gdviz/scenarios/models.py). */
+const BRANCH_INHERITS = SCHEMA.scenario.run.branch_inherits;
+/** A branch made a run of its own, from the start (its parent's start). */
+function unbranch(spec) {
+  delete spec.branch_of;
+  delete spec.branch_at;
+}
+
 const inside = ([x, y], [[x0, x1], [y0, y1]]) => x >= x0 && x <= x1 && y >= y0 && y <= y1;
 /** The scenario's fields that name its objective (surface; expr and its domain; model). */
 const OBJECTIVE_FIELDS = [...SCHEMA.scenario.named_by, ...Object.values(SCHEMA.scenario.companions)];
@@ -96,7 +104,7 @@ export class Editor {
         warnings.push(`Unknown optimizer "${r.optimizer}"; using ${firstOptimizer.name}.`);
         r.optimizer = firstOptimizer.id;
       }
-      if (surf && !Array.isArray(r.start)) r.start = [...surf.start];
+      if (surf && !Array.isArray(r.start)) r.start = [...(sc.runs[r.branch_of]?.start ?? surf.start)]; // (a branch: its parent's)
       if (typeof r.lr !== "number") r.lr = state.optimizers.get(r.optimizer).params.lr?.default ?? surf?.lr ?? defaultScenario().runs[0].lr;
     }
     const [lo, hi] = LIMITS.speed;
@@ -201,6 +209,7 @@ export class Editor {
   /** Schedule, clipping or noise of the selected run: `changes` maps a field to a value or undefined (off). */
   changeRunOptions(changes) {
     const spec = selectedSpec();
+    if (Object.keys(changes).some((k) => BRANCH_INHERITS.includes(k))) unbranch(spec); // (a branch's are its parent's)
     for (const [k, v] of Object.entries(changes)) {
       if (v === undefined || v === null) delete spec[k];
       else spec[k] = v;
@@ -211,6 +220,7 @@ export class Editor {
   }
 
   pickStart(xy) {
+    unbranch(selectedSpec()); // a new start: a run of its own
     selectedSpec().start = xy.map((v) => Number(v.toPrecision(4)));
     emit("start", state.selected);
     if (!state.socketOpen) return;
@@ -233,6 +243,10 @@ export class Editor {
     if (runs.length <= 1 || i < 0 || i >= runs.length) return;
     runs.splice(i, 1);
     state.hidden.splice(i, 1);
+    for (const r of runs) {
+      if (r.branch_of === i) unbranch(r); // its parent is gone: it runs from the start
+      else if (r.branch_of > i) r.branch_of -= 1;
+    }
     let sel = state.selected;
     if (sel > i || sel >= runs.length) sel -= 1;
     this.afterRunsChanged(Math.max(sel, 0));

@@ -3,14 +3,15 @@
 // message says about the stream's lifecycle goes to the session, which owns it.
 
 import { emit } from "../events.js";
-import { addFrame, clearRuns, setRunDiagnosis, setRunHyper, setRunStatus } from "../runs.js";
+import { addFrame, clearRuns, liveRuns, setRunDiagnosis, setRunHyper, setRunStatus } from "../runs.js";
 import { state } from "../state.js";
 import { normalizeDiagnosis } from "../panels/diagnosis.js";
 import { toast } from "../toast.js";
 
 export class Inbox {
-  /** @param {{view, controls, session, onSlice(msg), onError(message)}} parts */
-  constructor({ view, controls, session, onSlice, onError }) {
+  /** @param {{view, controls, session, scrubber, onSlice(msg), onError(message)}} parts */
+  constructor({ view, controls, session, scrubber, onSlice, onError }) {
+    this.scrubber = scrubber;
     this.view = view;
     this.controls = controls;
     this.session = session;
@@ -24,6 +25,7 @@ export class Inbox {
     if (msg.type === "error") {
       toast(msg.message ?? "The server reported an error.");
       this.onError?.(msg.message ?? "");
+      this.scrubber.failed();
       return;
     }
     this.queue.push(msg);
@@ -50,6 +52,13 @@ export class Inbox {
           for (const f of msg.frames ?? []) addFrame(f);
           if (msg.frames?.length) this.session.framesArrived();
           break;
+        case "past":
+          this.scrubber.receivedPast(msg);
+          break;
+        case "branched":
+          this.scrubber.branched(msg); // (before its first frame, in this flush)
+          this.session.branched();
+          break;
         case "slice":
           slices.push(msg); // drawn after this flush's frames: it is compared with them
           break;
@@ -62,7 +71,7 @@ export class Inbox {
           break;
         case "opt": {
           // the reply to `inspect`: the terms of the update from the run's current frame
-          const f = state.runs[msg.run]?.withParams;
+          const f = liveRuns()[msg.run]?.withParams;
           if (f && f.step === msg.step && msg.opt) f.opt = { ...msg.opt, weights: msg.weights };
           break;
         }
@@ -72,7 +81,7 @@ export class Inbox {
           break;
         case "done":
           (msg.runs ?? []).forEach((r, i) => {
-            if (state.runs[i] && !state.runs[i].status) setRunStatus(i, r.status, r.reason);
+            if (liveRuns()[i] && !liveRuns()[i].status) setRunStatus(i, r.status, r.reason);
           });
           this.session.ended();
           ended = true;

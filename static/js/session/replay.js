@@ -8,7 +8,7 @@
 // sent, and each `hyper` reply (every hyperparameter in force from `step + 1` on).
 // Restorer runs the reconnect: lost() when the socket closes, resume() when it is back.
 
-import { setRunStatus } from "../runs.js";
+import { liveRuns, setRunStatus } from "../runs.js";
 import { state } from "../state.js";
 import { toast } from "../toast.js";
 
@@ -102,7 +102,7 @@ export class Restorer {
   resume() {
     const lostAt = this.lostAt;
     this.lostAt = null;
-    const step = shownStep(state.runs);
+    const step = shownStep(liveRuns());
     const msg = lostAt && step >= 0 && this.log.request(step, { paused: !lostAt.playing, speed: state.scenario.speed });
     if (!msg) return false;
     this.pending = msg;
@@ -124,14 +124,14 @@ export class Restorer {
       return true;
     }
     if (msg.type !== "replayed") return false;
-    const problem = mismatch(msg, state.runs);
+    const problem = mismatch(msg, liveRuns());
     if (problem) {
       this.fail(`its replay differs from what was shown (${problem})`);
       return true;
     }
     const { paused } = this.pending;
     this.pending = null;
-    for (const r of msg.runs) if (r.status && !state.runs[r.run]?.status) setRunStatus(r.run, r.status, r.reason);
+    for (const r of msg.runs) if (r.status && !liveRuns()[r.run]?.status) setRunStatus(r.run, r.status, r.reason);
     this.session.replayed({ ended: msg.runs.every((r) => r.status), playing: !paused });
     this.outcome = `restored at ${msg.step}`;
     this.restores += 1;
