@@ -263,6 +263,12 @@ def instrument(batch):
     batch.objective = _TimedObjective(batch.objective, timers)
     batch.optimizer = dataclasses.replace(
         batch.optimizer, update=_timed(batch.optimizer.update, "optimizer.update", timers))
+    chain = getattr(batch, "chain", None)
+    if chain is not None:  # the step as a chain of transforms: the optimizer is its last part
+        last = chain.transforms[-1]
+        last = (dataclasses.replace(last, optimizer=batch.optimizer)
+                if hasattr(last, "schedule") else batch.optimizer)
+        chain.transforms = (*chain.transforms[:-1], last)
     batch._oscillating = _timed(batch._oscillating, "classify.oscillating", timers)
     if hasattr(batch, "_maybe_oscillating"):  # one run's float pre-test (since b60fb8e)
         batch._maybe_oscillating = _timed(batch._maybe_oscillating, "classify.oscillating",

@@ -44,7 +44,9 @@ import numpy as np
 
 from .optimizers import Hyper, Optimizer
 from .schedules import Schedule
-from .transforms import GradientNoise, clip_by_norm
+from .transforms import AddNoise, Chain, ClipByNorm, Scheduled, optimizer_chain, reschedule
+from .transforms import put_runs as _put
+from .transforms import take_runs as _take
 
 Array = np.ndarray
 
@@ -137,19 +139,6 @@ def _state_row(state: Any, run: int, weights) -> dict[str, Any]:
     return out
 
 
-def _take(state: Any, idx: Array) -> Any:
-    return type(state)(*[a[idx] for a in state])
-
-
-def _put(state: Any, idx: Array, part: Any) -> Any:
-    out = []
-    for a, b in zip(state, part):
-        a = a.copy()
-        a[idx] = b
-        out.append(a)
-    return type(state)(*out)
-
-
 class Batch:
     """R runs of one optimizer on one objective, advanced in lock-step."""
 
@@ -159,13 +148,12 @@ class Batch:
                  noise: float | None = None, seed: int = 0):
         """``schedule`` scales ``hyper["lr"]`` (the base rate) step by step;
         ``clip_norm`` clips each run's gradient by norm and ``noise`` adds seeded
-        N(0, noise²) to it before the optimizer sees it (frames keep the true ∇L)."""
+        N(0, noise²) to it before the optimizer sees it (frames keep the true ∇L): one
+        chain of transforms (transforms.py), ``self.chain``, makes each update."""
         self.objective = objective
         self.optimizer = optimizer
         self.hyper = {k: np.array(v, dtype=float) for k, v in hyper.items()}
         self.tol = tol
-        self.schedule = schedule
-        self.clip_norm = clip_norm
         self.max_steps = int(max_steps)
         params = np.array(starts, dtype=float)
         self.n_runs, self.dim = params.shape
@@ -176,8 +164,9 @@ class Batch:
         self.params, self.loss, self.grad = params, np.asarray(loss, float), grad
         self.start = params.copy()
         self.loss0 = self.loss.copy()
-        self.opt_state = optimizer.init(params, self.hyper)
-        self.noise = GradientNoise(noise, seed, params.shape) if noise else None
+        self.chain: Chain = optimizer_chain(optimizer, params.shape, schedule=schedule,
+                                            clip_norm=clip_norm, noise=noise, seed=seed)
+        self.chain_state = self.chain.init(params, self.hyper)
         self.step = 0
         self.status = np.zeros(self.n_runs, dtype=np.int8)
         self.end_step = np.full(self.n_runs, -1, dtype=np.int64)
@@ -214,8 +203,11 @@ class Batch:
         return out
 
     def set_schedule(self, schedule: Schedule | None) -> None:
-        """Scale the base rate by another schedule from the next step on (a branch's)."""
-        self.schedule = schedule
+        """Scale the base rate by another schedule from the next step on (a branch's),
+        evaluated at the updates each run has taken (the chain's part swapped:
+        ``transforms.reschedule``)."""
+        self.chain, self.chain_state = reschedule(self.chain, self.chain_state, schedule,
+                                                  np.full(self.n_runs, self.step))
         self._proposal = None
 
     def reopen(self, run: int) -> None:
@@ -242,22 +234,31 @@ class Batch:
     def done(self) -> bool:
         return self._n_active == 0
 
-    def lr_now(self) -> Array:
-        """The learning rate (runs,) the next update uses (the schedule applied)."""
-        base = self.hyper["lr"][:, 0]
-        return base if self.schedule is None else self.schedule.lr(base, self.step)
+    @property
+    def schedule(self) -> Schedule | None:
+        """The learning-rate schedule in the chain, or None."""
+        part = self.chain.find(Scheduled)
+        return None if part is None else part.schedule
 
-    def _effective(self) -> tuple[Array, Hyper]:
-        """The gradient the optimizer sees and the hyperparameters for this step."""
-        g = self.grad
-        if self.noise is not None:
-            g = self.noise.apply(g)
-        if self.clip_norm is not None:
-            g = clip_by_norm(g, self.clip_norm)
-        hyper = self.hyper
-        if self.schedule is not None:
-            hyper = {**hyper, "lr": self.lr_now()[:, None]}
-        return g, hyper
+    @property
+    def clip_norm(self) -> float | None:
+        part = self.chain.find(ClipByNorm)
+        return None if part is None else part.max_norm
+
+    @property
+    def noise(self) -> AddNoise | None:
+        """The gradient noise in the chain (``.sigma``), or None."""
+        return self.chain.find(AddNoise)
+
+    @property
+    def opt_state(self) -> Any:
+        """The optimizer's own state, inside the chain's."""
+        return self.chain.optimizer_state(self.chain_state)
+
+    def lr_now(self) -> Array:
+        """The learning rate (runs,) each run's next update uses (the schedule applied at
+        the run's own step count: an ended run's is the one at its last frame)."""
+        return self.chain.lr(self.chain_state, self.hyper)
 
     def propose(self) -> Array:
         """The update every run would take next (runs, P), with current hyperparameters.
@@ -267,8 +268,8 @@ class Batch:
         """
         if self._proposal is None:
             with np.errstate(all="ignore"):
-                g, hyper = self._effective()
-                self._proposal = (*self.optimizer.update(g, self.opt_state, self.params, hyper), g)
+                self._proposal = self.chain.update_seen(self.grad, self.chain_state,
+                                                        self.params, self.hyper)
         return self._proposal[0].copy()
 
     def step_terms(self, run: int = 0, weights=slice(None)) -> StepTerms:
@@ -281,7 +282,8 @@ class Batch:
         self.propose()
         update, after, g = self._proposal
         return StepTerms(g[run, weights].copy(), _state_row(self.opt_state, run, weights),
-                         _state_row(after, run, weights), update[run, weights].copy())
+                         _state_row(self.chain.optimizer_state(after), run, weights),
+                         update[run, weights].copy())
 
     def advance(self) -> Array:
         """Take one step for every active run; return the indices that stepped.
@@ -299,31 +301,26 @@ class Batch:
                 updates, new_state, _ = self._proposal
                 if not everyone:
                     updates, new_state = updates[idx], _take(new_state, idx)
+            elif not everyone:
+                hyper = {k: v[idx] for k, v in self.hyper.items()}
+                updates, new_state = self.chain.update(self.grad[idx], _take(self.chain_state, idx),
+                                                       self.params[idx], hyper)
             else:
-                g, hyper = self._effective()
-                if not everyone:
-                    g = g[idx]
-                    hyper = {k: v[idx] for k, v in hyper.items()}
-                    state = _take(self.opt_state, idx)
-                    updates, new_state = self.optimizer.update(g, state, self.params[idx], hyper)
-                else:
-                    updates, new_state = self.optimizer.update(g, self.opt_state, self.params,
-                                                               hyper)
+                updates, new_state = self.chain.update(self.grad, self.chain_state, self.params,
+                                                       self.hyper)
             self._proposal = None
             if everyone:
                 params = self.params + updates
                 loss, grad = self._loss_and_grad(params, self.step + 1)
                 self.params, self.loss, self.grad = params, np.asarray(loss, float), grad
-                self.opt_state = new_state
+                self.chain_state = new_state
             else:
                 params = self.params[idx] + updates
                 loss, grad = self._loss_and_grad(params, self.step + 1)
                 self.params[idx], self.loss[idx], self.grad[idx] = params, loss, grad
-                self.opt_state = _put(self.opt_state, idx, new_state)
+                self.chain_state = _put(self.chain_state, idx, new_state)
             unorm = np.array([_norm(updates[0].tolist())]) if self._scalar else row_norms(updates)
         self.step += 1
-        if self.noise is not None:
-            self.noise.next()
         self._record_history(idx, unorm)
         self._classify(idx)
         return idx

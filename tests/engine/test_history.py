@@ -29,8 +29,9 @@ def state(b: Batch) -> dict:
     out.update({f"opt.{k}": np.asarray(v) for k, v in zip(b.opt_state._fields, b.opt_state)})
     out.update({f"hyper.{k}": v for k, v in b.hyper.items()})
     out.update({k: v for k, v in vars(b).items() if k.endswith("_hist")})
-    if b.noise is not None:
-        out["noise"] = b.noise.current
+    if b.noise is not None:  # the draw the next step adds, and each run's count of draws
+        out["noise"] = b.noise.stream.draw(b.step)
+        out["noise.count"] = b.chain_state[0].count
     return out
 
 
