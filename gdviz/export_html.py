@@ -43,7 +43,6 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from gdviz import __version__
-from gdviz.api.catalog import surface_info
 from gdviz.api.json import dumps
 from gdviz.api.pages import PLOTLY_JS
 from gdviz.engine.optimizers import OPTIMIZERS
@@ -55,6 +54,7 @@ from gdviz.scenarios.jsonsafe import grid_json
 from gdviz.scenarios.models import Scenario
 from gdviz.scenarios.objectives import objective_of
 from gdviz.scenarios.simulate import check_result_size
+from gdviz.scenarios.surface_info import surface_info
 
 GRID_N = 120  # the playground's contour grid (static/js/session/surface.js, GRID_N)
 PLAYER_MODULES = ["plots/contour.js", "plots/curves.js", "plots/boundary.js", "status.js",

@@ -2,24 +2,20 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 
 from gdviz.engine.optimizers import OPTIMIZERS
-from gdviz.engine.surfaces import SURFACES, grid
+from gdviz.engine.surfaces import SURFACES
+from gdviz.jobs import memory
+from gdviz.jobs.offload import QUICK
 from gdviz.scenarios.models import unknown_surface
-from gdviz.scenarios.jsonsafe import grid_json
+from gdviz.scenarios.surface_info import surface_info
 from gdviz.settings import get_settings
 
 from .json import StrictJSONResponse
+from .offloaded import BUSY_RESPONSES, computed_json
 
 router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse)
-
-
-def surface_info(s) -> dict:
-    return {"id": s.id, "name": s.name, "formula": s.formula,
-            "domain": [list(s.domain[0]), list(s.domain[1])],
-            "minima": [list(m) for m in s.minima], "start": list(s.start), "lr": s.lr,
-            "contour_scale": s.contour_scale}
 
 
 @router.get("/surfaces", summary="The named 2D loss surfaces")
@@ -30,16 +26,18 @@ def list_surfaces() -> list[dict]:
     return [surface_info(s) for s in SURFACES.values()]
 
 
-@router.get("/surfaces/{surface_id}/grid", summary="f(x, y) on an n×n grid, for contours")
-def surface_grid(surface_id: str,
-                 n: Annotated[int, Query(ge=2, description="points per axis")] = 120) -> dict:
+@router.get("/surfaces/{surface_id}/grid", summary="f(x, y) on an n×n grid, for contours",
+            responses=BUSY_RESPONSES)
+async def surface_grid(surface_id: str, request: Request,
+                       n: Annotated[int, Query(ge=2, description="points per axis")] = 120
+                       ) -> dict:
     """`z[i][j]` is f(x[j], y[i]); non-finite values are null (drawn as gaps)."""
     limit = get_settings().max_grid
     if n > limit:
         raise HTTPException(422, f"n: must be at most {limit} points per axis (got {n})")
     if surface_id not in SURFACES:
         raise HTTPException(404, f"surface: {unknown_surface(surface_id)}")
-    return grid_json(*grid(SURFACES[surface_id], n))
+    return await computed_json(request, QUICK, "surface_grid", (surface_id, n), memory.grid(n))
 
 
 @router.get("/optimizers", summary="The optimizers and their hyperparameters")

@@ -12,12 +12,15 @@ from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import Response
 
 from gdviz import export as ex
+from gdviz.jobs import memory
+from gdviz.jobs.offload import JOBS
 from gdviz.scenarios.presets import PRESETS
 from gdviz.scenarios.url import scenario_of_link
 from gdviz.scenarios.view import view_from_query
 from gdviz.settings import get_settings
 
 from .json import StrictJSONResponse
+from .offloaded import BUSY_RESPONSES, GONE, compute
 
 router = APIRouter()
 # what the page would do instead ("…; using the default 0.01", "…; ignored"): moot here
@@ -38,15 +41,16 @@ def refused(warnings: list[str]) -> StrictJSONResponse:
     responses={200: {"description": "the file, as an attachment named gdviz-<objective>.<fmt>",
                      "content": {t.split(";")[0]: {} for t in ex.MEDIA_TYPES.values()}},
                422: {"description": "bad query parameters (`detail` lists them), or a result "
-                                    "over the size bound"}})
-def export_file(request: Request,
+                                    "over the size bound"}, **BUSY_RESPONSES})
+async def export_file(request: Request,
                 fmt: Annotated[Literal["csv", "json", "html"],
                                Path(description="csv: one row per (run, step); json: the "
                                                 "scenario and POST /api/run's runs; html: one "
                                                 "standalone page that plays them offline")]):
     """The query string is the page's link, exactly as on `/` (`?v=1&surface=ravine&r0=gd&…`);
     of its view keys, `preset=<id>` gives the html page that preset's title and lesson, and
-    `theme=` / `scale=` its look. Runs are computed to their end and bounded like `POST /api/run`."""
+    `theme=` / `scale=` its look. Runs are computed to their end (in the job pool) and bounded
+    like `POST /api/run`."""
     limit = get_settings().max_query_chars
     if len(request.url.query) > limit:
         raise HTTPException(422, f"query string: longer than {limit} characters")
@@ -61,8 +65,10 @@ def export_file(request: Request,
     except ex.TooLarge as e:
         raise HTTPException(422, str(e)) from e
     preset = PRESETS.get(view.preset)
-    text = ex.render(fmt, scenario, ex.simulate_with_progress(scenario),
-                     title=preset and preset.title, lesson=preset and preset.lesson,
-                     theme=view.theme, scale=view.scale)
+    text = await compute(request, JOBS, "export", (fmt, scenario, preset and preset.title,
+                                                   preset and preset.lesson, view.theme,
+                                                   view.scale), memory.export(scenario, fmt))
+    if text is None:  # the client left
+        return Response(status_code=GONE)
     return Response(text, media_type=ex.MEDIA_TYPES[fmt], headers={
         "Content-Disposition": f'attachment; filename="{ex.filename(scenario, fmt)}"'})

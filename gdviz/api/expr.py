@@ -3,18 +3,17 @@ and exact gradient formulas (docs/expressions.md)."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import ConfigDict, Field, model_validator
 
-from gdviz.engine.surfaces import grid as surface_grid
+from gdviz.jobs import memory
+from gdviz.jobs.offload import QUICK
 from gdviz.scenarios.models import Domain, ExprText, check_objective
-from gdviz.engine.expr import expr_surface
 from gdviz.scenarios.numbers import Model
-from gdviz.scenarios.simulate import num
 from gdviz.settings import get_settings
 
-from .catalog import surface_info
 from .json import StrictJSONResponse
+from .offloaded import BUSY_RESPONSES, computed_json
 
 router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse)
 
@@ -32,9 +31,11 @@ class ExprRequest(Model):
         return self
 
 
-@router.post("/expr", summary="A custom f(x, y): formula, exact gradient, minima and contour grid")
-def describe_expr(request: ExprRequest,
-                  n: Annotated[int, Query(ge=2, description="grid points per axis")] = 120) -> dict:
+@router.post("/expr", summary="A custom f(x, y): formula, exact gradient, minima and contour grid",
+             responses=BUSY_RESPONSES)
+async def describe_expr(request: ExprRequest, http: Request,
+                        n: Annotated[int, Query(ge=2, description="grid points per axis")] = 120
+                        ) -> dict:
     """Everything `GET /api/surfaces` gives for a named surface (`id` is `expr`), plus
     `expr` (the expression as the server reads it back), `gradient` (∂f/∂x and ∂f/∂y in the
     same syntax), `grad_formula` (readable), and `x`, `y`, `z` like
@@ -43,9 +44,5 @@ def describe_expr(request: ExprRequest,
     limit = get_settings().max_grid
     if n > limit:
         raise HTTPException(422, f"n: must be at most {limit} points per axis (got {n})")
-    surface = expr_surface(request.expr, request.domain)  # cached: validation built it
-    xs, ys, z = surface_grid(surface, n)
-    return {**surface_info(surface), "expr": surface.expr, "gradient": list(surface.gradient_text),
-            "grad_formula": surface.grad_formula,
-            "x": [num(v) for v in xs], "y": [num(v) for v in ys],
-            "z": [[num(v) for v in row] for row in z]}
+    return await computed_json(http, QUICK, "expr_info", (request.expr, request.domain, n),
+                               memory.expr_info(n))

@@ -1,17 +1,21 @@
-"""POST /api/run: a whole scenario's trajectories at once."""
+"""POST /api/run: a whole scenario's trajectories at once, computed in the job pool."""
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 
+from gdviz.jobs import memory
+from gdviz.jobs.offload import JOBS
 from gdviz.scenarios.models import Scenario
-from gdviz.scenarios.simulate import TooLarge, check_result_size, simulate
+from gdviz.scenarios.simulate import TooLarge, check_result_size
 
 from .json import StrictJSONResponse
+from .offloaded import BUSY_RESPONSES, computed_json
 
 router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse)
 
 
-@router.post("/run", summary="Run a scenario to the end and return every frame")
-def run(scenario: Scenario) -> dict:
+@router.post("/run", summary="Run a scenario to the end and return every frame",
+             responses=BUSY_RESPONSES)
+async def run(scenario: Scenario, request: Request) -> dict:
     """Each run ends `converged`, `oscillating`, `diverged` or `max_steps` with a
     one-sentence reason. `frames[0]` is the start before any update; `frames[k]` is after
     k updates; `update` is the step taken from that frame. Non-finite numbers are null.
@@ -20,4 +24,4 @@ def run(scenario: Scenario) -> dict:
         check_result_size(scenario, "/api/run")
     except TooLarge as e:
         raise HTTPException(422, str(e)) from e
-    return {"runs": simulate(scenario)}
+    return await computed_json(request, JOBS, "run", scenario, memory.run(scenario))

@@ -1,10 +1,20 @@
-"""Numbers for strict JSON: a non-finite value becomes null (the status says why)."""
+"""Numbers for strict JSON: a non-finite value becomes null (the status says why).
+
+``dumps`` is the one serialiser of the server's JSON (routes, sockets, worker
+processes): ``allow_nan=False`` makes any non-finite slip fail loudly.
+"""
 
 from __future__ import annotations
 
+import json
 import math
+from typing import Any
 
 import numpy as np
+
+
+def dumps(content: Any) -> str:
+    return json.dumps(content, allow_nan=False, separators=(",", ":"), ensure_ascii=False)
 
 
 def num(v) -> float | None:

@@ -7,20 +7,29 @@ loop in ``gdviz/api/stream.py`` stays thin and this logic is tested directly.
 Pacing: while playing, each tick advances ``speed × elapsed`` steps (elapsed
 capped at ``MAX_TICK_GAP``, so a client that fell behind is not flooded with a
 backlog — it just sees a slower run). Frames of one tick go out in one
-``frames`` message of at most ``MAX_FRAMES_PER_MESSAGE`` frames. A tick also
-stops computing after ``MAX_TICK_COMPUTE`` seconds of work (a large network
-steps in milliseconds): playback then runs slower instead of blocking the
-event loop, and the rest of a ``step`` goes out on the next ticks.
+``frames`` message of at most ``MAX_FRAMES_PER_MESSAGE`` frames.
+
+The session owns its clock: ``StreamSession(clock=..., budget=...)``. A call that
+computes (``handle``, ``tick``) stops once ``budget`` seconds of ``clock`` have gone
+by since it began — checked after every *run-step* (one step of one run: the
+largest network's takes a few ms) and after every run built by a ``start`` — and
+goes on at the next tick: playback then runs slower and a ``step`` or a ``start``
+is spread over several ticks, instead of blocking the event loop the other
+streams share. Steps go out in lock-step: a message carries only steps that every
+run has taken (a step cut short is kept and finished first next time). The socket
+loop passes ``time.perf_counter``; the default clock stands still (nothing is
+ever cut short), and tests pass a fake one, so no outcome depends on the
+machine's load.
 
 Model scenarios (docs/models.md) add model frame fields, thin network frames
 and ``diagnosis`` messages through ``ModelRuns``; a ``slice`` request returns
-a ``SliceJob`` for the socket loop to run in a worker thread.
+a ``SliceJob`` for the socket loop to run in a worker process.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
+from typing import Callable, Iterator
 
 import numpy as np
 from pydantic import TypeAdapter, ValidationError
@@ -28,8 +37,9 @@ from pydantic import TypeAdapter, ValidationError
 from gdviz.engine.explain import explain
 from gdviz.engine.runs import Batch, Status
 from gdviz.scenarios.models import Scenario, check_changes
-from gdviz.scenarios.objectives import objective_of
-from gdviz.scenarios.simulate import batches, frame_dict
+from gdviz.scenarios.model_spec import MlpSpec
+from gdviz.scenarios.objectives import build_model, objective_of
+from gdviz.scenarios.simulate import batch_for_run, frame_dict
 from gdviz.scenarios.slice import SliceRequest, check_work, compute_slice
 from gdviz.validation import summary
 
@@ -41,24 +51,38 @@ TICK = 1 / 30  # seconds between batches while playing
 MAX_TICK_GAP = 0.25  # at most this much wall time is caught up in one tick
 MAX_FRAMES_PER_MESSAGE = 600
 STEP_CHUNK = 100  # a `step` of more steps is sent over several ticks
-MAX_TICK_COMPUTE = 0.05  # seconds of stepping per tick at most
+MAX_DEFERRED = 16  # messages kept while a `start` builds its runs
+MAX_TICK_COMPUTE = 0.02  # seconds of computing per call at most (then one more run-step)
 _DIVERGED = int(Status.DIVERGED)  # an enum member lookup costs ~2 µs in Python 3.11
+
+
+def STILL() -> float:
+    """The default clock: it stands still, so a call is never cut short."""
+    return 0.0
 
 
 @dataclass
 class SliceJob:
-    """A loss-landscape slice to compute off the event loop: ``run()`` gives the reply."""
+    """A loss-landscape slice to compute off the event loop: ``payload()`` is what the
+    job pool's ``slice`` task takes (the network as its spec: a worker builds it);
+    ``run()`` computes the reply here (tests)."""
 
-    net: object
+    spec: MlpSpec
+    shuffle_seed: int
     request: SliceRequest
     step: int
     centre: np.ndarray
     path_steps: np.ndarray
     path_points: np.ndarray
 
+    def payload(self) -> tuple:
+        return (self.spec, self.shuffle_seed, self.request, self.step, self.centre,
+                self.path_steps, self.path_points)
+
     def run(self) -> dict:
+        net = build_model(self.spec, self.shuffle_seed)
         try:
-            return compute_slice(self.net, self.request, self.step, self.centre,
+            return compute_slice(net, self.request, self.step, self.centre,
                                  self.path_steps, self.path_points)
         except ValueError as e:  # e.g. a PCA plane of a path that stays on a line
             return _error(f"plane: {e}; use the random plane or take more steps")
@@ -67,8 +91,10 @@ _adapter = TypeAdapter(ClientMessage)
 
 
 class StreamSession:
-    def __init__(self, max_message_bytes: int = 64 << 10):
+    def __init__(self, max_message_bytes: int = 64 << 10, *,
+                 clock: Callable[[], float] = STILL, budget: float = MAX_TICK_COMPUTE):
         self.max_message_bytes = max_message_bytes
+        self.clock, self.budget = clock, budget
         self.scenario: Scenario | None = None
         self.batches: list[Batch] = []
         self.playing = False
@@ -77,6 +103,11 @@ class StreamSession:
         self._last_tick: float | None = None
         self._reported: set[int] = set()
         self._pending_steps = 0  # steps of a `step` message still to send
+        self._partial: list = []  # records of a step some runs have taken, the rest not yet
+        self._cursor = 0  # the run whose turn it is in that step
+        self._building: Iterator[list[dict]] | None = None  # a `start` still building runs
+        self._deferred: list = []  # messages that came while it builds: applied after it
+        self._began = 0.0  # clock reading when the current call began
         self.models: ModelRuns | None = None
         self._now = 0.0
 
@@ -84,7 +115,7 @@ class StreamSession:
 
     def next_tick(self, now: float) -> float | None:
         """Seconds until ``tick`` should run (None: idle until a message arrives)."""
-        if self._pending_steps:
+        if self._pending_steps or self._building is not None:
             return 0.0
         if not self.playing:
             return None
@@ -94,6 +125,9 @@ class StreamSession:
 
     def tick(self, now: float) -> list[dict]:
         self._now = now
+        self._began = self.clock()
+        if self._building is not None:
+            return self._build_more()
         if self._pending_steps:
             return self._step_chunk()
         if not self.playing:
@@ -121,8 +155,21 @@ class StreamSession:
         except ValidationError as e:
             return [_error(summary(e.errors()))]
         self._now = now
+        self._began = self.clock()
         if isinstance(msg, Start):
-            return self._start(msg.scenario, now, paused=msg.paused)
+            self._deferred = []
+            self._building = self._start(msg.scenario, now, paused=msg.paused)
+            return self._build_more()
+        if self._building is not None:  # in order, once the runs are built
+            if len(self._deferred) >= MAX_DEFERRED:
+                return [_error(f"{msg.type}: the runs are still being set up and "
+                               f"{MAX_DEFERRED} messages are waiting for them; send it again "
+                               "once 'started' has arrived")]
+            self._deferred.append(msg)
+            return []
+        return self._apply(msg, now)
+
+    def _apply(self, msg, now: float) -> list[dict]:
         if self.scenario is None and not isinstance(msg, Speed):
             return [_error(f"{msg.type}: send a 'start' message with a scenario first")]
         if isinstance(msg, SliceRequest):
@@ -152,10 +199,32 @@ class StreamSession:
             self._pending_steps = 0
         return out if self._pending_steps else out + [self._state()]
 
-    def _start(self, scenario: Scenario, now: float, paused: bool = False) -> list[dict]:
-        self.scenario = scenario
+    def _build_more(self) -> list[dict]:
+        """Build the next runs of a ``start`` until the budget is spent (at least one);
+        the replies once the last is built."""
+        for out in self._building:
+            if out:
+                self._building = None
+                deferred, self._deferred = self._deferred, []
+                for msg in deferred:
+                    out += self._apply(msg, self._now)
+                return out
+            if self._spent():
+                return []
+        raise RuntimeError("a start ended without its replies")
+
+    def _start(self, scenario: Scenario, now: float, paused: bool = False) -> Iterator[list[dict]]:
+        """Yields [] after each run it builds (a large network's first loss and gradient
+        take milliseconds), then the replies: started, frame 0 of each run, state."""
+        self.scenario = None
+        self.playing = False
         self._pending_steps = 0
-        self.batches = batches(scenario)
+        self._partial, self._cursor = [], 0
+        built = []
+        for i in range(len(scenario.runs)):
+            built.append(batch_for_run(scenario, i))
+            yield []
+        self.scenario, self.batches = scenario, built
         self.speed = scenario.speed
         self._reported = set()
         self.models = (ModelRuns(objective_of(scenario), len(self.batches))
@@ -165,10 +234,9 @@ class StreamSession:
             for i, (r, b) in enumerate(zip(scenario.runs, self.batches))]}
         records = [record(i, b, b.propose()[0]) for i, b in enumerate(self.batches)]
         out = [started, *self._messages(records, force_diagnosis=True)] + self._ended()
-        self.playing = False
         if not paused:
             self._play(now)
-        return out + [self._state()]
+        yield out + [self._state()]
 
     def _play(self, now: float) -> None:
         if self._all_done():
@@ -192,21 +260,29 @@ class StreamSession:
 
     # -- stepping ------------------------------------------------------------
 
+    def _spent(self) -> bool:
+        return self.clock() - self._began > self.budget
+
     def _advance(self, n: int) -> tuple[list[dict], int]:
-        """Up to ``n`` steps of every unfinished run (fewer once MAX_TICK_COMPUTE seconds
-        are spent): (the messages, the number of steps taken)."""
+        """Up to ``n`` steps of every unfinished run, run by run, stopping once the budget
+        is spent (after at least one run-step): (the messages, the whole steps taken).
+        A step only some runs have taken is kept and finished first next time."""
         records = []
         ended: list[dict] = []
-        began, taken = time.perf_counter(), 0
-        for _ in range(n):
-            if self._all_done() or (taken and time.perf_counter() - began > MAX_TICK_COMPUTE):
-                break
-            for i, b in enumerate(self.batches):
-                if b.done:
-                    continue
-                b.advance()
-                update = None if b.status[0] == _DIVERGED else b.propose()[0]
-                records.append(record(i, b, update))
+        taken, moved = 0, False
+        while taken < n and not self._all_done():
+            while self._cursor < len(self.batches):
+                b = self.batches[self._cursor]
+                if not b.done:
+                    if moved and self._spent():
+                        return self._messages(records, not self.playing) + ended, taken
+                    b.advance()
+                    update = None if b.status[0] == _DIVERGED else b.propose()[0]
+                    self._partial.append(record(self._cursor, b, update))
+                    moved = True
+                self._cursor += 1
+            records += self._partial
+            self._partial, self._cursor = [], 0
             taken += 1
             ended += self._ended()
         return self._messages(records, force_diagnosis=not self.playing) + ended, taken
@@ -240,7 +316,8 @@ class StreamSession:
         b = self.batches[msg.run]
         if not np.isfinite(b.params[0]).all():
             return [_error(f"run: run {msg.run} has diverged; its weights are not finite")]
-        return [SliceJob(net, msg, int(steps[-1]), b.params[0].copy(), steps, points)]
+        return [SliceJob(self.scenario.model, self.scenario.seed, msg, int(steps[-1]),
+                         b.params[0].copy(), steps, points)]
 
     def _ended(self) -> list[dict]:
         out = []

@@ -131,12 +131,14 @@ const stream = new RunStream({
     session.goToStart();
     markReady();
   },
-  onClose: ({ busy, reason, retryInMs }) => {
+  onClose: ({ busy, idle, reason, retryInMs }) => {
     state.socketOpen = false;
     document.body.dataset.ready = "0"; // (markReady says "1" again once connected)
     state.server = "none";
     session.setPlaying(false);
-    if (busy) {
+    if (idle) {
+      view.showStatus("offline", "Disconnected while idle; it reconnects as soon as you click or press a key.");
+    } else if (busy) {
       const secs = Math.max(1, Math.round(retryInMs / 1000));
       view.showStatus("busy", `${serverBusyText(reason)} Trying again in ${secs} s…`);
     } else {

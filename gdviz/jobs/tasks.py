@@ -1,0 +1,113 @@
+"""What a worker process can run (``TASKS``), by name.
+
+Each task takes its payload (validated on the server, then pickled) and a
+``progress(fraction)`` callable to call between chunks of work — which also raises
+``Cancelled`` once the server has cancelled the job — and returns what the server sends
+on: JSON text (serialised here, off the event loop: a whole run's frames can be tens of
+MB), an export's file, or a built expression surface. A task raises ``Refused`` only for
+what the server could not check cheaply before (a custom f(x, y) that derives too large).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable
+
+from gdviz.engine.expr import ExprError, expr_surface
+from gdviz.engine.expr.surface import build_outcome
+from gdviz.engine.surfaces import SURFACES, grid
+from gdviz.scenarios.describe_model import describe
+from gdviz.scenarios.jsonsafe import dumps, grid_json
+from gdviz.scenarios.landscape import JOBS
+from gdviz.scenarios.objectives import build_model
+from gdviz.scenarios.simulate import simulate
+from gdviz.scenarios.slice import compute_slice
+from gdviz.scenarios.surface_info import describe_expr
+
+from .outcome import Refused
+
+Progress = Callable[[float], None]
+
+
+def _steps(total: int, progress: Progress) -> Callable[[int], None]:
+    """A ``progress(n steps)`` counter (simulate's) reporting fractions of ``total``."""
+    done = 0
+
+    def step(n: int = 1) -> None:
+        nonlocal done
+        done += n
+        progress(min(1.0, done / max(total, 1)))
+    return step
+
+
+def run(scenario, progress: Progress) -> str:
+    """``POST /api/run``: every run of the scenario to its end."""
+    return dumps({"runs": simulate(scenario, _steps(len(scenario.runs) * scenario.steps,
+                                                    progress))})
+
+
+def landscape(payload: tuple[str, Any], progress: Progress) -> str:
+    """A sweep, basin map or scatter (gdviz/scenarios/landscape.py): its result."""
+    kind, request = payload
+    for item in JOBS[kind][1](request):
+        if isinstance(item, dict):
+            return dumps(item)
+        progress(item)
+    raise RuntimeError(f"the {kind} job ended without a result")
+
+
+def export(payload: tuple, progress: Progress) -> str:
+    """``GET /export/{fmt}``: the scenario's runs as a csv, json or html file."""
+    from gdviz import export as ex
+    fmt, scenario, title, lesson, theme, scale = payload
+    runs = ex.simulate_with_progress(scenario, _steps(ex.total_steps(scenario), progress))
+    return ex.render(fmt, scenario, runs, title=title, lesson=lesson, theme=theme, scale=scale)
+
+
+def expr_info(payload: tuple, progress: Progress) -> str:
+    """``POST /api/expr``: the custom f(x, y) described, with its n×n grid."""
+    text, domain, n = payload
+    try:
+        return dumps(describe_expr(expr_surface(text, domain), n))
+    except ExprError as e:  # only if the server did not build it first
+        raise Refused(422, f"expr: {e.message}") from None
+
+
+def surface_grid(payload: tuple[str, int], progress: Progress) -> str:
+    """``GET /api/surfaces/{id}/grid``: f on an n×n grid."""
+    surface_id, n = payload
+    return dumps(grid_json(*grid(SURFACES[surface_id], n)))
+
+
+def model_info(payload: tuple, progress: Progress) -> str:
+    """``POST /api/model``: a model's data, layout and (2-weight models) loss surface."""
+    spec, grid_n = payload
+    return dumps(describe(spec, grid_n))
+
+
+def loss_slice(payload: tuple, progress: Progress) -> str:
+    """A stream's ``slice``: the network's loss on a plane through its weights."""
+    spec, shuffle_seed, request, step, centre, path_steps, path_points = payload
+    net = build_model(spec, shuffle_seed)
+    try:
+        return dumps(compute_slice(net, request, step, centre, path_steps, path_points))
+    except ValueError as e:  # e.g. a PCA plane of a path that stays on a line
+        return dumps({"type": "error", "message": f"plane: {e}; use the random plane or take "
+                                                  "more steps"})
+
+
+def expression(payload: tuple, progress: Progress):
+    """An ExprSurface built — or the ExprError refusing it — for the server's cache."""
+    return build_outcome(*payload)
+
+
+def worker_pid(payload, progress: Progress) -> int:
+    """Which process runs the jobs (for tests and benchmarks: never the server's)."""
+    return os.getpid()
+
+
+TASKS: dict[str, Callable[[Any, Progress], Any]] = {
+    "run": run, "landscape": landscape, "export": export, "expr_info": expr_info,
+    "surface_grid": surface_grid, "model_info": model_info, "slice": loss_slice,
+    "expression": expression, "worker_pid": worker_pid,
+}
