@@ -218,12 +218,18 @@ async def _watchdog(app) -> None:
         settings = get_settings()
         now = loop.time()
         for me in list(live.values()):
-            if stalled(me, now, settings.ws_send_timeout):
-                _abort(me)
-            elif not me.idle and now - me.active > settings.ws_idle_seconds:
-                me.idle = True
-                with contextlib.suppress(asyncio.QueueFull):
-                    me.inbox.put_nowait(IDLE)
+            check(me, now, settings.ws_send_timeout, settings.ws_idle_seconds)
+
+
+def check(me: Live, now: float, send_timeout: float, idle_seconds: float) -> None:
+    """One socket's round: abort a stalled connection; end an idle socket's protocol
+    (IDLE in its inbox: the route then closes it with IDLE_CLOSE)."""
+    if stalled(me, now, send_timeout):
+        _abort(me)
+    elif not me.idle and now - me.active > idle_seconds:
+        me.idle = True
+        with contextlib.suppress(asyncio.QueueFull):
+            me.inbox.put_nowait(IDLE)
 
 
 def stalled(me: Live, now: float, timeout: float) -> bool:

@@ -65,7 +65,8 @@ class Job:
     memory: int
     on_progress: Callable[[float], None] | None
     future: asyncio.Future
-    running: bool = False
+    running: bool = False  # given to a worker
+    started: bool = False  # the worker has begun it (it was not still starting up)
     cancelled: bool = False
 
 
@@ -177,7 +178,8 @@ class JobPool:
             if w.job is job and w.writer is not None:
                 with contextlib.suppress(Exception):
                     w.writer.write(wire.pack(("cancel", job.id)))
-                self._kill_later(w, self.cancel_grace)
+                if job.started:  # else the worker sees the cancel before it begins
+                    self._kill_later(w, self.cancel_grace)
 
     def _kill_later(self, w: _Worker, seconds: float) -> None:
         if w.killer is not None:
@@ -279,7 +281,6 @@ class JobPool:
                 return
             w.writer.write(wire.pack(("run", job.id, job.task, job.payload)))
             job.payload = None  # the worker has it; nothing big stays here
-            self._kill_later(w, self.max_seconds)
             await w.writer.drain()
             while True:
                 try:
@@ -294,6 +295,10 @@ class JobPool:
                 if kind == "progress":
                     if job.on_progress is not None and not job.cancelled:
                         job.on_progress(msg[2])
+                    continue
+                if kind == "started":  # time counts from here, not from the worker's start-up
+                    job.started, began = True, self.loop.time()
+                    self._kill_later(w, self.cancel_grace if job.cancelled else self.max_seconds)
                     continue
                 self.counts[kind] += 1
                 if kind == "done":

@@ -3,7 +3,7 @@
 It talks to the server over the socket ``FD`` (wire.py) and runs one task at a time:
 
     server → worker   ("run", job_id, task, payload)   ("cancel", job_id)   ("exit",)
-    worker → server   ("progress", job_id, fraction)
+    worker → server   ("started", job_id)               ("progress", job_id, fraction)
                       ("done", job_id, result, stats)   ("refused", job_id, status, message, detail)
                       ("cancelled", job_id)             ("failed", job_id, description)
 
@@ -46,12 +46,12 @@ class Reporter:
         now = time.monotonic()
         if now - self._checked >= CHECK_INTERVAL:
             self._checked = now
-            self._check_cancel()
+            self.check_cancel()
         if now - self._sent >= PROGRESS_INTERVAL:
             self._sent = now
             wire.send(self.sock, ("progress", self.job_id, float(fraction)))
 
-    def _check_cancel(self) -> None:
+    def check_cancel(self) -> None:
         while wire.waiting(self.sock):
             msg = wire.recv(self.sock)
             if msg is None or msg[0] == "exit":
@@ -83,8 +83,11 @@ def _peak_rss() -> int | None:
 def run_one(sock: socket.socket, tasks: dict, job_id: int, task: str, payload) -> None:
     _peak_rss_reset()
     began = time.monotonic()
+    reporter = Reporter(sock, job_id)
     try:
-        result = tasks[task](payload, Reporter(sock, job_id))
+        reporter.check_cancel()  # cancelled while this worker was still starting up
+        wire.send(sock, ("started", job_id))
+        result = tasks[task](payload, reporter)
     except Cancelled:
         wire.send(sock, ("cancelled", job_id))
     except Refused as e:

@@ -7,10 +7,11 @@ import logging
 
 import pytest
 
-from gdviz.api.sockets import Live, origin_refusal, serve_guarded, stalled
+from gdviz.api.sockets import Live, check, origin_refusal, serve_guarded, stalled
 from gdviz.scenarios.jsonsafe import dumps
 from gdviz.settings import get_settings
-from gdviz.streaming.channel import ClientGone
+from gdviz.streaming.channel import IDLE, ClientGone
+from gdviz.streaming.inbox import Inbox
 
 
 class FakeSocket:
@@ -117,3 +118,28 @@ def test_a_slow_reader_whose_buffer_drains_a_little_is_not_a_stall():
 def test_without_a_transport_nothing_is_ever_a_stall():
     me = Live(ws=None, inbox=None, active=0.0, transport=None)
     assert not stalled(me, 1e9, timeout=1)
+
+
+def test_a_socket_is_idle_only_when_nothing_was_said_either_way_for_the_idle_time():
+    me = Live(ws=None, inbox=Inbox(), active=100.0, transport=None)
+    check(me, 100.0 + 899, send_timeout=10, idle_seconds=900)
+    assert not me.idle and me.inbox.empty()
+    me.active = 1000.0  # a frame went out, or a message came in
+    check(me, 1899.0, send_timeout=10, idle_seconds=900)
+    assert not me.idle
+    check(me, 1900.5, send_timeout=10, idle_seconds=900)
+    assert me.idle and me.inbox._items[0] is IDLE  # the protocol ends; the route closes
+    check(me, 5000.0, send_timeout=10, idle_seconds=900)
+    assert len(me.inbox._items) == 1  # said once
+
+
+def test_a_stalled_connection_is_aborted_by_the_watchdog():
+    t = FakeTransport()
+    t.aborted = False
+    t.abort = lambda: setattr(t, "aborted", True)
+    me = Live(ws=None, inbox=Inbox(), active=0.0, transport=t, drained=0.0)
+    t.size = 80_000
+    check(me, 5.0, send_timeout=10, idle_seconds=900)
+    assert not t.aborted
+    check(me, 10.5, send_timeout=10, idle_seconds=900)
+    assert t.aborted
