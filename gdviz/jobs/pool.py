@@ -68,6 +68,7 @@ class Job:
     running: bool = False  # given to a worker
     started: bool = False  # the worker has begun it (it was not still starting up)
     cancelled: bool = False
+    stats: dict | None = None  # a finished job's {seconds, peak_rss} in its worker
 
 
 @dataclass(eq=False)
@@ -302,6 +303,7 @@ class JobPool:
                     continue
                 self.counts[kind] += 1
                 if kind == "done":
+                    job.stats = msg[3]
                     ln.seconds = 0.7 * ln.seconds + 0.3 * msg[3]["seconds"]
                     _resolve(job, msg[2])
                 elif kind == "refused":

@@ -48,5 +48,5 @@ def too_deep(text: str | bytes, what: str) -> str | None:
     d = depth(text)
     if d <= MAX_DEPTH:
         return None
-    return (f"{what}: nested {d:,} levels deep; JSON arrays and objects may nest at most "
-            f"{MAX_DEPTH} levels")
+    return (f"{what}: nested too deeply ({d:,} levels); JSON arrays and objects may nest "
+            f"at most {MAX_DEPTH} levels")
