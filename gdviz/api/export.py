@@ -14,6 +14,8 @@ from fastapi.responses import Response
 from gdviz import export as ex
 from gdviz.jobs import memory
 from gdviz.jobs.offload import JOBS
+from gdviz.scenarios.cost import TooSlow, check_run_time
+from gdviz.scenarios.objectives import objective_of
 from gdviz.scenarios.presets import PRESETS
 from gdviz.scenarios.url import scenario_of_link
 from gdviz.scenarios.view import view_from_query
@@ -62,7 +64,8 @@ async def export_file(request: Request,
         return refused(warnings)
     try:
         ex.check_size(scenario)
-    except ex.TooLarge as e:
+        check_run_time(scenario, objective_of(scenario), "an export")
+    except (ex.TooLarge, TooSlow) as e:
         raise HTTPException(422, str(e)) from e
     preset = PRESETS.get(view.preset)
     text = await compute(request, JOBS, "export", (fmt, scenario, preset and preset.title,

@@ -3,10 +3,11 @@ computed in the job pool.
 
 The same jobs stream progress and can be cancelled over WS /ws/landscape."""
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 
 from gdviz.jobs import memory
 from gdviz.jobs.offload import JOBS
+from gdviz.scenarios.cost import REST_SECONDS, TooSlow, check_landscape_time
 from gdviz.scenarios.landscape import BasinRequest, ScatterRequest, SweepRequest
 
 from .json import StrictJSONResponse
@@ -16,6 +17,10 @@ router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse)
 
 
 async def _job(request: Request, kind: str, req):
+    try:
+        check_landscape_time(kind, req, f"POST /api/{kind}", REST_SECONDS)
+    except TooSlow as e:
+        raise HTTPException(422, str(e)) from e
     return await computed_json(request, JOBS, "landscape", (kind, req),
                                memory.landscape(kind, req))
 

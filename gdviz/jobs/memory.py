@@ -5,42 +5,70 @@ server's budget (``GDVIZ_JOB_MEMORY_MB``). Each estimate is an upper bound fitte
 peaks measured by ``bench/job_memory.py`` (the worker's peak RSS over the job) with a
 margin, and tests check it against tracemalloc's peak for the largest requests:
 
-* a whole run (``POST /api/run``, exports): every frame is a dict of Python floats and
-  then JSON text — about ``RUN_BYTES_PER_NUMBER`` per number of params/grad/update and
-  ``RUN_BYTES_PER_FRAME`` per frame besides;
+* a whole run (``POST /api/run``): its JSON twice (the runs' texts, then the answer
+  they are joined into), one run's frames as Python objects at a time (the task
+  serialises run by run), and a network's workspaces; an export holds every run's
+  frames at once, and its file;
 * a sweep, basin map or scatter: the batch's state, history and labels per run
-  (``LANDSCAPE_BYTES_PER_ROW``), a model's data per row when the objective is a 2-weight
-  model (its loss is evaluated over every data point for every row at once), and a
-  scatter's recorded paths;
+  (``LANDSCAPE_BYTES_PER_ROW``), a 2-weight model's chunks of (rows × data points)
+  temporaries (gdviz/engine/nets/linear.py bounds them), and a scatter's recorded paths;
 * a slice: the MLP's activations for one chunk of grid points;
 * the small jobs a page needs: a fixed allowance plus their grid.
 """
 
 from __future__ import annotations
 
-from gdviz.scenarios.objectives import dimension
+from gdviz.scenarios.objectives import dimension, is_network, objective_of
 
 MB = 1 << 20
 BASE = 8 * MB  # what any job allocates besides its data (imports are the worker's own)
-RUN_BYTES_PER_NUMBER = 100
-RUN_BYTES_PER_FRAME = 1500
+JSON_BYTES_PER_NUMBER = 22  # a weight, gradient or update entry in a frame's JSON
+JSON_BYTES_PER_FRAME = 80  # a frame's step, loss, lr and keys
+OBJECT_BYTES_PER_NUMBER = 200  # … as Python objects, with the trajectory and model fields
+OBJECT_BYTES_PER_FRAME = 1300
+NET_WORKSPACE_BYTES = 400  # a network's buffers: per data point × (units + classes)
 HTML_EXPORT = 40 * MB  # the offline player: Plotly (4.8 MB) and the page, as text, twice
 LANDSCAPE_BYTES_PER_ROW = 2600
-MODEL_BYTES_PER_ROW_POINT = 40  # a 2-weight model's residuals: rows × points × 8 B, ×5 temporaries
+MODEL_CHUNKS = 48 * MB  # a 2-weight model's temporaries: a few chunks of 8 MB at once
 SCATTER_BYTES_PER_STEP = 40  # a recorded path point per run and step (x, y as floats)
 EXPRESSION = 48 * MB  # building a custom f(x, y): its trees, programs and minima search
 GRID_BYTES_PER_POINT = 2000  # a contour point: f's intermediates, a Python float, its JSON
 
 
+def _sizes(scenario) -> tuple[int, int, int]:
+    """(runs, frames of each run at most, numbers in each frame's vectors)."""
+    return len(scenario.runs), scenario.steps + 1, dimension(scenario) * 3
+
+
+def _json(runs: int, frames: int, numbers: int) -> int:
+    return runs * frames * (numbers * JSON_BYTES_PER_NUMBER + JSON_BYTES_PER_FRAME)
+
+
+def _objects(runs: int, frames: int, numbers: int) -> int:
+    return runs * frames * (numbers * OBJECT_BYTES_PER_NUMBER + OBJECT_BYTES_PER_FRAME)
+
+
+def _workspace(scenario) -> int:
+    objective = objective_of(scenario)
+    if not is_network(objective):
+        return 0
+    data = objective.data
+    units = sum(objective.hidden) + data.n_classes
+    return (data.n_train + data.n_test) * units * NET_WORKSPACE_BYTES
+
+
 def run(scenario) -> int:
-    """``POST /api/run`` (and the JSON/CSV export): every frame of every run."""
-    runs, frames = len(scenario.runs), scenario.steps + 1
-    numbers = runs * frames * dimension(scenario) * 3
-    return BASE + numbers * RUN_BYTES_PER_NUMBER + runs * frames * RUN_BYTES_PER_FRAME
+    """``POST /api/run``: the answer twice, one run's objects, the workspaces."""
+    runs, frames, numbers = _sizes(scenario)
+    return (BASE + 2 * _json(runs, frames, numbers) + _objects(1, frames, numbers)
+            + _workspace(scenario))
 
 
 def export(scenario, fmt: str) -> int:
-    return run(scenario) + (HTML_EXPORT if fmt == "html" else 0)
+    """An export: every run's objects at once, the file (JSON-sized, or the html page)."""
+    runs, frames, numbers = _sizes(scenario)
+    return (BASE + _objects(runs, frames, numbers) + 2 * _json(runs, frames, numbers)
+            + _workspace(scenario) + (HTML_EXPORT if fmt == "html" else 0))
 
 
 def landscape(kind: str, request) -> int:
@@ -51,10 +79,9 @@ def landscape(kind: str, request) -> int:
         rows = request.grid.n ** 2
     else:
         rows = request.n
-    per_row = LANDSCAPE_BYTES_PER_ROW
+    total = BASE + rows * LANDSCAPE_BYTES_PER_ROW
     if request.model is not None:
-        per_row += request.model.n * MODEL_BYTES_PER_ROW_POINT
-    total = BASE + rows * per_row
+        total += MODEL_CHUNKS
     if kind == "scatter":
         total += rows * (request.steps + 1) * SCATTER_BYTES_PER_STEP
     return total
@@ -83,5 +110,5 @@ def model_info(spec, grid_n: int) -> int:
     """A model's description: its data, and a 2-weight model's loss over a grid."""
     total = BASE + spec.n * 200
     if spec.kind in ("linreg2", "logreg2"):
-        total += grid(grid_n) + grid_n * grid_n * spec.n * MODEL_BYTES_PER_ROW_POINT
+        total += grid(grid_n) + MODEL_CHUNKS
     return total

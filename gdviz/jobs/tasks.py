@@ -20,7 +20,8 @@ from gdviz.scenarios.describe_model import describe
 from gdviz.scenarios.jsonsafe import dumps, grid_json
 from gdviz.scenarios.landscape import JOBS
 from gdviz.scenarios.objectives import build_model
-from gdviz.scenarios.simulate import simulate
+from gdviz.engine.runs import run_to_end
+from gdviz.scenarios.simulate import batches, run_result
 from gdviz.scenarios.slice import compute_slice
 from gdviz.scenarios.surface_info import describe_expr
 
@@ -40,10 +41,20 @@ def _steps(total: int, progress: Progress) -> Callable[[int], None]:
     return step
 
 
-def run(scenario, progress: Progress) -> str:
-    """``POST /api/run``: every run of the scenario to its end."""
-    return dumps({"runs": simulate(scenario, _steps(len(scenario.runs) * scenario.steps,
-                                                    progress))})
+def run(scenario, progress: Progress) -> bytes:
+    """``POST /api/run``: every run of the scenario to its end — ``{"runs": simulate(…)}``
+    as UTF-8, serialised run by run, so only one run's frames are Python objects at a
+    time (and its text is held once, as bytes: a str with one "λ" takes 2 bytes a
+    character)."""
+    step = _steps(len(scenario.runs) * scenario.steps, progress)
+    model = scenario.model is not None
+    parts = [b'{"runs":[']
+    for i, batch in enumerate(batches(scenario)):
+        if i:
+            parts.append(b",")
+        parts.append(dumps(run_result(batch, run_to_end(batch, step), model)).encode())
+    parts.append(b"]}")
+    return b"".join(parts)
 
 
 def landscape(payload: tuple[str, Any], progress: Progress) -> str:

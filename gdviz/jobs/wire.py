@@ -54,4 +54,8 @@ def waiting(sock: socket.socket) -> bool:
 
 
 def send(sock: socket.socket, message) -> None:
-    sock.sendall(pack(message))
+    """One message; the header and the body are sent apart (a result can be tens of MB:
+    no copy joins them)."""
+    body = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    sock.sendall(_HEADER.pack(len(body)))
+    sock.sendall(body)

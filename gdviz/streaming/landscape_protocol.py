@@ -19,6 +19,7 @@ from pydantic import ConfigDict, Field, ValidationError
 
 from gdviz.jobs import memory
 from gdviz.jobs.offload import JOBS as JOB_LANE
+from gdviz.scenarios.cost import STREAMED_SECONDS, check_landscape_time
 from gdviz.scenarios.jsonsafe import dumps
 from gdviz.scenarios.landscape import JOBS
 from gdviz.scenarios.numbers import Model
@@ -117,6 +118,7 @@ async def _handle(sock: _Socket, text) -> None:
             raise ValueError(f"kind: must be one of {', '.join(JOBS)}, not {run.kind!r}")
         await ch.prepare(run.request)
         request = JOBS[run.kind][0].model_validate(run.request)
+        check_landscape_time(run.kind, request, "WS /ws/landscape", STREAMED_SECONDS)
     except ValidationError as e:
         await sock.send({"type": "error", "id": job_id, "message": summary(e.errors())})
         return

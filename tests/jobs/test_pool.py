@@ -150,7 +150,7 @@ def test_a_worker_that_dies_fails_its_job_and_the_next_job_gets_a_new_one():
         finally:
             await p.close()
     pid, text = run(main())
-    assert text.startswith('{"runs":[{"status":')
+    assert text.startswith(b'{"runs":[{"status":')
 
 
 def test_a_task_refusal_comes_back_as_its_4xx():
