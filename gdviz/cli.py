@@ -295,7 +295,8 @@ def export(preset_or_url: str, fmt: str | None, output: str | None, strict: bool
         look = view or getattr(preset, "view", None)
         out.write(ex.render(fmt, scenario, runs, title=getattr(preset, "title", None),
                             lesson=getattr(preset, "lesson", None),
-                            theme=getattr(look, "theme", "light"), scale=getattr(look, "scale", 1.0)))
+                            theme=getattr(look, "theme", "light"), scale=getattr(look, "scale", 1.0),
+                            view=look))
     if output not in (None, "-"):
         steps = sum(len(r["frames"]) for r in runs)
         click.echo(f"wrote {output}: {len(runs)} run(s), {steps:,} frames ({fmt})", err=True)

@@ -39,6 +39,8 @@ import hashlib
 import re
 from functools import lru_cache
 
+import numpy as np
+
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
@@ -53,14 +55,18 @@ from gdviz.scenarios.describe_model import describe
 from gdviz.scenarios.jsonsafe import grid_json
 from gdviz.scenarios.models import Scenario
 from gdviz.scenarios.objectives import objective_of
-from gdviz.scenarios.simulate import check_result_size
+from gdviz.scenarios.simulate import check_result_size, simulate
 from gdviz.scenarios.surface_info import surface_info
+from gdviz.scenarios.trace import point_trace
+from gdviz.scenarios.view import View
 
 GRID_N = 120  # the playground's contour grid (static/js/session/surface.js, GRID_N)
 PLAYER_MODULES = ["plots/contour.js", "plots/curves.js", "plots/boundary.js", "status.js",
-                  "format.js", "keyboard.js", "look.js", "font-scale.js"]
+                  "format.js", "keyboard.js", "look.js", "font-scale.js", "state.js",
+                  "panels/inside.js"]
 PLAYER_JS = STATIC_DIR / "offline" / "player.js"
-STYLESHEETS = [STATIC_DIR / "css" / "app.css", STATIC_DIR / "offline" / "player.css"]
+STYLESHEETS = [STATIC_DIR / "css" / "app.css", STATIC_DIR / "css" / "inside.css",
+               STATIC_DIR / "offline" / "player.css"]
 DARK_STYLESHEETS = [STATIC_DIR / "css" / "theme-dark.css", STATIC_DIR / "offline" / "player-dark.css"]
 # the frame fields a model adds that the player shows (the rest stay in the CSV/JSON)
 MODEL_FIELDS = ("grad_norm", "accuracy", "test_loss", "test_accuracy")
@@ -78,6 +84,12 @@ _ENV = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)),
 # -- the data ------------------------------------------------------------------------
 
 
+# the views of a step's inside the player offers, per objective (static/js/panels/inside.js)
+INSIDE_TABS = {"mlp": ("net", "backprop", "head"), "linreg2": ("net", "backprop", "head", "step"),
+               "logreg2": ("net", "backprop", "head", "step"), "surface": ("step",)}
+TRACED_TABS = ("backprop", "head")  # these need a point's trace at every frame
+
+
 def objective_json(scenario: Scenario) -> dict:
     """What the player draws under the runs: a contour plane (a surface or a 2-weight
     model: domain, minima, contour scale, axis names and the grid) or, for a network,
@@ -89,7 +101,8 @@ def objective_json(scenario: Scenario) -> dict:
     d = describe(scenario.model, GRID_N)
     if d["kind"] == "mlp":
         return d
-    keep = ("kind", "name", "formula", "domain", "minima", "start", "lr", "contour_scale", "grid")
+    keep = ("kind", "name", "formula", "domain", "minima", "start", "lr", "contour_scale", "grid",
+            "data")  # (data: the points the backprop view traces)
     return {**{k: d[k] for k in keep}, "axes": ["w1", "w2", "L"]}
 
 
@@ -118,15 +131,41 @@ def frame_columns(frames: list[dict], network: bool) -> dict[str, list]:
     return {k: [f.get(k) for f in frames] for k in keys}
 
 
-def player_data(scenario: Scenario, runs: list[dict], exported: str) -> dict:
+def inside_json(scenario: Scenario, runs: list[dict], view: View | None) -> dict:
+    """The inside views the player offers, and what they need beyond the frames: the link's
+    view keys (tab, point, stage, net.mode), each frame's update terms on 2 weights (a run
+    recorded with ``simulate(terms=True)``: the stream's ``opt``), and — when the link opens
+    the backprop or softmax tab — the traced point's ``POST /api/trace`` answer at every
+    frame (the point is the link's, else point 0; the page cannot ask for another offline)."""
+    kind = scenario.model.kind if scenario.model is not None else "surface"
+    view = view or View()
+    tab = view.tab if view.tab in INSIDE_TABS[kind] else None
+    point = view.point if view.point is not None else 0
+    out = {"tabs": list(INSIDE_TABS[kind]), "view": {"tab": tab, "point": point,
+           "stage": view.stage, "net_mode": view.net_mode}, "opt": None, "traces": None}
+    if kind != "mlp":
+        out["opt"] = [[f.get("opt") for f in run["frames"]]
+                      for run in simulate(scenario, terms=True)]
+    if tab in TRACED_TABS:
+        model = objective_of(scenario)
+        out["traces"] = [[point_trace(model, np.asarray(f["params"], float), point, f["step"],
+                                      f["grad"]) if f["params"] is not None else None
+                          for f in run["frames"]] for run in runs]
+    return out
+
+
+def player_data(scenario: Scenario, runs: list[dict], exported: str,
+                view: View | None = None) -> dict:
     network = scenario.model is not None and scenario.model.kind == "mlp"
     return {
         "version": __version__, "exported": exported,
         "scenario": scenario.model_dump(mode="json", exclude_none=True),
         "objective": objective_json(scenario),
         "runs": [{"label": run_label(scenario, i), "status": run["status"],
-                  "reason": run["reason"], "frames": frame_columns(run["frames"], network)}
+                  "reason": run["reason"], "frames": frame_columns(run["frames"], network),
+                  "hyper": scenario.runs[i].hyper()}
                  for i, run in enumerate(runs)],
+        "inside": inside_json(scenario, runs, view),
     }
 
 
@@ -174,17 +213,19 @@ def default_title(scenario: Scenario, objective: dict) -> str:
 
 def to_html(scenario: Scenario, runs: list[dict], *, title: str | None = None,
             lesson: str | None = None, exported: datetime.date | None = None,
-            theme: str = "light", scale: float = 1.0) -> str:
+            theme: str = "light", scale: float = 1.0, view: View | None = None) -> str:
     """One self-contained HTML page that plays ``runs`` (``simulate(scenario)``) with
     Play/Pause, Step, Reset, a step slider and the keys Space / → / R.
 
     ``title``/``lesson`` (e.g. a preset's) head the page; text, escaped. ``theme`` and
     ``scale`` are the link's look (``theme=dark``, ``scale=1.5``): the page and every
     figure are dressed by the playground's own look.js / dress.js / font-scale.js.
+    ``view``: the link's view, whose tab (net, backprop, head, step), point, stage and
+    net.mode the player opens on.
     Refuses (``TooLarge``) what ``POST /api/run`` refuses."""
     check_result_size(scenario, "an export (the same as POST /api/run)")
     exported = (exported or datetime.date.today()).isoformat()
-    data = player_data(scenario, runs, exported)
+    data = player_data(scenario, runs, exported, view)
     scripts = _scripts()
     steps = max((r["frames"]["step"][-1] for r in data["runs"] if r["frames"]["step"]),
                 default=0)
@@ -192,6 +233,7 @@ def to_html(scenario: Scenario, runs: list[dict], *, title: str | None = None,
         title=title or default_title(scenario, data["objective"]), lesson=lesson,
         objective=data["objective"], version=__version__, exported=exported,
         steps=steps, runs=len(runs), csp=content_security_policy(scripts),
+        inside=data["inside"],
         theme=theme, view_json=dumps({"theme": theme, "scale": scale}),
         styles=Markup("\n".join(p.read_text(encoding="utf-8") for p in
                                 STYLESHEETS + (DARK_STYLESHEETS if theme == "dark" else []))),

@@ -8,7 +8,7 @@ from threadpoolctl import threadpool_limits
 
 from gdviz import __version__
 from gdviz.api import (catalog, errors, export, expr, landscape, landscape_socket, models, pages,
-                     presets, run, stability, stream)
+                     presets, run, stability, stream, trace)
 from gdviz.api.gate import RequestGate
 from gdviz.api.sockets import TransportHandle
 from gdviz.jobs.offload import close_pool
@@ -35,7 +35,7 @@ def create_app() -> FastAPI:
                   lifespan=lifespan)
     errors.install(app)
     for module in (catalog, expr, models, run, landscape, landscape_socket, stability, presets,
-                   pages, export, stream):
+                   pages, export, stream, trace):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(RequestGate, max_bytes=get_settings().max_body_bytes)

@@ -209,7 +209,8 @@ def test_the_player_modules_link_into_one_classic_script():
                           "for (const f of want) if (!gdvizModules[f]) throw new Error(f);\n"
                           "if (typeof gdvizModules['nets/forward.js'].scoreGrid !== 'function')"
                           " throw new Error('scoreGrid');\n")
-        r = subprocess.run([node, "-e", probe], capture_output=True, text=True, timeout=60)
+        # (on stdin: the linked modules are longer than one command-line argument may be)
+        r = subprocess.run([node], input=probe, capture_output=True, text=True, timeout=60)
         assert r.returncode == 0, r.stderr
 
 

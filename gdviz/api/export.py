@@ -69,8 +69,8 @@ async def export_file(request: Request,
         raise HTTPException(422, str(e)) from e
     preset = PRESETS.get(view.preset)
     text = await compute(request, JOBS, "export", (fmt, scenario, preset and preset.title,
-                                                   preset and preset.lesson, view.theme,
-                                                   view.scale), memory.export(scenario, fmt))
+                                                   preset and preset.lesson, view),
+                         memory.export(scenario, fmt))
     if text is None:  # the client left
         return Response(status_code=GONE)
     return Response(text, media_type=ex.MEDIA_TYPES[fmt], headers={

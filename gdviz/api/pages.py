@@ -10,7 +10,7 @@ from fastapi.templating import Jinja2Templates
 from gdviz import __version__
 from gdviz.scenarios.presets import PRESETS
 from gdviz.scenarios.url import scenario_of_link
-from gdviz.scenarios.view import fit_view_to_runs, view_from_query
+from gdviz.scenarios.view import fit_view_to_scenario, view_from_query
 from gdviz.paths import TEMPLATES_DIR
 from gdviz.settings import get_settings
 
@@ -65,7 +65,7 @@ def _page(request: Request, csp: str, *, embed: bool = False):
         warnings = []
     scenario, scenario_warnings = scenario_of_link(query, PRESETS)
     view, view_warnings = view_from_query(query, embed=embed)
-    view, fit_warnings = fit_view_to_runs(view, len(scenario.runs))
+    view, fit_warnings = fit_view_to_scenario(view, scenario)
     response = TEMPLATES.TemplateResponse(request, "playground.html", {
         "scenario_json": dumps(scenario.model_dump(exclude_none=True)),
         "view": view, "view_json": dumps(view.model_dump()), "embed": embed,

@@ -28,6 +28,7 @@ OBJECT_BYTES_PER_NUMBER = 200  # … as Python objects, with the trajectory and 
 OBJECT_BYTES_PER_FRAME = 1300
 NET_WORKSPACE_BYTES = 400  # a network's buffers: per data point × (units + classes)
 HTML_EXPORT = 40 * MB  # the offline player: Plotly (4.8 MB) and the page, as text, twice
+HTML_BYTES_PER_FRAME = 3000  # … and each frame's data for its panels, as objects and text
 LANDSCAPE_BYTES_PER_ROW = 2600
 MODEL_CHUNKS = 48 * MB  # a 2-weight model's temporaries: a few chunks of 8 MB at once
 SCATTER_BYTES_PER_STEP = 40  # a recorded path point per run and step (x, y as floats)
@@ -68,7 +69,8 @@ def export(scenario, fmt: str) -> int:
     """An export: every run's objects at once, the file (JSON-sized, or the html page)."""
     runs, frames, numbers = _sizes(scenario)
     return (BASE + _objects(runs, frames, numbers) + 2 * _json(runs, frames, numbers)
-            + _workspace(scenario) + (HTML_EXPORT if fmt == "html" else 0))
+            + _workspace(scenario)
+            + (HTML_EXPORT + runs * frames * HTML_BYTES_PER_FRAME if fmt == "html" else 0))
 
 
 def landscape(kind: str, request) -> int:

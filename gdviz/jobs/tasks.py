@@ -70,9 +70,10 @@ def landscape(payload: tuple[str, Any], progress: Progress) -> str:
 def export(payload: tuple, progress: Progress) -> str:
     """``GET /export/{fmt}``: the scenario's runs as a csv, json or html file."""
     from gdviz import export as ex
-    fmt, scenario, title, lesson, theme, scale = payload
+    fmt, scenario, title, lesson, view = payload
     runs = ex.simulate_with_progress(scenario, _steps(ex.total_steps(scenario), progress))
-    return ex.render(fmt, scenario, runs, title=title, lesson=lesson, theme=theme, scale=scale)
+    return ex.render(fmt, scenario, runs, title=title, lesson=lesson, theme=view.theme,
+                     scale=view.scale, view=view)
 
 
 def expr_info(payload: tuple, progress: Progress) -> str:

@@ -19,6 +19,7 @@ from .jsonsafe import num, vec
 from .model_frames import model_fields
 from .models import Scenario
 from .objectives import dimension, objective_of, start_of
+from .step_terms import terms_json
 
 MAX_RUN_NUMBERS = 4_000_000  # runs × (steps + 1) × weights × 3 in one whole result: ~80 MB of JSON
 FRAME_VECTORS = 3  # each frame of a whole result carries params, grad and update
@@ -72,10 +73,15 @@ def frame_dict(step, params, loss, grad, update, lr) -> dict:
 
 
 def run_result(batch: Batch, traj, model: bool) -> dict:
-    """One run's ``{status, reason, frames}`` (+ model fields and ``diagnosis``)."""
+    """One run's ``{status, reason, frames}`` (+ model fields and ``diagnosis``; + each
+    frame's ``opt`` when the trajectory kept its step terms)."""
     end = int(traj.end_step[0])
     frames = [frame_dict(k, traj.params[k, 0], traj.loss[k, 0], traj.grad[k, 0],
                          traj.update[k, 0], traj.lr[k, 0]) for k in range(end + 1)]
+    if traj.terms is not None:
+        for f, terms in zip(frames, traj.terms):
+            if terms is not None:
+                f["opt"] = terms_json(terms)
     status = Status(int(traj.status[0])).label
     result = {"status": status, "reason": explain(batch, 0), "frames": frames}
     if model:
@@ -91,8 +97,10 @@ def run_result(batch: Batch, traj, model: bool) -> dict:
     return result
 
 
-def simulate(scenario: Scenario, progress=None) -> list[dict]:
+def simulate(scenario: Scenario, progress=None, terms: bool = False) -> list[dict]:
     """Run every run of the scenario to its end: ``[{status, reason, frames}]``.
-    ``progress(n)`` (optional) hears of every step, ``len(runs) × steps`` in all."""
+    ``progress(n)`` (optional) hears of every step, ``len(runs) × steps`` in all; with
+    ``terms`` every frame also carries ``opt``, its next update term by term (as the
+    stream sends it on 2 weights; docs/protocol.md)."""
     model = scenario.model is not None
-    return [run_result(b, run_to_end(b, progress), model) for b in batches(scenario)]
+    return [run_result(b, run_to_end(b, progress, terms), model) for b in batches(scenario)]

@@ -23,15 +23,19 @@ from typing import Annotated, Literal, Mapping
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from gdviz.engine.nets.datasets import MAX_POINTS
+
 from .landscape import MAX_SCATTER, MAX_SWEEP_POINTS, Lr
 from .models import MAX_RUNS
 
-TABS = ("fit", "3d", "why", "slice", "stability", "sweep", "basins", "scatter")
+TABS = ("fit", "3d", "net", "backprop", "head", "step", "why", "slice", "stability", "sweep",
+        "basins", "scatter")
+STAGES = ("forward", "loss", "backward", "gradients", "update")  # the backprop view's
 PANELS = ("main", "tab", "loss", "grad", "lr", "acc", "layers")
 MAX_PANELS = 4
 TOOL_TABS = ("sweep", "basins", "scatter")  # a link naming one of these runs it on load
 
-Tab = Literal["fit", "3d", "why", "slice", "stability", "sweep", "basins", "scatter"]
+Tab = Literal[TABS]
 Panel = Literal["main", "tab", "loss", "grad", "lr", "acc", "layers"]
 RunIndex = Annotated[int, Field(ge=0, le=MAX_RUNS - 1)]
 
@@ -64,6 +68,11 @@ class View(BaseModel):
     scatter_n: int = Field(24, ge=1, le=MAX_SCATTER)
     slice_plane: Literal["random", "pca"] = "random"
     slice_grid: Literal[17, 33, 49, 64] = 33
+    point: int | None = Field(None, ge=0, lt=MAX_POINTS,
+                              description="the training point the backprop and softmax views trace")
+    stage: Literal[STAGES] = Field("forward", description="the backprop view's stage")
+    net_mode: Literal["weights", "gradients"] = Field(
+        "weights", description="what the network diagram's lines show")
     controls: Literal["none", "few", "all"] | None = None
     autoplay: bool = False
     theme: Literal["light", "dark"] = "light"
@@ -74,7 +83,7 @@ class View(BaseModel):
 
 # query key ↔ field, in the order links write them
 VIEW_KEYS: dict[str, str] = {name.replace("_", ".", 1) if name.split("_")[0] in
-                             ("sweep", "basins", "scatter", "slice") else name: name
+                             ("sweep", "basins", "scatter", "slice", "net") else name: name
                              for name in View.model_fields}
 _DEFAULTS = View()
 
@@ -103,7 +112,7 @@ def _parse(name: str, raw: str):
         if raw.lower() in ("0", "false", "no", "off"):
             return False
         raise ValueError(f"{raw!r} is not 0 or 1")
-    if name in ("basins_n", "slice_grid"):
+    if name in ("basins_n", "slice_grid", "point"):
         return int(raw)
     return raw
 
@@ -162,6 +171,26 @@ def fit_view_to_runs(view: View, runs: int) -> tuple[View, list[str]]:
                         f"ignoring {_fmt_value([i for i in view.hide if i >= runs])}")
         update["hide"] = kept
     return (view.model_copy(update=update) if update else view), warnings
+
+
+def fit_view_to_scenario(view: View, scenario) -> tuple[View, list[str]]:
+    """``fit_view_to_runs``, and ``point`` checked against the scenario's training points:
+    one that does not exist (or a scenario with no model, so no points) is dropped."""
+    view, warnings = fit_view_to_runs(view, len(scenario.runs))
+    if view.point is None:
+        return view, warnings
+    if scenario.model is None:
+        warnings.append("point: only a model scenario has training points to trace; ignoring it")
+        return view.model_copy(update={"point": None}), warnings
+    from gdviz.engine.nets.trace import n_points
+    from .objectives import objective_of
+
+    n = n_points(objective_of(scenario))
+    if view.point >= n:
+        warnings.append(f"point: the training set has {n} points (0 … {n - 1}); ignoring "
+                        f"{view.point}")
+        view = view.model_copy(update={"point": None})
+    return view, warnings
 
 
 def _fmt_value(value) -> str:

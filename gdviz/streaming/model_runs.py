@@ -27,9 +27,13 @@ from gdviz.scenarios.model_frames import model_fields
 from gdviz.scenarios.objectives import is_network
 from gdviz.scenarios.jsonsafe import num
 from gdviz.scenarios.simulate import frame_dict
+from gdviz.scenarios.step_terms import terms_json
 
 DIAGNOSIS_INTERVAL = 0.5  # seconds between diagnosis messages of one run while playing
 PATH_CAPACITY = 100  # a PCA path keeps 100 … 200 points
+
+
+ALL = "all"  # ``record``'s terms for every weight (a 2-weight objective)
 
 
 @dataclass
@@ -43,13 +47,21 @@ class Record:
     grad: np.ndarray
     update: np.ndarray | None
     lr: float
+    opt: dict | None = None  # the update term by term (scenarios/step_terms.py), if asked
 
 
-def record(run: int, batch: Batch, update) -> Record:
+def record(run: int, batch: Batch, update, terms=None) -> Record:
+    """Run ``run``'s frame now; with ``terms`` — ``ALL`` or a list of weight indices — and
+    an update, also the update's terms (``opt``) for those weights."""
     step = batch.step if batch.end_step[0] < 0 else batch.end_step[0]
+    opt = None
+    if terms is not None and update is not None:
+        opt = terms_json(batch.step_terms(0, slice(None) if terms is ALL else terms))
+        if terms is not ALL:
+            opt["weights"] = list(terms)
     return Record(run, int(step), batch.params[0].copy(), float(batch.loss[0]),
                   batch.grad[0].copy(), None if update is None else np.array(update, float),
-                  float(batch.lr_now()[0]))
+                  float(batch.lr_now()[0]), opt)
 
 
 class ModelRuns:
@@ -81,6 +93,8 @@ class ModelRuns:
                     f = {"step": r.step, "loss": num(r.loss), "lr": num(r.lr)}
                 else:
                     f = frame_dict(r.step, r.params, r.loss, r.grad, r.update, r.lr)
+                    if r.opt is not None:  # (with the update it explains)
+                        f["opt"] = r.opt
                 f = {"run": run, **f, **e}
                 self.watches[run].observe(r.step, r.loss, e["rel_update"], e["grad_norm"])
                 if self.network:

@@ -11,6 +11,7 @@ from gdviz.scenarios.numbers import Model
 from gdviz.scenarios.slice import SliceRequest
 
 MAX_STEP_COUNT = 1000
+MAX_INSPECTED = 64  # weights whose update terms a network run's frames may carry
 
 
 class _Msg(Model):
@@ -47,7 +48,16 @@ class Speed(_Msg):
     steps_per_second: float = Field(ge=1, le=MAX_SPEED, allow_inf_nan=False)
 
 
-ClientMessage = Annotated[Union[Start, Pause, Play, Step, Set, Speed, SliceRequest],
+class Inspect(_Msg):
+    """Which weights' update terms (``opt``) run ``run``'s frames carry: a network's
+    frames carry none until asked; a 2-weight objective's carry both always."""
+
+    type: Literal["inspect"]
+    run: int = Field(ge=0, lt=MAX_RUNS)
+    weights: list[Annotated[int, Field(ge=0)]] = Field(max_length=MAX_INSPECTED)
+
+
+ClientMessage = Annotated[Union[Start, Pause, Play, Step, Set, Speed, SliceRequest, Inspect],
                           Field(discriminator="type")]
 
 

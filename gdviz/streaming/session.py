@@ -38,14 +38,14 @@ from gdviz.engine.explain import explain
 from gdviz.engine.runs import Batch, Status
 from gdviz.scenarios.models import Scenario, check_changes
 from gdviz.scenarios.model_spec import MlpSpec
-from gdviz.scenarios.objectives import build_model, objective_of
+from gdviz.scenarios.objectives import build_model, is_network, objective_of
 from gdviz.scenarios.simulate import batch_for_run, frame_dict
 from gdviz.scenarios.slice import SliceRequest, check_work, compute_slice
 from gdviz.validation import summary
 
-from .model_runs import ModelRuns, record
-from .protocol import (BadMessage, ClientMessage, Pause, Play, Set, Speed, Start, Step,
-                       read_message)
+from .model_runs import ALL, ModelRuns, record
+from .protocol import (BadMessage, ClientMessage, Inspect, Pause, Play, Set, Speed, Start,
+                       Step, read_message)
 
 TICK = 1 / 30  # seconds between batches while playing
 MAX_TICK_GAP = 0.25  # at most this much wall time is caught up in one tick
@@ -109,6 +109,7 @@ class StreamSession:
         self._deferred: list = []  # messages that came while it builds: applied after it
         self._began = 0.0  # clock reading when the current call began
         self.models: ModelRuns | None = None
+        self._terms: list = []  # per run: the weights whose update terms frames carry
         self._now = 0.0
 
     # -- timing --------------------------------------------------------------
@@ -174,6 +175,8 @@ class StreamSession:
             return [_error(f"{msg.type}: send a 'start' message with a scenario first")]
         if isinstance(msg, SliceRequest):
             return self._slice(msg)
+        if isinstance(msg, Inspect):
+            return self._inspect(msg)
         if isinstance(msg, Pause):
             self.playing = False
             self._pending_steps = 0
@@ -232,7 +235,10 @@ class StreamSession:
         started = {"type": "started", "runs": [
             {"run": i, "optimizer": r.optimizer, "hyper": b.hyper_of(0)}
             for i, (r, b) in enumerate(zip(scenario.runs, self.batches))]}
-        records = [record(i, b, b.propose()[0]) for i, b in enumerate(self.batches)]
+        # a frame's `opt`: every weight of a 2-weight objective; a network's on `inspect`
+        self._terms = [None if is_network(objective_of(scenario)) else ALL] * len(self.batches)
+        records = [record(i, b, b.propose()[0], self._terms[i])
+                   for i, b in enumerate(self.batches)]
         out = [started, *self._messages(records, force_diagnosis=True)] + self._ended()
         if not paused:
             self._play(now)
@@ -278,7 +284,8 @@ class StreamSession:
                         return self._messages(records, not self.playing) + ended, taken
                     b.advance()
                     update = None if b.status[0] == _DIVERGED else b.propose()[0]
-                    self._partial.append(record(self._cursor, b, update))
+                    i = self._cursor
+                    self._partial.append(record(i, b, update, self._terms[i]))
                     moved = True
                 self._cursor += 1
             records += self._partial
@@ -300,6 +307,27 @@ class StreamSession:
             out += self.models.diagnoses(self.batches, {r.run for r in records}, self._now,
                                          force_diagnosis)
         return out
+
+    def _inspect(self, msg: Inspect) -> list[dict]:
+        """From now on run ``msg.run``'s frames carry ``opt`` for ``msg.weights`` (a network;
+        a 2-weight objective's carry both weights always); the reply is the terms of the
+        update from the run's current frame."""
+        if msg.run >= len(self.batches):
+            return [_error(f"run: {msg.run} does not exist (this scenario has "
+                           f"{len(self.batches)} run{'s' if len(self.batches) != 1 else ''})")]
+        b = self.batches[msg.run]
+        if any(k >= b.dim for k in msg.weights):
+            return [_error(f"weights: this model has {b.dim} weights (0 … {b.dim - 1}), "
+                           f"got {max(msg.weights)}")]
+        if self._terms[msg.run] is not ALL:
+            self._terms[msg.run] = sorted(set(msg.weights)) or None
+        terms = self._terms[msg.run]
+        diverged = b.status[0] == _DIVERGED
+        r = record(msg.run, b, None if diverged else b.propose()[0], terms)
+        return [{"type": "opt", "run": msg.run, "step": r.step,
+                 "weights": list(range(b.dim)) if terms is ALL else terms or [],
+                 "opt": None if r.opt is None else {k: v for k, v in r.opt.items()
+                                                    if k != "weights"}}]
 
     def _slice(self, msg: SliceRequest) -> list:
         if self.models is None or not self.models.network:
@@ -341,7 +369,10 @@ class StreamSession:
 
 
 def frame_dict_of(r) -> dict:
-    return frame_dict(r.step, r.params, r.loss, r.grad, r.update, r.lr)
+    f = frame_dict(r.step, r.params, r.loss, r.grad, r.update, r.lr)
+    if r.opt is not None:
+        f["opt"] = r.opt
+    return f
 
 
 def _error(message: str) -> dict:

@@ -119,3 +119,18 @@ export async function fetchStartFrames(scenario) {
     ...r.frames[0], status: r.frames.length === 1 ? r.status : null, reason: r.reason, diagnosis: r.diagnosis ?? null,
   }));
 }
+
+/**
+ * One training point's forward and backward pass (POST /api/trace, docs/models.md):
+ * {scenario, params?, sample, run?, step?} → {loss, logits, probs, target, layers, batch, …}.
+ */
+export async function fetchTrace(request, signal = undefined) {
+  const res = await fetch("/api/trace", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify(request),
+    signal,
+  });
+  if (!res.ok) throw new Error(await errorDetail(res));
+  return res.json();
+}

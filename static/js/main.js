@@ -35,6 +35,7 @@ import { Gallery } from "./panels/gallery.js";
 import { LessonPanel } from "./panels/lesson.js";
 import { ModelOptions } from "./panels/model-options.js";
 import { NetworkPanel } from "./panels/network.js";
+import { InsideViews } from "./panels/inside.js";
 import { RunInit } from "./panels/run-init.js";
 import { RunList } from "./panels/run-list.js";
 import { RunOptions } from "./panels/run-options.js";
@@ -75,6 +76,7 @@ const embedded = document.body.dataset.embed === "1";
 // ---------- parts ----------
 
 let editor; // created below; the handlers reach it lazily
+let inside; // (panels/inside.js; the Explore tabs call it once it exists)
 let session;
 const controls = new Controls({
   onSurface: (value) => (value === CUSTOM_VALUE ? exprInput.choose() : editor.changeObjective(value)),
@@ -118,11 +120,17 @@ const curves = {
   }),
 };
 const layers = new LayerNormPlot($("layers-plot"), { group });
-const network = new NetworkPanel();
-const fit = new DataFitPanel();
+const network = new NetworkPanel({ onPickPoint: (i) => inside.pick(i) });
+const fit = new DataFitPanel({ onPickPoint: (i) => inside.pick(i) });
 const diagnosis = new DiagnosisPanel();
 const exprGrad = new ExprGradient();
-const tabs = new ExploreTabs({ onShow: (name) => surface3d.setActive(name === "3d"), initial: linkView.tab });
+const tabs = new ExploreTabs({
+  onShow: (name) => {
+    surface3d.setActive(name === "3d");
+    inside?.shown(name); // (undefined while the tabs are first set up)
+  },
+  initial: linkView.tab,
+});
 
 const stream = new RunStream({
   onMessage: (msg) => inbox.receive(msg),
@@ -147,7 +155,16 @@ const stream = new RunStream({
   },
 });
 const slice = new SlicePanel({ stream });
-const view = new View({ contour, surface3d, curves, layers, runList, network, fit, diagnosis, slice, tabs, exprGrad });
+// the network diagram, one point's backprop, the output head, the update's arithmetic (issue 15)
+inside = new InsideViews({
+  send: (msg) => stream.send(msg), view: linkView,
+  onPoint: (i, { byStudent }) => {
+    network.plot.markPoint(i);
+    fit.plot.markPoint(i);
+    if (byStudent) emit("view");
+  },
+});
+const view = new View({ contour, surface3d, curves, layers, runList, network, fit, diagnosis, slice, tabs, exprGrad, inside });
 session = new Session({ stream, view, controls });
 const inbox = new Inbox({ view, controls, session, onSlice: (msg) => slice.receive(msg), onError: (m) => slice.failed(m) });
 const surfaces = new SurfaceLoader({ contour, surface3d, curves, view, controls, onDrawn: markReady, wantLogLoss: () => pageView.wantLogLoss });
@@ -155,6 +172,7 @@ const models = new ModelLoader({
   surfaces, network, view, onDrawn: markReady,
   onDescribed: (desc) => {
     modelOptions.describe(desc);
+    inside.draw(desc);
     showRunControls();
     if (desc.kind !== "mlp") fit.draw(desc);
   },
@@ -173,6 +191,7 @@ function loadObjective() {
   }
   models.cancel();
   state.model = null;
+  inside.clear();
   if (isExpr(sc)) return exprs.load();
   exprs.cancel();
   state.expr = null;
@@ -237,6 +256,7 @@ on("surface", () => jobs.cancel()); // a sweep, map or scatter of the old surfac
 const pageView = new PageView(linkView, {
   tab: () => tabs.current, defaultTab: () => tabs.defaultTab,
   selected: () => state.selected, hidden: () => state.hidden, onChange: () => emit("view"),
+  extra: () => inside.viewKeys(),
 });
 pageView.applyForms();
 curves.loss.setLog(linkView.loss_log);
@@ -315,6 +335,13 @@ window.__gdviz = {
   model: () => structuredClone(state.model),
   expr: () => structuredClone(state.expr), // the drawn f(x, y) as POST /api/expr described it
   boundary: () => network.plot.snapshot(),
+  diagram: () => inside.net.diagram.snapshot(),
+  diagramDrawMs: () => inside.net.diagram.lastDrawMs, // (bench/network_diagram.py)
+  diagramObject: () => inside.net.diagram, // (bench/network_diagram.py drives it alone)
+  trace: () => structuredClone(inside.tracer.trace?.answer ?? null),
+  traceRequest: () => structuredClone(inside.tracer.trace?.request ?? null), // what the shown trace asked for
+  traceLines: () => [...document.querySelectorAll("#trace-lines > div")].map((d) => ({ what: d.firstChild.textContent, text: d.lastChild.textContent })),
+  pickPoint: (i) => inside.pick(i),
   fitWeights: () => fit.plot.w?.slice() ?? null,
   slice: () => structuredClone(slice.result),
 };

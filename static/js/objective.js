@@ -2,12 +2,15 @@
 // a model (docs/models.md) — and, in this one place, what each kind of objective shows
 // and which tools apply to it.
 //
-//   surface            contour + 3D; the Explore tools (stability, sweep, basins, starts).
+//   surface            contour + 3D, the update's arithmetic; the Explore tools (stability,
+//                      sweep, basins, starts).
 //                      A typed f(x, y) (`expr`, with an optional `domain`) is shown and
 //                      explored as a surface, plus its gradient's formula.
-//   linreg2, logreg2   2 weights: contour + 3D of the weight plane, data & fit, diagnosis
-//   mlp                hundreds of weights: decision boundary, train/test curves,
-//                      per-layer gradient norms, loss-landscape slice, diagnosis
+//   linreg2, logreg2   2 weights: contour + 3D of the weight plane, data & fit, one point's
+//                      backprop, the loss head, the update's arithmetic, diagnosis
+//   mlp                hundreds of weights: decision boundary, the network diagram, one
+//                      point's backprop, the output head, train/test curves, per-layer
+//                      gradient norms, loss-landscape slice, diagnosis
 
 export const MODEL_KINDS = ["linreg2", "logreg2", "mlp"];
 
@@ -43,10 +46,10 @@ export const hasWeightPlane = (scenario) => !isNetwork(scenario);
 // scattered starts are left out for the 2-weight models: their losses are convex, with
 // one minimum (or none), so every start ends in the same place.
 const TABS = {
-  surface: ["3d", "stability", "sweep", "basins", "scatter"],
-  linreg2: ["fit", "3d", "why", "stability", "sweep"],
-  logreg2: ["fit", "3d", "why", "stability", "sweep"],
-  mlp: ["why", "slice"],
+  surface: ["3d", "step", "stability", "sweep", "basins", "scatter"],
+  linreg2: ["fit", "3d", "net", "backprop", "head", "step", "why", "stability", "sweep"],
+  logreg2: ["fit", "3d", "net", "backprop", "head", "step", "why", "stability", "sweep"],
+  mlp: ["net", "backprop", "head", "why", "slice"],
 };
 const NOTES = {
   linreg2: "No basin map: one minimum.",

@@ -16,6 +16,7 @@ export function emptyRun() {
     // (a network's stream frames leave them out but for the newest of each message);
     // the newest `diagnosis` message
     testLosses: [], accs: [], testAccs: [], layerNorms: [], withParams: null, diagnosis: null,
+    hyper: null, // the hyperparameters in force (the stream's `started` and `hyper` messages)
   };
 }
 

@@ -15,6 +15,7 @@ export const VIEW_KEYS = [
   ["loss_log", "loss_log"], ["lr_log", "lr_log"],
   ["sweep.min", "sweep_min"], ["sweep.max", "sweep_max"], ["sweep.n", "sweep_n"],
   ["basins.n", "basins_n"], ["scatter.n", "scatter_n"], ["slice.plane", "slice_plane"], ["slice.grid", "slice_grid"],
+  ["point", "point"], ["stage", "stage"], ["net.mode", "net_mode"],
   ["controls", "controls"], ["autoplay", "autoplay"], ["theme", "theme"], ["scale", "scale"], ["show", "show"],
 ];
 
@@ -22,7 +23,7 @@ export const VIEW_KEYS = [
 export const VIEW_DEFAULTS = Object.freeze({
   preset: null, tab: null, select: 0, hide: [], loss_log: true, lr_log: true,
   sweep_min: 1e-4, sweep_max: 10, sweep_n: 120, basins_n: 64, scatter_n: 24,
-  slice_plane: "random", slice_grid: 33, controls: "all", autoplay: false, theme: "light", scale: 1, show: null,
+  slice_plane: "random", slice_grid: 33, point: null, stage: "forward", net_mode: "weights", controls: "all", autoplay: false, theme: "light", scale: 1, show: null,
 });
 
 /** `controls` and `show` filled in for the route, as view.py's `resolve` does (`show` stays null on `/`). */
@@ -112,7 +113,8 @@ export class PageView {
   /**
    * @param {object} loaded  readView(data-view)
    * @param {{tab: () => string|null, defaultTab: () => string|null, selected: () => number,
-   *          hidden: () => boolean[], onChange: () => void}} h
+   *          hidden: () => boolean[], onChange: () => void, extra?: () => object}} h
+   *   extra: view fields kept by other parts of the page (the traced point and stage)
    */
   constructor(loaded, h) {
     this.view = structuredClone(loaded);
@@ -175,6 +177,7 @@ export class PageView {
     const hidden = this.h.hidden();
     return {
       ...this.view,
+      ...(this.h.extra?.() ?? {}),
       tab: tab && tab !== this.h.defaultTab() ? tab : null,
       select: this.h.selected(),
       hide: hidden.flatMap((h, i) => (h ? [i] : [])),

@@ -92,6 +92,7 @@ export class View {
       else this.exprGrad.update(selectedRun()?.last ?? null);
     }
     if (kind !== "surface") this.diagnosis.update(selectedRun()?.diagnosis ?? null, state.selected, many);
+    this.inside?.update(); // the network diagram, backprop, head and step tabs (panels/inside.js)
     this.runList.update();
     this.showReadouts(selectedRun()?.last, kind);
   }

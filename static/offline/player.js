@@ -99,6 +99,78 @@
     $("loss-title").textContent = `Loss ${objective.axes[2]} vs step${logLoss ? " (log scale)" : ""}`;
   }
 
+  // ---- the views of a step's inside (panels/inside.js), fed from the exported data ----
+  //
+  // The playground's own panels, reading the state object they read there: the selected
+  // run's frame at the current step (with its update's terms on 2 weights) and, for the
+  // backprop and softmax tabs, the traced point's answer at that frame — exported for the
+  // link's point only (no server to ask for another).
+
+  const insideData = data.inside?.tabs?.length ? data.inside : null;
+  let inside = null;
+  let insideTab = "main";
+
+  function hyperOf(r) {
+    return data.runs[r.index].hyper ?? null;
+  }
+
+  function setupInside() {
+    const { InsideViews } = gdvizModules["panels/inside.js"];
+    const S = gdvizModules["state.js"].state;
+    S.scenario = data.scenario;
+    S.model = data.scenario.model ? objective : null;
+    const traced = insideData.view.point;
+    inside = new InsideViews({
+      send: () => {},
+      view: insideData.view,
+      onPoint: (i) => plane.markPoint?.(i),
+      fetcher: (req) => {
+        const t = insideData.traces?.[req.run]?.[req.step];
+        if (t && req.sample === traced) return Promise.resolve(t);
+        return Promise.reject(new Error(insideData.traces
+          ? `this offline page has the trace of point ${traced} only`
+          : "this offline page was exported without traces (export it from the Backprop or Softmax tab)"));
+      },
+    });
+    if (network) {
+      const grads = document.querySelector("input[name=net-mode][value=gradients]");
+      grads.disabled = true; // an exported network's frames carry its weights, not its gradients
+      grads.parentElement.title = "This export carries the weights of every step, not their gradients.";
+      document.querySelector("input[name=net-mode][value=weights]").checked = true;
+    }
+    if (S.model) inside.draw(objective);
+    for (const tab of document.querySelectorAll("#explore-tabs [role=tab]")) {
+      tab.addEventListener("click", () => showInside(tab.dataset.tab));
+    }
+    showInside(insideData.view.tab ?? "main");
+  }
+
+  function showInside(tab) {
+    insideTab = tab;
+    for (const t of document.querySelectorAll("#explore-tabs [role=tab]")) t.setAttribute("aria-selected", t.dataset.tab === tab ? "true" : "false");
+    for (const pane of document.querySelectorAll("#inside-views .pane")) pane.classList.toggle("active", pane.id === `${tab}-panel`);
+    $("inside-views").hidden = tab === "main";
+    document.querySelector(".offline-plane").hidden = tab !== "main";
+    document.body.dataset.view = tab;
+    if (tab !== "main") {
+      feedInside();
+      inside.shown(tab);
+    } else {
+      Plotly.Plots.resize($("main-plot"));
+    }
+  }
+
+  /** The panels' state: the selected run now. */
+  function feedInside() {
+    const S = gdvizModules["state.js"].state;
+    S.selected = player.selected;
+    S.runs = runs.map((r) => {
+      const f = { ...frameOf(r), opt: insideData.opt?.[r.index]?.[at(r)] ?? undefined };
+      return { last: f, withParams: f, hyper: hyperOf(r) };
+    });
+    inside.update();
+  }
+
   function boundaryKey() {
     const item = (cls, color, text) => {
       const li = document.createElement("li");
@@ -232,6 +304,7 @@
       plane.update(shown, cur, lr, sel.index);
     }
     lossPlot.update(shown);
+    if (inside && insideTab !== "main") feedInside();
     runs.forEach(showRun);
     $("step-count").textContent = String(player.step);
     $("step-slider").value = String(player.step);
@@ -320,6 +393,10 @@
     playing: () => player.playing,
     pathPoints: (r) => (network ? 0 : plane.pointCount(r)),
     boundary: () => (network ? plane.snapshot() : null),
+    diagram: () => inside?.net.diagram.snapshot() ?? null,
+    trace: () => inside?.tracer.trace?.answer ?? null,
+    traceLines: () => [...document.querySelectorAll("#trace-lines > div")].map((d) => ({ what: d.firstChild.textContent, text: d.lastChild.textContent })),
+    showView: (tab) => showInside(tab),
     data,
   };
 
@@ -331,6 +408,7 @@
     } else {
       await plane.draw(objective, objective.grid, makeTransform(objective.grid, objective.contour_scale));
     }
+    if (insideData) setupInside();
     ready = true;
     draw();
     document.body.dataset.ready = "1";

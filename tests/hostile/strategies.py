@@ -131,6 +131,8 @@ VALID_RUN_MESSAGES = {
     "slice": st.fixed_dictionaries({"type": st.just("slice")}, optional={
         "run": st.integers(0, 2), "plane": st.sampled_from(["random", "pca"]),
         "grid": st.integers(5, 12), "seed": st.integers(0, 5)}),
+    "inspect": st.fixed_dictionaries({"type": st.just("inspect"), "run": st.integers(0, 2),
+                                      "weights": st.lists(st.integers(0, 40), max_size=6)}),
 }
 landscape_objectives = st.one_of(surface_objective, expr_objective,
                                  st.fixed_dictionaries({"model": two_weight_model}))

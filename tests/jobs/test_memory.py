@@ -14,6 +14,7 @@ from gdviz.jobs.tasks import TASKS
 from gdviz.scenarios.landscape import BasinRequest, ScatterRequest, SweepRequest
 from gdviz.scenarios.model_spec import Linreg2Spec
 from gdviz.scenarios.models import Scenario
+from gdviz.scenarios.view import View
 
 RUN = Scenario.model_validate({"surface": "rosenbrock", "steps": 2000,
                                "runs": [{"optimizer": "adam", "lr": 1e-4}] * 6})
@@ -34,7 +35,7 @@ LINREG = Linreg2Spec(kind="linreg2", n=2048)
 CASES = {
     "run": ("run", RUN, memory.run(RUN)),
     "network run": ("run", NET, memory.run(NET)),
-    "export html": ("export", ("html", RUN, None, None, "light", 1.0), memory.export(RUN, "html")),
+    "export html": ("export", ("html", RUN, None, None, View()), memory.export(RUN, "html")),
     "basins": ("landscape", ("basins", BASINS), memory.landscape("basins", BASINS)),
     "model basins": ("landscape", ("basins", MODEL_BASINS),
                      memory.landscape("basins", MODEL_BASINS)),

@@ -78,7 +78,8 @@ def test_named_surfaces_stream_exactly_as_before():
     send(s, type="start", paused=True, scenario={"surface": "bowl", "runs": [
         {"optimizer": "gd", "lr": 0.1, "start": [1, 1]}]})
     out = send(s, type="step", count=3)
-    assert set(frames_of(out)[0]) == {"run", "step", "params", "loss", "grad", "update", "lr"}
+    assert set(frames_of(out)[0]) == {"run", "step", "params", "loss", "grad", "update", "lr",
+                                      "opt"}  # opt: the update term by term (step arithmetic)
     assert of_type(out, "diagnosis") == []
 
 

@@ -299,6 +299,37 @@ class MLP:
             self._backward(x, layers, ws, self.unpack(grad[rows]))
         return loss, grad
 
+    def per_sample_pass(self, params: Array, idx: Array) -> tuple[Array, Workspace, Array]:
+        """One forward and backward pass for each training point ``idx`` (S,) on its own,
+        at the weights ``params`` (P,): (per-point loss (S,), the workspace (S, 1, n_l)
+        of z, a and ∂ℓ/∂z, the per-point gradient (S, P)).
+
+        Each point is treated as a run of one sample (the weights repeated S times), so
+        this is the very ``_forward``/``_backward`` the engine trains with; the mean of
+        the per-point gradients of a batch is that batch's gradient."""
+        idx = np.asarray(idx, dtype=np.int64)
+        rows = np.repeat(np.asarray(params, float)[None, :], len(idx), axis=0)
+        x = self.data.x_train[idx][:, None, :]  # (S, 1, 2): each run its own sample
+        t = self._t_train[idx][:, None, :]
+        ws = Workspace(self.sizes, len(idx), 1)
+        layers = self.unpack(rows)
+        logits = self._forward(layers, x, ws)
+        loss, _ = self._loss.loss_and_grad(logits, t, out=ws.dz[-1])
+        grad = np.empty_like(rows)
+        self._backward(x, layers, ws, self.unpack(grad))
+        return loss, ws, grad
+
+    def loss_on(self, params: Array, idx: Array) -> Array:
+        """Mean loss (R,) over the training points ``idx`` (a mini-batch's loss)."""
+        idx = np.asarray(idx, dtype=np.int64)
+        return self._loss_on(np.asarray(params, float), self.data.x_train[idx],
+                             self._t_train[idx])
+
+    def targets(self, idx: Array) -> Array:
+        """The loss's targets of training points ``idx``: one-hot rows (softmax_ce, mse)
+        or the 0/1 label as one column (sigmoid_bce)."""
+        return self._t_train[np.asarray(idx, dtype=np.int64)]
+
     def _outputs(self, params: Array, x: Array):
         """(rows, logits) per chunk of runs — the logits live in a reused buffer."""
         for rows in self._chunks(params.shape[0], len(x)):

@@ -30,11 +30,12 @@ function swatch(cls, style = {}) {
 }
 
 export class DataFitPanel {
-  constructor() {
+  /** @param {{onPickPoint?(index)}} h  a data point clicked */
+  constructor(h = {}) {
     this.model = $("fit-model");
     this.gradBox = $("fit-grad");
     this.key = $("fit-key");
-    this.plot = new FitPlot($("fit-plot"));
+    this.plot = new FitPlot($("fit-plot"), h);
     this.desc = null;
   }
 

@@ -40,7 +40,10 @@ export class Inbox {
       switch (msg.type) {
         case "started":
           clearRuns(); // the new runs' frames follow
-          for (const r of msg.runs ?? []) if (r.run === state.selected && r.hyper) this.controls.fillHyper(r.hyper);
+          for (const r of msg.runs ?? []) {
+            if (state.runs[r.run]) state.runs[r.run].hyper = r.hyper; // (the step arithmetic reads them)
+            if (r.run === state.selected && r.hyper) this.controls.fillHyper(r.hyper);
+          }
           break;
         case "frames":
           for (const f of msg.frames ?? []) addFrame(f);
@@ -53,8 +56,15 @@ export class Inbox {
           if (state.runs[msg.run]) state.runs[msg.run].diagnosis = normalizeDiagnosis(msg);
           break;
         case "hyper":
+          if (state.runs[msg.run]) state.runs[msg.run].hyper = msg.hyper;
           if (msg.run === state.selected && msg.hyper) this.controls.fillHyper(msg.hyper);
           break;
+        case "opt": {
+          // the reply to `inspect`: the terms of the update from the run's current frame
+          const f = state.runs[msg.run]?.withParams;
+          if (f && f.step === msg.step && msg.opt) f.opt = { ...msg.opt, weights: msg.weights };
+          break;
+        }
         case "status":
           setRunStatus(msg.run, msg.status, msg.reason);
           ended = true;
