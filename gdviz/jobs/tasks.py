@@ -14,7 +14,7 @@ import os
 from typing import Any, Callable
 
 from gdviz.engine.expr import ExprError, expr_surface
-from gdviz.engine.expr.surface import build_outcome
+from gdviz.engine.expr.surface import build_outcome, remember
 from gdviz.engine.surfaces import SURFACES, grid
 from gdviz.scenarios.describe_model import describe
 from gdviz.scenarios.jsonsafe import dumps, grid_json
@@ -109,8 +109,11 @@ def loss_slice(payload: tuple, progress: Progress) -> str:
 
 
 def expression(payload: tuple, progress: Progress):
-    """An ExprSurface built — or the ExprError refusing it — for the server's cache."""
-    return build_outcome(*payload)
+    """An ExprSurface built — or the ExprError refusing it — for the server's cache (and
+    this worker's: the request that named it comes next, e.g. POST /api/expr's grid)."""
+    outcome = build_outcome(*payload)
+    remember(*payload, outcome)
+    return outcome
 
 
 def worker_pid(payload, progress: Progress) -> int:
