@@ -33,7 +33,8 @@ LANDSCAPE_BYTES_PER_ROW = 2600
 MODEL_CHUNKS = 48 * MB  # a 2-weight model's temporaries: a few chunks of 8 MB at once
 SCATTER_BYTES_PER_STEP = 40  # a recorded path point per run and step (x, y as floats)
 EXPRESSION = 48 * MB  # building a custom f(x, y): its trees, programs and minima search
-GRID_BYTES_PER_POINT = 2000  # a contour point: f's intermediates, a Python float, its JSON
+GRID_BYTES_PER_POINT = 200  # a contour point: f's value, a Python float, its JSON (~56 B measured)
+EXPR_LIVE_ARRAYS = 64  # a custom f(x, y)'s intermediates alive at once over a grid, at most
 
 
 def _sizes(scenario) -> tuple[int, int, int]:
@@ -105,7 +106,7 @@ def expression() -> int:
 
 
 def expr_info(n: int) -> int:
-    return EXPRESSION + grid(n)
+    return EXPRESSION + grid(n) + n * n * 8 * EXPR_LIVE_ARRAYS
 
 
 def model_info(spec, grid_n: int) -> int:

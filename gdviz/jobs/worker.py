@@ -69,11 +69,12 @@ def _peak_rss_reset() -> None:
         pass
 
 
-def _peak_rss() -> int | None:
+def _status(field: str) -> int | None:
+    """A size from /proc/self/status in bytes (Linux), e.g. VmRSS, VmHWM (its peak)."""
     try:
         with open("/proc/self/status") as f:
             for line in f:
-                if line.startswith("VmHWM:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1]) * 1024
     except OSError:
         pass
@@ -82,6 +83,7 @@ def _peak_rss() -> int | None:
 
 def run_one(sock: socket.socket, tasks: dict, job_id: int, task: str, payload) -> None:
     _peak_rss_reset()
+    rss_before = _status("VmRSS")
     began = time.monotonic()
     reporter = Reporter(sock, job_id)
     try:
@@ -98,7 +100,8 @@ def run_one(sock: socket.socket, tasks: dict, job_id: int, task: str, payload) -
         traceback.print_exc(file=sys.stderr)
         wire.send(sock, ("failed", job_id, f"{type(e).__name__}: {e}"))
     else:
-        stats = {"seconds": time.monotonic() - began, "peak_rss": _peak_rss()}
+        stats = {"seconds": time.monotonic() - began, "peak_rss": _status("VmHWM"),
+                 "rss_before": rss_before}
         wire.send(sock, ("done", job_id, result, stats))
 
 

@@ -26,7 +26,7 @@ from gdviz.engine.nets.linear import LinReg2, LogReg2
 from .objectives import is_network
 
 # whole runs, per run and step (frames included): fitted on bench/step_cost.py's figures
-RUN_STEP = 75e-6  # a named surface (Rosenbrock, Adam: 65 µs)
+RUN_STEP = 80e-6  # a named surface (Rosenbrock, Adam: 65 µs)
 RUN_STEP_PER_OPERATION = 0.8e-6  # a custom f(x, y): per operation of its value and gradient
 RUN_STEP_PER_POINT = 0.04e-6  # a 2-weight model: per data point
 NET_STEP = 1000e-6  # a network: a fixed part, and …
@@ -35,7 +35,7 @@ NET_STEP_PER_WEIGHT_POINT = 1.8e-9  # … per weight × data point (forward, bac
 # landscapes, per row and step
 ROW_STEP = 0.3e-6  # a named surface (Himmelblau, Adam: 0.22 µs)
 ROW_STEP_PER_OPERATION = 2.5e-9  # a custom f(x, y): per operation
-ROW_STEP_PER_POINT = 11e-9  # a 2-weight model: per data point
+ROW_STEP_PER_POINT = 12e-9  # a 2-weight model: per data point
 
 
 def run_step_seconds(objective) -> float:
