@@ -43,20 +43,22 @@ def run_step_seconds(objective) -> float:
     if is_network(objective):
         data = objective.data
         return NET_STEP + NET_STEP_PER_WEIGHT_POINT * objective.dim * (data.n_train + data.n_test)
-    if isinstance(objective, ExprSurface):
-        return RUN_STEP + RUN_STEP_PER_OPERATION * objective.value_and_grad.size
-    if isinstance(objective, (LinReg2, LogReg2)):
-        return RUN_STEP + RUN_STEP_PER_POINT * _points(objective)
-    return RUN_STEP
+    return _step(objective, RUN_STEP, RUN_STEP_PER_OPERATION, RUN_STEP_PER_POINT)
 
 
 def row_step_seconds(objective) -> float:
     """One step of one row of a landscape batch."""
+    return _step(objective, ROW_STEP, ROW_STEP_PER_OPERATION, ROW_STEP_PER_POINT)
+
+
+def _step(objective, base: float, per_operation: float, per_point: float) -> float:
+    """A 2-weight objective's step: a named surface's, plus a custom f(x, y)'s operations
+    or a model's data points."""
     if isinstance(objective, ExprSurface):
-        return ROW_STEP + ROW_STEP_PER_OPERATION * objective.value_and_grad.size
+        return base + per_operation * objective.value_and_grad.size
     if isinstance(objective, (LinReg2, LogReg2)):
-        return ROW_STEP + ROW_STEP_PER_POINT * _points(objective)
-    return ROW_STEP
+        return base + per_point * _points(objective)
+    return base
 
 
 def _points(model) -> int:

@@ -13,8 +13,14 @@ from strict_json import loads
 
 from gdviz.scenarios.nesting import MAX_DEPTH, depth
 
-DEPTHS = st.integers(min_value=1, max_value=2000)
-PROPERTY = settings(max_examples=40, derandomize=True, deadline=None)
+def over_depths(*examples: int):
+    """A property over depths 1 … 2,000 (deterministic examples), and these edges."""
+    def decorate(test):
+        for e in reversed(examples):
+            test = example(e)(test)
+        return settings(max_examples=40, derandomize=True, deadline=None)(
+            given(st.integers(min_value=1, max_value=2000))(test))
+    return decorate
 
 
 def nested(d: int):
@@ -32,12 +38,7 @@ def run_with(field: str, d: int) -> str:
     return body.replace(marker, "[" * d + "1" + "]" * d)
 
 
-@PROPERTY
-@given(DEPTHS)
-@example(MAX_DEPTH - 3)
-@example(MAX_DEPTH - 2)
-@example(460)
-@example(2000)
+@over_depths(MAX_DEPTH - 3, MAX_DEPTH - 2, 460, 2000)
 def test_rest_bodies_at_any_depth_get_a_4xx_naming_the_field_or_the_limit(client, d):
     for field in ("start", "betas"):
         body = run_with(field, d)
@@ -49,11 +50,7 @@ def test_rest_bodies_at_any_depth_get_a_4xx_naming_the_field_or_the_limit(client
             assert r.status_code == 422 and f"runs.0.{field}" in message, message
 
 
-@PROPERTY
-@given(DEPTHS)
-@example(MAX_DEPTH - 3)
-@example(460)
-@example(2000)
+@over_depths(MAX_DEPTH - 3, 460, 2000)
 def test_the_stream_socket_refuses_any_depth_and_goes_on(client, d):
     start = ('{"type":"start","scenario":{"surface":"bowl","runs":[{"optimizer":"gd",'
              '"lr":0.1,"start":' + "[" * d + "1" + "]" * d + "}]}}")
@@ -69,11 +66,7 @@ def test_the_stream_socket_refuses_any_depth_and_goes_on(client, d):
         assert loads(ws.receive_text())["type"] == "state"
 
 
-@PROPERTY
-@given(DEPTHS)
-@example(MAX_DEPTH - 5)
-@example(460)
-@example(2000)
+@over_depths(MAX_DEPTH - 5, 460, 2000)
 def test_the_landscape_socket_refuses_any_depth_and_goes_on(client, d):
     run = ('{"type":"run","id":1,"kind":"basins","request":{"grid":{"box":'
            + "[" * d + "1" + "]" * d + "}}}")
@@ -87,11 +80,7 @@ def test_the_landscape_socket_refuses_any_depth_and_goes_on(client, d):
         assert "'run' or 'cancel'" in loads(ws.receive_text())["message"]
 
 
-@PROPERTY
-@given(DEPTHS)
-@example(31)
-@example(460)
-@example(2000)
+@over_depths(31, 460, 2000)
 def test_links_at_any_depth_are_answered_with_the_page_or_a_4xx(client, d):
     for key, value in (("r0.start", "[" * d + "1" + "]" * d),
                        ("expr", "(" * d + "x" + ")" * d)):
@@ -106,11 +95,7 @@ def test_links_at_any_depth_are_answered_with_the_page_or_a_4xx(client, d):
         assert download.status_code == 422 and (key in message or "query string" in message)
 
 
-@PROPERTY
-@given(DEPTHS)
-@example(30)
-@example(31)
-@example(2000)
+@over_depths(30, 31, 2000)
 def test_expressions_at_any_depth_get_a_422_naming_expr(client, d):
     r = client.post("/api/expr", json={"expr": "(" * d + "x" + ")" * d})
     if len("(" * d + "x" + ")" * d) <= 200 and d <= 30:
