@@ -41,6 +41,13 @@ RUN_CASES = [  # (label, objective fields, steps)
      {"model": {"kind": "mlp", "dataset": "spiral", "n": 2048, "hidden": [16, 16]}}, 40),
     ("mlp 2-32×4-3, 2,048 points",
      {"model": {"kind": "mlp", "dataset": "spiral", "n": 2048, "hidden": [32] * 4}}, 12),
+    ("complex_linreg (one complex weight)", {"model": {"kind": "complex_linreg"}}, 2000),
+    ("cnn: 320 digits 8×8, 8 kernels", {"model": {"kind": "cnn"}}, 40),
+    ("cnn: 1,797 digits 8×8, 16 kernels",
+     {"model": {"kind": "cnn", "n": 1797, "kernels": [16]}}, 10),
+    ("cnn: 84 shapes 16×16, 16+16 kernels, same",
+     {"model": {"kind": "cnn", "dataset": "shapes", "size": 16, "n": 84,
+                "kernels": [16, 16], "padding": "same"}}, 10),
 ]
 ROW_CASES = [  # (label, objective fields, grid n, steps)
     ("surface: Himmelblau", {"surface": "himmelblau"}, 64, 200),

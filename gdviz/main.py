@@ -3,16 +3,18 @@
 import contextlib
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 from threadpoolctl import threadpool_limits
 
 from gdviz import __version__
-from gdviz.api import (catalog, errors, export, expr, landscape, landscape_socket, models, pages,
-                     presets, run, stability, stream, trace)
+from gdviz.api import (assets, catalog, docs, errors, export, expr, landscape, landscape_socket,
+                       models, pages, presets, qr, run, schema, stability, stream, trace)
+from gdviz.api.caching import ConditionalGet
 from gdviz.api.gate import RequestGate
+from gdviz.api.headers import SecurityHeaders
+from gdviz.api.hosts import AllowedHosts, HostCheck
 from gdviz.api.sockets import TransportHandle
 from gdviz.jobs.offload import close_pool
-from gdviz.paths import STATIC_DIR
 from gdviz.settings import get_settings
 
 DESCRIPTION = """Gradient descent, step by step, on 2D loss surfaces.
@@ -31,13 +33,23 @@ def create_app() -> FastAPI:
     # One BLAS thread: the server's processes share the cores, and OpenBLAS's own threads
     # spinning against them made a network's step up to 18× slower on a loaded machine.
     threadpool_limits(1)
+    # /docs and /redoc come from gdviz/api/docs.py (offline, under a CSP), not FastAPI's
     app = FastAPI(title="gdviz", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan)
+                  docs_url=None, redoc_url=None, lifespan=lifespan)
     errors.install(app)
-    for module in (catalog, expr, models, run, landscape, landscape_socket, stability, presets,
-                   pages, export, stream, trace):
+    for module in (catalog, expr, models, schema, run, landscape, landscape_socket, stability,
+                   presets, pages, export, stream, trace, docs, qr, assets):
         app.include_router(module.router)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.add_middleware(RequestGate, max_bytes=get_settings().max_body_bytes)
-    app.add_middleware(TransportHandle)  # the last added runs first: it sees uvicorn's send
+    settings = get_settings()
+    # the last added runs first: the transport's handle outermost (it must see uvicorn's
+    # own send), then GZip (HTML and JSON compressed when asked; static/ is compressed
+    # once and cached by gdviz.api.assets, passed through untouched), then headers on
+    # every answer, then the Host, then ETags, then the request gate (the body's size and
+    # nesting, expressions built in a worker) right before the routes
+    app.add_middleware(RequestGate, max_bytes=settings.max_body_bytes)
+    app.add_middleware(ConditionalGet)  # pages and catalogs: ETag, a 304 on a second visit
+    app.add_middleware(HostCheck, allowed=AllowedHosts.from_setting(settings.allowed_hosts))
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
+    app.add_middleware(TransportHandle)
     return app

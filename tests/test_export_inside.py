@@ -6,10 +6,9 @@ as POST /api/trace answers it."""
 import json
 
 import numpy as np
-from fastapi.testclient import TestClient
+from local_client import local_client
 
 from gdviz.export_html import player_data
-from gdviz.main import create_app
 from gdviz.scenarios.models import Scenario
 from gdviz.scenarios.presets import PRESETS
 from gdviz.scenarios.simulate import simulate
@@ -27,7 +26,7 @@ def test_a_backprop_export_carries_the_points_trace_at_every_frame():
     assert inside["view"] == {"tab": "backprop", "point": 0, "stage": "forward", "net_mode": "weights"}
     traces = inside["traces"][0]
     assert len(traces) == len(runs[0]["frames"]) == 13
-    with TestClient(create_app()) as c:
+    with local_client() as c:
         for k in (0, 5, 12):
             want = loads(c.post("/api/trace", json={
                 "scenario": sc.model_dump(mode="json"), "params": runs[0]["frames"][k]["params"],

@@ -5,7 +5,6 @@ address it shows. A download has no page to show warnings on, so any parameter t
 page would fall back on is refused (422, listing them) instead of silently exported.
 """
 
-import re
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Request
@@ -15,6 +14,7 @@ from gdviz import export as ex
 from gdviz.jobs import memory
 from gdviz.jobs.offload import JOBS
 from gdviz.scenarios.cost import TooSlow, check_run_time
+from gdviz.scenarios.link_warnings import LinkWarning
 from gdviz.scenarios.objectives import objective_of
 from gdviz.scenarios.presets import PRESETS
 from gdviz.scenarios.url import scenario_of_link
@@ -25,13 +25,12 @@ from .json import StrictJSONResponse
 from .offloaded import BUSY_RESPONSES, GONE, compute
 
 router = APIRouter()
-# what the page would do instead ("…; using the default 0.01", "…; ignored"): moot here
-_FALLBACK = re.compile(r"; (?:using|ignored|reading it as|showing|no lesson shown)\b[^;]*$")
 
 
-def refused(warnings: list[str]) -> StrictJSONResponse:
-    """422 listing the parameters the page would have fallen back on."""
-    problems = [_FALLBACK.sub("", w) for w in warnings]
+def refused(warnings: list[LinkWarning]) -> StrictJSONResponse:
+    """422 listing the parameters the page would have fallen back on (what the page would
+    do instead is moot here: the file is not made)."""
+    problems = [f"{w.key}: {w.problem}" for w in warnings]
     return StrictJSONResponse(status_code=422, content={
         "message": f"{len(problems)} bad query parameter(s): " + "; ".join(problems),
         "detail": problems})
@@ -58,14 +57,15 @@ async def export_file(request: Request,
         raise HTTPException(422, f"query string: longer than {limit} characters")
     query = dict(request.query_params)
     scenario, warnings = scenario_of_link(query, PRESETS)
-    view, view_warnings = view_from_query(query)  # its preset and look matter to a file
+    view, view_warnings = view_from_query(query, presets=PRESETS)  # its preset and look matter
     warnings += view_warnings
     if warnings:
         return refused(warnings)
     try:
         ex.check_size(scenario)
+        ex.check_format(scenario, fmt)
         check_run_time(scenario, objective_of(scenario), "an export")
-    except (ex.TooLarge, TooSlow) as e:
+    except (ex.TooLarge, ex.CannotExport, TooSlow) as e:
         raise HTTPException(422, str(e)) from e
     preset = PRESETS.get(view.preset)
     text = await compute(request, JOBS, "export", (fmt, scenario, preset and preset.title,

@@ -12,10 +12,12 @@ from gdviz.scenarios.models import Domain, ExprText, check_objective
 from gdviz.scenarios.numbers import Model
 from gdviz.settings import get_settings
 
+from .body import ClientJSONRoute
 from .json import StrictJSONResponse
 from .offloaded import BUSY_RESPONSES, computed_json
 
-router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse)
+router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse,
+                   route_class=ClientJSONRoute)
 
 
 class ExprRequest(Model):

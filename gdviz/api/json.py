@@ -10,10 +10,9 @@ from fastapi.responses import JSONResponse
 
 from gdviz.scenarios.jsonsafe import dumps
 
+__all__ = ["dumps", "StrictJSONResponse"]
+
 
 class StrictJSONResponse(JSONResponse):
     def render(self, content: Any) -> bytes:
         return dumps(content).encode("utf-8")
-
-
-__all__ = ["StrictJSONResponse", "dumps"]

@@ -10,10 +10,12 @@ from gdviz.jobs.offload import JOBS
 from gdviz.scenarios.cost import REST_SECONDS, TooSlow, check_landscape_time
 from gdviz.scenarios.landscape import BasinRequest, ScatterRequest, SweepRequest
 
+from .body import ClientJSONRoute
 from .json import StrictJSONResponse
 from .offloaded import BUSY_RESPONSES, computed_json
 
-router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse)
+router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse,
+                   route_class=ClientJSONRoute)
 
 
 async def _job(request: Request, kind: str, req):

@@ -6,19 +6,20 @@ from fastapi import APIRouter, Body, HTTPException, Query, Request
 
 from gdviz.jobs import memory
 from gdviz.jobs.offload import QUICK
-from gdviz.scenarios.describe_model import catalog
-from gdviz.scenarios.model_spec import ModelSpec
+from gdviz.scenarios.kinds import ModelSpec, catalog
 from gdviz.settings import get_settings
 
+from .body import ClientJSONRoute
 from .json import StrictJSONResponse
 from .offloaded import BUSY_RESPONSES, computed_json
 
-router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse)
+router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse,
+                   route_class=ClientJSONRoute)
 
 
 @router.get("/models", summary="The models a scenario can train, with every option")
 def list_models() -> list[dict]:
-    """linreg2, logreg2 and mlp: each field's default and range or choices
+    """Each model kind (linreg2, logreg2, mlp): each field's default and range or choices
     (docs/models.md)."""
     return catalog()
 

@@ -9,10 +9,12 @@ from gdviz.scenarios.models import Scenario
 from gdviz.scenarios.objectives import objective_of
 from gdviz.scenarios.simulate import TooLarge, check_result_size
 
+from .body import ClientJSONRoute
 from .json import StrictJSONResponse
 from .offloaded import BUSY_RESPONSES, computed_json
 
-router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse)
+router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse,
+                   route_class=ClientJSONRoute)
 
 
 @router.post("/run", summary="Run a scenario to the end and return every frame",

@@ -33,7 +33,15 @@ def point(p) -> str:
 
 
 def explain(batch: Batch, run: int) -> str:
+    """The run's one-sentence reason. An objective with a ``reason(batch, run)`` method
+    may give its own (a sentence, or None for the generic one): e.g. a complex weight
+    stepped with a mistaken gradient, where the generic bound would not say why."""
     status = Status(int(batch.status[run]))
+    own = getattr(batch.objective, "reason", None)
+    if own is not None and status != Status.RUNNING:
+        sentence = own(batch, run)
+        if sentence:
+            return sentence
     if status == Status.CONVERGED:
         return _converged(batch, run)
     if status == Status.DIVERGED:

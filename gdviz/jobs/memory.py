@@ -12,13 +12,16 @@ margin, and tests check it against tracemalloc's peak for the largest requests:
 * a sweep, basin map or scatter: the batch's state, history and labels per run
   (``LANDSCAPE_BYTES_PER_ROW``), a 2-weight model's chunks of (rows × data points)
   temporaries (gdviz/engine/nets/linear.py bounds them), and a scatter's recorded paths;
-* a slice: the MLP's activations for one chunk of grid points;
+* a slice: the network's activations for one chunk of grid points; a trace: the
+  model's buffers for one pass over its data;
 * the small jobs a page needs: a fixed allowance plus their grid.
 """
 
 from __future__ import annotations
 
-from gdviz.scenarios.objectives import dimension, is_network, objective_of
+from gdviz.engine.nets.network import Network
+from gdviz.scenarios.kinds import KINDS
+from gdviz.scenarios.objectives import dimension, objective_of
 
 MB = 1 << 20
 BASE = 8 * MB  # what any job allocates besides its data (imports are the worker's own)
@@ -52,11 +55,10 @@ def _objects(runs: int, frames: int, numbers: int) -> int:
 
 def _workspace(scenario) -> int:
     objective = objective_of(scenario)
-    if not is_network(objective):
+    if not isinstance(objective, Network):
         return 0
     data = objective.data
-    units = sum(objective.hidden) + data.n_classes
-    return (data.n_train + data.n_test) * units * NET_WORKSPACE_BYTES
+    return (data.n_train + data.n_test) * objective.activations_per_sample * NET_WORKSPACE_BYTES
 
 
 def run(scenario) -> int:
@@ -90,6 +92,12 @@ def landscape(kind: str, request) -> int:
     return total
 
 
+def trace(scenario) -> int:
+    """One point's trace: the model's buffers for a pass over its data (its step's
+    mini-batch gradient and loss), and the layers' numbers for one point."""
+    return BASE + _workspace(scenario)
+
+
 def slice_(grid: int) -> int:
     """A loss-landscape slice: the network evaluated at grid² weight vectors, in chunks
     (gdviz/engine/nets/mlp.py bounds a chunk's activations) — plus the grid's JSON."""
@@ -112,6 +120,6 @@ def expr_info(n: int) -> int:
 def model_info(spec, grid_n: int) -> int:
     """A model's description: its data, and a 2-weight model's loss over a grid."""
     total = BASE + spec.n * 200
-    if spec.kind in ("linreg2", "logreg2"):
+    if KINDS[spec.kind].capabilities.weights == "plane":
         total += grid(grid_n) + MODEL_CHUNKS
     return total

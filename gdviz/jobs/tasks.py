@@ -13,17 +13,17 @@ from __future__ import annotations
 import os
 from typing import Any, Callable
 
-from gdviz.engine.expr import ExprError, expr_surface
+from gdviz.engine.expr import ExprError
 from gdviz.engine.expr.surface import build_outcome, remember
 from gdviz.engine.surfaces import SURFACES, grid
-from gdviz.scenarios.describe_model import describe
 from gdviz.scenarios.jsonsafe import dumps, grid_json
+from gdviz.scenarios.kinds import Source, describe, kind_of
 from gdviz.scenarios.landscape import JOBS
 from gdviz.scenarios.objectives import build_model
 from gdviz.engine.runs import run_to_end
 from gdviz.scenarios.simulate import batches, run_result
 from gdviz.scenarios.slice import compute_slice
-from gdviz.scenarios.surface_info import describe_expr
+from gdviz.scenarios.trace import trace_json
 
 from .outcome import Refused
 
@@ -47,12 +47,12 @@ def run(scenario, progress: Progress) -> bytes:
     time (and its text is held once, as bytes: a str with one "λ" takes 2 bytes a
     character)."""
     step = _steps(len(scenario.runs) * scenario.steps, progress)
-    model = scenario.model is not None
+    kind = kind_of(scenario)
     parts = [b'{"runs":[']
     for i, batch in enumerate(batches(scenario)):
         if i:
             parts.append(b",")
-        parts.append(dumps(run_result(batch, run_to_end(batch, step), model)).encode())
+        parts.append(dumps(run_result(batch, run_to_end(batch, step), kind)).encode())
     parts.append(b"]}")
     return b"".join(parts)
 
@@ -77,24 +77,33 @@ def export(payload: tuple, progress: Progress) -> str:
 
 
 def expr_info(payload: tuple, progress: Progress) -> str:
-    """``POST /api/expr``: the custom f(x, y) described, with its n×n grid."""
+    """``POST /api/expr``: the custom f(x, y) described (its kind's ``describe``), with its
+    n×n grid's ``x``, ``y``, ``z`` beside the other fields."""
     text, domain, n = payload
     try:
-        return dumps(describe_expr(expr_surface(text, domain), n))
+        d = describe(Source(expr=text, domain=domain), n)
     except ExprError as e:  # only if the server did not build it first
         raise Refused(422, f"expr: {e.message}") from None
+    return dumps({**{k: v for k, v in d.items() if k != "grid"}, **d["grid"]})
 
 
-def surface_grid(payload: tuple[str, int], progress: Progress) -> str:
-    """``GET /api/surfaces/{id}/grid``: f on an n×n grid."""
-    surface_id, n = payload
-    return dumps(grid_json(*grid(SURFACES[surface_id], n)))
+def surface_grid(payload: tuple[str, int, int | None], progress: Progress) -> str:
+    """``GET /api/surfaces/{id}/grid``: f on an n×n grid (to ``digits`` significant digits
+    when given)."""
+    surface_id, n, digits = payload
+    return dumps(grid_json(*grid(SURFACES[surface_id], n), digits=digits))
 
 
 def model_info(payload: tuple, progress: Progress) -> str:
     """``POST /api/model``: a model's data, layout and (2-weight models) loss surface."""
     spec, grid_n = payload
-    return dumps(describe(spec, grid_n))
+    return dumps(describe(Source(model=spec), grid_n))
+
+
+def trace(request, progress: Progress) -> str:
+    """``POST /api/trace``: one training point's forward and backward pass, and its step's
+    mini-batch gradient (a pass over the data)."""
+    return dumps(trace_json(request))
 
 
 def loss_slice(payload: tuple, progress: Progress) -> str:
@@ -124,5 +133,5 @@ def worker_pid(payload, progress: Progress) -> int:
 TASKS: dict[str, Callable[[Any, Progress], Any]] = {
     "run": run, "landscape": landscape, "export": export, "expr_info": expr_info,
     "surface_grid": surface_grid, "model_info": model_info, "slice": loss_slice,
-    "expression": expression, "worker_pid": worker_pid,
+    "trace": trace, "expression": expression, "worker_pid": worker_pid,
 }

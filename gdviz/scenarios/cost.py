@@ -2,8 +2,8 @@
 
 Every request the API accepts must answer within a stated time (README, Limits). Counting
 steps is not enough: one step of a 4 × 32 network on 2,048 points costs 170 steps of a
-named surface, and a custom f(x, y) whose derivatives have thousands of terms costs
-~80. So each objective has a cost per step, fitted on this project's 2-core
+named surface, one of the largest CNN ~500, and a custom f(x, y) whose derivatives have
+thousands of terms ~80. So each objective has a cost per step, fitted on this project's 2-core
 development machine (``bench/step_cost.py``: CPU seconds, one BLAS thread) and
 rounded up; a request is refused when its estimate is over the entry point's limit,
 with the largest size that fits.
@@ -23,14 +23,15 @@ import math
 from gdviz.engine.expr import ExprSurface
 from gdviz.engine.nets.linear import LinReg2, LogReg2
 
-from .objectives import is_network
+from gdviz.engine.nets.network import Network
 
 # whole runs, per run and step (frames included): fitted on bench/step_cost.py's figures
 RUN_STEP = 80e-6  # a named surface (Rosenbrock, Adam: 65 µs)
 RUN_STEP_PER_OPERATION = 0.8e-6  # a custom f(x, y): per operation of its value and gradient
 RUN_STEP_PER_POINT = 0.04e-6  # a 2-weight model: per data point
-NET_STEP = 1000e-6  # a network: a fixed part, and …
-NET_STEP_PER_WEIGHT_POINT = 1.8e-9  # … per weight × data point (forward, backward, fields)
+NET_STEP = 1000e-6  # a network (MLP, CNN): a fixed part, and …
+NET_STEP_PER_MULTIPLY_ADD = 2.4e-9  # … per multiply-add of its forward pass × data point
+#                                     (forward, backward, frame fields: CNNs set the rate)
 
 # landscapes, per row and step
 ROW_STEP = 0.3e-6  # a named surface (Himmelblau, Adam: 0.22 µs)
@@ -40,9 +41,10 @@ ROW_STEP_PER_POINT = 12e-9  # a 2-weight model: per data point
 
 def run_step_seconds(objective) -> float:
     """One step of one whole run (its frame built and serialised)."""
-    if is_network(objective):
+    if isinstance(objective, Network):
         data = objective.data
-        return NET_STEP + NET_STEP_PER_WEIGHT_POINT * objective.dim * (data.n_train + data.n_test)
+        return NET_STEP + NET_STEP_PER_MULTIPLY_ADD * objective.work_per_sample * (
+            data.n_train + data.n_test)
     return _step(objective, RUN_STEP, RUN_STEP_PER_OPERATION, RUN_STEP_PER_POINT)
 
 

@@ -16,10 +16,11 @@ from pydantic import ConfigDict, Field, model_validator
 
 from gdviz.engine.nets.datasets import MAX_POINTS
 from gdviz.engine.nets.linear import LinReg2
-from gdviz.engine.nets.mlp import MLP
+from gdviz.engine.nets.network import Network
 from gdviz.engine.nets.trace import Trace, n_points, trace
 
 from .jsonsafe import num, vec
+from .kinds import KINDS, kind_of
 from .models import MAX_RUNS, MAX_STEPS, MAX_WEIGHTS, Coordinate, Scenario
 from .numbers import Model
 from .objectives import objective_of, start_of
@@ -43,18 +44,21 @@ class TraceRequest(Model):
 
     @model_validator(mode="after")
     def _fits_the_model(self) -> "TraceRequest":
-        if self.scenario.model is None:
-            raise ValueError("scenario: give a model scenario (model kind linreg2, logreg2 "
-                             "or mlp); a surface has no training points to trace")
+        kind = kind_of(self.scenario)
+        if not (kind.capabilities.trace or kind.trace_json):
+            traced = [k.id for k in KINDS.values() if k.capabilities.trace or k.trace_json]
+            raise ValueError(f"scenario: give a model scenario (model kind "
+                             f"{', '.join(traced[:-1])} or {traced[-1]}); a surface has no "
+                             "training points to trace")
         if self.run >= len(self.scenario.runs):
             raise ValueError(f"run: {self.run} does not exist (the scenario has "
                              f"{len(self.scenario.runs)} run(s))")
         model = objective_of(self.scenario)
-        dim = model.dim if isinstance(model, MLP) else 2
+        dim = model.dim
         if self.params is not None and len(self.params) != dim:
             raise ValueError(f"params: this model has {dim} weights; give {dim} numbers, "
                              "or leave params out for the run's start")
-        n = n_points(model)
+        n = n_points(model) if kind.capabilities.trace else model.data.n_train
         if self.sample >= n:
             raise ValueError(f"sample: the training set has {n} points; give 0 … {n - 1}")
         return self
@@ -75,7 +79,7 @@ def _layer_json(layer, i: int = 0) -> dict:
 def _batch(model, params: np.ndarray, step: int, sample: int, grad=None) -> dict:
     """The step's mini-batch: its points, size, mean loss and the engine's gradient
     (``grad``, when the caller has it already: the frame's)."""
-    if isinstance(model, MLP):
+    if isinstance(model, Network):
         pos = model.position(step)
         idx = model.batch_indices(step)
         where = {"epoch": pos.epoch, "index": pos.batch, "batches_per_epoch": pos.batches_per_epoch}
@@ -97,9 +101,14 @@ def _batch(model, params: np.ndarray, step: int, sample: int, grad=None) -> dict
             "loss": num(batch_loss), "grad": vec(grad)}
 
 
-def point_trace(model, params: np.ndarray, sample: int, step: int = 0, grad=None) -> dict:
+def point_trace(model, params: np.ndarray, sample: int, step: int = 0, grad=None,
+                kind=None) -> dict:
     """One point's trace at ``params`` with step ``step``'s batch, as ``POST /api/trace``
-    answers it; ``grad``: that step's gradient if known (a frame's), else computed."""
+    answers it; ``grad``: that step's gradient if known (a frame's), else computed. A
+    ``kind`` with its own ``trace_json`` (a CNN: maps and routing masks) answers for itself."""
+    if kind is not None and kind.trace_json is not None:
+        return {**kind.trace_json(model, params, sample),
+                "batch": _batch(model, params, step, sample, grad)}
     t: Trace = trace(model, params, [sample])
     label = t.label[0]
     return {
@@ -117,4 +126,5 @@ def trace_json(request: TraceRequest) -> dict:
     sc = request.scenario
     params = (np.asarray(request.params, float) if request.params is not None
               else start_of(sc, request.run))
-    return point_trace(objective_of(sc), params, request.sample, request.step)
+    return point_trace(objective_of(sc), params, request.sample, request.step,
+                       kind=kind_of(sc))

@@ -2,8 +2,8 @@
 
 The loop waits for a message or the session's next tick, whichever comes first, and
 sends what the session returns; the next batch is made only after the previous send
-returned, so at most one batch ever waits on a slow client. A ``start`` naming a custom
-f(x, y) has it built in a worker first (``Channel.prepare``), so the session's
+returned, so at most one batch ever waits on a slow client. A ``start`` (or ``replay``)
+naming a custom f(x, y) has it built in a worker first (``Channel.prepare``), so the session's
 validation finds it ready. A ``slice`` (a network's loss landscape, 0.1–2 s of NumPy)
 runs in the job pool, one per socket at a time; its reply comes back through the inbox,
 so only the loop ever sends. The loop ends when the peer goes (GONE) or the socket has
@@ -66,8 +66,8 @@ async def serve(ch: Channel) -> None:
 
 
 async def _prepare(ch: Channel, text) -> dict | None:
-    """Build the custom f(x, y) a ``start`` names before the session validates it; an
-    ``error`` if the pool cannot take it now."""
+    """Build the custom f(x, y) a ``start`` or ``replay`` names before the session
+    validates it; an ``error`` if the pool cannot take it now."""
     if not isinstance(text, str) or '"expr"' not in text:
         return None
     try:
@@ -80,7 +80,8 @@ async def _prepare(ch: Channel, text) -> dict | None:
         sentence = job_error(e)
         if sentence is None:
             raise
-        return {"type": "error", "message": f"start: {sentence}"}
+        kind = msg.get("type") if msg.get("type") in ("start", "replay") else "start"
+        return {"type": "error", "message": f"{kind}: {sentence}"}
     return None
 
 

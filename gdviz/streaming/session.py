@@ -21,7 +21,10 @@ loop passes ``time.perf_counter``; the default clock stands still (nothing is
 ever cut short), and tests pass a fake one, so no outcome depends on the
 machine's load.
 
-Model scenarios (docs/models.md) add model frame fields, thin network frames
+A ``replay`` (gdviz/streaming/replay.py) is built like a ``start`` and then stepped
+quietly towards its target under the same budget.
+
+Model scenarios (docs/models.md) add their kind's frame fields, thin network frames
 and ``diagnosis`` messages through ``ModelRuns``; a ``slice`` request returns
 a ``SliceJob`` for the socket loop to run in a worker process.
 """
@@ -37,15 +40,16 @@ from pydantic import TypeAdapter, ValidationError
 from gdviz.engine.explain import explain
 from gdviz.engine.runs import Batch, Status
 from gdviz.scenarios.models import Scenario, check_changes
-from gdviz.scenarios.model_spec import MlpSpec
-from gdviz.scenarios.objectives import build_model, is_network, objective_of
+from gdviz.scenarios.kinds import KINDS, kind_of
+from gdviz.scenarios.objectives import build_model, objective_of
 from gdviz.scenarios.simulate import batch_for_run, frame_dict
 from gdviz.scenarios.slice import SliceRequest, check_work, compute_slice
 from gdviz.validation import summary
 
 from .model_runs import ALL, ModelRuns, record
-from .protocol import (BadMessage, ClientMessage, Inspect, Pause, Play, Set, Speed, Start,
-                       Step, read_message)
+from .protocol import (BadMessage, ClientMessage, Inspect, Pause, Play, Replay, Set, Speed,
+                       Start, Step, read_message)
+from .replay import ReplayPlan, plan_of
 
 TICK = 1 / 30  # seconds between batches while playing
 MAX_TICK_GAP = 0.25  # at most this much wall time is caught up in one tick
@@ -67,7 +71,7 @@ class SliceJob:
     job pool's ``slice`` task takes (the network as its spec: a worker builds it);
     ``run()`` computes the reply here (tests)."""
 
-    spec: MlpSpec
+    spec: object  # the scenario's model (a kind with the ``slice`` capability)
     shuffle_seed: int
     request: SliceRequest
     step: int
@@ -105,8 +109,9 @@ class StreamSession:
         self._pending_steps = 0  # steps of a `step` message still to send
         self._partial: list = []  # records of a step some runs have taken, the rest not yet
         self._cursor = 0  # the run whose turn it is in that step
-        self._building: Iterator[list[dict]] | None = None  # a `start` still building runs
+        self._building: Iterator[list[dict] | None] | None = None  # a start building runs
         self._deferred: list = []  # messages that came while it builds: applied after it
+        self._replay: ReplayPlan | None = None  # a `replay` on its way to its step
         self._began = 0.0  # clock reading when the current call began
         self.models: ModelRuns | None = None
         self._terms: list = []  # per run: the weights whose update terms frames carry
@@ -116,7 +121,7 @@ class StreamSession:
 
     def next_tick(self, now: float) -> float | None:
         """Seconds until ``tick`` should run (None: idle until a message arrives)."""
-        if self._pending_steps or self._building is not None:
+        if self._pending_steps or self._building is not None or self._replay is not None:
             return 0.0
         if not self.playing:
             return None
@@ -129,6 +134,8 @@ class StreamSession:
         self._began = self.clock()
         if self._building is not None:
             return self._build_more()
+        if self._replay is not None:
+            return self._replay_chunk()
         if self._pending_steps:
             return self._step_chunk()
         if not self.playing:
@@ -161,6 +168,19 @@ class StreamSession:
             self._deferred = []
             self._building = self._start(msg.scenario, now, paused=msg.paused)
             return self._build_more()
+        if isinstance(msg, Replay):
+            try:
+                plan = plan_of(msg)
+            except ValueError as e:
+                return [_error(str(e))]
+            self._deferred = []
+            self._building = self._start(msg.scenario, now, paused=True, replay=plan)
+            return self._build_more()
+        if isinstance(msg, Speed):  # (a start sets its scenario's speed before it builds)
+            self.speed = msg.steps_per_second
+            return [self._state()]
+        if self._replay is not None:
+            return [self._restoring(msg)]
         if self._building is not None:  # in order, once the runs are built
             if len(self._deferred) >= MAX_DEFERRED:
                 return [_error(f"{msg.type}: the runs are still being set up and "
@@ -170,8 +190,14 @@ class StreamSession:
             return []
         return self._apply(msg, now)
 
+    def _restoring(self, msg) -> dict:
+        return _error(f"{msg.type}: the runs are still being restored (step "
+                      f"{self._step_now()} of {self._replay.target}); wait for 'replayed'")
+
     def _apply(self, msg, now: float) -> list[dict]:
-        if self.scenario is None and not isinstance(msg, Speed):
+        if self._replay is not None:
+            return [self._restoring(msg)]
+        if self.scenario is None:
             return [_error(f"{msg.type}: send a 'start' message with a scenario first")]
         if isinstance(msg, SliceRequest):
             return self._slice(msg)
@@ -189,8 +215,6 @@ class StreamSession:
             return self._step_chunk()
         elif isinstance(msg, Set):
             return self._set(msg)
-        elif isinstance(msg, Speed):
-            self.speed = msg.steps_per_second
         return [self._state()]
 
     def _step_chunk(self) -> list[dict]:
@@ -206,7 +230,7 @@ class StreamSession:
         """Build the next runs of a ``start`` until the budget is spent (at least one);
         the replies once the last is built."""
         for out in self._building:
-            if out:
+            if out is not None:
                 self._building = None
                 deferred, self._deferred = self._deferred, []
                 for msg in deferred:
@@ -216,30 +240,39 @@ class StreamSession:
                 return []
         raise RuntimeError("a start ended without its replies")
 
-    def _start(self, scenario: Scenario, now: float, paused: bool = False) -> Iterator[list[dict]]:
-        """Yields [] after each run it builds (a large network's first loss and gradient
-        take milliseconds), then the replies: started, frame 0 of each run, state."""
-        self.scenario = None
+    def _start(self, scenario: Scenario, now: float, paused: bool = False,
+               replay: ReplayPlan | None = None) -> Iterator[list[dict] | None]:
+        """Yields None after each run it builds (a large network's first loss and gradient
+        take milliseconds), then the replies: started, frame 0 of each run, state. With
+        ``replay``, the replay's first replies instead (the page has frame 0)."""
+        self.scenario, self.batches = None, []
+        self.speed = scenario.speed
         self.playing = False
         self._pending_steps = 0
+        self._replay = replay  # (messages but `speed` wait for `replayed`)
         self._partial, self._cursor = [], 0
         built = []
         for i in range(len(scenario.runs)):
             built.append(batch_for_run(scenario, i))
-            yield []
+            yield None
         self.scenario, self.batches = scenario, built
-        self.speed = scenario.speed
         self._reported = set()
-        self.models = (ModelRuns(objective_of(scenario), len(self.batches))
-                       if scenario.model is not None else None)
+        kind = kind_of(scenario)
+        self.models = (ModelRuns(kind, objective_of(scenario), len(self.batches),
+                                 [b.objective for b in self.batches])
+                       if kind.frame_fields is not None else None)
         started = {"type": "started", "runs": [
             {"run": i, "optimizer": r.optimizer, "hyper": b.hyper_of(0)}
             for i, (r, b) in enumerate(zip(scenario.runs, self.batches))]}
-        # a frame's `opt`: every weight of a 2-weight objective; a network's on `inspect`
-        self._terms = [None if is_network(objective_of(scenario)) else ALL] * len(self.batches)
+        # a frame's `opt`: every weight, unless the kind sends its weights thin (a network's
+        # on `inspect`)
+        self._terms = [None if kind.capabilities.thin_frames else ALL] * len(self.batches)
         records = [record(i, b, b.propose()[0], self._terms[i])
                    for i, b in enumerate(self.batches)]
         out = [started, *self._messages(records, force_diagnosis=True)] + self._ended()
+        if replay is not None:  # frame 0 and any status at step 0: the page has them
+            yield self._replay_chunk()
+            return
         if not paused:
             self._play(now)
         yield out + [self._state()]
@@ -260,19 +293,61 @@ class StreamSession:
             changes = check_changes(spec.optimizer, msg.changes)
         except ValueError as e:
             return [_error(str(e))]
+        out = self._finish_step()  # a change applies between whole steps, for every run
         self.batches[msg.run].set_hyper(0, changes)
         b = self.batches[msg.run]
-        return [{"type": "hyper", "run": msg.run, "hyper": b.hyper_of(0)}]
+        # `step`: the changes apply from the next one (a `replay` re-applies them there)
+        return out + [{"type": "hyper", "run": msg.run, "hyper": b.hyper_of(0),
+                       "step": self._step_now()}]
+
+    # -- replay (gdviz/streaming/replay.py) ----------------------------------
+
+    def _replay_chunk(self) -> list[dict]:
+        """Step towards the replay's target until the budget is spent, applying each edit
+        at its step; `replayed` and `state` once there (else, now and then, `replaying`)."""
+        plan = self._replay
+        stepped = False
+        while True:
+            step = self._step_now()
+            if not self._partial:
+                plan.apply_due(step, self.batches)
+            if (step >= plan.target and not self._partial) or self._all_done():
+                return self._replayed()
+            if stepped and self._spent():
+                return ([{"type": "replaying", "step": step, "of": plan.target}]
+                        if plan.note_due(self._now) else [])
+            self._advance(min(plan.next_stop(step) - step, STEP_CHUNK), quiet=True)
+            stepped = True
+
+    def _replayed(self) -> list[dict]:
+        plan, self._replay = self._replay, None
+        runs = []
+        for i, b in enumerate(self.batches):
+            update = None if b.status[0] == _DIVERGED else b.propose()[0]
+            run = {**frame_dict_of(record(i, b, update)), "run": i, "hyper": b.hyper_of(0)}
+            if b.done:
+                run.update(status=Status(int(b.status[0])).label, reason=explain(b, 0))
+            runs.append(run)
+        if not plan.paused:
+            self._play(self._now)
+        return [{"type": "replayed", "step": self._step_now(), "runs": runs}, self._state()]
+
+    def _step_now(self) -> int:
+        """The last step every run has taken (they advance in lock-step; an ended run stays
+        at its last; a step only some runs have taken so far does not count)."""
+        return max((b.step for b in self.batches), default=0) - (1 if self._partial else 0)
 
     # -- stepping ------------------------------------------------------------
 
     def _spent(self) -> bool:
         return self.clock() - self._began > self.budget
 
-    def _advance(self, n: int) -> tuple[list[dict], int]:
+    def _advance(self, n: int, quiet: bool = False) -> tuple[list[dict], int]:
         """Up to ``n`` steps of every unfinished run, run by run, stopping once the budget
         is spent (after at least one run-step): (the messages, the whole steps taken).
-        A step only some runs have taken is kept and finished first next time."""
+        A step only some runs have taken is kept and finished first next time. ``quiet``:
+        a replay's steps — no messages (the page has these frames and statuses); a
+        model's bookkeeping (diagnosis history, the PCA path) still sees them."""
         records = []
         ended: list[dict] = []
         taken, moved = 0, False
@@ -281,18 +356,35 @@ class StreamSession:
                 b = self.batches[self._cursor]
                 if not b.done:
                     if moved and self._spent():
-                        return self._messages(records, not self.playing) + ended, taken
+                        return self._sent(records, ended, quiet), taken
                     b.advance()
                     update = None if b.status[0] == _DIVERGED else b.propose()[0]
                     i = self._cursor
-                    self._partial.append(record(i, b, update, self._terms[i]))
+                    self._partial.append(record(i, b, update, None if quiet else self._terms[i]))
                     moved = True
                 self._cursor += 1
             records += self._partial
             self._partial, self._cursor = [], 0
             taken += 1
             ended += self._ended()
-        return self._messages(records, force_diagnosis=not self.playing) + ended, taken
+        return self._sent(records, ended, quiet), taken
+
+    def _sent(self, records: list, ended: list[dict], quiet: bool) -> list[dict]:
+        """What ``_advance``'s whole steps send: their frames and diagnoses, then the runs
+        that ended; nothing when ``quiet`` (the model's bookkeeping still sees them)."""
+        if quiet:
+            if self.models is not None:
+                self.models.frames(records)  # its history and path, not sent
+            return []
+        return self._messages(records, force_diagnosis=not self.playing) + ended
+
+    def _finish_step(self) -> list[dict]:
+        """The rest of a step only some runs have taken (each call takes at least one
+        run-step): what it sends."""
+        out = []
+        while self._partial:
+            out += self._advance(1)[0]
+        return out
 
     def _messages(self, records: list, force_diagnosis: bool) -> list[dict]:
         """``frames`` messages of ≤ MAX_FRAMES_PER_MESSAGE frames (model fields, thin
@@ -330,9 +422,10 @@ class StreamSession:
                                                     if k != "weights"}}]
 
     def _slice(self, msg: SliceRequest) -> list:
-        if self.models is None or not self.models.network:
-            return [_error("slice: only a network (model kind mlp) has a loss landscape to "
-                           "slice; named surfaces and 2-weight models are drawn whole")]
+        if self.models is None or not self.models.kind.capabilities.slice:
+            sliced = " or ".join(k.id for k in KINDS.values() if k.capabilities.slice)
+            return [_error(f"slice: only a network (model kind {sliced}) has a loss landscape "
+                           "to slice; named surfaces and 2-weight models are drawn whole")]
         if msg.run >= len(self.batches):
             return [_error(f"run: {msg.run} does not exist (this scenario has "
                            f"{len(self.batches)} runs)")]

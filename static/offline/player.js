@@ -1,5 +1,7 @@
 // The offline player: plays a scenario's precomputed frames in a file opened from
-// file:// — no server, no network (gdviz/export_html.py writes the file).
+// file:// — no server, no network (gdviz/export_html.py writes the file). Its main view
+// is the contour, the decision boundary, or a kind's own plug-in view linked in with it
+// (export_html.OFFLINE_VIEWS: views/cnn.js), fed each step's frame of the selected run.
 //
 // A classic script, not a module: browsers do not load modules from file://. The
 // drawing is the playground's own code (contour + path overlay, loss curves, decision
@@ -33,7 +35,9 @@
   const $ = (id) => document.getElementById(id);
   const data = JSON.parse($("gdviz-data").textContent);
   const objective = data.objective;
-  const network = objective.kind === "mlp";
+  const network = data.main !== "contour"; // the export names the kind's main view
+  // a kind's own main view (export_html.OFFLINE_VIEWS), mounted as the page mounts it
+  const plugin = network && data.main !== "boundary" ? gdvizModules[`views/${data.main}.js`] : null;
   const pct = (v) => (typeof v === "number" ? `${(100 * v).toFixed(1)}%` : "–");
 
   // ---- the runs, as the plots take them --------------------------------------------
@@ -84,7 +88,18 @@
   const group = new CurveGroup();
   let logLoss = true;
   let plane = null;
-  if (network) {
+  if (plugin) {
+    // the view reads the newest weights from page.state.runs[run].withParams (docs/kinds.md)
+    const state = { runs: runs.map(() => ({ withParams: null })) };
+    const view = plugin.mount($("main-plot"), { kind: null, state });
+    plane = {
+      draw: (desc) => view.draw(desc),
+      update: (frame, run) => {
+        state.runs[run].withParams = frame;
+        view.update(frame, run);
+      },
+    };
+  } else if (network) {
     plane = new BoundaryPlot($("main-plot"));
   } else {
     plane = new ContourPlot($("main-plot"), { onPick: () => {} }); // no start to move offline
@@ -245,7 +260,7 @@
   // run's final reason would not fit beside it — measured with the reasons shown, so the
   // layout does not jump when runs end during playback.
 
-  const [[x0, x1], [y0, y1]] = network ? objective.data.domain : objective.domain;
+  const [[x0, x1], [y0, y1]] = plugin ? [[0, 1], [0, 1]] : network ? objective.data.domain : objective.domain;
   const widePlane = x1 - x0 >= 1.4 * (y1 - y0);
   if (widePlane) document.body.dataset.plane = "wide";
   const lossPanel = document.querySelector(".offline-loss");
@@ -358,7 +373,7 @@
 
   function select(i) {
     player.selected = i;
-    if (network) boundaryKey();
+    if (network && !plugin) boundaryKey();
     requestDraw();
   }
 
@@ -392,7 +407,7 @@
     lastStep,
     playing: () => player.playing,
     pathPoints: (r) => (network ? 0 : plane.pointCount(r)),
-    boundary: () => (network ? plane.snapshot() : null),
+    boundary: () => (network && !plugin ? plane.snapshot() : null),
     diagram: () => inside?.net.diagram.snapshot() ?? null,
     trace: () => inside?.tracer.trace?.answer ?? null,
     traceLines: () => [...document.querySelectorAll("#trace-lines > div")].map((d) => ({ what: d.firstChild.textContent, text: d.lastChild.textContent })),
@@ -402,7 +417,9 @@
 
   async function start() {
     placeLoss();
-    if (network) {
+    if (plugin) {
+      await plane.draw(objective);
+    } else if (network) {
       await plane.draw(objective);
       boundaryKey();
     } else {

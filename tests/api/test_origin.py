@@ -1,6 +1,6 @@
 """Both sockets check their Origin (gdviz/api/sockets.py): a page on another site is
-refused with 1008 and a reason naming the setting; the server's own pages (the TestClient
-is http://testserver) and the allow-list's origins are served."""
+refused with 1008 and a reason naming the setting; the server's own pages (the local
+client is http://127.0.0.1) and the allow-list's origins are served."""
 
 import json
 
@@ -32,7 +32,7 @@ def served(client, path: str, origin: str | None) -> bool:
 def test_a_foreign_page_is_refused_and_the_servers_own_pages_are_served(client, path):
     assert not served(client, path, "https://evil.example")
     assert not served(client, path, "null")  # a sandboxed frame, a page opened from a file
-    assert served(client, path, "http://testserver")  # / and /embed, however they are framed
+    assert served(client, path, "http://127.0.0.1")  # / and /embed, however they are framed
     assert served(client, path, None)  # not a browser: scripts, notebooks' clients
 
 

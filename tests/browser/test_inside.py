@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from fastapi.testclient import TestClient
+from local_client import local_client
 
 from gdviz.engine.nets.layers import ACTIVATIONS, Dense
-from gdviz.main import create_app
 from gdviz.scenarios.models import Scenario
 from gdviz.scenarios.objectives import objective_of
 from stepping import settled_step
@@ -78,7 +77,7 @@ def test_backprop_trace_on_xor_is_the_engines_at_every_stage(open_playground, pa
     frame = page.evaluate("window.__gdviz.state.runs[0].withParams")
     assert request["params"] == frame["params"] and request["step"] == frame["step"] == 0
     assert request["sample"] == 5 and request["scenario"] == page.evaluate("window.__gdviz.forServer()")
-    with TestClient(create_app()) as c:
+    with local_client() as c:
         want = loads(c.post("/api/trace", json=request).content)
     assert tr == want
     assert tr["batch"]["size"] == 16  # a mini-batch step: the mean over 16 points

@@ -12,7 +12,7 @@ import pytest
 from gdviz.jobs import memory
 from gdviz.jobs.tasks import TASKS
 from gdviz.scenarios.landscape import BasinRequest, ScatterRequest, SweepRequest
-from gdviz.scenarios.model_spec import Linreg2Spec
+from gdviz.scenarios.kinds import Linreg2Spec
 from gdviz.scenarios.models import Scenario
 from gdviz.scenarios.view import View
 
@@ -44,7 +44,7 @@ CASES = {
     "expression": ("expression", ("sin(x)*cos(y) + x**2", ((-3.0, 3.0), (-3.0, 3.0))),
                    memory.expression()),
     "expression info": ("expr_info", ("sin(x*y) + y**2", None, 200), memory.expr_info(200)),
-    "grid": ("surface_grid", ("rosenbrock", 400), memory.grid(400)),
+    "grid": ("surface_grid", ("rosenbrock", 400, None), memory.grid(400)),
     "model info": ("model_info", (LINREG, 200), memory.model_info(LINREG, 200)),
 }
 

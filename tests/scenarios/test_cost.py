@@ -71,3 +71,40 @@ def test_rest_run_refusal_is_a_422_naming_steps(client):
     body = {"model": BIG_NET, "runs": [{"optimizer": "adam", "lr": 0.01}] * 6, "steps": 190}
     r = client.post("/api/run", json=body)
     assert r.status_code == 422 and loads(r.content)["message"].startswith("steps: ")
+
+
+BIG_CNN = {"kind": "cnn", "dataset": "shapes", "size": 16, "kernels": [16, 16],
+           "padding": "same"}
+
+
+def test_a_cnn_step_costs_by_its_multiply_adds_not_its_weights():
+    """A CNN uses each kernel weight at every pixel: per weight, a step costs more than an
+    MLP's, and REST runs of the largest one are refused sooner."""
+    mlp, cnn = (objective_of(scenario(model=m)) for m in (BIG_NET, {**BIG_CNN, "n": 84}))
+    per_weight_point = [(run_step_seconds(o) / (o.dim * (o.data.n_train + o.data.n_test)))
+                        for o in (mlp, cnn)]
+    assert per_weight_point[1] > 10 * per_weight_point[0]
+    big = scenario(model={**BIG_CNN, "n": 84}, steps=200)
+    with pytest.raises(TooSlow, match=r"^steps: 6 run\(s\) × 200 steps .* use at most"):
+        check_run_time(big, objective_of(big), "POST /api/run")
+
+
+def test_a_cnn_whose_step_would_hold_up_the_streams_is_refused_naming_n():
+    from pydantic import ValidationError
+    with pytest.raises(ValidationError, match=r"n: 204 images × 190,464 multiply-adds each "
+                                              r"= 38,854,656 per pass, over the limit of "
+                                              r"16,000,000 .* use at most 84 images"):
+        scenario(model={**BIG_CNN, "n": 204})
+    scenario(model={**BIG_CNN, "n": 84})  # fits
+
+
+def test_cnn_exports_and_traces_are_refused_or_computed_in_the_pool(client):
+    """The heavy kind's REST entry points: an over-long export is a 422 naming steps; a
+    trace is answered (by a worker process)."""
+    link = ("/export/json?v=1&model=cnn&model.dataset=shapes&model.size=16&model.n=84"
+            "&model.kernels=16,16&model.padding=same&steps=300&r0=adam&r0.lr=0.01")
+    r = client.get(link)
+    assert r.status_code == 422 and "steps: 1 run(s) × 300 steps" in loads(r.content)["message"]
+    r = client.post("/api/trace", json={"scenario": scenario(model={"kind": "cnn"}).model_dump(
+        exclude_none=True), "sample": 3})
+    assert r.status_code == 200 and loads(r.content)["batch"]["size"] > 0

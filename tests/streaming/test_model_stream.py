@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gdviz.engine.nets.landscape import loss_on_plane, random_plane
-from gdviz.scenarios.model_spec import MlpSpec
+from gdviz.scenarios.kinds import MlpSpec
 from gdviz.scenarios.objectives import build_model
 from gdviz.streaming.model_runs import DIAGNOSIS_INTERVAL
 from gdviz.streaming.session import SliceJob, StreamSession

@@ -75,11 +75,13 @@ def test_cut_short_runs_give_the_same_numbers_as_uncut_ones():
     assert got["cut"] == got["whole"] and len(got["cut"]) == 21
 
 
-def test_a_start_is_built_run_by_run_and_messages_meanwhile_wait_their_turn():
+def test_a_start_is_built_run_by_run_and_other_messages_meanwhile_wait_their_turn():
     s = StreamSession(clock=Ticking(1.0), budget=0.0)
     assert send(s, type="start", paused=True, scenario={**BOWL, "runs": THREE}) == []
     assert s.next_tick(0.0) == 0.0  # more to build
-    assert send(s, type="speed", steps_per_second=120) == []  # kept for later
+    # a speed applies at once (the start set its scenario's before it began building)
+    assert send(s, type="speed", steps_per_second=120) == [
+        {"type": "state", "playing": False, "speed": 120}]
     assert send(s, type="step", count=1) == []
     out = []
     while s.next_tick(0.0) == 0.0:

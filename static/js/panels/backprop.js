@@ -8,22 +8,17 @@ import { emit } from "../events.js";
 import { fmt } from "../format.js";
 import { weightIndex } from "../nets/diagram-layout.js";
 import { STAGES, stageLines, weightLabel } from "../nets/trace-text.js";
+import { sendsThin } from "../objective.js";
 import { NetworkDiagram } from "../plots/network-diagram.js";
 import { selectedSpec, state } from "../state.js";
 
 const $ = (id) => document.getElementById(id);
 
-/** The network the trace walks: an MLP's layers, or a 2-weight model as one bias-free layer. */
+/** The network the trace walks — its layers as the kind describes them (`desc.net`: an MLP's
+ *  layers, or a 2-weight model as one bias-free layer) — with its training points and their box. */
 export function traceNet(desc) {
-  if (desc.kind === "mlp") {
-    return { sizes: desc.sizes, activation: desc.activation, head: desc.head, bias: true, regression: false, n_classes: desc.n_classes, data: desc.data };
-  }
-  const linreg = desc.kind === "linreg2";
   const x = desc.data.x_train ?? desc.data.x;
-  return {
-    sizes: [2, 1], activation: "identity", head: linreg ? "mse" : "sigmoid_bce", bias: false, regression: linreg,
-    n_classes: linreg ? 1 : 2, data: { domain: desc.data.domain ?? boxOf(x), x_train: x },
-  };
+  return { ...desc, ...desc.net, data: { ...desc.data, domain: desc.data.domain ?? boxOf(x), x_train: x } };
 }
 
 /** The points' box, a tenth of its side added each side (linreg2's data has none of its own). */
@@ -147,7 +142,8 @@ export class BackpropPanel {
 
   /** For a network with an optimizer that keeps state, ask the stream for the selected weight's terms. */
   inspectEdge() {
-    if (!this.active || this.desc?.kind !== "mlp" || !this.edge) return;
+    // (a kind whose frames carry every weight's terms needs no asking: sendsThin)
+    if (!this.active || !this.desc || !sendsThin(this.desc) || !this.edge) return;
     const index = weightIndex(this.net.sizes, this.edge.layer, this.edge.i, this.edge.j);
     const run = state.runs[state.selected]; // a new object after every (re)start: ask again
     if ((this.inspected?.run === run && this.inspected.index === index) || selectedSpec().optimizer === "gd") return;

@@ -40,7 +40,7 @@ export class HeadPanel {
   constructor({ tracer }) {
     this.tracer = tracer;
     this.pane = $("head-panel");
-    this.kind = null;
+    this.regression = false;
     tracer.listen(() => this.render());
     const input = $("scores-input");
     input.addEventListener("input", () => this.showScores(input.value));
@@ -52,8 +52,8 @@ export class HeadPanel {
   }
 
   draw(desc) {
-    this.kind = desc.kind;
-    this.head = desc.kind === "mlp" ? desc.head : desc.kind === "linreg2" ? "mse" : "sigmoid_bce";
+    this.regression = desc.net.regression; // a target, not classes (linreg2)
+    this.head = desc.net.head;
     $("tab-head").textContent = headTitle(this.head);
     this.render();
   }
@@ -84,7 +84,7 @@ export class HeadPanel {
     const out = [];
     const add = (what, text) => out.push([what, text]);
     const delta = a.layers[a.layers.length - 1].delta;
-    if (this.kind === "linreg2") {
+    if (this.regression) {
       const [yHat] = a.logits;
       add("prediction", `ŷ = w1·x1 + w2·x2 = ${n4(yHat)}, target y = ${n4(a.label)}`);
       add("loss", `ℓ = (ŷ − y)² = (${n4(yHat)} − ${n4(a.label)})² = ${n4(a.loss)}`);

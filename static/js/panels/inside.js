@@ -9,6 +9,7 @@ import { HeadPanel } from "./head.js";
 import { NetPanel } from "./net-view.js";
 import { StepPanel } from "./step-view.js";
 import { Tracer } from "./tracer.js";
+import { sendsThin } from "../objective.js";
 import { selectedRun, state } from "../state.js";
 
 export class InsideViews {
@@ -52,7 +53,7 @@ export class InsideViews {
   update() {
     if (state.model) {
       const run = selectedRun();
-      this.net.update((state.model.kind === "mlp" ? run?.withParams : run?.last) ?? null, state.selected, state.scenario.runs.length > 1);
+      this.net.update((sendsThin(state.model) ? run?.withParams : run?.last) ?? null, state.selected, state.scenario.runs.length > 1);
     }
     if (state.model) {
       this.backprop.update();

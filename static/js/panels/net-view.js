@@ -87,7 +87,7 @@ export class NetPanel {
   /** A model is drawn (POST /api/model's description): a network, or a 2-weight model as
    *  one layer x1, x2 → output without a bias (panels/backprop.js, traceNet). */
   draw(desc) {
-    desc = desc.kind === "mlp" ? desc : traceNet(desc);
+    desc = traceNet(desc);
     this.net = desc;
     this.frame = null;
     this.pinned = null;

@@ -4,7 +4,7 @@
 // view that shows it is open.
 
 import { fetchTrace } from "../api.js";
-import { objectiveKey } from "../objective.js";
+import { objectiveKey, sendsThin } from "../objective.js";
 import { scenarioForServer, selectedRun, state } from "../state.js";
 
 export class Tracer {
@@ -46,7 +46,7 @@ export class Tracer {
   /** The frame whose weights the trace uses: a network's newest with weights, else the newest. */
   frame() {
     const run = selectedRun();
-    return (state.model?.kind === "mlp" ? run?.withParams : run?.last) ?? null;
+    return ((state.model && sendsThin(state.model)) ? run?.withParams : run?.last) ?? null;
   }
 
   /** Ask for the trace of the current (point, run, step) if it is not the one shown. `active`: a view shows it. */

@@ -1,15 +1,16 @@
 // The data and the fit of a 2-weight model at the selected run's current weights.
 //
-//   linreg2 — every point as (target y, prediction ŷ = w1·x1 + w2·x2). On the dashed
+//   regression (linreg2) — every point as (target y, prediction ŷ = w1·x1 + w2·x2). On the dashed
 //             diagonal ŷ = y the fit is perfect; each red tick is a point's error ŷ − y,
 //             and the loss is the mean of their squared lengths. With two inputs this
 //             is the one 2D picture that shows every point's error at once (a fitted
 //             plane would need 3D, and a line through x1 or x2 alone hides the other).
-//   logreg2 — the two classes in the input plane (x1, x2) with the decision line
+//   classification (logreg2) — the two classes in the input plane (x1, x2) with the decision line
 //             w1·x1 + w2·x2 = 0 (through the origin: the model has no bias), each
 //             side shaded in the class it predicts, and the weight vector w, which
 //             points to the class-1 side.
 
+import { regression } from "../objective.js";
 import { CASING, CONFIG, FONT, classColor, fitToContainer, tint } from "./theme.js";
 import { dressed } from "./dress.js";
 import { listenForPicks, pickedMarker } from "./picked-point.js";
@@ -38,7 +39,7 @@ export class FitPlot {
     this.desc = desc;
     this.w = null;
     this.key = "";
-    if (desc.kind === "linreg2") {
+    if (regression(desc)) {
       const y = desc.data.y;
       this.yRange = padRange(Math.min(...y), Math.max(...y));
       this.predRange = [...this.yRange];
@@ -58,7 +59,7 @@ export class FitPlot {
 
   render(w) {
     this.w = w;
-    const fig = this.desc.kind === "linreg2" ? this.linreg(w) : this.logreg(w);
+    const fig = regression(this.desc) ? this.linreg(w) : this.logreg(w);
     const layout = {
       font: FONT,
       margin: { l: 46, r: 8, t: 6, b: 42 },
