@@ -125,7 +125,7 @@ def _query_of(what) -> tuple[dict[str, str], str]:
         return {"preset": pid}, presets[pid].title
     query = dict(parse_qsl(parts.query, keep_blank_values=True))
     _, problems = scenario_of_link(query, presets)
-    problems += view_from_query(query, embed=True)[1]
+    problems += view_from_query(query, embed=True, presets=presets)[1]
     for problem in problems:
         warnings.warn(f"gdviz.show: {problem}", stacklevel=3)
     pid = query.get("preset")
@@ -136,6 +136,7 @@ def embed(what="", *, width: int = WIDTH, height: int = HEIGHT, **view) -> Embed
     """The ``Embed`` of ``what`` (see the module docstring); ``view``: the embed's look —
     ``theme="dark"``, ``scale=1.5``, ``autoplay=True``, ``controls="none"|"few"|"all"``,
     ``show="main,loss"`` (docs/lectures.md)."""
+    from gdviz.scenarios.presets import PRESETS
     from gdviz.scenarios.view import view_from_query
 
     width, height = _size("width", width), _size("height", height)
@@ -145,7 +146,7 @@ def embed(what="", *, width: int = WIDTH, height: int = HEIGHT, **view) -> Embed
                          f"{', '.join(VIEW_KEYS)})")
     query, title = _query_of(what) if what != "" else ({}, "the default scenario")
     extra = {k: ("1" if v is True else "0" if v is False else str(v)) for k, v in view.items()}
-    problems = view_from_query(extra, embed=True)[1]
+    problems = view_from_query(extra, embed=True, presets=PRESETS)[1]
     if problems:  # (the page would fall back; an argument in code is refused)
         raise ValueError(f"gdviz.show: {problems[0].split('; using ')[0]}")
     query = {**query, **extra}
