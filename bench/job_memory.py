@@ -19,6 +19,7 @@ from gdviz.jobs import memory
 from gdviz.jobs.pool import MB, JobPool, LaneConfig
 from gdviz.scenarios.landscape import BasinRequest, ScatterRequest, SweepRequest
 from gdviz.scenarios.models import Scenario
+from gdviz.scenarios.trace import TraceRequest
 from gdviz.scenarios.view import View
 
 ADAM = {"optimizer": "adam", "lr": 0.01}
@@ -29,6 +30,14 @@ BASINS = BasinRequest.model_validate({"surface": "himmelblau", "grid": {"n": 256
                                       "steps": 2000, "run": {"optimizer": "gd", "lr": 0.01}})
 MODEL_BASINS = BasinRequest.model_validate({"model": {"kind": "logreg2", "n": 2048},
                                             "grid": {"n": 128}, "steps": 20, "run": ADAM})
+BIG_CNN = {"kind": "cnn", "dataset": "shapes", "size": 16, "n": 84, "kernels": [16, 16],
+           "padding": "same"}
+CNN = Scenario.model_validate({"model": BIG_CNN, "runs": [ADAM] * 6, "steps": 32})
+CNN_DIGITS = Scenario.model_validate({"model": {"kind": "cnn", "n": 1797, "kernels": [16]},
+                                      "runs": [ADAM] * 6, "steps": 40})
+TRACE = TraceRequest.model_validate({"scenario": {"model": {"kind": "cnn", "n": 1797,
+                                                            "kernels": [16]},
+                                                  "runs": [ADAM]}, "sample": 3, "step": 9})
 SWEEP = SweepRequest.model_validate({"surface": "rosenbrock", "steps": 5000,
                                      "run": {"optimizer": "adam", "start": [-1.5, 2]},
                                      "lrs": {"min": 1e-4, "max": 1, "count": 400}})
@@ -38,6 +47,13 @@ SCATTER = ScatterRequest.model_validate({"surface": "two_wells", "n": 64, "steps
 CASES = [  # (label, task, payload, estimate)
     ("POST /api/run: 6 × 10,000 Rosenbrock steps", "run", RUNS, memory.run(RUNS)),
     ("POST /api/run: 4 × 32 network, 65 steps (4 M numbers)", "run", NET, memory.run(NET)),
+    ("POST /api/run: the largest CNN (84 shapes 16×16), 6 × 32 steps", "run", CNN,
+     memory.run(CNN)),
+    ("POST /api/run: CNN on 1,797 digits, 6 × 40 steps", "run", CNN_DIGITS,
+     memory.run(CNN_DIGITS)),
+    ("POST /api/trace: CNN on 1,797 digits", "trace", TRACE, memory.trace(TRACE.scenario)),
+    ("export json: the largest CNN, 6 × 32 steps", "export",
+     ("json", CNN, None, None, View()), memory.export(CNN, "json")),
     ("export html: 6 × 10,000 Rosenbrock steps", "export",
      ("html", RUNS, None, None, View()), memory.export(RUNS, "html")),
     ("basin map 256² × 2,000 (Himmelblau, GD)", "landscape", ("basins", BASINS),
@@ -48,7 +64,7 @@ CASES = [  # (label, task, payload, estimate)
      memory.landscape("sweep", SWEEP)),
     ("scatter 64 × 5,000 steps", "landscape", ("scatter", SCATTER),
      memory.landscape("scatter", SCATTER)),
-    ("contour grid 400²", "surface_grid", ("rosenbrock", 400), memory.grid(400)),
+    ("contour grid 400²", "surface_grid", ("rosenbrock", 400, None), memory.grid(400)),
 ]
 
 

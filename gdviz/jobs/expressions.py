@@ -58,8 +58,8 @@ def _keys(text: str, domain) -> list[tuple[str, Any]]:
     if domain is not None:
         try:
             box = check_domain(domain)
-        except DomainError:
-            return keys  # refused by the validators without building anything
+        except (DomainError, TypeError, ValueError, OverflowError):
+            return keys  # refused by the validators (a bound no float holds, too) unbuilt
         if box != DEFAULT_DOMAIN:
             keys.append((text, box))
     return keys

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from typing import Any, Callable
 
+from gdviz import export as ex
 from gdviz.engine.expr import ExprError
 from gdviz.engine.expr.surface import build_outcome, remember
 from gdviz.engine.surfaces import SURFACES, grid
@@ -69,7 +70,6 @@ def landscape(payload: tuple[str, Any], progress: Progress) -> str:
 
 def export(payload: tuple, progress: Progress) -> str:
     """``GET /export/{fmt}``: the scenario's runs as a csv, json or html file."""
-    from gdviz import export as ex
     fmt, scenario, title, lesson, view = payload
     runs = ex.simulate_with_progress(scenario, _steps(ex.total_steps(scenario), progress))
     return ex.render(fmt, scenario, runs, title=title, lesson=lesson, theme=view.theme,
