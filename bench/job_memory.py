@@ -16,6 +16,7 @@ import asyncio
 import _common  # noqa: F401  (puts the repository on sys.path)
 from _common import table
 from gdviz.jobs import memory
+from gdviz.jobs.outcome import WorkerLost
 from gdviz.jobs.pool import MB, JobPool, LaneConfig
 from gdviz.scenarios.landscape import BasinRequest, ScatterRequest, SweepRequest
 from gdviz.scenarios.models import Scenario
@@ -75,7 +76,11 @@ async def measure() -> list[list]:
         await pool.run("jobs", "worker_pid", None, 1)  # the worker is up: its imports done
         for label, task, payload, estimate in CASES:
             job = pool.submit("jobs", task, payload, 1)
-            await pool.wait(job)
+            try:
+                await pool.wait(job)
+            except WorkerLost as e:  # over GDVIZ_MAX_JOB_SECONDS on a loaded machine
+                rows.append([label, "—", f"{estimate / MB:,.0f}", "—", str(e)[:40]])
+                continue
             peak = job.stats["peak_rss"] - job.stats["rss_before"]
             rows.append([label, f"{peak / MB:,.0f}", f"{estimate / MB:,.0f}",
                          f"{estimate / peak:.2f}", f"{job.stats['seconds']:.1f}"])
