@@ -39,6 +39,9 @@ the limit, and N admitted.
     python bench/load.py --compare-workers 1,2         # both, side by side (≈ 3.5 min)
     python bench/load.py --compare-workers 1,2 --rounds 4   # the same, interleaved
     python bench/load.py --clients 20 --seconds 10 --no-cap
+    python bench/load.py --mixed --clients 150 --seconds 60 --compare-workers 1,2
+                                   # streams beside basin maps, POST /api/run and a GET
+                                   # probe (bench/load_mixed.py)
 
 Client and server share this machine's cores; the client's own CPU is printed too.
 """
@@ -467,12 +470,22 @@ def main() -> None:
     ap.add_argument("--no-cap", action="store_true", help="skip the cap row")
     ap.add_argument("--no-deflate", dest="deflate", action="store_false",
                     help="do not offer permessage-deflate (browsers do)")
+    ap.add_argument("--mixed", action="store_true",
+                    help="streams beside heavy work: bench/load_mixed.py")
+    ap.add_argument("--basins", type=int, default=10,
+                    help="--mixed: clients computing 128² basin maps one after another")
+    ap.add_argument("--hammer", type=int, default=20,
+                    help="--mixed: clients POSTing /api/run one after another")
     args = ap.parse_args()
     if args.speed * (args.seconds + args.ramp + 5) >= RUN["steps"]:
         ap.error(f"--speed × --seconds must stay below the run's {RUN['steps']:,} steps")
     configs = ([int(w) for w in args.compare_workers.split(",")] if args.compare_workers
                else [args.workers])
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` stops the server
+    if args.mixed:
+        import load_mixed
+        load_mixed.main(args)
+        return
 
     print_results(measure(configs, args), args)
     if not args.no_cap:

@@ -16,7 +16,24 @@ class Settings(BaseSettings):
     max_grid: int = 400  # contour grid points per axis
     max_query_chars: int = 4096  # longest scenario query string the page reads
     max_connections: int = 200  # live WebSocket streams per server process
-    max_jobs: int = 2  # landscape computations (sweep/basins/scatter) running at once
+    # heavy jobs (POST /api/run, sweeps, basins, scatters, exports, slices) run in worker
+    # processes (gdviz/jobs/): this many at once per server process, and this many more
+    # may wait; beyond that a request is refused at once (503 + Retry-After / WS error)
+    max_jobs: int = 2
+    max_queued_jobs: int = 8
+    # quick jobs a page needs to draw (expression builds, contour grids, model
+    # descriptions): their own worker, so they never wait behind a basin map
+    max_quick_jobs: int = 1
+    max_queued_quick_jobs: int = 32
+    job_memory_mb: int = 600  # estimated memory of all jobs computing at once, per server process
+    job_nice: int = 10  # worker processes run this much below the server's CPU priority
+    max_job_seconds: float = 300.0  # a job still running after this is stopped (a bug guard)
+    job_idle_seconds: float = 300.0  # an idle worker process exits after this (respawned on demand)
+    ws_send_timeout: float = 10.0  # a socket whose sends make no progress this long is dropped
+    ws_idle_seconds: float = 900.0  # a socket with no message and nothing streaming is closed
+    # origins besides the server's own that may open its WebSockets (comma-separated,
+    # e.g. "https://slides.example.org"; "*" allows any page)
+    ws_origins: str = ""
     embed_frame_ancestors: str = "*"  # who may frame /embed (CSP frame-ancestors sources)
     # Host names besides loopback, the address connected to and this machine's name
     # (gdviz/api/hosts.py): "gdviz.example.org,*.example.org"; "*" turns the check off

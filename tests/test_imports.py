@@ -2,8 +2,9 @@
 imports, even late inside a function, one that imports it back, and each layer imports
 only the layers below it:
 
-    base (validation, settings, paths, client_json) < engine < scenarios < streaming
-      < export (export, export_html, js_bundle) < api < main, cli, http_protocol
+    base (validation, settings, paths, client_json, lan) < engine < scenarios
+      < export (export, export_html, js_bundle) < jobs (the worker processes' tasks)
+      < streaming < api < main, cli, http_protocol, notebook
 
 Read from the source with ``ast`` (nothing is imported), so a cycle fails here even when
 Python would tolerate it at run time."""
@@ -22,8 +23,9 @@ LAYERS = [
      "gdviz.lan"},
     {"gdviz.engine"},
     {"gdviz.scenarios"},
-    {"gdviz.streaming"},
     {"gdviz.export", "gdviz.export_html", "gdviz.js_bundle"},
+    {"gdviz.jobs"},
+    {"gdviz.streaming"},
     {"gdviz.api"},
     {"gdviz.main", "gdviz.cli", "gdviz.__main__", "gdviz.http_protocol", "gdviz.notebook"},
 ]

@@ -116,10 +116,10 @@ def test_a_two_worker_server_answers_http_and_streams_a_run():
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     workers = []
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # only how long to wait: a loaded machine is slow
         while True:
             assert proc.poll() is None, proc.stderr.read().decode(errors="replace")
-            assert time.monotonic() < deadline, "no answer within 30 s"
+            assert time.monotonic() < deadline, "no answer within 120 s"
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/surfaces",
                                             timeout=2) as r:

@@ -2,16 +2,18 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 
 from gdviz.engine.optimizers import OPTIMIZERS
-from gdviz.engine.surfaces import SURFACES, grid
-from gdviz.scenarios.jsonsafe import grid_json
+from gdviz.engine.surfaces import SURFACES
+from gdviz.jobs import memory
+from gdviz.jobs.offload import QUICK
 from gdviz.scenarios.kinds import surface_info
 from gdviz.scenarios.models import unknown_surface
 from gdviz.settings import get_settings
 
 from .json import StrictJSONResponse
+from .offloaded import BUSY_RESPONSES, computed_json
 
 router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse)
 
@@ -24,12 +26,14 @@ def list_surfaces() -> list[dict]:
     return [surface_info(s) for s in SURFACES.values()]
 
 
-@router.get("/surfaces/{surface_id}/grid", summary="f(x, y) on an n×n grid, for contours")
-def surface_grid(surface_id: str,
-                 n: Annotated[int, Query(ge=2, description="points per axis")] = 120,
-                 digits: Annotated[int | None, Query(
-                     ge=4, le=17, description="round each number to this many significant "
-                     "digits (a smaller reply); leave out for exact values")] = None) -> dict:
+@router.get("/surfaces/{surface_id}/grid", summary="f(x, y) on an n×n grid, for contours",
+            responses=BUSY_RESPONSES)
+async def surface_grid(surface_id: str, request: Request,
+                       n: Annotated[int, Query(ge=2, description="points per axis")] = 120,
+                       digits: Annotated[int | None, Query(
+                           ge=4, le=17, description="round each number to this many "
+                           "significant digits (a smaller reply); leave out for exact "
+                           "values")] = None) -> dict:
     """`z[i][j]` is f(x[j], y[i]); non-finite values are null (drawn as gaps). The page
     asks for `digits=9`: an error below 10⁻⁸ of each value, far finer than a contour or
     its 3-digit hover shows, in a reply 40 % smaller."""
@@ -38,7 +42,8 @@ def surface_grid(surface_id: str,
         raise HTTPException(422, f"n: must be at most {limit} points per axis (got {n})")
     if surface_id not in SURFACES:
         raise HTTPException(404, f"surface: {unknown_surface(surface_id)}")
-    return grid_json(*grid(SURFACES[surface_id], n), digits=digits)
+    return await computed_json(request, QUICK, "surface_grid", (surface_id, n, digits),
+                               memory.grid(n))
 
 
 @router.get("/optimizers", summary="The optimizers and their hyperparameters")

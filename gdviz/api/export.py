@@ -11,13 +11,18 @@ from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import Response
 
 from gdviz import export as ex
+from gdviz.jobs import memory
+from gdviz.jobs.offload import JOBS
+from gdviz.scenarios.cost import TooSlow, check_run_time
 from gdviz.scenarios.link_warnings import LinkWarning
+from gdviz.scenarios.objectives import objective_of
 from gdviz.scenarios.presets import PRESETS
 from gdviz.scenarios.url import scenario_of_link
 from gdviz.scenarios.view import view_from_query
 from gdviz.settings import get_settings
 
 from .json import StrictJSONResponse
+from .offloaded import BUSY_RESPONSES, GONE, compute
 
 router = APIRouter()
 
@@ -37,15 +42,16 @@ def refused(warnings: list[LinkWarning]) -> StrictJSONResponse:
     responses={200: {"description": "the file, as an attachment named gdviz-<objective>.<fmt>",
                      "content": {t.split(";")[0]: {} for t in ex.MEDIA_TYPES.values()}},
                422: {"description": "bad query parameters (`detail` lists them), or a result "
-                                    "over the size bound"}})
-def export_file(request: Request,
+                                    "over the size bound"}, **BUSY_RESPONSES})
+async def export_file(request: Request,
                 fmt: Annotated[Literal["csv", "json", "html"],
                                Path(description="csv: one row per (run, step); json: the "
                                                 "scenario and POST /api/run's runs; html: one "
                                                 "standalone page that plays them offline")]):
     """The query string is the page's link, exactly as on `/` (`?v=1&surface=ravine&r0=gd&…`);
     of its view keys, `preset=<id>` gives the html page that preset's title and lesson, and
-    `theme=` / `scale=` its look. Runs are computed to their end and bounded like `POST /api/run`."""
+    `theme=` / `scale=` its look. Runs are computed to their end (in the job pool) and bounded
+    like `POST /api/run`."""
     limit = get_settings().max_query_chars
     if len(request.url.query) > limit:
         raise HTTPException(422, f"query string: longer than {limit} characters")
@@ -58,14 +64,14 @@ def export_file(request: Request,
     try:
         ex.check_size(scenario)
         ex.check_format(scenario, fmt)
-    except (ex.TooLarge, ex.CannotExport) as e:
+        check_run_time(scenario, objective_of(scenario), "an export")
+    except (ex.TooLarge, ex.CannotExport, TooSlow) as e:
         raise HTTPException(422, str(e)) from e
     preset = PRESETS.get(view.preset)
-    try:
-        text = ex.render(fmt, scenario, ex.simulate_with_progress(scenario),
-                         title=preset and preset.title, lesson=preset and preset.lesson,
-                         theme=view.theme, scale=view.scale, view=view)
-    except ex.CannotBranch as e:  # a branch's parent ended before its step
-        raise HTTPException(422, str(e)) from e
+    text = await compute(request, JOBS, "export", (fmt, scenario, preset and preset.title,
+                                                   preset and preset.lesson, view),
+                         memory.export(scenario, fmt))
+    if text is None:  # the client left
+        return Response(status_code=GONE)
     return Response(text, media_type=ex.MEDIA_TYPES[fmt], headers={
         "Content-Disposition": f'attachment; filename="{ex.filename(scenario, fmt)}"'})

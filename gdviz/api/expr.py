@@ -3,16 +3,18 @@ and exact gradient formulas (docs/expressions.md)."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import ConfigDict, Field, model_validator
 
-from gdviz.scenarios.kinds import describe
+from gdviz.jobs import memory
+from gdviz.jobs.offload import QUICK
 from gdviz.scenarios.models import Domain, ExprText, check_objective
 from gdviz.scenarios.numbers import Model
 from gdviz.settings import get_settings
 
 from .body import ClientJSONRoute
 from .json import StrictJSONResponse
+from .offloaded import BUSY_RESPONSES, computed_json
 
 router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse,
                    route_class=ClientJSONRoute)
@@ -31,9 +33,11 @@ class ExprRequest(Model):
         return self
 
 
-@router.post("/expr", summary="A custom f(x, y): formula, exact gradient, minima and contour grid")
-def describe_expr(request: ExprRequest,
-                  n: Annotated[int, Query(ge=2, description="grid points per axis")] = 120) -> dict:
+@router.post("/expr", summary="A custom f(x, y): formula, exact gradient, minima and contour grid",
+             responses=BUSY_RESPONSES)
+async def describe_expr(request: ExprRequest, http: Request,
+                        n: Annotated[int, Query(ge=2, description="grid points per axis")] = 120
+                        ) -> dict:
     """Everything `GET /api/surfaces` gives for a named surface (`id` is `expr`), plus
     `expr` (the expression as the server reads it back), `gradient` (∂f/∂x and ∂f/∂y in the
     same syntax), `grad_formula` (readable), and `x`, `y`, `z` like
@@ -42,5 +46,5 @@ def describe_expr(request: ExprRequest,
     limit = get_settings().max_grid
     if n > limit:
         raise HTTPException(422, f"n: must be at most {limit} points per axis (got {n})")
-    d = describe(request, n)  # the surface is cached: validation built it
-    return {**{k: v for k, v in d.items() if k != "grid"}, **d["grid"]}
+    return await computed_json(http, QUICK, "expr_info", (request.expr, request.domain, n),
+                               memory.expr_info(n))

@@ -2,13 +2,16 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, HTTPException, Query
+from fastapi import APIRouter, Body, HTTPException, Query, Request
 
-from gdviz.scenarios.kinds import ModelSpec, Source, catalog, describe
+from gdviz.jobs import memory
+from gdviz.jobs.offload import QUICK
+from gdviz.scenarios.kinds import ModelSpec, catalog
 from gdviz.settings import get_settings
 
 from .body import ClientJSONRoute
 from .json import StrictJSONResponse
+from .offloaded import BUSY_RESPONSES, computed_json
 
 router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse,
                    route_class=ClientJSONRoute)
@@ -21,13 +24,16 @@ def list_models() -> list[dict]:
     return catalog()
 
 
-@router.post("/model", summary="One model's data, layout and formulas")
-def describe_model(model: Annotated[ModelSpec, Body()],
-                   grid: Annotated[int, Query(ge=2, description="contour points per axis "
-                                                             "(2-weight models)")] = 120) -> dict:
+@router.post("/model", summary="One model's data, layout and formulas",
+             responses=BUSY_RESPONSES)
+async def describe_model(model: Annotated[ModelSpec, Body()], request: Request,
+                         grid: Annotated[int, Query(ge=2, description="contour points per axis "
+                                                                   "(2-weight models)")] = 120
+                         ) -> dict:
     """The training (and test) points, the layer shapes of the flat weight vector, the
     formula; for linreg2/logreg2 also the loss surface over (w1, w2) like a named surface."""
     limit = get_settings().max_grid
     if grid > limit:
         raise HTTPException(422, f"grid: must be at most {limit} points per axis (got {grid})")
-    return describe(Source(model=model), grid)
+    return await computed_json(request, QUICK, "model_info", (model, grid),
+                               memory.model_info(model, grid))

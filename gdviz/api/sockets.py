@@ -1,179 +1,262 @@
-"""What every WebSocket route shares: the connection cap, the reader task, sending,
-and what happens when a route's loop fails."""
+"""How both WebSocket routes serve their socket: the Origin check, the connection cap,
+the reader, sending, the watchdog, and what happens when a protocol fails.
+
+``serve_socket(ws, protocol)`` is a whole route:
+
+1. **Origin.** A browser says which page opened the socket. Only the server's own pages
+   (``/`` and ``/embed``, wherever they are framed: the socket's Origin is the embed's)
+   and the origins in ``GDVIZ_WS_ORIGINS`` may use it; any other is closed with 1008 and
+   a reason naming the setting — a page on another site cannot run work on a student's
+   laptop server. A client that sends no Origin is not a browser page and may.
+2. **Cap.** Beyond ``GDVIZ_MAX_CONNECTIONS`` live sockets (both routes together) the
+   socket is closed with 1013 and the reason.
+3. The protocol (gdviz/streaming/) gets a ``Channel``: the inbox a reader task fills, a
+   ``send``, the job pool.
+4. **Watchdog** (one per app, every ``CHECK_INTERVAL`` s): a socket whose send buffer has
+   not drained for ``GDVIZ_WS_SEND_TIMEOUT`` s — a peer that stopped reading, whose
+   close would wait for that buffer for ever — has its connection aborted, freeing its
+   slot and buffers; a socket on which nothing was said either way for
+   ``GDVIZ_WS_IDLE_SECONDS`` is closed with ``IDLE`` (4000) and a reason (the page
+   reconnects when the student is back).
+5. A protocol that fails is a bug of ours: logged, told to the client as an ``error``,
+   closed with 1011 — never a socket that goes silent while the client waits.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
-import ctypes
-import ctypes.util
-import gc
 import logging
-from typing import AsyncIterator, Awaitable, Callable
+import time
+from dataclasses import dataclass, field
+from typing import Awaitable, Callable
+from urllib.parse import urlsplit
 
 from fastapi import WebSocket
 
+from gdviz.jobs.expressions import named_in, prepare
+from gdviz.jobs.offload import job_pool
 from gdviz.settings import get_settings
+from gdviz.streaming.channel import GONE, IDLE, Channel, ClientGone
+from gdviz.streaming.inbox import Inbox
+from gdviz.streaming.session import MAX_TICK_COMPUTE
 
 from .json import dumps
+from .memory import live_sockets, release_when_quiet
 
 BUSY = 1013  # WebSocket close code "try again later"
-GONE = object()  # put in the inbox when the peer has gone
+POLICY = 1008  # "policy violation": a foreign Origin
+IDLE_CLOSE = 4000  # nothing said either way for GDVIZ_WS_IDLE_SECONDS
+CHECK_INTERVAL = 1.0  # seconds between the watchdog's rounds
+TRANSPORT = "gdviz.transport"  # scope key: the connection's asyncio transport, if known
+
+Protocol = Callable[[Channel], Awaitable[None]]
 
 
-IDLE_TRIM_DELAY = 2.0  # seconds without any stream before freed memory goes back to the OS
+# -- 1. Origin ------------------------------------------------------------------------
 
 
-def _find_malloc_trim():
-    """glibc's ``malloc_trim``, or None (musl, macOS, Windows)."""
-    try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or None).malloc_trim
-    except (AttributeError, OSError, TypeError):
+def _netloc(host: str) -> str:
+    """``host[:port]`` lower-cased, without the scheme's default port."""
+    host = host.strip().lower()
+    for default in (":80", ":443"):
+        if host.endswith(default):
+            return host[: -len(default)]
+    return host
+
+
+def origin_refusal(ws: WebSocket) -> str | None:
+    """None if the socket's Origin may use it, else the close reason."""
+    origin = ws.headers.get("origin")
+    if origin is None:
+        return None  # not a page in a browser (scripts, the tests, the benchmarks)
+    allowed = [o.strip().rstrip("/").lower() for o in get_settings().ws_origins.split(",")
+               if o.strip()]
+    if "*" in allowed or origin.strip().rstrip("/").lower() in allowed:
         return None
+    parts = urlsplit(origin.strip())
+    if parts.scheme in ("http", "https") and parts.netloc:
+        if _netloc(parts.netloc) == _netloc(ws.headers.get("host", "")):
+            return None  # the server's own page
+    shown = origin if len(origin) <= 50 else origin[:50] + "..."  # a reason is ≤ 123 bytes
+    return f"origin: {shown} may not use these sockets; see GDVIZ_WS_ORIGINS"
 
 
-_malloc_trim = _find_malloc_trim()
+# -- 2. the cap, and each admitted socket ----------------------------------------------
 
 
-def _release_if_idle(live: set) -> None:
-    """Hand freed heap pages back to the OS if no stream came back meanwhile. A class of
-    200 streams leaves ~20 MB of freed blocks in glibc's heap; glibc would keep them
-    for the next class (the server does not grow further), but until then the process
-    looks 20–30 % bigger. Costs a few ms, only on a server with no live streams."""
-    if not live and _malloc_trim is not None:
-        gc.collect()  # closed connections' cycles (exceptions, frames) first
-        _malloc_trim(0)
+@dataclass(eq=False)
+class Live:
+    """One admitted socket, as the watchdog sees it."""
+
+    ws: WebSocket
+    inbox: Inbox
+    active: float  # loop time of the last message either way
+    transport: object | None = None
+    buffered: int = 0  # the send buffer at the last check
+    drained: float = 0.0  # loop time the buffer was last seen empty or shrinking
+    idle: bool = field(default=False)
 
 
-@contextlib.asynccontextmanager
-async def admit(ws: WebSocket) -> AsyncIterator[bool]:
-    """Accept ``ws`` and count it against ``max_connections`` (all WS routes together);
-    over the cap it is closed with 1013 and a reason, and this yields False."""
-    limit = get_settings().max_connections
-    live = ws.app.state.__dict__.setdefault("live_streams", set())
+async def serve_socket(ws: WebSocket, protocol: Protocol, logger: logging.Logger) -> None:
+    refusal = origin_refusal(ws)
     await ws.accept()
-    if len(live) >= limit:
-        await ws.close(code=BUSY, reason=f"server busy: {limit} live streams is the limit; "
-                                         "try again in a moment")
-        yield False
+    if refusal is not None:
+        await ws.close(code=POLICY, reason=refusal)
         return
-    live.add(ws)
+    settings = get_settings()
+    live = live_sockets(ws.app)
+    if len(live) >= settings.max_connections:
+        await ws.close(code=BUSY, reason=f"server busy: {settings.max_connections} live streams "
+                                         "is the limit; try again in a moment")
+        return
+    loop = asyncio.get_running_loop()
+    me = Live(ws, Inbox(maxsize=8), loop.time(), ws.scope.get(TRANSPORT), drained=loop.time())
+    live[ws] = me
+    _watch(ws.app)
+    reader = asyncio.create_task(read_into(ws, me))
     try:
-        yield True
+        await serve_guarded(ws, protocol, _channel(ws, me), logger)
+        if me.idle:
+            with contextlib.suppress(Exception):
+                minutes = settings.ws_idle_seconds / 60
+                await _close(ws, me, IDLE_CLOSE, f"idle for {minutes:g} minutes; the page "
+                                                 "reconnects when you come back")
     finally:
-        live.discard(ws)
+        reader.cancel()
+        with contextlib.suppress(BaseException):
+            await reader
+        live.pop(ws, None)
         if not live:  # the last one left: once the connections are torn down, trim
-            asyncio.get_running_loop().call_later(IDLE_TRIM_DELAY, _release_if_idle, live)
+            _unwatch(ws.app)
+            release_when_quiet(ws.app, after_job=False)
 
 
-class Inbox:
-    """A bounded queue of one socket's incoming messages, read by one loop that waits
-    for the next message *or* its next tick.
+def _channel(ws: WebSocket, me: Live) -> Channel:
+    settings = get_settings()
+    loop = asyncio.get_running_loop()
+    pool = job_pool(ws.app)
 
-    ``get(timeout)`` waits on one plain future with a timer, where
-    ``asyncio.wait_for(queue.get(), timeout)`` would wrap the wait in a Task and, each
-    time the tick comes first, cancel it and wait for the cancellation: two extra
-    event-loop turns per tick per socket, a large share of a streamed step's cost
-    at 200 sockets (bench/README.md). ``put``/``put_nowait`` behave as
-    ``asyncio.Queue``'s (``read_into`` and slice replies use them)."""
+    async def send(text: str) -> None:
+        me.active = loop.time()
+        try:
+            await ws.send_text(text)
+        except Exception as e:
+            raise ClientGone from e
 
-    def __init__(self, maxsize: int = 8):
-        self.maxsize = maxsize
-        self._items: collections.deque = collections.deque()
-        self._getter: asyncio.Future | None = None
-        self._putters: collections.deque = collections.deque()
+    async def compute(lane, task, payload, memory, on_progress=None):
+        try:
+            return await pool.run(lane, task, payload, memory, on_progress)
+        finally:
+            release_when_quiet(ws.app)
 
-    def empty(self) -> bool:
-        return not self._items
+    async def prepare_exprs(message) -> None:
+        await prepare(pool, named_in(message))
 
-    def put_nowait(self, item) -> None:
-        if len(self._items) >= self.maxsize:
-            raise asyncio.QueueFull
-        self._items.append(item)
-        _wake(self._getter)
-
-    async def put(self, item) -> None:
-        """Wait while the inbox is full (a flooding client waits on its own socket)."""
-        while len(self._items) >= self.maxsize:
-            space = asyncio.get_running_loop().create_future()
-            self._putters.append(space)
-            try:
-                await space
-            finally:
-                with contextlib.suppress(ValueError):
-                    self._putters.remove(space)
-        self.put_nowait(item)
-
-    async def get(self, timeout: float | None = None):
-        """The next message, or None once ``timeout`` seconds passed without one (None:
-        wait as long as it takes). Always yields to the event loop at least once."""
-        if self._items:
-            await asyncio.sleep(0)  # let the other sockets run first, as a wait would
-        else:
-            loop = asyncio.get_running_loop()
-            self._getter = arrived = loop.create_future()
-            timer = (None if timeout is None
-                     else loop.call_later(max(timeout, 0.0), _wake, arrived))
-            try:
-                await arrived
-            finally:
-                self._getter = None
-                if timer is not None:
-                    timer.cancel()
-        if not self._items:
-            return None
-        item = self._items.popleft()
-        while self._putters:
-            space = self._putters.popleft()
-            if not space.done():
-                space.set_result(None)
-                break
-        return item
+    return Channel(inbox=me.inbox, send=send, compute=compute, prepare=prepare_exprs,
+                   max_message_bytes=settings.ws_max_message_bytes, clock=time.perf_counter,
+                   now=loop.time, budget=MAX_TICK_COMPUTE)
 
 
-def _wake(future: asyncio.Future | None) -> None:
-    if future is not None and not future.done():
-        future.set_result(None)
-
-
-async def read_into(ws: WebSocket, inbox: asyncio.Queue | Inbox) -> None:
-    """Move incoming messages into ``inbox`` (text, or bytes) until the peer leaves,
-    then put ``GONE``. The bounded queue means a flooding client waits on its own
-    socket instead of growing server memory."""
+async def read_into(ws: WebSocket, me: Live) -> None:
+    """Move incoming messages into the inbox (text, or bytes) until the peer leaves, then
+    put GONE. The bounded inbox means a flooding client waits on its own socket instead
+    of growing server memory."""
+    loop = asyncio.get_running_loop()
     try:
         while True:
             message = await ws.receive()
             if message["type"] == "websocket.disconnect":
                 break
-            await inbox.put(message.get("text", message.get("bytes")))
+            me.active = loop.time()
+            await me.inbox.put(message.get("text", message.get("bytes")))
     except Exception:  # the peer vanished mid-read: same as a disconnect
         pass
     finally:
         with contextlib.suppress(asyncio.QueueFull):
-            inbox.put_nowait(GONE)
+            me.inbox.put_nowait(GONE)
 
 
-class ClientGone(Exception):
-    """The peer closed the socket while we were sending to it."""
-
-
-async def send_json(ws: WebSocket, message: dict) -> None:
-    """Send one message as strict JSON (no NaN); ``ClientGone`` if the socket is closed."""
-    text = dumps(message)  # a serialisation slip is our bug, not the client leaving
+async def _close(ws: WebSocket, me: Live, code: int, reason: str) -> None:
+    """Close, but never wait longer than the send timeout for a buffer that will not
+    drain: then abort the connection."""
     try:
-        await ws.send_text(text)
-    except Exception as e:
-        raise ClientGone from e
+        async with asyncio.timeout(get_settings().ws_send_timeout):
+            await ws.close(code=code, reason=reason)
+    except TimeoutError:
+        _abort(me)
 
 
-async def serve_guarded(ws: WebSocket, loop: Callable[[WebSocket], Awaitable[None]],
+def _abort(me: Live) -> None:
+    if me.transport is not None:
+        me.transport.abort()
+
+
+# -- 4. the watchdog -----------------------------------------------------------------
+
+
+def _watch(app) -> None:
+    """Start the app's watchdog if it is not running (it stops with the last socket)."""
+    task = getattr(app.state, "socket_watchdog", None)
+    if task is None or task.done():
+        app.state.socket_watchdog = asyncio.get_running_loop().create_task(
+            _watchdog(app), name="gdviz-socket-watchdog")
+
+
+def _unwatch(app) -> None:
+    task = getattr(app.state, "socket_watchdog", None)
+    if task is not None:
+        task.cancel()
+        app.state.socket_watchdog = None
+
+
+async def _watchdog(app) -> None:
+    loop = asyncio.get_running_loop()
+    live = live_sockets(app)
+    while live:
+        await asyncio.sleep(CHECK_INTERVAL)
+        settings = get_settings()
+        now = loop.time()
+        for me in list(live.values()):
+            check(me, now, settings.ws_send_timeout, settings.ws_idle_seconds)
+
+
+def check(me: Live, now: float, send_timeout: float, idle_seconds: float) -> None:
+    """One socket's round: abort a stalled connection; end an idle socket's protocol
+    (IDLE in its inbox: the route then closes it with IDLE_CLOSE)."""
+    if stalled(me, now, send_timeout):
+        _abort(me)
+    elif not me.idle and now - me.active > idle_seconds:
+        me.idle = True
+        with contextlib.suppress(asyncio.QueueFull):
+            me.inbox.put_nowait(IDLE)
+
+
+def stalled(me: Live, now: float, timeout: float) -> bool:
+    """Whether the socket's send buffer has held data without shrinking for ``timeout``
+    seconds (updates what was last seen)."""
+    transport = me.transport
+    if transport is None:
+        return False
+    try:
+        size = transport.get_write_buffer_size()
+    except Exception:
+        return False
+    if size == 0 or size < me.buffered:
+        me.drained = now
+    me.buffered = size
+    return size > 0 and now - me.drained > timeout
+
+
+# -- 5. a failing protocol --------------------------------------------------------------
+
+
+async def serve_guarded(ws: WebSocket, protocol: Protocol, channel: Channel,
                         logger: logging.Logger) -> None:
-    """Run a route's ``loop``. A client leaving ends it quietly; anything else is a bug of
-    ours: logged, told to the client as an ``error``, and the socket closed with 1011 —
-    never a socket that goes silent while the client waits."""
+    """Run ``protocol``. A client leaving ends it quietly; anything else is a bug of ours:
+    logged, told to the client as an ``error``, and the socket closed with 1011."""
     try:
-        await loop(ws)
+        await protocol(channel)
     except ClientGone:
         pass
     except Exception as e:
@@ -181,3 +264,20 @@ async def serve_guarded(ws: WebSocket, loop: Callable[[WebSocket], Awaitable[Non
         with contextlib.suppress(Exception):
             await ws.send_text(dumps({"type": "error", "message": f"internal error: {e!r}"}))
             await ws.close(code=1011, reason="internal error")
+
+
+class TransportHandle:
+    """ASGI middleware, outermost: records a WebSocket connection's asyncio transport in
+    its scope (uvicorn's ``send`` is a method of the connection's protocol object), so the
+    watchdog can abort a connection whose peer stopped reading. Elsewhere (TestClient)
+    there is no transport and nothing is aborted."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "websocket":
+            transport = getattr(getattr(send, "__self__", None), "transport", None)
+            if transport is not None:
+                scope[TRANSPORT] = transport
+        await self.app(scope, receive, send)

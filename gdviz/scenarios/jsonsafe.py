@@ -1,6 +1,7 @@
 """Strict JSON: a non-finite number becomes null (the status says why), and the text never
 carries NaN or Infinity (browsers reject them): ``dumps`` serialises with
-``allow_nan=False``, so any slip fails loudly."""
+``allow_nan=False``, so any slip fails loudly. ``dumps`` is the one serialiser of the
+server's JSON (routes, sockets, worker processes)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ import math
 from typing import Any
 
 import numpy as np
+
+
+def dumps(content: Any) -> str:
+    return json.dumps(content, allow_nan=False, separators=(",", ":"), ensure_ascii=False)
 
 
 def num(v) -> float | None:

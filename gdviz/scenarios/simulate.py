@@ -8,6 +8,8 @@ adds them, and one with the ``diagnosis`` capability each run's final ``diagnosi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from gdviz.engine.explain import explain
@@ -137,12 +139,16 @@ def simulate(scenario: Scenario, progress=None, terms: bool = False) -> list[dic
     stream sends it on 2 weights; docs/protocol.md). A branch's frames before its step
     are its parent's (``frames[k]`` is after k updates for every run); CannotBranch if a
     parent ends before its branch's step."""
+    return list(results(scenario, progress, terms))
+
+
+def results(scenario: Scenario, progress=None, terms: bool = False) -> Iterator[dict]:
+    """``simulate``'s runs one at a time (a caller serialising them keeps one run's frames
+    as Python objects at a time)."""
     kind = kind_of(scenario)
-    out = []
     for i in range(len(scenario.runs)):
         batch, traj = _trajectory(scenario, i, progress, terms)
-        out.append(run_result(batch, traj, kind))
-    return out
+        yield run_result(batch, traj, kind)
 
 
 def _trajectory(scenario: Scenario, index: int, progress, terms: bool,

@@ -38,7 +38,7 @@ class SliceRequest(Model):
 
 def check_work(net, grid: int) -> str | None:
     """None if a grid² slice of ``net`` is within bounds, else the message saying why."""
-    per_sample = getattr(net, "work_per_sample", net.dim)  # multiply-adds per sample
+    per_sample = net.work_per_sample
     per_point = net.data.n_train * per_sample
     if grid * grid * per_point <= MAX_SLICE_WORK:
         return None

@@ -6,6 +6,7 @@ from pydantic import ConfigDict, Field
 
 from gdviz.client_json import loads
 from gdviz.scenarios.models import MAX_RUNS, MAX_SPEED, MAX_STEPS, Scenario
+from gdviz.scenarios.nesting import too_deep
 from gdviz.scenarios.numbers import Model
 from gdviz.scenarios.slice import SliceRequest
 
@@ -110,21 +111,22 @@ def read_message(text: str | bytes | None, max_bytes: int) -> dict:
     """One client message as a JSON object — the first step of every WebSocket route.
 
     Raises ``BadMessage`` naming what is wrong: a binary frame, more than ``max_bytes``
-    of UTF-8, text that is not JSON (NaN and Infinity included: browsers reject them),
-    nesting deeper than Python's JSON reader goes (a 64 KiB message can nest 32,000
-    levels), or JSON that is not an object. An integer too long to convert is kept as a
-    marker that validation refuses at its field (gdviz/client_json.py)."""
+    of UTF-8, nesting deeper than ``nesting.MAX_DEPTH`` levels (measured before the text
+    is parsed: a 64 KiB message could nest 32,000), text that is not JSON (NaN and
+    Infinity included: browsers reject them), or JSON that is not an object. An integer
+    too long to convert is kept as a marker that validation refuses at its field
+    (gdviz/client_json.py)."""
     if not isinstance(text, str):
         raise BadMessage("message: send JSON text, not binary")
     size = len(text) if len(text) > max_bytes else len(text.encode("utf-8", "surrogatepass"))
     if size > max_bytes:
         raise BadMessage(f"message: {size:,} bytes is larger than the limit of "
                          f"{max_bytes:,} bytes")
+    problem = too_deep(text, "message")
+    if problem:
+        raise BadMessage(problem)
     try:
         raw = loads(text, allow_constants=False)
-    except RecursionError:
-        raise BadMessage("message: nested too deeply; JSON arrays and objects in a message "
-                         "may nest a few hundred levels at most") from None
     except ValueError as e:
         raise BadMessage(f"message: not valid JSON ({e})") from None
     if not isinstance(raw, dict):

@@ -4,8 +4,8 @@ one to rebuild its runs up to the step it had shown — nothing lost.
 Runs are deterministic (seeded starts, data, minibatches and noise; the engine is
 pure NumPy), so the scenario the page started plus every live `set`, each applied at
 the step the server applied it (the step its `hyper` reply named), give back the same
-numbers. The session steps the runs towards the target in its usual ticks — at most
-``MAX_TICK_COMPUTE`` seconds per tick, so other sockets keep flowing — sending no
+numbers. The session builds the runs and steps them towards the target in its usual
+ticks — within its compute budget per call, so other sockets keep flowing — sending no
 frames (the page has them), only a `replaying` progress note now and then and, at the
 end, `replayed` with every run's frame at that step, for the page to check against the
 one it holds. docs/protocol.md has the messages.

@@ -7,14 +7,26 @@ loop in ``gdviz/api/stream.py`` stays thin and this logic is tested directly.
 Pacing: while playing, each tick advances ``speed × elapsed`` steps (elapsed
 capped at ``MAX_TICK_GAP``, so a client that fell behind is not flooded with a
 backlog — it just sees a slower run). Frames of one tick go out in one
-``frames`` message of at most ``MAX_FRAMES_PER_MESSAGE`` frames. A tick also
-stops computing after ``MAX_TICK_COMPUTE`` seconds of work (a large network
-steps in milliseconds): playback then runs slower instead of blocking the
-event loop, and the rest of a ``step`` goes out on the next ticks.
+``frames`` message of at most ``MAX_FRAMES_PER_MESSAGE`` frames.
 
-Model scenarios (docs/models.md) add model frame fields, thin network frames
+The session owns its clock: ``StreamSession(clock=..., budget=...)``. A call that
+computes (``handle``, ``tick``) stops once ``budget`` seconds of ``clock`` have gone
+by since it began — checked after every *run-step* (one step of one run: the
+largest network's takes a few ms) and after every run built by a ``start`` — and
+goes on at the next tick: playback then runs slower and a ``step`` or a ``start``
+is spread over several ticks, instead of blocking the event loop the other
+streams share. Steps go out in lock-step: a message carries only steps that every
+run has taken (a step cut short is kept and finished first next time). The socket
+loop passes ``time.perf_counter``; the default clock stands still (nothing is
+ever cut short), and tests pass a fake one, so no outcome depends on the
+machine's load.
+
+A ``replay`` (gdviz/streaming/replay.py) is built like a ``start`` and then stepped
+quietly towards its target under the same budget.
+
+Model scenarios (docs/models.md) add their kind's frame fields, thin network frames
 and ``diagnosis`` messages through ``ModelRuns``; a ``slice`` request returns
-a ``SliceJob`` for the socket loop to run in a worker thread.
+a ``SliceJob`` for the socket loop to run in a worker process.
 
 Scrub and branch (gdviz/streaming/branches.py): every run keeps a bounded
 ``RunHistory``, so ``past`` gives a run's whole frame at an earlier step and ``branch``
@@ -23,8 +35,8 @@ adds a run that goes on from a run's exact state at a step with other hyperparam
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
+from typing import Callable, Iterator
 
 import numpy as np
 from pydantic import TypeAdapter, ValidationError
@@ -33,8 +45,8 @@ from gdviz.engine.explain import explain
 from gdviz.engine.runs import Batch, Status
 from gdviz.scenarios.models import Scenario, check_changes
 from gdviz.scenarios.kinds import KINDS, kind_of
-from gdviz.scenarios.objectives import objective_of
-from gdviz.scenarios.simulate import batches
+from gdviz.scenarios.objectives import build_model, objective_of
+from gdviz.scenarios.simulate import batch_for_run, frame_dict
 from gdviz.scenarios.slice import SliceRequest, check_work, compute_slice
 from gdviz.validation import summary
 
@@ -48,24 +60,38 @@ TICK = 1 / 30  # seconds between batches while playing
 MAX_TICK_GAP = 0.25  # at most this much wall time is caught up in one tick
 MAX_FRAMES_PER_MESSAGE = 600
 STEP_CHUNK = 100  # a `step` of more steps is sent over several ticks
-MAX_TICK_COMPUTE = 0.05  # seconds of stepping per tick at most
+MAX_DEFERRED = 16  # messages kept while a `start` builds its runs
+MAX_TICK_COMPUTE = 0.02  # seconds of computing per call at most (then one more run-step)
 _DIVERGED = int(Status.DIVERGED)  # an enum member lookup costs ~2 µs in Python 3.11
+
+
+def STILL() -> float:
+    """The default clock: it stands still, so a call is never cut short."""
+    return 0.0
 
 
 @dataclass
 class SliceJob:
-    """A loss-landscape slice to compute off the event loop: ``run()`` gives the reply."""
+    """A loss-landscape slice to compute off the event loop: ``payload()`` is what the
+    job pool's ``slice`` task takes (the network as its spec: a worker builds it);
+    ``run()`` computes the reply here (tests)."""
 
-    net: object
+    spec: object  # the scenario's model (a kind with the ``slice`` capability)
+    shuffle_seed: int
     request: SliceRequest
     step: int
     centre: np.ndarray
     path_steps: np.ndarray
     path_points: np.ndarray
 
+    def payload(self) -> tuple:
+        return (self.spec, self.shuffle_seed, self.request, self.step, self.centre,
+                self.path_steps, self.path_points)
+
     def run(self) -> dict:
+        net = build_model(self.spec, self.shuffle_seed)
         try:
-            return compute_slice(self.net, self.request, self.step, self.centre,
+            return compute_slice(net, self.request, self.step, self.centre,
                                  self.path_steps, self.path_points)
         except ValueError as e:  # e.g. a PCA plane of a path that stays on a line
             return _error(f"plane: {e}; use the random plane or take more steps")
@@ -74,8 +100,10 @@ _adapter = TypeAdapter(ClientMessage)
 
 
 class StreamSession:
-    def __init__(self, max_message_bytes: int = 64 << 10):
+    def __init__(self, max_message_bytes: int = 64 << 10, *,
+                 clock: Callable[[], float] = STILL, budget: float = MAX_TICK_COMPUTE):
         self.max_message_bytes = max_message_bytes
+        self.clock, self.budget = clock, budget
         self.scenario: Scenario | None = None
         self.batches: list[Batch] = []
         self.playing = False
@@ -84,17 +112,22 @@ class StreamSession:
         self._last_tick: float | None = None
         self._reported: set[int] = set()
         self._pending_steps = 0  # steps of a `step` message still to send
+        self._partial: list = []  # records of a step some runs have taken, the rest not yet
+        self._cursor = 0  # the run whose turn it is in that step
+        self._building: Iterator[list[dict] | None] | None = None  # a start building runs
+        self._deferred: list = []  # messages that came while it builds: applied after it
+        self._replay: ReplayPlan | None = None  # a `replay` on its way to its step
+        self._began = 0.0  # clock reading when the current call began
         self.models: ModelRuns | None = None
         self._terms: list = []  # per run: the weights whose update terms frames carry
         self._now = 0.0
-        self._replay: ReplayPlan | None = None  # a `replay` on its way to its step
         self.branches = Branches(self)  # each run's past; `past` and `branch`
 
     # -- timing --------------------------------------------------------------
 
     def next_tick(self, now: float) -> float | None:
         """Seconds until ``tick`` should run (None: idle until a message arrives)."""
-        if self._pending_steps or self._replay is not None:
+        if self._pending_steps or self._building is not None or self._replay is not None:
             return 0.0
         if not self.playing:
             return None
@@ -104,6 +137,9 @@ class StreamSession:
 
     def tick(self, now: float) -> list[dict]:
         self._now = now
+        self._began = self.clock()
+        if self._building is not None:
+            return self._build_more()
         if self._replay is not None:
             return self._replay_chunk()
         if self._pending_steps:
@@ -133,15 +169,41 @@ class StreamSession:
         except ValidationError as e:
             return [_error(summary(e.errors()))]
         self._now = now
+        self._began = self.clock()
         if isinstance(msg, Start):
-            return self._start(msg.scenario, now, paused=msg.paused)
+            self._deferred = []
+            self._building = self._start(msg.scenario, now, paused=msg.paused)
+            return self._build_more()
         if isinstance(msg, Replay):
-            return self._begin_replay(msg, now)
-        if self._replay is not None and not isinstance(msg, Speed):
-            return [_error(f"{msg.type}: the runs are still being restored (step "
-                           f"{self._step_now()} of {self._replay.target}); wait for "
-                           "'replayed'")]
-        if self.scenario is None and not isinstance(msg, Speed):
+            try:
+                plan = plan_of(msg)
+            except ValueError as e:
+                return [_error(str(e))]
+            self._deferred = []
+            self._building = self._start(msg.scenario, now, paused=True, replay=plan)
+            return self._build_more()
+        if isinstance(msg, Speed):  # (a start sets its scenario's speed before it builds)
+            self.speed = msg.steps_per_second
+            return [self._state()]
+        if self._replay is not None:
+            return [self._restoring(msg)]
+        if self._building is not None:  # in order, once the runs are built
+            if len(self._deferred) >= MAX_DEFERRED:
+                return [_error(f"{msg.type}: the runs are still being set up and "
+                               f"{MAX_DEFERRED} messages are waiting for them; send it again "
+                               "once 'started' has arrived")]
+            self._deferred.append(msg)
+            return []
+        return self._apply(msg, now)
+
+    def _restoring(self, msg) -> dict:
+        return _error(f"{msg.type}: the runs are still being restored (step "
+                      f"{self._step_now()} of {self._replay.target}); wait for 'replayed'")
+
+    def _apply(self, msg, now: float) -> list[dict]:
+        if self._replay is not None:
+            return [self._restoring(msg)]
+        if self.scenario is None:
             return [_error(f"{msg.type}: send a 'start' message with a scenario first")]
         if isinstance(msg, SliceRequest):
             return self._slice(msg)
@@ -163,8 +225,6 @@ class StreamSession:
             return self._step_chunk()
         elif isinstance(msg, Set):
             return self._set(msg)
-        elif isinstance(msg, Speed):
-            self.speed = msg.steps_per_second
         return [self._state()]
 
     def _step_chunk(self) -> list[dict]:
@@ -176,12 +236,36 @@ class StreamSession:
             self._pending_steps = 0
         return out if self._pending_steps else out + [self._state()]
 
-    def _start(self, scenario: Scenario, now: float, paused: bool = False) -> list[dict]:
-        self.scenario = scenario
-        self._pending_steps = 0
-        self._replay = None
-        self.batches = batches(scenario)
+    def _build_more(self) -> list[dict]:
+        """Build the next runs of a ``start`` until the budget is spent (at least one);
+        the replies once the last is built."""
+        for out in self._building:
+            if out is not None:
+                self._building = None
+                deferred, self._deferred = self._deferred, []
+                for msg in deferred:
+                    out += self._apply(msg, self._now)
+                return out
+            if self._spent():
+                return []
+        raise RuntimeError("a start ended without its replies")
+
+    def _start(self, scenario: Scenario, now: float, paused: bool = False,
+               replay: ReplayPlan | None = None) -> Iterator[list[dict] | None]:
+        """Yields None after each run it builds (a large network's first loss and gradient
+        take milliseconds), then the replies: started, frame 0 of each run, state. With
+        ``replay``, the replay's first replies instead (the page has frame 0)."""
+        self.scenario, self.batches = None, []
         self.speed = scenario.speed
+        self.playing = False
+        self._pending_steps = 0
+        self._replay = replay  # (messages but `speed` wait for `replayed`)
+        self._partial, self._cursor = [], 0
+        built = []
+        for i in range(len(scenario.runs)):
+            built.append(batch_for_run(scenario, i))
+            yield None
+        self.scenario, self.batches = scenario, built
         self._reported = set()
         kind = kind_of(scenario)
         self.models = (ModelRuns(kind, objective_of(scenario), len(self.batches),
@@ -198,10 +282,12 @@ class StreamSession:
                    for i, b in enumerate(self.batches) if not self.branches.waiting(i)]
         records += self.branches.spawn_due()
         out = [started, *self._messages(records, force_diagnosis=True)] + self._ended()
-        self.playing = False
+        if replay is not None:  # frame 0 and any status at step 0: the page has them
+            yield self._replay_chunk()
+            return
         if not paused:
             self._play(now)
-        return out + [self._state()]
+        yield out + [self._state()]
 
     def _play(self, now: float) -> None:
         if self._all_done():
@@ -222,11 +308,12 @@ class StreamSession:
         if self.branches.waiting(msg.run):
             return [_error(f"run: run {msg.run} is a branch that has not started yet; change "
                            "it once it has")]
+        out = self._finish_step()  # a change applies between whole steps, for every run
         self.apply_edit(msg.run, changes)
         b = self.batches[msg.run]
         # `step`: the changes apply from the next one (a `replay` re-applies them there)
-        return [{"type": "hyper", "run": msg.run, "hyper": b.hyper_of(0),
-                 "step": self._step_now()}]
+        return out + [{"type": "hyper", "run": msg.run, "hyper": b.hyper_of(0),
+                       "step": self._step_now()}]
 
     def apply_edit(self, run: int, changes: dict) -> None:
         """Change run ``run``'s hyperparameters from its next step (and remember it: its
@@ -240,26 +327,18 @@ class StreamSession:
 
     # -- replay (gdviz/streaming/replay.py) ----------------------------------
 
-    def _begin_replay(self, msg: Replay, now: float) -> list[dict]:
-        try:
-            plan = plan_of(msg)
-        except ValueError as e:
-            return [_error(str(e))]
-        self._start(msg.scenario, now, paused=True)  # its frame 0: the page has it
-        self._replay = plan
-        return self._replay_chunk()
-
     def _replay_chunk(self) -> list[dict]:
-        """Step towards the replay's target for at most MAX_TICK_COMPUTE seconds, applying
-        each edit at its step; `replayed` and `state` once there."""
+        """Step towards the replay's target until the budget is spent, applying each edit
+        at its step; `replayed` and `state` once there (else, now and then, `replaying`)."""
         plan = self._replay
-        began, stepped = time.perf_counter(), False
+        stepped = False
         while True:
             step = self._step_now()
-            plan.apply_due(step, self.apply_edit)
-            if step >= plan.target or self._all_done():
+            if not self._partial:
+                plan.apply_due(step, self.apply_edit)
+            if (step >= plan.target and not self._partial) or self._all_done():
                 return self._replayed()
-            if stepped and time.perf_counter() - began > MAX_TICK_COMPUTE:
+            if stepped and self._spent():
                 return ([{"type": "replaying", "step": step, "of": plan.target}]
                         if plan.note_due(self._now) else [])
             self._advance(min(plan.next_stop(step) - step, STEP_CHUNK), quiet=True)
@@ -281,39 +360,63 @@ class StreamSession:
         return [{"type": "replayed", "step": self._step_now(), "runs": runs}, self._state()]
 
     def _step_now(self) -> int:
-        """The step the runs are at (they advance in lock-step; an ended run stays at
-        its last; a branch made live from an earlier step is behind)."""
+        """The last step every run has taken (they advance in lock-step; an ended run stays
+        at its last; a step only some runs have taken so far does not count; a branch made
+        live from an earlier step is behind, one still waiting for its parent is not
+        counted)."""
         return max((b.step for i, b in enumerate(self.batches)
-                    if not self.branches.waiting(i)), default=0)
+                    if not self.branches.waiting(i)), default=0) - (1 if self._partial else 0)
 
     # -- stepping ------------------------------------------------------------
 
+    def _spent(self) -> bool:
+        return self.clock() - self._began > self.budget
+
     def _advance(self, n: int, quiet: bool = False) -> tuple[list[dict], int]:
-        """Up to ``n`` steps of every unfinished run (fewer once MAX_TICK_COMPUTE seconds
-        are spent): (the messages, the number of steps taken). ``quiet``: a replay's
-        steps — no messages (the page has these frames and statuses); a model's
-        bookkeeping (diagnosis history, the PCA path) still sees them."""
+        """Up to ``n`` steps of every unfinished run, run by run, stopping once the budget
+        is spent (after at least one run-step): (the messages, the whole steps taken).
+        A step only some runs have taken is kept and finished first next time. ``quiet``:
+        a replay's steps — no messages (the page has these frames and statuses); a
+        model's bookkeeping (diagnosis history, the PCA path) still sees them."""
         records = []
         ended: list[dict] = []
-        began, taken = time.perf_counter(), 0
-        for _ in range(n):
-            if self._all_done() or (taken and time.perf_counter() - began > MAX_TICK_COMPUTE):
-                break
-            for i, b in enumerate(self.batches):
-                if b.done or self.branches.waiting(i):
-                    continue
-                b.advance()
-                self.branches.stepped(i)
-                update = None if b.status[0] == _DIVERGED else b.propose()[0]
-                records.append(record(i, b, update, None if quiet else self._terms[i]))
+        taken, moved = 0, False
+        while taken < n and not self._all_done():
+            while self._cursor < len(self.batches):
+                i = self._cursor
+                b = self.batches[i]
+                if not b.done and not self.branches.waiting(i):
+                    if moved and self._spent():
+                        return self._sent(records, ended, quiet), taken
+                    b.advance()
+                    self.branches.stepped(i)
+                    update = None if b.status[0] == _DIVERGED else b.propose()[0]
+                    self._partial.append(record(i, b, update, None if quiet else self._terms[i]))
+                    moved = True
+                self._cursor += 1
+            records += self._partial
+            self._partial, self._cursor = [], 0
             records += self.branches.spawn_due(quiet)
             taken += 1
             ended += self._ended()
+        return self._sent(records, ended, quiet), taken
+
+    def _sent(self, records: list, ended: list[dict], quiet: bool) -> list[dict]:
+        """What ``_advance``'s whole steps send: their frames and diagnoses, then the runs
+        that ended; nothing when ``quiet`` (the model's bookkeeping still sees them)."""
         if quiet:
             if self.models is not None:
                 self.models.frames(records)  # its history and path, not sent
-            return [], taken
-        return self._messages(records, force_diagnosis=not self.playing) + ended, taken
+            return []
+        return self._messages(records, force_diagnosis=not self.playing) + ended
+
+    def _finish_step(self) -> list[dict]:
+        """The rest of a step only some runs have taken (each call takes at least one
+        run-step): what it sends."""
+        out = []
+        while self._partial:
+            out += self._advance(1)[0]
+        return out
 
     def _messages(self, records: list, force_diagnosis: bool) -> list[dict]:
         """``frames`` messages of ≤ MAX_FRAMES_PER_MESSAGE frames (model fields, thin
@@ -353,8 +456,8 @@ class StreamSession:
     def _slice(self, msg: SliceRequest) -> list:
         if self.models is None or not self.models.kind.capabilities.slice:
             sliced = " or ".join(k.id for k in KINDS.values() if k.capabilities.slice)
-            return [_error(f"slice: only a network (model kind {sliced}) has a loss landscape to "
-                           "slice; named surfaces and 2-weight models are drawn whole")]
+            return [_error(f"slice: only a network (model kind {sliced}) has a loss landscape "
+                           "to slice; named surfaces and 2-weight models are drawn whole")]
         if msg.run >= len(self.batches):
             return [_error(f"run: {msg.run} does not exist (this scenario has "
                            f"{len(self.batches)} runs)")]
@@ -366,7 +469,8 @@ class StreamSession:
         b = self.batches[msg.run]
         if not np.isfinite(b.params[0]).all():
             return [_error(f"run: run {msg.run} has diverged; its weights are not finite")]
-        return [SliceJob(net, msg, int(steps[-1]), b.params[0].copy(), steps, points)]
+        return [SliceJob(self.scenario.model, self.scenario.seed, msg, int(steps[-1]),
+                         b.params[0].copy(), steps, points)]
 
     def _ended(self) -> list[dict]:
         out = []

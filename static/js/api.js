@@ -1,7 +1,22 @@
 // REST calls to the gdviz server (same origin only).
 
+const BUSY_RETRIES = 3; // a 503 (the server's computations are full) is asked again this often
+
+/**
+ * fetch, asking again after a 503's Retry-After (at most 10 s, spread ±25 % so a class
+ * does not come back at once), up to BUSY_RETRIES times; then the 503 is the answer.
+ */
+async function fetchPatiently(url, init = {}) {
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(url, init);
+    if (res.status !== 503 || attempt >= BUSY_RETRIES || init.signal?.aborted) return res;
+    const secs = Math.min(10, Number(res.headers.get("Retry-After")) || 1);
+    await new Promise((resolve) => setTimeout(resolve, secs * 1000 * (0.75 + 0.5 * Math.random())));
+  }
+}
+
 async function getJSON(path) {
-  const res = await fetch(path, { headers: { Accept: "application/json" } });
+  const res = await fetchPatiently(path, { headers: { Accept: "application/json" } });
   if (!res.ok) {
     let detail = "";
     try {
@@ -61,7 +76,7 @@ export function fetchPresets() {
  * the contour needs (domain, minima, start, lr, grid {x, y, z}).
  */
 export async function describeModel(model, grid = 120) {
-  const res = await fetch(`/api/model?grid=${grid}`, {
+  const res = await fetchPatiently(`/api/model?grid=${grid}`, {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "application/json" },
     body: JSON.stringify(model),
@@ -79,7 +94,7 @@ export async function describeModel(model, grid = 120) {
  * @param {AbortSignal} [signal]
  */
 export async function describeExpr(expr, domain, n = 120, signal = undefined) {
-  const res = await fetch(`/api/expr?n=${n}`, {
+  const res = await fetchPatiently(`/api/expr?n=${n}`, {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "application/json" },
     body: JSON.stringify(domain ? { expr, domain } : { expr }),
@@ -115,7 +130,7 @@ export async function fetchStartFrames(scenario) {
   const root = (i) => (scenario.runs[i].branch_of ?? null) === null ? i : root(scenario.runs[i].branch_of);
   const roots = scenario.runs.map((_, i) => root(i));
   const own = [...new Set(roots)];
-  const res = await fetch("/api/run", {
+  const res = await fetchPatiently("/api/run", {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "application/json" },
     body: JSON.stringify({ ...scenario, runs: own.map((i) => scenario.runs[i]), steps: 1 }),
@@ -133,7 +148,7 @@ export async function fetchStartFrames(scenario) {
  * {scenario, params?, sample, run?, step?} → {loss, logits, probs, target, layers, batch, …}.
  */
 export async function fetchTrace(request, signal = undefined) {
-  const res = await fetch("/api/trace", {
+  const res = await fetchPatiently("/api/trace", {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "application/json" },
     body: JSON.stringify(request),

@@ -9,6 +9,10 @@ const STALE_WITH_RUN = new Set(["frames", "status", "done", "diagnosis", "slice"
 
 /** Close code of a server at its connection cap ("try again later"; README, Limits). */
 export const BUSY = 1013;
+/** Close code of a socket on which nothing was said for the server's idle timeout. */
+export const IDLE = 4000;
+/** What tells us the student is back after an idle close: then we reconnect. */
+const RETURN_EVENTS = ["pointerdown", "keydown", "focus", "visibilitychange"];
 const RETRY_MS = 500; // first reconnect after a lost connection, doubling to RETRY_MAX_MS
 const RETRY_MAX_MS = 8000;
 // A full server is asked again after 2 s, doubling to 30 s, each wait spread ±25 % so
@@ -45,6 +49,7 @@ export class RunStream {
     this.announced = null; // the socket the page was told is open
     this.announceTimer = null;
     this.lastCloseBusy = false;
+    this.idle = false; // closed for idleness: reconnect when the student is back
     this.lastStep = -1; // newest step received of any run (they advance in lock-step), before it is drawn
     this.sentLog = []; // [{type, lastStep}] of recent messages, for tests and debugging
   }
@@ -78,6 +83,12 @@ export class RunStream {
       if (this.ws !== ws) return;
       clearTimeout(this.healthyTimer);
       clearTimeout(this.announceTimer);
+      if (ev.code === IDLE) { // nobody was here: come back with the student, not before
+        this.idle = true;
+        this.onClose?.({ code: ev.code, reason: ev.reason, busy: false, idle: true, retryInMs: null });
+        this.awaitReturn();
+        return;
+      }
       // Reconnect with back-off (server restarted, laptop slept, server full, …).
       const busy = ev.code === BUSY;
       this.lastCloseBusy = busy;
@@ -86,6 +97,22 @@ export class RunStream {
       this.onClose?.({ code: ev.code, reason: ev.reason, busy, retryInMs: waitMs });
       setTimeout(() => this.connect(), waitMs);
     });
+  }
+
+  /** After an idle close: reconnect at the first sign of the student (or a `send`). */
+  awaitReturn() {
+    const back = () => {
+      if (document.visibilityState === "hidden") return;
+      for (const type of RETURN_EVENTS) window.removeEventListener(type, back, true);
+      this.wake();
+    };
+    for (const type of RETURN_EVENTS) window.addEventListener(type, back, true);
+  }
+
+  wake() {
+    if (!this.idle) return;
+    this.idle = false;
+    this.connect();
   }
 
   announce(ws) {
@@ -123,6 +150,7 @@ export class RunStream {
 
   send(msg) {
     if (!this.isOpen) {
+      this.wake();
       // Keep only the latest intent while disconnected; a `start` makes older messages moot.
       if (msg.type === "start") this.outbox.length = 0;
       this.outbox.push(msg);

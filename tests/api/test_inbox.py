@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from gdviz.api.sockets import Inbox
+from gdviz.streaming.inbox import Inbox
 
 LONG = 60.0  # a tick that never comes within the test: only a message can end the wait
 

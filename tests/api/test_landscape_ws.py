@@ -44,16 +44,24 @@ def test_result_is_the_http_answer_after_rising_progress(client, kind, request_b
     assert msgs[-1]["result"] == loads(client.post(f"/api/{kind}", json=request_body).content)
 
 
-def test_cancel_stops_a_long_job_at_once_and_the_socket_goes_on(client):
+def test_cancel_stops_a_long_job_at_its_next_chunk_and_the_socket_goes_on(client):
+    pool = client.app.state.job_pool if getattr(client.app.state, "job_pool", None) else None
+    before = dict(pool.counts) if pool else {}
     with client.websocket_connect("/ws/landscape") as ws:
         ws.send_text(run_msg(1, "basins", HUGE))
         first = until(ws, "progress")[-1]
         assert 0 < first["fraction"] < 0.5
-        t0 = time.monotonic()
         ws.send_text(json.dumps({"type": "cancel", "id": 1}))
         msgs = until(ws, "cancelled", "result")
         assert msgs[-1] == {"type": "cancelled", "id": 1}
-        assert time.monotonic() - t0 < 2.0  # within a chunk or two, not the minute left
+        pool = client.app.state.job_pool
+        deadline = time.monotonic() + 60  # only how long to wait for the worker's answer
+        while pool.counts["cancelled"] == before.get("cancelled", 0):
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        # the worker stopped the job itself (not killed, not run to its end)
+        assert pool.counts["lost"] == before.get("lost", 0)
+        assert pool.counts["done"] == before.get("done", 0)
         ws.send_text(run_msg(2, "sweep", SWEEP))
         assert until(ws, "result")[-1]["result"]["bound"] == pytest.approx(1.0)
 
@@ -73,11 +81,11 @@ def test_closing_the_socket_frees_the_worker(client):
     with client.websocket_connect("/ws/landscape") as ws:
         ws.send_text(run_msg(1, "basins", HUGE))
         until(ws, "progress")
-    limiter = client.app.state.job_limiter
-    deadline = time.monotonic() + 3
-    while limiter.borrowed_tokens and time.monotonic() < deadline:
+    pool = client.app.state.job_pool
+    deadline = time.monotonic() + 60  # only how long to wait: the job stops at its next chunk
+    while pool.busy() and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert limiter.borrowed_tokens == 0
+    assert not pool.busy() and pool.memory_in_use == 0
 
 
 @pytest.mark.parametrize("raw, words", [

@@ -12,20 +12,17 @@ stops at the end of its current chunk.
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
-import os
 import socket
 import struct
 import threading
 import time
 
 import pytest
-import uvicorn
+from live_server import LiveServer, raw_connect, raw_send_text, until
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from gdviz.main import create_app
 from gdviz.settings import get_settings
 
 PLAY = json.dumps({"type": "start", "scenario": {
@@ -34,87 +31,11 @@ PLAY = json.dumps({"type": "start", "scenario": {
 SPEED = '{"type":"speed","steps_per_second":5}'
 
 
-class LiveServer:
-    """uvicorn serving ``create_app()`` on a free port, in a thread with its own loop."""
-
-    def __init__(self):
-        self.app = create_app()
-        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=0,
-                                                    log_level="warning", lifespan="off"))
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_until_complete,
-                                       args=(self.server.serve(),), daemon=True)
-
-    def __enter__(self) -> "LiveServer":
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            assert time.monotonic() < deadline and self.thread.is_alive(), "server did not start"
-            time.sleep(0.02)
-        self.port = self.server.servers[0].sockets[0].getsockname()[1]
-        self.url = f"ws://127.0.0.1:{self.port}/ws/run"
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-        self.loop.close()
-
-    def live(self) -> int:
-        """How many sockets hold a slot under the connection cap."""
-        return len(self.app.state.__dict__.get("live_streams", ()))
-
-    def tasks(self) -> int:
-        """asyncio tasks alive in the server's loop (not counting the one asking)."""
-        async def count() -> int:
-            return len(asyncio.all_tasks()) - 1
-        return asyncio.run_coroutine_threadsafe(count(), self.loop).result(5)
-
-    def settled(self, live: int, tasks: int, within: float = 1.0) -> bool:
-        """Whether the server is back to ``live`` sockets and ``tasks`` tasks within
-        ``within`` seconds."""
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
-            if self.live() == live and self.tasks() == tasks:
-                return True
-            time.sleep(0.02)
-        return False
-
-
 @pytest.fixture
 def server(monkeypatch):
     monkeypatch.setattr(get_settings(), "max_connections", 2)
     with LiveServer() as s:
         yield s
-
-
-# -- a bare-socket client: it can leave without a close frame --------------------------
-
-
-def raw_connect(port: int, path: str = "/ws/run") -> socket.socket:
-    """A WebSocket handshake on a plain socket (RFC 6455 §4.1)."""
-    s = socket.create_connection(("127.0.0.1", port), timeout=5)
-    key = base64.b64encode(os.urandom(16)).decode()
-    s.sendall((f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
-               f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-               "Sec-WebSocket-Version: 13\r\n\r\n").encode())
-    head = b""
-    while b"\r\n\r\n" not in head:
-        chunk = s.recv(4096)
-        assert chunk, "the server closed during the handshake"
-        head += chunk
-    assert head.startswith(b"HTTP/1.1 101"), head[:200]
-    return s
-
-
-def raw_send_text(s: socket.socket, text: str) -> None:
-    """One masked text frame (clients must mask, RFC 6455 §5.3)."""
-    data = text.encode()
-    mask = os.urandom(4)
-    n = len(data)
-    head = bytes([0x81]) + (bytes([0x80 | n]) if n < 126 else
-                            bytes([0x80 | 126]) + struct.pack("!H", n))
-    s.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
 
 
 def raw_playing(port: int) -> socket.socket:
@@ -187,8 +108,8 @@ def test_many_clients_vanishing_together_leak_nothing(server, monkeypatch):
 
 
 def test_a_client_that_vanishes_during_a_landscape_job_frees_it(server):
-    """WS /ws/landscape: the job stops at its next chunk (chunks run in worker threads,
-    which cannot be interrupted), so this allows a few seconds instead of one."""
+    """WS /ws/landscape: the socket's slot and tasks go at once; its job in the worker
+    process stops at its next chunk, and the pool has nothing running after."""
     idle_tasks = server.tasks()
     s = raw_connect(server.port, "/ws/landscape")
     raw_send_text(s, json.dumps({"type": "run", "id": 1, "kind": "basins", "request": {
@@ -198,11 +119,15 @@ def test_a_client_that_vanishes_during_a_landscape_job_frees_it(server):
     while b'"progress"' not in got:  # the job is computing
         got += s.recv(65536)
     reset(s)
-    assert server.settled(live=0, tasks=idle_tasks, within=5.0)
+    assert server.settled(live=0, tasks=idle_tasks)
+    pool = server.app.state.job_pool
+    assert until(lambda: not pool.busy())
+
 
 
 def test_freed_memory_goes_back_to_the_os_once_the_last_stream_has_left(server, monkeypatch):
-    from gdviz.api import sockets
+    from gdviz.api import memory
+    from gdviz.jobs import trim
     trims = []
 
     async def thread_id() -> int:
@@ -211,19 +136,15 @@ def test_freed_memory_goes_back_to_the_os_once_the_last_stream_has_left(server, 
     # only this server's trims: the session's TestClient apps may trim too, 2 s after
     # their own last stream left (an earlier test's)
     ours = asyncio.run_coroutine_threadsafe(thread_id(), server.loop).result(5)
-    monkeypatch.setattr(sockets, "_malloc_trim",
+    monkeypatch.setattr(trim, "_malloc_trim",
                         lambda pad: trims.append(pad) if threading.get_ident() == ours else None)
-    monkeypatch.setattr(sockets, "IDLE_TRIM_DELAY", 0.05)
+    monkeypatch.setattr(memory, "IDLE_TRIM_DELAY", 0.05)
     first, second = raw_playing(server.port), raw_playing(server.port)
-    deadline = time.monotonic() + 5
-    while server.live() < 2 and time.monotonic() < deadline:  # both admitted, not just connected
-        time.sleep(0.02)
+    assert until(lambda: server.live() == 2)  # both admitted, not just connected
     trims.clear()  # an earlier test's stream may have left just now
     reset(first)
+    assert until(lambda: server.live() == 1)
     time.sleep(0.5)
     assert trims == []  # a stream is still live: its memory is in use
     reset(second)
-    deadline = time.monotonic() + 5
-    while not trims and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert trims == [0] and server.live() == 0
+    assert until(lambda: trims == [0] and server.live() == 0)

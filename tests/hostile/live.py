@@ -23,7 +23,7 @@ from strict_json import loads
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-HANG_GUARD = 10.0  # seconds; a refusal takes milliseconds
+HANG_GUARD = 60.0  # seconds; a refusal takes milliseconds (but a loaded machine is slow)
 POSTS = ("/api/run", "/api/expr", "/api/sweep", "/api/basins", "/api/scatter")
 EXPORTS = ("/export/csv", "/export/json", "/export/html")
 PAGES = ("/", "/embed")

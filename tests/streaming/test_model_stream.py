@@ -8,9 +8,10 @@ import pytest
 from gdviz.engine.nets.landscape import loss_on_plane, random_plane
 from gdviz.scenarios.kinds import MlpSpec
 from gdviz.scenarios.objectives import build_model
-from gdviz.streaming import session as session_module
 from gdviz.streaming.model_runs import DIAGNOSIS_INTERVAL
 from gdviz.streaming.session import SliceJob, StreamSession
+
+from clocks import Ticking
 
 MOONS = {"kind": "mlp", "dataset": "moons", "hidden": [16, 16], "activation": "tanh"}
 
@@ -172,10 +173,12 @@ def test_pca_of_a_path_that_has_not_moved_says_so():
     assert reply["type"] == "error" and "random plane" in reply["message"]
 
 
-def test_a_tick_stops_computing_at_its_budget(monkeypatch):
-    monkeypatch.setattr(session_module, "MAX_TICK_COMPUTE", 0.0)
-    s = StreamSession()
+def test_a_tick_stops_computing_at_its_budget():
+    """The session's own clock: each reading advances 1 s against a budget of none, so
+    every call computes exactly one run-step, whatever the machine's load."""
+    s = StreamSession(clock=Ticking(1.0), budget=0.0)
     start(s, paused=False, steps=5000)
+    assert frames_of(s.tick(0.0))[0]["step"] == 0  # the start's replies, one call later
     send(s, type="speed", steps_per_second=2000)
     out = s.tick(0.2)  # 0.2 s of credit = 400 steps asked, but no time to compute them
     assert len(frames_of(out)) == 1  # one step is always taken

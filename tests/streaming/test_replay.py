@@ -8,9 +8,10 @@ import json
 
 import pytest
 
-from gdviz.streaming import session as session_module
 from gdviz.streaming.protocol import MAX_REPLAY_EDITS
 from gdviz.streaming.session import StreamSession
+
+from clocks import Ticking
 
 SURFACE = {"surface": "rosenbrock", "steps": 3000, "seed": 3, "runs": [
     {"optimizer": "adam", "lr": 0.01, "start": [-1.5, 2.0]},
@@ -153,28 +154,27 @@ def test_a_run_that_ended_before_the_step_is_replayed_with_its_status():
     assert out[-1]["playing"] is True and fresh.playing  # it plays on, as it was
 
 
-def test_a_replay_is_computed_in_chunks_that_leave_the_loop_between_them(monkeypatch):
-    """Each tick steps for at most MAX_TICK_COMPUTE seconds (here: none past the first
-    chunk), sending nothing but a `replaying` note now and then."""
-    monkeypatch.setattr(session_module, "MAX_TICK_COMPUTE", 0.0)
+def test_a_replay_is_computed_in_chunks_that_leave_the_loop_between_them():
+    """Each call computes until the session's budget is spent (here: one run-step, on a
+    clock that moves only when read), sending nothing but a `replaying` note now and
+    then."""
     page = Page(SURFACE)
     page.step(1000)
-    fresh = StreamSession()
+    fresh = StreamSession(clock=Ticking(1.0), budget=0.0)
     out = send(fresh, type="replay", scenario=SURFACE, step=1000, edits=[])
     ticks, notes = 0, [m for m in out if m["type"] == "replaying"]
     while not any(m["type"] == "replayed" for m in out):
         ticks += 1
-        out = fresh.tick(ticks * 0.1)  # an injected clock: a note every 0.5 s
+        out = fresh.tick(ticks * 0.1)  # `now`: a note every 0.5 s
         notes += [m for m in out if m["type"] == "replaying"]
-    assert ticks >= 9  # 1,000 steps, ≤ 100 (STEP_CHUNK) per tick
+    assert ticks >= 1000  # one run-step a call: a run that goes on to step 1,000 takes 1,000
     assert notes and all(n["of"] == 1000 and 0 <= n["step"] < 1000 for n in notes)
     assert [n["step"] for n in notes] == sorted(n["step"] for n in notes)
     check_replayed(page, out)
 
 
-def test_messages_during_a_replay_wait_for_it_but_start_and_speed_do_not(monkeypatch):
-    monkeypatch.setattr(session_module, "MAX_TICK_COMPUTE", 0.0)
-    fresh = StreamSession()
+def test_messages_during_a_replay_wait_for_it_but_start_and_speed_do_not():
+    fresh = StreamSession(clock=Ticking(1.0), budget=0.0)
     send(fresh, type="replay", scenario=SURFACE, step=900, edits=[])
     for msg in ({"type": "play"}, {"type": "step", "count": 3},
                 {"type": "set", "run": 0, "changes": {"lr": 0.1}}):
@@ -185,6 +185,8 @@ def test_messages_during_a_replay_wait_for_it_but_start_and_speed_do_not(monkeyp
     assert send(fresh, type="speed", steps_per_second=7) == [
         {"type": "state", "playing": False, "speed": 7.0}]
     out = send(fresh, type="start", scenario=SURFACE, paused=True)
+    while fresh.next_tick(0.0) == 0.0:  # its runs built, one a call
+        out += fresh.tick(0.0)
     assert [m["type"] for m in out] == ["started", "frames", "state"]
     assert fresh.next_tick(0.0) is None  # the replay is gone
 

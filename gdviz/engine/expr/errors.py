@@ -20,6 +20,9 @@ class ExprError(ValueError):
             end = position + 1
         self.end = end
 
+    def __reduce__(self):  # pickles whole (a worker builds expressions for the server)
+        return type(self), (self.message, self.position, self.end)
+
     def pointer(self, text: str) -> str:
         """The text with a caret line under the offending token (for terminals and logs)."""
         if self.position is None or len(text) > 200:

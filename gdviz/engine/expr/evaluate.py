@@ -11,6 +11,9 @@ broadcast too), so callers may keep or modify it.
 
 Intermediate arrays are released right after their last use, so a long
 program over a 65,536-point grid holds only the arrays still needed.
+
+A program pickles as the names of its operations (``kernel_key``), not the functions,
+so a worker process can build it and send it back.
 """
 
 from __future__ import annotations
@@ -29,15 +32,34 @@ _BINARY: dict[type, Callable] = {Add: np.add, Sub: np.subtract, Mul: np.multiply
                                  Div: np.divide, Pow: np.power}
 
 
+def _square(a, _two):
+    return np.square(a)
+
+
+def kernel_key(node: Node) -> str:
+    """The name of the operation computing ``node``: "square", "neg", a function name
+    ("sin", "atan2", …) or a binary operation's class name ("Add", …)."""
+    if isinstance(node, Pow) and isinstance(node.right, Num) and node.right.value == 2:
+        return "square"
+    if isinstance(node, Neg):
+        return "neg"
+    if isinstance(node, Call):
+        return node.fn
+    return type(node).__name__
+
+
+_BY_NAME: dict[str, Callable] = {"square": _square, "neg": np.negative,
+                                 **{op.__name__: fn for op, fn in _BINARY.items()}}
+
+
+def _kernel_of(key: str) -> Callable:
+    """The NumPy function of a ``kernel_key``."""
+    return _BY_NAME[key] if key in _BY_NAME else FUNCTIONS[key].forward
+
+
 def _kernel(node: Node) -> Callable:
     """The NumPy function computing ``node`` from its children's values."""
-    if isinstance(node, Pow) and isinstance(node.right, Num) and node.right.value == 2:
-        return lambda a, _two: np.square(a)
-    if isinstance(node, Neg):
-        return np.negative
-    if isinstance(node, Call):
-        return FUNCTIONS[node.fn].forward
-    return _BINARY[type(node)]
+    return _kernel_of(kernel_key(node))
 
 
 def leaf_value(node: Node) -> float | None:
@@ -77,13 +99,24 @@ class Program:
                     continue
                 slots[node] = len(init)
                 init.append(None)
-                code.append((_kernel(node), tuple(slots[a] for a in node.args), slots[node]))
+                code.append((kernel_key(node), tuple(slots[a] for a in node.args), slots[node]))
         self.outputs = tuple(slots[r] for r in roots)
         self._init = init
         computed = {out for _, _, out in code}
         leaves = set(range(len(init))) - computed  # x, y and the constants
-        self._code = self._with_frees(code, leaves | set(self.outputs))
+        self._ops = self._with_frees(code, leaves | set(self.outputs))
         self.size = len(code)
+        self._resolve()
+
+    def _resolve(self) -> None:
+        self._code = [(_kernel_of(key), args, out, frees) for key, args, out, frees in self._ops]
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_code"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._resolve()
 
     @staticmethod
     def _with_frees(code, keep: set[int]):
@@ -111,6 +144,10 @@ class Program:
                 for f in frees:
                     vals[f] = None
         return tuple(np.array(np.broadcast_to(vals[i], shape), dtype=float) for i in self.outputs)
+
+    def first(self, x, y) -> Array:
+        """The first root's values only (a surface's ``value``)."""
+        return self(x, y)[0]
 
 
 def compile_trees(*roots: Node) -> Program:

@@ -19,15 +19,19 @@ from a table is found here:
 It also carries the gradient formulas for the page (``gradient_text``,
 ``gradient_pretty``, ``grad_formula``) and the canonical text ``expr``.
 
-Built surfaces are cached by (text, domain): building one (parse, derive,
-compile, minima) takes milliseconds, and callers ask for it per request.
+Built surfaces — and refusals — are cached by (text, domain): building one (parse,
+derive, compile, minima) takes from a millisecond to about half a second (a nest of
+atan2 calls), and callers ask for it per request. A surface pickles (its programs as
+operation names), so the server builds new expressions in a worker process and
+``remember``s the outcome here before its validators ask (gdviz/jobs/expressions.py):
+its event loop never derives an expression itself.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
+from collections import OrderedDict
 
 import numpy as np
 
@@ -47,6 +51,7 @@ Box = tuple[tuple[float, float], tuple[float, float]]
 
 DEFAULT_DOMAIN: Box = ((-3.0, 3.0), (-3.0, 3.0))
 CACHED_SURFACES = 64
+CACHED_OPERATIONS = 200_000  # the cache's programs together: ~50 MB at most
 # contour_scale "log" when (max f − min f)/(10th percentile of f − min f) exceeds this; 30
 # splits the named surfaces as their authors chose (linear ≤ 18: bowl, two wells …;
 # log ≥ 40: Himmelblau, camel, Booth, Rosenbrock, Beale)
@@ -105,7 +110,48 @@ def expr_surface(text: str, domain=None) -> ExprSurface:
     Raises ExprError (the text: message + position) or DomainError."""
     if not isinstance(text, str):  # before the cache, which needs a hashable key
         raise ExprError("the expression must be text", 0)
-    return _build(text, check_domain(domain))
+    key = (text, check_domain(domain))
+    outcome = _CACHE.get(key)
+    if outcome is None:
+        outcome = build_outcome(*key)
+        remember(*key, outcome)
+    else:
+        _CACHE.move_to_end(key)
+    if isinstance(outcome, ExprError):
+        raise ExprError(outcome.message, outcome.position, outcome.end)
+    return outcome
+
+
+Outcome = ExprSurface | ExprError
+_CACHE: OrderedDict[tuple[str, Box], Outcome] = OrderedDict()
+
+
+def build_outcome(text: str, box: Box) -> Outcome:
+    """The surface, or the ExprError refusing the text (what the cache keeps)."""
+    try:
+        return _build(text, box)
+    except ExprError as e:
+        return e
+
+
+def is_cached(text: str, box: Box) -> bool:
+    return (text, box) in _CACHE
+
+
+def remember(text: str, box: Box, outcome: Outcome) -> None:
+    """Keep ``outcome`` for (text, box), dropping the oldest entries beyond
+    CACHED_SURFACES entries or CACHED_OPERATIONS compiled operations."""
+    _CACHE[(text, box)] = outcome
+    _CACHE.move_to_end((text, box))
+    while len(_CACHE) > CACHED_SURFACES or (
+            len(_CACHE) > 1 and sum(map(_operations, _CACHE.values())) > CACHED_OPERATIONS):
+        _CACHE.popitem(last=False)
+
+
+def _operations(outcome: Outcome) -> int:
+    if isinstance(outcome, ExprError):
+        return 0
+    return outcome.grad.size + outcome.hess.size + outcome.value_and_grad.size
 
 
 def check_derived_size(text: str, *trees: Node) -> None:
@@ -118,7 +164,6 @@ def check_derived_size(text: str, *trees: Node) -> None:
                         0, len(text))
 
 
-@lru_cache(maxsize=CACHED_SURFACES)
 def _build(text: str, box: Box) -> ExprSurface:
     f = parse_expr(text)
     grad = gradient(f)
@@ -136,7 +181,7 @@ def _build(text: str, box: Box) -> ExprSurface:
     return ExprSurface(
         id="expr", name=f"f(x, y) = {pretty}", formula=f"f(x, y) = {pretty}", domain=box,
         minima=minima, start=start, lr=lr,
-        value=lambda x, y: value(x, y)[0], grad=grad_p, hess=hess_p,
+        value=value.first, grad=grad_p, hess=hess_p,
         contour_scale=_choose_scale(value, box),
         expr=to_text(f), gradient_text=(to_text(grad[0]), to_text(grad[1])),
         gradient_pretty=grad_pretty,

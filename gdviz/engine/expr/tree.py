@@ -11,6 +11,9 @@ variables it depends on (``free``), its ``size`` (nodes, counting repeats) and
 its ``depth``, so none of these walks the tree again; ``memo`` is a per-node
 cache for facts derived from it (algebra.py keeps a node's factorisation there),
 which never changes the node's value, equality or hash.
+
+Nodes pickle as their constructor calls (``__reduce__``), so a tree built in a worker
+process can be sent back to the server; shared subtrees stay shared.
 """
 
 from __future__ import annotations
@@ -58,6 +61,9 @@ class Node:
 
     def __ne__(self, other) -> bool:
         return not self == other
+
+    def __reduce__(self):
+        return _rebuild, (type(self), self.payload, self.args)
 
     def __repr__(self) -> str:
         """The node's shape, e.g. ``Add(Var('x'), Num(Fraction(1, 3)))`` (format.py prints it
@@ -179,6 +185,15 @@ class Call(Node):
     @property
     def fn(self) -> str:
         return self.payload
+
+
+def _rebuild(cls: type[Node], payload, args: tuple[Node, ...]) -> Node:
+    """A node from what ``Node.__reduce__`` kept: its class, payload and children."""
+    if cls is Call:
+        return Call(payload, args)
+    if args:
+        return cls(*args)
+    return cls(payload)
 
 
 X, Y = Var("x"), Var("y")

@@ -45,6 +45,9 @@ MAX_KERNELS = 16
 MAX_BLOCKS = 2
 MAX_CLASSES = 10
 MAX_ACTIVATIONS = 1 << 20  # images × Σ conv-map sizes (h·w·c): bounds one pass's memory
+MAX_PASS_WORK = 16_000_000  # images × multiply-adds per image: bounds one step's time (~35 ms
+#                             on one core of the 2-core development machine, bench/step_cost.py),
+#                             so a stream's step never holds the event loop for long
 CHUNK_ELEMENTS = 1 << 19   # floats in the largest feature map of one chunk of runs (4 MB)
 CACHED_COLUMNS = 1 << 20   # keep a data set's first-block columns up to this many floats (8 MB)
 
@@ -83,6 +86,15 @@ def plan_blocks(size: int, kernels: Sequence[int], padding: str) -> list[Block]:
         blocks.append(Block(c_in, int(c_out), side, conv, conv // 2))
         side, c_in = conv // 2, int(c_out)
     return blocks
+
+
+def work_per_image(size: int, kernels: Sequence[int], padding: str, classes: int) -> int:
+    """Multiply-adds of one forward pass per image: each kernel weight (and bias) at every
+    pixel the pools read, then the dense layer."""
+    blocks = plan_blocks(size, kernels, padding)
+    last = blocks[-1]
+    convs = sum(4 * b.side_pool ** 2 * (9 * b.c_in + 1) * b.c_out for b in blocks)
+    return convs + last.side_pool ** 2 * last.c_out * classes
 
 
 def activations_per_image(size: int, kernels: Sequence[int], padding: str) -> int:
@@ -205,10 +217,15 @@ class CNN(Network):
 
     @property
     def work_per_sample(self) -> int:
-        """Multiply-adds of one forward pass per image: each kernel weight at every
-        pooled pixel, then the dense layer (what bounds a loss-landscape slice)."""
-        convs = sum(4 * b.side_pool ** 2 * (9 * b.c_in + 1) * b.c_out for b in self.blocks)
-        return convs + self.features * self.n_classes
+        """Multiply-adds of one forward pass per image (``work_per_image``): what a step, a
+        loss-landscape slice and a whole run cost grows with."""
+        return work_per_image(self.data.size, self.kernels, self.padding, self.n_classes)
+
+    @property
+    def activations_per_sample(self) -> int:
+        """The conv maps training computes (window order: the pooled pixels' 2×2 windows)
+        and the logits."""
+        return sum(4 * b.side_pool ** 2 * b.c_out for b in self.blocks) + self.n_classes
 
     def layers(self) -> list[dict]:
         """[{name, shape}] of the weights in flat order (``POST /api/model``'s ``layers``)."""

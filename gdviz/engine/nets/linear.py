@@ -19,6 +19,12 @@ everything that works on a named surface works on them unchanged. They add
 
 Neither model has a bias (the classic example), so the fitted line / the
 decision line passes through the origin.
+
+Their loss at R weight pairs is an (R, N) array over the N data points, so a basin
+map (R = 65,536) or a contour grid (400² points) of a model with 2,048 points would
+need gigabytes at once. Every function therefore works through the pairs in chunks
+of at most ``CHUNK_ELEMENTS`` pairs × points (8 MB per temporary array); each pair's
+mean is the same row reduction either way, so the numbers are identical.
 """
 
 from __future__ import annotations
@@ -47,6 +53,38 @@ def _broadcast_const(like: Array, v: float) -> Array:
     return np.full(np.shape(like), float(v))
 
 
+CHUNK_ELEMENTS = 1 << 20  # weight pairs × data points in one temporary array (8 MB)
+
+
+def _chunks(pairs: int, points: int):
+    """Slices of at most CHUNK_ELEMENTS // points of ``pairs`` rows."""
+    step = max(1, CHUNK_ELEMENTS // max(points, 1))
+    return [slice(k, k + step) for k in range(0, pairs, step)]
+
+
+def _in_chunks(fn, points: int):
+    """``fn(w1, w2)`` (arrays of any broadcast shape → an array, or a tuple of arrays, of
+    that shape) computed over chunks of the weight pairs."""
+    def chunked(w1, w2):
+        w1, w2 = np.broadcast_arrays(np.asarray(w1, float), np.asarray(w2, float))
+        if w1.size * points <= CHUNK_ELEMENTS:
+            return fn(w1, w2)
+        a, b = w1.reshape(-1), w2.reshape(-1)
+        parts = [fn(a[c], b[c]) for c in _chunks(a.size, points)]
+        if isinstance(parts[0], tuple):
+            return tuple(np.concatenate(p).reshape(w1.shape) for p in zip(*parts))
+        return np.concatenate(parts).reshape(w1.shape)
+    return chunked
+
+
+def _loss_and_grad_in_chunks(fn, params: Array, points: int) -> tuple[Array, Array]:
+    """A model's ``loss_and_grad`` body over chunks of the runs (params (R, 2))."""
+    if len(params) * points <= CHUNK_ELEMENTS:
+        return fn(params)
+    parts = [fn(params[c]) for c in _chunks(len(params), points)]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
 # --- linear regression ---------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -61,6 +99,9 @@ class LinReg2(Surface):
     def loss_and_grad(self, params: Array, step: int = 0) -> tuple[Array, Array]:
         """Loss (R,) and gradient (R, 2); written as the formulas read:
         r = w1·x1 + w2·x2 − y, L = mean(r²), ∂L/∂w_i = 2·mean(r·x_i)."""
+        return _loss_and_grad_in_chunks(self._loss_and_grad, params, len(self.data.y))
+
+    def _loss_and_grad(self, params: Array) -> tuple[Array, Array]:
         x1, x2, y = self.data.x[:, 0], self.data.x[:, 1], self.data.y
         w1, w2 = params[:, 0:1], params[:, 1:2]
         r = w1 * x1 + w2 * x2 - y  # (R, N): ŷ − y
@@ -109,7 +150,8 @@ def make_linreg2(n: int = 100, noise: float = 0.1, seed: int = 0, random_targets
         formula="L(w1, w2) = mean((w1·x1 + w2·x2 − y)²)",
         domain=_box(np.array([start, best])), minima=((float(best[0]), float(best[1])),),
         start=(float(start[0]), float(start[1])), lr=float(lr),
-        value=value, grad=grad, hess=hess, data=data, data_formula=about)
+        value=_in_chunks(value, n), grad=_in_chunks(grad, n), hess=hess, data=data,
+        data_formula=about)
 
 
 # --- logistic regression ---------------------------------------------------------------------
@@ -143,6 +185,9 @@ class LogReg2(Surface):
         """Loss (R,) and gradient (R, 2): z = w1·x1 + w2·x2,
         L = mean(max(z, 0) − z·y + log(1 + e^(−|z|)))  (BCE in its stable form),
         ∂L/∂w_i = mean((σ(z) − y)·x_i)."""
+        return _loss_and_grad_in_chunks(self._loss_and_grad, params, len(self.data.y_train))
+
+    def _loss_and_grad(self, params: Array) -> tuple[Array, Array]:
         x1, x2 = self.data.x_train[:, 0], self.data.x_train[:, 1]
         y = self.data.y_train.astype(float)
         w1, w2 = params[:, 0:1], params[:, 1:2]
@@ -220,5 +265,5 @@ def make_logreg2(n: int = 100, noise: float = 1.0, seed: int = 0,
         formula="L(w1, w2) = −mean(y·log ŷ + (1−y)·log(1−ŷ)),  ŷ = σ(w1·x1 + w2·x2)",
         domain=_box(box_points), minima=minima,
         start=(float(start[0]), float(start[1])), lr=float(lr),
-        value=value, grad=grad, hess=hess, data=data, separable=separable,
-        data_formula=about)
+        value=_in_chunks(value, len(y)), grad=_in_chunks(grad, len(y)),
+        hess=_in_chunks(hess, len(y)), data=data, separable=separable, data_formula=about)

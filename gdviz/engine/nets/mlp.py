@@ -146,6 +146,10 @@ class MLP(Network):
                 f"{HEAD_NAMES[self.head]}) on {self.data.name}")
 
     @property
+    def activations_per_sample(self) -> int:
+        return sum(self.sizes[1:])
+
+    @property
     def formula(self) -> str:
         """The network as one expression, in the layout's row-vector convention (z = x·W + b),
         e.g. ŷ = softmax(tanh(tanh(x·W1 + b1)·W2 + b2)·W3 + b3)."""

@@ -78,6 +78,21 @@ class Network:
     # how the diagnosis names a hidden unit, its layer and a training sample
     WORDS = {"unit": "unit", "layer": "hidden layer", "sample": "point"}
 
+    # -- sizes -----------------------------------------------------------------------------
+
+    @property
+    def work_per_sample(self) -> int:
+        """Multiply-adds of one forward pass per sample: each weight once in a dense
+        network (a CNN uses each kernel weight at every pixel). What a step, a slice and
+        a whole run cost grows with (gdviz/scenarios/cost.py, slice.py)."""
+        return self.dim
+
+    @property
+    def activations_per_sample(self) -> int:
+        """Numbers one sample makes in a forward pass (each layer's outputs): what a pass's
+        buffers hold per sample, several times over (gdviz/jobs/memory.py)."""
+        raise NotImplementedError
+
     # -- buffers ---------------------------------------------------------------------------
 
     def cached_workspace(self, key, elements: int, make: Callable):

@@ -12,8 +12,9 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from gdviz.engine.nets.cnn import (CNN, MAX_ACTIVATIONS, MAX_BLOCKS, MAX_KERNELS,
-                                   activations_per_image, plan_blocks, weight_count)
+from gdviz.engine.nets.cnn import (CNN, MAX_ACTIVATIONS, MAX_BLOCKS, MAX_KERNELS, MAX_PASS_WORK,
+                                   activations_per_image, plan_blocks, weight_count,
+                                   work_per_image)
 from gdviz.engine.nets.cnn_trace import cnn_trace
 from gdviz.engine.nets.conv import PADDINGS
 from gdviz.engine.nets.datasets import MAX_POINTS, MAX_TEST_FRACTION
@@ -99,6 +100,13 @@ class CnnSpec(Spec):
                 f"n: {self.n:,} images × {work // self.n:,} conv activations each = "
                 f"{work:,} numbers per pass, over the limit of {MAX_ACTIVATIONS:,}; use "
                 f"fewer images, fewer kernels, valid padding or smaller images")
+        per = work_per_image(self.image_size, self.kernels, self.padding, self.n_classes)
+        if self.n * per > MAX_PASS_WORK:
+            raise ValueError(
+                f"n: {self.n:,} images × {per:,} multiply-adds each = {self.n * per:,} per "
+                f"pass, over the limit of {MAX_PASS_WORK:,} (a step would hold up the other "
+                f"students' streams); use at most {MAX_PASS_WORK // per:,} images, or fewer "
+                "kernels, valid padding or smaller images")
         if self.batch_size is not None and self.batch_size > self.n_train:
             raise ValueError(f"batch_size: {self.batch_size} is more than the "
                              f"{self.n_train} training images")

@@ -60,12 +60,15 @@ export class Session {
     this.setPlaying(playing && !ended);
   }
 
-  /** The socket closed: say why, and that it is being opened again (stream.js retries). */
-  disconnected({ busy, reason, retryInMs }) {
+  /** The socket closed: say why, and that it is being opened again (stream.js retries;
+   *  after an idle close, at the student's first click or key). */
+  disconnected({ busy, idle, reason, retryInMs }) {
     state.socketOpen = false;
     state.server = "none";
     this.setPlaying(false);
-    if (busy) {
+    if (idle) {
+      this.view.showStatus("offline", "Disconnected while idle; it reconnects as soon as you click or press a key.");
+    } else if (busy) {
       const secs = Math.max(1, Math.round(retryInMs / 1000));
       this.view.showStatus("busy", `${serverBusyText(reason)} Trying again in ${secs} s…`);
     } else {

@@ -1,0 +1,73 @@
+"""REST answers computed in the job pool (gdviz/jobs/): admission, disconnects, errors.
+
+A route validates its request (cheap), estimates the job's memory and calls ``compute``:
+
+* not admitted → 503 with ``Retry-After`` and a sentence naming the limit (at once);
+  too big for the memory budget → 422 naming it;
+* the client hangs up while the job waits or runs → the job is cancelled (a waiting one
+  never starts; a running one stops at its next chunk), and nothing is answered;
+* the worker refuses (``Refused``) → that 4xx; the worker dies → 503, try again.
+
+The job's JSON is serialised in the worker; the route sends the text as it came.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import HTTPException, Request
+from fastapi.responses import Response
+
+from gdviz.jobs.offload import job_pool
+from gdviz.jobs.outcome import Busy, Refused, TooBig, WorkerLost
+
+from .memory import release_when_quiet
+
+JSON = "application/json"
+GONE = 499  # nginx's "client closed request": never seen by anyone
+BUSY_RESPONSES = {503: {"description": "the server's computations are full: `Retry-After` "
+                                       "says when to ask again, `message` names the limit"}}
+
+
+async def compute(request: Request, lane: str, task: str, payload, memory: int):
+    """The job's result, or an HTTPException saying why not (see the module doc)."""
+    pool = job_pool(request.app)
+    try:
+        job = pool.submit(lane, task, payload, memory)
+    except Busy as e:
+        raise HTTPException(503, e.message, headers={"Retry-After": str(e.retry_after)}) from e
+    except TooBig as e:
+        raise HTTPException(422, e.message) from e
+    gone = asyncio.ensure_future(_disconnected(request))
+    try:
+        await asyncio.wait({job.future, gone}, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        pool.cancel(job)
+        raise
+    finally:
+        gone.cancel()
+        release_when_quiet(request.app)
+    if not job.future.done():  # the client left first
+        pool.cancel(job)
+        return None
+    try:
+        return job.future.result()
+    except Refused as e:
+        raise HTTPException(e.status, e.detail if e.detail is not None else e.message) from e
+    except WorkerLost as e:
+        raise HTTPException(503, str(e), headers={"Retry-After": "2"}) from e
+
+
+async def computed_json(request: Request, lane: str, task: str, payload, memory: int) -> Response:
+    """``compute`` for a task whose result is JSON text: the response."""
+    text = await compute(request, lane, task, payload, memory)
+    if text is None:
+        return Response(status_code=GONE)
+    return Response(text, media_type=JSON)
+
+
+async def _disconnected(request: Request) -> None:
+    """Returns once the client has gone (its body was read already, so the next message
+    is the disconnect)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass

@@ -1,0 +1,137 @@
+"""How long a computation will take, estimated from its request before it runs.
+
+Every request the API accepts must answer within a stated time (README, Limits). Counting
+steps is not enough: one step of a 4 × 32 network on 2,048 points costs 170 steps of a
+named surface, one of the largest CNN ~500, and a custom f(x, y) whose derivatives have
+thousands of terms ~80. So each objective has a cost per step, fitted on this project's 2-core
+development machine (``bench/step_cost.py``: CPU seconds, one BLAS thread) and
+rounded up; a request is refused when its estimate is over the entry point's limit,
+with the largest size that fits.
+
+Two regimes, as the engine runs them:
+
+* **whole runs** (``POST /api/run``, exports): one ``Batch`` per run, every frame kept
+  and serialised — ``run_step_seconds``;
+* **landscapes** (sweeps, basin maps, scatters): one ``Batch`` of many rows —
+  ``row_step_seconds`` per row and step.
+"""
+
+from __future__ import annotations
+
+import math
+
+from gdviz.engine.expr import ExprSurface
+from gdviz.engine.nets.linear import LinReg2, LogReg2
+
+from gdviz.engine.nets.network import Network
+
+# whole runs, per run and step (frames included): fitted on bench/step_cost.py's figures
+RUN_STEP = 80e-6  # a named surface (Rosenbrock, Adam: 65 µs)
+RUN_STEP_PER_OPERATION = 0.8e-6  # a custom f(x, y): per operation of its value and gradient
+RUN_STEP_PER_POINT = 0.04e-6  # a 2-weight model: per data point
+NET_STEP = 1000e-6  # a network (MLP, CNN): a fixed part, and …
+NET_STEP_PER_MULTIPLY_ADD = 2.4e-9  # … per multiply-add of its forward pass × data point
+#                                     (forward, backward, frame fields: CNNs set the rate)
+
+# landscapes, per row and step
+ROW_STEP = 0.3e-6  # a named surface (Himmelblau, Adam: 0.22 µs)
+ROW_STEP_PER_OPERATION = 2.5e-9  # a custom f(x, y): per operation
+ROW_STEP_PER_POINT = 12e-9  # a 2-weight model: per data point
+
+
+def run_step_seconds(objective) -> float:
+    """One step of one whole run (its frame built and serialised)."""
+    if isinstance(objective, Network):
+        data = objective.data
+        return NET_STEP + NET_STEP_PER_MULTIPLY_ADD * objective.work_per_sample * (
+            data.n_train + data.n_test)
+    return _step(objective, RUN_STEP, RUN_STEP_PER_OPERATION, RUN_STEP_PER_POINT)
+
+
+def row_step_seconds(objective) -> float:
+    """One step of one row of a landscape batch."""
+    return _step(objective, ROW_STEP, ROW_STEP_PER_OPERATION, ROW_STEP_PER_POINT)
+
+
+def _step(objective, base: float, per_operation: float, per_point: float) -> float:
+    """A 2-weight objective's step: a named surface's, plus a custom f(x, y)'s operations
+    or a model's data points."""
+    if isinstance(objective, ExprSurface):
+        return base + per_operation * objective.value_and_grad.size
+    if isinstance(objective, (LinReg2, LogReg2)):
+        return base + per_point * _points(objective)
+    return base
+
+
+def _points(model) -> int:
+    data = model.data
+    return len(data.y) if isinstance(model, LinReg2) else len(data.y_train)
+
+
+def seconds_text(seconds: float) -> str:
+    return f"{seconds:,.0f} s" if seconds >= 10 else f"{seconds:.1f} s"
+
+
+def most_steps(limit: float, per_step: float, rows: int) -> int:
+    """The most steps of ``rows`` runs or rows that fit in ``limit`` seconds."""
+    return max(0, int(limit / (per_step * rows)))
+
+
+def largest_grid(limit: float, per_row_step: float, steps: int) -> int:
+    """The largest n with n² rows × ``steps`` within ``limit`` seconds."""
+    return max(0, math.isqrt(int(limit / (per_row_step * steps))))
+
+
+# -- the limits, and the checks the entry points make ------------------------------------
+
+REST_SECONDS = 8.0  # a REST answer (POST /api/run, the landscapes, exports): computing time
+STREAMED_SECONDS = 120.0  # a WS /ws/landscape job, which reports progress and can be cancelled
+
+
+class TooSlow(ValueError):
+    """The request would take longer than its entry point allows; the message says how
+    long and what would fit."""
+
+
+def check_run_time(scenario, objective, where: str, limit: float = REST_SECONDS) -> None:
+    """Refuse whole runs of ``scenario`` estimated over ``limit`` seconds."""
+    runs, steps = len(scenario.runs), scenario.steps
+    per_step = run_step_seconds(objective)
+    seconds = runs * (steps + 1) * per_step
+    if seconds <= limit:
+        return
+    most = most_steps(limit, per_step, runs) - 1
+    hint = (f"use at most {most:,} steps for {runs} run(s)" if most >= 1
+            else "use fewer runs or a smaller model")
+    raise TooSlow(f"steps: {runs} run(s) × {steps:,} steps would take about "
+                  f"{seconds_text(seconds)} to compute here ({per_step * 1e3:.2f} ms a step); "
+                  f"{where} answers within {limit:g} s — {hint}, or stream it over WS /ws/run")
+
+
+def check_landscape_time(kind: str, request, where: str, limit: float) -> None:
+    """Refuse a sweep, basin map or scatter estimated over ``limit`` seconds."""
+    per_row_step = row_step_seconds(request.objective())
+    steps = request.steps
+    if kind == "basins":
+        n = request.grid.n
+        rows, field, size = n * n, "grid.n", f"{n}² starts"
+    elif kind == "sweep":
+        rows, field = len(request.lr_values()), "lrs"
+        size = f"{rows:,} learning rates"
+    else:
+        rows, field, size = request.n, "n", f"{request.n:,} starts"
+    seconds = rows * steps * per_row_step
+    if seconds <= limit:
+        return
+    if kind == "basins":
+        fits = largest_grid(limit, per_row_step, steps)
+        hint = (f"use at most a {fits}² grid for {steps:,} steps" if fits >= 2
+                else "use fewer steps")
+    else:
+        fits = int(limit / (per_row_step * steps))
+        hint = f"use at most {fits:,} for {steps:,} steps" if fits >= 1 else "use fewer steps"
+    more = ("" if limit >= STREAMED_SECONDS else
+            ", or ask WS /ws/landscape, which reports progress and can be cancelled")
+    raise TooSlow(f"{field}: {size} × {steps:,} steps would take about "
+                  f"{seconds_text(seconds)} to compute here; {where} answers within "
+                  f"{limit:g} s — {hint}{more}")
