@@ -13,8 +13,8 @@ const $ = (id) => document.getElementById(id);
 export const SCHEDULE_FIELDS = {
   step_size: { label: "decay every", unit: "steps", default: 100, min: 1, max: 10000, int: true, doc: "StepLR: η is multiplied by γ every this many steps" },
   gamma: { label: "decay factor γ", default: 0.5, min: 0.5, max: 1, doc: "how much η keeps at each decay (1 = no decay)" },
-  T_max: { label: "period T", unit: "steps", default: 500, min: 1, max: 10000, int: true, doc: "cosine: steps from η to η_min" },
-  eta_min: { label: "final η_min", default: 0, min: 0, max: 1e6, doc: "cosine: the learning rate it ends at" },
+  T_max: { label: "period T", unit: "steps", default: 500, min: 1, max: 10000, int: true, doc: "cosine: steps from η down to η_min (the same again back up)" },
+  eta_min: { label: "final η_min", default: 0, min: 0, max: 1e6, doc: "cosine: the learning rate at step T" },
   warmup_steps: { label: "warm-up W", unit: "steps", default: 50, min: 1, max: 10000, int: true, doc: "η grows linearly from η/W to η over W steps" },
 };
 
@@ -23,8 +23,9 @@ export const SCHEDULES = {
   constant: { fields: [], text: "η stays the same every step." },
   step: { fields: ["step_size", "gamma"], text: "η drops by the factor γ every few steps (StepLR)." },
   exponential: { fields: ["gamma"], text: "η is multiplied by γ after every step (ExponentialLR)." },
-  cosine: { fields: ["T_max", "eta_min"], text: "η glides from its start value down to η_min along a cosine over T steps." },
-  warmup_cosine: { fields: ["warmup_steps", "T_max", "eta_min"], text: "η ramps up over W steps, then glides down along a cosine until step T." },
+  cosine: { fields: ["T_max", "eta_min"], text: "η glides from its start value down to η_min along a cosine over T steps, then rises back over the next T, as torch's CosineAnnealingLR does." },
+  warmup_cosine: { fields: ["warmup_steps", "T_max", "eta_min"], text: "η ramps up over W steps, then glides down along a cosine until step T (and rises again after it, as torch's)." },
+  cosine_hold: { fields: ["T_max", "eta_min"], text: "η glides down along a cosine over T steps, then stays at η_min (not a torch scheduler: torch's cosine rises again)." },
 };
 
 const CLIP_DEFAULT = 1;
