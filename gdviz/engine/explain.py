@@ -117,33 +117,41 @@ def _heading(batch: Batch, run: int, known: bool = True):
     return stability.nearest_minimum(_known(batch), batch.params[run]) if known else None
 
 
-def _what_minimum(batch: Batch, at, loss: float) -> str:
-    """"the global minimum", "one of the 4 lowest minima (all at loss 0)", "a local
-    minimum (the lowest, loss −0.305, is at (−1.04, 0))" or "a minimum"."""
-    minima = _known(batch)
-    if not minima.size:
-        return "a minimum"
-    losses = _minimum_losses(batch, minima)
+def _rank(batch: Batch, i: int, minima: np.ndarray, losses: np.ndarray) -> str:
+    """Known minimum i as "the global minimum", "one of the 4 lowest minima (all at loss
+    0)" or "a local minimum (the lowest, loss −0.305, is at (−1.04, 0))"."""
     low = lowest_minima(losses)
     best = float(losses[low[0]])
-    where = " and ".join(point(minima[i]) for i in low[:4]) + (" …" if len(low) > 4 else "")
-    if loss <= best + TIE * (1 + abs(best)) or loss <= best + 1e-6 * (1 + abs(best)):
+    if i in low:
         if len(low) == 1:
             return "the global minimum"
         return f"one of the {len(low)} lowest minima (all at loss {fmt(best)})"
+    where = " and ".join(point(minima[j]) for j in low[:4]) + (" …" if len(low) > 4 else "")
     if len(low) == 1:
         return f"a local minimum (the lowest, loss {fmt(best)}, is at {where})"
     return f"a local minimum (the {len(low)} lowest, all at loss {fmt(best)}, are at {where})"
 
 
-def _decay_words(batch: Batch, run: int) -> str:
-    """What shapes the steps besides η: ", with weight decay λ_wd = …" etc."""
+def _what_minimum(batch: Batch, run: int, at) -> str:
+    """Which minimum ``at`` is: ranked among the listed minima of f; with coupled weight
+    decay the minimum of f + (λ/2)‖θ‖², pulled from the listed one it is near."""
+    minima = _known(batch)
     wd = float(_hyper(batch, run).get("weight_decay", 0.0))
-    if wd <= 0:
-        return ""
-    if batch.optimizer.id == "adamw":
-        return f" (AdamW's decoupled weight decay λ = {fmt(wd)} pulls its fixed point toward 0)"
-    return f" of f + (λ/2)‖θ‖², λ = {fmt(wd)} (the weight decay)"
+    coupled = wd > 0 and batch.optimizer.id != "adamw"
+    penalised = f"the minimum of f + (λ/2)‖θ‖² (weight decay λ = {fmt(wd)})"
+    if not minima.size:
+        return penalised if coupled else "a minimum"
+    d = np.linalg.norm(minima - np.asarray(at, float), axis=1)
+    i = int(np.argmin(d))
+    scale = 1 + float(np.linalg.norm(minima[i]))
+    rank = _rank(batch, i, minima, _minimum_losses(batch, minima))
+    if coupled:
+        if d[i] <= 0.1 * scale:
+            return f"{penalised}, pulled toward 0 from {point(minima[i])}, {rank} of f"
+        return penalised
+    if d[i] <= 1e-3 * scale:
+        return rank
+    return "a minimum that is not among the listed ones"
 
 
 def _extras(batch: Batch, run: int) -> str:
@@ -186,11 +194,16 @@ def _converged(batch: Batch, run: int) -> str:
         return (f"Converged {when}: the gradient vanished (‖∇L‖ = {fmt(_grad_norm(batch, run))})"
                 f" and the loss curves up along the last step — a minimum, with loss "
                 f"{fmt(loss)}{_decay_words(batch, run)}.")
-    kind = _what_minimum(batch, p, loss)
+    kind = _what_minimum(batch, run, p)
     kink = " (a kink: the curvature there is infinite)" if _kink(batch, p) else ""
     start = " — it started there" if not step else ""
-    return (f"Converged {when} to {point(p)}, {kind}{kink}{_decay_words(batch, run)}, with "
-            f"loss {fmt(loss)}{start}.")
+    adamw = ""
+    wd = float(_hyper(batch, run).get("weight_decay", 0.0))
+    if batch.optimizer.id == "adamw" and wd > 0:
+        adamw = (f" (AdamW's decoupled weight decay λ = {fmt(wd)} moves its fixed point only "
+                 f"by about ε·λθ)")
+    return (f"Converged {when} to {point(p)}, {kind}{kink}{adamw}, with loss {fmt(loss)}"
+            f"{start}.")
 
 
 # --- stalled ------------------------------------------------------------------------------
@@ -309,8 +322,9 @@ def _oscillating(batch: Batch, run: int) -> str:
                 f"it settle{extras}.")
     if batch.optimizer.id in ADAPTIVE:
         return (f"{head} {target}: {batch.optimizer.name} divides each step by the gradient's "
-                f"recent size, so near the bottom its steps stay about η = {fmt(lr)} long "
-                f"instead of shrinking — lower η, or decay it with a schedule{extras}.")
+                f"recent size, so near the bottom its steps (about {fmt(stats['step'])} "
+                f"each, with η = {fmt(lr)}) stop shrinking — lower η, or decay it with a "
+                f"schedule{extras}.")
     curv = _curvature(batch, at)
     b = _bound(batch, run, curv)
     if b is None:
@@ -445,6 +459,16 @@ def _max_steps(batch: Batch, run: int) -> str:
                    if batch.optimizer.id not in ADAPTIVE and not cut else "") + f"{extras}.")
     dist = float(np.linalg.norm(batch.params[run] - at))
     to = f"the minimum {point(at)}, {fmt(dist)} away"
+    if batch.optimizer.id in ("rmsprop", "adam", "adamw") and \
+            dist <= 10 * batch.tol.xtol * (1 + float(np.linalg.norm(at))):
+        lam = _curvature(batch, at)
+        where = f" (λ_max = {fmt(lam.lam_max)})" if lam is not None else ""
+        return (f"{head}: it sits at {to}, but not for good — {batch.optimizer.name} divides "
+                f"each step by a fading memory of the gradient's size (√v shrinks by "
+                f"{'α' if batch.optimizer.id == 'rmsprop' else 'β₂'} every step once the "
+                f"gradient is tiny), so instead of shrinking its steps would in time grow too "
+                f"large for the curvature there{where} and throw it back out; a schedule that "
+                f"decays η keeps it there{extras}.")
     rate = (newer / older) ** (1 / w) if older > 0 and newer > 0 else None
     pace = ""
     if rate is not None and rate < 1:

@@ -133,7 +133,6 @@ class Batch:
         self._prev_d = d0 if self._hessian is None else None
         self._n_active = self.n_runs
         self._proposal: tuple[Array, Any] | None = None
-        self._travel = np.zeros(self.n_runs)  # see _judge
         self._ahead_until = np.full(self.n_runs, -1, dtype=np.int64)
         # one surface run (every stream and /api/run): the cheap rules run on floats
         self._floats = self.n_runs == 1 and self.dim <= 7
@@ -242,7 +241,6 @@ class Batch:
         self.step += 1
         if self.noise is not None:
             self.noise.next()
-        self._travel[idx] -= unorm
         self._record_history(idx, unorm)
         self._classify(idx)
         return idx
@@ -357,9 +355,7 @@ class Batch:
             FLOATS, loss, p, self.start[0].tolist(), float(self.loss0[0]),
             float(self._start_scale[0]), float(self._length0[0]), step_len, losses, steps,
             first, last, True)
-        look = settled and (self._travel[0] <= 0 or (
-            crawl and not self._noisy and self._ahead_until[0] < self.step))
-        return bool(div or look or (osc and not self._noisy))
+        return bool(div or settled or (osc and not self._noisy))
 
     def _step_length(self) -> Array:
         """‖θ_k − θ_{k−1}‖ for every run; at step 0 the length of the step it is about to
@@ -447,32 +443,25 @@ class Batch:
         """For the runs ``idx[cand]`` whose last step was short: converged (at a minimum),
         stalled at a saddle or on a flat spot, or — crawling — stalled on a plateau.
 
-        Two caches keep a slow run from paying for Newton every step, without changing a
-        verdict: a run that Newton puts a distance n from the nearest stationary point (or
-        known minimum) cannot be within ``xtol`` of it before it has travelled n − xtol·(1 +
-        ‖θ‖), so it is looked at again after half that (``_travel``); and a crawling run
-        found heading for a minimum is looked at again after W steps (``_ahead_until``)."""
+        A crawling run found heading for a minimum is looked at again after W steps
+        (``_ahead_until``), so a slow run does not pay for Newton's iteration every step."""
         tol = self.tol
         runs = idx[cand]
         pts = self.params[runs]
-        look = np.flatnonzero(self._travel[runs] <= 0)
-        if look.size:
-            r, x, c = runs[look], pts[look], cand[look]
-            point = self._read_point(r, x)
-            known = V.near_known(x, self._minima, tol)
-            at_min = (point.stationary & point.minimum) | known
-            saddle = point.stationary & ~point.minimum & ~known
-            status[c[at_min]] = Status.CONVERGED
-            status[c[saddle]] = Status.STALLED
-            stall[c[saddle]] = Stall.SADDLE
-            if not self._noisy:  # a flat spot: no gradient, no curvature; nothing moves it
-                flat = c[point.flat & ~known]
-                status[flat], stall[flat] = Status.STALLED, Stall.PLATEAU
-            rest = status[c] == 0
-            length = 1 + norms(x)
-            reach = np.minimum(point.newton, V.distance_to_known(x, self._minima))
-            self._travel[r[rest]] = 0.5 * np.minimum(reach[rest] - tol.xtol * length[rest],
-                                                     length[rest])
+        point = self._read_point(runs, pts)
+        known = V.near_known(pts, self._minima, tol)
+        at_min = (point.stationary & point.minimum) | known
+        if at_min.any():  # … and it would stay there
+            dev = np.where(np.isfinite(point.newton), point.newton,
+                           V.distance_to_known(pts, self._minima))
+            at_min[at_min] = self._stays(runs[at_min], pts[at_min], dev[at_min])
+        saddle = point.stationary & ~point.minimum & ~known
+        status[cand[at_min]] = Status.CONVERGED
+        status[cand[saddle]] = Status.STALLED
+        stall[cand[saddle]] = Stall.SADDLE
+        if not self._noisy:  # a flat spot: no gradient, no curvature; nothing moves it
+            flat = cand[point.flat & ~known]
+            status[flat], stall[flat] = Status.STALLED, Stall.PLATEAU
         if self._noisy:  # noise moves a run off a slow crawl
             return
         crawl = np.broadcast_to(np.asarray(crawl, bool), idx.shape)[cand]
@@ -490,6 +479,70 @@ class Batch:
         never = (self._hessian is None) & (
             moved <= tol.crawl * self._length0[runs[which]] * max(self.step, 1))
         stall[cand[which]] = np.where(never, Stall.START, Stall.PLATEAU)
+
+    def _stays(self, runs: Array, pts: Array, deviation: Array) -> Array:
+        """Whether a run ``deviation`` from a minimum stays within ``xtol`` of it for
+        ``HORIZON`` more steps (the largest budget): ``verdicts.steps_to_leave`` on the
+        optimizer's linear map there.
+
+        Near a minimum every optimizer is θ ← θ − G·H(θ − θ*) (with its momentum) for a
+        per-weight gain G: η for SGD; η/(√s + ε) for Adagrad, whose s only grows; η/(√v + ε)
+        for RMSprop and Adam, whose v forgets (× α or β₂ a step) once the gradient is tiny,
+        so their gain grows toward η/ε and the minimum, stable now, turns unstable: an
+        exact minimum is left again after hundreds (RMSprop) or thousands (Adam) of steps.
+        A gradient of exactly 0 in floats never moves the run at all."""
+        opt = self.optimizer.id
+        out = np.ones(len(runs), bool)
+        if self._hessian is None:
+            return out
+        with np.errstate(all="ignore"):
+            h = self._hessian(pts) + _diag(self._curvature_shift(runs, pts))
+            lr = self.lr_now()[runs][:, None]
+            state = _take(self.opt_state, runs)
+            ones = np.ones((len(runs), self.dim))
+            if opt in ("gd", "momentum", "nesterov"):
+                mu = self.hyper["momentum"][runs, 0] if opt != "gd" else np.zeros(len(runs))
+                damp = self.hyper["dampening"][runs] if opt == "momentum" else 0.0
+                kind = {"gd": "plain", "momentum": "heavy", "nesterov": "nesterov"}[opt]
+                fixed = lr * (1 - damp) * ones
+                gain_at = lambda t: fixed  # noqa: E731
+            elif opt == "adagrad":
+                clr = lr / (1 + state.step[:, None] * self.hyper["lr_decay"][runs])
+                fixed = clr / (np.sqrt(state.sum) + self.hyper["eps"][runs])
+                kind, mu, gain_at = "plain", np.zeros(len(runs)), (lambda t: fixed)
+            elif opt == "rmsprop":
+                alpha, eps = self.hyper["alpha"][runs], self.hyper["eps"][runs]
+                v = state.square_avg
+                mu = self.hyper["momentum"][runs, 0]
+                kind = "heavy"
+                gain_at = lambda t: lr / (np.sqrt(v * alpha ** t) + eps)  # noqa: E731
+            else:  # adam, adamw: m is β₁-averaged, i.e. heavy-ball with dampening 1 − β₁
+                b1, b2 = self.hyper["betas"][runs, 0:1], self.hyper["betas"][runs, 1:2]
+                eps, v = self.hyper["eps"][runs], state.exp_avg_sq
+                mu, kind = b1[:, 0], "heavy"
+                k = state.step[:, None].astype(float)
+
+                def gain_at(t):  # η(1 − β₁)/bc1 / (√(v β₂ᵗ / bc2) + ε), bias corrections at k + t
+                    bc1, bc2 = 1 - b1 ** (k + t), 1 - b2 ** (k + t)
+                    return lr * (1 - b1) / bc1 / (np.sqrt(v * b2 ** t / bc2) + eps)
+            visible = self.tol.xtol * (1 + norms(pts))
+            floor = 1e-16 * (1 + norms(pts))
+            # frozen in floats: every update below half an ulp of its weight, so θ + u = θ
+            # exactly, until the growing gain lifts the update to half an ulp
+            u = self.propose()[runs]
+            half_ulp = 0.5 * np.spacing(np.abs(pts))
+            still = (np.abs(u) <= half_ulp).all(1)
+            g0 = gain_at(0.0)
+            ts = np.linspace(0.0, float(V.HORIZON), 65)
+            lifted = np.array([((gain_at(t) / g0) * np.abs(u) > half_ulp).any(1) for t in ts])
+            until = np.where(lifted.any(0), ts[np.argmax(lifted, axis=0)], np.inf)
+            until = np.where(still, until, 0.0)
+            seed = np.where(still, floor, np.maximum(deviation, floor))
+            leave = V.steps_to_leave(kind, h, gain_at, mu, seed, visible,
+                                     frozen_until=until)
+            grad = self._grad_at(runs, pts) if self._stochastic else self.grad[runs]
+            frozen = ~(np.abs(self.effective_grad(runs, pts, grad)) > 0).any(1)
+        return ~np.isfinite(leave) | frozen
 
     def _read_point(self, runs: Array, pts: Array) -> V.Point:
         """Newton with the exact Hessian (confirmed by a second step), or without one the
@@ -581,7 +634,8 @@ class Batch:
                     first[live] = n
                 last[live] = n
                 x[live] = x[live] + step
-        return alive & (last <= 0.5 * first), x
+        near = first <= self.tol.xtol * (1 + norms(pts))  # already at it
+        return alive & ((last <= 0.5 * first) | near), x
 
     def _secant_ahead(self, runs: Array, pts: Array) -> Array:
         """No Hessian (a network): the loss curves up along the last step and the secant
@@ -602,7 +656,10 @@ class Batch:
 
     def _schedule_done(self, runs: Array) -> Array:
         """No schedule will bring η below half its value now before the budget ends (a
-        bouncing run whose η is still decaying may yet settle)."""
+        bouncing run whose η is still decaying may yet settle). Adagrad's steps shrink by
+        themselves, like a decaying schedule: its sum of g² only grows."""
+        if self.optimizer.id == "adagrad":
+            return np.zeros(len(runs), bool)
         if self.schedule is None or not self.schedule.decays:
             return np.ones(len(runs), bool)
         base = self.hyper["lr"][runs, 0]

@@ -26,7 +26,10 @@ Statuses (``Status``; the int values are the wire format of old clients):
   secant curvature along the last step) and a second Newton step confirms it,
   and the curvature there says minimum (no eigenvalue below −``negative`` ×
   max|λ|) — or the run is within ``xtol`` of a known minimum (a kink: no
-  curvature to read).
+  curvature to read); and it would stay there: the optimizer is stable at that
+  minimum for ``HORIZON`` more steps (RMSprop and Adam, whose step is divided by
+  a fading memory of the gradient's size, are thrown back out of an exact
+  minimum once that memory has faded: ``Batch._stays``).
 * ``stalled``     — stopped somewhere that is not a minimum (``Stall``): at a
   saddle point (stationary, a direction curving down; a maximum too); on a
   plateau (every step of the last 2W below ``crawl`` × (1 + ‖θ‖), no minimum
@@ -86,7 +89,7 @@ class Stall(IntEnum):
 class Tolerances:
     window: int = 20       # W: the oscillation and crawl tests read the last 2W steps
     xtol: float = 1e-6     # converged / saddle: Newton distance ≤ xtol × (1 + ‖θ‖)
-    settle: float = 1e-4   # … and the last step ≤ settle × (1 + ‖θ‖)
+    settle: float = 1e-5   # … and the last step ≤ settle × (1 + ‖θ‖): near and slow
     crawl: float = 1e-6    # stalled: every step of the last 2W ≤ crawl × (1 + ‖θ‖)
     stuck: float = 0.1     # the loss has no trend: |trend| ≤ stuck × (max − min)
     shrink: float = 0.5    # converging: the newer W steps add up to < shrink × the older
@@ -97,6 +100,7 @@ class Tolerances:
     blocks: int = 8        # noise floor: the last blocks × W steps (at the end)
 
 
+HORIZON = 10_000   # a converged run stays put at least this many more steps (the largest budget)
 CONFIRM = 0.9      # a second Newton step must be < CONFIRM × the first: a real nearby point
 HEADING_STEPS = 8  # Newton steps that look for a minimum ahead of a crawling run
 FLOOR_RATIO = 1e-12  # eigenvalues below this × max|λ| count as 0 in a Newton step
@@ -247,6 +251,70 @@ def distance_to_known(points: Array, minima: Array) -> Array:
         return np.full(len(points), np.inf)
     with np.errstate(all="ignore"):
         return np.linalg.norm(points[:, None, :] - minima[None], axis=2).min(1)
+
+
+# --- staying at a minimum: the optimizer's linear map there ------------------------------
+
+def spectral_radius(kind: str, a: Array, mu: Array) -> Array:
+    """ρ of one optimizer's linear map along a direction of gain × curvature a (m, P):
+    how much a small deviation from the minimum grows (> 1) or shrinks each step.
+
+    * ``plain``    x ← (1 − a)x (GD, Adagrad, RMSprop without momentum): |1 − a|
+    * ``heavy``    heavy-ball with momentum μ (SGD momentum with τ = 0, RMSprop's μ, and
+                   Adam's averaged m: μ = β₁ with dampening (1 − β₁), folded into a):
+                   the larger root of z² − (1 + μ − a)z + μ
+    * ``nesterov`` z² − (1 + μ − a(1 + μ))z + μ(1 − a)
+    """
+    mu = np.broadcast_to(np.asarray(mu, float).reshape(-1, 1), a.shape)
+    if kind == "plain":
+        return np.abs(1 - a)
+    if kind == "heavy":
+        b, c = 1 + mu - a, mu
+    else:
+        b, c = 1 + mu - a * (1 + mu), mu * (1 - a)
+    disc = b * b - 4 * c
+    real = np.sqrt(np.maximum(disc, 0.0))
+    big = np.maximum(np.abs(b + real), np.abs(b - real)) / 2
+    return np.where(disc >= 0, big, np.sqrt(np.abs(c)))
+
+
+def steps_to_leave(kind: str, curvature: Array, gain_at, mu, deviation: Array,
+                   visible: Array, horizon: int = HORIZON, frozen_until=None) -> Array:
+    """How many steps until a run sitting ``deviation`` from a minimum is thrown ``visible``
+    away — inf if not within ``horizon``.
+
+    ``gain_at(t)`` (m, P) is the per-weight gain t steps from now (it only grows, as RMSprop's
+    and Adam's running averages forget); ρ(t), the map's spectral radius over the modes of
+    G½HG½, then only grows too. A deviation is multiplied by ρ(t) at step t, so it becomes
+    visible once Σ ln ρ(t) over the unstable steps reaches ln(visible/deviation): the sum is
+    taken over 64 slices of the horizon (ρ read at each slice's start: a lower bound on the
+    growth inside it, so the leaving step is never too early by more than a slice).
+    ``frozen_until`` (m,): steps before which nothing grows (a run whose every update is
+    below half an ulp of its weights does not move at all in floats)."""
+    def log_rho(t: float) -> Array:
+        root = np.sqrt(gain_at(t))
+        scaled = root[:, :, None] * curvature * root[:, None, :]
+        ok = np.isfinite(scaled).all(axis=(1, 2))
+        out = np.full(len(scaled), np.inf)
+        if ok.any():
+            lam = np.linalg.eigvalsh(scaled[ok])
+            out[ok] = np.log(spectral_radius(kind, lam, np.asarray(mu, float)[ok]).max(1))
+        return out
+
+    with np.errstate(all="ignore"):
+        need = np.log(np.maximum(visible / np.maximum(deviation, 1e-300), 1.0))
+        ts = np.linspace(0.0, float(horizon), 65)
+        grown = np.zeros(len(need))
+        out = np.full(len(need), np.inf)
+        wait = np.zeros(len(need)) if frozen_until is None else np.asarray(frozen_until, float)
+        for t0, t1 in zip(ts[:-1], ts[1:]):
+            rate = np.where(t1 > wait, np.maximum(log_rho(t0), 0.0), 0.0)
+            begin = np.maximum(t0, np.minimum(wait, t1))
+            after = grown + rate * (t1 - begin)
+            hit = np.isinf(out) & (after >= need)
+            out[hit] = (begin + np.where(rate > 0, (need - grown) / rate, 0.0))[hit]
+            grown = after
+    return out
 
 
 def lr_floor_ahead(schedule, base: Array, k: int, end: int) -> Array:
