@@ -125,7 +125,8 @@ def player_data(scenario: Scenario, runs: list[dict], exported: str) -> dict:
         "scenario": scenario.model_dump(mode="json", exclude_none=True),
         "objective": objective_json(scenario),
         "runs": [{"label": run_label(scenario, i), "status": run["status"],
-                  "reason": run["reason"], "frames": frame_columns(run["frames"], network)}
+                  "stall": run.get("stall"), "reason": run["reason"],
+                  "frames": frame_columns(run["frames"], network)}
                  for i, run in enumerate(runs)],
     }
 

@@ -20,7 +20,6 @@ from .runs import Batch, Stall, Status, norms
 EDGE = 0.1  # |η − bound| ≤ this × bound: "at the edge of stability" (either side)
 ADAPTIVE = {"adagrad", "rmsprop", "adam", "adamw"}  # per-weight step sizes, no 2/λ bound
 FIXED = {"gd", "momentum", "nesterov"}
-TIE = 1e-9  # minima whose losses differ by ≤ this × (1 + |loss|) tie
 
 
 def fmt(v: float) -> str:
@@ -58,7 +57,7 @@ def stall_of(batch: Batch, run: int) -> str | None:
 
 def _lr(batch: Batch, run: int) -> float:
     """The η in force at the run's last frame (its schedule applied)."""
-    return float(batch.lr_now()[run])
+    return batch.lr_of(run)
 
 
 def _hyper(batch: Batch, run: int) -> dict:
@@ -99,14 +98,6 @@ def _minimum_losses(batch: Batch, minima: np.ndarray) -> np.ndarray:
         return np.asarray(batch.objective.loss_and_grad(minima)[0], float)
 
 
-def lowest_minima(losses: np.ndarray) -> np.ndarray:
-    """Indices of the minima whose loss ties the lowest (within ``TIE``)."""
-    if not len(losses):
-        return np.zeros(0, int)
-    best = float(np.min(losses))
-    return np.flatnonzero(losses <= best + TIE * (1 + abs(best)))
-
-
 def _heading(batch: Batch, run: int, known: bool = True):
     """The minimum the run is at, heading for or circling: Newton's iteration from where
     it is (the exact Hessian), else (``known``) the nearest known minimum. None if neither."""
@@ -120,7 +111,7 @@ def _heading(batch: Batch, run: int, known: bool = True):
 def _rank(batch: Batch, i: int, minima: np.ndarray, losses: np.ndarray) -> str:
     """Known minimum i as "the global minimum", "one of the 4 lowest minima (all at loss
     0)" or "a local minimum (the lowest, loss −0.305, is at (−1.04, 0))"."""
-    low = lowest_minima(losses)
+    low = stability.lowest_minima(losses)
     best = float(losses[low[0]])
     if i in low:
         if len(low) == 1:
@@ -152,6 +143,14 @@ def _what_minimum(batch: Batch, run: int, at) -> str:
     if d[i] <= 1e-3 * scale:
         return rank
     return "a minimum that is not among the listed ones"
+
+
+def _decay_words(batch: Batch, run: int) -> str:
+    """" of L + (λ/2)‖θ‖² (weight decay λ = …)" where coupled weight decay shapes the minimum."""
+    wd = float(_hyper(batch, run).get("weight_decay", 0.0))
+    if wd <= 0 or batch.optimizer.id == "adamw":
+        return ""
+    return f" of L + (λ/2)‖θ‖² (weight decay λ = {fmt(wd)})"
 
 
 def _extras(batch: Batch, run: int) -> str:
@@ -354,7 +353,7 @@ def _oscillating(batch: Batch, run: int) -> str:
 def _jumps(batch: Batch, run: int) -> bool:
     """Across the last step the gradient changed far more than the Hessian says it can
     (‖Δ∇f‖ > 10 (‖H‖·‖Δθ‖) + tiny): the run hops over a kink (|x|, relu, max …)."""
-    if batch.step < 1:
+    if int(batch.end_step[run]) < 1:
         return False
     a = batch.previous_params(run)
     b = batch.params[run]
@@ -498,7 +497,7 @@ def _max_steps(batch: Batch, run: int) -> str:
 
 def _halves(batch: Batch, run: int) -> tuple[float, float]:
     """The summed lengths of the older and the newer W steps of the last window."""
-    if batch.step < 2 * batch.tol.window:
+    if int(batch.end_step[run]) < 2 * batch.tol.window:
         return 0.0, 0.0
     stats = batch.window_stats(run)
     return stats["older"], stats["newer"]

@@ -175,6 +175,13 @@ class Batch:
         base = self.hyper["lr"][:, 0]
         return base if self.schedule is None else self.schedule.lr(base, self.step)
 
+    def lr_of(self, run: int) -> float:
+        """The learning rate in force at run ``run``'s last frame (its schedule applied)."""
+        base = self.hyper["lr"][run:run + 1, 0]
+        if self.schedule is None:
+            return float(base[0])
+        return float(self.schedule.lr(base, self._last_step(run))[0])
+
     def _effective(self) -> tuple[Array, Hyper]:
         """The gradient the optimizer sees and the hyperparameters for this step."""
         g = self.grad
@@ -303,10 +310,16 @@ class Batch:
             self._blocks[2, k] = ARRAYS.fold(newer, ARRAYS.maximum)
             self._n_blocks += 1
 
-    def _order(self) -> list[int]:
-        """The ring's slots, oldest … newest."""
+    def _order(self, step: int | None = None) -> list[int]:
+        """The ring's slots, oldest … newest, as they were at ``step`` (default: now; a run
+        that ended earlier has its slots frozen as they were at its end)."""
         n2 = 2 * self.tol.window
-        return [(self.step + 1 + j) % n2 for j in range(n2)]
+        step = self.step if step is None else step
+        return [(step + 1 + j) % n2 for j in range(n2)]
+
+    def _last_step(self, run: int) -> int:
+        """The step of the run's last frame (its end step, or now)."""
+        return int(self.end_step[run]) if self.end_step[run] >= 0 else self.step
 
     def _cheap_rules(self, ops, loss, params, start, loss0, start_scale, length0, step_len,
                      losses, steps, first, last, finite):
@@ -724,9 +737,10 @@ class Batch:
 
     def previous_params(self, run: int) -> Array:
         """The run's params one frame before its last (its start at frame 0)."""
-        if self.step < 1:
+        step = self._last_step(run)
+        if step < 1:
             return self.start[run].copy()
-        return self._param_hist[(self.step - 1) % (2 * self.tol.window), run].copy()
+        return self._param_hist[(step - 1) % (2 * self.tol.window), run].copy()
 
     def window_stats(self, run: int) -> dict[str, float]:
         """What the reasons quote about a run's last window (up to 2W frames; the loss over
@@ -734,8 +748,9 @@ class Batch:
         length, the loss trend (mean of the newer half − the older), and the summed step
         lengths of the older and newer halves."""
         w = self.tol.window
-        k = min(self.step + 1, 2 * w)
-        order = self._order()[-k:]
+        last = self._last_step(run)
+        k = min(last + 1, 2 * w)
+        order = self._order(last)[-k:]
         losses = self._loss_hist[order, run]
         steps = self._unorm_hist[order[1:], run] if k > 1 else np.zeros(1)
         half = k // 2
@@ -745,7 +760,7 @@ class Batch:
                "trend": float(losses[half:].mean() - losses[:half].mean()) if half else 0.0,
                "older": float(u[:half].sum()), "newer": float(u[half:].sum()),
                "half": int(half)}
-        nb = min(self._n_blocks, self._blocks.shape[1])
+        nb = min(self._n_blocks, self._blocks.shape[1]) if last == self.step else 0
         if nb:
             newest = (self._n_blocks - 1) % self._blocks.shape[1]
             ring = [(newest - nb + 1 + j) % self._blocks.shape[1] for j in range(nb)]

@@ -70,6 +70,19 @@ def bound_formula(optimizer_id: str, hyper: dict[str, Any] | None = None) -> str
     return ""
 
 
+TIE = 1e-9  # minima whose losses differ by ≤ this × (1 + |loss|) tie
+
+
+def lowest_minima(losses: np.ndarray) -> np.ndarray:
+    """Indices of the minima whose loss ties the lowest (within ``TIE``): Himmelblau's
+    four, the six-hump camel's two — never just "the global minimum" then."""
+    losses = np.asarray(losses, float)
+    if not len(losses):
+        return np.zeros(0, int)
+    best = float(np.min(losses))
+    return np.flatnonzero(losses <= best + TIE * (1 + abs(best)))
+
+
 def known_minima(objective) -> np.ndarray:
     """The objective's known minima (M, P); empty if it knows none."""
     get = getattr(objective, "minima_array", None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gdviz.engine.explain import explain
+from gdviz.engine.explain import explain, stall_of
 from gdviz.engine.nets.diagnose import RunWatch
 from gdviz.engine.optimizers import OPTIMIZERS, hyper_arrays
 from gdviz.engine.runs import Batch, Status, run_to_end
@@ -72,12 +72,14 @@ def frame_dict(step, params, loss, grad, update, lr) -> dict:
 
 
 def run_result(batch: Batch, traj, model: bool) -> dict:
-    """One run's ``{status, reason, frames}`` (+ model fields and ``diagnosis``)."""
+    """One run's ``{status, stall, reason, frames}`` (+ model fields and ``diagnosis``);
+    ``stall`` says where a ``stalled`` run stopped (saddle, plateau, start), else None."""
     end = int(traj.end_step[0])
     frames = [frame_dict(k, traj.params[k, 0], traj.loss[k, 0], traj.grad[k, 0],
                          traj.update[k, 0], traj.lr[k, 0]) for k in range(end + 1)]
     status = Status(int(traj.status[0])).label
-    result = {"status": status, "reason": explain(batch, 0), "frames": frames}
+    result = {"status": status, "stall": stall_of(batch, 0), "reason": explain(batch, 0),
+              "frames": frames}
     if model:
         extra = model_fields(batch.objective, np.arange(end + 1), traj.params[:end + 1, 0],
                              traj.grad[:end + 1, 0], traj.update[:end + 1, 0])
@@ -92,7 +94,7 @@ def run_result(batch: Batch, traj, model: bool) -> dict:
 
 
 def simulate(scenario: Scenario, progress=None) -> list[dict]:
-    """Run every run of the scenario to its end: ``[{status, reason, frames}]``.
+    """Run every run of the scenario to its end: ``[{status, stall, reason, frames}]``.
     ``progress(n)`` (optional) hears of every step, ``len(runs) × steps`` in all."""
     model = scenario.model is not None
     return [run_result(b, run_to_end(b, progress), model) for b in batches(scenario)]

@@ -3,10 +3,11 @@
 
 import { isExpr, objectiveField } from "./objective.js";
 import { toast } from "./toast.js";
+import { END_STATUSES } from "./status.js";
 
 export const MAX_RUNS = 6; // the server streams at most six runs in one scenario
 export const DEFAULT_SCENARIO = { surface: "himmelblau", runs: [{ optimizer: "gd", lr: 0.01 }], steps: 500, seed: 0, speed: 30 };
-export const ENDED = new Set(["converged", "oscillating", "diverged", "max_steps"]);
+export const ENDED = new Set(END_STATUSES); // every status a run ends with (status.js)
 
 export const state = {
   surfaces: new Map(),

@@ -4,18 +4,9 @@
 import { ENDED, MAX_RUNS, state } from "../state.js";
 import { runExtras, runLabel } from "../runs.js";
 import { runColor } from "../plots/theme.js";
+import { paintStatus, statusLook } from "../status.js";
 
 const $ = (id) => document.getElementById(id);
-
-const BADGE = {
-  running: ["▶", "running"],
-  paused: ["❚❚", "paused"],
-  ready: ["•", "at the start"],
-  converged: ["✓", "converged"],
-  oscillating: ["∿", "oscillating"],
-  diverged: ["✗", "diverged"],
-  max_steps: ["■", "max steps"],
-};
 
 /** A run's own state in one word: its end status, else what the stream is doing. */
 export function runState(i) {
@@ -127,9 +118,9 @@ export class RunList {
       const cb = li.querySelector(".run-toggle");
       cb.checked = Boolean(shown);
       // Icon and colour in the row (it must fit one line); the word for readers and on hover.
-      const [icon, word] = BADGE[st] ?? ["?", st];
+      const { icon, text: word } = statusLook(st);
       const badge = li.querySelector(".run-badge");
-      badge.dataset.status = st;
+      paintStatus(badge, st);
       badge.title = `Run ${i + 1}: ${word}`;
       badge.querySelector(".badge-icon").textContent = icon;
       badge.querySelector(".visually-hidden").textContent = word;
