@@ -43,10 +43,12 @@ def curvature(hessian: np.ndarray) -> Curvature:
 
 
 def bound(optimizer_id: str, hyper: dict[str, Any], lam_max: float) -> float | None:
-    """The largest stable learning rate for this optimizer at curvature λ_max."""
+    """The largest stable learning rate for this optimizer at curvature λ_max (None for an
+    adaptive optimizer, where the loss curves down (λ_max ≤ 0), and at a kink (λ_max = ∞:
+    no η is small enough to settle exactly, only to hop less))."""
     lam = lam_max + float(hyper.get("weight_decay", 0.0))
-    if optimizer_id not in ("gd", "momentum", "nesterov") or not lam > 0:
-        return None
+    if optimizer_id not in ("gd", "momentum", "nesterov") or not 0 < lam < np.inf:
+        return None  # adaptive, curving down, or a kink (infinite curvature): no bound
     if optimizer_id == "gd":
         return 2.0 / lam
     mu = float(hyper.get("momentum", 0.0))

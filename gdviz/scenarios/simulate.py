@@ -86,7 +86,8 @@ def run_result(batch: Batch, traj, model: bool) -> dict:
         watch = RunWatch(batch.objective)
         for f, e in zip(frames, extra):
             f.update(e)
-            watch.observe(f["step"], traj.loss[f["step"], 0], e["rel_update"], e["grad_norm"])
+            watch.observe(f["step"], traj.loss[f["step"], 0], e["rel_update"], e["grad_norm"],
+                          e.get("grad_norms"))
         result["diagnosis"] = {"step": end, "findings": [d.as_dict() for d in watch.findings(
             traj.params[end, 0], traj.grad[end, 0], status=status,
             lr=float(traj.lr[end, 0]))]}

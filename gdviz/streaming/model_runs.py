@@ -82,7 +82,8 @@ class ModelRuns:
                 else:
                     f = frame_dict(r.step, r.params, r.loss, r.grad, r.update, r.lr)
                 f = {"run": run, **f, **e}
-                self.watches[run].observe(r.step, r.loss, e["rel_update"], e["grad_norm"])
+                self.watches[run].observe(r.step, r.loss, e["rel_update"], e["grad_norm"],
+                                          e.get("grad_norms"))
                 if self.network:
                     self.paths[run].add(r.step, r.params)
                 out[k] = f
