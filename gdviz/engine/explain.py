@@ -20,6 +20,7 @@ from .runs import Batch, Stall, Status, norms
 EDGE = 0.1  # |η − bound| ≤ this × bound: "at the edge of stability" (either side)
 ADAPTIVE = {"adagrad", "rmsprop", "adam", "adamw"}  # per-weight step sizes, no 2/λ bound
 FIXED = {"gd", "momentum", "nesterov"}
+SLOW = 1e-5  # a network whose mean step is below this × (1 + ‖θ‖) "barely moves"
 
 
 def fmt(v: float) -> str:
@@ -373,32 +374,29 @@ def _jumps(batch: Batch, run: int) -> bool:
 def _noise_floor(batch: Batch, run: int) -> str:
     stats = batch.window_stats(run)
     lr = _lr(batch, run)
-    n = stats["n"]
     if batch.noise is not None:
         source = f"the gradient noise (σ = {fmt(float(batch.noise.sigma))})"
     else:
         size = getattr(batch.objective, "batch_size", None)
-        source = (f"the mini-batches ({size} points each)" if size else
-                  "the mini-batch noise")
-    level = f"at a mean loss of {fmt(stats['mean'])} (between {fmt(stats['lo'])} and {fmt(stats['hi'])})"
-    around = ""
-    if _has_curvature(batch):
-        at = _heading(batch, run)
-        if at is not None:
-            f_at = float(batch.objective.loss_and_grad(np.asarray(at, float)[None])[0][0])
-            level = (f"about {fmt(stats['mean'] - f_at)} above the loss {fmt(f_at)} of the "
-                     f"minimum {point(at)} (mean {fmt(stats['mean'])}, between "
-                     f"{fmt(stats['lo'])} and {fmt(stats['hi'])})")
-            around = f" around {point(at)}"
+        source = f"the mini-batches ({size} points each)" if size else "the mini-batch noise"
+    spread = f"between {fmt(stats['lo'])} and {fmt(stats['hi'])}"
+    at = _heading(batch, run) if _has_curvature(batch) else None
+    if at is not None:
+        f_at = float(batch.objective.loss_and_grad(np.asarray(at, float)[None])[0][0])
+        seen = (f"it circles the minimum {point(at)} (loss {fmt(f_at)}): over the last "
+                f"{stats['n']} steps its loss averaged {fmt(stats['mean'] - f_at)} above the "
+                f"minimum's ({spread})")
+    else:
+        seen = (f"over the last {stats['n']} steps its loss has had no trend, hovering around "
+                f"{fmt(stats['mean'])} ({spread})")
     sched = ""
     if batch.schedule is not None and batch.schedule.decays:
         base = float(_hyper(batch, run)["lr"])
         sched = (f" {batch.schedule.describe().capitalize()} has lowered η from {fmt(base)} "
                  f"to {fmt(lr)}, and the floor fell with it.")
-    return (f"At the noise floor: over the last {n} steps the loss has no trend, hovering "
-            f"{level} — {source} kicks every step{around}, so the run jitters instead of "
-            f"settling; the floor grows with η (now {fmt(lr)}), so a smaller or decaying η "
-            f"(a schedule) lowers it.{sched}")
+    return (f"At the noise floor: {seen} — {source} kicks every step, so the run jitters "
+            f"instead of settling; the floor grows with η (now {fmt(lr)}), so a smaller or "
+            f"decaying η (a schedule) lowers it.{sched}")
 
 
 # --- out of steps -------------------------------------------------------------------------------
@@ -435,10 +433,20 @@ def _max_steps(batch: Batch, run: int) -> str:
                     f"the floor the noise sets falling with it{extras}.")
         trend = stats["trend"]
         how = ("still falls" if trend < 0 else "still rises" if trend > 0 else "moves")
+        if at is None and trend < 0:
+            return (f"{head}: through the noise the loss still falls (by {fmt(-trend)} between "
+                    f"the halves of the last {stats['n']} steps) with no minimum within "
+                    f"Newton's reach ahead — it is sliding downhill{extras}.")
         return (f"{head}: through the noise the loss {how} (by {fmt(abs(trend))} between the "
                 f"halves of the last {stats['n']} steps){where} — give it more steps"
                 f"{extras}.")
     if not _has_curvature(batch):
+        length = 1 + float(norms(batch.params[run][None])[0])
+        if stats["step"] <= SLOW * length:
+            return (f"{head}: it barely moves — each step changes the weights by about "
+                    f"{fmt(stats['step'])} (their size is {fmt(length - 1)}) because ‖∇L‖ = "
+                    f"{fmt(gnorm)} is tiny: a plateau of the loss, not a minimum; the Why? tab "
+                    f"says what holds it there{extras}.")
         tip = (" — give it more steps" + ("; near a minimum its steps stay about η long, so a "
                                            "schedule that decays η helps it settle"
                                            if batch.optimizer.id in ADAPTIVE else ""))

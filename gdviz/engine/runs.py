@@ -618,19 +618,23 @@ class Batch:
             return self._loss_and_grad(pts, self.step)[1]
 
     def minimum_ahead(self, runs: Array, pts: Array) -> tuple[Array, Array]:
-        """Whether Newton's iteration from each point walks into a minimum (positive
-        definite all the way, halving its distance within ``HEADING_STEPS`` steps): a
-        crawling run that is heading for a minimum is slow (η too small), not stalled.
-        Also the last iterate (near that minimum, where there is one)."""
+        """Whether Newton's iteration from each point walks into a minimum: a crawling run
+        that is heading for one is slow (η too small), not stalled. Yes if plain Newton
+        converges within ``HEADING_STEPS`` steps (to ``xtol``) to a point with a positive
+        definite Hessian, no farther than 10 × (1 + ‖θ‖) — or, for a degenerate minimum
+        (x⁴: Newton gains only ⅓ a step), if the Hessian is positive definite all the way
+        and the Newton distance at least halves. Also the last iterate (the minimum)."""
         if self._hessian is None:
             return self._secant_ahead(runs, pts), pts
+        tol = self.tol
         x = pts.copy()
-        alive = np.ones(len(runs), bool)
+        alive = np.ones(len(runs), bool)   # Newton still finite
+        convex = np.ones(len(runs), bool)  # positive definite at every iterate so far
         first = np.full(len(runs), np.inf)
         last = np.full(len(runs), np.inf)
         with np.errstate(all="ignore"):
             for k in range(V.HEADING_STEPS):
-                live = np.flatnonzero(alive)
+                live = np.flatnonzero(alive & ~(last <= tol.xtol * (1 + norms(x))))
                 if not live.size:
                     break
                 d = self.effective_grad(runs[live], x[live], self._grad_at(runs[live], x[live]))
@@ -641,14 +645,24 @@ class Batch:
                 if not live.size:
                     break
                 n, lam, step = V.newton_distance(h[ok], d[ok])
-                pd = lam[:, 0] > 0
-                alive[live[~pd]] = False
+                convex[live[~(lam[:, 0] > 0)]] = False
                 if k == 0:
                     first[live] = n
                 last[live] = n
                 x[live] = x[live] + step
-        near = first <= self.tol.xtol * (1 + norms(pts))  # already at it
-        return alive & ((last <= 0.5 * first) | near), x
+            # where Newton has converged, is it a minimum, and near?
+            at = np.flatnonzero(alive)
+            arrived = np.zeros(len(runs), bool)
+            if at.size:
+                h = self._hessian(x[at]) + _diag(self._curvature_shift(runs[at], x[at]))
+                pd = np.zeros(at.size, bool)
+                fin = np.isfinite(h).all(axis=(1, 2))
+                if fin.any():
+                    pd[fin] = np.linalg.eigvalsh(h[fin])[:, 0] > 0
+                close = norms(x[at] - pts[at]) <= 10 * (1 + norms(pts[at]))
+                arrived[at] = pd & close & (last[at] <= tol.xtol * (1 + norms(x[at])))
+        halving = alive & convex & (last <= 0.5 * first)
+        return arrived | halving, x
 
     def _secant_ahead(self, runs: Array, pts: Array) -> Array:
         """No Hessian (a network): the loss curves up along the last step and the secant
@@ -680,27 +694,45 @@ class Batch:
         return V.lr_floor_ahead(self.schedule, base, self.step, self.max_steps) >= 0.5 * now
 
     def _at_the_end(self, idx: Array, status: Array, live: Array, osc: Array) -> None:
-        """The budget is spent: a run not ended by the rules above is ``noise_floor`` (noisy,
-        its loss without a trend over the last blocks, in a minimum's basin),
-        ``oscillating`` (bouncing, see above) or ``max_steps``."""
+        """The budget is spent: a run not ended by the rules above is ``noise_floor`` (noisy:
+        on a surface, circling the minimum Newton finds from where it is; a network's
+        mini-batches, its loss without a trend over the last blocks), ``oscillating``
+        (bouncing, see above; or noisy but with η beyond the bound at its minimum, so it
+        would bounce without the noise too) or ``max_steps``."""
         rest = live & (status == 0)
         if not self._noisy:
             status[rest & osc] = Status.OSCILLATING
-        else:
-            floor = rest & self._no_trend_long(idx)
-            if floor.any() and self._hessian is not None:
+        elif self._hessian is None:  # a network's mini-batches: the loss has no trend left
+            status[rest & self._no_trend_long(idx)] = Status.NOISE_FLOOR
+        else:  # noise on a surface: it circles a minimum (Newton's), not still approaching it
+            floor = rest.copy()
+            if floor.any():
                 sub = np.flatnonzero(floor)
                 ahead, at = self.minimum_ahead(idx[sub], self.params[idx[sub]])
+                ahead &= self._circling(idx[sub], at)
                 floor[sub] = ahead
                 # without the noise it would not settle either (η beyond the bound there):
                 # that is a bounce, not a floor the noise sets
-                unstable = sub[ahead][self.beyond_bound(idx[sub[ahead]], at[ahead])]
+                unstable = sub[ahead][self._beyond_bound(idx[sub[ahead]], at[ahead])]
                 floor[unstable] = False
                 status[unstable] = Status.OSCILLATING
             status[floor] = Status.NOISE_FLOOR
         status[live & (status == 0)] = Status.MAX_STEPS
 
-    def beyond_bound(self, runs: Array, at: Array) -> Array:
+    def _circling(self, runs: Array, at: Array) -> Array:
+        """Over the last 2W frames the run's mean position is within half its rms distance
+        of the minimum ``at``: it jitters around the minimum, not on one side of it on its
+        way in (a run still approaching, or frozen off-centre, has its mean ≈ its rms)."""
+        if self.step < 2 * self.tol.window:
+            return np.zeros(len(runs), bool)
+        order = self._order()
+        pos = self._param_hist[order][:, runs]  # (2W, m, P)
+        dev = pos - at[None]
+        mean = dev.mean(axis=0)
+        rms = np.sqrt((dev ** 2).sum(axis=2).mean(axis=0))
+        return norms(mean) <= 0.5 * rms
+
+    def _beyond_bound(self, runs: Array, at: Array) -> Array:
         """η now ≥ the stability bound (2/λ_max for GD, …; None for adaptive optimizers)
         at the points ``at``: each step there overshoots by at least as much as it corrects."""
         out = np.zeros(len(runs), bool)
