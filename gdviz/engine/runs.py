@@ -503,7 +503,8 @@ class Batch:
         for RMSprop and Adam, whose v forgets (× α or β₂ a step) once the gradient is tiny,
         so their gain grows toward η/ε and the minimum, stable now, turns unstable: an
         exact minimum is left again after hundreds (RMSprop) or thousands (Adam) of steps.
-        A gradient of exactly 0 in floats never moves the run at all."""
+        A gradient of exactly 0 in floats never moves the run at all — now, or at the
+        minimum's nearest double, if the run contracts onto it before turning unstable."""
         opt = self.optimizer.id
         out = np.ones(len(runs), bool)
         if self._hessian is None:
@@ -555,6 +556,24 @@ class Batch:
                                      frozen_until=until)
             grad = self._grad_at(runs, pts) if self._stochastic else self.grad[runs]
             frozen = ~(np.abs(self.effective_grad(runs, pts, grad)) > 0).any(1)
+            # stable now, it contracts onto the minimum's nearest double first; if the
+            # gradient there is exactly 0, it stops there for good (no step, no growth)
+            rho0 = V.radius(kind, h, gain_at(0.0), mu)
+            landing = rho0 < 1
+            if landing.any() and np.isfinite(leave[landing]).any():
+                sub = np.flatnonzero(landing & np.isfinite(leave))
+                x = pts[sub].copy()
+                for _ in range(3):
+                    d = self.effective_grad(runs[sub], x, self._grad_at(runs[sub], x))
+                    hx = self._hessian(x) + _diag(self._curvature_shift(runs[sub], x))
+                    x = x + V.newton_distance(hx, d)[2]
+                d = self.effective_grad(runs[sub], x, self._grad_at(runs[sub], x))
+                # (a coordinate at 0 is never landed on: floats shrink toward 0 through
+                # ever smaller numbers, so the run keeps a deviation there)
+                exact = ~(np.abs(d) > 0).any(1) & (x != 0).all(1)
+                need = np.log(np.maximum(np.maximum(deviation[sub], floor[sub]) / floor[sub], 1))
+                reach = need / -np.log(rho0[sub]) < leave[sub]
+                frozen[sub] |= exact & reach
         return ~np.isfinite(leave) | frozen
 
     def _read_point(self, runs: Array, pts: Array) -> V.Point:

@@ -278,6 +278,18 @@ def spectral_radius(kind: str, a: Array, mu: Array) -> Array:
     return np.where(disc >= 0, big, np.sqrt(np.abs(c)))
 
 
+def radius(kind: str, curvature: Array, gain: Array, mu) -> Array:
+    """The map's spectral radius over the modes of G½HG½ (m,), for gains (m, P)."""
+    root = np.sqrt(gain)
+    scaled = root[:, :, None] * curvature * root[:, None, :]
+    ok = np.isfinite(scaled).all(axis=(1, 2))
+    out = np.full(len(scaled), np.inf)
+    if ok.any():
+        lam = np.linalg.eigvalsh(scaled[ok])
+        out[ok] = spectral_radius(kind, lam, np.asarray(mu, float)[ok]).max(1)
+    return out
+
+
 def steps_to_leave(kind: str, curvature: Array, gain_at, mu, deviation: Array,
                    visible: Array, horizon: int = HORIZON, frozen_until=None) -> Array:
     """How many steps until a run sitting ``deviation`` from a minimum is thrown ``visible``
@@ -292,14 +304,7 @@ def steps_to_leave(kind: str, curvature: Array, gain_at, mu, deviation: Array,
     ``frozen_until`` (m,): steps before which nothing grows (a run whose every update is
     below half an ulp of its weights does not move at all in floats)."""
     def log_rho(t: float) -> Array:
-        root = np.sqrt(gain_at(t))
-        scaled = root[:, :, None] * curvature * root[:, None, :]
-        ok = np.isfinite(scaled).all(axis=(1, 2))
-        out = np.full(len(scaled), np.inf)
-        if ok.any():
-            lam = np.linalg.eigvalsh(scaled[ok])
-            out[ok] = np.log(spectral_radius(kind, lam, np.asarray(mu, float)[ok]).max(1))
-        return out
+        return np.log(radius(kind, curvature, gain_at(t), mu))
 
     with np.errstate(all="ignore"):
         need = np.log(np.maximum(visible / np.maximum(deviation, 1e-300), 1.0))

@@ -61,12 +61,30 @@ def draw(seed: int) -> Case:
 
 
 def engine_runs(cases: list[Case], steps: int = 500) -> list[Batch]:
+    """One Batch per case (as a stream or POST /api/run runs it)."""
     out = []
     for c in cases:
         b = Batch(SURFACES[c.surface], OPTIMIZERS[c.optimizer], hyper_arrays([c.hyper()]),
                   np.array([c.start]), steps)
         b.run()
         out.append(b)
+    return out
+
+
+def engine_groups(cases: list[Case], steps: int = 500):
+    """The cases run as one Batch per (surface, optimizer) — a batch decides each run
+    exactly as a run alone (tests/engine/test_runs.py) — as [(batch, [(row, case)])]."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, c in enumerate(cases):
+        groups.setdefault((c.surface, c.optimizer), []).append(i)
+    out = []
+    for (surface, optimizer), idx in groups.items():
+        rows = [cases[i] for i in idx]
+        b = Batch(SURFACES[surface], OPTIMIZERS[optimizer],
+                  hyper_arrays([c.hyper() for c in rows]), np.array([c.start for c in rows]),
+                  steps)
+        b.run()
+        out.append((b, list(enumerate(rows))))
     return out
 
 
@@ -115,31 +133,34 @@ class Continuation:
     fell: float = 0.0   # how far the loss fell below the last frame's
 
 
-def continue_run(c: Case, b: Batch, steps: int = CONTINUE) -> Continuation:
-    """The run continued from its end state (params and optimizer state), no stopping."""
-    s = SURFACES[c.surface]
-    opt = OPTIMIZERS[c.optimizer]
+def continue_runs(surface: str, optimizer: str, b: Batch, steps: int) -> list[Continuation]:
+    """Every run of ``b`` continued from its end state (params and optimizer state, all rows
+    at once), with no stopping rule; rows are independent, as in the engine."""
+    s = SURFACES[surface]
+    opt = OPTIMIZERS[optimizer]
     hyper = {k: v.copy() for k, v in b.hyper.items()}
     p, state = b.params.copy(), b.opt_state
-    end = p[0].copy()
-    scale = 1 + np.linalg.norm(end)
-    far, mark = 0.0, None
+    end = p.copy()
+    scale = 1 + np.linalg.norm(end, axis=1)
+    far = np.zeros(len(p))
+    blew = np.zeros(len(p), bool)
+    mark = p.copy()
     with np.errstate(all="ignore"):
         loss0, g = s.loss_and_grad(p)
+        loss = loss0
         for k in range(steps):
             u, state = opt.update(g, state, p, hyper)
             p = p + u
             loss, g = s.loss_and_grad(p)
-            if not (np.isfinite(p).all() and np.isfinite(loss).all() and np.isfinite(g).all()):
-                return Continuation(True, np.inf, np.inf, p[0])
-            d = float(np.linalg.norm(p[0] - end))
-            if d > 1e8 * scale:
-                return Continuation(True, d, np.inf, p[0])
-            far = max(far, d)
+            d = np.linalg.norm(p - end, axis=1)
+            bad = ~(np.isfinite(p).all(1) & np.isfinite(loss) & np.isfinite(g).all(1))
+            blew |= bad | (d > 1e8 * scale)
+            far = np.where(blew, np.inf, np.maximum(far, d))
             if k == steps - 500:
-                mark = p[0].copy()
-    return Continuation(False, far, float(np.linalg.norm(p[0] - mark)), p[0],
-                        float(loss0[0] - loss[0]))
+                mark = p.copy()
+    last = np.linalg.norm(p - mark, axis=1)
+    return [Continuation(bool(blew[i]), float(far[i]), np.inf if blew[i] else float(last[i]),
+                         p[i], float(loss0[i] - loss[i])) for i in range(len(p))]
 
 
 @dataclass
@@ -154,11 +175,11 @@ class Reading:
     loss: float = 0.0
 
 
-def read(c: Case, b: Batch) -> Reading:
-    end = b.params[0]
+def read(c: Case, end: np.ndarray, loss: float, cont: Continuation | None) -> Reading:
+    """The independent reading of one run that ended at ``end``."""
     scale = 1 + float(np.linalg.norm(end)) if np.isfinite(end).all() else np.inf
-    if not np.isfinite(end).all() or not np.isfinite(b.loss[0]):
-        return Reading(None, None, np.inf, np.inf, False, None, scale)
+    if not np.isfinite(end).all() or not np.isfinite(loss):
+        return Reading(None, None, np.inf, np.inf, False, None, scale, loss)
     at, eig = newton(c, end)
     dist = np.inf if at is None else float(np.linalg.norm(end - at) / (1 + np.linalg.norm(at)))
     minima = SURFACES[c.surface].minima_array()
@@ -169,9 +190,25 @@ def read(c: Case, b: Batch) -> Reading:
         known = float(d[j])
         with np.errstate(all="ignore"):
             kink = not np.isfinite(SURFACES[c.surface].hessian(minima[j][None])).all()
-    steps = 10_000 if b.status[0] in (Status.CONVERGED, Status.MAX_STEPS) else CONTINUE
-    return Reading(at, eig, dist, known, kink, continue_run(c, b, steps), scale,
-                   float(b.loss[0]))
+    return Reading(at, eig, dist, known, kink, cont, scale, loss)
+
+
+def judge(cases: list[Case], steps: int = 500):
+    """Every case run by the engine and read independently: [(case, status, stall,
+    end step, agrees, what the reading saw)]. The continuation is 10,000 steps where an
+    RMSprop or Adam run may sit at a minimum it will leave much later (their fading memory
+    of the gradient), else ``CONTINUE``."""
+    out = []
+    for b, rows in engine_groups(cases, steps):
+        c0 = rows[0][1]
+        long = c0.optimizer in ("rmsprop", "adam", "adamw")
+        conts = continue_runs(c0.surface, c0.optimizer, b, 10_000 if long else CONTINUE)
+        for i, c in rows:
+            st, sl = Status(int(b.status[i])), Stall(int(b.stall[i]))
+            r = read(c, b.params[i], float(b.loss[i]), conts[i])
+            ok, seen = check(st, sl, r)
+            out.append((c, st, sl, int(b.end_step[i]), ok, seen, b, i))
+    return sorted(out, key=lambda t: t[0].seed)
 
 
 def _psd(eig) -> bool:
