@@ -121,6 +121,10 @@ class Batch:
         self._loss_hist = np.zeros((w2, self.n_runs))
         self._param_hist = np.zeros((w2, self.n_runs, self.dim))
         self._unorm_hist = np.zeros((w2, self.n_runs))
+        # each step's change of what the optimizer minimises, from its gradient alone:
+        # ½(d_{k−1} + d_k)·(θ_k − θ_{k−1}) (exact for a quadratic) — the loss trend the
+        # oscillation test reads, untouched by a constant added to f
+        self._dloss_hist = np.zeros((w2, self.n_runs))
         # a noisy run's loss per block of W steps (sum, min, max), for the noise-floor test
         nb = tol.blocks if self._noisy else 0
         self._blocks = np.zeros((3, nb, self.n_runs))
@@ -233,6 +237,8 @@ class Batch:
                     updates, new_state = self.optimizer.update(g, self.opt_state, self.params,
                                                                hyper)
             self._proposal = None
+            old_params = self.params if everyone else self.params[idx]
+            old_d = self.effective_grad(idx, old_params, self.grad if everyone else self.grad[idx])
             if everyone:
                 params = self.params + updates
                 loss, grad = self._loss_and_grad(params, self.step + 1)
@@ -245,10 +251,12 @@ class Batch:
                 self.opt_state = _put(self.opt_state, idx, new_state)
             unorm = (np.array([FLOATS.norm(updates[0].tolist())]) if self._floats
                      else row_norms(updates))
+            new_d = self.effective_grad(idx, params, grad)
+            dloss = 0.5 * np.einsum("rp,rp->r", old_d + new_d, updates)
         self.step += 1
         if self.noise is not None:
             self.noise.next()
-        self._record_history(idx, unorm)
+        self._record_history(idx, unorm, dloss)
         self._classify(idx)
         return idx
 
@@ -291,16 +299,19 @@ class Batch:
 
     # -- classification ------------------------------------------------------
 
-    def _record_history(self, idx: Array, unorm: Array | None = None) -> None:
+    def _record_history(self, idx: Array, unorm: Array | None = None,
+                        dloss: Array | None = None) -> None:
         slot = self.step % (2 * self.tol.window)
         if idx.size == self.n_runs:
             self._loss_hist[slot] = self.loss
             self._param_hist[slot] = self.params
             self._unorm_hist[slot] = 0.0 if unorm is None else unorm
+            self._dloss_hist[slot] = 0.0 if dloss is None else dloss
         else:
             self._loss_hist[slot, idx] = self.loss[idx]
             self._param_hist[slot, idx] = self.params[idx]
             self._unorm_hist[slot, idx] = 0.0 if unorm is None else unorm
+            self._dloss_hist[slot, idx] = 0.0 if dloss is None else dloss
         w = self.tol.window
         if self._blocks.shape[1] and self.step >= w and self.step % w == 0:
             newer = [self._loss_hist[(self.step - j) % (2 * w)] for j in range(w - 1, -1, -1)]
@@ -324,9 +335,11 @@ class Batch:
     def _cheap_rules(self, ops, loss, params, start, loss0, start_scale, length0, step_len,
                      losses, steps, first, last, finite):
         """The rules that need no curvature, in ``ops`` (floats for one run, or arrays):
-        (diverged, settled, crawling, bouncing with no trend). ``losses``/``steps`` are
-        the window's rows oldest … newest (None before 2W steps), ``first``/``last`` the
-        window's oldest and newest params, all given as columns."""
+        (diverged, settled, crawling, bouncing with no trend). ``losses`` are the window's
+        loss changes (``_dloss_hist``) and ``steps`` its step lengths, rows oldest …
+        newest (None before 2W steps); ``first``/``last`` the window's oldest and newest
+        params, all given as columns. The trend test reads the loss traced from the
+        gradient (0 at the window's first frame, then its changes added up)."""
         tol = self.tol
         length = 1 + ops.norm(params)
         away = ops.norm([p - q for p, q in zip(params, start)])
@@ -337,8 +350,9 @@ class Batch:
         w = tol.window
         moves = steps[1:]  # the 2W − 1 steps taken inside the window
         crawl = V.crawling(ops.fold(moves, ops.maximum), length, tol)
-        lo, hi = ops.fold(losses, ops.minimum), ops.fold(losses, ops.maximum)
-        flat = V.no_trend(ops.fold(losses[:w]), ops.fold(losses[w:]), lo, hi, w, tol, ops)
+        trace = _trace(losses)
+        lo, hi = ops.fold(trace, ops.minimum), ops.fold(trace, ops.maximum)
+        flat = V.no_trend(ops.fold(trace[:w]), ops.fold(trace[w:]), lo, hi, w, tol, ops)
         disp = ops.norm([p - q for p, q in zip(last, first)])
         older, newer = ops.fold(steps[:w]), ops.fold(steps[w:])
         osc = flat & V.bouncing(older, newer, ops.fold(moves), disp, tol)
@@ -358,7 +372,7 @@ class Batch:
         losses = steps = first = last = None
         if window:
             order = self._order()
-            lh, uh = self._loss_hist[:, 0].tolist(), self._unorm_hist[:, 0].tolist()
+            lh, uh = self._dloss_hist[:, 0].tolist(), self._unorm_hist[:, 0].tolist()
             losses, steps = [lh[k] for k in order], [uh[k] for k in order]
             first, last = (self._param_hist[order[0], 0].tolist(),
                            self._param_hist[order[-1], 0].tolist())
@@ -391,7 +405,7 @@ class Batch:
             if window:
                 order = self._order()
                 pick = (lambda r: r) if idx.size == self.n_runs else (lambda r: r[idx])
-                losses = [pick(self._loss_hist[k]) for k in order]
+                losses = [pick(self._dloss_hist[k]) for k in order]
                 steps = [pick(self._unorm_hist[k]) for k in order]
                 first = [pick(self._param_hist[order[0], :, j]) for j in range(self.dim)] \
                     if self.dim <= 7 else None
@@ -442,8 +456,9 @@ class Batch:
         order, w = self._order(), tol.window
         moves = steps[1:]
         crawl = V.crawling(ARRAYS.fold(moves, ARRAYS.maximum), length, tol)
-        lo, hi = ARRAYS.fold(losses, ARRAYS.minimum), ARRAYS.fold(losses, ARRAYS.maximum)
-        flat = V.no_trend(ARRAYS.fold(losses[:w]), ARRAYS.fold(losses[w:]), lo, hi, w, tol,
+        trace = _trace(losses)
+        lo, hi = ARRAYS.fold(trace, ARRAYS.minimum), ARRAYS.fold(trace, ARRAYS.maximum)
+        flat = V.no_trend(ARRAYS.fold(trace[:w]), ARRAYS.fold(trace[w:]), lo, hi, w, tol,
                           ARRAYS)
         disp = norms(self._param_hist[order[-1], idx] - self._param_hist[order[0], idx])
         osc = flat & V.bouncing(ARRAYS.fold(steps[:w]), ARRAYS.fold(steps[w:]),
@@ -503,8 +518,8 @@ class Batch:
         for RMSprop and Adam, whose v forgets (× α or β₂ a step) once the gradient is tiny,
         so their gain grows toward η/ε and the minimum, stable now, turns unstable: an
         exact minimum is left again after hundreds (RMSprop) or thousands (Adam) of steps.
-        A gradient of exactly 0 in floats never moves the run at all — now, or at the
-        minimum's nearest double, if the run contracts onto it before turning unstable."""
+        A gradient of exactly 0 in floats never moves the run at all — here, or at the
+        minimum's nearest double when the run already sits on it."""
         opt = self.optimizer.id
         out = np.ones(len(runs), bool)
         if self._hessian is None:
@@ -556,24 +571,20 @@ class Batch:
                                      frozen_until=until)
             grad = self._grad_at(runs, pts) if self._stochastic else self.grad[runs]
             frozen = ~(np.abs(self.effective_grad(runs, pts, grad)) > 0).any(1)
-            # stable now, it contracts onto the minimum's nearest double first; if the
-            # gradient there is exactly 0, it stops there for good (no step, no growth)
-            rho0 = V.radius(kind, h, gain_at(0.0), mu)
-            landing = rho0 < 1
-            if landing.any() and np.isfinite(leave[landing]).any():
-                sub = np.flatnonzero(landing & np.isfinite(leave))
+            # already on the minimum's nearest doubles (within a few ulps) where the
+            # gradient is exactly 0: no step moves it again, so nothing can grow
+            sub = np.flatnonzero(np.isfinite(leave) & ~frozen)
+            if sub.size:
                 x = pts[sub].copy()
                 for _ in range(3):
                     d = self.effective_grad(runs[sub], x, self._grad_at(runs[sub], x))
                     hx = self._hessian(x) + _diag(self._curvature_shift(runs[sub], x))
                     x = x + V.newton_distance(hx, d)[2]
                 d = self.effective_grad(runs[sub], x, self._grad_at(runs[sub], x))
-                # (a coordinate at 0 is never landed on: floats shrink toward 0 through
-                # ever smaller numbers, so the run keeps a deviation there)
-                exact = ~(np.abs(d) > 0).any(1) & (x != 0).all(1)
-                need = np.log(np.maximum(np.maximum(deviation[sub], floor[sub]) / floor[sub], 1))
-                reach = need / -np.log(rho0[sub]) < leave[sub]
-                frozen[sub] |= exact & reach
+                landed = (np.abs(pts[sub] - x) <= 4 * np.spacing(np.abs(x))).all(1)
+                # (a coordinate at 0 is never landed on: floats shrink toward 0 through ever
+                # smaller numbers, so a run keeps a deviation there)
+                frozen[sub] |= landed & ~(np.abs(d) > 0).any(1) & (x != 0).all(1)
         return ~np.isfinite(leave) | frozen
 
     def _read_point(self, runs: Array, pts: Array) -> V.Point:
@@ -823,6 +834,16 @@ class Batch:
                        trend=float((sums[nb - h:].sum() - sums[nb - 2 * h:nb - h].sum())
                                    / (h * w)) if h else 0.0)
         return out
+
+
+def _trace(changes: list) -> list:
+    """The loss over a window traced from its changes: 0 at the first frame, then each
+    step's change added (the first row's change is the step *into* the window: skipped).
+    Rows are floats or arrays; the sums are taken in the same order either way."""
+    out = [changes[0] * 0.0]
+    for c in changes[1:]:
+        out.append(out[-1] + c)
+    return out
 
 
 def _diag(v: Array) -> Array:

@@ -37,7 +37,9 @@ Statuses (``Status``; the int values are the wire format of old clients):
   step — and η not cut by a schedule); or, with no curvature to read (a network),
   never having left the start.
 * ``oscillating`` — over the last 2W steps the loss has no trend (|mean of the
-  newer W − mean of the older W| ≤ ``stuck`` × its max − min), the path goes back
+  newer W − mean of the older W| ≤ ``stuck`` × its max − min; the loss traced from
+  the gradient, Σ ½(d_{k−1} + d_k)·Δθ_k, which a constant added to f cannot blur
+  in floats), the path goes back
   and forth (net displacement < half the path), and the steps neither shrink
   (newer W < ``shrink`` × older) nor grow (> ``grow`` ×); and no schedule will
   halve η before the budget ends. Not for noisy runs, judged at the end.

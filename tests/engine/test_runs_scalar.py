@@ -70,6 +70,9 @@ def _window(rng, step, loss_scale, jitter, shrink, reach):
     b.step = step
     base = rng.choice([-1, 1]) * loss_scale
     b._loss_hist[:, 0] = base * (1 + jitter * rng.standard_normal(n2))
+    # the loss changes the trend test reads: a drift plus jitter, near its threshold
+    b._dloss_hist[:, 0] = base * (rng.choice([0.0, 1e-3, 0.05, 0.2]) + jitter
+                                  * rng.standard_normal(n2))
     older = np.abs(rng.standard_normal(b.tol.window)) * 10.0 ** rng.integers(-12, 2)
     u = np.concatenate([older, older * shrink])
     order = (np.arange(n2) + step + 1) % n2
@@ -98,14 +101,15 @@ def test_floats_and_arrays_give_the_same_booleans(seed, step, loss_scale, jitter
         FLOATS, float(b.loss[run]), b.params[run].tolist(), b.start[run].tolist(),
         float(b.loss0[run]), float(b._start_scale[run]), float(b._length0[run]),
         float(b._unorm_hist[b.step % 40, run]),
-        [float(b._loss_hist[k, run]) for k in order], [float(b._unorm_hist[k, run]) for k in order],
+        [float(b._dloss_hist[k, run]) for k in order],
+        [float(b._unorm_hist[k, run]) for k in order],
         b._param_hist[order[0], run].tolist(), b._param_hist[order[-1], run].tolist(), True)
     cols = lambda a: [a[:, j] for j in range(2)]  # noqa: E731
     idx = np.array([run])
     arr = b._cheap_rules(
         ARRAYS, b.loss[idx], cols(b.params[idx]), cols(b.start[idx]), b.loss0[idx],
         b._start_scale[idx], b._length0[idx], b._unorm_hist[b.step % 40, idx],
-        [b._loss_hist[k, idx] for k in order], [b._unorm_hist[k, idx] for k in order],
+        [b._dloss_hist[k, idx] for k in order], [b._unorm_hist[k, idx] for k in order],
         cols(b._param_hist[order[0], idx]), cols(b._param_hist[order[-1], idx]),
         np.array([True]))
     assert [bool(v) for v in flo] == [bool(np.asarray(v).ravel()[0]) for v in arr]
