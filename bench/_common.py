@@ -46,23 +46,40 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, workers: int = 1, env: dict | None = None) -> subprocess.Popen:
+def start_server(port: int, workers: int = 1, env: dict | None = None,
+                 argv: list[str] | None = None, fd_limit: int | None = None,
+                 stderr=subprocess.PIPE, root: str = ROOT) -> subprocess.Popen:
     """``python -m gdviz serve`` on ``HOST:port`` (``--workers`` when > 1), with extra
-    environment ``env`` (e.g. GDVIZ_* settings); returns once it answers HTTP."""
-    command = [sys.executable, "-m", "gdviz", "serve", "--host", HOST, "--port", str(port)]
+    environment ``env`` (e.g. GDVIZ_* settings); returns once it answers HTTP.
+    ``argv`` runs another server command instead (it must listen on ``HOST:port``);
+    ``fd_limit`` sets its RLIMIT_NOFILE (soft and hard, as ``ulimit -n``); ``stderr``
+    where its log goes (a file for a server that may log a lot: a full pipe would
+    stall it); ``root`` the source tree to serve (another checkout, to compare with an
+    older commit)."""
+    command = argv or [sys.executable, "-m", "gdviz", "serve", "--host", HOST,
+                       "--port", str(port)]
     if workers > 1:
         command += ["--workers", str(workers)]
-    proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {**os.environ, **(env or {})}
+    if root != ROOT:
+        env["PYTHONPATH"] = root
+
+    def limit_fds():
+        import resource
+        resource.setrlimit(resource.RLIMIT_NOFILE, (fd_limit, fd_limit))
+
+    proc = subprocess.Popen(command, cwd=root, env=env,
+                            stdout=subprocess.DEVNULL, stderr=stderr,
+                            preexec_fn=limit_fds if fd_limit else None)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited ({proc.returncode}): "
-                               f"{proc.stderr.read().decode(errors='replace')[-2000:]}")
+            log = proc.stderr.read().decode(errors="replace")[-2000:] if proc.stderr else ""
+            raise RuntimeError(f"server exited ({proc.returncode}): {log}")
         try:
             with urllib.request.urlopen(f"http://{HOST}:{port}/api/surfaces", timeout=1) as r:
-                if r.status == 200:
-                    return proc
+                if r.status == 200 and proc.poll() is None:
+                    return proc  # (and not another server that already had the port)
         except OSError:
             time.sleep(0.1)
     stop_server(proc)

@@ -377,7 +377,7 @@ def main() -> None:
         warnings.filterwarnings("ignore", message=".*httpx.*")  # starlette's TestClient notice
         from fastapi.testclient import TestClient
         from gdviz.main import create_app
-        client = TestClient(create_app()).__enter__()
+        client = TestClient(create_app(), base_url="http://127.0.0.1").__enter__()  # an allowed Host
 
     try:
         # warm-up (imports, pydantic, linalg) on tiny versions of every case

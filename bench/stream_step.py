@@ -44,7 +44,6 @@ _MODULE_HOOKS = [
     (session_module, "frame_dict_of", "frame"),       # surface frames (frame_dict of a record)
     (session_module, "record", "record"),             # copies of one step's state
     (model_runs_module, "frame_dict", "frame"),       # model frames (inside ModelRuns.frames)
-    (model_runs_module, "model_fields", "model_fields"),
 ]
 
 
@@ -70,7 +69,8 @@ def session_path(scenario: dict, n_msgs: int, instrumented: bool,
         for mod, name, key in _MODULE_HOOKS:
             setattr(mod, name, _common._timed(getattr(mod, name), key, timers))
         if models is not None:  # instance attributes: gdviz/ code is unchanged
-            for name, key in (("frames", "model_frames"), ("diagnoses", "diagnoses")):
+            for name, key in (("frames", "model_frames"), ("diagnoses", "diagnoses"),
+                              ("frame_fields", "model_fields")):
                 setattr(models, name, _common._timed(getattr(models, name), key, timers))
             for w in models.watches:
                 w.observe = _common._timed(w.observe, "observe", timers)

@@ -15,6 +15,7 @@ lesson, scenario``), imported only when a command needs them.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import socket
 import sys
 import threading
@@ -29,10 +30,12 @@ import click
 import uvicorn
 
 from gdviz import __version__
+from gdviz.lan import announcement
 from gdviz.settings import get_settings
 
 EXPORT_FORMATS = ("csv", "json", "html")
 APP_FACTORY = "gdviz.main:create_app"  # uvicorn imports it (in every worker)
+HTTP_PROTOCOL = "gdviz.http_protocol:GuardedHttpToolsProtocol"  # likewise
 EXAMPLE_LINK = "?v=1&surface=bowl&r0=gd&r0.lr=0.1"
 
 
@@ -94,10 +97,14 @@ def _open_when_listening(url: str, timeout: float = 60.0) -> None:
 def server_options(host: str, port: int) -> dict[str, Any]:
     """uvicorn's options as ``serve`` runs the app (with ``APP_FACTORY``): the hard
     WebSocket message cap (``ws_hard_max_bytes``: uvicorn closes a socket with 1009
-    above it) among them. Tests start their live server with these too, so they see
-    the same limits."""
-    return dict(factory=True, host=host, port=port,
-                ws_max_size=get_settings().ws_hard_max_bytes, log_level="warning")
+    above it) among them, and the HTTP protocol with a request deadline and a
+    per-client connection limit (``HTTP_PROTOCOL``). Tests start their live server with
+    these too, so they see the same limits."""
+    options = dict(factory=True, host=host, port=port,
+                   ws_max_size=get_settings().ws_hard_max_bytes, log_level="warning")
+    if importlib.util.find_spec("httptools") is not None:
+        options["http"] = HTTP_PROTOCOL
+    return options
 
 
 @main.command()
@@ -120,6 +127,8 @@ def serve(host: str | None, port: int | None, workers: int = 1,
     port = s.port if port is None else port
     url = browser_url(host, port)
     click.echo(f"gdviz: open {url} in a browser (Ctrl+C stops)")
+    if class_note := announcement(host, port):  # --host 0.0.0.0: the LAN address, a QR code
+        click.echo(class_note, nl=False)
     options = server_options(host, port)
     if workers > 1:  # uvicorn's supervisor: it needs the app as an import string
         if open_browser:
@@ -207,6 +216,7 @@ def resolve(text: str) -> Resolved:
     ``preset=ID`` (the lesson the page shows beside it) names the preset; with no
     scenario keys beside it, the link opens the preset's scenario.
     """
+    from gdviz.scenarios.link_warnings import LinkWarning
     from gdviz.scenarios.url import scenario_from_query, scenario_of_link
     from gdviz.scenarios.view import view_from_query
 
@@ -229,8 +239,9 @@ def resolve(text: str) -> Resolved:
     scenario, warnings = scenario_of_link(query, presets)  # (only preset=ID: its scenario)
     pid = query.pop("preset", None)
     if pid is not None and pid not in presets:
-        warnings.append(f"preset: unknown preset {pid!r}; exporting without its lesson")
-    view, view_warnings = view_from_query(query)
+        warnings.append(LinkWarning("preset", f"unknown preset {pid!r}",
+                                    "exporting without its lesson", unknown=True))
+    view, view_warnings = view_from_query(query, presets=presets)
     return Resolved(scenario, warnings + view_warnings, presets.get(pid), view)
 
 
@@ -280,7 +291,8 @@ def export(preset_or_url: str, fmt: str | None, output: str | None, strict: bool
         raise click.ClickException(f"{len(warnings)} bad link parameter(s) (--strict)")
     try:
         ex.check_size(scenario)
-    except ex.TooLarge as e:
+        ex.check_format(scenario, fmt)
+    except (ex.TooLarge, ex.CannotExport) as e:
         raise click.ClickException(str(e)) from None
     total = ex.total_steps(scenario)
     if progress is None:
@@ -295,7 +307,8 @@ def export(preset_or_url: str, fmt: str | None, output: str | None, strict: bool
         look = view or getattr(preset, "view", None)
         out.write(ex.render(fmt, scenario, runs, title=getattr(preset, "title", None),
                             lesson=getattr(preset, "lesson", None),
-                            theme=getattr(look, "theme", "light"), scale=getattr(look, "scale", 1.0)))
+                            theme=getattr(look, "theme", "light"), scale=getattr(look, "scale", 1.0),
+                            view=look))
     if output not in (None, "-"):
         steps = sum(len(r["frames"]) for r in runs)
         click.echo(f"wrote {output}: {len(runs)} run(s), {steps:,} frames ({fmt})", err=True)

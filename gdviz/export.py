@@ -26,7 +26,8 @@ from collections.abc import Callable
 from typing import IO
 
 
-from gdviz.api.json import dumps
+from gdviz.scenarios.jsonsafe import dumps
+from gdviz.scenarios.kinds import kind_of
 from gdviz.scenarios.models import Scenario
 from gdviz.scenarios.objectives import dimension
 from gdviz.scenarios.simulate import TooLarge, check_result_size, result_size, simulate  # noqa: F401 (re-exported)
@@ -38,6 +39,24 @@ BASE_COLUMNS = ("run", "optimizer", "status", "stall", "reason", "step", "loss",
 _FRAME_KEYS = {"step", "params", "loss", "grad", "update", "lr"}
 
 Progress = Callable[[int], None]
+
+
+PLAYER_VIEWS = ("contour", "boundary", "cnn")
+"""The main views the offline page draws (static/offline/player.js): its own, and the
+plug-in views it links in (export_html.OFFLINE_VIEWS)."""
+
+
+class CannotExport(ValueError):
+    """The scenario cannot be written in this format; the message says which can."""
+
+
+def check_format(scenario: Scenario, fmt: str) -> None:
+    """Refuse an html export of a kind the offline page cannot draw (its own main view)."""
+    kind = kind_of(scenario)
+    if fmt == "html" and kind.page.main not in PLAYER_VIEWS:
+        raise CannotExport(f"format: the offline page draws contours, decision boundaries and "
+                           f"{', '.join(PLAYER_VIEWS[2:])} views; {kind.title} is drawn by "
+                           f"its own view — export csv or json")
 
 
 def check_size(scenario: Scenario) -> None:
@@ -122,15 +141,19 @@ def write_csv(scenario: Scenario, runs: list[dict], out: IO[str]) -> None:
 
 
 def filename(scenario: Scenario, fmt: str) -> str:
-    """``gdviz-<surface id or model kind>.<fmt>``: what a download is saved as."""
-    name = scenario.model.kind if scenario.model is not None else scenario.surface
-    return f"gdviz-{name or 'surface'}.{fmt}"
+    """``gdviz-<surface id or model kind>.<fmt>`` (``gdviz-expr.csv`` for a typed f(x, y)):
+    what a download is saved as."""
+    kind = kind_of(scenario)
+    name = scenario.surface if kind.named_by == "surface" else kind.id
+    return f"gdviz-{name}.{fmt}"
 
 
 def render(fmt: str, scenario: Scenario, runs: list[dict], *, title: str | None = None,
-           lesson: str | None = None, theme: str = "light", scale: float = 1.0) -> str:
-    """The whole file in ``fmt`` (csv, json or html); ``title``/``lesson`` head an html page
-    and ``theme``/``scale`` (the link's) dress it; the other formats ignore them."""
+           lesson: str | None = None, theme: str = "light", scale: float = 1.0,
+           view=None) -> str:
+    """The whole file in ``fmt`` (csv, json or html); ``title``/``lesson`` head an html page,
+    ``theme``/``scale`` (the link's) dress it and ``view`` (the link's View) opens its tab;
+    the other formats ignore them."""
     if fmt == "json":
         return to_json(scenario, runs) + "\n"
     if fmt == "csv":
@@ -139,5 +162,6 @@ def render(fmt: str, scenario: Scenario, runs: list[dict], *, title: str | None 
         return out.getvalue()
     if fmt == "html":
         from gdviz.export_html import to_html  # reads Plotly (4.8 MB) only when asked
-        return to_html(scenario, runs, title=title, lesson=lesson, theme=theme, scale=scale)
+        return to_html(scenario, runs, title=title, lesson=lesson, theme=theme, scale=scale,
+                       view=view)
     raise ValueError(f"format: choose one of {', '.join(FORMATS)} (got {fmt!r})")

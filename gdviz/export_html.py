@@ -3,7 +3,8 @@
 For slides on a machine without Python: the runs are computed here, once, and the
 file carries everything the player needs —
 
-* Plotly.js, inlined from the installed ``plotly`` package (as the server serves it);
+* Plotly.js's 2D part, the very build the playground loads (static/vendor/plotly/,
+  ``gdviz.js_bundle.plotly_2d_script`` links its ES-module chunks into a classic script);
 * the playground's own drawing code (contour + path overlay, loss curves, decision
   boundary, status badge, keyboard), linked into one classic script by
   ``gdviz.js_bundle`` — a browser will not load ES modules from ``file://``;
@@ -24,11 +25,12 @@ images only from ``data:``/``blob:`` URLs (Plotly's own), and no fetch, font, fr
 anything else from anywhere, so the page cannot reach the network even by mistake.
 
 Size: bounded like ``POST /api/run`` (``check_result_size``: at most 4,000,000 numbers,
-~80 MB of JSON at worst). Plotly alone is 4.8 MB. Measured with plotly 7.1: a surface
-preset is 5.2–5.5 MB (``ravine-momentum``, 2 runs × 300 steps: 5.2 MB;
-``rosenbrock-adam``, 1,000 steps: 5.5 MB), ``linreg2`` 5.3 MB; a network carries every
-weight of every frame — ``minibatch-sgd`` (386 weights × 401 frames) 7.9 MB,
-``vanishing-gradients`` 8.1 MB, ``init-compared`` (4 runs of 626 weights) 12.7 MB.
+~80 MB of JSON at worst). Plotly's 2D part is 1.1 MB (the whole plotly.min.js, which
+the export inlined before, was 4.8 MB). Measured: a surface preset is 1.5–1.8 MB
+(``ravine-momentum`` 1.5 MB, ``rosenbrock-adam``, 2 runs × 1,000 steps, 1.8 MB),
+``linreg2`` 1.6 MB; a network carries every weight of every frame — ``minibatch-sgd``
+(386 weights × 401 frames) 4.2 MB, ``vanishing-gradients`` 4.4 MB, ``init-compared``
+(4 runs of 626 weights) 9.0 MB.
 """
 
 from __future__ import annotations
@@ -39,35 +41,36 @@ import hashlib
 import re
 from functools import lru_cache
 
+import numpy as np
+
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from gdviz import __version__
-from gdviz.api.catalog import surface_info
-from gdviz.api.json import dumps
-from gdviz.api.pages import PLOTLY_JS
 from gdviz.engine.optimizers import OPTIMIZERS
-from gdviz.engine.surfaces import grid
-from gdviz.js_bundle import classic_script
+from gdviz.js_bundle import classic_script, plotly_2d_script
 from gdviz.paths import STATIC_DIR, TEMPLATES_DIR
-from gdviz.scenarios.describe_model import describe
-from gdviz.scenarios.jsonsafe import grid_json
+from gdviz.scenarios.jsonsafe import dumps
+from gdviz.scenarios.kinds import kind_of
 from gdviz.scenarios.models import Scenario
 from gdviz.scenarios.objectives import objective_of
-from gdviz.scenarios.simulate import check_result_size
-
-GRID_N = 120  # the playground's contour grid (static/js/session/surface.js, GRID_N)
+from gdviz.scenarios.schema import CONTOUR_GRID, link_schema_json
+from gdviz.scenarios.simulate import check_result_size, simulate
+from gdviz.scenarios.trace import point_trace
+from gdviz.scenarios.view import View
+OFFLINE_VIEWS = {"cnn": STATIC_DIR / "css" / "cnn.css"}
+"""Plug-in views the player can mount as its main view, with their stylesheets."""
 PLAYER_MODULES = ["plots/contour.js", "plots/curves.js", "plots/boundary.js", "status.js",
-                  "format.js", "keyboard.js", "look.js", "font-scale.js"]
+                  "format.js", "keyboard.js", "look.js", "font-scale.js", "state.js",
+                  "panels/inside.js", *(f"views/{v}.js" for v in OFFLINE_VIEWS)]
 PLAYER_JS = STATIC_DIR / "offline" / "player.js"
-STYLESHEETS = [STATIC_DIR / "css" / "app.css", STATIC_DIR / "offline" / "player.css"]
+STYLESHEETS = [STATIC_DIR / "css" / "app.css", STATIC_DIR / "css" / "inside.css",
+               STATIC_DIR / "offline" / "player.css"]
 DARK_STYLESHEETS = [STATIC_DIR / "css" / "theme-dark.css", STATIC_DIR / "offline" / "player-dark.css"]
 # the frame fields a model adds that the player shows (the rest stay in the CSV/JSON)
 MODEL_FIELDS = ("grad_norm", "accuracy", "test_loss", "test_accuracy")
 # a run's label: the optimizer's short name (as the playground's run list, static/js/runs.js)
 # and what was set beyond η, with torch's symbols where it has them
-SHORT_NAMES = {"gd": "GD", "momentum": "Momentum", "nesterov": "Nesterov", "adagrad": "Adagrad",
-               "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW"}
 LABEL_FIELDS = {"momentum": "μ", "betas": "β", "weight_decay": "λ", "init": "init",
                 "schedule": "schedule", "noise": "noise σ", "clip_norm": "clip"}
 
@@ -78,19 +81,26 @@ _ENV = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)),
 # -- the data ------------------------------------------------------------------------
 
 
+# (data, net: the points the backprop view traces and the layers it walks, on a model)
+PLANE = ("name", "formula", "domain", "minima", "start", "lr", "contour_scale", "grid", "data",
+         "net")
+# the views of a step's inside the player offers, of those the kind's page has
+# (static/js/panels/inside.js)
+INSIDE_VIEWS = ("net", "backprop", "head", "step")
+TRACED_TABS = ("backprop", "head")  # these need a point's trace at every frame
+
+
 def objective_json(scenario: Scenario) -> dict:
-    """What the player draws under the runs: a contour plane (a surface or a 2-weight
-    model: domain, minima, contour scale, axis names and the grid) or, for a network,
-    its layout and data points (``POST /api/model``'s answer)."""
-    if scenario.model is None:
-        s = objective_of(scenario)  # a named surface (or any Surface the scenario names)
-        return {"kind": "surface", **surface_info(s), "axes": ["x", "y", "f"],
-                "grid": grid_json(*grid(s, GRID_N))}
-    d = describe(scenario.model, GRID_N)
-    if d["kind"] == "mlp":
+    """What the player draws under the runs, by the kind's main view: a contour plane (a
+    surface or a 2-weight model: domain, minima, contour scale, axis names and the grid) or
+    a decision boundary (``POST /api/model``'s answer: the network's layout and data
+    points). ``kind`` is ``surface`` for any function of (x, y)."""
+    kind = kind_of(scenario)
+    d = kind.describe(scenario, CONTOUR_GRID)
+    if kind.page.main != "contour":
         return d
-    keep = ("kind", "name", "formula", "domain", "minima", "start", "lr", "contour_scale", "grid")
-    return {**{k: d[k] for k in keep}, "axes": ["w1", "w2", "L"]}
+    return {"kind": kind.id if kind.named_by == "model" else "surface",
+            **{k: d[k] for k in ("id", *PLANE) if k in d}, "axes": list(kind.page.axes)}
 
 
 def _short(v) -> str:
@@ -104,7 +114,7 @@ def _short(v) -> str:
 def run_label(scenario: Scenario, i: int) -> str:
     """``2 · Adam η=0.01, init=he``: the run's number, optimizer and what was set."""
     spec = scenario.runs[i]
-    name = SHORT_NAMES.get(spec.optimizer, OPTIMIZERS[spec.optimizer].name)
+    name = OPTIMIZERS[spec.optimizer].short or OPTIMIZERS[spec.optimizer].name
     lr = spec.hyper()["lr"]
     extra = [f"{symbol}={_short(getattr(spec, k))}" for k, symbol in LABEL_FIELDS.items()
              if getattr(spec, k) is not None]
@@ -118,16 +128,44 @@ def frame_columns(frames: list[dict], network: bool) -> dict[str, list]:
     return {k: [f.get(k) for f in frames] for k in keys}
 
 
-def player_data(scenario: Scenario, runs: list[dict], exported: str) -> dict:
-    network = scenario.model is not None and scenario.model.kind == "mlp"
+def inside_json(scenario: Scenario, runs: list[dict], view: View | None) -> dict:
+    """The inside views the player offers, and what they need beyond the frames: the link's
+    view keys (tab, point, stage, net.mode), each frame's update terms on 2 weights (a run
+    recorded with ``simulate(terms=True)``: the stream's ``opt``), and — when the link opens
+    the backprop or softmax tab — the traced point's ``POST /api/trace`` answer at every
+    frame (the point is the link's, else point 0; the page cannot ask for another offline)."""
+    kind = kind_of(scenario)
+    tabs = [t for t in kind.page.tabs if t in INSIDE_VIEWS]
+    view = view or View()
+    tab = view.tab if view.tab in tabs else None
+    point = view.point if view.point is not None else 0
+    out = {"tabs": tabs, "view": {"tab": tab, "point": point,
+           "stage": view.stage, "net_mode": view.net_mode}, "opt": None, "traces": None}
+    if not kind.capabilities.thin_frames:  # (a network's frames carry no terms)
+        out["opt"] = [[f.get("opt") for f in run["frames"]]
+                      for run in simulate(scenario, terms=True)]
+    if tab in TRACED_TABS:
+        model = objective_of(scenario)
+        out["traces"] = [[point_trace(model, np.asarray(f["params"], float), point, f["step"],
+                                      f["grad"]) if f["params"] is not None else None
+                          for f in run["frames"]] for run in runs]
+    return out
+
+
+def player_data(scenario: Scenario, runs: list[dict], exported: str,
+                view: View | None = None) -> dict:
+    network = kind_of(scenario).page.main != "contour"  # no arrows: no grad/update vectors
     return {
         "version": __version__, "exported": exported,
         "scenario": scenario.model_dump(mode="json", exclude_none=True),
         "objective": objective_json(scenario),
+        "main": kind_of(scenario).page.main,  # the player's view: contour, boundary or a plug-in
         "runs": [{"label": run_label(scenario, i), "status": run["status"],
                   "stall": run.get("stall"), "reason": run["reason"],
-                  "frames": frame_columns(run["frames"], network)}
+                  "frames": frame_columns(run["frames"], network),
+                  "hyper": scenario.runs[i].hyper()}
                  for i, run in enumerate(runs)],
+        "inside": inside_json(scenario, runs, view),
     }
 
 
@@ -153,7 +191,7 @@ def inline_script(js: str) -> str:
 def _scripts() -> tuple[str, ...]:
     """Plotly, the linked playground modules and the player — read once per process."""
     return tuple(inline_script(s) for s in (
-        PLOTLY_JS.read_text(encoding="utf-8"), classic_script(PLAYER_MODULES),
+        plotly_2d_script(), classic_script(PLAYER_MODULES),
         PLAYER_JS.read_text(encoding="utf-8")))
 
 
@@ -175,26 +213,31 @@ def default_title(scenario: Scenario, objective: dict) -> str:
 
 def to_html(scenario: Scenario, runs: list[dict], *, title: str | None = None,
             lesson: str | None = None, exported: datetime.date | None = None,
-            theme: str = "light", scale: float = 1.0) -> str:
+            theme: str = "light", scale: float = 1.0, view: View | None = None) -> str:
     """One self-contained HTML page that plays ``runs`` (``simulate(scenario)``) with
     Play/Pause, Step, Reset, a step slider and the keys Space / → / R.
 
     ``title``/``lesson`` (e.g. a preset's) head the page; text, escaped. ``theme`` and
     ``scale`` are the link's look (``theme=dark``, ``scale=1.5``): the page and every
     figure are dressed by the playground's own look.js / dress.js / font-scale.js.
+    ``view``: the link's view, whose tab (net, backprop, head, step), point, stage and
+    net.mode the player opens on.
     Refuses (``TooLarge``) what ``POST /api/run`` refuses."""
     check_result_size(scenario, "an export (the same as POST /api/run)")
     exported = (exported or datetime.date.today()).isoformat()
-    data = player_data(scenario, runs, exported)
+    data = player_data(scenario, runs, exported, view)
     scripts = _scripts()
     steps = max((r["frames"]["step"][-1] for r in data["runs"] if r["frames"]["step"]),
                 default=0)
     return _ENV.get_template("offline.html").render(
         title=title or default_title(scenario, data["objective"]), lesson=lesson,
-        objective=data["objective"], version=__version__, exported=exported,
+        objective=data["objective"], main=data["main"], version=__version__, exported=exported,
         steps=steps, runs=len(runs), csp=content_security_policy(scripts),
+        inside=data["inside"],
         theme=theme, view_json=dumps({"theme": theme, "scale": scale}),
         styles=Markup("\n".join(p.read_text(encoding="utf-8") for p in
-                                STYLESHEETS + (DARK_STYLESHEETS if theme == "dark" else []))),
-        data_json=Markup(script_json(data)),
+                                STYLESHEETS + (DARK_STYLESHEETS if theme == "dark" else [])
+                                + ([OFFLINE_VIEWS[data["main"]]] if data["main"] in OFFLINE_VIEWS
+                                   else []))),
+        data_json=Markup(script_json(data)), schema_json=link_schema_json(),
         plotly_js=Markup(scripts[0]), modules_js=Markup(scripts[1]), player_js=Markup(scripts[2]))

@@ -111,3 +111,65 @@ def classic_script(entries: list[str]) -> str:
 def module_files(entries: list[str]) -> list[Path]:
     """The files ``classic_script(entries)`` reads (for tests and docs)."""
     return [JS_ROOT / rel for rel in _order(entries)]
+
+
+# ---- Plotly's 2D part (esbuild's ES-module output) as a classic script -----------------
+
+PLOTLY_DIR = STATIC_DIR / "vendor" / "plotly"
+_CHUNK_IMPORT = re.compile(r'\s*import\s*\{([^}]*)\}\s*from\s*"\./([\w.-]+)";')
+_CHUNK_EXPORT = re.compile(r"export\s*\{([^}]*)\};?\s*(?://[^\n]*\s*)*$")
+
+
+def _esm_chunk(name: str, text: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]], str]:
+    """One esbuild output file: its imports (chunk, destructuring pattern), its exports
+    (exported name, local name) and the code between them; the banner comment is kept."""
+    banner = ""
+    if text.startswith("/*"):
+        end = text.index("*/") + 2
+        banner, text = text[:end] + "\n", text[end:]
+    imports = []
+    while m := _CHUNK_IMPORT.match(text):
+        imports.append((m.group(2), _bindings(m.group(1))))
+        text = text[m.end():]
+    tail = _CHUNK_EXPORT.search(text)
+    if not tail:
+        raise BundleError(f"static/vendor/plotly/{name}: no export {{…}} at its end")
+    exports = []
+    for part in filter(None, (p.strip() for p in tail.group(1).split(","))):
+        local, _, exported = (w.strip() for w in part.partition(" as "))
+        exports.append((exported or local, local))
+    body = text[:tail.start()]
+    if re.search(r"\bimport\s*\{|\bimport\s*\(|\bimport\.meta\b|[;}]export\s*\{", body):
+        raise BundleError(f"static/vendor/plotly/{name}: an import or export this linker "
+                          "does not handle (rebuilt with other esbuild settings?)")
+    return imports, exports, banner + body
+
+
+def plotly_2d_script() -> str:
+    """Plotly's first part (static/vendor/plotly/bundle.json: the 2D traces) and the core
+    chunk it imports, as one classic script that sets ``window.Plotly`` — for the offline
+    export, which a browser opens from ``file://`` (no module imports there). The chunks
+    come in dependency order, each in a function scope that returns its exports."""
+    import json
+
+    manifest = json.loads((PLOTLY_DIR / "bundle.json").read_text(encoding="utf-8"))
+    entry = next(iter(manifest["parts"]))
+    order: list[str] = []
+
+    def visit(name: str) -> None:
+        if name in order:
+            return
+        for dep, _ in _esm_chunk(name, (PLOTLY_DIR / name).read_text(encoding="utf-8"))[0]:
+            visit(dep)
+        order.append(name)
+
+    visit(entry)
+    parts = ["const gdvizPlotlyChunks = Object.create(null);"]
+    for name in order:
+        imports, exports, body = _esm_chunk(name, (PLOTLY_DIR / name).read_text(encoding="utf-8"))
+        head = "".join(f"  const {{ {names} }} = gdvizPlotlyChunks[{dep!r}];\n"
+                       for dep, names in imports)
+        ret = ", ".join(f"{exported!r}: {local}" for exported, local in exports)
+        parts.append(f"// ---- static/vendor/plotly/{name}\ngdvizPlotlyChunks[{name!r}] = (() => {{\n"
+                     f'  "use strict";\n{head}{body.strip()}\n  return {{ {ret} }};\n}})();')
+    return "\n".join(parts) + "\n"

@@ -18,6 +18,13 @@ class Settings(BaseSettings):
     max_connections: int = 200  # live WebSocket streams per server process
     max_jobs: int = 2  # landscape computations (sweep/basins/scatter) running at once
     embed_frame_ancestors: str = "*"  # who may frame /embed (CSP frame-ancestors sources)
+    # Host names besides loopback, the address connected to and this machine's name
+    # (gdviz/api/hosts.py): "gdviz.example.org,*.example.org"; "*" turns the check off
+    allowed_hosts: str = ""
+    # slow and greedy clients (gdviz/http_protocol.py; `gdviz serve` only)
+    request_timeout: float = 10.0  # seconds for a whole request (headers and body) to arrive
+    connections_per_client: int = 50  # open connections per client address (0: no limit)
+    unlimited_clients: str = "127.0.0.1,::1"  # addresses not counted: this machine, its proxy
 
 
 @lru_cache

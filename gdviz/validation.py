@@ -1,15 +1,26 @@
 """Pydantic validation errors as sentences that name the field and the limit."""
 
 import re
+from collections.abc import Iterable
 
-from gdviz.scenarios.model_spec import KINDS as MODEL_KINDS
+from gdviz.client_json import LongInteger, too_long_message
 
 # a cross-field validator names the field it blames first: "runs.0.start: give …"
 _BLAMED = re.compile(r"^([A-Za-z_][\w]*(?:\.\w+)*): (.+)$", re.S)
 # pydantic puts a tagged union's tag in the location (model.mlp.hidden, lrs.range.count);
-# users wrote model.hidden and lrs.count. The tags of each union, by the field holding it:
-_UNION_TAGS = {"model": set(MODEL_KINDS), "lrs": {"range", "list"}}
-_MODEL_TAGS = _UNION_TAGS["model"]  # a model given as the whole body (POST /api/model…)
+# users wrote model.hidden and lrs.count. The tags of each union, by the field holding it
+# (the module defining a union registers it: this module sits below every model):
+_UNION_TAGS: dict[str, frozenset[str]] = {}
+_BODY_TAGS: set[str] = set()  # tags of a union that may be a whole body (POST /api/model)
+
+
+def register_union_tags(field: str, tags: Iterable[str], *, whole_body: bool = False) -> None:
+    """Say that ``field`` holds a tagged union with these ``tags`` (and, ``whole_body``,
+    that a request body may be that union itself), so messages name ``field.x``, not
+    ``field.<tag>.x``."""
+    _UNION_TAGS[field] = frozenset(tags) | _UNION_TAGS.get(field, frozenset())
+    if whole_body:
+        _BODY_TAGS.update(tags)
 
 
 def field_path(loc) -> str:
@@ -19,7 +30,7 @@ def field_path(loc) -> str:
             parts.append(str(p))
             continue
         p = str(p)
-        if p in ("body", "query", "path") or (p in _MODEL_TAGS and not parts):
+        if p in ("body", "query", "path") or (p in _BODY_TAGS and not parts):
             continue
         if parts and p in _UNION_TAGS.get(parts[-1], ()):
             continue
@@ -45,6 +56,13 @@ def _field_and_message(e) -> tuple[str, str]:
         tag = str(ctx.get("discriminator", "")).strip("'\"")
         return field_path(loc + [tag]), (f"unknown {tag} {ctx.get('tag')!r}; choose one of "
                                          f"{ctx.get('expected_tags')}")
+    given = e.get("input")
+    if isinstance(given, LongInteger):  # refused by whatever type the field has
+        return field_path(loc), too_long_message(given)
+    if e.get("type") == "float_type" and type(given) is int:  # a float field, int > 1.8e308
+        return field_path(loc), (f"Input should be a finite number; an integer of "
+                                 f"{len(str(abs(given))):,} digits is larger than the largest "
+                                 "float (about 1.8e308)")
     m = _BLAMED.match(msg)
     if m:  # our own dotted path: its numbers are list indices
         loc += [int(p) if p.isdigit() else p for p in m.group(1).split(".")]

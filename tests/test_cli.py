@@ -107,6 +107,23 @@ def test_serve_options_are_parsed(runner, served):
     assert "http://127.0.0.1:8080/" in r.stdout and served == []
 
 
+def test_serve_on_every_interface_prints_the_class_address_and_its_qr_code(runner, served, monkeypatch):
+    from gdviz import lan
+    monkeypatch.setattr(lan, "lan_address", lambda: "192.168.1.23")
+    r = runner.invoke(cli.main, ["serve", "--host", "0.0.0.0", "--port", "8080"])
+    assert r.exit_code == 0, r.output
+    assert "students on this network open http://192.168.1.23:8080/ — or scan:" in r.stdout
+    code = r.stdout.split("or scan:\n", 1)[1].splitlines()
+    assert len(code) > 10 and all(set(line) <= set("█▀▄ ") for line in code)  # a drawn QR code
+    assert code[0].strip() and len(set(map(len, code))) == 1  # square, with its quiet zone
+    # one interface: that address; loopback only: no class line; no network: says so
+    assert "http://10.0.0.5:8080/" in runner.invoke(cli.main, ["serve", "--host", "10.0.0.5", "--port", "8080"]).stdout
+    assert "students" not in runner.invoke(cli.main, ["serve", "--port", "8080"]).stdout
+    monkeypatch.setattr(lan, "lan_address", lambda: None)
+    r = runner.invoke(cli.main, ["serve", "--host", "0.0.0.0", "--port", "8080"])
+    assert "no network address" in r.stdout and "scan" not in r.stdout
+
+
 def test_serve_open_opens_the_browser_once_the_server_is_up(runner, served):
     r = runner.invoke(cli.main, ["serve", "--port", "8123", "--open"])
     assert r.exit_code == 0, r.output

@@ -28,9 +28,12 @@ async def _pydantic(request: Request, exc: ValidationError):
 
 
 async def _http(request: Request, exc: HTTPException):
+    """``detail``: a sentence, or ``[{field, message}]`` (then the message joins them)."""
     detail = _unreadable_body(exc) or exc.detail
+    message = ("; ".join(f"{d['field']}: {d['message']}" for d in detail)
+               if isinstance(detail, list) else str(detail))
     return StrictJSONResponse(status_code=exc.status_code,
-                              content={"message": str(detail), "detail": detail},
+                              content={"message": message, "detail": detail},
                               headers=getattr(exc, "headers", None))
 
 

@@ -5,13 +5,13 @@ address it shows. A download has no page to show warnings on, so any parameter t
 page would fall back on is refused (422, listing them) instead of silently exported.
 """
 
-import re
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import Response
 
 from gdviz import export as ex
+from gdviz.scenarios.link_warnings import LinkWarning
 from gdviz.scenarios.presets import PRESETS
 from gdviz.scenarios.url import scenario_of_link
 from gdviz.scenarios.view import view_from_query
@@ -20,13 +20,12 @@ from gdviz.settings import get_settings
 from .json import StrictJSONResponse
 
 router = APIRouter()
-# what the page would do instead ("…; using the default 0.01", "…; ignored"): moot here
-_FALLBACK = re.compile(r"; (?:using|ignored|reading it as|showing|no lesson shown)\b[^;]*$")
 
 
-def refused(warnings: list[str]) -> StrictJSONResponse:
-    """422 listing the parameters the page would have fallen back on."""
-    problems = [_FALLBACK.sub("", w) for w in warnings]
+def refused(warnings: list[LinkWarning]) -> StrictJSONResponse:
+    """422 listing the parameters the page would have fallen back on (what the page would
+    do instead is moot here: the file is not made)."""
+    problems = [f"{w.key}: {w.problem}" for w in warnings]
     return StrictJSONResponse(status_code=422, content={
         "message": f"{len(problems)} bad query parameter(s): " + "; ".join(problems),
         "detail": problems})
@@ -52,17 +51,18 @@ def export_file(request: Request,
         raise HTTPException(422, f"query string: longer than {limit} characters")
     query = dict(request.query_params)
     scenario, warnings = scenario_of_link(query, PRESETS)
-    view, view_warnings = view_from_query(query)  # its preset and look matter to a file
+    view, view_warnings = view_from_query(query, presets=PRESETS)  # its preset and look matter
     warnings += view_warnings
     if warnings:
         return refused(warnings)
     try:
         ex.check_size(scenario)
-    except ex.TooLarge as e:
+        ex.check_format(scenario, fmt)
+    except (ex.TooLarge, ex.CannotExport) as e:
         raise HTTPException(422, str(e)) from e
     preset = PRESETS.get(view.preset)
     text = ex.render(fmt, scenario, ex.simulate_with_progress(scenario),
                      title=preset and preset.title, lesson=preset and preset.lesson,
-                     theme=view.theme, scale=view.scale)
+                     theme=view.theme, scale=view.scale, view=view)
     return Response(text, media_type=ex.MEDIA_TYPES[fmt], headers={
         "Content-Disposition": f'attachment; filename="{ex.filename(scenario, fmt)}"'})

@@ -6,17 +6,16 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import ConfigDict, Field, model_validator
 
-from gdviz.engine.surfaces import grid as surface_grid
+from gdviz.scenarios.kinds import describe
 from gdviz.scenarios.models import Domain, ExprText, check_objective
-from gdviz.engine.expr import expr_surface
 from gdviz.scenarios.numbers import Model
-from gdviz.scenarios.simulate import num
 from gdviz.settings import get_settings
 
-from .catalog import surface_info
+from .body import ClientJSONRoute
 from .json import StrictJSONResponse
 
-router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse)
+router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse,
+                   route_class=ClientJSONRoute)
 
 
 class ExprRequest(Model):
@@ -43,9 +42,5 @@ def describe_expr(request: ExprRequest,
     limit = get_settings().max_grid
     if n > limit:
         raise HTTPException(422, f"n: must be at most {limit} points per axis (got {n})")
-    surface = expr_surface(request.expr, request.domain)  # cached: validation built it
-    xs, ys, z = surface_grid(surface, n)
-    return {**surface_info(surface), "expr": surface.expr, "gradient": list(surface.gradient_text),
-            "grad_formula": surface.grad_formula,
-            "x": [num(v) for v in xs], "y": [num(v) for v in ys],
-            "z": [[num(v) for v in row] for row in z]}
+    d = describe(request, n)  # the surface is cached: validation built it
+    return {**{k: v for k, v in d.items() if k != "grid"}, **d["grid"]}

@@ -4,14 +4,13 @@ Engine values pass through ``num``/``vec`` (non-finite → null) before they
 get here; serialising with ``allow_nan=False`` makes any slip fail loudly.
 """
 
-import json
 from typing import Any
 
 from fastapi.responses import JSONResponse
 
+from gdviz.scenarios.jsonsafe import dumps
 
-def dumps(content: Any) -> str:
-    return json.dumps(content, allow_nan=False, separators=(",", ":"), ensure_ascii=False)
+__all__ = ["dumps", "StrictJSONResponse"]
 
 
 class StrictJSONResponse(JSONResponse):

@@ -8,9 +8,11 @@ from gdviz.scenarios.landscape import (BasinRequest, ScatterRequest, SweepReques
                                      scatter_job, sweep_job)
 
 from .jobs import result
+from .body import ClientJSONRoute
 from .json import StrictJSONResponse
 
-router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse)
+router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse,
+                   route_class=ClientJSONRoute)
 
 
 @router.post("/sweep", summary="Final loss and status for many learning rates at once")

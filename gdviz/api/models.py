@@ -4,18 +4,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, HTTPException, Query
 
-from gdviz.scenarios.describe_model import catalog, describe
-from gdviz.scenarios.model_spec import ModelSpec
+from gdviz.scenarios.kinds import ModelSpec, Source, catalog, describe
 from gdviz.settings import get_settings
 
+from .body import ClientJSONRoute
 from .json import StrictJSONResponse
 
-router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse)
+router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse,
+                   route_class=ClientJSONRoute)
 
 
 @router.get("/models", summary="The models a scenario can train, with every option")
 def list_models() -> list[dict]:
-    """linreg2, logreg2 and mlp: each field's default and range or choices
+    """Each model kind (linreg2, logreg2, mlp): each field's default and range or choices
     (docs/models.md)."""
     return catalog()
 
@@ -29,4 +30,4 @@ def describe_model(model: Annotated[ModelSpec, Body()],
     limit = get_settings().max_grid
     if grid > limit:
         raise HTTPException(422, f"grid: must be at most {limit} points per axis (got {grid})")
-    return describe(model, grid)
+    return describe(Source(model=model), grid)

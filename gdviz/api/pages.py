@@ -1,23 +1,23 @@
 """GET / — the playground page; its query string is the scenario."""
 
-from pathlib import Path
-
-import plotly
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from gdviz import __version__
+from gdviz.scenarios.link_warnings import LinkWarning
 from gdviz.scenarios.presets import PRESETS
+from gdviz.scenarios.schema import link_schema, link_schema_json
 from gdviz.scenarios.url import scenario_of_link
-from gdviz.scenarios.view import fit_view_to_runs, view_from_query
+from gdviz.scenarios.view import EMBED_ALLOW, fit_view_to_scenario, view_from_query
 from gdviz.paths import TEMPLATES_DIR
 from gdviz.settings import get_settings
 
+from .assets import TREE
 from .json import dumps
 
 TEMPLATES = Jinja2Templates(directory=str(TEMPLATES_DIR))
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+TEMPLATES.env.globals["asset"] = TREE.url  # {{ asset("js/main.js") }}: its immutable URL
 
 router = APIRouter()
 
@@ -58,25 +58,21 @@ def _page(request: Request, csp: str, *, embed: bool = False):
     raw = request.url.query
     if len(raw) > get_settings().max_query_chars:
         query = {}
-        warnings = [f"query string: longer than {get_settings().max_query_chars} characters; "
-                    "showing the default scenario"]
+        warnings = [LinkWarning("query string", f"longer than {get_settings().max_query_chars} "
+                                                "characters", "showing the default scenario")]
     else:
         query = dict(request.query_params)
         warnings = []
     scenario, scenario_warnings = scenario_of_link(query, PRESETS)
-    view, view_warnings = view_from_query(query, embed=embed)
-    view, fit_warnings = fit_view_to_runs(view, len(scenario.runs))
+    view, view_warnings = view_from_query(query, embed=embed, presets=PRESETS)
+    view, fit_warnings = fit_view_to_scenario(view, scenario)
     response = TEMPLATES.TemplateResponse(request, "playground.html", {
         "scenario_json": dumps(scenario.model_dump(exclude_none=True)),
+        "schema_json": link_schema_json(), "limits": link_schema()["limits"],
+        "view_keys": {k["field"]: k for k in link_schema()["view"]["keys"]},
         "view": view, "view_json": dumps(view.model_dump()), "embed": embed,
         "warnings": warnings + scenario_warnings + view_warnings + fit_warnings,
-        "version": __version__})
+        "version": __version__, "embed_allow": EMBED_ALLOW})
     response.headers["Content-Security-Policy"] = csp
     return response
 
-
-@router.get("/vendor/plotly.min.js", include_in_schema=False)
-def plotly_js():
-    """Plotly.js from the installed plotly package — never a CDN (works offline)."""
-    return FileResponse(PLOTLY_JS, media_type="text/javascript",
-                        headers={"Cache-Control": "public, max-age=86400"})

@@ -3,7 +3,8 @@
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import RedirectResponse
 
-from gdviz.scenarios.presets import PRESETS, Preset, unknown_preset
+from gdviz.scenarios.presets import PRESETS, Preset
+from gdviz.scenarios.view import unknown_preset
 
 from .json import StrictJSONResponse
 
@@ -29,5 +30,5 @@ def list_presets() -> list[dict]:
 def open_preset(preset_id: str) -> RedirectResponse:
     """A 307 redirect to the preset's playground link (`url` in `GET /api/presets`)."""
     if preset_id not in PRESETS:
-        raise HTTPException(404, f"preset: {unknown_preset(preset_id)}")
+        raise HTTPException(404, f"preset: {unknown_preset(preset_id, PRESETS)}")
     return RedirectResponse(PRESETS[preset_id].url, status_code=307)

@@ -5,9 +5,11 @@ from fastapi import APIRouter, HTTPException
 from gdviz.scenarios.models import Scenario
 from gdviz.scenarios.simulate import TooLarge, check_result_size, simulate
 
+from .body import ClientJSONRoute
 from .json import StrictJSONResponse
 
-router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse)
+router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse,
+                   route_class=ClientJSONRoute)
 
 
 @router.post("/run", summary="Run a scenario to the end and return every frame")

@@ -4,20 +4,15 @@ from typing import Annotated
 
 import numpy as np
 from fastapi import APIRouter, HTTPException, Query, Request
-from pydantic import TypeAdapter, ValidationError
 
 from gdviz.engine import stability
-from gdviz.engine.expr import expr_surface
 from gdviz.engine.optimizers import OPTIMIZERS
-from gdviz.engine.surfaces import SURFACES
-from gdviz.scenarios.url import parse_domain
-from gdviz.scenarios.landscape import TwoWeightModel
-from gdviz.scenarios.models import MAX_COORD, unknown_surface
-from gdviz.scenarios.objectives import build_model
+from gdviz.scenarios.kinds import KINDS, Source, kind_of
+from gdviz.scenarios.models import MAX_COORD
+from gdviz.scenarios.objectives import objective_of
 from gdviz.scenarios.simulate import num
-from gdviz.validation import summary
+from gdviz.scenarios.url import objective_from_query
 
-from .expr import ExprRequest
 from .json import StrictJSONResponse
 
 router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse)
@@ -33,40 +28,29 @@ def _hyper_query(optimizer: str, name: str):
 Momentum = _hyper_query("momentum", "momentum")
 Dampening = _hyper_query("momentum", "dampening")
 WeightDecay = _hyper_query("gd", "weight_decay")
-_TWO_WEIGHTS = TypeAdapter(TwoWeightModel)
+_PLANE_MODELS = [k.id for k in KINDS.values() if k.named_by == "model"
+                 and k.capabilities.weights == "plane"]
 
 
-def _objective(request: Request, surface: str | None):
-    """The named surface, a custom ``expr`` (with ``domain=xmin,xmax,ymin,ymax``), or the
-    2-weight model given as in a link: ``model=linreg2&model.n=…``."""
-    q = request.query_params
-    if "expr" in q:
-        return _expr_objective(q)
-    if surface is not None:
-        if surface not in SURFACES:
-            raise HTTPException(404, f"surface: {unknown_surface(surface)}")
-        return SURFACES[surface]
-    if "model" not in q:
-        raise HTTPException(422, "surface: give a surface id, or model=linreg2 / model=logreg2")
-    spec = {"kind": q["model"]}
-    spec.update({k.removeprefix("model."): v for k, v in q.items() if k.startswith("model.")})
-    try:
-        return build_model(_TWO_WEIGHTS.validate_python(spec))
-    except ValidationError as e:
-        errors = [{**err, "loc": ("model", *err.get("loc", ()))} for err in e.errors()]
-        raise HTTPException(422, summary(errors)) from e
-
-
-def _expr_objective(q):
-    """The custom f(x, y) of ``expr=…&domain=…``, refused as ``POST /api/expr`` refuses it."""
-    body = {"expr": q["expr"]}
-    if "domain" in q:
-        try:
-            body["domain"] = parse_domain(q["domain"])
-        except ValueError as e:
-            raise HTTPException(422, f"domain: {e}") from e
-    request = ExprRequest.model_validate(body)  # a ValidationError is a 422 naming the field
-    return expr_surface(request.expr, request.domain)
+def _objective(request: Request):
+    """The objective the query names as a link names it (``objective_from_query``): a
+    surface, a custom ``expr`` (with ``domain=xmin,xmax,ymin,ymax``), or a 2-weight model
+    ``model=linreg2&model.n=…``. A parameter a page would fall back on is refused: 404 for a
+    surface or model kind that does not exist, else 422 naming it."""
+    fields, warnings = objective_from_query(request.query_params)
+    if warnings:
+        raise HTTPException(404 if warnings[0].unknown else 422,
+                            [{"field": w.key, "message": w.problem} for w in warnings])
+    if not fields:
+        raise HTTPException(422, "surface: give a surface id, or "
+                                 + " / ".join(f"model={k}" for k in _PLANE_MODELS))
+    if "model" in fields:  # (objective_from_query checked it)
+        fields["model"] = KINDS[fields["model"]["kind"]].spec.model_validate(fields["model"])
+    source = Source(**fields)
+    if kind_of(source).capabilities.weights != "plane":
+        raise HTTPException(422, f"model: {source.model.kind} has more than two weights; the "
+                                 f"stability bound is for {' and '.join(_PLANE_MODELS)}")
+    return objective_of(source)
 
 
 @router.get("/stability", summary="Hessian curvature and the learning rates where GD converges")
@@ -82,7 +66,7 @@ def stability_at(request: Request, x: Coord, y: Coord, momentum: Momentum = 0.9,
     lets GD settle exactly (`max_lr` is null), a smaller one only makes its hops smaller.
     Instead of `surface`, a custom f(x, y) or a 2-weight model may be named as in a link:
     `expr=x**2%2B3*y**2&domain=-2,2,-2,2`, `model=linreg2&model.noise=0.1`."""
-    r = stability.report(_objective(request, surface), np.array([x, y], dtype=float), momentum,
+    r = stability.report(_objective(request), np.array([x, y], dtype=float), momentum,
                          dampening, weight_decay)
     return {"point": [float(v) for v in r.point], "is_minimum": r.is_minimum,
             "kink": bool(np.isinf(r.curvature.lam_max)),

@@ -42,7 +42,15 @@ def _steps(n: int) -> str:
 
 
 def explain(batch: Batch, run: int) -> str:
+    """The run's one-sentence reason. An objective with a ``reason(batch, run)`` method
+    may give its own (a sentence, or None for the generic one): e.g. a complex weight
+    stepped with a mistaken gradient, where the generic bound would not say why."""
     status = Status(int(batch.status[run]))
+    own = getattr(batch.objective, "reason", None)
+    if own is not None and status != Status.RUNNING:
+        sentence = own(batch, run)
+        if sentence:
+            return sentence
     return {Status.CONVERGED: _converged, Status.DIVERGED: _diverged,
             Status.OSCILLATING: _oscillating, Status.MAX_STEPS: _max_steps,
             Status.STALLED: _stalled, Status.NOISE_FLOOR: _noise_floor}.get(

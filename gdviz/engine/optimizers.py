@@ -61,6 +61,7 @@ class Optimizer:
     init: Callable[[Array, Hyper], Any]
     update: Callable[[Array, Any, Array, Hyper], tuple[Array, Any]]
     rule: str = ""  # the update rule in one line, for people (g = ∇L)
+    short: str = ""  # the name in a run's one-line label and a legend ("GD", "Adam")
 
 
 # --- SGD family ----------------------------------------------------------------
@@ -197,11 +198,13 @@ def adamw_update(grads, state: AdamState, params, hyper):
 # --- registry ------------------------------------------------------------------
 
 _LR = "learning rate η"
+LR_MIN, LR_MAX = 1e-8, 1e6
+"""The learning rates any optimizer (and the landscape tools' sweeps) accept."""
 _WD = "weight decay λ (L2 penalty added to the gradient)"
 
 
 def _lr(default: float) -> HyperParam:
-    return HyperParam(default, 1e-8, 1e6, _LR)
+    return HyperParam(default, LR_MIN, LR_MAX, _LR)
 
 
 _WEIGHT_DECAY = HyperParam(0.0, 0.0, 10.0, _WD)
@@ -213,37 +216,37 @@ OPTIMIZERS: dict[str, Optimizer] = {
     for o in [
         Optimizer("gd", "Gradient descent (SGD)",
                   {"lr": _lr(1e-3), "weight_decay": _WEIGHT_DECAY}, sgd_init, gd_update,
-                  "θ ← θ − η g"),
+                  "θ ← θ − η g", short="GD"),
         Optimizer("momentum", "SGD with momentum",
                   {"lr": _lr(1e-3), "momentum": _MOMENTUM,
                    "dampening": HyperParam(0.0, 0.0, 0.9999, "dampening τ"),
                    "weight_decay": _WEIGHT_DECAY}, sgd_init, gd_update,
-                  "b ← μb + (1−τ)g;  θ ← θ − η b"),
+                  "b ← μb + (1−τ)g;  θ ← θ − η b", short="Momentum"),
         Optimizer("nesterov", "SGD with Nesterov momentum",
                   {"lr": _lr(1e-3), "momentum": _MOMENTUM, "weight_decay": _WEIGHT_DECAY},
-                  sgd_init, nesterov_update, "b ← μb + g;  θ ← θ − η(g + μb)"),
+                  sgd_init, nesterov_update, "b ← μb + g;  θ ← θ − η(g + μb)", short="Nesterov"),
         Optimizer("adagrad", "Adagrad",
                   {"lr": _lr(1e-2), "lr_decay": HyperParam(0.0, 0.0, 10.0, "learning-rate decay"),
                    "weight_decay": _WEIGHT_DECAY,
                    "initial_accumulator_value": HyperParam(0.0, 0.0, 1e3, "initial sum of g²"),
                    "eps": HyperParam(1e-10, 1e-12, 1.0, "ε added to the denominator")},
-                  adagrad_init, adagrad_update, "s ← s + g²;  θ ← θ − η g/(√s + ε)"),
+                  adagrad_init, adagrad_update, "s ← s + g²;  θ ← θ − η g/(√s + ε)", short="Adagrad"),
         Optimizer("rmsprop", "RMSprop",
                   {"lr": _lr(1e-2), "alpha": HyperParam(0.99, 0.0, 0.9999, "smoothing α"),
                    "eps": _EPS, "weight_decay": _WEIGHT_DECAY,
                    "momentum": HyperParam(0.0, 0.0, 0.9999, "momentum μ")},
                   rmsprop_init, rmsprop_update,
-                  "v ← αv + (1−α)g²;  θ ← θ − η g/(√v + ε)"),
+                  "v ← αv + (1−α)g²;  θ ← θ − η g/(√v + ε)", short="RMSprop"),
         Optimizer("adam", "Adam",
                   {"lr": _lr(1e-3), "betas": HyperParam((0.9, 0.999), 0.0, 0.9999, "β₁, β₂"),
                    "eps": _EPS, "weight_decay": _WEIGHT_DECAY}, adam_init, adam_update,
-                  "m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  θ ← θ − η m̂/(√v̂ + ε)"),
+                  "m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  θ ← θ − η m̂/(√v̂ + ε)", short="Adam"),
         Optimizer("adamw", "AdamW",
                   {"lr": _lr(1e-3), "betas": HyperParam((0.9, 0.999), 0.0, 0.9999, "β₁, β₂"),
                    "eps": _EPS, "weight_decay": HyperParam(1e-2, 0.0, 10.0,
                                                            "decoupled weight decay λ")},
                   adam_init, adamw_update,
-                  "θ ← θ(1 − ηλ);  then Adam's step θ ← θ − η m̂/(√v̂ + ε)"),
+                  "θ ← θ(1 − ηλ);  then Adam's step θ ← θ − η m̂/(√v̂ + ε)", short="AdamW"),
     ]
 }
 

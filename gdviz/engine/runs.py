@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -64,6 +64,25 @@ def _takes_step(objective) -> bool:
         return "step" in inspect.signature(objective.loss_and_grad).parameters
     except (TypeError, ValueError):
         return False
+
+
+class StepTerms(NamedTuple):
+    """One run's next update, term by term (see ``Batch.step_terms``)."""
+
+    g: Array
+    before: dict[str, Any]
+    after: dict[str, Any]
+    update: Array
+
+
+def _state_row(state: Any, run: int, weights) -> dict[str, Any]:
+    """Row ``run`` of an optimizer state: per-run counters and flags as Python numbers,
+    per-weight buffers (runs, P) as the ``weights`` columns."""
+    out: dict[str, Any] = {}
+    for name, a in zip(state._fields, state):
+        row = a[run]
+        out[name] = row[weights].copy() if np.ndim(row) else row.item()
+    return out
 
 
 def _take(state: Any, idx: Array) -> Any:
@@ -136,7 +155,7 @@ class Batch:
         # a network (no Hessian) reads its curvature off its last step: keep the last d
         self._prev_d = d0 if self._hessian is None else None
         self._n_active = self.n_runs
-        self._proposal: tuple[Array, Any] | None = None
+        self._proposal: tuple[Array, Any, Array] | None = None
         self._ahead_until = np.full(self.n_runs, -1, dtype=np.int64)
         # one surface run (every stream and /api/run): the cheap rules run on floats
         self._floats = self.n_runs == 1 and self.dim <= 7
@@ -207,8 +226,20 @@ class Batch:
         if self._proposal is None:
             with np.errstate(all="ignore"):
                 g, hyper = self._effective()
-                self._proposal = self.optimizer.update(g, self.opt_state, self.params, hyper)
+                self._proposal = (*self.optimizer.update(g, self.opt_state, self.params, hyper), g)
         return self._proposal[0].copy()
+
+    def step_terms(self, run: int = 0, weights=slice(None)) -> StepTerms:
+        """What the next update of run ``run`` is made of, for the coordinates ``weights``:
+        the gradient the optimizer sees (after noise and clipping, before weight decay),
+        its state before the update and after it (torch's names: ``momentum_buffer``,
+        ``exp_avg``, ``sum``, …; ``step`` the updates taken), and the update itself — all
+        from the one ``propose()`` the run will commit, so ``params + update`` is the next
+        frame. Arrays are copies of row ``run``."""
+        self.propose()
+        update, after, g = self._proposal
+        return StepTerms(g[run, weights].copy(), _state_row(self.opt_state, run, weights),
+                         _state_row(after, run, weights), update[run, weights].copy())
 
     def advance(self) -> Array:
         """Take one step for every active run; return the indices that stepped.
@@ -223,7 +254,7 @@ class Batch:
         everyone = idx.size == self.n_runs
         with np.errstate(all="ignore"):
             if self._proposal is not None:
-                updates, new_state = self._proposal
+                updates, new_state, _ = self._proposal
                 if not everyone:
                     updates, new_state = updates[idx], _take(new_state, idx)
             else:
@@ -871,22 +902,27 @@ class Trajectory:
     lr: Array
     status: Array
     end_step: Array
+    terms: list | None = None  # with run_to_end(terms=True): run 0's StepTerms per frame
 
 
-def run_to_end(batch: Batch, progress=None) -> Trajectory:
+def run_to_end(batch: Batch, progress=None, terms: bool = False) -> Trajectory:
     """Advance ``batch`` until every run has ended, recording every frame.
 
     A frame's ``update`` is the step taken from it; at a run's last frame it
     is the step it would take next (NaN if it diverged). ``progress(n)``, if
     given, is told of every step taken, and at the end of the steps the budget
-    did not need (so a progress bar always reaches ``max_steps``).
+    did not need (so a progress bar always reaches ``max_steps``). With ``terms``, each
+    frame's next update is also kept term by term (``Batch.step_terms`` of run 0).
     """
     params, loss, grad, update, lr = [], [], [], [], []
+    steps = [] if terms else None
     while True:
         params.append(batch.params.copy())
         loss.append(batch.loss.copy())
         grad.append(batch.grad.copy())
         lr.append(batch.lr_now().copy())
+        if terms:
+            steps.append(None if batch.status[0] == Status.DIVERGED else batch.step_terms(0))
         planned = batch.propose()
         planned[batch.status == Status.DIVERGED] = np.nan
         update.append(planned)
@@ -898,4 +934,4 @@ def run_to_end(batch: Batch, progress=None) -> Trajectory:
     if progress is not None and batch.step < batch.max_steps:
         progress(batch.max_steps - batch.step)
     return Trajectory(np.array(params), np.array(loss), np.array(grad), np.array(update),
-                      np.array(lr), batch.status.copy(), batch.end_step.copy())
+                      np.array(lr), batch.status.copy(), batch.end_step.copy(), steps)

@@ -17,15 +17,14 @@ from pydantic import (AfterValidator, ConfigDict, Discriminator, Field, Tag,
                       model_validator)
 
 from gdviz.engine import landscape, scatter
-from gdviz.engine.optimizers import OPTIMIZERS
+from gdviz.engine.optimizers import LR_MAX, LR_MIN, OPTIMIZERS
 from gdviz.engine.runs import Status
-from gdviz.engine.expr import expr_surface
-from gdviz.engine.surfaces import SURFACES
 from gdviz.scenarios.numbers import Model
+from gdviz.validation import register_union_tags
 
-from .model_spec import Linreg2Spec, Logreg2Spec
+from .kinds import model_spec_union
 from .models import MAX_COORD, Domain, ExprText, RunSpec, SurfaceId, check_objective
-from .objectives import build_model
+from .objectives import objective_of
 from .simulate import num, vec
 
 MAX_SWEEP_POINTS = 400
@@ -35,7 +34,7 @@ MAX_BASIN_WORK = 256 * 256 * 2000  # grid.n² × steps, e.g. 256² × 2,000 or 1
 MAX_SCATTER = 64
 SCATTER_PATH_POINTS = 200
 
-Lr = Annotated[float, Field(ge=1e-8, le=1e6, allow_inf_nan=False)]
+Lr = Annotated[float, Field(ge=LR_MIN, le=LR_MAX, allow_inf_nan=False)]
 Coord = Annotated[float, Field(ge=-MAX_COORD, le=MAX_COORD, allow_inf_nan=False)]
 
 
@@ -69,7 +68,8 @@ class LrRange(_Strict):
         return np.geomspace(self.min, self.max, self.count)
 
 
-TwoWeightModel = Annotated[Linreg2Spec | Logreg2Spec, Field(discriminator="kind")]
+TwoWeightModel = model_spec_union(lambda k: k.capabilities.weights == "plane")
+"""A model whose loss is a plane over two weights: what the landscape tools take."""
 
 
 class _Landscape(_Strict):
@@ -87,11 +87,7 @@ class _Landscape(_Strict):
     def objective(self):
         """The surface — a custom f(x, y), or the 2-weight model's loss over (w1, w2) — the
         job runs on."""
-        if self.model is not None:
-            return build_model(self.model)
-        if self.expr is not None:
-            return expr_surface(self.expr, self.domain)
-        return SURFACES[self.surface]
+        return objective_of(self)
 
     @model_validator(mode="after")
     def _surface_run(self):
@@ -205,6 +201,8 @@ def scatter_job(req: ScatterRequest) -> Iterator[float | dict]:
            "counts": {str(k): v for k, v in outcome.counts.items()},
            "summary": outcome.summary}
 
+
+register_union_tags("lrs", ("range", "list"))
 
 JOBS = {"sweep": (SweepRequest, sweep_job), "basins": (BasinRequest, basins_job),
         "scatter": (ScatterRequest, scatter_job)}

@@ -16,25 +16,26 @@ from pydantic import (AfterValidator, ConfigDict, Field, ValidationError,
 from pydantic_core import PydanticCustomError
 
 from gdviz.engine.nets.init import INITS
-from gdviz.engine.nets.mlp import MAX_HIDDEN_LAYERS, MAX_WIDTH
 from gdviz.engine.optimizers import OPTIMIZERS, HyperParam
-from gdviz.engine.schedules import KINDS, Schedule
+from gdviz.engine.schedules import KINDS as SCHEDULES, Schedule
 from gdviz.engine.expr import ExprError
 from gdviz.engine.expr.surface import DomainError, expr_surface
 from gdviz.engine.surfaces import SURFACES
 from gdviz.scenarios.numbers import Model
 from gdviz.validation import summary
 
-from .model_spec import MAX_CLASSES, MlpSpec, ModelSpec
+from .kinds import DEFAULT_SURFACE, KINDS, ModelSpec, kind_of
+from .objectives import objective_of
 
 MAX_RUNS = 6
 MAX_STEPS = 10_000
 MAX_COORD = 1e4
 MAX_SPEED = 2000.0
-# the most weights a network may have: 2 → 4 × 32 → MAX_CLASSES
-MAX_WEIGHTS = (2 * MAX_WIDTH + MAX_WIDTH + (MAX_HIDDEN_LAYERS - 1) * (MAX_WIDTH + 1) * MAX_WIDTH
-               + (MAX_WIDTH + 1) * MAX_CLASSES)
-DEFAULT_SURFACE = "himmelblau"
+MIN_WEIGHTS = min(k.capabilities.min_weights for k in KINDS.values())
+MAX_WEIGHTS = max(k.capabilities.max_weights for k in KINDS.values())
+"""The fewest and the most weights any objective has (a run's ``start`` is that long)."""
+GRAD_RULES = tuple(dict.fromkeys(r for k in KINDS.values() for r in k.capabilities.grad_rules))
+"""The gradient rules some kind's runs may choose (``rK.grad_rule``)."""
 
 
 def _spec(name: str) -> HyperParam:
@@ -76,7 +77,7 @@ class RunSpec(Model):
 
     optimizer: str = Field("gd", description="one of " + ", ".join(OPTIMIZERS))
     start: list[Coordinate] | None = Field(
-        None, min_length=2, max_length=MAX_WEIGHTS,
+        None, min_length=MIN_WEIGHTS, max_length=MAX_WEIGHTS,  # Scenario checks the objective's
         description="start point [x, y] (a network: every weight); default: the surface's "
                     "suggested start, or for a network the weights drawn by `init`")
     init: Literal[INITS] | None = Field(
@@ -91,7 +92,7 @@ class RunSpec(Model):
     initial_accumulator_value: _hp("initial_accumulator_value")
     betas: tuple[Beta, Beta] | None = None
     # learning-rate schedule (torch.optim.lr_scheduler formulas; see gdviz/engine/schedules.py)
-    schedule: Literal[KINDS] | None = Field(None, description="one of " + ", ".join(KINDS))
+    schedule: Literal[SCHEDULES] | None = Field(None, description="one of " + ", ".join(SCHEDULES))
     step_size: int | None = Field(None, ge=1, le=MAX_STEPS, description="step: decay every k")
     gamma: float | None = Field(None, ge=0.5, le=1.0, allow_inf_nan=False,
                                 description="step/exponential: decay factor γ")
@@ -104,6 +105,10 @@ class RunSpec(Model):
                                     description="clip each gradient to this norm")
     noise: float | None = Field(None, ge=0, le=1e3, allow_inf_nan=False,
                                 description="σ of seeded Gaussian noise added to the gradient")
+    grad_rule: Literal[GRAD_RULES] | None = Field(
+        None, description="the gradient this run steps with, where the objective offers "
+                          "more than ∇L (complex_linreg: conjugate — torch's 2·mean((ŷ−y)·x̄), "
+                          "the default — or no_conjugate, the mistake 2·mean((ŷ−y)·x))")
 
     @field_validator("optimizer")
     @classmethod
@@ -198,25 +203,37 @@ class Scenario(Model):
         named = check_objective(self)
         if not named:
             self.surface = DEFAULT_SURFACE
-        network = isinstance(self.model, MlpSpec)
+        can = kind_of(self).capabilities
         for i, run in enumerate(self.runs):
-            if run.init is not None and not network:
-                raise ValueError(f"runs.{i}.init: only a network (model kind mlp) has an "
-                                 "initialisation; leave it out")
-            if run.start is not None and not network and len(run.start) != 2:
+            if run.init is not None and not can.init:
+                raise ValueError(f"runs.{i}.init: only a network (model kind "
+                                 f"{_kinds_with_init()}) has an initialisation; leave it out")
+            if run.grad_rule is not None and run.grad_rule not in can.grad_rules:
+                raise ValueError(f"runs.{i}.grad_rule: {_grad_rule_owners()}; leave it out")
+            if run.start is not None and can.weights == "plane" and len(run.start) != 2:
                 raise ValueError(f"runs.{i}.start: give two numbers [x, y], "
                                  f"got {len(run.start)}")
-        if network and any(run.start is not None for run in self.runs):
-            self._check_network_starts()
+        if can.weights != "plane" and any(run.start is not None for run in self.runs):
+            self._check_starts()
         return self
 
-    def _check_network_starts(self) -> None:
-        from .objectives import objective_of  # builds the model (cached)
-        dim = objective_of(self).dim
+    def _check_starts(self) -> None:
+        dim = objective_of(self).dim  # builds the model (cached)
         for i, run in enumerate(self.runs):
             if run.start is not None and len(run.start) != dim:
                 raise ValueError(f"runs.{i}.start: this network has {dim} weights; give "
                                  f"{dim} numbers, or leave start out to draw them by init")
+
+
+def _grad_rule_owners() -> str:
+    """Which kinds' runs choose a gradient rule, and which rules."""
+    return "only " + " and ".join(f"model kind {k.id} ({', '.join(k.capabilities.grad_rules)})"
+                                  for k in KINDS.values() if k.capabilities.grad_rules) + \
+        " has a gradient rule to choose"
+
+
+def _kinds_with_init() -> str:
+    return " or ".join(k.id for k in KINDS.values() if k.capabilities.init)
 
 
 def check_changes(optimizer: str, changes: dict[str, Any]) -> dict[str, Any]:

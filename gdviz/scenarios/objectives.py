@@ -1,82 +1,49 @@
-"""The objective a scenario trains: a named surface, or a model built from its spec.
-
-Built models are cached by their canonical spec (a few hundred kB each at
-most), so the stream, ``POST /api/run`` and the model description share one
-data set and one set of workspaces instead of regenerating them per request.
-"""
+"""The objective a scenario trains, its runs' starts and its number of weights — asked of
+the scenario's kind (kinds/: a named surface, a typed f(x, y) or a model)."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
-from pydantic import TypeAdapter
 
-from gdviz.engine.nets.datasets import make_dataset
-from gdviz.engine.nets.linear import make_linreg2, make_logreg2
-from gdviz.engine.nets.mlp import MLP
-from gdviz.engine.expr import expr_surface
-from gdviz.engine.surfaces import SURFACES
-
-from .model_spec import Linreg2Spec, Logreg2Spec, MlpSpec, ModelSpec
-
-CACHED_MODELS = 32
-_SPEC = TypeAdapter(ModelSpec)
+from .kinds import Source, kind_of
 
 
-def build_model(spec: Linreg2Spec | Logreg2Spec | MlpSpec, shuffle_seed: int = 0):
-    """The engine objective for ``spec`` (cached): LinReg2/LogReg2 (Surfaces) or an MLP
-    whose minibatch order is seeded by ``shuffle_seed`` (the scenario's seed)."""
-    if isinstance(spec, MlpSpec):
-        return _build(spec.key(), int(shuffle_seed))
-    return _build(spec.key(), 0)
+def objective_of(source):
+    """The engine objective ``source`` (a Scenario, a landscape request, a ``Source``)
+    names: a surface, a typed f(x, y), or a model built from its spec (cached)."""
+    return kind_of(source).build(source)
 
 
-@lru_cache(maxsize=CACHED_MODELS)
-def _build(key: str, shuffle_seed: int):
-    spec = _SPEC.validate_json(key)
-    if isinstance(spec, Linreg2Spec):
-        return make_linreg2(n=spec.n, noise=spec.noise, seed=spec.seed,
-                            random_targets=spec.random_targets)
-    if isinstance(spec, Logreg2Spec):
-        return make_logreg2(n=spec.n, noise=spec.noise, seed=spec.seed)
-    options = {"n": spec.n, "test_fraction": spec.test_fraction, "seed": spec.seed}
-    if spec.noise is not None:
-        options["noise"] = spec.noise
-    if spec.classes is not None:
-        options["classes"] = spec.classes
-    data = make_dataset(spec.dataset, **options)
-    return MLP(data, hidden=spec.hidden, activation=spec.activation, head=spec.head,
-               batch_size=spec.batch_size, shuffle_seed=shuffle_seed)
+def objective_for_run(scenario, index: int):
+    """The objective run ``index`` steps on: the scenario's, or — when the run names a
+    ``grad_rule`` its kind offers — the same loss stepped with that rule (a complex
+    weight's mistake that drops the conjugate)."""
+    objective = objective_of(scenario)
+    rule = scenario.runs[index].grad_rule
+    return objective if rule is None else objective.with_rule(rule)
 
 
-def objective_of(scenario):
-    """The surface, custom f(x, y) or model ``scenario`` trains."""
-    if scenario.model is not None:
-        return build_model(scenario.model, scenario.seed)
-    if scenario.expr is not None:
-        return expr_surface(scenario.expr, scenario.domain)  # cached by (text, domain)
-    return SURFACES[scenario.surface]
-
-
-def is_network(objective) -> bool:
-    return isinstance(objective, MLP)
+def build_model(spec, shuffle_seed: int = 0):
+    """The model ``spec`` describes (cached), its minibatch order (a network's) seeded by
+    ``shuffle_seed`` (the scenario's seed)."""
+    return objective_of(Source(model=spec, seed=shuffle_seed))
 
 
 def start_of(scenario, index: int) -> np.ndarray:
-    """Run ``index``'s start (P,): its ``start`` if given, else the surface's suggested
-    start, else (networks) the weights drawn by the run's ``init`` (or the model's),
-    seeded by the scenario's seed — the same for every run with the same init."""
+    """Run ``index``'s start (P,): its ``start`` if given, else — for a kind whose runs
+    draw their weights — the weights drawn by the run's ``init`` (or the model's), seeded by
+    the scenario's seed (the same for every run with the same init), else the objective's
+    suggested start."""
     run = scenario.runs[index]
     objective = objective_of(scenario)
     if run.start is not None:
         return np.asarray(run.start, dtype=float)
-    if is_network(objective):
+    if kind_of(scenario).capabilities.init:
         init = run.init or scenario.model.init
         return objective.init_params(init, scenario.seed)[0]
     return np.asarray(objective.start, dtype=float)
 
 
 def dimension(scenario) -> int:
-    objective = objective_of(scenario)
-    return objective.dim if is_network(objective) else 2
+    """The number of weights a run of the scenario has."""
+    return int(objective_of(scenario).dim)

@@ -203,6 +203,50 @@ _ALL = [
         runs=[{"optimizer": "gd", "lr": 0.5}, {"optimizer": "adam", "lr": 0.01}],
         view={'tab': 'why'}),
     _preset(
+        "vanishing-diagram", "Vanishing gradients, seen in the network",
+        """The same deep sigmoid net on xor, in the network diagram's gradients view: each
+        line is as thick as its |∂L/∂w| on a log scale over 4 decades, each neuron fades to
+        grey as its |∂L/∂b| falls below the largest. At the start the first layer's largest
+        |∂L/∂w| is 7.5e-7, about 10,000× below the last layer's 0.0077: its lines have
+        faded out, every layer back from the output is thinner, and the whole first hidden
+        layer is grey (below a thousandth). Select run 2 (Adam): by step 150, when it has
+        learned xor, the first layer's lines are the thickest.""",
+        model={"kind": "mlp", "dataset": "xor", "hidden": [8, 8, 8, 8],
+               "activation": "sigmoid", "init": "xavier"},
+        steps=300, speed=30,
+        runs=[{"optimizer": "gd", "lr": 0.5}, {"optimizer": "adam", "lr": 0.01}],
+        view={"tab": "net", "net_mode": "gradients"}),
+    _preset(
+        "backprop-xor", "Backprop, one step by hand",
+        """A 2-2-1 tanh network with a sigmoid output learns xor (95 % by step 74, GD with
+        η = 2); the Backprop tab walks its first step for point 0 at (0.26, 0.79), class 1.
+        Forward: hidden unit 1 gets z = 0.540 and a = tanh z = 0.493; the output gives
+        p = σ(−0.246) = 0.439 and the loss −log 0.439 = 0.824. Backward: δ = p − y = −0.561
+        at the output, times the weight −0.536 and tanh′ = 1 − 0.493² = 0.757, gives
+        δ = 0.228 at hidden unit 1, so ∂ℓ/∂W1[1, 1] = x1·δ = 0.259 × 0.228 = 0.0589. The step
+        uses the mean over all 40 points, 0.0107 (this point adds 0.00147), and moves
+        W1[1, 1] from 0.126 to 0.104.""",
+        model={"kind": "mlp", "dataset": "xor", "n": 40, "test_fraction": 0.0, "hidden": [2],
+               "activation": "tanh", "head": "sigmoid_bce", "init": "he", "seed": 1},
+        steps=300, speed=10,
+        runs=[{"optimizer": "gd", "lr": 2.0}],
+        view={"tab": "backprop", "point": 0}),
+    _preset(
+        "softmax-ce", "Softmax and cross-entropy, with numbers",
+        """Softmax turns a network's scores z into probabilities pₖ = e^zₖ / Σⱼ e^zⱼ, and
+        cross-entropy charges −log p of the true class. Point 1 is class 0; at the start its
+        5 scores (−0.222, 0.473, 0.080, 0.204, 0.306) are nearly equal, so p₀ = 0.132, the loss
+        is −log 0.132 = 2.03, and ∂ℓ/∂z = p − onehot = (−0.868, 0.264, 0.178, 0.202, 0.224)
+        pushes z₀ up and the others down. "Type your own scores" does the course's example
+        (0.2, 1.3, 25.7, −11, 102): p = 1 for 102 and 6.15e-45 for 0.2 — and e^102 overflows
+        float32, which is why the max is subtracted first. GD (η = 0.5) takes the mean loss
+        from 1.64 (about ln 5 = 1.61, a 5-way guess) to 0.31 in 300 steps.""",
+        model={"kind": "mlp", "dataset": "blobs", "classes": 5, "hidden": [16],
+               "activation": "tanh"},
+        steps=300, speed=30,
+        runs=[{"optimizer": "gd", "lr": 0.5}],
+        view={"tab": "head", "point": 1}),
+    _preset(
         "batch-noise", "Batch size and noise",
         """A mini-batch gradient is the true gradient plus noise that shrinks like 1/√B, so
         these four GD runs (η = 0.1, on the bowl) add Gaussian noise σ to the gradient: σ = 0
@@ -236,13 +280,50 @@ _ALL = [
         runs=[{"optimizer": "gd", "lr": 0.09, "start": RAVINE_START, "noise": 1.0},
               {"optimizer": "gd", "lr": 0.09, "start": RAVINE_START, "noise": 1.0,
                "schedule": "cosine", "T_max": 300}]),
+    _preset(
+        "cnn-digits", "A tiny CNN learns handwritten digits",
+        """Eight 3×3 kernels, a 2×2 max-pool and one dense layer — 810 weights — learn the 8×8
+        digits from 256 training images with Adam (η = 0.01). The loss falls from 2.85 to
+        0.016 in 200 steps and training accuracy reaches 100 %, while the 64 held-out digits
+        stop at 90.6 %: the confusion matrix shows which ones it mixes up. Pick an image to
+        watch each kernel slide over it, the feature maps it makes, the pool's winners and
+        the softmax against the one-hot target.""",
+        model={"kind": "cnn"}, steps=200, speed=20,
+        runs=[{"optimizer": "adam", "lr": 0.01}], view={"tab": "confusion"}),
+    _preset(
+        "maxpool-routing", "Max-pooling routes the gradient",
+        """Each 2×2 max-pool keeps the largest of four relu outputs: 9 of the 36 pixels of
+        every 6×6 map. Going back, the gradient that arrives at the 3×3 pooled map goes to
+        those 9 winners unchanged and the other 27 get exactly 0 — the gradient of the
+        maximum is 1, of the others 0 — so each kernel learns only from the patches that
+        won. A window of equal values (25 % of them at the start: four zeros after relu)
+        sends it to its first pixel, top-left, as torch does, and there relu′(0) = 0 stops
+        it.""",
+        model={"kind": "cnn"}, steps=200, speed=10,
+        runs=[{"optimizer": "adam", "lr": 0.01}], view={"cnn_mode": "backward"}),
+    _preset(
+        "kernels-learn-edges", "Kernels learn edges",
+        """Four 3×3 kernels start as random noise and learn from 640 clean images of bars,
+        diagonals, crosses and squares (AdamW, η = 0.02, weight decay 0.1 pulling every
+        weight towards 0, so only what helps survives). By step 400 kernel 3 is a horizontal
+        edge detector — its rows read −0.8, +0.8 and +0.4 across — and the test accuracy is
+        98.8 %. Set the data's noise to 1 and the strokes drown: no kernel becomes an edge,
+        test accuracy never passes 52 % and the run ends oscillating at step 199.""",
+        model={"kind": "cnn", "dataset": "shapes", "n": 800, "kernels": [4], "init": "xavier"},
+        steps=400, speed=30,
+        runs=[{"optimizer": "adamw", "lr": 0.02, "weight_decay": 0.1}]),
+    _preset(
+        "complex-gradient", "A complex weight: the missing conjugate",
+        """One complex weight w fits ŷ = w·x to complex data by GD (η = 0.05). Run 1 steps
+        along torch's gradient 2·mean((ŷ − y)·x̄) and walks straight down to w* = 0.989 +
+        1.01i in 125 steps. Run 2 uses the hand-derived 2·mean((ŷ − y)·x) — the conjugate
+        dropped: its first step points 89° away from downhill, so w circles the minimum,
+        spiralling out, and after 300 steps its loss has risen from 9.52 to 71.6.""",
+        model={"kind": "complex_linreg"}, steps=300, speed=30,
+        runs=[{"optimizer": "gd", "lr": 0.05},
+              {"optimizer": "gd", "lr": 0.05, "grad_rule": "no_conjugate"}]),
 ]
 
 PRESETS: dict[str, Preset] = {p.id: p for p in _ALL}
 assert len(PRESETS) == len(_ALL), "preset ids must be unique"
-
-
-def unknown_preset(preset_id: str) -> str:
-    """The message for an id that names no preset."""
-    return f"unknown preset {preset_id!r}; choose one of {', '.join(PRESETS)}"
 

@@ -1,9 +1,9 @@
 """Running a Scenario on the engine: one Batch per run, frames as JSON-safe dicts.
 
 Frames follow the API contract: ``{step, params, loss, grad, update, lr}``,
-frame 0 the start before any update, non-finite numbers as ``None``; model
-scenarios add the fields of ``model_frames`` (accuracy, test loss, per-layer
-gradient norms, epoch, …) and each run's final ``diagnosis``.
+frame 0 the start before any update, non-finite numbers as ``None``; a kind with
+``frame_fields`` (a model: accuracy, test loss, per-layer gradient norms, epoch, …)
+adds them, and one with the ``diagnosis`` capability each run's final ``diagnosis``.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from gdviz.engine.optimizers import OPTIMIZERS, hyper_arrays
 from gdviz.engine.runs import Batch, Status, run_to_end
 
 from .jsonsafe import num, vec
-from .model_frames import model_fields
+from .kinds import ObjectiveKind, kind_of
 from .models import Scenario
-from .objectives import dimension, objective_of, start_of
+from .objectives import dimension, objective_for_run, objective_of, start_of
+from .step_terms import terms_json
 
 MAX_RUN_NUMBERS = 4_000_000  # runs × (steps + 1) × weights × 3 in one whole result: ~80 MB of JSON
 FRAME_VECTORS = 3  # each frame of a whole result carries params, grad and update
@@ -54,7 +55,7 @@ def batch_for_run(scenario: Scenario, index: int) -> Batch:
     """Run ``index`` of the scenario as a one-run Batch; its noise is seeded by
     (scenario seed, run index) so every run is reproducible on its own."""
     spec = scenario.runs[index]
-    return Batch(objective_of(scenario), OPTIMIZERS[spec.optimizer],
+    return Batch(objective_for_run(scenario, index), OPTIMIZERS[spec.optimizer],
                  hyper_arrays([spec.hyper()]), start_of(scenario, index)[None, :],
                  scenario.steps, schedule=spec.schedule_spec(), clip_norm=spec.clip_norm,
                  noise=spec.noise,
@@ -71,31 +72,43 @@ def frame_dict(step, params, loss, grad, update, lr) -> dict:
             "update": vec(update), "lr": num(lr)}
 
 
-def run_result(batch: Batch, traj, model: bool) -> dict:
-    """One run's ``{status, stall, reason, frames}`` (+ model fields and ``diagnosis``);
+def run_result(batch: Batch, traj, kind: ObjectiveKind) -> dict:
+    """One run's ``{status, stall, reason, frames}`` (+ the kind's frame fields and
+    ``diagnosis``; + each frame's ``opt`` when the trajectory kept its step terms);
     ``stall`` says where a ``stalled`` run stopped (saddle, plateau, start), else None."""
     end = int(traj.end_step[0])
     frames = [frame_dict(k, traj.params[k, 0], traj.loss[k, 0], traj.grad[k, 0],
                          traj.update[k, 0], traj.lr[k, 0]) for k in range(end + 1)]
+    if traj.terms is not None:
+        for f, terms in zip(frames, traj.terms):
+            if terms is not None:
+                f["opt"] = terms_json(terms)
     status = Status(int(traj.status[0])).label
     result = {"status": status, "stall": stall_of(batch, 0), "reason": explain(batch, 0),
               "frames": frames}
-    if model:
-        extra = model_fields(batch.objective, np.arange(end + 1), traj.params[:end + 1, 0],
-                             traj.grad[:end + 1, 0], traj.update[:end + 1, 0])
-        watch = RunWatch(batch.objective)
+    if kind.frame_fields is not None:
+        extra = kind.frame_fields(batch.objective, np.arange(end + 1), traj.params[:end + 1, 0],
+                                  traj.grad[:end + 1, 0], traj.update[:end + 1, 0])
         for f, e in zip(frames, extra):
             f.update(e)
-            watch.observe(f["step"], traj.loss[f["step"], 0], e["rel_update"], e["grad_norm"],
-                          e.get("grad_norms"))
+    if kind.weight_fields is not None:  # every frame of a whole result carries the weights
+        for f, e in zip(frames, kind.weight_fields(batch.objective, traj.params[:end + 1, 0])):
+            f.update(e)
+    if kind.capabilities.diagnosis:
+        watch = RunWatch(batch.objective)
+        for f in frames:
+            watch.observe(f["step"], traj.loss[f["step"], 0], f["rel_update"], f["grad_norm"],
+                          f.get("grad_norms"))
         result["diagnosis"] = {"step": end, "findings": [d.as_dict() for d in watch.findings(
             traj.params[end, 0], traj.grad[end, 0], status=status,
             lr=float(traj.lr[end, 0]))]}
     return result
 
 
-def simulate(scenario: Scenario, progress=None) -> list[dict]:
+def simulate(scenario: Scenario, progress=None, terms: bool = False) -> list[dict]:
     """Run every run of the scenario to its end: ``[{status, stall, reason, frames}]``.
-    ``progress(n)`` (optional) hears of every step, ``len(runs) × steps`` in all."""
-    model = scenario.model is not None
-    return [run_result(b, run_to_end(b, progress), model) for b in batches(scenario)]
+    ``progress(n)`` (optional) hears of every step, ``len(runs) × steps`` in all; with
+    ``terms`` every frame also carries ``opt``, its next update term by term (as the
+    stream sends it on 2 weights; docs/protocol.md)."""
+    kind = kind_of(scenario)
+    return [run_result(b, run_to_end(b, progress, terms), kind) for b in batches(scenario)]

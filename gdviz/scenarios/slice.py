@@ -2,8 +2,9 @@
 
 The ``slice`` message of WS /ws/run (docs/models.md). The work is bounded:
 grid² weight vectors, each a forward pass over the training points, so
-grid² × training points × weights must stay under ``MAX_SLICE_WORK`` (about
-a second or two on one core); the error says which grid would fit.
+grid² × training points × weights (a CNN: × its multiply-adds per image, since a
+kernel works at every pixel) must stay under ``MAX_SLICE_WORK`` (about a second
+or two on one core); the error says which grid would fit.
 """
 
 from __future__ import annotations
@@ -37,11 +38,14 @@ class SliceRequest(Model):
 
 def check_work(net, grid: int) -> str | None:
     """None if a grid² slice of ``net`` is within bounds, else the message saying why."""
-    per_point = net.data.n_train * net.dim
+    per_sample = getattr(net, "work_per_sample", net.dim)  # multiply-adds per sample
+    per_point = net.data.n_train * per_sample
     if grid * grid * per_point <= MAX_SLICE_WORK:
         return None
     fits = max(MIN_GRID, int(math.isqrt(int(MAX_SLICE_WORK // per_point))))
-    return (f"grid: {grid}² points × {net.data.n_train} training points × {net.dim} weights "
+    what = (f"{net.dim} weights" if per_sample == net.dim else
+            f"{per_sample:,} multiply-adds per image")
+    return (f"grid: {grid}² points × {net.data.n_train} training points × {what} "
             f"is more work than a slice may take; use at most {fits} points per axis for "
             "this network")
 

@@ -19,20 +19,37 @@ beside the loss curve (or beside the tab the link names). ``resolve`` fills them
 
 from __future__ import annotations
 
+from collections.abc import Container
 from typing import Annotated, Literal, Mapping
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from .landscape import MAX_SCATTER, MAX_SWEEP_POINTS, Lr
-from .models import MAX_RUNS
+from gdviz.engine.nets.datasets import MAX_POINTS
+from gdviz.engine.nets.trace import n_points
 
-TABS = ("fit", "3d", "why", "slice", "stability", "sweep", "basins", "scatter")
+from .kinds import BUILT_IN_TABS, KINDS, kind_of
+from .kinds.cnn import GALLERY
+from .landscape import MAX_SCATTER, MAX_SWEEP_POINTS, Lr
+from .link_warnings import LinkWarning
+from .models import MAX_RUNS
+from .objectives import objective_of
+
+# The <iframe allow> of "Copy embed code" (the page reads it from <body data-embed-allow>)
+# and gdviz.show: Chromium's Local Network Access features (142: local-network-access;
+# 145+: loopback-network for 127.0.0.1, local-network for a LAN address), delegated into
+# the frame, and fullscreen. docs/lectures.md, "A deck hosted online", says what the
+# lecturer's browser asks.
+EMBED_ALLOW = "fullscreen; local-network-access; loopback-network; local-network"
+TABS = BUILT_IN_TABS + tuple(dict.fromkeys(
+    t for k in KINDS.values() for t in k.page.tabs if t not in BUILT_IN_TABS))
+"""The Explore tabs a link may name: the page's own, then the kinds' plug-in views."""
+STAGES = ("forward", "loss", "backward", "gradients", "update")  # the backprop view's
 PANELS = ("main", "tab", "loss", "grad", "lr", "acc", "layers")
 MAX_PANELS = 4
 TOOL_TABS = ("sweep", "basins", "scatter")  # a link naming one of these runs it on load
 
-Tab = Literal["fit", "3d", "why", "slice", "stability", "sweep", "basins", "scatter"]
-Panel = Literal["main", "tab", "loss", "grad", "lr", "acc", "layers"]
+Tab = Literal[TABS]
+Panel = Literal[PANELS]
 RunIndex = Annotated[int, Field(ge=0, le=MAX_RUNS - 1)]
 
 
@@ -64,6 +81,15 @@ class View(BaseModel):
     scatter_n: int = Field(24, ge=1, le=MAX_SCATTER)
     slice_plane: Literal["random", "pca"] = "random"
     slice_grid: Literal[17, 33, 49, 64] = 33
+    point: int | None = Field(None, ge=0, lt=MAX_POINTS,
+                              description="the training point the backprop and softmax views trace")
+    stage: Literal[STAGES] = Field("forward", description="the backprop view's stage")
+    net_mode: Literal["weights", "gradients"] = Field(
+        "weights", description="what the network diagram's lines show")
+    # the cnn kind's inside view (static/js/views/cnn.js): the forward maps or the gradient
+    # going back, and which of the first training images (kinds/cnn.py GALLERY) it follows
+    cnn_mode: Literal["forward", "backward"] = "forward"
+    cnn_image: int = Field(0, ge=0, le=GALLERY - 1)
     controls: Literal["none", "few", "all"] | None = None
     autoplay: bool = False
     theme: Literal["light", "dark"] = "light"
@@ -74,7 +100,7 @@ class View(BaseModel):
 
 # query key ↔ field, in the order links write them
 VIEW_KEYS: dict[str, str] = {name.replace("_", ".", 1) if name.split("_")[0] in
-                             ("sweep", "basins", "scatter", "slice") else name: name
+                             ("sweep", "basins", "scatter", "slice", "net", "cnn") else name: name
                              for name in View.model_fields}
 _DEFAULTS = View()
 
@@ -83,12 +109,20 @@ def is_view_key(key: str) -> bool:
     return key in VIEW_KEYS
 
 
+ROUTE_DEFAULTS = {"page": {"controls": "all", "show": None, "show_with_tab": None},
+                  "embed": {"controls": "few", "show": ["main", "loss"],
+                            "show_with_tab": ["main", "tab"]}}
+"""``controls`` and ``show`` when a link leaves them out, by route (``/`` and ``/embed``):
+``/embed`` shows the main plot beside the loss curve, or beside the tab the link names."""
+
+
 def resolve(view: View, *, embed: bool) -> View:
     """``controls`` and ``show`` filled in for the route (``show`` stays None on ``/``)."""
-    controls = view.controls or ("few" if embed else "all")
+    route = ROUTE_DEFAULTS["embed" if embed else "page"]
+    controls = view.controls or route["controls"]
     show = view.show
-    if embed and show is None:
-        show = ["main", "tab"] if view.tab else ["main", "loss"]
+    if show is None:
+        show = route["show_with_tab" if view.tab else "show"]
     return view.model_copy(update={"controls": controls, "show": show})
 
 
@@ -103,7 +137,7 @@ def _parse(name: str, raw: str):
         if raw.lower() in ("0", "false", "no", "off"):
             return False
         raise ValueError(f"{raw!r} is not 0 or 1")
-    if name in ("basins_n", "slice_grid"):
+    if name in ("basins_n", "slice_grid", "point", "cnn_image"):
         return int(raw)
     return raw
 
@@ -114,22 +148,28 @@ def _message(e: Exception) -> str:
     return str(e)
 
 
-def view_from_query(query: Mapping[str, str], *, embed: bool = False) -> tuple[View, list[str]]:
-    """The view a link's view keys describe (resolved for the route), and a warning per
-    ignored key. Keys that are not view keys are left to ``scenario_from_query``."""
-    from .presets import PRESETS, unknown_preset
+def unknown_preset(preset_id: str, presets: Container[str]) -> str:
+    """The message for an id that names none of the ``presets``."""
+    return f"unknown preset {preset_id!r}; choose one of {', '.join(presets)}"
 
+
+def view_from_query(query: Mapping[str, str], *, presets: Container[str],
+                    embed: bool = False) -> tuple[View, list[LinkWarning]]:
+    """The view a link's view keys describe (resolved for the route), and a warning per
+    ignored key. Keys that are not view keys are left to ``scenario_from_query``.
+    ``presets``: the preset ids a link may name (``preset=``)."""
     fields: dict = {}
-    warnings: list[str] = []
+    warnings: list[LinkWarning] = []
     for key, name in VIEW_KEYS.items():
         if key not in query:
             continue
         raw = query[key]
         if name == "preset":
-            if raw in PRESETS:
+            if raw in presets:
                 fields["preset"] = raw
             else:
-                warnings.append(f"preset: {unknown_preset(raw)}; no lesson shown")
+                warnings.append(LinkWarning("preset", unknown_preset(raw, presets),
+                                            "no lesson shown", unknown=True))
             continue
         try:
             candidate = {**fields, name: _parse(name, raw)}
@@ -138,30 +178,50 @@ def view_from_query(query: Mapping[str, str], *, embed: bool = False) -> tuple[V
         except (ValueError, ValidationError) as e:
             default = getattr(_DEFAULTS, name)
             shown = "the page's default" if default is None else _fmt_value(default)
-            warnings.append(f"{key}: {_message(e)}; using {shown}")
+            warnings.append(LinkWarning(key, _message(e), f"using {shown}"))
     view = View.model_validate(fields)
     if view.sweep_min >= view.sweep_max:
-        warnings.append(f"sweep.min: {_fmt_value(view.sweep_min)} must be smaller than sweep.max "
-                        f"({_fmt_value(view.sweep_max)}); using the default range")
+        warnings.append(LinkWarning(
+            "sweep.min", f"{_fmt_value(view.sweep_min)} must be smaller than sweep.max "
+                         f"({_fmt_value(view.sweep_max)})", "using the default range"))
         view = view.model_copy(update={"sweep_min": _DEFAULTS.sweep_min,
                                        "sweep_max": _DEFAULTS.sweep_max})
     return resolve(view, embed=embed), warnings
 
 
-def fit_view_to_runs(view: View, runs: int) -> tuple[View, list[str]]:
+def fit_view_to_runs(view: View, runs: int) -> tuple[View, list[LinkWarning]]:
     """``select`` and ``hide`` checked against the scenario's number of runs: a selected
     run that does not exist falls back to run 0, hidden ones that don't are dropped."""
     warnings, update = [], {}
     if view.select >= runs:
-        warnings.append(f"select: run {view.select} does not exist (the link has {runs}); "
-                        "selecting run 0")
+        warnings.append(LinkWarning("select", f"run {view.select} does not exist (the link has "
+                                              f"{runs})", "selecting run 0"))
         update["select"] = 0
     kept = [i for i in view.hide if i < runs]
     if kept != view.hide:
-        warnings.append(f"hide: the link has {runs} run{'s' * (runs != 1)} (0…{runs - 1}); "
-                        f"ignoring {_fmt_value([i for i in view.hide if i >= runs])}")
+        warnings.append(LinkWarning(
+            "hide", f"the link has {runs} run{'s' * (runs != 1)} (0…{runs - 1})",
+            f"ignoring {_fmt_value([i for i in view.hide if i >= runs])}"))
         update["hide"] = kept
     return (view.model_copy(update=update) if update else view), warnings
+
+
+def fit_view_to_scenario(view: View, scenario) -> tuple[View, list[LinkWarning]]:
+    """``fit_view_to_runs``, and ``point`` checked against the scenario's training points:
+    one that does not exist (or a kind with no points to trace) is dropped."""
+    view, warnings = fit_view_to_runs(view, len(scenario.runs))
+    if view.point is None:
+        return view, warnings
+    if not kind_of(scenario).capabilities.trace:
+        warnings.append(LinkWarning("point", "only a model scenario has training points to "
+                                             "trace", "ignoring it"))
+        return view.model_copy(update={"point": None}), warnings
+    n = n_points(objective_of(scenario))
+    if view.point >= n:
+        warnings.append(LinkWarning("point", f"the training set has {n} points (0 … {n - 1})",
+                                    f"ignoring {view.point}"))
+        view = view.model_copy(update={"point": None})
+    return view, warnings
 
 
 def _fmt_value(value) -> str:

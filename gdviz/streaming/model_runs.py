@@ -1,17 +1,22 @@
-"""What a stream adds for model scenarios: model frame fields, thin frames, diagnosis, paths.
+"""What a stream adds for a kind with frame fields (a model): those fields, thin frames,
+diagnosis, paths.
 
-``ModelRuns`` is owned by a ``StreamSession`` while it streams a ``model``
-scenario (docs/models.md). The session hands it every step's raw record; it
+``ModelRuns`` is owned by a ``StreamSession`` while it streams a scenario whose kind has
+``frame_fields`` (docs/models.md, docs/kinds.md). The session hands it every step's raw
+record; it
 
-* adds the model fields (accuracy, test loss, per-layer gradient norms,
+* adds the kind's frame fields (accuracy, test loss, per-layer gradient norms,
   epoch, …) computed for all of a message's frames of a run at once;
-* for networks, puts ``params``/``grad``/``update`` only on the newest frame
-  of each run in a message (and on frame 0): hundreds of weights per step
-  would flood a browser at 2,000 steps/s (41× the JSON, bench/README.md);
+* for a kind with ``thin_frames`` (networks: hundreds of weights), puts
+  ``params``/``grad``/``update`` — and the kind's ``weight_fields``, e.g. a CNN's
+  confusion matrix — only on the newest frame of each run in a message (and on frame
+  0): hundreds of weights per step would flood a browser at 2,000 steps/s (41× the JSON,
+  bench/README.md);
 * feeds each run's ``RunWatch`` and says when a ``diagnosis`` is due (at most
   every ``DIAGNOSIS_INTERVAL`` seconds while playing, and whenever the run has
-  ended or the stream is stepping);
-* records each network run's path (bounded, ``ThinPath``) for the PCA slice.
+  ended or the stream is stepping), for a kind with the ``diagnosis`` capability;
+* records each run's path (bounded, ``ThinPath``) for the PCA slice, for a kind with
+  the ``slice`` capability.
 """
 
 from __future__ import annotations
@@ -23,13 +28,16 @@ import numpy as np
 from gdviz.engine.nets.diagnose import RunWatch
 from gdviz.engine.nets.path import ThinPath
 from gdviz.engine.runs import Batch, Status
-from gdviz.scenarios.model_frames import model_fields
-from gdviz.scenarios.objectives import is_network
 from gdviz.scenarios.jsonsafe import num
+from gdviz.scenarios.kinds import ObjectiveKind
 from gdviz.scenarios.simulate import frame_dict
+from gdviz.scenarios.step_terms import terms_json
 
 DIAGNOSIS_INTERVAL = 0.5  # seconds between diagnosis messages of one run while playing
 PATH_CAPACITY = 100  # a PCA path keeps 100 … 200 points
+
+
+ALL = "all"  # ``record``'s terms for every weight (a 2-weight objective)
 
 
 @dataclass
@@ -43,22 +51,36 @@ class Record:
     grad: np.ndarray
     update: np.ndarray | None
     lr: float
+    opt: dict | None = None  # the update term by term (scenarios/step_terms.py), if asked
 
 
-def record(run: int, batch: Batch, update) -> Record:
+def record(run: int, batch: Batch, update, terms=None) -> Record:
+    """Run ``run``'s frame now; with ``terms`` — ``ALL`` or a list of weight indices — and
+    an update, also the update's terms (``opt``) for those weights."""
     step = batch.step if batch.end_step[0] < 0 else batch.end_step[0]
+    opt = None
+    if terms is not None and update is not None:
+        opt = terms_json(batch.step_terms(0, slice(None) if terms is ALL else terms))
+        if terms is not ALL:
+            opt["weights"] = list(terms)
     return Record(run, int(step), batch.params[0].copy(), float(batch.loss[0]),
                   batch.grad[0].copy(), None if update is None else np.array(update, float),
-                  float(batch.lr_now()[0]))
+                  float(batch.lr_now()[0]), opt)
 
 
 class ModelRuns:
-    def __init__(self, objective, runs: int):
+    def __init__(self, kind: ObjectiveKind, objective, runs: int,
+                 run_objectives: list | None = None):
+        """``run_objectives``: what each run steps on, where a run asks for a variant (a
+        gradient rule, ``rK.grad_rule``): its diagnosis reads that one."""
+        self.kind = kind
         self.objective = objective
-        self.network = is_network(objective)
-        self.thin_frames = self.network  # bench/stream_network.py turns it off to compare
-        self.watches = [RunWatch(objective) for _ in range(runs)]
-        self.paths = [ThinPath(PATH_CAPACITY) for _ in range(runs)] if self.network else []
+        self.frame_fields = kind.frame_fields
+        # bench/stream_network.py turns thinning off to compare
+        self.thin_frames = kind.capabilities.thin_frames
+        self.watches = [RunWatch(o) for o in (run_objectives or [objective] * runs)]
+        self.paths = ([ThinPath(PATH_CAPACITY) for _ in range(runs)]
+                      if kind.capabilities.slice else [])
         self._last_diagnosis = [-np.inf] * runs
 
     def frames(self, records: list[Record]) -> list[dict]:
@@ -73,18 +95,26 @@ class ModelRuns:
         for run, idx in by_run.items():
             rs = [records[k] for k in idx]
             nan = np.full_like(rs[0].params, np.nan)
-            extra = model_fields(self.objective, np.array([r.step for r in rs]),
+            extra = self.frame_fields(self.objective, np.array([r.step for r in rs]),
                                  np.array([r.params for r in rs]), np.array([r.grad for r in rs]),
                                  np.array([nan if r.update is None else r.update for r in rs]))
-            for k, r, e in zip(idx, rs, extra):
-                if self.thin_frames and k not in newest and r.step != 0:
+            lean = [self.thin_frames and k not in newest and r.step != 0 for k, r in zip(idx, rs)]
+            if self.kind.weight_fields is not None:  # only on the frames with the weights
+                full = [r for r, thin in zip(rs, lean) if not thin]
+                more = iter(self.kind.weight_fields(self.objective,
+                                                    np.array([r.params for r in full])))
+                extra = [e if thin else {**e, **next(more)} for e, thin in zip(extra, lean)]
+            for k, r, e, thin in zip(idx, rs, extra, lean):
+                if thin:
                     f = {"step": r.step, "loss": num(r.loss), "lr": num(r.lr)}
                 else:
                     f = frame_dict(r.step, r.params, r.loss, r.grad, r.update, r.lr)
+                    if r.opt is not None:  # (with the update it explains)
+                        f["opt"] = r.opt
                 f = {"run": run, **f, **e}
                 self.watches[run].observe(r.step, r.loss, e["rel_update"], e["grad_norm"],
                                           e.get("grad_norms"))
-                if self.network:
+                if self.paths:
                     self.paths[run].add(r.step, r.params)
                 out[k] = f
         return out
@@ -93,6 +123,8 @@ class ModelRuns:
                   force: bool) -> list[dict]:
         """``diagnosis`` messages for the ``runs`` that moved, when due."""
         out = []
+        if not self.kind.capabilities.diagnosis:
+            return out
         for i in sorted(runs):
             b = batches[i]
             due = force or b.done or now - self._last_diagnosis[i] >= DIAGNOSIS_INTERVAL

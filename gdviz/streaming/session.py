@@ -28,14 +28,16 @@ from pydantic import TypeAdapter, ValidationError
 from gdviz.engine.explain import explain, stall_of
 from gdviz.engine.runs import Batch, Status
 from gdviz.scenarios.models import Scenario, check_changes
+from gdviz.scenarios.kinds import KINDS, kind_of
 from gdviz.scenarios.objectives import objective_of
 from gdviz.scenarios.simulate import batches, frame_dict
 from gdviz.scenarios.slice import SliceRequest, check_work, compute_slice
 from gdviz.validation import summary
 
-from .model_runs import ModelRuns, record
-from .protocol import (BadMessage, ClientMessage, Pause, Play, Set, Speed, Start, Step,
-                       read_message)
+from .model_runs import ALL, ModelRuns, record
+from .protocol import (BadMessage, ClientMessage, Inspect, Pause, Play, Replay, Set, Speed,
+                       Start, Step, read_message)
+from .replay import ReplayPlan, plan_of
 
 TICK = 1 / 30  # seconds between batches while playing
 MAX_TICK_GAP = 0.25  # at most this much wall time is caught up in one tick
@@ -78,13 +80,15 @@ class StreamSession:
         self._reported: set[int] = set()
         self._pending_steps = 0  # steps of a `step` message still to send
         self.models: ModelRuns | None = None
+        self._terms: list = []  # per run: the weights whose update terms frames carry
         self._now = 0.0
+        self._replay: ReplayPlan | None = None  # a `replay` on its way to its step
 
     # -- timing --------------------------------------------------------------
 
     def next_tick(self, now: float) -> float | None:
         """Seconds until ``tick`` should run (None: idle until a message arrives)."""
-        if self._pending_steps:
+        if self._pending_steps or self._replay is not None:
             return 0.0
         if not self.playing:
             return None
@@ -94,6 +98,8 @@ class StreamSession:
 
     def tick(self, now: float) -> list[dict]:
         self._now = now
+        if self._replay is not None:
+            return self._replay_chunk()
         if self._pending_steps:
             return self._step_chunk()
         if not self.playing:
@@ -123,10 +129,18 @@ class StreamSession:
         self._now = now
         if isinstance(msg, Start):
             return self._start(msg.scenario, now, paused=msg.paused)
+        if isinstance(msg, Replay):
+            return self._begin_replay(msg, now)
+        if self._replay is not None and not isinstance(msg, Speed):
+            return [_error(f"{msg.type}: the runs are still being restored (step "
+                           f"{self._step_now()} of {self._replay.target}); wait for "
+                           "'replayed'")]
         if self.scenario is None and not isinstance(msg, Speed):
             return [_error(f"{msg.type}: send a 'start' message with a scenario first")]
         if isinstance(msg, SliceRequest):
             return self._slice(msg)
+        if isinstance(msg, Inspect):
+            return self._inspect(msg)
         if isinstance(msg, Pause):
             self.playing = False
             self._pending_steps = 0
@@ -155,15 +169,22 @@ class StreamSession:
     def _start(self, scenario: Scenario, now: float, paused: bool = False) -> list[dict]:
         self.scenario = scenario
         self._pending_steps = 0
+        self._replay = None
         self.batches = batches(scenario)
         self.speed = scenario.speed
         self._reported = set()
-        self.models = (ModelRuns(objective_of(scenario), len(self.batches))
-                       if scenario.model is not None else None)
+        kind = kind_of(scenario)
+        self.models = (ModelRuns(kind, objective_of(scenario), len(self.batches),
+                                 [b.objective for b in self.batches])
+                       if kind.frame_fields is not None else None)
         started = {"type": "started", "runs": [
             {"run": i, "optimizer": r.optimizer, "hyper": b.hyper_of(0)}
             for i, (r, b) in enumerate(zip(scenario.runs, self.batches))]}
-        records = [record(i, b, b.propose()[0]) for i, b in enumerate(self.batches)]
+        # a frame's `opt`: every weight, unless the kind sends its weights thin (a network's
+        # on `inspect`)
+        self._terms = [None if kind.capabilities.thin_frames else ALL] * len(self.batches)
+        records = [record(i, b, b.propose()[0], self._terms[i])
+                   for i, b in enumerate(self.batches)]
         out = [started, *self._messages(records, force_diagnosis=True)] + self._ended()
         self.playing = False
         if not paused:
@@ -188,13 +209,62 @@ class StreamSession:
             return [_error(str(e))]
         self.batches[msg.run].set_hyper(0, changes)
         b = self.batches[msg.run]
-        return [{"type": "hyper", "run": msg.run, "hyper": b.hyper_of(0)}]
+        # `step`: the changes apply from the next one (a `replay` re-applies them there)
+        return [{"type": "hyper", "run": msg.run, "hyper": b.hyper_of(0),
+                 "step": self._step_now()}]
+
+    # -- replay (gdviz/streaming/replay.py) ----------------------------------
+
+    def _begin_replay(self, msg: Replay, now: float) -> list[dict]:
+        try:
+            plan = plan_of(msg)
+        except ValueError as e:
+            return [_error(str(e))]
+        self._start(msg.scenario, now, paused=True)  # its frame 0: the page has it
+        self._replay = plan
+        return self._replay_chunk()
+
+    def _replay_chunk(self) -> list[dict]:
+        """Step towards the replay's target for at most MAX_TICK_COMPUTE seconds, applying
+        each edit at its step; `replayed` and `state` once there."""
+        plan = self._replay
+        began, stepped = time.perf_counter(), False
+        while True:
+            step = self._step_now()
+            plan.apply_due(step, self.batches)
+            if step >= plan.target or self._all_done():
+                return self._replayed()
+            if stepped and time.perf_counter() - began > MAX_TICK_COMPUTE:
+                return ([{"type": "replaying", "step": step, "of": plan.target}]
+                        if plan.note_due(self._now) else [])
+            self._advance(min(plan.next_stop(step) - step, STEP_CHUNK), quiet=True)
+            stepped = True
+
+    def _replayed(self) -> list[dict]:
+        plan, self._replay = self._replay, None
+        runs = []
+        for i, b in enumerate(self.batches):
+            update = None if b.status[0] == _DIVERGED else b.propose()[0]
+            run = {**frame_dict_of(record(i, b, update)), "run": i, "hyper": b.hyper_of(0)}
+            if b.done:
+                run.update(status=Status(int(b.status[0])).label, reason=explain(b, 0))
+            runs.append(run)
+        if not plan.paused:
+            self._play(self._now)
+        return [{"type": "replayed", "step": self._step_now(), "runs": runs}, self._state()]
+
+    def _step_now(self) -> int:
+        """The step the runs are at (they advance in lock-step; an ended run stays at
+        its last)."""
+        return max((b.step for b in self.batches), default=0)
 
     # -- stepping ------------------------------------------------------------
 
-    def _advance(self, n: int) -> tuple[list[dict], int]:
+    def _advance(self, n: int, quiet: bool = False) -> tuple[list[dict], int]:
         """Up to ``n`` steps of every unfinished run (fewer once MAX_TICK_COMPUTE seconds
-        are spent): (the messages, the number of steps taken)."""
+        are spent): (the messages, the number of steps taken). ``quiet``: a replay's
+        steps — no messages (the page has these frames and statuses); a model's
+        bookkeeping (diagnosis history, the PCA path) still sees them."""
         records = []
         ended: list[dict] = []
         began, taken = time.perf_counter(), 0
@@ -206,9 +276,13 @@ class StreamSession:
                     continue
                 b.advance()
                 update = None if b.status[0] == _DIVERGED else b.propose()[0]
-                records.append(record(i, b, update))
+                records.append(record(i, b, update, None if quiet else self._terms[i]))
             taken += 1
             ended += self._ended()
+        if quiet:
+            if self.models is not None:
+                self.models.frames(records)  # its history and path, not sent
+            return [], taken
         return self._messages(records, force_diagnosis=not self.playing) + ended, taken
 
     def _messages(self, records: list, force_diagnosis: bool) -> list[dict]:
@@ -225,9 +299,31 @@ class StreamSession:
                                          force_diagnosis)
         return out
 
+    def _inspect(self, msg: Inspect) -> list[dict]:
+        """From now on run ``msg.run``'s frames carry ``opt`` for ``msg.weights`` (a network;
+        a 2-weight objective's carry both weights always); the reply is the terms of the
+        update from the run's current frame."""
+        if msg.run >= len(self.batches):
+            return [_error(f"run: {msg.run} does not exist (this scenario has "
+                           f"{len(self.batches)} run{'s' if len(self.batches) != 1 else ''})")]
+        b = self.batches[msg.run]
+        if any(k >= b.dim for k in msg.weights):
+            return [_error(f"weights: this model has {b.dim} weights (0 … {b.dim - 1}), "
+                           f"got {max(msg.weights)}")]
+        if self._terms[msg.run] is not ALL:
+            self._terms[msg.run] = sorted(set(msg.weights)) or None
+        terms = self._terms[msg.run]
+        diverged = b.status[0] == _DIVERGED
+        r = record(msg.run, b, None if diverged else b.propose()[0], terms)
+        return [{"type": "opt", "run": msg.run, "step": r.step,
+                 "weights": list(range(b.dim)) if terms is ALL else terms or [],
+                 "opt": None if r.opt is None else {k: v for k, v in r.opt.items()
+                                                    if k != "weights"}}]
+
     def _slice(self, msg: SliceRequest) -> list:
-        if self.models is None or not self.models.network:
-            return [_error("slice: only a network (model kind mlp) has a loss landscape to "
+        if self.models is None or not self.models.kind.capabilities.slice:
+            sliced = " or ".join(k.id for k in KINDS.values() if k.capabilities.slice)
+            return [_error(f"slice: only a network (model kind {sliced}) has a loss landscape to "
                            "slice; named surfaces and 2-weight models are drawn whole")]
         if msg.run >= len(self.batches):
             return [_error(f"run: {msg.run} does not exist (this scenario has "
@@ -266,7 +362,10 @@ class StreamSession:
 
 
 def frame_dict_of(r) -> dict:
-    return frame_dict(r.step, r.params, r.loss, r.grad, r.update, r.lr)
+    f = frame_dict(r.step, r.params, r.loss, r.grad, r.update, r.lr)
+    if r.opt is not None:
+        f["opt"] = r.opt
+    return f
 
 
 def _error(message: str) -> dict:

@@ -21,12 +21,28 @@ export const fetchSurfaces = () => getJSON("/api/surfaces");
 /** [{id, name, params: {name: {default, min, max}}}] */
 export const fetchOptimizers = () => getJSON("/api/optimizers");
 
+/** A contour needs far fewer than 17 digits: 9 make the reply 40 % smaller (a class's Wi-Fi). */
+const GRID_DIGITS = 9;
 /** {x: [n], y: [n], z: [[n] per y]} with null for non-finite z. */
-export const fetchGrid = (surfaceId, n = 120) =>
-  getJSON(`/api/surfaces/${encodeURIComponent(surfaceId)}/grid?n=${n}`);
+const gridPath = (surfaceId, n) => `/api/surfaces/${encodeURIComponent(surfaceId)}/grid?n=${n}&digits=${GRID_DIGITS}`;
+let prefetched = null; // {path, answer}: the link's grid, asked for while the page starts
 
-/** The model kinds, data sets, activations, heads, inits, and every field's default and range. */
-export const fetchModels = () => getJSON("/api/models");
+/** Ask for a grid now; the next fetchGrid of the same one takes this answer. */
+export function prefetchGrid(surfaceId, n = 120) {
+  const path = gridPath(surfaceId, n);
+  prefetched = { path, answer: getJSON(path) };
+  prefetched.answer.catch(() => {}); // (fetchGrid's caller sees a failure)
+}
+
+export function fetchGrid(surfaceId, n = 120) {
+  const path = gridPath(surfaceId, n);
+  if (prefetched?.path === path) {
+    const { answer } = prefetched;
+    prefetched = null;
+    return answer;
+  }
+  return getJSON(path);
+}
 
 let presets = null;
 /** The preset lessons [{id, title, lesson, scenario, view, url}] (asked for once per page). */
@@ -103,4 +119,19 @@ export async function fetchStartFrames(scenario) {
   return body.runs.map((r) => ({
     ...r.frames[0], status: r.frames.length === 1 ? r.status : null, reason: r.reason, diagnosis: r.diagnosis ?? null,
   }));
+}
+
+/**
+ * One training point's forward and backward pass (POST /api/trace, docs/models.md):
+ * {scenario, params?, sample, run?, step?} → {loss, logits, probs, target, layers, batch, …}.
+ */
+export async function fetchTrace(request, signal = undefined) {
+  const res = await fetch("/api/trace", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify(request),
+    signal,
+  });
+  if (!res.ok) throw new Error(await errorDetail(res));
+  return res.json();
 }

@@ -2,6 +2,7 @@
 
 import { fmt, inputValue } from "./format.js";
 import { CUSTOM_VALUE, modelValue } from "./objective.js";
+import { LIMITS } from "./schema.js";
 
 const LR_LOG_MIN = -4; // slider covers 1e-4 … 10; the typed input may go beyond (server limits)
 const LR_LOG_MAX = 1;
@@ -59,7 +60,7 @@ export class Controls {
     this.speedSlider = $("speed-slider");
     this.speedValue = $("speed-value");
     this.playBtn = $("btn-play");
-    this.lrSpec = { min: 1e-6, max: 1e6 };
+    this.lrSpec = { min: LIMITS.lr[0], max: LIMITS.lr[1] }; // (until an optimizer gives its own)
     this.lrSlider.min = String(LR_LOG_MIN);
     this.lrSlider.max = String(LR_LOG_MAX);
 
@@ -153,7 +154,7 @@ export class Controls {
   /** Build the inputs for one optimizer and fill them from a run's settings. */
   showOptimizer(opt, run) {
     this.optimizerSelect.value = opt.id;
-    this.lrSpec = opt.params.lr ?? { min: 1e-6, max: 1e6 };
+    this.lrSpec = opt.params.lr ?? { min: LIMITS.lr[0], max: LIMITS.lr[1] };
     this.lrInput.min = String(this.lrSpec.min);
     this.lrInput.max = String(this.lrSpec.max);
     this.setLr(run.lr);

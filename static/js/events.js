@@ -11,6 +11,7 @@
 //   "halt"       the runs stopped moving: paused, ended, or back at the start
 //   "tab"        the student opened another Explore tab (name)
 //   "view"       the student changed what is shown: a log toggle, a tool's form, the lesson
+//   "view-keys"  a plug-in view changed its own view keys ({field: value}, e.g. cnn_mode)
 
 const handlers = new Map();
 

@@ -4,27 +4,30 @@
 //   view.js             state → plots, readouts, status
 //   session/commands.js play / pause / step / reset of the one stream
 //   session/inbox.js    server messages, applied once per animation frame
+//   session/replay.js   after a reconnect: the runs rebuilt up to the step shown
 //   session/edits.js    what the student changes
 //   session/surface.js  drawing a surface (or a 2-weight model's loss over its weights)
 //   session/model.js    describing and drawing a model (docs/models.md)
 //   session/expr.js     describing and drawing a typed f(x, y) (docs/expressions.md)
-//   objective.js        surface or model: which views and tools apply
+//   schema.js           the link schema, limits and objective kinds the server publishes
+//   objective.js        the scenario's objective kind: which views and tools apply
+//   plugins.js          the views a kind brings (static/js/views/<id>.js)
 //   panels/*.js         run list, schedule/clip/noise, model options, the Explore tabs,
 //                       a model's data & fit, diagnosis, loss slice, decision boundary,
 //                       the custom f(x, y) bar and its gradient line
 //   landscape.js        WS /ws/landscape jobs (sweep, basins, scatter)
-//   url.js              the scenario in the address bar (mirrors gdviz/scenarios/url.py)
+//   url.js              links read and written from the schema; the address bar
 //   view-state.js       the view in the address bar: tab, selection, toggles, tools' forms
 //   share.js            "Copy link" and "Copy embed code"
 //   panels/gallery.js   the "Lessons" gallery; panels/lesson.js the lesson beside the plots
 //   export-menu.js      "Export": CSV, JSON, offline HTML; plot-cameras.js a PNG of each plot
 
-import { fetchModels, fetchOptimizers, fetchPresets, fetchSurfaces } from "./api.js";
+import { fetchOptimizers, fetchPresets, fetchSurfaces, prefetchGrid } from "./api.js";
 import { Controls } from "./controls.js";
 import { ExportMenu } from "./export-menu.js";
 import { installKeyboard } from "./keyboard.js";
 import { LandscapeClient } from "./landscape.js";
-import { CUSTOM_VALUE, isExpr, isModel, pickerValue } from "./objective.js";
+import { CUSTOM_VALUE, isExpr, isModel, kindOf, pickerValue } from "./objective.js";
 import { BasinsPanel } from "./panels/basins.js";
 import { DataFitPanel } from "./panels/data-fit.js";
 import { DiagnosisPanel } from "./panels/diagnosis.js";
@@ -35,7 +38,8 @@ import { Gallery } from "./panels/gallery.js";
 import { LessonPanel } from "./panels/lesson.js";
 import { ModelOptions } from "./panels/model-options.js";
 import { NetworkPanel } from "./panels/network.js";
-import { RunInit } from "./panels/run-init.js";
+import { InsideViews } from "./panels/inside.js";
+import { RunInit, RunRule } from "./panels/run-init.js";
 import { RunList } from "./panels/run-list.js";
 import { RunOptions } from "./panels/run-options.js";
 import { ScatterPanel } from "./panels/scatter.js";
@@ -48,33 +52,36 @@ import { CurveGroup, CurvePlot } from "./plots/curves.js";
 import { LayerNormPlot } from "./plots/layer-norms.js";
 import { Surface3DPlot } from "./plots/surface3d.js";
 import { Session } from "./session/commands.js";
-import { Editor } from "./session/edits.js";
-import { ExprLoader, fitRunsToDomain, gapsOf } from "./session/expr.js";
+import { Editor, readScenario } from "./session/edits.js";
+import { ExprLoader, gapsOf } from "./session/expr.js";
 import { Inbox } from "./session/inbox.js";
+import { ReplayLog, Restorer } from "./session/replay.js";
 import { ModelLoader } from "./session/model.js";
-import { SurfaceLoader } from "./session/surface.js";
+import { GRID_N, SurfaceLoader } from "./session/surface.js";
 import { emit, on } from "./events.js";
 import { fmt } from "./format.js";
 import { clearRuns } from "./runs.js";
-import { completeScenario, readScenario, scenarioForServer, selectedSpec, state } from "./state.js";
-import { serverBusyText } from "./status.js";
+import { PluginViews } from "./plugins.js";
+import { SCHEMA } from "./schema.js";
+import { scenarioForServer, selectedSpec, state } from "./state.js";
 import { RunStream } from "./stream.js";
 import { Presentation } from "./presentation.js";
 import { ShareButtons } from "./share.js";
 import { toast } from "./toast.js";
-import { UrlSync, queryString, scenarioToQuery } from "./url.js";
-import { PageView, readView, viewToQuery } from "./view-state.js";
+import { UrlSync, queryString, readView, scenarioToQuery, viewToQuery } from "./url.js";
+import { PageView } from "./view-state.js";
 import { View } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
 
 /** The view the link asked for (the server parsed it: gdviz/scenarios/view.py). */
-const linkView = readView($("app").dataset.view);
+const linkView = readView(SCHEMA, $("app").dataset.view);
 const embedded = document.body.dataset.embed === "1";
 
 // ---------- parts ----------
 
 let editor; // created below; the handlers reach it lazily
+let inside; // (panels/inside.js; the Explore tabs call it once it exists)
 let session;
 const controls = new Controls({
   onSurface: (value) => (value === CUSTOM_VALUE ? exprInput.choose() : editor.changeObjective(value)),
@@ -99,6 +106,7 @@ const modelOptions = new ModelOptions({
   onInvalid: (m) => toast(m, "warning"),
 });
 const runInit = new RunInit({ onChange: (init) => editor.changeRunOptions({ init }) });
+const runRule = new RunRule({ onChange: (grad_rule) => editor.changeRunOptions({ grad_rule }) });
 const runList = new RunList({
   onSelect: (i) => editor.selectRun(i),
   onToggle: (i, visible) => editor.setVisible(i, visible),
@@ -118,46 +126,77 @@ const curves = {
   }),
 };
 const layers = new LayerNormPlot($("layers-plot"), { group });
-const network = new NetworkPanel();
-const fit = new DataFitPanel();
+const network = new NetworkPanel({ onPickPoint: (i) => inside.pick(i) });
+const fit = new DataFitPanel({ onPickPoint: (i) => inside.pick(i) });
 const diagnosis = new DiagnosisPanel();
 const exprGrad = new ExprGradient();
-const tabs = new ExploreTabs({ onShow: (name) => surface3d.setActive(name === "3d"), initial: linkView.tab });
+const tabs = new ExploreTabs({
+  onShow: (name) => {
+    surface3d.setActive(name === "3d");
+    inside?.shown(name); // (undefined while the tabs are first set up)
+  },
+  initial: linkView.tab,
+});
 
+const replayLog = new ReplayLog();
 const stream = new RunStream({
-  onMessage: (msg) => inbox.receive(msg),
+  onMessage: (msg) => restorer.receive(msg) || inbox.receive(msg),
+  onSend: (msg) => replayLog.sent(msg),
   onOpen: () => {
-    state.socketOpen = true;
-    session.goToStart();
+    if (restorer.resume()) return; // back where it was once `replayed` comes
+    session.connected();
     markReady();
   },
-  onClose: ({ busy, reason, retryInMs }) => {
-    state.socketOpen = false;
+  onClose: (why) => {
+    restorer.lost();
     document.body.dataset.ready = "0"; // (markReady says "1" again once connected)
-    state.server = "none";
-    session.setPlaying(false);
-    if (busy) {
-      const secs = Math.max(1, Math.round(retryInMs / 1000));
-      view.showStatus("busy", `${serverBusyText(reason)} Trying again in ${secs} s…`);
-    } else {
-      view.showStatus("offline", "Lost the connection to the gdviz server; reconnecting…");
-    }
+    session.disconnected(why);
   },
 });
 const slice = new SlicePanel({ stream });
-const view = new View({ contour, surface3d, curves, layers, runList, network, fit, diagnosis, slice, tabs, exprGrad });
-session = new Session({ stream, view, controls });
-const inbox = new Inbox({ view, controls, session, onSlice: (msg) => slice.receive(msg), onError: (m) => slice.failed(m) });
-const surfaces = new SurfaceLoader({ contour, surface3d, curves, view, controls, onDrawn: markReady, wantLogLoss: () => pageView.wantLogLoss });
-const models = new ModelLoader({
-  surfaces, network, view, onDrawn: markReady,
-  onDescribed: (desc) => {
-    modelOptions.describe(desc);
-    showRunControls();
-    if (desc.kind !== "mlp") fit.draw(desc);
+const plugins = new PluginViews({ tabs });
+// the network diagram, one point's backprop, the output head, the update's arithmetic (issue 15)
+inside = new InsideViews({
+  send: (msg) => stream.send(msg), view: linkView,
+  onPoint: (i, { byStudent }) => {
+    network.plot.markPoint(i);
+    fit.plot.markPoint(i);
+    if (byStudent) emit("view");
   },
 });
-const exprs = new ExprLoader({ surfaces, onDescribed: (desc) => exprGrad.draw(desc) });
+const view = new View({ contour, surface3d, curves, layers, runList, network, fit, diagnosis, slice, tabs, exprGrad, inside, plugins });
+session = new Session({ stream, view, controls });
+const inbox = new Inbox({ view, controls, session, onSlice: (msg) => slice.receive(msg), onError: (m) => slice.failed(m) });
+const restorer = new Restorer({
+  stream, session, view, log: replayLog,
+  onRestored: ({ fresh = false } = {}) => {
+    session.restored({ fresh });
+    markReady();
+  },
+});
+const surfaces = new SurfaceLoader({
+  contour, surface3d, network, plugins, curves, view, controls, onDrawn: markReady, wantLogLoss: () => pageView.wantLogLoss,
+});
+const models = new ModelLoader({
+  surfaces,
+  fitRuns: (desc) => editor.fitRunsToModel(desc),
+  onDescribed: (desc) => {
+    modelOptions.describe(desc);
+    if (kindOf(state.scenario).capabilities.trace) inside.draw(desc);
+    else inside.clear();
+    showRunControls();
+    plugins.draw(desc);
+    if (kindOf(state.scenario).page.tabs.includes("fit")) fit.draw(desc);
+  },
+});
+const exprs = new ExprLoader({
+  surfaces,
+  fitRuns: (desc) => editor.fitRunsToExpr(desc),
+  onDescribed: (desc) => {
+    exprGrad.draw(desc);
+    plugins.draw(desc);
+  },
+});
 editor = new Editor({ session, view, controls, runOptions, stream, loadObjective, showObjective });
 const exprInput = new ExprInput({ onApply: applyExpr });
 
@@ -170,10 +209,9 @@ function loadObjective() {
     return models.load();
   }
   models.cancel();
-  state.model = null;
+  inside.clear();
   if (isExpr(sc)) return exprs.load();
   exprs.cancel();
-  state.expr = null;
   return surfaces.load(sc.surface);
 }
 
@@ -188,8 +226,7 @@ async function applyExpr({ expr, domain }) {
       refusal: { field: "domain", message: "f(x, y) is not finite anywhere in this x/y range: choose another range" },
     });
   }
-  fitRunsToDomain(state.scenario.runs, desc);
-  await editor.switchObjective(domain ? { expr, domain } : { expr }, { fresh: false });
+  await editor.applyExpr({ expr, domain }, desc);
 }
 
 /**
@@ -207,9 +244,9 @@ function showObjective({ openOptions = false } = {}) {
 
 function showRunControls() {
   const sc = state.scenario;
-  const inits = sc.model?.kind === "mlp" ? state.models?.find((m) => m.kind === "mlp")?.fields.init.choices ?? null : null;
-  const modelInit = sc.model?.init ?? state.models?.find((m) => m.kind === "mlp")?.fields.init.default;
-  runInit.show(selectedSpec(), inits, modelInit);
+  const init = kindOf(sc).capabilities.init ? state.models?.find((m) => m.kind === sc.model.kind)?.fields.init : null;
+  runInit.show(selectedSpec(), init?.choices ?? null, sc.model?.init ?? init?.default);
+  runRule.show(selectedSpec(), kindOf(sc).capabilities.grad_rules ?? [], state.model?.rules ?? {});
 }
 on("selection", showRunControls);
 
@@ -235,6 +272,7 @@ on("surface", () => jobs.cancel()); // a sweep, map or scatter of the old surfac
 const pageView = new PageView(linkView, {
   tab: () => tabs.current, defaultTab: () => tabs.defaultTab,
   selected: () => state.selected, hidden: () => state.hidden, onChange: () => emit("view"),
+  extra: () => inside.viewKeys(),
 });
 pageView.applyForms();
 curves.loss.setLog(linkView.loss_log);
@@ -242,7 +280,7 @@ curves.lr.setLog(linkView.lr_log);
 
 /** The page's link as a query string: the scenario, then the view (docs/url.md). */
 const pageQuery = () => (state.scenario
-  ? queryString([...scenarioToQuery(scenarioForServer(), state.models), ...viewToQuery(pageView.current(), { embed: embedded })])
+  ? queryString([...scenarioToQuery(SCHEMA, scenarioForServer()), ...viewToQuery(SCHEMA, pageView.current(), { embed: embedded })])
   : location.search.slice(1));
 const urlSync = new UrlSync({ query: pageQuery });
 // Every edit of the scenario or the view rewrites the address bar (not at boot: a link that
@@ -264,7 +302,7 @@ new ExportMenu({ href: () => urlSync.href(), name: () => pageView.preset ?? stat
 // ---------- lessons ----------
 
 /** The scenario's numbers as a link spells them (the speed left out: it changes no number). */
-const numbersKey = (sc) => queryString(scenarioToQuery({ ...sc, speed: 0 }, state.models));
+const numbersKey = (sc) => queryString(scenarioToQuery(SCHEMA, { ...sc, speed: 0 }));
 const lesson = new LessonPanel({ onClose: () => pageView.dropPreset(), numbers: numbersKey });
 new Gallery({ presets: fetchPresets, current: () => pageView.preset });
 /** Show the link's lesson (an unknown id: the server has said so, and there is none). */
@@ -313,19 +351,25 @@ window.__gdviz = {
   model: () => structuredClone(state.model),
   expr: () => structuredClone(state.expr), // the drawn f(x, y) as POST /api/expr described it
   boundary: () => network.plot.snapshot(),
+  diagram: () => inside.net.diagram.snapshot(),
+  diagramDrawMs: () => inside.net.diagram.lastDrawMs, // (bench/network_diagram.py)
+  diagramObject: () => inside.net.diagram, // (bench/network_diagram.py drives it alone)
+  trace: () => structuredClone(inside.tracer.trace?.answer ?? null),
+  traceRequest: () => structuredClone(inside.tracer.trace?.request ?? null), // what the shown trace asked for
+  traceLines: () => [...document.querySelectorAll("#trace-lines > div")].map((d) => ({ what: d.firstChild.textContent, text: d.lastChild.textContent })),
+  pickPoint: (i) => inside.pick(i),
   fitWeights: () => fit.plot.w?.slice() ?? null,
   slice: () => structuredClone(slice.result),
+  replay: () => ({ outcome: restorer.outcome, restores: restorer.restores, request: replayLog.request(-1, { paused: true, speed: state.scenario.speed }) }),
 };
 
 // ---------- boot ----------
 
-async function boot() {
-  state.scenario = readScenario($("app").dataset.scenario);
+async function boot(catalogs) {
   let surfaceList;
   let optimizers;
-  let modelList;
   try {
-    [surfaceList, optimizers, modelList] = await Promise.all([fetchSurfaces(), fetchOptimizers(), fetchModels()]);
+    [surfaceList, optimizers] = await catalogs;
   } catch (err) {
     view.showStatus("offline", `Could not reach the gdviz server: ${err.message}`);
     toast(`Could not load surfaces/optimizers: ${err.message}`);
@@ -333,15 +377,13 @@ async function boot() {
   }
   for (const s of surfaceList) state.surfaces.set(s.id, s);
   for (const o of optimizers) state.optimizers.set(o.id, o);
-  state.models = modelList;
-  modelOptions.setCatalog(modelList);
+  state.models = SCHEMA.kinds.filter((k) => k.model).map((k) => k.model); // as GET /api/models
+  modelOptions.setCatalog(state.models);
 
-  for (const warning of completeScenario()) toast(warning, "warning");
+  // the link's scenario, and its selected and hidden runs (the server checked them against the runs)
+  for (const warning of editor.load($("app").dataset.scenario, linkView)) toast(warning, "warning");
   const sc = state.scenario;
-  // the link's selected and hidden runs (the server checked them against the runs)
-  if (linkView.select < sc.runs.length) state.selected = linkView.select;
-  state.hidden = sc.runs.map((_, i) => linkView.hide.includes(i));
-  controls.setObjectives(surfaceList, modelList, pickerValue(sc));
+  controls.setObjectives(surfaceList, state.models, pickerValue(sc));
   controls.setOptimizers(optimizers, selectedSpec().optimizer);
   controls.showOptimizer(state.optimizers.get(selectedSpec().optimizer), selectedSpec());
   runOptions.show(selectedSpec());
@@ -364,17 +406,20 @@ async function boot() {
   if (drawn !== false && tool && tabs.current === linkView.tab) tool.run(); // (if this objective has the tab)
 }
 
+/** Plotly's 2D part (static/vendor/plotly/, tools/plotly/build.mjs): it sets window.Plotly,
+ * which the plot modules call; the 3D traces load when a 3D view is first drawn. */
 function whenPlotlyReady() {
-  if (window.Plotly) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const s = document.querySelector('script[src$="plotly.min.js"]');
-    if (!s) reject(new Error("the Plotly script tag is missing"));
-    s?.addEventListener("load", () => resolve());
-    s?.addEventListener("error", () => reject(new Error("could not load /vendor/plotly.min.js")));
+  return import("../vendor/plotly/plotly-2d.js").catch(() => {
+    throw new Error("could not load Plotly (static/vendor/plotly/plotly-2d.js)");
   });
 }
 
-whenPlotlyReady().then(boot).catch((err) => {
+// The catalogs, and the link's contour grid, are asked for at once, while Plotly loads.
+const catalogs = Promise.all([fetchSurfaces(), fetchOptimizers()]);
+catalogs.catch(() => {}); // (boot reports a failure, once Plotly is there)
+const linkSurface = readScenario($("app").dataset.scenario).surface;
+if (linkSurface) prefetchGrid(linkSurface, GRID_N);
+whenPlotlyReady().then(() => boot(catalogs)).catch((err) => {
   view.showStatus("offline", `The page could not start: ${err.message}`);
   toast(err.message);
 });

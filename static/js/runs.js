@@ -6,8 +6,6 @@ import { state } from "./state.js";
 
 const DEBUG_FRAMES = 1200; // recent frames (of all runs) kept on window.__gdviz for tests and debugging
 
-/** Short optimizer names for labels that must fit one line of the run list and a legend. */
-const SHORT_NAMES = { gd: "GD", momentum: "Momentum", nesterov: "Nesterov", adagrad: "Adagrad", rmsprop: "RMSprop", adam: "Adam", adamw: "AdamW" };
 
 export function emptyRun() {
   return {
@@ -16,6 +14,7 @@ export function emptyRun() {
     // (a network's stream frames leave them out but for the newest of each message);
     // the newest `diagnosis` message
     testLosses: [], accs: [], testAccs: [], layerNorms: [], withParams: null, diagnosis: null,
+    hyper: null, // the hyperparameters in force (the stream's `started` and `hyper` messages)
   };
 }
 
@@ -23,7 +22,6 @@ export function emptyRun() {
 export function clearRuns() {
   state.runs = state.scenario.runs.map(emptyRun);
   state.recent.length = 0;
-  state.updateStale = false;
 }
 
 export function addFrame(f) {
@@ -49,6 +47,16 @@ export function addFrame(f) {
   if (state.recent.length > DEBUG_FRAMES) state.recent.splice(0, DEBUG_FRAMES / 2);
 }
 
+/** Run i's hyperparameters as the server resolved them (`started`, `hyper`). */
+export function setRunHyper(i, hyper) {
+  if (state.runs[i]) state.runs[i].hyper = hyper;
+}
+
+/** Run i's newest diagnosis (panels/diagnosis.js normalizes the server's). */
+export function setRunDiagnosis(i, diagnosis) {
+  if (state.runs[i]) state.runs[i].diagnosis = diagnosis;
+}
+
 export function setRunStatus(i, status, reason) {
   const run = state.runs[i];
   if (!run) return;
@@ -56,7 +64,11 @@ export function setRunStatus(i, status, reason) {
   run.reason = reason ?? "";
 }
 
-export const shortName = (optimizerId) => SHORT_NAMES[optimizerId] ?? state.optimizers.get(optimizerId)?.name ?? optimizerId;
+/** An optimizer's name in labels that must fit one line of the run list and a legend (GET /api/optimizers `short`). */
+export const shortName = (optimizerId) => {
+  const o = state.optimizers.get(optimizerId);
+  return o?.short || o?.name || optimizerId;
+};
 
 /** What sets a run apart beyond optimizer and η: "cosine", "clip 1", "σ 0.5". */
 export function runExtras(spec) {
@@ -65,6 +77,13 @@ export function runExtras(spec) {
   if (spec.clip_norm) out.push(`clip ${fmt(spec.clip_norm)}`);
   if (spec.noise) out.push(`σ ${fmt(spec.noise)}`);
   if (spec.init) out.push(`init ${spec.init}`);
+  return out;
+}
+
+/** What sets a run apart in the run list: its extras, and a gradient rule other than ∇L. */
+export function runTags(spec) {
+  const out = runExtras(spec);
+  if (spec.grad_rule && spec.grad_rule !== "conjugate") out.push(spec.grad_rule.replace("_", " "));
   return out;
 }
 

@@ -1,5 +1,7 @@
-// The header's "Copy link" and "Copy embed code": the page's URL (which url.js keeps in
-// step with the scenario) and an <iframe> snippet of the same scenario at /embed.
+// The header's "Copy link", "QR code" and "Copy embed code": the page's URL (which url.js
+// keeps in step with the scenario), a QR code of it for phones in the room (made by the
+// server, GET /api/qr, with the address phones can reach), and an <iframe> snippet of the
+// same scenario at /embed.
 //
 // The clipboard API needs a secure context (https, or http on localhost) and may be
 // refused; then the text is shown in a field, selected, for Ctrl+C.
@@ -18,13 +20,16 @@ const EMBED_SIZE = `${EMBED_WIDTH}×${EMBED_HEIGHT}`;
 
 /**
  * The snippet a slide deck or notebook pastes: the scenario at /embed, 960×540 (16:9).
+ * Its `allow` (the server's, on <body data-embed-allow>) delegates Chromium's Local Network
+ * Access into the frame, for a deck hosted online (docs/lectures.md).
  * @param {string} href  the page's URL (its query is the scenario; its #tab, the view)
  * @param {string} title  what the frame shows, for screen readers
+ * @param {string} allow  the frame's permissions policy
  */
-export function embedCode(href, title) {
+export function embedCode(href, title, allow = document.body.dataset.embedAllow ?? "fullscreen") {
   const url = new URL(href);
   const src = `${url.origin}/embed${url.search}${url.hash}`;
-  return `<iframe src="${attr(src)}" width="${EMBED_WIDTH}" height="${EMBED_HEIGHT}" style="border:0" allow="fullscreen" ` +
+  return `<iframe src="${attr(src)}" width="${EMBED_WIDTH}" height="${EMBED_HEIGHT}" style="border:0" allow="${attr(allow)}" ` +
     `title="${attr(`gdviz: ${title}`)}"></iframe>`;
 }
 
@@ -39,6 +44,8 @@ export class ShareButtons {
     $("btn-copy-embed").addEventListener("click", () => this.copy(embedCode(h.href(), h.title()),
       `Embed code copied: an <iframe> ${EMBED_SIZE} (change its width and height to resize; docs/lectures.md)`,
       "Copy this embed code (paste it into an HTML slide or notebook)"));
+    $("btn-qr").addEventListener("click", () => this.showQr(h.href()));
+    $("qr-close").addEventListener("click", () => $("qr-dialog").close());
     $("share-close").addEventListener("click", () => this.hideBox());
     this.box.addEventListener("keydown", (ev) => { if (ev.key === "Escape") this.hideBox(); });
   }
@@ -73,5 +80,32 @@ export class ShareButtons {
 
   hideBox() {
     this.box.hidden = true;
+  }
+
+  /** The QR code of `href` in a dialog, large enough to scan off a projector. */
+  async showQr(href) {
+    const dialog = $("qr-dialog");
+    const img = $("qr-image");
+    const url = new URL(href);
+    img.hidden = true;
+    $("qr-url").textContent = "";
+    $("qr-note").textContent = "Making the code…";
+    if (!dialog.open) dialog.showModal();
+    try {
+      const res = await fetch(`/api/qr?link=${encodeURIComponent(url.pathname + url.search)}`);
+      const body = await res.json();
+      if (!res.ok) throw new Error(body.detail ?? `${res.status}`);
+      if (body.svg) {
+        img.src = body.svg;
+        img.alt = `QR code of ${body.url}`;
+        img.hidden = false;
+      }
+      $("qr-url").textContent = body.url;
+      $("qr-note").textContent = body.note;
+      dialog.dataset.state = body.svg ? "shown" : "unreachable";
+    } catch (err) {
+      $("qr-note").textContent = `No QR code: ${err.message}`;
+      dialog.dataset.state = "error";
+    }
   }
 }

@@ -5,7 +5,7 @@
 // `start`) are dropped here, so callers never mix two runs' frames.
 
 /** Messages about the runs of one `start`: moot once another start is on its way. */
-const STALE_WITH_RUN = new Set(["frames", "status", "done", "diagnosis", "slice"]);
+const STALE_WITH_RUN = new Set(["frames", "status", "done", "diagnosis", "slice", "hyper"]);
 
 /** Close code of a server at its connection cap ("try again later"; README, Limits). */
 export const BUSY = 1013;
@@ -29,11 +29,13 @@ export function reconnectDelay(retryMs, busy, random = Math.random) {
 }
 
 export class RunStream {
-  /** onClose({code, reason, busy, retryInMs}): the socket closed; it reconnects by itself. */
-  constructor({ onMessage, onOpen, onClose }) {
+  /** onClose({code, reason, busy, retryInMs}): the socket closed; it reconnects by itself.
+   * onSend(msg): a message went out (session/replay.js keeps the `start`). */
+  constructor({ onMessage, onOpen, onClose, onSend }) {
     this.onMessage = onMessage;
     this.onOpen = onOpen;
     this.onClose = onClose;
+    this.onSend = onSend;
     this.ws = null;
     this.pendingStarts = 0; // `start`s sent whose `started` has not arrived yet
     this.detached = false; // the page has let go of the current run (reset): drop its frames
@@ -131,6 +133,7 @@ export class RunStream {
       this.detached = false;
     }
     this.ws.send(JSON.stringify(msg));
+    this.onSend?.(msg);
     this.sentLog.push({ ...msg, lastStep: this.lastStep });
     if (this.sentLog.length > 50) this.sentLog.shift();
   }

@@ -1,32 +1,20 @@
-// The scenario in the page's URL (docs/url.md, `v=1`): as the student changes things, the
-// query string of `/` follows, so the address bar is always a link to what is on screen.
+// Links (docs/url.md, `v=1`), read and written from the link schema the server publishes
+// (GET /api/schema, gdviz/scenarios/schema.py) — this module knows no key, field, kind or
+// default of its own. As the student changes things, the query string of `/` follows, so
+// the address bar is always a link to what is on screen.
 //
-// This mirrors `scenario_to_query` in gdviz/scenarios/url.py — same keys, same order, same
-// number spelling — so the page and the server write the same link for the same scenario:
-//
-//   v=1, then `surface=…`, or `expr=…` (+ `domain=xmin,xmax,ymin,ymax` when the scenario
-//   gives one), or `model=…` + `model.<field>=…` (every field of the model, in
-//   the model's field order, defaults filled in, None left out), then steps, seed, speed,
-//   then per run `rK=<optimizer>` and `rK.<field>=…` in RunSpec's field order (RUN_FIELDS);
-//   lists as `a,b`; floats as Python's repr() (`1e-05`, `0.5`), integral ones without `.0`.
-//
-// If you change one, change the other: tests/browser/test_url_sync.py compares them.
-// The view keys (tab, selected run, …) follow the scenario's: see view-state.js. Old links
-// named the tab in a `#fragment`; it is read when the page opens, and dropped once the
-// page writes the link (the tab is then in `tab=`).
-
-export const VERSION = "1";
-
-/** RunSpec's fields after `optimizer`, in its order (gdviz/scenarios/models.py). */
-export const RUN_FIELDS = [
-  "start", "init", "lr", "momentum", "dampening", "weight_decay", "alpha", "eps", "lr_decay",
-  "initial_accumulator_value", "betas", "schedule", "step_size", "gamma", "T_max", "eta_min",
-  "warmup_steps", "clip_norm", "noise",
-];
+// Written as gdviz/scenarios/url.py and view.py write them: v=1, the objective (the first
+// of `schema.scenario.named_by` the scenario gives: a model and each of its fields in the
+// kind's field order, defaults filled in; or an expr and its domain; or a surface), then
+// `steps`, `seed`, `speed`, then per run `rK=<optimizer>` and `rK.<field>` in the schema's
+// field order; then the view keys that differ from the route's defaults, in the schema's
+// order. Lists as `a,b`; numbers as Python's repr() (`1e-05`, `0.5`), integral ones
+// without `.0`; booleans as the section spells them (`true`/`false`, view `1`/`0`).
+// tests/js/url.test.mjs checks the page writes exactly what the server writes.
 
 const WRITE_EVERY_MS = 300; // replaceState at most this often (a slider drag is many edits)
 
-/** A number as Python's `repr(float(x))` spells it, with `.0` dropped (url.py `_fmt`). */
+/** A number as Python's `repr(float(x))` spells it, with `.0` dropped (url.py `fmt_number`). */
 export function pyNumber(x) {
   if (!Number.isFinite(x)) return String(x); // the scenario never holds these
   if (x === 0) return Object.is(x, -0) ? "-0" : "0";
@@ -38,46 +26,122 @@ export function pyNumber(x) {
   return `${mant}e${sign}${String(Math.abs(exp)).padStart(2, "0")}`;
 }
 
-/** One value as url.py `_fmt_any` writes it. */
-export function pyValue(v) {
+/** One value as a link section spells it (`section.true`/`section.false` for booleans). */
+export function spell(v, section) {
   if (typeof v === "string") return v;
-  if (typeof v === "boolean") return v ? "true" : "false";
-  if (Array.isArray(v)) return v.map(pyValue).join(",");
+  if (typeof v === "boolean") return v ? section.true : section.false;
+  if (Array.isArray(v)) return v.map((x) => spell(x, section)).join(",");
   return pyNumber(Number(v));
 }
 
 const given = (v) => v !== null && v !== undefined;
 
+/** The schema's entry of a model kind (its fields in order, with their defaults), or undefined. */
+const modelEntry = (schema, kind) => schema.kinds.find((k) => k.id === kind)?.model;
+
 /**
- * The query parameters, in order, of a scenario as `start` takes it (state.scenarioForServer()).
- * @param {object} scenario  {surface | expr (+ domain) | model, runs, steps, seed, speed}
- * @param {object[]|null} models  GET /api/models (each model field's default, in field order)
+ * The objective's keys, in order: `model=kind` and `model.<field>` for every field (its
+ * default where the scenario leaves it out), or `expr` and `domain`, or `surface`.
  * @returns {[string, string][]}
  */
-export function scenarioToQuery(scenario, models = null) {
-  const q = [["v", VERSION]];
-  if (scenario.model) {
-    const spec = scenario.model;
-    q.push(["model", spec.kind]);
-    const fields = models?.find((m) => m.kind === spec.kind)?.fields ?? {};
-    const names = [...Object.keys(fields), ...Object.keys(spec).filter((k) => k !== "kind" && !(k in fields))];
-    for (const name of names) {
-      const v = given(spec[name]) ? spec[name] : fields[name]?.default;
-      if (given(v)) q.push([`model.${name}`, pyValue(v)]);
-    }
-  } else if (given(scenario.expr)) {
-    q.push(["expr", scenario.expr]);
-    if (given(scenario.domain)) q.push(["domain", pyValue(scenario.domain.flat())]);
-  } else {
-    q.push(["surface", scenario.surface]);
+export function objectiveToQuery(schema, scenario) {
+  const sc = schema.scenario;
+  const key = sc.named_by.find((k) => given(scenario[k]));
+  if (key === undefined) return [];
+  if (key !== sc.model_key) {
+    const q = [[key, spell(scenario[key], sc)]];
+    const companion = sc.companions[key]; // an expr's domain
+    if (companion && given(scenario[companion])) q.push([companion, spell(scenario[companion], sc)]);
+    return q;
   }
-  q.push(["steps", String(scenario.steps)], ["seed", String(scenario.seed)], ["speed", pyNumber(scenario.speed)]);
+  const spec = scenario[key];
+  const fields = modelEntry(schema, spec.kind)?.fields ?? {};
+  const q = [[key, spec.kind]];
+  const names = [...Object.keys(fields), ...Object.keys(spec).filter((k) => k !== "kind" && !(k in fields))];
+  for (const name of names) {
+    const v = given(spec[name]) ? spec[name] : fields[name]?.default;
+    if (given(v)) q.push([`${key}.${name}`, spell(v, sc)]);
+  }
+  return q;
+}
+
+/**
+ * The query parameters, in order, of a scenario as `start` takes it.
+ * @param {object} schema  GET /api/schema
+ * @param {object} scenario  {surface | expr (+ domain) | model, runs, steps, seed, speed}
+ * @returns {[string, string][]}
+ */
+export function scenarioToQuery(schema, scenario) {
+  const sc = schema.scenario;
+  const q = [["v", schema.version], ...objectiveToQuery(schema, scenario)];
+  for (const { key } of sc.top) q.push([key, spell(scenario[key], sc)]);
+  const { prefix, first, fields } = sc.run;
   scenario.runs.forEach((run, i) => {
-    q.push([`r${i}`, run.optimizer]);
-    const names = [...RUN_FIELDS, ...Object.keys(run).filter((k) => k !== "optimizer" && !RUN_FIELDS.includes(k))];
-    for (const name of names) if (given(run[name])) q.push([`r${i}.${name}`, pyValue(run[name])]);
+    q.push([`${prefix}${i}`, spell(run[first], sc)]);
+    const names = [...fields, ...Object.keys(run).filter((k) => k !== first && !fields.includes(k))];
+    for (const name of names) if (given(run[name])) q.push([`${prefix}${i}.${name}`, spell(run[name], sc)]);
   });
   return q;
+}
+
+/** Every view field's default (`controls` and `show` are the route's: see resolveView). */
+export function viewDefaults(schema) {
+  return Object.fromEntries(schema.view.keys.map((k) => [k.field, structuredClone(k.default)]));
+}
+
+/** `controls` and `show` filled in for the route, as view.py's `resolve` does (`show` stays null on `/`). */
+export function resolveView(schema, view, embed) {
+  const route = schema.view.routes[embed ? "embed" : "page"];
+  const show = view.show ?? route[view.tab ? "show_with_tab" : "show"];
+  return { ...view, controls: view.controls ?? route.controls, show: show ? [...show] : null };
+}
+
+/** The view the server parsed from the link (the page's data-view JSON), every field present. */
+export function readView(schema, json) {
+  let found = {};
+  try {
+    found = json ? JSON.parse(json) : {};
+  } catch {
+    found = {}; // the page still works with the default view
+  }
+  const view = viewDefaults(schema);
+  for (const [k, v] of Object.entries(found ?? {})) if (k in view && v !== undefined) view[k] = v;
+  view.hide = Array.isArray(view.hide) ? view.hide.map(Number) : [];
+  return view;
+}
+
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The view's query parameters, in the link's order, each only where it differs from the
+ * route's default (view.py's `view_to_query`: a `tab` is written whenever it is given).
+ * @returns {[string, string][]}
+ */
+export function viewToQuery(schema, view, { embed = false } = {}) {
+  const own = resolveView(schema, view, embed);
+  const defaults = resolveView(schema, { ...viewDefaults(schema), controls: null, tab: view.tab }, embed);
+  const q = [];
+  for (const { key, field } of schema.view.keys) {
+    const v = own[field];
+    if (!given(v) || (field !== "tab" && same(v, defaults[field]))) continue;
+    q.push([key, spell(v, schema.view)]);
+  }
+  return q;
+}
+
+/**
+ * A value typed into a form for view key `field`, checked against its bounds in the schema
+ * (type, min/max, choices): the value, or null when the link may not hold it.
+ */
+export function checkViewValue(schema, field, raw) {
+  const k = schema.view.keys.find((x) => x.field === field);
+  if (!k || raw === "") return null;
+  if (k.type === "str") return k.choices && !k.choices.includes(raw) ? null : raw;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || (k.type === "int" && !Number.isInteger(n))) return null;
+  if (k.choices && !k.choices.includes(n)) return null;
+  if ((k.min !== undefined && n < k.min) || (k.max !== undefined && n > k.max)) return null;
+  return n;
 }
 
 /**
@@ -93,7 +157,8 @@ export function queryString(pairs) {
 /**
  * Keeps the address bar in step with the scenario. Call `soon()` after any change; the URL
  * is rewritten with history.replaceState (never a new history entry) at most every 300 ms,
- * and always with the latest state.
+ * and always with the latest state. Old links named the tab in a `#fragment`: it is dropped
+ * once the page writes the link (the tab is then in `tab=`).
  */
 export class UrlSync {
   /** @param {{query: () => string}} h  query: the page's link now (scenario, then view) as a query string */

@@ -1,10 +1,11 @@
 // Pushes the state to the screen: every plot, the readouts, the status badge and
 // the run list. The session calls `redraw` at most once per animation frame.
-// What is shown depends on the objective (objective.js): a surface or a 2-weight
-// model gets contour + 3D; a network gets its decision boundary and its curves.
+// What is shown is the objective kind's (objective.js, from the server's registry): its
+// main view (a contour of the loss over two weights, a decision boundary, or a plug-in
+// view), its Explore tabs, its curves and its readouts. No kind is named here.
 
 import { fmt, norm2 } from "./format.js";
-import { exploreTabsFor, objectiveKind } from "./objective.js";
+import { exploreTabsFor, kindOf } from "./objective.js";
 import { runLabel } from "./runs.js";
 import { ENDED, isVisible, selectedRun, selectedSpec, state } from "./state.js";
 import { renderStatus } from "./status.js";
@@ -12,53 +13,89 @@ import { renderStatus } from "./status.js";
 const $ = (id) => document.getElementById(id);
 const pct = (v) => (typeof v === "number" ? `${(100 * v).toFixed(1)}%` : "–");
 
-/** Panels shown only for some objectives (the rest are always there). */
-const PANELS = {
-  ".panel-contour": (k) => k !== "mlp",
-  ".panel-boundary": (k) => k === "mlp",
-  ".panel-grad": (k) => k !== "mlp",
-  ".panel-lr": (k) => k !== "mlp",
-  ".panel-acc": (k) => k === "mlp",
-  ".panel-layers": (k) => k === "mlp",
-};
+/** The page's main panels and curve panels, by the view ids the registry uses. */
+const MAIN_PANELS = { contour: ".panel-contour", boundary: ".panel-boundary", plugin: ".panel-plugin" };
+const CURVE_PANELS = ["loss", "grad", "lr", "acc", "layers"];
+const READOUT_SLOTS = ["loss", "gradnorm", "x", "y"];
+
+/** Frame field `path` ("loss", "params.0", "grad_norm"…); the gradient's norm from `grad` when the frame has none. */
+function field(frame, path) {
+  if (path === "grad_norm" && frame.grad_norm === undefined) return norm2(frame.grad);
+  return path.split(".").reduce((v, k) => (v === null || v === undefined ? undefined : v[k]), frame);
+}
+
+/** A readout ({label, value, format}) of `frame` as text. */
+export function readoutText(readout, frame) {
+  if (!frame) return "–";
+  const values = [readout.value].flat().map((p) => field(frame, p));
+  const one = (v) => {
+    if (readout.format === "pct") return pct(v ?? null);
+    if (readout.format === "int") return v === undefined ? "–" : String(v);
+    if (readout.format === "batch") return v === undefined ? "–" : `${v + 1}/${frame.batches_per_epoch}`;
+    return fmt(v ?? null);
+  };
+  return values.map(one).join(" / ");
+}
 
 export class View {
   /**
    * @param {{contour, surface3d, curves: {loss, grad, lr, acc}, layers, runList, network, fit, diagnosis, slice, tabs,
-   *          exprGrad}} parts  exprGrad: a typed f(x, y)'s gradient line (hidden for anything else)
+   *          exprGrad, inside, plugins}} parts  exprGrad: a typed f(x, y)'s gradient line (hidden for anything
+   *          else); inside: the network, backprop, head and step tabs (panels/inside.js); plugins: the
+   *          kinds' plug-in views (plugins.js)
    */
   constructor(parts) {
     Object.assign(this, parts);
-    this.kind = "surface";
+    this.kind = null;
+    // what each tab and curve draws on a redraw (the main view is drawn in redraw itself)
+    this.tabUpdates = {
+      "3d": (runs) => this.surface3d.update(runs, this.current(), state.selected), // ignored until it is drawn
+      fit: () => this.fit.update(selectedRun()?.last ?? null),
+      why: () => this.diagnosis.update(selectedRun()?.diagnosis ?? null, state.selected, state.scenario.runs.length > 1),
+      slice: () => this.slice.checkStale(),
+    };
+    this.curveUpdates = {
+      loss: (runs) => this.curves.loss.update(runs),
+      grad: (runs) => this.curves.grad.update(runs),
+      lr: (runs) => this.curves.lr.update(runs),
+      acc: (runs) => this.curves.acc.update(runs),
+      layers: () => this.layers.update(selectedRun(), state.selected),
+    };
+  }
+
+  /** The main view's id, `plugin` for a kind's own. */
+  get main() {
+    const m = this.kind.page.main;
+    return m in MAIN_PANELS ? m : "plugin";
   }
 
   /** Lay the page out for the scenario's objective (before it is drawn). */
   applyObjective() {
-    const kind = objectiveKind(state.scenario);
+    const kind = kindOf(state.scenario);
     this.kind = kind;
-    document.body.dataset.objective = kind;
-    for (const [sel, shown] of Object.entries(PANELS)) document.querySelector(sel).hidden = !shown(kind);
-    const f = kind === "surface" ? "f" : "L";
-    if (kind === "mlp") {
-      this.curves.loss.setSeries([{ key: "losses", dash: "solid", what: "train" }, { key: "testLosses", dash: "dash", what: "test" }], "L");
-    } else {
-      this.curves.loss.setSeries([{ key: "losses", dash: "solid", what: "" }], f);
-    }
+    const { page, capabilities } = kind;
+    document.body.dataset.objective = kind.id;
+    for (const [id, sel] of Object.entries(MAIN_PANELS)) document.querySelector(sel).hidden = id !== this.main;
+    for (const id of CURVE_PANELS) document.querySelector(`.panel-${id}`).hidden = !page.curves.includes(id);
+    const f = page.symbol;
+    const held = capabilities.held_out; // test points: train and test lines
+    this.curves.loss.setSeries(held
+      ? [{ key: "losses", dash: "solid", what: "train" }, { key: "testLosses", dash: "dash", what: "test" }]
+      : [{ key: "losses", dash: "solid", what: "" }], f);
     this.curves.grad.setSeries([{ key: "gradnorms", dash: "solid", what: "" }], `‖∇${f}‖`);
-    $("loss-title").textContent = kind === "mlp" ? "Loss L" : `Loss ${f} vs step`;
+    $("loss-title").textContent = held ? `Loss ${f}` : `Loss ${f} vs step`;
     $("gradnorm-title").firstChild.textContent = `‖∇${f}‖ vs step `;
-    $("loss-line-key").hidden = kind !== "mlp";
-    const labels = {
-      surface: ["f", "‖∇f‖", "x", "y"],
-      linreg2: ["L", "‖∇L‖", "w1", "w2"],
-      logreg2: ["L", "‖∇L‖", "w1", "w2"],
-      mlp: ["L", "‖∇L‖", "epochs", "next batch"],
-    }[kind];
-    ["loss", "gradnorm", "x", "y"].forEach((id, i) => { $(`readout-${id}-label`).textContent = labels[i]; });
-    $("readout-y-label").title = kind === "mlp" ? "the mini-batch the next step uses, of the batches in one epoch" : "";
-    $("readout-gradnorm-label").title = kind === "mlp" ? "the norm of the gradient the step uses (of its mini-batch)" : "";
-    $("readout-acc-row").hidden = kind !== "mlp" && kind !== "logreg2";
-    $("readout-acc-label").textContent = kind === "mlp" ? "acc. train / test" : "accuracy";
+    $("loss-line-key").hidden = !held;
+    READOUT_SLOTS.forEach((id, i) => {
+      const r = page.readouts[i];
+      $(`readout-${id}-label`).textContent = r?.label ?? "";
+      $(`readout-${id}-label`).title = r?.title ?? "";
+      $(`readout-${id}`).parentElement.hidden = !r; // a kind with fewer readouts leaves no empty slot
+    });
+    const more = page.readouts[READOUT_SLOTS.length];
+    $("readout-acc-row").hidden = !more;
+    if (more) $("readout-acc-label").textContent = more.label;
+    this.plugins.prepare(kind);
     const { tabs, note } = exploreTabsFor(state.scenario);
     this.tabs.setAvailable(tabs, note);
   }
@@ -77,49 +114,37 @@ export class View {
 
   redraw() {
     const runs = this.plotRuns();
-    const kind = this.kind;
-    const many = state.scenario.runs.length > 1;
-    if (kind === "mlp") {
-      if (state.surfaceDrawn) this.network.update(state.selected, many);
-      for (const c of [this.curves.loss, this.curves.acc]) c.update(runs);
-      this.layers.update(selectedRun(), state.selected);
-      this.slice.checkStale();
-    } else {
+    const { page } = this.kind;
+    const last = selectedRun()?.last ?? null;
+    if (this.main === "contour") {
       this.redrawContour(runs);
-      this.surface3d.update(runs, this.current(), state.selected); // ignored until it is drawn
-      for (const c of [this.curves.loss, this.curves.grad, this.curves.lr]) c.update(runs);
-      if (kind !== "surface") this.fit.update(selectedRun()?.last ?? null);
-      else this.exprGrad.update(selectedRun()?.last ?? null);
+      this.exprGrad.update(last);
+    } else if (this.main === "boundary") {
+      if (state.surfaceDrawn) this.network.update(state.selected, state.scenario.runs.length > 1);
     }
-    if (kind !== "surface") this.diagnosis.update(selectedRun()?.diagnosis ?? null, state.selected, many);
+    for (const id of page.curves) this.curveUpdates[id](runs);
+    for (const id of page.tabs) this.tabUpdates[id]?.(runs);
+    this.plugins.update(last, state.selected);
+    this.inside.update(); // the network diagram, backprop, head and step tabs (panels/inside.js)
     this.runList.update();
-    this.showReadouts(selectedRun()?.last, kind);
+    this.showReadouts(last);
   }
 
-  showReadouts(last, kind) {
+  showReadouts(last) {
     const set = (id, text) => {
       const el = $(id);
       if (el.textContent !== text) el.textContent = text;
     };
+    const { readouts } = this.kind.page;
     set("step-count", last ? String(last.step) : "–");
-    set("readout-loss", last ? fmt(last.loss) : "–");
-    if (kind === "mlp") {
-      set("readout-gradnorm", last ? fmt(last.grad_norm ?? null) : "–");
-      set("readout-x", last && last.epoch !== undefined ? String(last.epoch) : "–");
-      set("readout-y", last && last.batch !== undefined ? `${last.batch + 1}/${last.batches_per_epoch}` : "–");
-      set("readout-acc", last ? `${pct(last.accuracy)} / ${pct(last.test_accuracy ?? null)}` : "–");
-    } else {
-      set("readout-gradnorm", last ? fmt(norm2(last.grad)) : "–");
-      set("readout-x", last ? fmt(last.params?.[0] ?? null) : "–");
-      set("readout-y", last ? fmt(last.params?.[1] ?? null) : "–");
-      if (kind === "logreg2") set("readout-acc", last ? pct(last.accuracy) : "–");
-    }
+    READOUT_SLOTS.forEach((id, i) => set(`readout-${id}`, readouts[i] ? readoutText(readouts[i], last) : "–"));
+    if (readouts[READOUT_SLOTS.length]) set("readout-acc", readoutText(readouts[READOUT_SLOTS.length], last));
     set("readout-lr", last && typeof last.lr === "number" ? fmt(last.lr) : fmt(selectedSpec().lr));
     document.body.dataset.step = last ? String(last.step) : "";
   }
 
   redrawContour(runs = this.plotRuns()) {
-    if (!state.surfaceDrawn || this.kind === "mlp") return;
+    if (!state.surfaceDrawn || this.main !== "contour") return;
     let current = this.current();
     if (current && state.updateStale) current = { ...current, update: null };
     this.contour.update(runs, current, this.arrowLr(), state.selected);
@@ -152,7 +177,7 @@ export class View {
       this.showStatus("running", `${who}${rule}  (g = ∇L, η = ${fmt(this.arrowLr())}), at ${state.scenario.speed} steps/s.`);
     } else if (state.server !== "active") {
       const whose = many ? `run ${state.selected + 1}'s start` : "the start";
-      const click = this.kind === "mlp" ? "" : ` Click the contour to move ${whose}.`;
+      const click = this.main === "contour" ? ` Click the contour to move ${whose}.` : "";
       this.showStatus("paused", `At the start. Press Play (Space) or Step (→).${click}`);
     } else {
       this.showStatus("paused", "Paused. Play (Space) goes on, Step (→) takes one step, Reset (R) goes back.");

@@ -1,5 +1,7 @@
 // The offline player: plays a scenario's precomputed frames in a file opened from
-// file:// — no server, no network (gdviz/export_html.py writes the file).
+// file:// — no server, no network (gdviz/export_html.py writes the file). Its main view
+// is the contour, the decision boundary, or a kind's own plug-in view linked in with it
+// (export_html.OFFLINE_VIEWS: views/cnn.js), fed each step's frame of the selected run.
 //
 // A classic script, not a module: browsers do not load modules from file://. The
 // drawing is the playground's own code (contour + path overlay, loss curves, decision
@@ -33,7 +35,9 @@
   const $ = (id) => document.getElementById(id);
   const data = JSON.parse($("gdviz-data").textContent);
   const objective = data.objective;
-  const network = objective.kind === "mlp";
+  const network = data.main !== "contour"; // the export names the kind's main view
+  // a kind's own main view (export_html.OFFLINE_VIEWS), mounted as the page mounts it
+  const plugin = network && data.main !== "boundary" ? gdvizModules[`views/${data.main}.js`] : null;
   const pct = (v) => (typeof v === "number" ? `${(100 * v).toFixed(1)}%` : "–");
 
   // ---- the runs, as the plots take them --------------------------------------------
@@ -84,7 +88,18 @@
   const group = new CurveGroup();
   let logLoss = true;
   let plane = null;
-  if (network) {
+  if (plugin) {
+    // the view reads the newest weights from page.state.runs[run].withParams (docs/kinds.md)
+    const state = { runs: runs.map(() => ({ withParams: null })) };
+    const view = plugin.mount($("main-plot"), { kind: null, state });
+    plane = {
+      draw: (desc) => view.draw(desc),
+      update: (frame, run) => {
+        state.runs[run].withParams = frame;
+        view.update(frame, run);
+      },
+    };
+  } else if (network) {
     plane = new BoundaryPlot($("main-plot"));
   } else {
     plane = new ContourPlot($("main-plot"), { onPick: () => {} }); // no start to move offline
@@ -97,6 +112,78 @@
     $("loss-title").textContent = "Loss L vs step (solid: train, dashed: test)";
   } else {
     $("loss-title").textContent = `Loss ${objective.axes[2]} vs step${logLoss ? " (log scale)" : ""}`;
+  }
+
+  // ---- the views of a step's inside (panels/inside.js), fed from the exported data ----
+  //
+  // The playground's own panels, reading the state object they read there: the selected
+  // run's frame at the current step (with its update's terms on 2 weights) and, for the
+  // backprop and softmax tabs, the traced point's answer at that frame — exported for the
+  // link's point only (no server to ask for another).
+
+  const insideData = data.inside?.tabs?.length ? data.inside : null;
+  let inside = null;
+  let insideTab = "main";
+
+  function hyperOf(r) {
+    return data.runs[r.index].hyper ?? null;
+  }
+
+  function setupInside() {
+    const { InsideViews } = gdvizModules["panels/inside.js"];
+    const S = gdvizModules["state.js"].state;
+    S.scenario = data.scenario;
+    S.model = data.scenario.model ? objective : null;
+    const traced = insideData.view.point;
+    inside = new InsideViews({
+      send: () => {},
+      view: insideData.view,
+      onPoint: (i) => plane.markPoint?.(i),
+      fetcher: (req) => {
+        const t = insideData.traces?.[req.run]?.[req.step];
+        if (t && req.sample === traced) return Promise.resolve(t);
+        return Promise.reject(new Error(insideData.traces
+          ? `this offline page has the trace of point ${traced} only`
+          : "this offline page was exported without traces (export it from the Backprop or Softmax tab)"));
+      },
+    });
+    if (network) {
+      const grads = document.querySelector("input[name=net-mode][value=gradients]");
+      grads.disabled = true; // an exported network's frames carry its weights, not its gradients
+      grads.parentElement.title = "This export carries the weights of every step, not their gradients.";
+      document.querySelector("input[name=net-mode][value=weights]").checked = true;
+    }
+    if (S.model) inside.draw(objective);
+    for (const tab of document.querySelectorAll("#explore-tabs [role=tab]")) {
+      tab.addEventListener("click", () => showInside(tab.dataset.tab));
+    }
+    showInside(insideData.view.tab ?? "main");
+  }
+
+  function showInside(tab) {
+    insideTab = tab;
+    for (const t of document.querySelectorAll("#explore-tabs [role=tab]")) t.setAttribute("aria-selected", t.dataset.tab === tab ? "true" : "false");
+    for (const pane of document.querySelectorAll("#inside-views .pane")) pane.classList.toggle("active", pane.id === `${tab}-panel`);
+    $("inside-views").hidden = tab === "main";
+    document.querySelector(".offline-plane").hidden = tab !== "main";
+    document.body.dataset.view = tab;
+    if (tab !== "main") {
+      feedInside();
+      inside.shown(tab);
+    } else {
+      Plotly.Plots.resize($("main-plot"));
+    }
+  }
+
+  /** The panels' state: the selected run now. */
+  function feedInside() {
+    const S = gdvizModules["state.js"].state;
+    S.selected = player.selected;
+    S.runs = runs.map((r) => {
+      const f = { ...frameOf(r), opt: insideData.opt?.[r.index]?.[at(r)] ?? undefined };
+      return { last: f, withParams: f, hyper: hyperOf(r) };
+    });
+    inside.update();
   }
 
   function boundaryKey() {
@@ -173,7 +260,7 @@
   // run's final reason would not fit beside it — measured with the reasons shown, so the
   // layout does not jump when runs end during playback.
 
-  const [[x0, x1], [y0, y1]] = network ? objective.data.domain : objective.domain;
+  const [[x0, x1], [y0, y1]] = plugin ? [[0, 1], [0, 1]] : network ? objective.data.domain : objective.domain;
   const widePlane = x1 - x0 >= 1.4 * (y1 - y0);
   if (widePlane) document.body.dataset.plane = "wide";
   const lossPanel = document.querySelector(".offline-loss");
@@ -232,6 +319,7 @@
       plane.update(shown, cur, lr, sel.index);
     }
     lossPlot.update(shown);
+    if (inside && insideTab !== "main") feedInside();
     runs.forEach(showRun);
     $("step-count").textContent = String(player.step);
     $("step-slider").value = String(player.step);
@@ -285,7 +373,7 @@
 
   function select(i) {
     player.selected = i;
-    if (network) boundaryKey();
+    if (network && !plugin) boundaryKey();
     requestDraw();
   }
 
@@ -319,18 +407,25 @@
     lastStep,
     playing: () => player.playing,
     pathPoints: (r) => (network ? 0 : plane.pointCount(r)),
-    boundary: () => (network ? plane.snapshot() : null),
+    boundary: () => (network && !plugin ? plane.snapshot() : null),
+    diagram: () => inside?.net.diagram.snapshot() ?? null,
+    trace: () => inside?.tracer.trace?.answer ?? null,
+    traceLines: () => [...document.querySelectorAll("#trace-lines > div")].map((d) => ({ what: d.firstChild.textContent, text: d.lastChild.textContent })),
+    showView: (tab) => showInside(tab),
     data,
   };
 
   async function start() {
     placeLoss();
-    if (network) {
+    if (plugin) {
+      await plane.draw(objective);
+    } else if (network) {
       await plane.draw(objective);
       boundaryKey();
     } else {
       await plane.draw(objective, objective.grid, makeTransform(objective.grid, objective.contour_scale));
     }
+    if (insideData) setupInside();
     ready = true;
     draw();
     document.body.dataset.ready = "1";

@@ -28,7 +28,7 @@ def test_embed_is_marked_for_its_style_sheet_and_defaults_to_a_few_controls(clie
     r = client.get(f"/embed?{FULL}")
     attrs = body_attrs(r.text)
     assert attrs["data-embed"] == "1" and attrs["data-controls"] == "few" and attrs["data-theme"] == "light"
-    assert 'href="/static/css/embed.css"' in r.text
+    assert re.search(r'href="/static/[0-9a-f]{12}/css/embed\.css"', r.text)
     assert "theme-dark.css" not in r.text
     assert page_view(r.text)["show"] == ["main", "loss"]
     # the playground: all of its controls, none of the embed's styles
@@ -42,13 +42,14 @@ def test_embed_is_marked_for_its_style_sheet_and_defaults_to_a_few_controls(clie
 def test_the_dark_theme_is_linked_on_both_pages(client, route):
     r = client.get(f"{route}?{FULL}&theme=dark&scale=1.5")
     assert body_attrs(r.text)["data-theme"] == "dark"
-    assert 'href="/static/css/theme-dark.css"' in r.text
+    assert re.search(r'href="/static/[0-9a-f]{12}/css/theme-dark\.css"', r.text)
     assert page_view(r.text)["scale"] == 1.5
     assert client.get("/static/css/theme-dark.css").status_code == 200
 
 
 def test_a_font_scale_links_the_sheet_that_widens_the_playground_column(client):
-    assert 'href="/static/css/scaled.css"' in client.get(f"/?{FULL}&scale=1.5").text
+    assert re.search(r'href="/static/[0-9a-f]{12}/css/scaled\.css"',
+                     client.get(f"/?{FULL}&scale=1.5").text)
     assert "scaled.css" not in client.get(f"/?{FULL}").text
     assert client.get("/static/css/scaled.css").status_code == 200
 

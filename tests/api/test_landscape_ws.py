@@ -105,14 +105,13 @@ def test_bad_messages_get_an_error_and_the_socket_stays_usable(client, raw, word
 
 
 def test_landscape_sockets_count_towards_the_connection_cap(monkeypatch):
-    from fastapi.testclient import TestClient
     from starlette.websockets import WebSocketDisconnect
 
-    from gdviz.main import create_app
+    from local_client import local_client
     from gdviz.settings import get_settings
 
     monkeypatch.setattr(get_settings(), "max_connections", 1)
-    with TestClient(create_app()) as c:
+    with local_client() as c:
         with c.websocket_connect("/ws/run"):
             with c.websocket_connect("/ws/landscape") as extra:
                 with pytest.raises(WebSocketDisconnect) as closed:

@@ -7,7 +7,7 @@ from gdviz.scenarios.simulate import MAX_RUN_NUMBERS
 from gdviz.engine.nets.datasets import linreg2_data
 from gdviz.engine.nets.linear import make_logreg2
 from gdviz.engine.nets.mlp import MLP
-from gdviz.scenarios.model_spec import MlpSpec
+from gdviz.scenarios.kinds import MlpSpec
 from gdviz.scenarios.objectives import build_model
 from strict_json import loads
 
@@ -20,7 +20,7 @@ def run(client, body):
 
 def test_catalog_lists_every_kind_with_ranges_and_choices(client):
     kinds = {m["kind"]: m for m in loads(client.get("/api/models").content)}
-    assert set(kinds) == {"linreg2", "logreg2", "mlp"}
+    assert set(kinds) == {"linreg2", "logreg2", "mlp", "cnn", "complex_linreg"}
     mlp = kinds["mlp"]["fields"]
     assert mlp["activation"]["choices"] == ["relu", "leaky_relu", "tanh", "sigmoid"]
     assert mlp["init"]["choices"] == ["xavier", "glorot", "he", "zeros", "large"]

@@ -23,14 +23,12 @@ def test_embed_may_be_framed_by_any_site_by_default_and_keeps_the_scenario(clien
 
 
 def test_embed_frame_ancestors_come_from_the_settings(monkeypatch):
-    from fastapi.testclient import TestClient
-
-    from gdviz.main import create_app
+    from local_client import local_client
     from gdviz.settings import get_settings
     monkeypatch.setenv("GDVIZ_EMBED_FRAME_ANCESTORS", "https://slides.example.org")
     get_settings.cache_clear()
     try:
-        with TestClient(create_app()) as c:
+        with local_client() as c:
             csp = c.get("/embed").headers["content-security-policy"]
         assert "frame-ancestors https://slides.example.org" in csp
     finally:

@@ -92,14 +92,13 @@ def test_oversized_and_binary_messages_are_refused(client):
 
 
 def test_connection_cap_closes_extra_sockets_with_a_reason(monkeypatch):
-    from fastapi.testclient import TestClient
     from starlette.websockets import WebSocketDisconnect
 
-    from gdviz.main import create_app
+    from local_client import local_client
     from gdviz.settings import get_settings
 
     monkeypatch.setattr(get_settings(), "max_connections", 2)
-    with TestClient(create_app()) as c:
+    with local_client() as c:
         with c.websocket_connect("/ws/run") as a, c.websocket_connect("/ws/run") as b:
             with c.websocket_connect("/ws/run") as extra:
                 with pytest.raises(WebSocketDisconnect) as closed:

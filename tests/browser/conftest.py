@@ -11,13 +11,7 @@ import os
 import pytest
 from live_server import serving
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--enable-unsafe-swiftshader", "--no-sandbox", "--disable-gpu",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--no-first-run", "--disable-quic",
-]
-VIEWPORT = {"width": 1280, "height": 720}
+from chromium import CHROMIUM, CHROMIUM_ARGS, VIEWPORT  # noqa: F401
 
 
 def _require_chromium() -> None:
@@ -55,9 +49,9 @@ def sync_pw():
 
 @pytest.fixture(scope="session")
 def browser_context(sync_pw, tmp_path_factory):
-    """One persistent browser profile for the session: the 4.8 MB plotly.min.js is
-    fetched once and, from the third page on, V8 reuses its compiled code (≈1.3 s
-    saved per page). The page keeps no state between loads (no storage, no cookies)."""
+    """One persistent browser profile for the session: Plotly's parts (static/vendor/plotly/,
+    immutable) are fetched once and, from the third page on, V8 reuses their compiled
+    code. The page keeps no state between loads (no storage, no cookies)."""
     # bypass_csp: Playwright's wait_for_function evaluates its predicate string with
     # eval() inside the page, which the page's strict script-src forbids. The page's
     # own code under its real CSP is checked with `strict_page` (a browser without it).

@@ -1,17 +1,6 @@
 """The page works under its own strict Content-Security-Policy (no bypass)."""
 
-import time
-
-
-def _poll(page, js, timeout=60.0):
-    """Python-side polling with page.evaluate (CDP, allowed under CSP) — wait_for_function
-    would eval a string inside the page, which the policy forbids."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if page.evaluate(js):
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {js}")
+from polling import poll
 
 
 def test_the_playground_runs_under_its_csp_without_violations(strict_page, server_url):
@@ -20,13 +9,13 @@ def test_the_playground_runs_under_its_csp_without_violations(strict_page, serve
     strict_page.on("pageerror", lambda e: errors.append(str(e)))
     response = strict_page.goto(f"{server_url}/?v=1&surface=bowl&r0=gd&r0.lr=0.1&r0.start=1,1")
     assert "script-src 'self'" in response.headers["content-security-policy"]
-    _poll(strict_page, "() => document.body.dataset.ready === '1'")
-    _poll(strict_page, "() => ['drawn', 'deferred'].includes(document.body.dataset.surface3d)")
+    poll(strict_page, "() => document.body.dataset.ready === '1'")
+    poll(strict_page, "() => ['drawn', 'deferred'].includes(document.body.dataset.surface3d)")
     strict_page.keyboard.press("Space")
-    _poll(strict_page, "() => Number(document.body.dataset.step) > 5")
+    poll(strict_page, "() => Number(document.body.dataset.step) > 5")
     # a network too: its boundary, curves and diagnosis are drawn by the same modules
     strict_page.goto(f"{server_url}/?v=1&model=mlp&model.hidden=4&r0=adam&r0.lr=0.01")
-    _poll(strict_page, "() => document.body.dataset.ready === '1'")
+    poll(strict_page, "() => document.body.dataset.ready === '1'")
     strict_page.keyboard.press("Space")
-    _poll(strict_page, "() => Number(document.body.dataset.step) > 5")
+    poll(strict_page, "() => Number(document.body.dataset.step) > 5")
     assert errors == [], errors

@@ -13,6 +13,7 @@ import pytest
 
 from gdviz.scenarios.models import Scenario
 from gdviz.scenarios.url import scenario_from_query, scenario_to_query
+from gdviz.scenarios.presets import PRESETS
 from gdviz.scenarios.view import view_from_query, view_to_query
 
 pytestmark = pytest.mark.browser
@@ -53,7 +54,7 @@ def page_link(page) -> tuple[str, Scenario]:
     page.wait_for_function("location.search === '?' + window.__gdviz.query()")
     pairs = parse_qsl(urlparse(page.url).query, keep_blank_values=True)
     scenario, warnings = scenario_from_query(dict(pairs))
-    view, view_warnings = view_from_query(dict(pairs))
+    view, view_warnings = view_from_query(dict(pairs), presets=PRESETS)
     assert warnings == [] and view_warnings == []
     assert scenario == Scenario.model_validate(page.evaluate("window.__gdviz.forServer()"))
     assert pairs == list(scenario_to_query(scenario).items()) + list(view_to_query(view).items())

@@ -1,6 +1,7 @@
 """docs/lectures.md's worked examples, read from the doc itself (each code block marked
 `<!-- example: NAME -->`) and run as a lecturer would: the reveal.js deck and the plain
-HTML deck opened from file://, the Jupyter cell's IFrame, and the snippet "Copy embed
+HTML deck opened from file://, the Jupyter cell's IFrame (its `gdviz.show` cell runs in a
+real kernel in tests/browser/test_notebook_kernel.py), and the snippet "Copy embed
 code" gives. Each frame must draw its plot under the server's real Content-Security-
 Policy (the pages here honour it: `strict_page`), play on Space once clicked, and send
 the deck's keys back to the deck.
@@ -11,6 +12,7 @@ and its LICENSE, from the npm package) so the deck runs offline."""
 from __future__ import annotations
 
 import ast
+import importlib
 import os
 import re
 import time
@@ -38,9 +40,10 @@ def example(name: str, server_url: str) -> str:
     return code.replace(DOC_SERVER, server_url)
 
 
-def test_the_doc_has_the_three_examples():
+def test_the_doc_has_the_four_examples():
     examples = doc_examples()
-    assert {k: v[0] for k, v in examples.items()} == {"reveal": "html", "plain-html": "html", "jupyter": "python"}
+    assert {k: v[0] for k, v in examples.items()} == {
+        "reveal": "html", "plain-html": "html", "jupyter": "python", "jupyter-iframe": "python"}
 
 
 def poll(target, fn: str, timeout: float = 60.0, arg=None):
@@ -138,14 +141,20 @@ def test_the_plain_html_deck_from_the_doc(strict_page, server_url, tmp_path):
     assert csp_errors(console) == []
 
 
-def _ipython():
+def require_modules(modules: tuple[str, ...], unchecked: str):
+    """Skip (fail in CI) unless the test extras' ``modules`` import."""
     try:
-        from IPython.display import IFrame  # noqa: F401
+        for name in modules:
+            importlib.import_module(name)
     except ImportError:
-        message = "IPython is not installed (pip install -e '.[test]'): the Jupyter example of docs/lectures.md is not checked"
+        message = f"{', '.join(modules)} not installed (pip install -e '.[test]'): {unchecked}"
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(message)
         pytest.skip(message)
+
+
+def _ipython():
+    require_modules(("IPython.display",), "the Jupyter example of docs/lectures.md is not checked")
 
 
 def run_cell(code: str):
@@ -160,7 +169,7 @@ def run_cell(code: str):
 
 def test_the_jupyter_cell_from_the_doc(strict_page, server_url, tmp_path):
     _ipython()
-    shown = run_cell(example("jupyter", server_url))
+    shown = run_cell(example("jupyter-iframe", server_url))
     html = shown._repr_html_()  # what the notebook puts in the cell's output
     assert re.search(r'<iframe[^>]*width="960"[^>]*height="540"', html), html
     page = strict_page

@@ -31,7 +31,7 @@ def test_linreg2_then_logreg2_weight_plane_fit_and_gradient(open_playground, pag
     assert page.locator("#contour .contourlayer path").count() > 0
     assert page.is_visible("#fit-panel") and page.is_visible("#tab-3d")
     assert page.is_visible("#tab-sweep") and page.is_hidden("#tab-basins") and page.is_visible("#tabs-note")
-    assert page.evaluate("document.getElementById('fit-plot').data.length") == 3
+    assert page.evaluate("document.getElementById('fit-plot').data.length") == 4  # + the traced point's ring
     assert "true: 1·x1 − 2·x2" in page.text_content("#fit-model")
     assert page.input_value("#surface-select") == "model:linreg2"
 
@@ -85,7 +85,7 @@ def test_linreg2_then_logreg2_weight_plane_fit_and_gradient(open_playground, pag
 def test_mlp_on_moons_trains_boundary_matches_engine_slice_and_healthy_diagnosis(open_playground, page_log):
     page = open_playground(MOONS)
     assert page.is_visible("#boundary") and page.is_hidden("#contour")
-    assert page.is_visible("#why-panel"), "a network opens on the diagnosis"
+    assert page.is_visible("#net-panel"), "a network opens on its diagram"
     assert page.get_attribute("body", "data-surface3d") == "none"
     page.keyboard.press("Space")
     page.wait_for_function("(window.__gdviz.state.runs[0].accs.at(-1) ?? 0) > 0.9", timeout=60_000)

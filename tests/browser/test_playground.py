@@ -46,7 +46,7 @@ def test_page_loads_cleanly_and_talks_only_to_its_host(open_playground, page_log
     assert page_log.urls, "no requests were recorded"
     off_host = [u for u in page_log.urls if not allowed.match(u) and not u.startswith(("data:", "blob:"))]
     assert off_host == []
-    assert any(u.endswith("/vendor/plotly.min.js") for u in page_log.urls)
+    assert any(u.endswith("/vendor/plotly/plotly-2d.js") for u in page_log.urls)
     assert any(u.startswith("ws://") and u.endswith("/ws/run") for u in page_log.urls)
 
 

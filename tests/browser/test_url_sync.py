@@ -11,8 +11,9 @@ from urllib.parse import parse_qsl, urlparse
 
 import pytest
 
-from gdviz.scenarios.models import RunSpec, Scenario
-from gdviz.scenarios.url import _fmt, scenario_from_query, scenario_to_query
+from gdviz.scenarios.models import Scenario
+from gdviz.scenarios.url import fmt_number as _fmt, scenario_from_query, scenario_to_query
+from gdviz.scenarios.presets import PRESETS
 from gdviz.scenarios.view import View, view_from_query, view_to_query
 
 pytestmark = pytest.mark.browser
@@ -37,7 +38,7 @@ def page_link(page) -> tuple[Scenario, View]:
     url = wait_url_follows(page)
     pairs = query_of(url)
     scenario, warnings = scenario_from_query(dict(pairs))
-    view, view_warnings = view_from_query(dict(pairs))
+    view, view_warnings = view_from_query(dict(pairs), presets=PRESETS)
     assert warnings == [] and view_warnings == []
     assert scenario == Scenario.model_validate(page.evaluate("window.__gdviz.forServer()"))
     # the same keys, order and spelling as gdviz/scenarios/url.py and view.py
@@ -195,7 +196,8 @@ def test_copy_link_and_embed_code_use_the_clipboard(browser_context, open_playgr
         page.wait_for_selector(".toast:has-text('Embed code copied')")
         code = page.evaluate("navigator.clipboard.readText()")
         m = re.fullmatch(r'<iframe src="([^"]+)" width="960" height="540" style="border:0" '
-                         r'allow="fullscreen" title="gdviz: ([^"]+)"></iframe>', code)
+                         r'allow="fullscreen; local-network-access; loopback-network; local-network" '
+                         r'title="gdviz: ([^"]+)"></iframe>', code)
         assert m, code
         src = html.unescape(m.group(1))
         assert src == f"{server_url}/embed?{urlparse(page.url).query}"  # the same view too
@@ -238,11 +240,12 @@ def test_numbers_are_spelled_as_the_server_spells_them(page, server_url):
     assert spelled == [_fmt(v) for v in values]
 
 
-def test_the_page_lists_runspec_fields_in_the_servers_order():
-    """url.js writes a run's fields in RunSpec's order, as scenario_to_query does."""
+def test_the_page_copies_no_key_list_of_the_server():
+    """url.js writes a run's fields in the order the schema gives (RunSpec's:
+    tests/api/test_schema.py), with no list of its own (tests/js/url.test.mjs writes every
+    preset's link with it)."""
     text = URL_JS.read_text()
-    block = re.search(r"RUN_FIELDS = \[(.*?)\];", text, re.S).group(1)
-    assert re.findall(r'"(\w+)"', block) == [f for f in RunSpec.model_fields if f != "optimizer"]
+    assert "RUN_FIELDS" not in text and '"lr"' not in text and '"start"' not in text
 
 
 def test_a_network_without_hidden_layers_round_trips(open_playground, page_log):

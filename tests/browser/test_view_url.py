@@ -136,8 +136,9 @@ def test_a_network_link_keeps_its_slice_settings(open_playground, page_log):
 
 
 def test_the_page_writes_the_view_as_the_server_does(page, server_url):
-    """view-state.js's viewToQuery against view.py's view_to_query, value for value."""
-    page.goto(f"{server_url}/static/js/view-state.js")  # any page of the origin can import the module
+    """url.js's viewToQuery (with the schema the server serves) against view.py's
+    view_to_query, value for value, in the browser (tests/js/url.test.mjs: in Node)."""
+    page.goto(f"{server_url}/static/js/url.js")  # any page of the origin can import the module
     views = [
         View(),
         View(preset="ravine-momentum", tab="basins", basins_n=128),
@@ -149,8 +150,9 @@ def test_the_page_writes_the_view_as_the_server_does(page, server_url):
     ]
     for embed in (False, True):
         written = page.evaluate(
-            "async ([views, embed]) => { const m = await import('/static/js/view-state.js');"
-            " return views.map((v) => m.viewToQuery(m.readView(JSON.stringify(v)), { embed })); }",
+            "async ([views, embed]) => { const m = await import('/static/js/url.js');"
+            " const schema = await (await fetch('/api/schema')).json();"
+            " return views.map((v) => m.viewToQuery(schema, m.readView(schema, JSON.stringify(v)), { embed })); }",
             [[v.model_dump() for v in views], embed])
         assert [dict(q) for q in written] == [view_to_query(v, embed=embed) for v in views]
         assert [[k for k, _ in q] for q in written] == [list(view_to_query(v, embed=embed)) for v in views]

@@ -114,6 +114,18 @@ hyper_changes = st.one_of(
                                             for n in o.params} - {"betas"})),
                     st.floats(1e-4, 0.99), min_size=1, max_size=3))
 
+@st.composite
+def replays(draw) -> dict:
+    """A `replay`: a scenario, edits in step order up to the target, maybe paused."""
+    scenario = draw(scenarios)
+    target = draw(st.integers(0, scenario.get("steps", 60)))
+    steps = sorted(draw(st.lists(st.integers(0, target), max_size=4)))
+    edits = [{"run": draw(st.integers(0, len(scenario["runs"]) - 1)), "step": k,
+              "changes": draw(hyper_changes)} for k in steps]
+    return {"type": "replay", "scenario": scenario, "edits": edits, "step": target,
+            **draw(some({"paused": st.booleans()}))}
+
+
 VALID_RUN_MESSAGES = {
     "start": st.fixed_dictionaries({"type": st.just("start"), "scenario": scenarios},
                                    optional={"paused": st.booleans()}),
@@ -131,6 +143,9 @@ VALID_RUN_MESSAGES = {
     "slice": st.fixed_dictionaries({"type": st.just("slice")}, optional={
         "run": st.integers(0, 2), "plane": st.sampled_from(["random", "pca"]),
         "grid": st.integers(5, 12), "seed": st.integers(0, 5)}),
+    "replay": replays(),
+    "inspect": st.fixed_dictionaries({"type": st.just("inspect"), "run": st.integers(0, 2),
+                                      "weights": st.lists(st.integers(0, 40), max_size=6)}),
 }
 landscape_objectives = st.one_of(surface_objective, expr_objective,
                                  st.fixed_dictionaries({"model": two_weight_model}))

@@ -63,10 +63,16 @@ def cheap(link: dict[str, str]) -> dict[str, str]:
     for k, v in link.items():
         cap = caps.get(k)
         if cap is not None:
-            v = ",".join(str(min(int(p), cap)) if p.strip().isdigit() else p
+            v = ",".join(str(min(int(p), cap)) if _plain_digits(p) else p
                          for p in v.split(","))
         out[k] = v
     return out
+
+
+def _plain_digits(text: str) -> bool:
+    """ASCII digits (with spaces around): what ``int`` reads as the server does.
+    ``str.isdigit`` is also true for '¹' or '①', which ``int`` refuses."""
+    return re.fullmatch(r"\s*[0-9]+\s*", text) is not None
 
 
 def problem_with(path: str, answer: Answer) -> str | None:

@@ -20,7 +20,7 @@ from live import assert_still_answers, names_a_field, socket
 from strategies import FUZZ, VALID_LANDSCAPE_MESSAGES, VALID_RUN_MESSAGES, sequences
 
 RUN_REPLIES = {"started", "frames", "status", "done", "state", "hyper", "diagnosis", "slice",
-               "error"}
+               "opt", "replaying", "replayed", "error"}
 LANDSCAPE_REPLIES = {"progress", "result", "cancelled", "error"}
 _sentinels = itertools.count(1)
 

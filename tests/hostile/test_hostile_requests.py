@@ -6,6 +6,7 @@ field (or the page's warning), strict JSON, and the server goes on answering."""
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -91,28 +92,58 @@ def test_wrong_types_everywhere_get_a_4xx_naming_a_field(live, timings, path):
     check_all(f"POST {path} wrong types", cases, timings)
 
 
+def numeric_places(base):
+    return [where for where, v in places(base) if isinstance(v, (int, float))
+            and not isinstance(v, bool)]
+
+
+def refused_naming_the_place(live, path, base, where, literal) -> str | None:
+    """None if ``base`` with ``literal`` written at ``where`` is refused naming its field."""
+    marker = "__NUMBER__"
+    raw = json.dumps(replaced(base, where, marker)).replace(f'"{marker}"', literal)
+    answer = live.http.post(path, raw=raw)
+    problem = answered_strictly(answer)
+    if problem is None and answer.status == 200:
+        return "accepted it"
+    field = str(where[-1]) if isinstance(where[-1], str) else str(where[-2])
+    if problem is None and field not in answer.json()["message"]:
+        return f"the message does not name {field}: {answer.json()['message']!r}"
+    return problem
+
+
+# numbers a request cannot carry: the literals JSON does not allow (Python's json reads
+# them), and valid JSON past Python's 4,300-digit int conversion limit (json.loads raised
+# a ValueError for the whole body: 400 "There was an error parsing the body", no field)
+# or past the largest float
+UNREADABLE_NUMBERS = {
+    "NaN/Infinity": {literal: literal for literal in NOT_JSON_NUMBERS},
+    "long integers": {"10,000 digits": "1" * 10_000, "-10,000 digits": "-" + "9" * 10_000,
+                      "400 digits": "9" * 400, "4,301 digits": "1" * 4_301},
+}
+
+
+@pytest.mark.parametrize("kind", UNREADABLE_NUMBERS)
 @pytest.mark.parametrize("path", VALID)
-def test_numbers_json_does_not_allow_are_refused_naming_the_field(live, timings, path):
+def test_numbers_a_request_cannot_carry_are_refused_naming_the_field(live, timings, path, kind):
     base = VALID[path]
-    numeric = [where for where, v in places(base) if isinstance(v, (int, float))
-               and not isinstance(v, bool)]
+    cases = [(f"{'.'.join(map(str, where))}={name}",
+              lambda where=where, literal=literal: refused_naming_the_place(
+                  live, path, base, where, literal))
+             for where in numeric_places(base)
+             for name, literal in UNREADABLE_NUMBERS[kind].items()]
+    check_all(f"POST {path} {kind}", cases, timings)
 
-    def send(where, literal):
-        marker = "__NUMBER__"
-        raw = json.dumps(replaced(base, where, marker)).replace(f'"{marker}"', literal)
-        answer = live.http.post(path, raw=raw)
-        problem = answered_strictly(answer)
-        if problem is None and answer.status == 200:
-            return "accepted a number JSON does not allow"
-        field = str(where[-1]) if isinstance(where[-1], str) else str(where[-2])
-        if problem is None and field not in answer.json()["message"]:
-            return f"the message does not name {field}: {answer.json()['message']!r}"
-        return problem
 
-    cases = [(f"{'.'.join(map(str, where))}={literal}",
-              lambda where=where, literal=literal: send(where, literal))
-             for where in numeric for literal in NOT_JSON_NUMBERS]
-    check_all(f"POST {path} NaN/Infinity", cases, timings)
+def test_a_long_integer_is_refused_with_its_digits_and_the_limit(live):
+    answer = live.http.post("/api/run", raw='{"steps": ' + "1" * 10_000 + "}")
+    assert answer.status == 422
+    assert answer.json()["message"] == ("steps: an integer of 10,000 digits is too long to "
+                                        "read; integers have at most 4,300 digits")
+    answer = live.http.post("/api/run", raw='{"runs": [{"optimizer": "gd", "lr": ' + "9" * 400
+                            + "}]}")
+    assert answer.json()["message"] == (
+        "runs.0.lr: Input should be a finite number; an integer of 400 digits is larger "
+        "than the largest float (about 1.8e308)")
 
 
 @pytest.mark.parametrize("path", VALID)
@@ -293,3 +324,56 @@ def test_the_openapi_spec_describes_the_errors_really_sent(live):
     sent = live.http.post("/api/run", {"steps": 0}).json()
     assert set(sent) == set(error["properties"])
     assert set(sent["detail"][0]) <= set(field["properties"])
+
+
+# -- foreign hosts (DNS rebinding), on the wire --------------------------------------
+
+def raw_exchange(url: str, request: bytes) -> bytes:
+    """Send ``request`` on a new TCP connection to ``url``'s server; everything it sends
+    back until it closes the connection, or 64 KiB, or 5 s of silence."""
+    import socket as sockets
+    parts = urlsplit(url)
+    with sockets.create_connection((parts.hostname, parts.port), timeout=5) as s:
+        s.sendall(request)
+        answer = b""
+        try:
+            while len(answer) < 65536 and (chunk := s.recv(65536)):
+                answer += chunk
+                if b"\r\n\r\n" in answer and answer.startswith(b"HTTP/1.1 101"):
+                    break  # an accepted socket stays open
+        except TimeoutError:
+            pass
+    return answer
+
+
+def upgrade(path: str, host: str) -> bytes:
+    return (f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            "Sec-WebSocket-Version: 13\r\nOrigin: http://evil.example\r\n\r\n").encode()
+
+
+@pytest.mark.parametrize("path", ["/ws/run", "/ws/landscape"])
+def test_a_socket_naming_a_foreign_host_gets_400_with_the_reason_instead_of_the_upgrade(
+        live, path):
+    answer = raw_exchange(live.url, upgrade(path, "evil.example:8000"))
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400"), answer[:300]
+    assert b"x-content-type-options: nosniff" in head.lower()
+    assert json.loads(body)["message"].startswith("Host: 'evil.example:8000' is not a name")
+    assert_still_answers(live.http, live.ws)
+
+
+def test_an_accepted_socket_carries_the_headers_on_its_101(live):
+    host = urlsplit(live.url).netloc
+    head = raw_exchange(live.url, upgrade("/ws/run", host)).split(b"\r\n\r\n")[0].lower()
+    assert head.startswith(b"http/1.1 101"), head
+    assert b"x-content-type-options: nosniff" in head and b"referrer-policy: same-origin" in head
+
+
+@pytest.mark.parametrize("host", ["evil.example", "127.0.0.1.evil.example", "localhost.",
+                                  "LOCALHOST", "[::1]", "0x7f.1"])
+def test_a_request_is_answered_only_for_a_name_of_this_server(live, host):
+    answer = raw_exchange(live.url, f"GET /api/surfaces HTTP/1.1\r\nHost: {host}\r\n"
+                                    "Connection: close\r\n\r\n".encode())
+    allowed = host in ("localhost.", "LOCALHOST", "[::1]")
+    assert answer.startswith(b"HTTP/1.1 200" if allowed else b"HTTP/1.1 400"), (host, answer[:200])

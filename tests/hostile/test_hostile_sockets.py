@@ -142,6 +142,30 @@ def test_huge_numbers_are_refused_naming_the_field(live, path, frame, field):
         assert_usable(s, path)
 
 
+LONG = "1" * 10_000  # past Python's 4,300-digit int conversion limit
+
+
+@pytest.mark.parametrize("path, frame, field", [
+    ("/ws/run", '{"type": "speed", "steps_per_second": %s}', "speed.steps_per_second"),
+    ("/ws/run", '{"type": "step", "count": -%s}', "step.count"),
+    ("/ws/run", '{"type": "start", "scenario": {"runs": [{"optimizer": "gd", "start": '
+                '[1, %s]}]}}', "start.scenario.runs.0.start.1"),
+    ("/ws/run", '{"type": "set", "run": %s, "changes": {"lr": 1}}', "set.run"),
+    ("/ws/landscape", '{"type": "run", "id": %s, "kind": "sweep", "request": {}}', "id"),
+    ("/ws/landscape", '{"type": "run", "id": 1, "kind": "basins", "request": {"grid": '
+                      '{"n": %s}}}', "grid.n"),
+])
+def test_absurdly_long_integers_are_refused_naming_the_field(live, path, frame, field):
+    """Regression: a 10,000-digit integer failed json.loads for the whole message:
+    "message: not valid JSON (Exceeds the limit (4300 digits) …)", naming no field."""
+    with socket(live.ws + path) as s:
+        replies, _ = s.ask(frame % LONG, is_type("error"))
+        assert replies[-1]["message"].startswith(
+            f"{field}: an integer of 10,000 digits is too long to read; integers have at "
+            "most 4,300 digits"), replies[-1]
+        assert_usable(s, path)
+
+
 # -- live hyperparameter changes (regressions) ---------------------------------------
 
 def started(s) -> None:

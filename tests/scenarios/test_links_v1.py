@@ -7,6 +7,7 @@ import pytest
 
 from gdviz.scenarios.models import Scenario
 from gdviz.scenarios.url import scenario_from_query
+from gdviz.scenarios.presets import PRESETS
 from gdviz.scenarios.view import View, resolve, view_from_query
 
 LINKS_V1 = [
@@ -55,4 +56,4 @@ LINKS_V1 = [
 def test_v1_links_read_back_exactly(link, scenario, view, embed):
     query = dict(pair.split("=", 1) for pair in link.split("&"))
     assert scenario_from_query(query) == (Scenario.model_validate(scenario), [])
-    assert view_from_query(query, embed=embed) == (resolve(View(**view), embed=embed), [])
+    assert view_from_query(query, embed=embed, presets=PRESETS) == (resolve(View(**view), embed=embed), [])

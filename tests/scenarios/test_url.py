@@ -155,9 +155,9 @@ def test_bad_model_fields_fall_back_one_by_one():
 
 
 def test_unknown_model_kind_shows_the_default_surface():
-    s, w = scenario_from_query({"model": "cnn", "model.n": "5"})
+    s, w = scenario_from_query({"model": "rnn", "model.n": "5"})
     assert s.surface == "himmelblau" and s.model is None
-    assert w and w[0].startswith("model: unknown kind 'cnn'")
+    assert w and w[0].startswith("model: unknown kind 'rnn'")
 
 
 def test_a_network_start_of_the_wrong_length_is_dropped_with_a_warning():

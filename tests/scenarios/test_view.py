@@ -14,19 +14,19 @@ from gdviz.scenarios.view import (PANELS, TABS, VIEW_KEYS, View, fit_view_to_run
 
 
 def test_no_view_keys_is_the_routes_default():
-    assert view_from_query({}) == (resolve(View(), embed=False), [])
-    page, _ = view_from_query({})
-    embed, _ = view_from_query({}, embed=True)
+    assert view_from_query({}, presets=PRESETS) == (resolve(View(), embed=False), [])
+    page, _ = view_from_query({}, presets=PRESETS)
+    embed, _ = view_from_query({}, embed=True, presets=PRESETS)
     assert (page.controls, page.show) == ("all", None)
     assert (embed.controls, embed.show) == ("few", ["main", "loss"])
-    assert view_from_query({"tab": "basins"}, embed=True)[0].show == ["main", "tab"]
+    assert view_from_query({"tab": "basins"}, embed=True, presets=PRESETS)[0].show == ["main", "tab"]
 
 
 def test_readable_keys():
     v, w = view_from_query({"tab": "basins", "basins.n": "128", "hide": "2,1", "loss_log": "0",
                             "sweep.min": "0.01", "sweep.max": "2", "controls": "none",
                             "autoplay": "1", "theme": "dark", "scale": "1.5",
-                            "show": "main,loss,grad"}, embed=True)
+                            "show": "main,loss,grad"}, embed=True, presets=PRESETS)
     assert w == []
     assert (v.tab, v.basins_n, v.hide, v.loss_log) == ("basins", 128, [1, 2], False)
     assert (v.sweep_min, v.sweep_max, v.controls, v.autoplay) == (0.01, 2.0, "none", True)
@@ -37,7 +37,7 @@ def test_bad_keys_fall_back_one_by_one_with_a_message_naming_each():
     v, w = view_from_query({"tab": "nope", "theme": "blue", "scale": "9", "basins.n": "100",
                             "show": "main,main", "autoplay": "maybe", "select": "x",
                             "preset": "nope", "sweep.min": "5", "sweep.max": "1",
-                            "loss_log": "0"})
+                            "loss_log": "0"}, presets=PRESETS)
     assert v.loss_log is False  # the good key is kept
     assert v == resolve(View(loss_log=False), embed=False)
     text = " | ".join(w)
@@ -96,7 +96,7 @@ views = st.builds(
 @settings(max_examples=300, deadline=None)
 @given(view=views, embed=st.booleans())
 def test_view_to_query_to_view_is_the_identity(view, embed):
-    back, warnings = view_from_query(view_to_query(view, embed=embed), embed=embed)
+    back, warnings = view_from_query(view_to_query(view, embed=embed), embed=embed, presets=PRESETS)
     assert warnings == []
     assert back == resolve(view, embed=embed)
 
@@ -107,7 +107,7 @@ def test_presets_carry_their_view_in_their_link():
     assert p.url.endswith("&preset=himmelblau-basins&tab=basins&basins.n=128")
     for p in PRESETS.values():
         query = dict(pair.split("=", 1) for pair in p.url.removeprefix("/?").split("&"))
-        view, warnings = view_from_query(query)
+        view, warnings = view_from_query(query, presets=PRESETS)
         assert warnings == [] and view.preset == p.id
 
 

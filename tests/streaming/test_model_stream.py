@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gdviz.engine.nets.landscape import loss_on_plane, random_plane
-from gdviz.scenarios.model_spec import MlpSpec
+from gdviz.scenarios.kinds import MlpSpec
 from gdviz.scenarios.objectives import build_model
 from gdviz.streaming import session as session_module
 from gdviz.streaming.model_runs import DIAGNOSIS_INTERVAL
@@ -77,7 +77,8 @@ def test_named_surfaces_stream_exactly_as_before():
     send(s, type="start", paused=True, scenario={"surface": "bowl", "runs": [
         {"optimizer": "gd", "lr": 0.1, "start": [1, 1]}]})
     out = send(s, type="step", count=3)
-    assert set(frames_of(out)[0]) == {"run", "step", "params", "loss", "grad", "update", "lr"}
+    assert set(frames_of(out)[0]) == {"run", "step", "params", "loss", "grad", "update", "lr",
+                                      "opt"}  # opt: the update term by term (step arithmetic)
     assert of_type(out, "diagnosis") == []
 
 

@@ -66,7 +66,9 @@ def test_set_applies_from_next_step_keeping_position():
     f1 = frames_of(send(s, type="step", count=1))[0]
     assert f1["params"] == pytest.approx([0.8, 0.8])
     reply = send(s, type="set", run=0, changes={"lr": 0.25})
-    assert reply == [{"type": "hyper", "run": 0, "hyper": {"lr": 0.25, "weight_decay": 0.0}}]
+    # the step it was applied at: from step 2 on (a `replay` applies it there again)
+    assert reply == [{"type": "hyper", "run": 0, "hyper": {"lr": 0.25, "weight_decay": 0.0},
+                      "step": 1}]
     f2 = frames_of(send(s, type="step", count=1))[0]
     assert f2["step"] == 2 and f2["lr"] == 0.25
     assert f2["params"] == pytest.approx([0.8 - 0.25 * 1.6] * 2)  # from 0.8, not a restart

@@ -27,6 +27,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .limits import MAX_CONSTANT, MAX_EXPONENT
+from .number_text import number_text
 from .tree import (ONE, VARIABLES, ZERO, Add, BinOp, Call, Const, Div, Mul, Neg, Node, Num,
                    Pow, Sub, Var, is_num)
 
@@ -178,7 +179,6 @@ def _decimal(c: Fraction) -> bool:
             q //= p
     if q != 1:
         return False
-    from .format import number_text
     return len(number_text(c)) <= 12
 
 
@@ -304,14 +304,3 @@ def sub(a: Node, b: Node) -> Node:
 
 def neg(a: Node) -> Node:
     return build_sum(_terms(a, -1))
-
-
-def call(fn: str, *args: Node) -> Node:
-    """fn(args), or its exact value (sin(0) → 0, log(e) → 1, log(exp(u)) → u)."""
-    from .functions import FUNCTIONS
-    exact = FUNCTIONS[fn].exact(*args)
-    if exact is not None:
-        return exact
-    if fn == "log" and isinstance(args[0], Call) and args[0].fn == "exp":
-        return args[0].args[0]
-    return Call(fn, tuple(args))

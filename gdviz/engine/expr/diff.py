@@ -13,7 +13,7 @@ u**v in general → u**v*(v'*log(u) + v*u'/u).
 from __future__ import annotations
 
 from . import algebra as A
-from .functions import FUNCTIONS
+from .functions import FUNCTIONS, call
 from .tree import ONE, TWO, ZERO, Add, Call, Div, Mul, Neg, Node, Pow, Sub, Var
 
 
@@ -52,8 +52,8 @@ def derivative(f: Node, var: str) -> Node:
             if var not in b.free:
                 return A.mul(A.mul(b, A.pow_(a, A.sub(b, ONE))), d(a))
             if var not in a.free:
-                return A.mul(A.mul(u, A.call("log", a)), d(b))
-            return A.mul(u, A.add(A.mul(d(b), A.call("log", a)), A.div(A.mul(b, d(a)), a)))
+                return A.mul(A.mul(u, call("log", a)), d(b))
+            return A.mul(u, A.add(A.mul(d(b), call("log", a)), A.div(A.mul(b, d(a)), a)))
         if isinstance(u, Call):
             partials = FUNCTIONS[u.fn].partials(*u.args)
             total = ZERO

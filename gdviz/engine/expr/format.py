@@ -8,27 +8,11 @@ fraction constant is a division (x*(1/3), x**(1/3)).
 
 from __future__ import annotations
 
-from fractions import Fraction
-
+from .number_text import number_text
 from .tree import Add, BinOp, Call, Const, Div, Mul, Neg, Node, Num, Pow, Sub, Var
 
 ATOM, POWER, UNARY, PRODUCT, SUM = 5, 4, 3, 2, 1
 _BINARY_PREC = {Add: SUM, Sub: SUM, Mul: PRODUCT, Div: PRODUCT, Pow: POWER}
-
-
-def number_text(v: Fraction) -> str:
-    """An exact number as Python reads it: 3, 0.25, 1e-20, 1/3 (an approximation
-    only for a fraction too long to write exactly)."""
-    if v.denominator == 1 and abs(v.numerator) < 10**16:
-        return str(v.numerator)
-    s = repr(float(v))
-    if Fraction(s) == v:
-        return s[:-2] if s.endswith(".0") else s
-    if v.denominator == 1:
-        return str(v.numerator)  # exact, if long
-    if v.denominator <= 10**6 and abs(v.numerator) <= 10**9:
-        return f"{v.numerator}/{v.denominator}"
-    return s
 
 
 def precedence(node: Node) -> int:

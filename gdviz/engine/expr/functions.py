@@ -29,7 +29,7 @@ from typing import Callable
 import numpy as np
 
 from . import algebra as A
-from .tree import ONE, ZERO, Const, Node, Num, is_num
+from .tree import ONE, ZERO, Call, Const, Node, Num, is_num
 
 Partials = Callable[..., tuple[Node, ...]]
 
@@ -113,58 +113,58 @@ def _sum_of_squares(a, b):
 
 
 _LIST = [
-    Function("sin", 1, np.sin, lambda u: (A.call("cos", u),), _at_zero(0), "sine"),
-    Function("cos", 1, np.cos, lambda u: (A.neg(A.call("sin", u)),), _at_zero(1), "cosine"),
-    Function("tan", 1, np.tan, lambda u: (A.div(ONE, _square(A.call("cos", u))),), _at_zero(0),
+    Function("sin", 1, np.sin, lambda u: (call("cos", u),), _at_zero(0), "sine"),
+    Function("cos", 1, np.cos, lambda u: (A.neg(call("sin", u)),), _at_zero(1), "cosine"),
+    Function("tan", 1, np.tan, lambda u: (A.div(ONE, _square(call("cos", u))),), _at_zero(0),
              "tangent"),
-    Function("exp", 1, np.exp, lambda u: (A.call("exp", u),), _at_zero(1), "e to the power"),
+    Function("exp", 1, np.exp, lambda u: (call("exp", u),), _at_zero(1), "e to the power"),
     Function("log", 1, np.log, lambda u: (A.div(ONE, u),), _log_exact,
              "natural logarithm (also ln)"),
-    Function("log10", 1, np.log10, lambda u: (A.div(ONE, A.mul(u, A.call("log", Num(10)))),),
+    Function("log10", 1, np.log10, lambda u: (A.div(ONE, A.mul(u, call("log", Num(10)))),),
              lambda u: ZERO if is_num(u, 1) else None, "base-10 logarithm"),
-    Function("log2", 1, np.log2, lambda u: (A.div(ONE, A.mul(u, A.call("log", Num(2)))),),
+    Function("log2", 1, np.log2, lambda u: (A.div(ONE, A.mul(u, call("log", Num(2)))),),
              lambda u: ZERO if is_num(u, 1) else None, "base-2 logarithm"),
-    Function("sqrt", 1, np.sqrt, lambda u: (A.div(ONE, A.mul(Num(2), A.call("sqrt", u))),),
+    Function("sqrt", 1, np.sqrt, lambda u: (A.div(ONE, A.mul(Num(2), call("sqrt", u))),),
              _sqrt_exact, "square root"),
     Function("cbrt", 1, np.cbrt,
-             lambda u: (A.div(ONE, A.mul(Num(3), _square(A.call("cbrt", u)))),),
+             lambda u: (A.div(ONE, A.mul(Num(3), _square(call("cbrt", u)))),),
              _at_zero(0), "cube root (also of negative numbers)"),
-    Function("abs", 1, np.abs, lambda u: (A.call("sign", u),), _num_rule(abs), "absolute value"),
+    Function("abs", 1, np.abs, lambda u: (call("sign", u),), _num_rule(abs), "absolute value"),
     Function("sign", 1, np.sign, lambda u: (ZERO,), _num_rule(_sign), "−1, 0 or 1"),
     Function("heaviside", 1, lambda u: np.heaviside(u, 0.5), lambda u: (ZERO,),
              _num_rule(_heaviside), "0 below 0, ½ at 0, 1 above"),
-    Function("tanh", 1, np.tanh, lambda u: (_square(A.call("sech", u)),),
+    Function("tanh", 1, np.tanh, lambda u: (_square(call("sech", u)),),
              _at_zero(0), "hyperbolic tangent"),
-    Function("sech", 1, _sech, lambda u: (A.neg(A.mul(A.call("sech", u), A.call("tanh", u))),),
+    Function("sech", 1, _sech, lambda u: (A.neg(A.mul(call("sech", u), call("tanh", u))),),
              _at_zero(1), "hyperbolic secant, 1/cosh"),
-    Function("sinh", 1, np.sinh, lambda u: (A.call("cosh", u),), _at_zero(0), "hyperbolic sine"),
-    Function("cosh", 1, np.cosh, lambda u: (A.call("sinh", u),), _at_zero(1),
+    Function("sinh", 1, np.sinh, lambda u: (call("cosh", u),), _at_zero(0), "hyperbolic sine"),
+    Function("cosh", 1, np.cosh, lambda u: (call("sinh", u),), _at_zero(1),
              "hyperbolic cosine"),
     Function("arctan", 1, np.arctan, lambda u: (A.div(ONE, A.add(ONE, _square(u))),),
              _at_zero(0), "inverse tangent (also atan)"),
     Function("arcsin", 1, np.arcsin,
-             lambda u: (A.div(ONE, A.call("sqrt", _one_minus_square(u))),), _at_zero(0),
+             lambda u: (A.div(ONE, call("sqrt", _one_minus_square(u))),), _at_zero(0),
              "inverse sine (also asin)"),
     Function("arccos", 1, np.arccos,
-             lambda u: (A.neg(A.div(ONE, A.call("sqrt", _one_minus_square(u)))),),
+             lambda u: (A.neg(A.div(ONE, call("sqrt", _one_minus_square(u)))),),
              lambda u: ZERO if is_num(u, 1) else None, "inverse cosine (also acos)"),
     Function("sigmoid", 1, _sigmoid,
-             lambda u: (A.mul(A.call("sigmoid", u), A.call("sigmoid", A.neg(u))),),
+             lambda u: (A.mul(call("sigmoid", u), call("sigmoid", A.neg(u))),),
              _at_zero(Fraction(1, 2)), "1/(1 + e^−u)"),
-    Function("softplus", 1, lambda u: np.logaddexp(0.0, u), lambda u: (A.call("sigmoid", u),),
+    Function("softplus", 1, lambda u: np.logaddexp(0.0, u), lambda u: (call("sigmoid", u),),
              about="log(1 + e^u)"),
-    Function("logsigmoid", 1, _logsigmoid, lambda u: (A.call("sigmoid", A.neg(u)),),
+    Function("logsigmoid", 1, _logsigmoid, lambda u: (call("sigmoid", A.neg(u)),),
              about="log σ(u) = −log(1 + e^−u)"),
-    Function("relu", 1, lambda u: np.maximum(u, 0.0), lambda u: (A.call("heaviside", u),),
+    Function("relu", 1, lambda u: np.maximum(u, 0.0), lambda u: (call("heaviside", u),),
              _num_rule(lambda v: max(v, Fraction(0))), "max(0, u)"),
     Function("atan2", 2, np.arctan2,
              lambda a, b: (A.div(b, _sum_of_squares(a, b)), A.neg(A.div(a, _sum_of_squares(a, b)))),
              about="angle of the point (b, a): atan2(y, x)"),
     Function("max", 2, np.maximum,
-             lambda a, b: (A.call("heaviside", A.sub(a, b)), A.call("heaviside", A.sub(b, a))),
+             lambda a, b: (call("heaviside", A.sub(a, b)), call("heaviside", A.sub(b, a))),
              _num_rule(max), "the larger of two"),
     Function("min", 2, np.minimum,
-             lambda a, b: (A.call("heaviside", A.sub(b, a)), A.call("heaviside", A.sub(a, b))),
+             lambda a, b: (call("heaviside", A.sub(b, a)), call("heaviside", A.sub(a, b))),
              _num_rule(min), "the smaller of two"),
 ]
 
@@ -183,3 +183,13 @@ def canonical_name(name: str) -> str | None:
 def names() -> list[str]:
     """Every name a person may type as a function, canonical names first."""
     return list(FUNCTIONS) + list(ALIASES)
+
+
+def call(fn: str, *args: Node) -> Node:
+    """fn(args), or its exact value (sin(0) → 0, log(e) → 1, log(exp(u)) → u)."""
+    exact = FUNCTIONS[fn].exact(*args)
+    if exact is not None:
+        return exact
+    if fn == "log" and isinstance(args[0], Call) and args[0].fn == "exp":
+        return args[0].args[0]
+    return Call(fn, tuple(args))

@@ -60,8 +60,10 @@ class Node:
         return not self == other
 
     def __repr__(self) -> str:
-        from .format import to_text
-        return f"<{type(self).__name__} {to_text(self)}>"
+        """The node's shape, e.g. ``Add(Var('x'), Num(Fraction(1, 3)))`` (format.py prints it
+        as text; the tree does not depend on its printer)."""
+        parts = ([] if self.payload is None else [repr(self.payload)]) + [repr(a) for a in self.args]
+        return f"{type(self).__name__}({', '.join(parts)})"
 
     @property
     def is_constant(self) -> bool:

@@ -112,24 +112,31 @@ def _labels(n: int, classes: int) -> Array:
     return np.repeat(np.arange(classes), class_sizes(n, classes))
 
 
-def _split(name: str, x: Array, y: Array, classes: int, noise: float, test_fraction: float,
-           rng: np.random.Generator, seed: int) -> Dataset:
-    """Shuffle, then deal the classes out in turn so that the first round(n·f) points
-    (the test set) hold each class in proportion; the rest is the training set."""
+def split_indices(y: Array, classes: int, test_fraction: float,
+                  rng: np.random.Generator) -> tuple[Array, Array]:
+    """(train, test) indices into the labels ``y``: shuffle, then deal the classes out in
+    turn so that the first round(n·f) points (the test set) hold each class in proportion;
+    the rest is the training set (at least one point). Each part comes back in a random
+    order, so nothing downstream sees the dealing."""
     n = len(y)
     order = rng.permutation(n)
-    x, y = x[order], y[order]
+    y = y[order]
     # rank of each point within its class, scaled to [0, 1): interleaves the classes
     rank = np.empty(n)
     for k in range(classes):
         members = np.flatnonzero(y == k)
         rank[members] = (np.arange(members.size) + 0.5) / members.size
-    dealt = np.lexsort((y, rank))
-    x, y = x[dealt], y[dealt]
+    dealt = order[np.lexsort((y, rank))]
     n_test = int(round(n * test_fraction))
     n_test = min(n_test, n - 1)  # at least one training point
-    # back to a random order inside each part, so nothing downstream sees the dealing
     test, train = rng.permutation(n_test), n_test + rng.permutation(n - n_test)
+    return dealt[train], dealt[test]
+
+
+def _split(name: str, x: Array, y: Array, classes: int, noise: float, test_fraction: float,
+           rng: np.random.Generator, seed: int) -> Dataset:
+    """The points dealt into a stratified train/test split (``split_indices``)."""
+    train, test = split_indices(y, classes, test_fraction, rng)
     return Dataset(name, x[train], y[train].astype(np.int64), x[test], y[test].astype(np.int64),
                    classes, float(noise), int(seed))
 

@@ -21,6 +21,11 @@ The checks (each function's docstring gives its rule, threshold and reason):
 * ``symmetric``    — networks: all units of a hidden layer are identical and so
   stay identical forever (error).
 
+An objective may replace these checks with its own ``findings(watch, params, status,
+lr)`` (a list, or None for the generic checks): the complex weight stepped with the
+gradient that drops the conjugate reports ``wrong_gradient`` (error) — the generic
+advice (lower the lr, more steps) would be wrong there.
+
 Pure engine code: no I/O, only NumPy and the objective's own methods.
 """
 
@@ -35,6 +40,7 @@ import numpy as np
 from ..explain import fmt
 from .linear import LogReg2
 from .mlp import MLP
+from .network import Network
 
 Array = np.ndarray
 
@@ -59,6 +65,7 @@ class Finding:
     """One thing that looks wrong with a run, in plain words."""
 
     id: str        # lr_too_small | vanishing | dead_relu | exploding | plateau | symmetric
+    #                | wrong_gradient
     severity: str  # info | warn | error
     title: str     # short, e.g. "Vanishing gradients"
     detail: str    # what was seen, with the numbers
@@ -149,7 +156,12 @@ class RunWatch:
         params = np.asarray(params, float).ravel()
         grad = np.asarray(grad, float).ravel()
         lr = None if lr is None or not math.isfinite(float(lr)) else float(lr)
-        net = self.objective if isinstance(self.objective, MLP) else None
+        own = getattr(self.objective, "findings", None)
+        if own is not None:  # an objective that knows better (a mistaken gradient rule)
+            mine = own(self, params, status, lr)
+            if mine is not None:
+                return mine
+        net = self.objective if isinstance(self.objective, Network) else None
         out: list[Finding] = []
         blown = _exploding(self, params, grad, status, lr, net)
         if blown is not None:
@@ -181,7 +193,7 @@ class RunWatch:
 # --- the checks --------------------------------------------------------------------------
 
 def _exploding(watch: RunWatch, params: Array, grad: Array, status: str | None,
-               lr: float | None, net: MLP | None) -> Finding | None:
+               lr: float | None, net: Network | None) -> Finding | None:
     """Error: the loss, weights or gradient are not finite, or the run's status is
     ``diverged`` (the engine saw the loss explode). lr_too_small and plateau are then not
     asked (they would misread a blow-up), nor anything else when the numbers are not finite.
@@ -318,7 +330,7 @@ def _chance_loss(objective) -> tuple[float, str] | None:
     score — (value, description) — or None for a regression or a surface."""
     if isinstance(objective, LogReg2):
         return math.log(2), "ln 2"
-    if not isinstance(objective, MLP):
+    if not isinstance(objective, Network):
         return None
     k = objective.n_classes
     if objective.head == "mse":  # output 1/K everywhere: mean (1/K − y_k)² = (K−1)/K²
@@ -344,7 +356,7 @@ def _settled(objective, params: Array, grad: Array, loss: float) -> bool:
 def _done(objective, params: Array, grad: Array, loss: float) -> bool:
     """Whether there is nothing left to learn here: a classifier whose loss is ~0
     (< ``DONE_LOSS``: it fits its training points), or ``_settled`` in a minimum's bowl."""
-    if isinstance(objective, (MLP, LogReg2)) and loss < DONE_LOSS:
+    if isinstance(objective, (Network, LogReg2)) and loss < DONE_LOSS:
         return True
     return _settled(objective, params, grad, loss)
 
@@ -400,13 +412,13 @@ def _plateau(watch: RunWatch, params: Array, grad: Array, gnorm: float, status: 
         fix = ("Give it more steps, add momentum (0.9) or switch to Adam to cross the flat "
                "stretch, or try a larger lr" + (f" (about {_lr(lr * 3)})" if lr else "") +
                ("; a different init (he or glorot) can start it off the plateau."
-                if isinstance(watch.objective, MLP) else "."))
+                if isinstance(watch.objective, Network) else "."))
     stuck = abs(lnow) >= 0.9 * abs(l0)
     severity = "warn" if (stuck or at_chance or causes) else "info"
     return Finding("plateau", severity, "Plateau: the loss is not moving", detail, fix)
 
 
-def _vanishing(net: MLP, norms: Array, status: str | None,
+def _vanishing(net: Network, norms: Array, status: str | None,
                watch: RunWatch | None = None) -> Finding | None:
     """Warn when a network with ≥ 2 weight layers has ‖∂L/∂W_1‖ < ``VANISH`` (0.1) ×
     ‖∂L/∂W_L‖ on the full training gradient: the first layer then learns ≥ 10× slower
@@ -464,13 +476,14 @@ def _stuck_since_vanishing(watch: RunWatch | None) -> tuple[int, Array] | None:
     return (k, s0) if abs(loss[-1]) >= 0.9 * abs(l0) else None
 
 
-def _dead_relu(net: MLP, params: Array) -> Finding | None:
-    """relu networks: hidden units never active (pre-activation ≤ 0 on every training
-    point, ``MLP.hidden_activity``). A dead relu outputs 0 and gets 0 gradient for every
-    point, so it never learns again. Severity: error when a whole layer is dead (nothing
-    passes through it: the output is the same for every point), warn from 25 % of the
-    hidden units (a quarter of the network wasted), info from a single unit (worth
-    knowing; a few dead units are common and harmless). leaky_relu units do not die."""
+def _dead_relu(net: Network, params: Array) -> Finding | None:
+    """relu networks: hidden units (a CNN: kernels) never active — pre-activation ≤ 0 on
+    every training point (image, at every pooled position), ``hidden_activity``. A dead
+    relu outputs 0 and gets 0 gradient for every point, so it never learns again.
+    Severity: error when a whole layer is dead (nothing passes through it: the output is
+    the same for every point), warn from 25 % of the hidden units (a quarter of the
+    network wasted), info from a single unit (worth knowing; a few dead units are common
+    and harmless). leaky_relu units do not die."""
     if net.activation != "relu" or net.n_layers < 2:
         return None
     with np.errstate(all="ignore"):
@@ -480,55 +493,57 @@ def _dead_relu(net: MLP, params: Array) -> Finding | None:
     total, n = int(dead.sum()), int(widths.sum())
     if total == 0:
         return None
+    unit, layer, sample = net.WORDS["unit"], net.WORDS["layer"], net.WORDS["sample"]
     whole = [l + 1 for l in range(len(widths)) if dead[l] == widths[l]]
     per_layer = ", ".join(f"layer {l + 1}: {d}/{w}" for l, (d, w) in enumerate(zip(dead, widths)))
-    detail = (f"{total} of {n} hidden relu units ({_pct(total / n)}) never switch on for any "
-              f"training point ({per_layer}). A dead relu outputs 0 and gets 0 gradient, "
-              f"so it never learns again.")
+    detail = (f"{total} of {n} {layer.split()[0]} relu {unit}s ({_pct(total / n)}) never "
+              f"switch on for any training {sample} ({per_layer}). A dead relu outputs 0 and "
+              f"gets 0 gradient, so it never learns again.")
     if whole:
         layers = " and ".join(str(l) for l in whole)
-        detail += (f" Hidden layer{'s' if len(whole) > 1 else ''} {layers} is entirely dead: "
+        name = layer[0].upper() + layer[1:]
+        detail += (f" {name}{'s' if len(whole) > 1 else ''} {layers} is entirely dead: "
                    f"nothing passes through, so the network gives the same output for every "
-                   f"point.")
+                   f"{sample}.")
         severity = "error"
     else:
         severity = "warn" if total >= 0.25 * n else "info"
-    fix = ("Lower the learning rate (a big step can push a unit's bias far negative), use "
-           "leaky_relu (its units never die: they pass 0.01 of the gradient), or he init.")
+    fix = (f"Lower the learning rate (a big step can push a {unit}'s bias far negative), use "
+           f"leaky_relu (its {unit}s never die: they pass 0.01 of the gradient), or he init.")
     return Finding("dead_relu", severity, "Dead relu units", detail, fix)
 
 
-def _symmetric(net: MLP, params: Array) -> Finding | None:
+def _symmetric(net: Network, params: Array) -> Finding | None:
     """Error when, in some hidden layer (≥ 2 units), every unit has the same incoming
-    weights (columns of W_l), bias and outgoing weights (rows of W_{l+1}) within 1e-12
-    relative — what ``zeros`` init gives. Identical inputs and bias make the units compute
-    the same function; identical outgoing weights then give them the same gradient, so no
-    update can ever tell them apart: the layer acts as if it had one unit. (Units that
-    differ only in their outgoing weights get different gradients and do separate.)"""
-    layers = net.unpack(params[None])
+    weights, bias and outgoing weights within 1e-12 relative (``unit_weights``: an MLP's
+    columns of W_l and rows of W_{l+1}; a CNN's kernels and what reads their maps) —
+    what ``zeros`` init gives. Identical inputs and bias make the units compute the same
+    function; identical outgoing weights then give them the same gradient, so no update
+    can ever tell them apart: the layer acts as if it had one unit. (Units that differ
+    only in their outgoing weights get different gradients and do separate.)"""
     hit, zero = [], []
-    for l in range(net.n_layers - 1):
-        w, b, w_next = layers[l][0][0], layers[l][1][0], layers[l + 1][0][0]
-        if w.shape[1] < 2:
+    for l, (w, b, w_next) in enumerate(net.unit_weights(params)):
+        if w.shape[0] < 2:
             continue
         scale = max(np.abs(w).max(), np.abs(b).max(), np.abs(w_next).max())
         tol = 1e-12 * scale
-        if (np.abs(w - w[:, :1]).max() <= tol and np.abs(b - b[0]).max() <= tol
+        if (np.abs(w - w[:1]).max() <= tol and np.abs(b - b[0]).max() <= tol
                 and np.abs(w_next - w_next[:1]).max() <= tol):
             hit.append(l)
             if scale == 0:
                 zero.append(l)
     if not hit:
         return None
-    names = " and ".join(f"hidden layer {l + 1} ({net.hidden[l]} units)" for l in hit)
-    detail = (f"All units of {names} have the same incoming weights, bias and outgoing "
+    unit, layer = net.WORDS["unit"], net.WORDS["layer"]
+    names = " and ".join(f"{layer} {l + 1} ({net.hidden[l]} {unit}s)" for l in hit)
+    detail = (f"All {unit}s of {names} have the same incoming weights, bias and outgoing "
               f"weights (what zeros init gives): they compute the same function, get the "
               f"same gradient and stay identical forever — the network acts as if each such "
-              f"layer had one unit.")
+              f"layer had one {unit}.")
     if zero and net.activation in ("tanh", "relu", "leaky_relu"):
         detail += (f" With every weight 0 and {net.activation}(0) = 0 they even output 0, "
                    f"so none of their weights gets any gradient"
                    + (": only the output bias learns." if len(zero) == net.n_layers - 1
                       else "."))
     return Finding("symmetric", "error", "Symmetric units", detail,
-                   "Use a random init (xavier, glorot or he) so the units start different.")
+                   f"Use a random init (xavier, glorot or he) so the {unit}s start different.")

@@ -1,6 +1,8 @@
 """Weight initialisations. Biases always start at zero.
 
-For a layer with n_in inputs and n_out outputs:
+For a layer with fan-in n_in and fan-out n_out — a dense layer's inputs and outputs;
+a 3 × 3 convolution's n_in = 3·3·c_in and n_out = 3·3·c_out (the course's
+definitions: the inputs and outputs each kernel weight touches):
 
 * ``xavier`` — W ~ U(−1/√n_in, 1/√n_in)  (Xavier's original heuristic; also
   the bound of torch.nn.Linear's default weights)
@@ -30,7 +32,19 @@ INITS = ("xavier", "glorot", "he", "zeros", "large")
 
 def layer_weights(init: str, n_in: int, n_out: int, rng: np.random.Generator) -> Array:
     """One weight matrix W (n_in, n_out) drawn by ``init``."""
-    shape = (n_in, n_out)
+    return draw(init, (n_in, n_out), n_in, n_out, rng)
+
+
+def kernel_weights(init: str, c_in: int, c_out: int, rng: np.random.Generator,
+                   k: int = 3) -> Array:
+    """Convolution kernels (c_out, c_in, k, k) — torch's layout — drawn by ``init`` with
+    fan-in k·k·c_in and fan-out k·k·c_out."""
+    return draw(init, (c_out, c_in, k, k), k * k * c_in, k * k * c_out, rng)
+
+
+def draw(init: str, shape: tuple[int, ...], n_in: int, n_out: int,
+         rng: np.random.Generator) -> Array:
+    """Weights of ``shape`` drawn by ``init`` for fan-in ``n_in`` and fan-out ``n_out``."""
     if init == "xavier":
         bound = 1.0 / np.sqrt(n_in)
         return rng.uniform(-bound, bound, shape)

@@ -6,8 +6,9 @@ of (α, β). Two ways to pick the plane (Li et al. 2018, "Visualizing the Loss
 Landscape of Neural Nets"):
 
 * ``random_plane`` — two seeded Gaussian directions, *filter-normalised*: for
-  each neuron (a column of W_l: the weights into one unit) the direction's
-  part is rescaled to the norm of the weights' part, d_col ← d_col·‖θ_col‖/‖d_col‖.
+  each neuron (a column of W_l: the weights into one unit; in a CNN each
+  filter, one output channel's kernel) the direction's part is rescaled to the
+  norm of the weights' part, d_col ← d_col·‖θ_col‖/‖d_col‖.
   A step of α = 1 then changes every neuron by about its own size, so slices
   of different networks are comparable. Bias directions are zero (the biases
   stay at θ*'s values; Li et al.'s ``ignore='biasbn'``). A neuron whose
@@ -49,8 +50,11 @@ def random_plane(mlp, centre: Array, seed: int = 0) -> Plane:
     dirs = rng.standard_normal((2, mlp.dim))
     for (w_dir, b_dir), (w, _) in zip(mlp.unpack(dirs), mlp.unpack(centre[None, :])):
         b_dir[...] = 0.0
-        d_norm = np.linalg.norm(w_dir, axis=1, keepdims=True)  # (2, 1, n_out): per neuron
-        w_norm = np.linalg.norm(w, axis=1, keepdims=True)      # (1, 1, n_out)
+        # a dense W (R, n_in, n_out): per neuron (a column); conv kernels (R, c_out, c_in,
+        # 3, 3): per filter (one output channel's kernel), as Li et al. normalise
+        axes = (1,) if w.ndim == 3 else tuple(range(2, w.ndim))
+        d_norm = np.sqrt((w_dir * w_dir).sum(axis=axes, keepdims=True))
+        w_norm = np.sqrt((w * w).sum(axis=axes, keepdims=True))
         w_dir *= np.where(w_norm > 0, w_norm, 1.0) / d_norm
     return Plane(centre, dirs, "random")
 

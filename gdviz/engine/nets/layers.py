@@ -29,6 +29,43 @@ def _buffer(out: Array | None, like: Array) -> Array:
     return np.empty(like.shape) if out is None else out
 
 
+# --- matrix products that stay on one thread ----------------------------------------------
+
+MAX_PRODUCT = 1 << 19
+"""Multiply-adds per BLAS call. OpenBLAS spreads a larger product over its threads, and on
+a busy machine (a shared 2-core server, or 200 streams at once) those threads wait for
+each other: a (25600 × 10)·(10 × 4) product took 7 ms of CPU instead of 0.2 ms
+(bench/cnn_step.py). Cut into calls of at most this size, each stays on one thread."""
+
+
+def matmul(a: Array, b: Array, out: Array | None = None) -> Array:
+    """a @ b (NumPy's matmul, stacks broadcast), as several products over a's rows when
+    one would exceed ``MAX_PRODUCT`` multiply-adds."""
+    m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
+    if m * k * n <= MAX_PRODUCT or m == 1:
+        return np.matmul(a, b, out=out)
+    if out is None:
+        out = np.empty(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (m, n))
+    step = max(1, MAX_PRODUCT // (k * n))
+    for r0 in range(0, m, step):
+        np.matmul(a[..., r0:r0 + step, :], b, out=out[..., r0:r0 + step, :])
+    return out
+
+
+def matmul_t(a: Array, b: Array, out: Array | None = None) -> Array:
+    """aᵀ @ b — Σ over the long shared axis (rows of both) — as partial sums over chunks of
+    rows when one product would exceed ``MAX_PRODUCT`` multiply-adds."""
+    k, m, n = a.shape[-2], a.shape[-1], b.shape[-1]
+    at = np.swapaxes(a, -1, -2)
+    if m * k * n <= MAX_PRODUCT:
+        return np.matmul(at, b, out=out)
+    step = max(1, MAX_PRODUCT // (m * n))
+    total = np.matmul(at[..., :step], b[..., :step, :], out=out)
+    for r0 in range(step, k, step):
+        total += np.matmul(at[..., r0:r0 + step], b[..., r0:r0 + step, :])
+    return total
+
+
 # --- the affine layer ---------------------------------------------------------------------
 
 class Dense:
@@ -40,7 +77,7 @@ class Dense:
 
     @staticmethod
     def forward(x: Array, w: Array, b: Array, out: Array | None = None) -> Array:
-        z = np.matmul(x, w, out=out)  # (B, in) or (R, B, in) @ (R, in, out) → (R, B, out)
+        z = matmul(x, w, out=out)  # (B, in) or (R, B, in) @ (R, in, out) → (R, B, out)
         z += b[:, None, :]
         return z
 
@@ -51,15 +88,14 @@ class Dense:
         """(dW (R, in, out), db (R, out), dx (R, B, in) or None).
 
         ``out`` = (dW, db) arrays to write into (views of a flat gradient)."""
-        xt = np.swapaxes(x, -1, -2)
         ones = np.ones(dz.shape[-2])  # Σ over samples as a matrix product: far faster than sum()
         if out is None:
-            dw, db = np.matmul(xt, dz), np.matmul(ones, dz)
+            dw, db = matmul_t(x, dz), np.matmul(ones, dz)
         else:
             dw, db = out
-            np.matmul(xt, dz, out=dw)
+            matmul_t(x, dz, out=dw)
             np.matmul(ones, dz, out=db)
-        dx = np.matmul(dz, np.swapaxes(w, -1, -2), out=dx_out) if need_dx else None
+        dx = matmul(dz, np.swapaxes(w, -1, -2), out=dx_out) if need_dx else None
         return dw, db, dx
 
 

@@ -15,24 +15,8 @@ run (params (R, P)). Its order is W1, b1, W2, b2, …, W_L, b_L; W_l has shape
 (n_{l−1}, n_l) — input i to unit j — stored row-major, so W_l[i, j] sits at
 ``offset(W_l) + i·n_l + j``. ``unpack`` returns views into the vector, no copies.
 
-**Steps, batches, epochs.** With batch size b on N training points an epoch
-has ⌈N/b⌉ batches (the last one smaller if b does not divide N, as torch's
-DataLoader with ``drop_last=False``). Step k (the update taken from frame k)
-uses batch j = k mod ⌈N/b⌉ of epoch e = k div ⌈N/b⌉: the slice j·b … j·b+b of
-a permutation of the training points drawn from
-``default_rng([shuffle_seed, e])``. The order depends only on the data,
-``batch_size`` and ``shuffle_seed`` — every run of a race, and every optimizer,
-sees the same batches at the same step, so races are fair. After k updates,
-k div ⌈N/b⌉ epochs are complete.
-
-**What loss_and_grad returns.** ``loss`` is always the mean loss over the
-*whole training set* at the params, so loss curves, the run engine's
-divergence and oscillation tests and the final loss mean the same thing
-whatever the batch size. ``grad`` is the gradient of the *mini-batch* loss at
-step k — the gradient the optimizer step uses (its norm is what "converged"
-tests). With the full batch (the default) the two come from one forward and
-backward pass; with mini-batches a second forward pass over the training set
-gives the loss.
+**Steps, batches, epochs** and **what loss_and_grad returns** (the training-set
+loss beside the mini-batch gradient the step uses): see network.py, shared with the CNN.
 
 Large numbers of runs (a loss-landscape grid of 64² weight vectors) are
 evaluated in chunks of runs so no activation array exceeds about 2 MB. The
@@ -43,16 +27,14 @@ costs more in page faults than the arithmetic.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from dataclasses import dataclass
-from typing import NamedTuple, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from .datasets import Dataset
 from .init import INITS, init_layers
 from .layers import ACTIVATIONS, LOSSES, Dense, sigmoid, softmax
+from .network import Metrics, Network, StepPosition, check_batch_size  # noqa: F401 (re-exported)
 
 Array = np.ndarray
 
@@ -62,29 +44,6 @@ HEADS = ("softmax_ce", "sigmoid_bce", "mse")
 HEAD_NAMES = {"softmax_ce": "softmax + cross-entropy", "sigmoid_bce": "sigmoid + BCE",
               "mse": "MSE on one-hot targets"}
 CHUNK_ELEMENTS = 1 << 18  # floats in the widest activation array of one chunk of runs (2 MB)
-CACHED_WORKSPACE_ELEMENTS = 1 << 20  # larger workspaces are allocated per call, not kept
-
-
-@dataclass(frozen=True)
-class StepPosition:
-    """Where step k falls: 0-based epoch and batch within it (k = epoch·batches_per_epoch
-    + batch), and how many samples that batch has."""
-
-    step: int
-    epoch: int
-    batch: int
-    batches_per_epoch: int
-    batch_size: int
-
-
-class Metrics(NamedTuple):
-    """Per run (R,): mean training loss and accuracy; the same on the test set
-    (NaN when the data set has no test points)."""
-
-    loss: Array
-    accuracy: Array
-    test_loss: Array
-    test_accuracy: Array
 
 
 class Workspace:
@@ -98,7 +57,7 @@ class Workspace:
         self.da = [np.empty((runs, samples, n)) for n in sizes[1:-1]]
 
 
-class MLP:
+class MLP(Network):
     """A network over a ``Dataset``: ``loss_and_grad(params (R, P), step)`` for the engine."""
 
     id = "mlp"
@@ -119,11 +78,7 @@ class MLP:
         if head == "sigmoid_bce" and data.n_classes != 2:
             raise ValueError(f"the sigmoid_bce head needs two classes; {data.name} has "
                              f"{data.n_classes} — use softmax_ce or mse")
-        n = data.n_train
-        batch_size = n if batch_size is None else int(batch_size)
-        if not 1 <= batch_size <= n:
-            raise ValueError(f"batch_size must be between 1 and the {n} training points, "
-                             f"got {batch_size}")
+        batch_size = check_batch_size(batch_size, data.n_train)
         self.data = data
         self.hidden = hidden
         self.activation = activation
@@ -141,13 +96,11 @@ class MLP:
             self._slots.append((offset, offset + n_in * n_o, offset + n_in * n_o + n_o, n_in, n_o))
             offset += n_in * n_o + n_o
         self.dim = offset
-        self.batches_per_epoch = -(-n // batch_size)
         self._act = ACTIVATIONS[activation]
         self._loss = LOSSES[head]
         self._t_train = self._targets(data.y_train)
         self._t_test = self._targets(data.y_test)
         self._perm_cache: tuple[int, Array] | None = None
-        self._local = threading.local()  # per-thread workspaces: runs may step in threads
 
     # -- description ---------------------------------------------------------------------
 
@@ -171,11 +124,6 @@ class MLP:
                 "sigmoid_bce": "L = −mean(y log ŷ + (1−y) log(1−ŷ))",
                 "mse": "L = mean (ŷ − y)² (one-hot y)"}[self.head]
         return f"ŷ = {out};  {loss}"
-
-    @property
-    def stochastic(self) -> bool:
-        """True when steps use mini-batches (the gradient is noisy)."""
-        return self.batch_size < self.data.n_train
 
     def _targets(self, y: Array) -> Array:
         if self.head == "sigmoid_bce":
@@ -216,31 +164,6 @@ class MLP:
         one = self.pack(init_layers(init, self.sizes, seed))
         return np.repeat(one, runs, axis=0)
 
-    # -- mini-batches ----------------------------------------------------------------------
-
-    def position(self, step: int) -> StepPosition:
-        """Which epoch and batch step ``step`` uses (all 0-based)."""
-        step = int(step)
-        epoch, batch = divmod(step, self.batches_per_epoch)
-        size = min(self.batch_size, self.data.n_train - batch * self.batch_size)
-        return StepPosition(step, epoch, batch, self.batches_per_epoch, size)
-
-    def epoch_permutation(self, epoch: int) -> Array:
-        """The order in which epoch ``epoch`` visits the training points."""
-        cached = self._perm_cache  # read once: other threads may replace it
-        if cached is None or cached[0] != epoch:
-            rng = np.random.default_rng([self.shuffle_seed, int(epoch)])
-            cached = self._perm_cache = (int(epoch), rng.permutation(self.data.n_train))
-        return cached[1]
-
-    def batch_indices(self, step: int) -> Array:
-        """Indices of the training points in step ``step``'s mini-batch."""
-        if not self.stochastic:
-            return np.arange(self.data.n_train)
-        pos = self.position(step)
-        start = pos.batch * self.batch_size
-        return self.epoch_permutation(pos.epoch)[start:start + self.batch_size]
-
     # -- forward and backward --------------------------------------------------------------
 
     def _chunks(self, runs: int, samples: int):
@@ -253,19 +176,8 @@ class MLP:
 
     def _workspace(self, runs: int, samples: int) -> Workspace:
         """This thread's buffers for (runs, samples); kept for small shapes (the last few)."""
-        if runs * samples * sum(self.sizes[1:]) > CACHED_WORKSPACE_ELEMENTS:
-            return Workspace(self.sizes, runs, samples)
-        cache = getattr(self._local, "workspaces", None)
-        if cache is None:
-            cache = self._local.workspaces = OrderedDict()
-        key = (runs, samples)
-        if key in cache:
-            cache.move_to_end(key)
-        else:
-            cache[key] = Workspace(self.sizes, runs, samples)
-            if len(cache) > 4:
-                cache.popitem(last=False)
-        return cache[key]
+        return self.cached_workspace((runs, samples), runs * samples * sum(self.sizes[1:]),
+                                     lambda: Workspace(self.sizes, runs, samples))
 
     def _forward(self, layers, x: Array, ws: Workspace) -> Array:
         """The logits (R, B, n_out), filling ``ws.z`` and ``ws.a`` (what backward needs)."""
@@ -299,45 +211,37 @@ class MLP:
             self._backward(x, layers, ws, self.unpack(grad[rows]))
         return loss, grad
 
+    def per_sample_pass(self, params: Array, idx: Array) -> tuple[Array, Workspace, Array]:
+        """One forward and backward pass for each training point ``idx`` (S,) on its own,
+        at the weights ``params`` (P,): (per-point loss (S,), the workspace (S, 1, n_l)
+        of z, a and ∂ℓ/∂z, the per-point gradient (S, P)).
+
+        Each point is treated as a run of one sample (the weights repeated S times), so
+        this is the very ``_forward``/``_backward`` the engine trains with; the mean of
+        the per-point gradients of a batch is that batch's gradient."""
+        idx = np.asarray(idx, dtype=np.int64)
+        rows = np.repeat(np.asarray(params, float)[None, :], len(idx), axis=0)
+        x = self.data.x_train[idx][:, None, :]  # (S, 1, 2): each run its own sample
+        t = self._t_train[idx][:, None, :]
+        ws = Workspace(self.sizes, len(idx), 1)
+        layers = self.unpack(rows)
+        logits = self._forward(layers, x, ws)
+        loss, _ = self._loss.loss_and_grad(logits, t, out=ws.dz[-1])
+        grad = np.empty_like(rows)
+        self._backward(x, layers, ws, self.unpack(grad))
+        return loss, ws, grad
+
+    def targets(self, idx: Array) -> Array:
+        """The loss's targets of training points ``idx``: one-hot rows (softmax_ce, mse)
+        or the 0/1 label as one column (sigmoid_bce)."""
+        return self._t_train[np.asarray(idx, dtype=np.int64)]
+
     def _outputs(self, params: Array, x: Array):
         """(rows, logits) per chunk of runs — the logits live in a reused buffer."""
         for rows in self._chunks(params.shape[0], len(x)):
             layers = self.unpack(params[rows])
             ws = self._workspace(layers[0][0].shape[0], len(x))
             yield rows, self._forward(layers, x, ws), ws
-
-    def _loss_on(self, params: Array, x: Array, t: Array) -> Array:
-        loss = np.empty(params.shape[0])
-        for rows, z, _ in self._outputs(params, x):
-            loss[rows] = self._loss.loss(z, t)
-        return loss
-
-    # -- the objective interface -----------------------------------------------------------
-
-    def loss_and_grad(self, params: Array, step: int = 0) -> tuple[Array, Array]:
-        """(training-set loss (R,), gradient of step ``step``'s mini-batch loss (R, P))."""
-        params = np.asarray(params, dtype=float)
-        if not self.stochastic:
-            return self._loss_and_grad_on(params, self.data.x_train, self._t_train)
-        idx = self.batch_indices(step)
-        _, grad = self._loss_and_grad_on(params, self.data.x_train[idx], self._t_train[idx])
-        return self.loss(params), grad
-
-    def full_loss_and_grad(self, params: Array) -> tuple[Array, Array]:
-        """Loss and gradient over the whole training set, whatever the batch size."""
-        return self._loss_and_grad_on(np.asarray(params, float), self.data.x_train,
-                                      self._t_train)
-
-    def loss(self, params: Array, split: str = "train") -> Array:
-        """Mean loss (R,) over the training (or ``split="test"``) set; no gradient."""
-        params = np.asarray(params, dtype=float)
-        if split == "train":
-            return self._loss_on(params, self.data.x_train, self._t_train)
-        if split == "test":
-            if self.data.n_test == 0:
-                return np.full(params.shape[0], np.nan)
-            return self._loss_on(params, self.data.x_test, self._t_test)
-        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
 
     # -- what the views show ---------------------------------------------------------------
 
@@ -352,45 +256,7 @@ class MLP:
 
     def predict(self, params: Array, x: Array) -> Array:
         """Predicted class (R, B): argmax of the outputs (sigmoid head: logit > 0)."""
-        z = self.logits(params, x)
-        if self.head == "sigmoid_bce":
-            return (z[..., 0] > 0).astype(np.int64)
-        return z.argmax(axis=-1)
-
-    def _split_metrics(self, params: Array, x: Array, y: Array, t: Array, with_loss=True):
-        if len(y) == 0:
-            nan = np.full(params.shape[0], np.nan)
-            return nan, nan
-        loss = np.full(params.shape[0], np.nan)
-        acc = np.empty(params.shape[0])
-        for rows, z, _ in self._outputs(params, x):
-            if with_loss:
-                loss[rows] = self._loss.loss(z, t)
-            pred = (z[..., 0] > 0) if self.head == "sigmoid_bce" else z.argmax(axis=-1)
-            acc[rows] = (pred == y).mean(axis=1)
-        return loss, acc
-
-    def metrics(self, params: Array, train_loss: bool = True) -> Metrics:
-        """Loss and accuracy (fraction correct) on the training and test sets, per run.
-        ``train_loss=False`` leaves the training loss NaN — for callers that already have
-        it (the engine's ``loss``), saving its cost."""
-        params = np.asarray(params, dtype=float)
-        d = self.data
-        loss, acc = self._split_metrics(params, d.x_train, d.y_train, self._t_train, train_loss)
-        test_loss, test_acc = self._split_metrics(params, d.x_test, d.y_test, self._t_test)
-        return Metrics(loss, acc, test_loss, test_acc)
-
-    def layer_grad_norms(self, grad: Array) -> Array:
-        """‖∂L/∂W_l‖ (Frobenius, weights only — no biases) per layer, first to last:
-        (R, L), from any flat gradient (R, P), e.g. the one a frame carries."""
-        return np.stack([np.sqrt(np.einsum("ri,ri->r", grad[:, w], grad[:, w]))
-                         for w, _ in self.layer_slices()], axis=1)
-
-    def grad_norms(self, params: Array) -> Array:
-        """‖∂L/∂W_l‖ (Frobenius) per weight layer, first to last, (R, L), of the
-        *full training-set* gradient — steady, whatever the batch size, so vanishing
-        (first ≪ last) and exploding gradients show without mini-batch noise."""
-        return self.layer_grad_norms(self.full_loss_and_grad(params)[1])
+        return self._classes(self.logits(params, x))
 
     def predict_proba_grid(self, params: Array, xs: Array, ys: Array) -> Array:
         """Class scores (R, len(ys), len(xs), K) on the grid; [r, i, j] is at (xs[j], ys[i]).
@@ -409,6 +275,14 @@ class MLP:
         else:
             p = np.clip(z, 0.0, 1.0)
         return p.reshape(z.shape[0], len(ys), len(xs), -1)
+
+    def unit_weights(self, params: Array) -> list[tuple[Array, Array, Array]]:
+        """Per hidden layer, for one weight vector (P,): (incoming (n, n_in), bias (n,),
+        outgoing (n, n_next)), each unit's own weights along the first axis — the
+        columns of W_l and the rows of W_{l+1}."""
+        layers = self.unpack(np.asarray(params, float)[None, :])
+        return [(layers[l][0][0].T, layers[l][1][0], layers[l + 1][0][0])
+                for l in range(self.n_layers - 1)]
 
     def hidden_activity(self, params: Array) -> Array:
         """Fraction of each hidden layer's units that are never active — pre-activation

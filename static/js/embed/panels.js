@@ -4,9 +4,9 @@
 // frame's shape. The other panels stay where they were, not displayed.
 
 /** A `show=` name → the panels it may be, the one the objective displays wins
- *  (`main` is the contour of a surface, or a network's decision boundary). */
+ *  (`main` is the contour of a surface, a network's decision boundary, or a kind's own view). */
 export const PANEL_SELECTORS = {
-  main: [".panel-contour", ".panel-boundary"],
+  main: [".panel-contour", ".panel-boundary", ".panel-plugin"],
   tab: [".panel-explore"],
   loss: [".panel-loss"],
   grad: [".panel-grad"],

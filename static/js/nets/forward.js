@@ -27,17 +27,21 @@ export function weightCount(sizes) {
 }
 
 /**
- * Class scores at many points at once.
+ * Every layer's pre-activations z and activations a at many points at once: the forward
+ * pass of `mlp.py` (z = a_prev·W + b; the hidden layers' activation; the last layer's a is
+ * its z, the logits).
  * @param {number[]} params  the flat weights (length weightCount(sizes))
- * @param {{sizes: number[], activation: string, head: string}} net
+ * @param {{sizes: number[], activation: string}} net
  * @param {Float64Array} x  the points, row-major (B, 2)
- * @returns {{scores: Float64Array, classes: number}}  scores row-major (B, K)
+ * @returns {{z: Float64Array[], a: Float64Array[]}}  per layer, row-major (B, n_l)
  */
-export function classScores(params, { sizes, activation, head }, x) {
+export function forwardLayers(params, { sizes, activation }, x) {
   const act = ACTIVATIONS[activation];
-  if (!act) throw new Error(`unknown activation ${activation}`);
+  if (!act && sizes.length > 2) throw new Error(`unknown activation ${activation}`); // (no hidden layer: none needed)
   if (params.length !== weightCount(sizes)) throw new Error(`expected ${weightCount(sizes)} weights, got ${params.length}`);
   const B = x.length / sizes[0];
+  const zs = [];
+  const as = [];
   let a = x;
   let offset = 0;
   const L = sizes.length - 1;
@@ -58,10 +62,38 @@ export function classScores(params, { sizes, activation, head }, x) {
         for (let j = 0; j < nOut; j++) z[zr + j] += ai * params[wi + j];
       }
     }
-    if (l < L - 1) for (let k = 0; k < z.length; k++) z[k] = act(z[k]);
-    a = z;
+    zs.push(z);
+    if (l < L - 1) {
+      const out = new Float64Array(z.length);
+      for (let k = 0; k < z.length; k++) out[k] = act(z[k]);
+      a = out;
+    } else {
+      a = z;
+    }
+    as.push(a);
   }
-  const K = sizes[L];
+  return { z: zs, a: as };
+}
+
+/**
+ * Class scores at many points at once.
+ * @param {number[]} params  the flat weights (length weightCount(sizes))
+ * @param {{sizes: number[], activation: string, head: string}} net
+ * @param {Float64Array} x  the points, row-major (B, 2)
+ * @returns {{scores: Float64Array, classes: number}}  scores row-major (B, K)
+ */
+export function classScores(params, net, x) {
+  const { sizes, head } = net;
+  const B = x.length / sizes[0];
+  const L = sizes.length - 1;
+  return headScores(forwardLayers(params, net, x).a[L - 1], head, B, sizes[L]);
+}
+
+/**
+ * The head's class scores from the logits (B, K), as the engine's `predict_proba_grid`
+ * (the logits array is overwritten for softmax and mse).
+ */
+export function headScores(a, head, B, K) {
   if (head === "sigmoid_bce") {
     const out = new Float64Array(B * 2);
     for (let r = 0; r < B; r++) {

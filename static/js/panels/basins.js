@@ -2,7 +2,7 @@
 // point of an n×n grid (one vectorised job on the server); each start is coloured by
 // the minimum it ends in, as a translucent layer over the contour.
 
-import { basinSteps, landscapeRun } from "../api-landscape.js";
+import { basinSteps, landscapeRun, landscapeSteps } from "../api-landscape.js";
 import { on } from "../events.js";
 import { objectiveField, objectiveKey } from "../objective.js";
 import { fmt } from "../format.js";
@@ -66,7 +66,7 @@ export class BasinsPanel {
     this.layer.setVisible(true);
     this.btn.textContent = "Compute";
     this.renderLegend(result);
-    const capped = steps < Math.min(state.scenario.steps, 5000) ? ` (${steps} steps each: the server's limit for a ${n}² grid)` : ` (${steps} steps each)`;
+    const capped = steps < landscapeSteps() ? ` (${steps} steps each: the server's limit for a ${n}² grid)` : ` (${steps} steps each)`;
     this.doneNote = `Each start on a ${n}×${n} grid, coloured by where ${shortName(spec.optimizer)} with η = ${fmt(spec.lr)} took it${capped}.`;
     this.setNote(this.doneNote, "done");
   }

@@ -4,6 +4,7 @@
 // "∂L/∂w1 = 2·mean((ŷ−y)·x1) = −0.734" — from the frame the server sent.
 
 import { fmt } from "../format.js";
+import { regression } from "../objective.js";
 import { FitPlot } from "../plots/data-fit.js";
 import { classColor } from "../plots/theme.js";
 
@@ -30,11 +31,12 @@ function swatch(cls, style = {}) {
 }
 
 export class DataFitPanel {
-  constructor() {
+  /** @param {{onPickPoint?(index)}} h  a data point clicked */
+  constructor(h = {}) {
     this.model = $("fit-model");
     this.gradBox = $("fit-grad");
     this.key = $("fit-key");
-    this.plot = new FitPlot($("fit-plot"));
+    this.plot = new FitPlot($("fit-plot"), h);
     this.desc = null;
   }
 
@@ -63,7 +65,7 @@ export class DataFitPanel {
       li.append(sw, text);
       return li;
     };
-    const items = desc.kind === "linreg2"
+    const items = regression(desc)
       ? [
         item(swatch("sw-dot", { background: classColor(0) }), "a data point (y, ŷ)"),
         item(swatch("sw-diag"), "ŷ = y: a perfect fit"),
@@ -95,7 +97,7 @@ export class DataFitPanel {
   }
 
   modelText([w1, w2], frame) {
-    if (this.desc.kind === "linreg2") {
+    if (regression(this.desc)) {
       const t = this.desc.true_w;
       const truth = t ? `  (true: ${linearTerm(t[0], t[1])})` : "  (random targets: there is no true w)";
       return `ŷ = ${linearTerm(w1, w2)}${truth}`;

@@ -9,30 +9,17 @@ import { emit } from "../events.js";
 import { fmt } from "../format.js";
 
 const $ = (id) => document.getElementById(id);
+const CROWDED_AFTER = 6; // tabs (and the note) that fit one row at their full size
 
 export class ExploreTabs {
   /** @param {{onShow(name), initial?: string}} h  initial: the tab the link names (else its #fragment) */
   constructor(h) {
     this.h = h;
-    this.tabs = [...document.querySelectorAll("#explore-tabs [role=tab]")];
+    this.list = $("explore-tabs");
+    this.tabs = [...this.list.querySelectorAll("[role=tab]")];
     this.note = $("tabs-note");
     this.current = null;
-    for (const tab of this.tabs) {
-      tab.addEventListener("click", () => this.show(tab.dataset.tab, { byStudent: true }));
-      tab.addEventListener("keydown", (ev) => {
-        const shown = this.tabs.filter((t) => !t.hidden);
-        const k = shown.indexOf(tab);
-        let next = null;
-        if (ev.key === "ArrowRight") next = shown[(k + 1) % shown.length];
-        else if (ev.key === "ArrowLeft") next = shown[(k - 1 + shown.length) % shown.length];
-        else if (ev.key === "Home") next = shown[0];
-        else if (ev.key === "End") next = shown[shown.length - 1];
-        if (!next) return;
-        ev.preventDefault();
-        this.show(next.dataset.tab, { byStudent: true });
-        next.focus();
-      });
-    }
+    for (const tab of this.tabs) this.listen(tab);
     this.available = this.tabs.filter((t) => !t.hidden).map((t) => t.dataset.tab);
     this.fromUrl = h.initial || location.hash.slice(1);
     this.show(this.available.includes(this.fromUrl) ? this.fromUrl : this.available[0]);
@@ -53,9 +40,52 @@ export class ExploreTabs {
     this.note.textContent = note;
     this.note.title = note;
     this.note.hidden = !note;
+    // more tabs (and a note) than fit one row at their size: they close up
+    this.list.dataset.crowded = names.length + (note ? 1 : 0) > CROWDED_AFTER ? "1" : "0";
     const wanted = this.fromUrl && names.includes(this.fromUrl) ? this.fromUrl : names[0];
     this.fromUrl = "";
     if (!same || !names.includes(this.current)) this.show(wanted);
+  }
+
+  listen(tab) {
+    tab.addEventListener("click", () => this.show(tab.dataset.tab, { byStudent: true }));
+    tab.addEventListener("keydown", (ev) => {
+      const shown = this.tabs.filter((t) => !t.hidden);
+      const k = shown.indexOf(tab);
+      let next = null;
+      if (ev.key === "ArrowRight") next = shown[(k + 1) % shown.length];
+      else if (ev.key === "ArrowLeft") next = shown[(k - 1 + shown.length) % shown.length];
+      else if (ev.key === "Home") next = shown[0];
+      else if (ev.key === "End") next = shown[shown.length - 1];
+      if (!next) return;
+      ev.preventDefault();
+      this.show(next.dataset.tab, { byStudent: true });
+      next.focus();
+    });
+  }
+
+  /**
+   * A tab for a kind's plug-in view (plugins.js), hidden until a kind shows it: its button
+   * (before the note) and its pane, which is returned for the view to draw in.
+   */
+  addTab(id, title, hint = "") {
+    const pane = document.createElement("div");
+    pane.id = `${id}-panel`;
+    pane.className = "pane pane-plugin";
+    pane.setAttribute("role", "tabpanel");
+    pane.setAttribute("aria-labelledby", `tab-${id}`);
+    pane.inert = true;
+    this.list.closest(".panel-explore").querySelector(".panes").append(pane);
+    const tab = document.createElement("button");
+    Object.assign(tab, { type: "button", id: `tab-${id}`, textContent: title, title: hint, hidden: true, tabIndex: -1 });
+    tab.setAttribute("role", "tab");
+    tab.setAttribute("aria-controls", pane.id);
+    tab.setAttribute("aria-selected", "false");
+    tab.dataset.tab = id;
+    this.list.insertBefore(tab, this.note);
+    this.tabs.push(tab);
+    this.listen(tab);
+    return pane;
   }
 
   /** The objective's own first tab (a link names another with `tab=`). */

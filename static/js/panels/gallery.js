@@ -2,15 +2,16 @@
 // sentence of its lesson and a tag or two saying what it shows. A card is a plain link to
 // the preset's `url`, so a click opens the lesson and a middle-click opens it in a new tab.
 
+import { kindOf } from "../objective.js";
+
 const $ = (id) => document.getElementById(id);
 
-const OBJECTIVE_TAGS = { surface: "surface", linreg2: "2 weights", logreg2: "2 weights", mlp: "network" };
 const TOOL_TAGS = { sweep: "η sweep", basins: "basins", scatter: "many starts", stability: "stability", slice: "loss slice", why: "diagnosis" };
 
 /** A preset's tags: what it trains, whether it races several runs, the tool it opens. */
 export function presetTags(preset) {
   const sc = preset.scenario ?? {};
-  const tags = [OBJECTIVE_TAGS[sc.model?.kind ?? "surface"] ?? sc.model?.kind];
+  const tags = [kindOf(sc).page.tag]; // what it trains (the kind's tag)
   if ((sc.runs?.length ?? 0) > 1) tags.push(`race of ${sc.runs.length}`);
   const tool = TOOL_TAGS[preset.view?.tab];
   if (tool) tags.push(tool);

@@ -7,20 +7,22 @@
 // scenario; closing it brings the curve back and takes `preset=` out of the link.
 
 import { on } from "../events.js";
-import { objectiveKind } from "../objective.js";
+import { kindOf } from "../objective.js";
 import { scenarioForServer, state } from "../state.js";
 
 const $ = (id) => document.getElementById(id);
 
 /**
- * The curve panel the lesson stands in for: the η plot (a flat line while every run's η
- * is constant) — or, when a run follows a schedule, the ‖∇f‖ plot, since η's curve is
- * then the point; for a network, the accuracy plot (the status still reads it out) —
- * its per-layer gradients are what several lessons point at.
+ * The curve panel the lesson stands in for: the least important of the kind's curves (the
+ * registry lists them most important first) — the η plot on a surface (a flat line while
+ * every run's η is constant), a network's accuracy plot (the status still reads it out;
+ * its per-layer gradients are what several lessons point at). When a run follows a
+ * schedule, η's curve is the point: then the one before it (‖∇f‖ on a surface).
  */
 export function displacedPanel(scenario) {
-  if (objectiveKind(scenario) === "mlp") return "acc";
-  return scenario.runs.some((r) => r.schedule && r.schedule !== "constant") ? "grad" : "lr";
+  const curves = kindOf(scenario).page.curves;
+  const scheduled = scenario.runs.some((r) => r.schedule && r.schedule !== "constant");
+  return scheduled ? curves.filter((c) => c !== "lr").at(-1) : curves.at(-1);
 }
 
 export class LessonPanel {

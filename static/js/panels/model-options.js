@@ -1,22 +1,16 @@
 // The model's options (docs/models.md): data set, points, noise, layers, activation,
-// head, init, batch size… Built from GET /api/models — its choices, defaults and
-// ranges — so the page offers exactly what the server takes. Every change restarts
-// the runs on the new model (a new `start`).
+// head, init, batch size… The fields a kind offers and their labels are its registry
+// entry's (`page.options`), their choices, defaults and ranges its spec's (the schema's
+// model catalog, as GET /api/models), so the page offers exactly what the server takes;
+// the summary lines are the server's description of the built model. Every change
+// restarts the runs on the new model (a new `start`).
 
 import { fmt, inputValue } from "../format.js";
+import { kindById } from "../objective.js";
 
 const $ = (id) => document.getElementById(id);
-
-/** The fields each kind shows, in order, with their labels (ranges come from the catalog). */
-const FIELDS = {
-  linreg2: [["noise", "noise σ on y"], ["n", "points"], ["random_targets", "random targets"]],
-  logreg2: [["noise", "blob spread σ"], ["n", "points"]],
-  mlp: [
-    ["dataset", "data set"], ["classes", "classes"], ["n", "points"], ["noise", "noise"],
-    ["test_fraction", "held out for test"], ["hidden", "hidden layers"], ["activation", "activation"],
-    ["head", "output + loss"], ["init", "init"], ["batch_size", "batch size"],
-  ],
-};
+/** A field's bound as typed: a whole number exactly (2048, not fmt's 2050). */
+const bound = (v) => (Number.isInteger(v) ? String(v) : fmt(v));
 
 /** Words for choices whose ids are terse. */
 export const CHOICE_NAMES = {
@@ -61,7 +55,8 @@ export class ModelOptions {
     this.catalog = new Map(list.map((m) => [m.kind, m]));
   }
 
-  /** Show the options of `spec` (a scenario's model), or hide the block (null: a surface). */
+  /** Show the options of `spec` (a scenario's model), or hide the block (null: a surface).
+   *  The summary beside it is the last model's until this one is described. */
   show(spec) {
     this.box.hidden = !spec;
     if (!spec) {
@@ -70,41 +65,25 @@ export class ModelOptions {
     }
     const entry = this.catalog.get(spec.kind);
     if (!entry) return;
+    if (spec.kind !== this.kind) this.summary.textContent = this.batches.textContent = "";
     this.kind = spec.kind;
     this.spec = spec;
     const rows = [];
-    for (const [name, label] of FIELDS[spec.kind] ?? []) {
+    for (const [name, label] of kindById(spec.kind).page.options) {
       const info = entry.fields[name];
       if (!info) continue;
       const row = this.row(name, label, info, spec, entry);
       if (row) rows.push(row);
     }
     this.fieldsBox.replaceChildren(...rows);
-    this.summary.textContent = this.summaryText(spec);
   }
 
-  /** What the description adds: the network's shape and its batches per epoch. */
+  /** The server's lines about the built model: its summary (data, shape, batch) and detail
+   *  (its data's formula; a network's points, batches per epoch and weights). */
   describe(desc) {
     if (!desc || desc.kind !== this.kind) return;
-    this.summary.textContent = this.summaryText(this.spec, desc);
-    if (desc.kind === "mlp") {
-      const k = desc.batches_per_epoch;
-      const nTrain = desc.data.x_train.length;
-      this.batches.textContent = `${nTrain} training points, ${desc.data.x_test.length} test · ` +
-        `${k} batch${k === 1 ? "" : "es"} of ${desc.batch_size ?? nTrain} per epoch · ${desc.dim} weights`;
-    } else {
-      this.batches.textContent = desc.about ?? "";
-    }
-  }
-
-  summaryText(spec, desc = null) {
-    const d = (name) => spec[name] ?? this.catalog.get(spec.kind)?.fields[name]?.default;
-    if (spec.kind === "mlp") {
-      const shape = desc?.sizes ? desc.sizes.join("-") : ["2", ...(d("hidden") ?? []), "…"].join("-");
-      const batch = d("batch_size") ? `batch ${d("batch_size")}` : "full batch";
-      return `${d("dataset")} · ${shape} ${d("activation")} · ${batch}`;
-    }
-    return `${d("n")} points, σ ${fmt(d("noise"))}${spec.random_targets ? " · random y" : ""}`;
+    this.summary.textContent = desc.summary ?? "";
+    this.batches.textContent = desc.detail ?? "";
   }
 
   row(name, label, info, spec, entry) {
@@ -167,7 +146,7 @@ export class ModelOptions {
         input.placeholder = "full";
         input.title = "Samples per step: 1 = SGD, empty = the full batch (every training point)";
       } else {
-        input.title = `${info.doc ?? label} (${fmt(info.min)} … ${fmt(info.max)})`;
+        input.title = `${info.doc ?? label} (${bound(info.min)} … ${bound(info.max)})`;
       }
       this.onCommit(input, () => {
         const raw = input.value.trim();
@@ -179,7 +158,7 @@ export class ModelOptions {
         const whole = input.step === "1";
         const ok = raw !== "" && Number.isFinite(v) && v >= info.min && v <= info.max && (!whole || Number.isInteger(v));
         this.mark(input, ok);
-        if (!ok) return this.h.onInvalid(`${label}: ${whole ? "a whole number " : ""}from ${fmt(info.min)} to ${fmt(info.max)}.`);
+        if (!ok) return this.h.onInvalid(`${label}: ${whole ? "a whole number " : ""}from ${bound(info.min)} to ${bound(info.max)}.`);
         if (v !== (value ?? fallback ?? info.default)) this.commit(name, v);
       });
     }
@@ -217,7 +196,7 @@ export class ModelOptions {
     if (name === "dataset") {
       changes.noise = undefined;
       changes.classes = undefined;
-      const entry = this.catalog.get("mlp");
+      const entry = this.catalog.get(this.kind);
       const classes = entry?.datasets?.[value]?.classes ?? 2;
       if (classes !== 2 && this.spec.head === "sigmoid_bce") changes.head = undefined;
     }

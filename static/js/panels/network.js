@@ -22,8 +22,9 @@ function mark(cls, color) {
 }
 
 export class NetworkPanel {
-  constructor() {
-    this.plot = new BoundaryPlot($("boundary"));
+  /** @param {{onPickPoint?(index)}} h  a training point clicked */
+  constructor(h = {}) {
+    this.plot = new BoundaryPlot($("boundary"), h);
     this.key = $("boundary-key");
     this.hint = $("boundary-hint");
   }

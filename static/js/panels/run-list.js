@@ -1,8 +1,9 @@
 // The "Runs" list: one row per run — colour swatch, label, status badge, show/hide,
 // remove — and "+ Add run". Clicking a row selects the run the controls edit.
 
-import { ENDED, MAX_RUNS, state } from "../state.js";
-import { runExtras, runLabel } from "../runs.js";
+import { LIMITS } from "../schema.js";
+import { ENDED, state } from "../state.js";
+import { runLabel, runTags } from "../runs.js";
 import { runColor } from "../plots/theme.js";
 import { paintStatus, statusLook } from "../status.js";
 
@@ -89,7 +90,7 @@ export class RunList {
     const rows = [];
     for (let i = 0; i < n; i++) {
       const label = runLabel(i);
-      const extras = runExtras(state.scenario.runs[i]).join(" · ");
+      const extras = runTags(state.scenario.runs[i]).join(" · ");
       rows.push([label, extras, runState(i), state.hidden[i] ? 0 : 1, i === state.selected ? 1 : 0]);
     }
     // The control column (and the stability table) wear the selected run's colour
@@ -126,10 +127,10 @@ export class RunList {
       badge.querySelector(".visually-hidden").textContent = word;
       li.querySelector(".run-remove").hidden = n === 1;
     });
-    const full = n >= MAX_RUNS;
+    const full = n >= LIMITS.runs;
     this.addBtn.disabled = full;
     this.addBtn.title = full
-      ? `At most ${MAX_RUNS} runs race at once: remove one to add another`
+      ? `At most ${LIMITS.runs} runs race at once: remove one to add another`
       : "Add a copy of the selected run (then change one thing)";
     this.limitNote.hidden = !full;
   }

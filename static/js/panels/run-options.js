@@ -3,20 +3,26 @@
 
 import { fmt, inputValue } from "../format.js";
 import { runExtras } from "../runs.js";
+import { SCHEMA } from "../schema.js";
 
 const $ = (id) => document.getElementById(id);
 
-/**
- * The schedule fields: defaults as gdviz/engine/schedules.py's `Schedule`, ranges as
- * gdviz/scenarios/models.py's `RunSpec` (the server checks them again).
- */
-export const SCHEDULE_FIELDS = {
-  step_size: { label: "decay every", unit: "steps", default: 100, min: 1, max: 10000, int: true, doc: "StepLR: η is multiplied by γ every this many steps" },
-  gamma: { label: "decay factor γ", default: 0.5, min: 0.5, max: 1, doc: "how much η keeps at each decay (1 = no decay)" },
-  T_max: { label: "period T", unit: "steps", default: 500, min: 1, max: 10000, int: true, doc: "cosine: steps from η down to η_min (the same again back up)" },
-  eta_min: { label: "final η_min", default: 0, min: 0, max: 1e6, doc: "cosine: the learning rate at step T" },
-  warmup_steps: { label: "warm-up W", unit: "steps", default: 50, min: 1, max: 10000, int: true, doc: "η grows linearly from η/W to η over W steps" },
+/** A run field's bounds ({min | above, max, int, default}) from the link schema (RunSpec's; a
+ *  schedule's defaults are the engine's `Schedule`): the server checks them again. */
+const BOUNDS = SCHEMA.scenario.run.bounds;
+const bounds = (name) => {
+  const b = BOUNDS[name];
+  return b.above === undefined ? b : { ...b, min: b.above, exclusiveMin: true };
 };
+
+/** The schedule fields: what they are called and do here, their bounds and defaults from the schema. */
+export const SCHEDULE_FIELDS = Object.fromEntries(Object.entries({
+  step_size: { label: "decay every", unit: "steps", doc: "StepLR: η is multiplied by γ every this many steps" },
+  gamma: { label: "decay factor γ", doc: "how much η keeps at each decay (1 = no decay)" },
+  T_max: { label: "period T", unit: "steps", doc: "cosine: steps from η down to η_min (the same again back up)" },
+  eta_min: { label: "final η_min", doc: "cosine: the learning rate at step T" },
+  warmup_steps: { label: "warm-up W", unit: "steps", doc: "η grows linearly from η/W to η over W steps" },
+}).map(([name, f]) => [name, { ...f, ...bounds(name) }]));
 
 /** Which fields each schedule uses, and a sentence for the student. */
 export const SCHEDULES = {
@@ -28,8 +34,7 @@ export const SCHEDULES = {
   cosine_hold: { fields: ["T_max", "eta_min"], text: "η glides down along a cosine over T steps, then stays at η_min (not a torch scheduler: torch's cosine rises again)." },
 };
 
-const CLIP_DEFAULT = 1;
-const NOISE_MAX = 1000;
+const CLIP_DEFAULT = 1; // the norm offered when clipping is switched on
 
 export class RunOptions {
   /** @param {{onChange(changes), onInvalid(message)}} h  changes: field → value, or undefined to remove */
@@ -56,10 +61,10 @@ export class RunOptions {
     this.clipToggle.addEventListener("change", () => {
       this.clipInput.disabled = !this.clipToggle.checked;
       if (!this.clipToggle.checked) this.h.onChange({ clip_norm: undefined });
-      else this.commitNumber(this.clipInput, { min: 0, max: 1e6, exclusiveMin: true }, (v) => ({ clip_norm: v }), true);
+      else this.commitNumber(this.clipInput, bounds("clip_norm"), (v) => ({ clip_norm: v }), true);
     });
-    this.onCommit(this.clipInput, () => this.commitNumber(this.clipInput, { min: 0, max: 1e6, exclusiveMin: true }, (v) => ({ clip_norm: v })));
-    this.onCommit(this.noiseInput, () => this.commitNumber(this.noiseInput, { min: 0, max: NOISE_MAX }, (v) => ({ noise: v > 0 ? v : undefined })));
+    this.onCommit(this.clipInput, () => this.commitNumber(this.clipInput, bounds("clip_norm"), (v) => ({ clip_norm: v })));
+    this.onCommit(this.noiseInput, () => this.commitNumber(this.noiseInput, bounds("noise"), (v) => ({ noise: v > 0 ? v : undefined })));
   }
 
   /** Enter and the input's own `change` both commit; the value is reported once. */

@@ -5,11 +5,12 @@
 import { landscapeRun, landscapeSteps } from "../api-landscape.js";
 import { on } from "../events.js";
 import { objectiveField, objectiveKey } from "../objective.js";
+import { LIMITS } from "../schema.js";
 import { selectedSpec, state } from "../state.js";
 import { labelLegend } from "./label-legend.js";
 
 const $ = (id) => document.getElementById(id);
-const MAX_STARTS = 64;
+const MAX_STARTS = LIMITS.landscape.scatter;
 
 export class ScatterPanel {
   /** @param {{jobs, layer: import("../plots/contour-layers.js").ScatterLayer, onError(message)}} parts */

@@ -6,14 +6,14 @@ import { landscapeRun, landscapeSteps } from "../api-landscape.js";
 import { on } from "../events.js";
 import { objectiveField, objectiveKey } from "../objective.js";
 import { fmt } from "../format.js";
+import { LIMITS } from "../schema.js";
 import { STATUS_LOOK, SweepPlot } from "../plots/sweep.js";
 import { shortName } from "../runs.js";
 import { selectedSpec, state } from "../state.js";
 
 const $ = (id) => document.getElementById(id);
-const LR_MIN = 1e-8; // the server's limits for a swept η (gdviz/scenarios/landscape.py)
-const LR_MAX = 1e6;
-const MAX_POINTS = 400;
+const [LR_MIN, LR_MAX] = LIMITS.lr; // the server's limits for a swept η
+const MAX_POINTS = LIMITS.landscape.sweep_points;
 
 /** The bound's formula, as gdviz/engine/stability.py's `bound_formula` writes it. */
 export function boundLabel(spec) {

@@ -9,6 +9,7 @@
 import { scoreGrid, linspace } from "../nets/forward.js";
 import { CASING, CONFIG, FONT, classColor, fitToContainer, tint } from "./theme.js";
 import { dressed } from "./dress.js";
+import { listenForPicks, pickedMarker } from "./picked-point.js";
 import { AdaptiveThrottle } from "./throttle.js";
 
 const GRID = 60;
@@ -29,8 +30,11 @@ function bandScale(K) {
 }
 
 export class BoundaryPlot {
-  constructor(el) {
+  /** @param {{onPickPoint?(index: number)}} h  a click on a training point: its index */
+  constructor(el, h = {}) {
     this.el = el;
+    this.h = h;
+    this.picked = null;
     this.throttle = new AdaptiveThrottle(33, 3, 500);
     this.net = null;
     this.key = "";
@@ -56,16 +60,20 @@ export class BoundaryPlot {
         const idx = y.map((c, i) => (c === k ? i : -1)).filter((i) => i >= 0);
         data.push({
           type: "scatter", mode: "markers", name: `${test ? "test" : "train"} class ${k}`,
-          x: idx.map((i) => x[i][0]), y: idx.map((i) => x[i][1]),
+          x: idx.map((i) => x[i][0]), y: idx.map((i) => x[i][1]), customdata: test ? undefined : idx,
           marker: test
             ? { symbol: "diamond", size: 9, color: "#ffffff", line: { color: classColor(k), width: 2.6 } }
             : { symbol: "circle", size: 7, color: classColor(k), line: { color: CASING, width: 1 } },
-          hovertemplate: `${test ? "test" : "train"} point, class ${k}<br>(%{x:.2f}, %{y:.2f})<extra></extra>`,
+          hovertemplate: test ? `test point, class ${k}<br>(%{x:.2f}, %{y:.2f})<extra></extra>`
+            : `train point %{customdata}, class ${k}<br>(%{x:.2f}, %{y:.2f})<br>click: trace it<extra></extra>`,
         });
       }
     };
     points(desc.data.x_train, desc.data.y_train, false);
     points(desc.data.x_test, desc.data.y_test, true);
+    this.xTrain = desc.data.x_train;
+    this.pickedTrace = data.length;
+    data.push(pickedMarker(this.picked === null ? null : this.xTrain[this.picked]));
     const layout = {
       font: FONT,
       margin: { l: 44, r: 8, t: 6, b: 44 },
@@ -79,6 +87,15 @@ export class BoundaryPlot {
     };
     await Plotly.react(this.el, ...dressed(data, layout, { lightPlot: true }), CONFIG);
     if (!this.watching) this.watching = fitToContainer(this.el);
+    listenForPicks(this.el, (i) => this.h.onPickPoint?.(i));
+  }
+
+  /** Ring training point `index` (the one the backprop view traces), or none. */
+  markPoint(index) {
+    this.picked = index;
+    if (!this.xTrain || !this.el.data) return;
+    const m = pickedMarker(index === null ? null : this.xTrain[index] ?? null);
+    Plotly.restyle(this.el, { x: [m.x], y: [m.y] }, [this.pickedTrace]);
   }
 
   /** Shade by the weights of `frame` (a frame with params) of run `run`; throttled. */

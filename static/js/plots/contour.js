@@ -239,7 +239,7 @@ export class ContourPlot {
       this.currentDot.setAttribute("cx", f1(px(p[0])));
       this.currentDot.setAttribute("cy", f1(py(p[1])));
     }
-    const g = current?.grad;
+    const g = current?.loss_grad ?? current?.grad; // ∇L, also where a run steps along another rule
     const u = current?.update;
     const gradStep = have && ok2(g) && Number.isFinite(lr) ? [-lr * g[0], -lr * g[1]] : null;
     const upd = have && ok2(u) ? u : null;

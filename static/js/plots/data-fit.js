@@ -1,17 +1,19 @@
 // The data and the fit of a 2-weight model at the selected run's current weights.
 //
-//   linreg2 — every point as (target y, prediction ŷ = w1·x1 + w2·x2). On the dashed
+//   regression (linreg2) — every point as (target y, prediction ŷ = w1·x1 + w2·x2). On the dashed
 //             diagonal ŷ = y the fit is perfect; each red tick is a point's error ŷ − y,
 //             and the loss is the mean of their squared lengths. With two inputs this
 //             is the one 2D picture that shows every point's error at once (a fitted
 //             plane would need 3D, and a line through x1 or x2 alone hides the other).
-//   logreg2 — the two classes in the input plane (x1, x2) with the decision line
+//   classification (logreg2) — the two classes in the input plane (x1, x2) with the decision line
 //             w1·x1 + w2·x2 = 0 (through the origin: the model has no bias), each
 //             side shaded in the class it predicts, and the weight vector w, which
 //             points to the class-1 side.
 
+import { regression } from "../objective.js";
 import { CASING, CONFIG, FONT, classColor, fitToContainer, tint } from "./theme.js";
 import { dressed } from "./dress.js";
+import { listenForPicks, pickedMarker } from "./picked-point.js";
 import { AdaptiveThrottle } from "./throttle.js";
 
 const ERROR_COLOR = "#d55e00";
@@ -22,8 +24,11 @@ function padRange(lo, hi, frac = 0.06) {
 }
 
 export class FitPlot {
-  constructor(el) {
+  /** @param {{onPickPoint?(index)}} h  a data point clicked: its index */
+  constructor(el, h = {}) {
     this.el = el;
+    this.h = h;
+    this.picked = null;
     this.throttle = new AdaptiveThrottle(50, 3, 500);
     this.desc = null;
     this.w = null;
@@ -34,7 +39,7 @@ export class FitPlot {
     this.desc = desc;
     this.w = null;
     this.key = "";
-    if (desc.kind === "linreg2") {
+    if (regression(desc)) {
       const y = desc.data.y;
       this.yRange = padRange(Math.min(...y), Math.max(...y));
       this.predRange = [...this.yRange];
@@ -54,7 +59,7 @@ export class FitPlot {
 
   render(w) {
     this.w = w;
-    const fig = this.desc.kind === "linreg2" ? this.linreg(w) : this.logreg(w);
+    const fig = regression(this.desc) ? this.linreg(w) : this.logreg(w);
     const layout = {
       font: FONT,
       margin: { l: 46, r: 8, t: 6, b: 42 },
@@ -65,7 +70,15 @@ export class FitPlot {
       showlegend: false,
       ...fig.layout,
     };
-    return Plotly.react(this.el, ...dressed(fig.data, layout, { lightPlot: true }), CONFIG);
+    const xy = this.picked === null ? null : fig.pointAt(this.picked);
+    const done = Plotly.react(this.el, ...dressed([...fig.data, pickedMarker(xy)], layout, { lightPlot: true }), CONFIG);
+    return done.then(() => listenForPicks(this.el, (i) => this.h.onPickPoint?.(i)));
+  }
+
+  /** Ring data point `index` (the one the backprop view traces), or none. */
+  markPoint(index) {
+    this.picked = index;
+    if (this.desc && this.w) this.render(this.w);
   }
 
   linreg([w1, w2]) {
@@ -92,11 +105,12 @@ export class FitPlot {
         { type: "scatter", mode: "lines", x: ex, y: ey, line: { color: ERROR_COLOR, width: 1.5 }, hoverinfo: "skip", name: "error" },
         { type: "scatter", mode: "lines", x: lim, y: lim, line: { color: "#333", width: 2.5, dash: "dash" }, hoverinfo: "skip", name: "ŷ = y" },
         {
-          type: "scatter", mode: "markers", x: y, y: pred, name: "points",
+          type: "scatter", mode: "markers", x: y, y: pred, name: "points", customdata: y.map((_, i) => i),
           marker: { size: 8, color: classColor(0), line: { color: CASING, width: 1 } },
-          hovertemplate: "y = %{x:.3f}<br>ŷ = %{y:.3f}<extra></extra>",
+          hovertemplate: "point %{customdata}<br>y = %{x:.3f}<br>ŷ = %{y:.3f}<br>click: trace it<extra></extra>",
         },
       ],
+      pointAt: (i) => [y[i], pred[i]],
       layout: {
         xaxis: { range: this.yRange, title: { text: "target y", standoff: 4 }, zeroline: false, gridcolor: "#e5e7eb", ticks: "outside", fixedrange: true },
         yaxis: { range: this.predRange, title: { text: "prediction ŷ", standoff: 4 }, zeroline: false, gridcolor: "#e5e7eb", ticks: "outside", fixedrange: true },
@@ -124,9 +138,9 @@ export class FitPlot {
     for (const k of [0, 1]) {
       const idx = y.map((c, i) => (c === k ? i : -1)).filter((i) => i >= 0);
       data.push({
-        type: "scatter", mode: "markers", name: `class ${k}`, x: idx.map((i) => x[i][0]), y: idx.map((i) => x[i][1]),
+        type: "scatter", mode: "markers", name: `class ${k}`, x: idx.map((i) => x[i][0]), y: idx.map((i) => x[i][1]), customdata: idx,
         marker: { size: 8, symbol: k === 0 ? "circle" : "square", color: classColor(k), line: { color: CASING, width: 1 } },
-        hovertemplate: `class ${k}<br>(%{x:.2f}, %{y:.2f})<extra></extra>`,
+        hovertemplate: `point %{customdata}, class ${k}<br>(%{x:.2f}, %{y:.2f})<br>click: trace it<extra></extra>`,
       });
     }
     // w's direction from the origin, at a fixed length: its size grows without bound on
@@ -144,6 +158,7 @@ export class FitPlot {
     }] : [];
     return {
       data,
+      pointAt: (i) => x[i],
       layout: {
         annotations,
         xaxis: { range: [x0, x1], title: { text: "x1", standoff: 4 }, zeroline: false, showgrid: false, ticks: "outside", fixedrange: true, constrain: "domain" },

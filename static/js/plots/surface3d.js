@@ -2,6 +2,7 @@
 
 import { CASING, COLORSCALE, CONFIG, FONT, fitToContainer, runColor } from "./theme.js";
 import { dressed } from "./dress.js";
+import { loadPlotly3d } from "./plotly-3d.js";
 import { AdaptiveThrottle } from "./throttle.js";
 
 const MAX_MESH = 64; // points per axis of the 3D mesh: every redraw re-processes it
@@ -40,6 +41,10 @@ export class Surface3DPlot {
     if (this.inactive) {
       this.pending = [surface, fullGrid, transform];
       this.idx = null; // the old scene's paths are stale
+      return false;
+    }
+    if (!(await this.load3d())) {
+      this.pending = [surface, fullGrid, transform]; // tried again when the tab is shown again
       return false;
     }
     this.pending = null;
@@ -115,6 +120,23 @@ export class Surface3DPlot {
       this.drawing = false;
     }
     return true;
+  }
+
+  /** Plotly's 3D part, fetched on the first draw; false (and a note in the view) if it failed. */
+  async load3d() {
+    try {
+      await loadPlotly3d();
+      this.el.querySelector(".plot-error")?.remove();
+      return true;
+    } catch {
+      if (!this.el.querySelector(".plot-error")) {
+        const note = document.createElement("p");
+        note.className = "plot-error";
+        note.textContent = "The 3D view could not be loaded from the server. Open another tab and come back to try again, or reload the page.";
+        this.el.append(note);
+      }
+      return false;
+    }
   }
 
   /** Queue a path update; the throttle always ends on the latest state. */

@@ -1,4 +1,7 @@
-// The play / pause / step / reset lifecycle of the one stream that carries every run.
+// The connection and the play / pause / step / reset lifecycle of the one stream that
+// carries every run. The Session owns `state.socketOpen`, `state.server`, `state.playing`
+// and `state.updateStale`: the socket, the inbox and the editor tell it what happened and it
+// writes them.
 //
 // As the student sees it:
 //   at start  — Reset, a new surface, a click while paused, or a setting the live
@@ -12,8 +15,9 @@
 import { fetchStartFrames } from "../api.js";
 import { emit } from "../events.js";
 import { normalizeDiagnosis } from "../panels/diagnosis.js";
-import { addFrame, clearRuns, setRunStatus } from "../runs.js";
+import { addFrame, clearRuns, setRunDiagnosis, setRunStatus } from "../runs.js";
 import { scenarioForServer, state } from "../state.js";
+import { serverBusyText } from "../status.js";
 import { toast } from "../toast.js";
 
 const PREVIEW_DELAY_MS = 120; // let a burst of edits settle before asking for frame 0
@@ -33,12 +37,72 @@ export class Session {
     this.controls.setPlaying(playing);
   }
 
-  /** Back to the start points, waiting (no stream); shows frame 0 from POST /api/run. */
-  goToStart() {
+  // ---------- the connection ----------
+
+  /** The socket is open (again): wait at the start. */
+  connected() {
+    state.socketOpen = true;
+    this.goToStart();
+  }
+
+  /** The socket is back and the runs were restored from a replay (session/replay.js) — or,
+   *  `fresh`, could not be: then wait at the start. */
+  restored({ fresh }) {
+    state.socketOpen = true;
+    if (fresh) this.goToStart();
+    else this.view.updateStatus();
+  }
+
+  /** A replay rebuilt the runs where they were: a stream is behind the page again (ended,
+   *  or paused, or playing). */
+  replayed({ ended, playing }) {
+    state.server = ended ? "done" : "active";
+    this.setPlaying(playing && !ended);
+  }
+
+  /** The socket closed: say why, and that it is being opened again (stream.js retries). */
+  disconnected({ busy, reason, retryInMs }) {
+    state.socketOpen = false;
+    state.server = "none";
+    this.setPlaying(false);
+    if (busy) {
+      const secs = Math.max(1, Math.round(retryInMs / 1000));
+      this.view.showStatus("busy", `${serverBusyText(reason)} Trying again in ${secs} s…`);
+    } else {
+      this.view.showStatus("offline", "Lost the connection to the gdviz server; reconnecting…");
+    }
+  }
+
+  // ---------- what the server says (the inbox passes it on) ----------
+
+  /** Every run has ended (`done`). */
+  ended() {
+    state.server = "done";
+    state.playing = false;
+  }
+
+  /** The server's `state`: whether it is playing (only while a stream is active). */
+  serverPlaying(playing) {
+    state.playing = Boolean(playing) && state.server === "active";
+  }
+
+  /** New frames: the update they carry is computed with the values now set. */
+  framesArrived() {
+    state.updateStale = false;
+  }
+
+  /** Stop whatever streams (a new objective is on its way): no stream behind the page. */
+  stop() {
     if (state.server === "active") this.stream.pause();
     this.stream.detach();
     state.server = "none";
+    state.updateStale = false;
     this.setPlaying(false);
+  }
+
+  /** Back to the start points, waiting (no stream); shows frame 0 from POST /api/run. */
+  goToStart() {
+    this.stop();
     clearRuns();
     this.view.redraw();
     this.view.updateStatus();
@@ -67,7 +131,7 @@ export class Session {
       const { diagnosis, ...frame } = f;
       addFrame({ run: i, ...frame });
       if (f.status) setRunStatus(i, f.status, f.reason);
-      if (diagnosis) state.runs[i].diagnosis = normalizeDiagnosis(diagnosis, 0);
+      if (diagnosis) setRunDiagnosis(i, normalizeDiagnosis(diagnosis, 0));
     });
     this.view.redraw();
     this.view.updateStatus();
@@ -79,6 +143,7 @@ export class Session {
     this.previewToken += 1; // a start-frame request still in flight is now stale
     clearTimeout(this.previewTimer);
     state.server = "active";
+    state.updateStale = false;
     if (oneStep) {
       this.stream.start(scenarioForServer(), { paused: true }); // frame 0, then wait
       this.stream.step(1);

@@ -1,16 +1,37 @@
-// What the student changes: the selected run's settings, the set of runs, the start,
-// the surface and the speed. Hyperparameters go live to a running stream (`set`);
-// anything `set` cannot carry (optimizer, schedule, clipping, noise, runs added or
-// removed, a new start or surface) starts every run again from its start.
+// The Editor owns the scenario (`state.scenario`, `state.selected`, `state.hidden`): it
+// loads the link's, applies what the student changes — the selected run's settings, the
+// set of runs, the start, the objective and the speed — and fits the runs to an objective
+// once it is described. Hyperparameters go live to a running stream (`set`); anything
+// `set` cannot carry (optimizer, schedule, clipping, noise, runs added or removed, a new
+// start or objective) starts every run again from its start.
 
 import { emit } from "../events.js";
 import { clearRuns } from "../runs.js";
-import { MODEL_KINDS, objectiveField, objectiveKey } from "../objective.js";
-import { MAX_RUNS, selectedSpec, state } from "../state.js";
+import { kindOf, modelKinds, namingKey, objectiveField, objectiveKey } from "../objective.js";
+import { LIMITS, SCHEMA } from "../schema.js";
+import { defaultScenario, selectedSpec, state } from "../state.js";
+import { toast } from "../toast.js";
 
 const LR_SEND_MS = 66; // while dragging the slider, at most ~15 `set`s per second
 const SPEED_SEND_MS = 60;
+/** A run's fields that are not its optimizer's hyperparameters: they carry over to another optimizer. */
 const RUN_OPTION_FIELDS = ["schedule", "step_size", "gamma", "T_max", "eta_min", "warmup_steps", "clip_norm", "noise", "init"];
+
+/** The scenario from the page (the server parsed the query string into it). */
+export function readScenario(json) {
+  try {
+    const s = JSON.parse(json);
+    if (!s || typeof s !== "object" || !Array.isArray(s.runs) || s.runs.length === 0) throw new Error("it has no runs");
+    return { ...defaultScenario(), ...s };
+  } catch (err) {
+    toast(`Could not read the scenario (${err.message}); using the default.`);
+    return defaultScenario();
+  }
+}
+
+const inside = ([x, y], [[x0, x1], [y0, y1]]) => x >= x0 && x <= x1 && y >= y0 && y <= y1;
+/** The scenario's fields that name its objective (surface; expr and its domain; model). */
+const OBJECTIVE_FIELDS = [...SCHEMA.scenario.named_by, ...Object.values(SCHEMA.scenario.companions)];
 
 export class Editor {
   /**
@@ -29,6 +50,82 @@ export class Editor {
     this.lrTimer = null;
     this.lrSentAt = 0;
     this.speedTimer = null;
+  }
+
+  // ---------- the link's scenario ----------
+
+  /**
+   * Take the link's scenario (`json`, the page's data-scenario) and view (its selected and
+   * hidden runs, which the server checked against the runs), and fill in what the page needs
+   * to show and edit — a known surface and optimizers, every run's start and η, a speed in
+   * range (the server fills these in itself when absent). Call once the catalogs are
+   * loaded. Returns sentences about what was replaced.
+   */
+  load(json, view) {
+    state.scenario = readScenario(json);
+    const warnings = [];
+    const sc = state.scenario;
+    const [firstSurface] = state.surfaces.values();
+    const [firstOptimizer] = state.optimizers.values();
+    if (namingKey(sc) !== "surface") {
+      delete sc.surface; // (the page's default scenario names one)
+    } else if (!state.surfaces.has(sc.surface)) {
+      warnings.push(`Unknown surface "${sc.surface}"; showing ${firstSurface.name}.`);
+      sc.surface = firstSurface.id;
+    }
+    const surf = state.surfaces.get(sc.surface); // undefined for a model or an expr: its start comes with its description
+    for (const r of sc.runs) {
+      if (!state.optimizers.has(r.optimizer)) {
+        warnings.push(`Unknown optimizer "${r.optimizer}"; using ${firstOptimizer.name}.`);
+        r.optimizer = firstOptimizer.id;
+      }
+      if (surf && !Array.isArray(r.start)) r.start = [...surf.start];
+      if (typeof r.lr !== "number") r.lr = state.optimizers.get(r.optimizer).params.lr?.default ?? surf?.lr ?? defaultScenario().runs[0].lr;
+    }
+    const [lo, hi] = LIMITS.speed;
+    sc.speed = Number.isFinite(sc.speed) ? Math.min(Math.max(sc.speed, lo), hi) : defaultScenario().speed;
+    state.selected = view.select < sc.runs.length ? view.select : 0;
+    state.hidden = sc.runs.map((_, i) => view.hide.includes(i));
+    return warnings;
+  }
+
+  // ---------- the runs, fitted to a described objective ----------
+
+  /** A described model: 2 weights start at its start unless given; runs of many weights
+   *  start from their init (or the objective's start) unless they give every weight; `init`
+   *  is only for kinds whose runs draw their weights. */
+  fitRunsToModel(desc) {
+    const { capabilities } = kindOf(state.scenario);
+    for (const r of state.scenario.runs) {
+      if (capabilities.weights !== "plane") {
+        if (Array.isArray(r.start) && r.start.length !== desc.dim) delete r.start;
+      } else if (!Array.isArray(r.start) || r.start.length !== 2) {
+        r.start = [...desc.start];
+      }
+      if (!capabilities.init) delete r.init;
+      if (!capabilities.grad_rules?.includes(r.grad_rule)) delete r.grad_rule;
+    }
+  }
+
+  /** A described f(x, y): a run without a start starts at the suggested start (a link's
+   *  start is kept as the link gave it). */
+  fitRunsToExpr(desc) {
+    for (const r of state.scenario.runs) if (!Array.isArray(r.start)) r.start = [...desc.start];
+  }
+
+  /**
+   * A newly typed f(x, y): a run keeps its start when it lies inside the domain, else starts
+   * at the suggested start; `init` does not apply. (η stays: a teacher comparing learning
+   * rates keeps them.) Then draw it.
+   */
+  applyExpr({ expr, domain }, desc) {
+    for (const r of state.scenario.runs) {
+      const ok = Array.isArray(r.start) && r.start.length === 2 && inside(r.start, desc.domain);
+      if (!ok) r.start = [...desc.start];
+      delete r.init;
+      delete r.grad_rule;
+    }
+    return this.switchObjective(domain ? { expr, domain } : { expr }, { fresh: false });
   }
 
   // ---------- the selected run's hyperparameters (live) ----------
@@ -103,7 +200,7 @@ export class Editor {
 
   /** A copy of the selected run, selected: the student changes one thing at a time. */
   addRun() {
-    if (state.scenario.runs.length >= MAX_RUNS) return;
+    if (state.scenario.runs.length >= LIMITS.runs) return;
     state.scenario.runs.push(structuredClone(selectedSpec()));
     state.hidden.push(false);
     this.afterRunsChanged(state.scenario.runs.length - 1);
@@ -149,7 +246,7 @@ export class Editor {
   changeObjective(value) {
     const kind = value.startsWith("model:") ? value.slice(6) : null;
     if (kind) {
-      if (!MODEL_KINDS.includes(kind) || state.scenario.model?.kind === kind) return;
+      if (!modelKinds().some((k) => k.id === kind) || state.scenario.model?.kind === kind) return;
       return this.switchObjective({ model: { kind } }, { fresh: true });
     }
     const surf = state.surfaces.get(value);
@@ -172,22 +269,19 @@ export class Editor {
    * kind of objective (fresh) gives the runs its suggested start, and one run its η.
    */
   async switchObjective(objective, { fresh, revert = true }) {
-    if (state.server === "active") this.stream.pause();
-    this.stream.detach();
-    state.server = "none";
-    this.session.setPlaying(false);
+    this.session.stop();
     const sc = state.scenario;
     const before = { objective: objectiveField(sc), runs: structuredClone(sc.runs) };
-    for (const k of ["surface", "model", "expr", "domain"]) delete sc[k];
+    for (const k of OBJECTIVE_FIELDS) delete sc[k];
     Object.assign(sc, objective);
-    state.model = null;
-    state.expr = null;
     if (fresh) {
       const surf = sc.surface ? state.surfaces.get(sc.surface) : null;
+      const { init, grad_rules: rules = [] } = kindOf(sc).capabilities;
       for (const r of sc.runs) {
         if (surf) r.start = [...surf.start];
         else delete r.start; // the model's description gives 2-weight starts; networks start from init
-        if (!sc.model || sc.model.kind !== "mlp") delete r.init;
+        if (!init) delete r.init;
+        if (!rules.includes(r.grad_rule)) delete r.grad_rule;
       }
       // One run: the surface's suggested η. A race keeps its learning rates (they are what it compares).
       if (surf && typeof surf.lr === "number" && sc.runs.length === 1) {
@@ -200,7 +294,7 @@ export class Editor {
     this.view.applyObjective();
     this.showObjective({ openOptions: fresh });
     const ok = await this.loadObjective();
-    const still = ["surface", "model", "expr", "domain"].every((k) => state.scenario[k] === objective[k]);
+    const still = OBJECTIVE_FIELDS.every((k) => state.scenario[k] === objective[k]);
     if (!ok && still && revert) {
       // Refused (the toast says why, e.g. a batch larger than the training set): back to what was shown.
       sc.runs = before.runs;

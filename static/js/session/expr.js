@@ -1,7 +1,8 @@
 // Drawing a typed f(x, y) (docs/expressions.md): POST /api/expr describes it like a named
 // surface — formula, domain, minima, suggested start, contour scale — and adds its exact
 // gradient's formula and its grid, null where f is not finite (the plots leave gaps
-// there). It is then drawn by the surface loader, beside its gradient line.
+// there). It is then drawn by the surface loader, beside its gradient line. This module owns
+// `state.expr`, the description drawn.
 
 import { describeExpr } from "../api.js";
 import { state } from "../state.js";
@@ -19,28 +20,14 @@ export function gapsOf(z) {
   return nulls === 0 ? "none" : nulls === total ? "all" : "some";
 }
 
-const inside = ([x, y], [[x0, x1], [y0, y1]]) => x >= x0 && x <= x1 && y >= y0 && y <= y1;
-
-/**
- * Fit the runs to a newly typed f(x, y): a run keeps its start when it lies inside the
- * domain, else starts at the suggested start; a network's `init` does not apply. (η stays:
- * a teacher comparing learning rates keeps them.)
- */
-export function fitRunsToDomain(runs, desc) {
-  for (const r of runs) {
-    const ok = Array.isArray(r.start) && r.start.length === 2 && inside(r.start, desc.domain);
-    if (!ok) r.start = [...desc.start];
-    delete r.init;
-  }
-}
-
 export class ExprLoader {
   /**
-   * @param {{surfaces: import("./surface.js").SurfaceLoader, onDescribed: (desc) => void}} parts
-   *   onDescribed: the description of the f(x, y) about to be drawn (its gradient's formula)
+   * @param {{surfaces: import("./surface.js").SurfaceLoader, fitRuns: (desc) => void, onDescribed: (desc) => void}} parts
+   *   fitRuns: give the runs without a start the suggested one (the editor's); onDescribed: the
+   *   description of the f(x, y) about to be drawn (its gradient's formula)
    */
-  constructor({ surfaces, onDescribed }) {
-    Object.assign(this, { surfaces, onDescribed });
+  constructor({ surfaces, fitRuns, onDescribed }) {
+    Object.assign(this, { surfaces, fitRuns, onDescribed });
     this.cache = new Map();
     this.token = 0;
   }
@@ -62,6 +49,7 @@ export class ExprLoader {
   async load() {
     const token = ++this.token;
     const { expr, domain } = state.scenario;
+    state.expr = null; // (until this one is described)
     let desc;
     try {
       desc = await this.describe(expr, domain);
@@ -71,8 +59,7 @@ export class ExprLoader {
     }
     if (token !== this.token || state.scenario.expr !== expr || state.scenario.domain !== domain) return false;
     state.expr = desc;
-    // a link's start is kept as the link gave it; a run without one starts at the suggested start
-    for (const r of state.scenario.runs) if (!Array.isArray(r.start)) r.start = [...desc.start];
+    this.fitRuns(desc);
     $("formula").textContent = desc.formula;
     $("formula").title = desc.formula;
     $("key-gap").hidden = gapsOf(desc.z) === "none"; // the contour's key: what a blank means
@@ -80,9 +67,10 @@ export class ExprLoader {
     return this.surfaces.drawPlane(desc, async () => desc);
   }
 
-  /** Another objective is being drawn: a description still on its way is moot. */
+  /** Another objective is being drawn: a description still on its way is moot, and none is drawn. */
   cancel() {
     this.token += 1;
+    state.expr = null;
     $("key-gap").hidden = true;
   }
 }

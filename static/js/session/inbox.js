@@ -1,8 +1,9 @@
 // Server messages are queued as they arrive and applied once per animation frame,
-// merging every frame that came in between (a fast run never outpaces the screen).
+// merging every frame that came in between (a fast run never outpaces the screen). What a
+// message says about the stream's lifecycle goes to the session, which owns it.
 
 import { emit } from "../events.js";
-import { addFrame, clearRuns, setRunStatus } from "../runs.js";
+import { addFrame, clearRuns, setRunDiagnosis, setRunHyper, setRunStatus } from "../runs.js";
 import { state } from "../state.js";
 import { normalizeDiagnosis } from "../panels/diagnosis.js";
 import { toast } from "../toast.js";
@@ -40,21 +41,31 @@ export class Inbox {
       switch (msg.type) {
         case "started":
           clearRuns(); // the new runs' frames follow
-          for (const r of msg.runs ?? []) if (r.run === state.selected && r.hyper) this.controls.fillHyper(r.hyper);
+          for (const r of msg.runs ?? []) {
+            setRunHyper(r.run, r.hyper); // (the step arithmetic reads them)
+            if (r.run === state.selected && r.hyper) this.controls.fillHyper(r.hyper);
+          }
           break;
         case "frames":
           for (const f of msg.frames ?? []) addFrame(f);
-          if (msg.frames?.length) state.updateStale = false;
+          if (msg.frames?.length) this.session.framesArrived();
           break;
         case "slice":
           slices.push(msg); // drawn after this flush's frames: it is compared with them
           break;
         case "diagnosis":
-          if (state.runs[msg.run]) state.runs[msg.run].diagnosis = normalizeDiagnosis(msg);
+          setRunDiagnosis(msg.run, normalizeDiagnosis(msg));
           break;
         case "hyper":
+          setRunHyper(msg.run, msg.hyper);
           if (msg.run === state.selected && msg.hyper) this.controls.fillHyper(msg.hyper);
           break;
+        case "opt": {
+          // the reply to `inspect`: the terms of the update from the run's current frame
+          const f = state.runs[msg.run]?.withParams;
+          if (f && f.step === msg.step && msg.opt) f.opt = { ...msg.opt, weights: msg.weights };
+          break;
+        }
         case "status":
           setRunStatus(msg.run, msg.status, msg.reason);
           ended = true;
@@ -63,12 +74,11 @@ export class Inbox {
           (msg.runs ?? []).forEach((r, i) => {
             if (state.runs[i] && !state.runs[i].status) setRunStatus(i, r.status, r.reason);
           });
-          state.server = "done";
-          state.playing = false;
+          this.session.ended();
           ended = true;
           break;
         case "state":
-          state.playing = Boolean(msg.playing) && state.server === "active";
+          this.session.serverPlaying(msg.playing);
           break;
         default:
           break;

@@ -1,39 +1,32 @@
-// Drawing a model (docs/models.md): POST /api/model describes it; a 2-weight model
-// (linreg2, logreg2) is then drawn like a surface — contour and 3D of its loss over
-// (w1, w2) — beside its data & fit; a network gets its decision boundary.
+// Describing and drawing a model (docs/models.md): POST /api/model describes it, the
+// editor fits the runs to it, and its kind's main view draws it (session/surface.js): a
+// 2-weight model as a plane — contour and 3D of its loss over (w1, w2) — beside its data &
+// fit; a network as its decision boundary; a kind's own view (plugins.js). This module owns
+// `state.model`, the description drawn.
 
 import { describeModel } from "../api.js";
+import { kindOf } from "../objective.js";
 import { state } from "../state.js";
 import { toast } from "../toast.js";
 import { GRID_N } from "./surface.js";
 
 const $ = (id) => document.getElementById(id);
 
-/** Fit the runs to a described model: 2 weights start at its start unless given; a network's
- *  runs start from their init unless they give every weight; `init` is for networks only. */
-export function fitRunsToModel(desc) {
-  for (const r of state.scenario.runs) {
-    if (desc.kind === "mlp") {
-      if (Array.isArray(r.start) && r.start.length !== desc.dim) delete r.start;
-    } else {
-      if (!Array.isArray(r.start) || r.start.length !== 2) r.start = [...desc.start];
-      delete r.init;
-    }
-  }
-}
-
 /** The fields the contour and 3D views read from a surface, from a 2-weight model's description. */
-export function planeOf(desc) {
+export function planeOf(desc, axes) {
   return {
     id: desc.kind, name: desc.name, formula: desc.formula, domain: desc.domain, minima: desc.minima,
-    start: desc.start, lr: desc.lr, contour_scale: desc.contour_scale, axes: ["w1", "w2", "L"],
+    start: desc.start, lr: desc.lr, contour_scale: desc.contour_scale, axes,
   };
 }
 
 export class ModelLoader {
-  /** @param {{surfaces: import("./surface.js").SurfaceLoader, network, view, onDescribed(desc), onDrawn()}} parts */
-  constructor({ surfaces, network, view, onDescribed, onDrawn }) {
-    Object.assign(this, { surfaces, network, view, onDescribed, onDrawn });
+  /**
+   * @param {{surfaces: import("./surface.js").SurfaceLoader, fitRuns(desc), onDescribed(desc)}} parts
+   *   fitRuns: fit the scenario's runs to the description (the editor's); onDescribed: it is described
+   */
+  constructor({ surfaces, fitRuns, onDescribed }) {
+    Object.assign(this, { surfaces, fitRuns, onDescribed });
     this.token = 0;
   }
 
@@ -41,8 +34,8 @@ export class ModelLoader {
   async load() {
     const token = ++this.token;
     const spec = state.scenario.model;
+    state.model = null; // (until this one is described)
     this.surfaces.cancel(); // a surface still loading is moot
-    state.surfaceDrawn = false;
     let desc;
     try {
       desc = await describeModel(spec, GRID_N);
@@ -52,22 +45,19 @@ export class ModelLoader {
     }
     if (token !== this.token || state.scenario.model !== spec) return false;
     state.model = desc;
-    fitRunsToModel(desc);
+    this.fitRuns(desc);
     $("formula").textContent = desc.formula;
     $("formula").title = desc.about ?? desc.name;
     this.onDescribed(desc);
-    if (desc.kind !== "mlp") return this.surfaces.drawPlane(planeOf(desc), async () => desc.grid);
-    await this.network.draw(desc);
-    if (token !== this.token) return false;
-    state.surfaceDrawn = true;
-    document.body.dataset.surface3d = "none"; // a network has no 3D view
-    this.view.redraw();
-    this.onDrawn();
-    return true;
+    const { page } = kindOf(state.scenario);
+    if (page.main === "contour") return this.surfaces.drawPlane(planeOf(desc, page.axes), async () => desc.grid);
+    const drawn = await this.surfaces.drawMain(desc, page.main);
+    return drawn && token === this.token;
   }
 
-  /** A surface is being drawn instead: a model still loading is moot. */
+  /** Another objective is drawn instead: a model still loading is moot, and none is drawn. */
   cancel() {
     this.token += 1;
+    state.model = null;
   }
 }

@@ -1,25 +1,31 @@
-// Drawing a surface: the grid from the server, the contour first, the 3D view after
-// the contour and frame 0 have had a chance to show — WebGL start-up holds the main
-// thread for seconds under software rendering, and the student should see where the
-// run starts, and be able to press Play, before that.
+// Drawing the main view. A surface (or any loss over two weights): the grid from the
+// server, the contour first, the 3D view after the contour and frame 0 have had a chance
+// to show — WebGL start-up holds the main thread for seconds under software rendering, and
+// the student should see where the run starts, and be able to press Play, before that. A
+// network: its decision boundary; a kind's own main view: plugins.js. This module owns
+// `state.surfaceDrawn`: the main view is drawn.
 
 import { fetchGrid } from "../api.js";
 import { next } from "../events.js";
 import { makeTransform } from "../plots/theme.js";
+import { LIMITS } from "../schema.js";
 import { state } from "../state.js";
 import { toast } from "../toast.js";
 
-export const GRID_N = 120;
+/** Contour grid points per axis (the offline export draws the same grid). */
+export const GRID_N = LIMITS.contour_grid;
 const FRAME0_WAIT_MS = 1500; // the longest the 3D view waits for frame 0
 const $ = (id) => document.getElementById(id);
 
 export class SurfaceLoader {
   /**
-   * @param {{contour, surface3d, curves, view, controls, onDrawn: () => void, wantLogLoss?: () => boolean}} parts
+   * @param {{contour, surface3d, network, plugins, curves, view, controls, onDrawn: () => void,
+   *          wantLogLoss?: () => boolean}} parts
+   *   network: the decision-boundary panel; plugins: the kinds' own views (a surface's description);
    *   wantLogLoss: whether the student (or the link, `loss_log`) wants the loss axis on a log scale
    */
-  constructor({ contour, surface3d, curves, view, controls, onDrawn, wantLogLoss = () => true }) {
-    Object.assign(this, { contour, surface3d, curves, view, controls, onDrawn, wantLogLoss });
+  constructor({ contour, surface3d, network, plugins, curves, view, controls, onDrawn, wantLogLoss = () => true }) {
+    Object.assign(this, { contour, surface3d, network, plugins, curves, view, controls, onDrawn, wantLogLoss });
     this.token = 0;
   }
 
@@ -29,12 +35,30 @@ export class SurfaceLoader {
     this.controls.setSurfaceValue(id);
     $("formula").textContent = surf.formula;
     $("formula").title = surf.formula; // (all of it, when the header cuts it)
+    this.plugins.draw(surf);
     return this.drawPlane(surf, () => fetchGrid(id, GRID_N));
   }
 
   /** Another objective is being drawn: whatever this loader is doing is moot. */
   cancel() {
     this.token += 1;
+  }
+
+  /**
+   * Draw a described objective whose main view is not a plane: a decision boundary
+   * (`boundary`), or a kind's own view (any other id: plugins.js has drawn it with the
+   * description). False if another objective was asked for meanwhile.
+   */
+  async drawMain(desc, main) {
+    const token = ++this.token;
+    state.surfaceDrawn = false;
+    if (main === "boundary") await this.network.draw(desc);
+    if (token !== this.token) return false;
+    state.surfaceDrawn = true;
+    document.body.dataset.surface3d = "none"; // no 3D view
+    this.view.redraw();
+    this.onDrawn();
+    return true;
   }
 
   /**

@@ -1,0 +1,208 @@
+"""GET /static/…: the page's files under a content-hashed URL, compressed when asked.
+
+``/static/<tree>/<path>`` serves ``static/<path>``, where ``<tree>`` is the first 12 hex
+digits of a SHA-256 over every file's path and bytes (``StaticTree.version``). The pages
+link their CSS, their modules and Plotly under that one prefix, and the modules import
+each other (and Plotly's 3D part) by relative paths, so the prefix versions them all:
+such a response is ``Cache-Control: public, max-age=31536000, immutable`` and a second
+visit fetches none of them. Any edit to any file gives a new prefix, so a browser never
+mixes old and new modules. (Per-file hashes would need an import map, an inline script
+the page's ``script-src 'self'`` forbids.)
+
+``/static/<path>`` with no prefix (a hand-typed link, a module a test imports) and a
+prefix that is not the current tree's (a page from before an upgrade) are served with
+``no-cache``: the browser asks again and gets a 304 while the file is unchanged.
+
+Text (JS, CSS, JSON, SVG, HTML, plain text) is gzip-compressed when the request's
+``Accept-Encoding`` allows it: compressed once per file (level 9) and kept in memory with
+the file, so a class of 200 costs the server one compression, not 200.
+
+The tree is re-read when its files change (checked at most once per ``recheck_s``, a
+stat of each file), so an edited module is served on the next load without a restart.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import mimetypes
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from gdviz.paths import STATIC_DIR
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "no-cache"
+MAX_PATH_CHARS = 512  # longer asset paths are not ours: 404 without a lookup
+MIN_COMPRESS_BYTES = 512
+_TYPES = {".js": "text/javascript; charset=utf-8", ".mjs": "text/javascript; charset=utf-8",
+          ".css": "text/css; charset=utf-8", ".json": "application/json",
+          ".svg": "image/svg+xml", ".html": "text/html; charset=utf-8",
+          ".txt": "text/plain; charset=utf-8", ".map": "application/json"}
+_COMPRESSIBLE = ("text/", "application/json", "image/svg+xml")
+
+
+def media_type(path: str) -> str:
+    ext = os.path.splitext(path)[1].lower()
+    return _TYPES.get(ext) or mimetypes.guess_type(path)[0] or "application/octet-stream"
+
+
+def accepts_gzip(header: str) -> bool:
+    """Whether an ``Accept-Encoding`` value allows gzip (``gzip`` or ``*``, q > 0)."""
+    allowed = None
+    for item in header[:1000].split(","):
+        name, _, params = item.strip().partition(";")
+        q = 1.0
+        for p in params.split(";"):
+            key, _, value = p.strip().partition("=")
+            if key.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        name = name.strip().lower()
+        if name == "gzip":
+            return q > 0
+        if name == "*":
+            allowed = q > 0
+    return bool(allowed)
+
+
+@dataclass
+class Asset:
+    """One file's bytes, its hash and (made on first use) its gzip form."""
+
+    data: bytes
+    sha: str
+    media_type: str
+    _gz: bytes | None = field(default=None, repr=False)
+
+    @property
+    def compressible(self) -> bool:
+        return (len(self.data) >= MIN_COMPRESS_BYTES
+                and self.media_type.startswith(_COMPRESSIBLE))
+
+    @property
+    def gz(self) -> bytes | None:
+        """The gzip form, or None when it would not be smaller (mtime 0: reproducible)."""
+        if self._gz is None and self.compressible:
+            self._gz = gzip.compress(self.data, compresslevel=9, mtime=0)
+        return self._gz if self._gz is not None and len(self._gz) < len(self.data) else None
+
+
+class StaticTree:
+    """The files under ``root``, their content hashes and the tree's version."""
+
+    def __init__(self, root: Path, *, clock: Callable[[], float] = time.monotonic,
+                 recheck_s: float = 1.0):
+        self.root = root
+        self.clock = clock
+        self.recheck_s = recheck_s
+        self._checked = -float("inf")
+        self._stats: dict[str, tuple[int, int]] = {}
+        self._assets: dict[str, Asset] = {}
+        self._version = ""
+
+    def _scan(self) -> dict[str, tuple[int, int]]:
+        """Every file's (size, mtime) by its path under the root; dot files are skipped."""
+        stats = {}
+        for folder, dirs, files in os.walk(self.root):
+            dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
+            for name in files:
+                if name.startswith("."):
+                    continue
+                full = os.path.join(folder, name)
+                st = os.stat(full)
+                stats[os.path.relpath(full, self.root).replace(os.sep, "/")] = (
+                    st.st_size, st.st_mtime_ns)
+        return stats
+
+    def refresh(self) -> None:
+        """Re-read the tree if a file was added, removed or changed since the last look
+        (at most once per ``recheck_s``)."""
+        now = self.clock()
+        if now - self._checked < self.recheck_s:
+            return
+        self._checked = now
+        stats = self._scan()
+        if stats == self._stats:
+            return
+        assets = {}
+        for rel, stat in stats.items():
+            old = self._assets.get(rel)
+            if old is not None and self._stats.get(rel) == stat:
+                assets[rel] = old
+                continue
+            data = (self.root / rel).read_bytes()
+            assets[rel] = Asset(data, hashlib.sha256(data).hexdigest(), media_type(rel))
+        tree = hashlib.sha256()
+        for rel in sorted(assets):
+            tree.update(f"{rel}\0{assets[rel].sha}\n".encode())
+        self._stats, self._assets, self._version = stats, assets, tree.hexdigest()[:12]
+
+    def version(self) -> str:
+        """The tree's hash prefix (12 hex digits)."""
+        self.refresh()
+        return self._version
+
+    def url(self, rel: str) -> str:
+        """The immutable URL of ``static/<rel>``, e.g. ``/static/3f9c0a1b2d4e/js/main.js``."""
+        return f"/static/{self.version()}/{rel}"
+
+    def get(self, rel: str) -> Asset | None:
+        self.refresh()
+        return self._assets.get(rel)
+
+
+TREE = StaticTree(STATIC_DIR)
+router = APIRouter()
+
+
+def _split(path: str) -> tuple[str | None, str]:
+    """``<tree>/<rel>`` → (tree, rel); a path whose first part is no hash → (None, path)."""
+    head, _, rest = path.partition("/")
+    if rest and len(head) == 12 and all(c in "0123456789abcdef" for c in head):
+        return head, rest
+    return None, path
+
+
+def _not_modified(request: Request, tags: tuple[str, ...]) -> bool:
+    header = request.headers.get("if-none-match", "")[:2000]
+    if header.strip() == "*":
+        return True
+    sent = {t.strip().removeprefix("W/") for t in header.split(",")}
+    return any(t in sent for t in tags)
+
+
+@router.api_route("/static/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
+async def static_file(path: str, request: Request) -> Response:
+    """One file of static/ (see the module's docstring for the URL and caching rules)."""
+    if len(path) > MAX_PATH_CHARS:
+        return Response("no such file", status_code=404, media_type="text/plain")
+    tree, rel = _split(path)
+    asset = TREE.get(rel)
+    if asset is None:
+        return Response("no such file", status_code=404, media_type="text/plain")
+    current = tree is not None and tree == TREE.version()
+    tag = asset.sha[:20]
+    tags = (f'"{tag}"', f'"{tag}-gz"')
+    body = asset.gz if accepts_gzip(request.headers.get("accept-encoding", "")) else None
+    headers = {"Cache-Control": IMMUTABLE if current else REVALIDATE,
+               "ETag": tags[1] if body is not None else tags[0]}
+    if asset.compressible:
+        headers["Vary"] = "Accept-Encoding"
+    if _not_modified(request, tags):
+        return Response(status_code=304, headers=headers)
+    if body is not None:
+        headers["Content-Encoding"] = "gzip"
+    data = body if body is not None else asset.data
+    if request.method == "HEAD":
+        headers["Content-Length"] = str(len(data))
+        return Response(status_code=200, headers=headers, media_type=asset.media_type)
+    return Response(data, headers=headers, media_type=asset.media_type)
