@@ -157,6 +157,7 @@ class Batch:
         self._n_active = self.n_runs
         self._proposal: tuple[Array, Any, Array] | None = None
         self._ahead_until = np.full(self.n_runs, -1, dtype=np.int64)
+        self._land_until = np.full(self.n_runs, -1, dtype=np.int64)
         # one surface run (every stream and /api/run): the cheap rules run on floats
         self._floats = self.n_runs == 1 and self.dim <= 7
         self._record_history(np.arange(self.n_runs))
@@ -602,21 +603,51 @@ class Batch:
                                      frozen_until=until)
             grad = self._grad_at(runs, pts) if self._stochastic else self.grad[runs]
             frozen = ~(np.abs(self.effective_grad(runs, pts, grad)) > 0).any(1)
-            # already on the minimum's nearest doubles (within a few ulps) where the
-            # gradient is exactly 0: no step moves it again, so nothing can grow
-            sub = np.flatnonzero(np.isfinite(leave) & ~frozen)
-            if sub.size:
+            # a run that will come to rest in floats — on a double where the gradient it
+            # follows and its update are both exactly 0 — never moves again: continue it
+            # exactly for LAND_STEPS steps to see (looked at again W steps later if not)
+            sub = np.flatnonzero(np.isfinite(leave) & ~frozen
+                                 & (self._land_until[runs] < self.step))
+            if sub.size and not self._stochastic and self.noise is None:
+                # (only where such a double exists: Newton's point, a few steps on, has a
+                # gradient of exactly 0 — e.g. Booth's (1, 3); most minima have none)
                 x = pts[sub].copy()
                 for _ in range(3):
                     d = self.effective_grad(runs[sub], x, self._grad_at(runs[sub], x))
                     hx = self._hessian(x) + _diag(self._curvature_shift(runs[sub], x))
                     x = x + V.newton_distance(hx, d)[2]
                 d = self.effective_grad(runs[sub], x, self._grad_at(runs[sub], x))
-                landed = (np.abs(pts[sub] - x) <= 4 * np.spacing(np.abs(x))).all(1)
-                # (a coordinate at 0 is never landed on: floats shrink toward 0 through ever
-                # smaller numbers, so a run keeps a deviation there)
-                frozen[sub] |= landed & ~(np.abs(d) > 0).any(1) & (x != 0).all(1)
+                sub = sub[~(np.abs(d) > 0).any(1)]
+            if sub.size and not self._stochastic and self.noise is None:
+                lands = self._lands(runs[sub])
+                frozen[sub] |= lands
+                self._land_until[runs[sub][~lands]] = self.step + self.tol.window
         return ~np.isfinite(leave) | frozen
+
+    def _lands(self, runs: Array) -> Array:
+        """Whether each run, continued exactly from its state (its optimizer, η now, every
+        bit as the next steps would be), comes to rest within ``V.LAND_STEPS`` steps: its
+        update leaves θ unchanged in floats where the gradient it follows is exactly 0.
+        There nothing moves it again (momentum, m and the update only decay from then on).
+        Floats decide this, not the linear map: a run a few ulps from such a point may
+        land on it, or circle it and be thrown out as its gain grows."""
+        hyper = {k: v[runs] for k, v in self.hyper.items()}
+        if self.schedule is not None:
+            hyper["lr"] = self.lr_now()[runs][:, None]
+        state = _take(self.opt_state, runs)
+        p, g = self.params[runs].copy(), self.grad[runs].copy()
+        rest = np.zeros(len(runs), bool)
+        with np.errstate(all="ignore"):
+            for _ in range(V.LAND_STEPS):
+                seen = clip_by_norm(g, self.clip_norm) if self.clip_norm is not None else g
+                u, state = self.optimizer.update(seen, state, p, hyper)
+                q = p + u
+                rest |= (q == p).all(1) & ~(np.abs(self.effective_grad(runs, p, g)) > 0).any(1)
+                if rest.all() or not np.isfinite(q).all():
+                    break
+                p = np.where(rest[:, None], p, q)
+                g = self._loss_and_grad(p, self.step)[1]
+        return rest
 
     def _read_point(self, runs: Array, pts: Array) -> V.Point:
         """Newton with the exact Hessian (confirmed by a second step), or without one the

@@ -103,6 +103,7 @@ class Tolerances:
 
 
 HORIZON = 10_000   # a converged run stays put at least this many more steps (the largest budget)
+LAND_STEPS = 512   # steps a run near a minimum is continued to see it come to rest in floats
 CONFIRM = 0.9      # a second Newton step must be < CONFIRM × the first: a real nearby point
 HEADING_STEPS = 20  # Newton steps that look for a minimum ahead of a crawling run
 FLOOR_RATIO = 1e-12  # eigenvalues below this × max|λ| count as 0 in a Newton step
