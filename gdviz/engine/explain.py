@@ -216,6 +216,13 @@ def _converged(batch: Batch, run: int) -> str:
 
 # --- stalled ------------------------------------------------------------------------------
 
+def _zeros_init(batch: Batch, run: int) -> str:
+    """Why a network started at all-zero weights does not train (symmetry: no gradient)."""
+    return (f"every weight started at 0 (zeros init), so every unit computes the same thing "
+            f"and no weight gets a gradient (‖∇L‖ = {fmt(_grad_norm(batch, run))}, loss "
+            f"{fmt(float(batch.loss[run]))}) — use a random init (xavier, glorot or he).")
+
+
 def _stalled(batch: Batch, run: int) -> str:
     kind = Stall(int(batch.stall[run]))
     p, step = batch.params[run], int(batch.end_step[run])
@@ -235,11 +242,7 @@ def _stalled(batch: Batch, run: int) -> str:
                 f"can roll down.")
     if kind == Stall.START:
         if not np.any(batch.start[run]):
-            return (f"Stalled at the start, not trained: every weight started at 0 (zeros "
-                    f"init), so every unit computes the same thing and no weight gets a "
-                    f"gradient (‖∇L‖ = "
-                    f"{fmt(gnorm)}, loss {fmt(float(batch.loss[run]))}) — use a random init "
-                    f"(xavier, glorot or he).")
+            return f"Stalled at the start, not trained: {_zeros_init(batch, run)}"
         moved = float(norms((p - batch.start[run])[None])[0])
         return (f"Stalled: in {_steps(step)} the weights moved only {fmt(moved)} from the "
                 f"start (‖∇L‖ = {fmt(gnorm)}) — a stationary point or a flat spot of the loss; "
@@ -422,6 +425,9 @@ def _max_steps(batch: Batch, run: int) -> str:
     cut = batch.schedule is not None and batch.schedule.decays and lr < 0.5 * base
     moved = float(norms((batch.params[run] - batch.start[run])[None])[0])
     if moved <= 1e-3 * (1 + float(norms(batch.start[run][None])[0])):
+        if not _has_curvature(batch) and not np.any(batch.start[run]):
+            # a network still at its zeros init: no optimizer or η would move it
+            return f"{head}: it never left the start — {_zeros_init(batch, run)}"
         tip = (" — Adam or RMSprop, which divide each step by the gradient's own size, or "
                "momentum cross such a plateau" if batch.optimizer.id not in ADAPTIVE else
                " — a larger η or more steps")
