@@ -303,3 +303,50 @@ def split_rows(timers, steps, opt_name="Adam", take_put=False, total_label="adva
     rows = [(name, v / steps * 1e6, 100 * v / total) for name, v in parts]
     rows.append((f"= {total_label} (instrumented)", total / steps * 1e6, 100.0))
     return rows
+
+
+# --- another commit's network code beside this tree's (mlp_step.py, cnn_step.py) --------
+
+def nets_at(ref: str):
+    """``gdviz.engine.nets`` as it is at git ``ref`` (e.g. ``main``), imported as its own
+    package beside this tree's: ``git archive`` of that folder into a temporary directory.
+    The folder imports only itself and NumPy, so both versions live in one process and
+    can be timed side by side. Returns the package (its ``mlp``, ``cnn``… submodules)."""
+    import importlib
+    import importlib.util
+    import io
+    import tarfile
+    import tempfile
+
+    sha = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", ref], check=True,
+                         capture_output=True, text=True).stdout.strip()
+    tar = subprocess.run(["git", "-C", ROOT, "archive", sha, "gdviz/engine/nets"], check=True,
+                         capture_output=True).stdout
+    where = tempfile.mkdtemp(prefix=f"gdviz-nets-{sha}-")
+    with tarfile.open(fileobj=io.BytesIO(tar)) as t:
+        t.extractall(where, filter="data")
+    folder = os.path.join(where, "gdviz", "engine", "nets")
+    name = f"nets_{sha}"
+    spec = importlib.util.spec_from_file_location(name, os.path.join(folder, "__init__.py"),
+                                                  submodule_search_locations=[folder])
+    pkg = importlib.util.module_from_spec(spec)
+    sys.modules[name] = pkg
+    spec.loader.exec_module(pkg)
+    for sub in ("mlp", "cnn"):
+        setattr(pkg, sub, importlib.import_module(f"{name}.{sub}"))
+    pkg.commit = sha
+    return pkg
+
+
+def simd_note() -> str:
+    """Which SIMD level NumPy dispatches to here (e.g. np.tanh is vectorised for float64
+    only with AVX-512; on an AVX2 machine it is a scalar loop)."""
+    import numpy as np
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as feats
+    except ImportError:  # NumPy < 2
+        from numpy.core._multiarray_umath import __cpu_features__ as feats
+    top = [f for f in ("X86_V4", "AVX512_SKX", "X86_V3", "AVX2", "SSE42") if feats.get(f)]
+    off = os.environ.get("NPY_DISABLE_CPU_FEATURES")
+    return (f"NumPy {np.__version__} SIMD: {top[0] if top else 'baseline'}"
+            + (f" (disabled: {off})" if off else ""))

@@ -7,15 +7,17 @@ dense 72 → 10, softmax + cross-entropy, he init; one step = forward + backward
 Adam update (lr 0.01) on the full batch. Variants, interleaved repeat by repeat so
 machine noise hits all alike:
 
-* ours, R = 1        — ``CNN.loss_and_grad`` + the engine's Adam ``update`` + add
+* ours, R = 1        — ``CNN.loss_and_grad`` + the engine's Adam ``update`` + add, with this
+                       tree's ``gdviz/engine/nets`` and with ``--main``'s (default: the ``main``
+                       branch, exported by ``git archive`` and imported beside it)
 * ours, Batch        — ``Batch.advance()``: the same plus the run engine's status tests
 * torch              — ``F.conv2d``/``relu``/``max_pool2d``/``flatten``/``@``/
                        ``cross_entropy`` and ``optim.Adam``: ``zero_grad(); backward();
                        step()``; float64 one thread (the comparison the issue asks for),
                        float64 default threads and float32 one thread for reference.
 
-Before timing, ours and torch (float64) take the same 50 steps from the same weights;
-the script prints how far apart the weights end. Then it streams the same scenario
+Before timing, ours, main's and torch (float64) take the same 50 steps from the same
+weights; the script prints how far apart the weights end. Then it streams the same scenario
 through ``StreamSession`` exactly as the WebSocket route does (``step`` messages of 100,
 JSON dumps, thin frames, confusion matrix on the newest frame, diagnosis) and prints
 the steps per second one core can stream.
@@ -23,18 +25,19 @@ the steps per second one core can stream.
 ``--clock cpu`` times with the process's CPU time instead of the wall clock: on a
 shared, loaded machine that is steadier (all variants here run on one thread).
 Medians of several repeats; no assertions on time.
-Run: ``python bench/cnn_step.py [--steps 200 --repeats 7 --clock cpu]``.
+Run: ``python bench/cnn_step.py [--steps 200 --repeats 7 --clock cpu --main REF]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
 
 import _common  # noqa: F401  (puts the repository root on sys.path)
-from _common import median, no_gc, table
+from _common import median, nets_at, no_gc, simd_note, table
 
 from gdviz.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays
 from gdviz.engine.runs import Batch, Tolerances
@@ -56,6 +59,11 @@ clock = time.perf_counter
 
 def make_net():
     return objective_of(Scenario.model_validate(SCENARIO))
+
+
+def main_net(net, nets):
+    """The same CNN built by another commit's ``nets`` package, on the same images."""
+    return nets.cnn.CNN(net.data, net.kernels, net.padding, net.activation)
 
 
 class Ours:
@@ -121,13 +129,15 @@ def time_steps(make, steps: int, threads: int | None = None) -> float:
         return (clock() - t) / steps
 
 
-def agreement(net, steps: int = 50) -> float:
-    """Max |ours − torch float64| over the weights after ``steps`` identical steps."""
-    ours, theirs = Ours(net), Torch(net, torch.float64)
+def agreement(net, others: dict, steps: int = 50) -> dict[str, float]:
+    """Max |x − ours| over the weights after ``steps`` identical steps, per other runner."""
+    ours = Ours(net)
     for _ in range(steps):
         ours.step()
-        theirs.step()
-    return float(np.abs(ours.params[0] - theirs.flat()).max())
+        for o in others.values():
+            o.step()
+    flat = {k: (o.params[0] if isinstance(o, Ours) else o.flat()) for k, o in others.items()}
+    return {k: float(np.abs(ours.params[0] - v).max()) for k, v in flat.items()}
 
 
 def streamed(steps: int) -> tuple[float, int]:
@@ -150,15 +160,22 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=200, help="timed steps per repeat")
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--clock", choices=("wall", "cpu"), default="wall")
+    ap.add_argument("--main", default="main", help="git ref to time beside this tree "
+                                                   "('' to skip)")
     args = ap.parse_args()
     if args.clock == "cpu":
         clock = time.process_time
     net = make_net()
+    old = nets_at(args.main) if args.main else None
+    old_net = main_net(net, old) if old else None
     S = args.steps
-    variants = {
-        "ours, R = 1": lambda: time_steps(lambda: Ours(net), S),
-        "ours, Batch.advance": lambda: time_steps(lambda: OursBatch(net, S), S),
-    }
+    variants = {"ours, R = 1": lambda: time_steps(lambda: Ours(net), S)}
+    if old:
+        variants[f"main {old.commit}, R = 1"] = lambda: time_steps(lambda: Ours(old_net), S)
+    variants["ours, Batch.advance"] = lambda: time_steps(lambda: OursBatch(net, S), S)
+    if old:
+        variants[f"main {old.commit}, Batch.advance"] = lambda: time_steps(
+            lambda: OursBatch(old_net, S), S)
     default_threads = None
     if torch is not None:
         default_threads = torch.get_num_threads()
@@ -183,12 +200,17 @@ def main() -> None:
 
     print(f"{net.name}: {net.dim} weights, {net.data.n_train} training images "
           f"(full batch), Adam lr {LR}; one step = forward + backward + update; "
-          f"{args.clock} clock, median of {args.repeats} repeats × {S} steps")
-    print(f"NumPy {np.__version__}" + (f", torch {torch.__version__}" if torch is not None
-                                      else " — torch not installed: ours only"))
+          f"{args.clock} clock, median of {args.repeats} repeats × {S} steps; load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the end")
+    print(simd_note() + (f"; torch {torch.__version__} "
+                         f"({torch.backends.cpu.get_cpu_capability()})" if torch is not None
+                         else " — torch not installed: ours only"))
+    others = {f"main {old.commit}": Ours(old_net)} if old else {}
     if torch is not None:
-        print(f"check: after 50 identical steps ours vs torch float64 weights differ by at most "
-              f"{agreement(net):.2e}")
+        others["torch float64"] = Torch(net, torch.float64)
+    if others:
+        print("check: after 50 identical steps the weights differ from ours by at most "
+              + ", ".join(f"{v:.1e} ({k})" for k, v in agreement(net, others).items()))
     ref = med["ours, R = 1"]
     table(["variant", "µs/step", "÷ ours R = 1"],
           [(name, us, f"{us / ref:.2f}") for name, us in med.items()],
@@ -197,6 +219,11 @@ def main() -> None:
         t1 = med["torch float64, 1 thread"]
         print(f"torch float64 one thread ÷ ours: {t1 / ref:.2f}× (bare step), "
               f"{t1 / med['ours, Batch.advance']:.2f}× (Batch.advance)")
+        if old:
+            m1 = med[f"main {old.commit}, R = 1"]
+            print(f"torch float64 one thread ÷ main {old.commit}: {t1 / m1:.2f}× (bare step), "
+                  f"{t1 / med[f'main {old.commit}, Batch.advance']:.2f}× (Batch.advance); "
+                  f"main ÷ ours: {m1 / ref:.2f}")
     s = median(stream)
     table(["", "µs/step", "steps/s on one core", "JSON bytes/step"],
           [("streamed step (StreamSession.handle + dumps)", s * 1e6, 1 / s, median(sent))],

@@ -62,7 +62,7 @@ OFFLINE_VIEWS = {"cnn": STATIC_DIR / "css" / "cnn.css"}
 """Plug-in views the player can mount as its main view, with their stylesheets."""
 PLAYER_MODULES = ["plots/contour.js", "plots/curves.js", "plots/boundary.js", "status.js",
                   "format.js", "keyboard.js", "look.js", "font-scale.js", "state.js",
-                  "panels/inside.js", *(f"views/{v}.js" for v in OFFLINE_VIEWS)]
+                  "panels/inside.js", "fit-text.js", *(f"views/{v}.js" for v in OFFLINE_VIEWS)]
 PLAYER_JS = STATIC_DIR / "offline" / "player.js"
 STYLESHEETS = [STATIC_DIR / "css" / "app.css", STATIC_DIR / "css" / "inside.css",
                STATIC_DIR / "offline" / "player.css"]
@@ -70,8 +70,9 @@ DARK_STYLESHEETS = [STATIC_DIR / "css" / "theme-dark.css", STATIC_DIR / "offline
 # the frame fields a model adds that the player shows (the rest stay in the CSV/JSON)
 MODEL_FIELDS = ("grad_norm", "accuracy", "test_loss", "test_accuracy")
 # a run's label: the optimizer's short name (as the playground's run list, static/js/runs.js)
-# and what was set beyond η, with torch's symbols where it has them
-LABEL_FIELDS = {"momentum": "μ", "betas": "β", "weight_decay": "λ", "init": "init",
+# and what was set beyond η, with torch's symbols where it has them (weight decay is wd:
+# λ is a curvature on the page and in the player)
+LABEL_FIELDS = {"momentum": "μ", "betas": "β", "weight_decay": "wd", "init": "init",
                 "schedule": "schedule", "noise": "noise σ", "clip_norm": "clip"}
 
 _ENV = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)),

@@ -14,6 +14,7 @@ from strict_json import loads
 from gdviz import cli, export
 from gdviz.scenarios.simulate import MAX_RUN_NUMBERS
 from gdviz.scenarios.models import Scenario
+from gdviz.scenarios.url import with_suggestions
 from gdviz.scenarios.simulate import simulate
 from gdviz.scenarios.url import scenario_from_query, scenario_to_query
 
@@ -146,7 +147,7 @@ def test_a_query_string_alone_and_a_full_url_give_the_same_export(runner):
     outs = [export_cli(runner, link).stdout for link in
             (f"http://localhost:8000/?{q}", f"/embed?{q}", f"?{q}", q)]
     assert len(set(outs)) == 1
-    assert Scenario.model_validate(loads(outs[0])["scenario"]) == scenario
+    assert Scenario.model_validate(loads(outs[0])["scenario"]) == with_suggestions(scenario)
 
 
 def test_bad_link_parameters_are_warnings(runner):
@@ -165,7 +166,8 @@ def test_bad_link_parameters_are_warnings(runner):
 def test_a_link_without_a_query_is_the_default_scenario_with_a_warning(runner):
     r = export_cli(runner, "http://127.0.0.1:8000/")
     assert r.exit_code == 0 and "no query string" in r.stderr
-    assert Scenario.model_validate(loads(r.stdout)["scenario"]) == Scenario()
+    # the default surface, at its own start and η (a link's runs always have both)
+    assert Scenario.model_validate(loads(r.stdout)["scenario"]) == with_suggestions(Scenario())
 
 
 def test_unknown_preset_id(runner, monkeypatch):

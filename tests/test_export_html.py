@@ -187,9 +187,11 @@ def test_run_labels_name_what_differs():
     s = Scenario.model_validate({"model": {"kind": "mlp"}, "runs": [
         {"optimizer": "gd", "lr": 0.5, "init": "he"},
         {"optimizer": "momentum", "lr": 0.01, "momentum": 0.3, "noise": 1.0},
-        {"optimizer": "adam"}]})
-    assert [run_label(s, i) for i in range(3)] == [
-        "1 · GD η=0.5, init=he", "2 · Momentum η=0.01, μ=0.3, noise σ=1", "3 · Adam η=0.001"]
+        {"optimizer": "adam"}, {"optimizer": "adamw", "weight_decay": 0.1}]})
+    # weight decay is wd (λ is a curvature)
+    assert [run_label(s, i) for i in range(4)] == [
+        "1 · GD η=0.5, init=he", "2 · Momentum η=0.01, μ=0.3, noise σ=1", "3 · Adam η=0.001",
+        "4 · AdamW η=0.001, wd=0.1"]
 
 
 # -- the module linker ------------------------------------------------------------------

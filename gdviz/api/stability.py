@@ -60,8 +60,8 @@ def stability_at(request: Request, x: Coord, y: Coord, momentum: Momentum = 0.9,
     """At the known minimum nearest (x, y) (or at (x, y) if the surface has none):
     λ_max, λ_min and the condition number of the Hessian, and the largest stable learning
     rate for plain GD (2/λ), heavy-ball momentum (2(1+μ)/((1−τ)λ)) and Nesterov
-    (2(1+μ)/((1+2μ)λ)), where λ = λ_max + λ_wd: weight decay adds λ_wd·I to the Hessian
-    and dampening τ shrinks each step by (1−τ). The answer echoes μ, τ and λ_wd. `kink` is
+    (2(1+μ)/((1+2μ)λ)), where λ = λ_max + wd: weight decay adds wd·I to the Hessian
+    and dampening τ shrinks each step by (1−τ). The answer echoes μ, τ and wd. `kink` is
     true where the curvature is infinite (Ackley's minimum at 0: a cone point): there no η
     lets GD settle exactly (`max_lr` is null), a smaller one only makes its hops smaller.
     Instead of `surface`, a custom f(x, y) or a 2-weight model may be named as in a link:

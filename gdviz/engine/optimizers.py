@@ -15,7 +15,7 @@ between steps without losing momentum buffers, moments or the step count.
 
 Update rules, with t the step number (1 on the first update), g the gradient:
 
-* ``gd`` — SGD: g ← g + λθ;  θ ← θ − η g
+* ``gd`` — SGD: g ← g + wd·θ (wd: weight_decay);  θ ← θ − η g
 * ``momentum`` — SGD(momentum=μ, dampening=τ): b₁ = g, bₜ = μ bₜ₋₁ + (1−τ) g;
   θ ← θ − η bₜ
 * ``nesterov`` — SGD(nesterov=True): bₜ as above (τ = 0); θ ← θ − η (g + μ bₜ)
@@ -24,8 +24,11 @@ Update rules, with t the step number (1 on the first update), g the gradient:
   θ ← θ − η b; else θ ← θ − η g/(√v + ε)
 * ``adam`` — m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²;
   θ ← θ − (η/(1−β₁ᵗ)) · m / (√v/√(1−β₂ᵗ) + ε)
-* ``adamw`` — θ ← θ(1 − ηλ) first (decoupled weight decay), then Adam's step
-  without adding λθ to g.
+* ``adamw`` — θ ← θ(1 − η·wd) first (decoupled weight decay), then Adam's step
+  without adding wd·θ to g.
+
+Weight decay is written wd, never λ: λ is a curvature (a Hessian eigenvalue) everywhere
+else on the page and in the stability bounds.
 
 Defaults are torch's (SGD lr 1e-3, Adagrad/RMSprop lr 1e-2, Adam lr 1e-3,
 AdamW weight_decay 1e-2), except that ``momentum`` and ``nesterov`` default to
@@ -200,7 +203,7 @@ def adamw_update(grads, state: AdamState, params, hyper):
 _LR = "learning rate η"
 LR_MIN, LR_MAX = 1e-8, 1e6
 """The learning rates any optimizer (and the landscape tools' sweeps) accept."""
-_WD = "weight decay λ (L2 penalty added to the gradient)"
+_WD = "weight decay wd (an L2 penalty: wd·θ is added to the gradient)"
 
 
 def _lr(default: float) -> HyperParam:
@@ -244,9 +247,9 @@ OPTIMIZERS: dict[str, Optimizer] = {
         Optimizer("adamw", "AdamW",
                   {"lr": _lr(1e-3), "betas": HyperParam((0.9, 0.999), 0.0, 0.9999, "β₁, β₂"),
                    "eps": _EPS, "weight_decay": HyperParam(1e-2, 0.0, 10.0,
-                                                           "decoupled weight decay λ")},
+                                                           "decoupled weight decay wd")},
                   adam_init, adamw_update,
-                  "θ ← θ(1 − ηλ);  then Adam's step θ ← θ − η m̂/(√v̂ + ε)", short="AdamW"),
+                  "θ ← θ(1 − η·wd);  then Adam's step θ ← θ − η m̂/(√v̂ + ε)", short="AdamW"),
     ]
 }
 

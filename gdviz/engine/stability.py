@@ -1,7 +1,7 @@
 """Learning-rate stability bounds from the Hessian's curvature.
 
 Near a minimum the loss is a quadratic with Hessian H; along H's stiffest
-direction (eigenvalue λ_max, plus any weight decay λ_wd which adds λ_wd·I)
+direction (eigenvalue λ_max, plus any weight decay wd which adds wd·I)
 each optimizer is a linear recurrence that is stable only for small enough η:
 
 * plain GD:  θ ← (1 − ηλ)θ is stable iff  η < 2/λ_max
@@ -60,7 +60,7 @@ def bound(optimizer_id: str, hyper: dict[str, Any], lam_max: float) -> float | N
 def bound_formula(optimizer_id: str, hyper: dict[str, Any] | None = None) -> str:
     """The bound as a formula whose symbols give exactly ``bound``'s number."""
     hyper = hyper or {}
-    lam = "(λ_max + λ_wd)" if float(hyper.get("weight_decay", 0.0)) > 0 else "λ_max"
+    lam = "(λ_max + wd)" if float(hyper.get("weight_decay", 0.0)) > 0 else "λ_max"  # (wd: weight decay; λ is curvature)
     if optimizer_id == "gd":
         return f"2/{lam}"
     if optimizer_id == "momentum":
@@ -118,7 +118,7 @@ def report(objective, point: np.ndarray, momentum: float = 0.9, dampening: float
            weight_decay: float = 0.0) -> Report:
     """Curvature at the known minimum nearest ``point`` (or at ``point``) and the bounds
     of plain GD, heavy-ball momentum (μ, dampening τ) and Nesterov (μ), all three with
-    weight decay λ_wd — a run's own settings, so its bound is the one it lives by."""
+    weight decay wd — a run's own settings, so its bound is the one it lives by."""
     at, curv = curvature_near(objective, point)
     wd = {"weight_decay": weight_decay}
     hypers = {"gd": wd, "momentum": {"momentum": momentum, "dampening": dampening, **wd},

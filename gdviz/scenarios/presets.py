@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from .models import Scenario
-from .url import scenario_to_query
+from .url import scenario_to_query, with_suggestions
 from .view import View, view_to_query
 
 
@@ -46,7 +46,9 @@ class Preset:
 
 
 def _preset(id: str, title: str, lesson: str, view: dict | None = None, **scenario) -> Preset:
-    return Preset(id, title, " ".join(lesson.split()), Scenario.model_validate(scenario),
+    """A preset whose scenario is what its link reads back: a run without a start or an η
+    takes its objective's (``with_suggestions``)."""
+    return Preset(id, title, " ".join(lesson.split()), with_suggestions(Scenario.model_validate(scenario)),
                   View(preset=id, **(view or {})))
 
 

@@ -21,9 +21,10 @@ from pydantic import TypeAdapter, ValidationError
 
 from gdviz.engine.surfaces import SURFACES
 
-from .kinds import KINDS, MODEL_KINDS, ModelSpec
+from .kinds import KINDS, MODEL_KINDS, ModelSpec, kind_of
 from .link_warnings import LinkWarning
 from .models import MAX_RUNS, RunSpec, Scenario
+from .objectives import objective_of
 from .view import is_view_key
 
 VERSION = "1"
@@ -86,7 +87,26 @@ def scenario_of_link(query: Mapping[str, str], presets: Mapping[str, Any]) -> tu
         return scenario_from_query(query)
     _, warnings = scenario_from_query({k: v for k, v in query.items() if k == "v"})
     found = presets[pid].scenario
-    return (found if isinstance(found, Scenario) else Scenario.model_validate(found)), warnings
+    return with_suggestions(found if isinstance(found, Scenario) else Scenario.model_validate(found)), warnings
+
+
+def with_suggestions(scenario: Scenario) -> Scenario:
+    """``scenario`` with each run's missing ``start`` and ``lr`` set to its objective's
+    suggested ones — a plane kind's (a named surface's, a typed f(x, y)'s, a 2-weight
+    model's) ``start`` and ``lr``: a stable, visible plain-GD rate (gdviz/engine/surfaces.py).
+    A kind of many weights has neither (its runs start from their init; a run without
+    ``lr`` keeps the optimizer's default). Every link is read through it, so
+    ``/?surface=rosenbrock`` runs at Rosenbrock's η, not at another surface's."""
+    if kind_of(scenario).capabilities.weights != "plane":
+        return scenario
+    objective = objective_of(scenario)
+    start, lr = [float(v) for v in objective.start], float(objective.lr)
+    # no runs given: the default run (plain GD), at this objective's η
+    given = scenario.runs if "runs" in scenario.model_fields_set else [RunSpec()]
+    runs = [run.model_copy(update={"start": start if run.start is None else run.start,
+                                   "lr": lr if run.lr is None else run.lr})
+            for run in given]
+    return scenario.model_copy(update={"runs": runs})
 
 
 def objective_from_query(query: Mapping[str, str]) -> tuple[dict, list[LinkWarning]]:
@@ -131,7 +151,14 @@ def objective_from_query(query: Mapping[str, str]) -> tuple[dict, list[LinkWarni
 
 
 def scenario_from_query(query: Mapping[str, str]) -> tuple[Scenario, list[LinkWarning]]:
-    """The scenario a query string describes, and a warning per ignored parameter."""
+    """The scenario a query string describes, and a warning per ignored parameter. A run
+    the link gives without a start or a learning rate (or a link with no runs at all)
+    takes the objective's suggested ones (``with_suggestions``)."""
+    scenario, warnings = _scenario_as_written(query)
+    return with_suggestions(scenario), warnings
+
+
+def _scenario_as_written(query: Mapping[str, str]) -> tuple[Scenario, list[LinkWarning]]:
     top, warnings = objective_from_query(query)
     default = Scenario()
     runs: dict[int, dict] = {}

@@ -16,7 +16,7 @@ const LABELS = {
   alpha: ["alpha", "α"],
   betas: ["betas", "β"],
   eps: ["eps", "ε"],
-  weight_decay: ["weight decay", "λ"],
+  weight_decay: ["weight decay", "wd"], // (not λ: on this page λ is a curvature, an eigenvalue of the Hessian)
   lr_decay: ["lr decay", ""],
   initial_accumulator_value: ["initial accumulator", ""],
 };

@@ -130,11 +130,9 @@ const network = new NetworkPanel({ onPickPoint: (i) => inside.pick(i) });
 const fit = new DataFitPanel({ onPickPoint: (i) => inside.pick(i) });
 const diagnosis = new DiagnosisPanel();
 const exprGrad = new ExprGradient();
+// (a plot in a pane is drawn once its tab is open: plots/on-screen.js)
 const tabs = new ExploreTabs({
-  onShow: (name) => {
-    surface3d.setActive(name === "3d");
-    inside?.shown(name); // (undefined while the tabs are first set up)
-  },
+  onShow: (name) => inside?.shown(name), // (undefined while the tabs are first set up)
   initial: linkView.tab,
 });
 
@@ -266,6 +264,7 @@ const sweep = new SweepPanel({
 const basins = new BasinsPanel({ jobs, layer: contour.basins });
 const scatter = new ScatterPanel({ jobs, layer: contour.scatter, onError: (m) => toast(m, "warning") });
 on("surface", () => jobs.cancel()); // a sweep, map or scatter of the old surface is moot
+on("halt", () => surface3d.settle()); // the 3D view shows where the runs stopped at once
 
 // ---------- the link ----------
 
@@ -360,6 +359,10 @@ window.__gdviz = {
   pickPoint: (i) => inside.pick(i),
   fitWeights: () => fit.plot.w?.slice() ?? null,
   slice: () => structuredClone(slice.result),
+  surface3dUpdates: () => surface3d.updates, // path updates the 3D view drew (bench/frame_rate.py) …
+  surface3dStats: () => ({ updates: surface3d.updates, direct: surface3d.direct, costMs: surface3d.throttle.cost }),
+  curveDraws: () => group.draws, // Plotly draws of the curve plots
+  pluginUpdates: () => plugins.updates(), // frames given to each of a kind's own views
   replay: () => ({ outcome: restorer.outcome, restores: restorer.restores, request: replayLog.request(-1, { paused: true, speed: state.scenario.speed }) }),
 };
 

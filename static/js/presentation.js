@@ -31,7 +31,27 @@ export class Presentation {
       if (this.framed) this.watchFocus();
       this.reasonAsTooltip();
       if (this.view.controls === "few") keepBarFitted(document.querySelector(".controls"));
+      if (this.view.controls === "all") this.allOrFew();
     }
+  }
+
+  /**
+   * controls=all in a frame too small for the control column (beside the plots it would
+   * leave them a sliver, and scroll itself): the compact bar under the plots instead —
+   * play, step, reset, η, the status — until the frame is large enough again. The link
+   * still says controls=all. The bounds grow with scale= (the column's type does).
+   */
+  allOrFew() {
+    const s = LOOK.scale;
+    const small = matchMedia(`(max-width: ${Math.round(719 * s)}px), (max-height: ${Math.round(479 * s)}px)`);
+    let stop = null;
+    const apply = () => {
+      document.body.dataset.controls = small.matches ? "few" : "all";
+      if (small.matches && !stop) stop = keepBarFitted(document.querySelector(".controls"));
+      if (!small.matches && stop) stop = stop() ?? null;
+    };
+    small.addEventListener("change", apply);
+    apply();
   }
 
   /** Lay out /embed's panels; call once the objective has chosen its panels. */

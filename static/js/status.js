@@ -25,7 +25,7 @@ export const END_STATUSES = ["converged", "stalled", "oscillating", "noise_floor
 
 /** A status's look; an unknown one gets a neutral "?" and its own name. */
 export function statusLook(status) {
-  return STATUS_LOOK[status] ?? { icon: "?", text: String(status), bg: "#4b5563", ink: "#ffffff" };
+  return STATUS_LOOK[status] ?? { icon: "?", text: String(status).replace(/_/g, " "), bg: "#4b5563", ink: "#ffffff" };
 }
 
 /** Colour an element (a badge) the status's way: its --status-bg / --status-ink. */
@@ -43,6 +43,8 @@ export function serverBusyText(reason) {
 }
 
 export function renderStatus(badge, reasonEl, status, reason) {
+  if (reasonEl.textContent !== reason) reasonEl.textContent = reason;
+  if (badge.dataset.status === status && badge.childElementCount) return; // (called every frame while playing)
   const look = statusLook(status);
   paintStatus(badge, status);
   badge.textContent = "";
@@ -53,5 +55,4 @@ export function renderStatus(badge, reasonEl, status, reason) {
   const word = document.createElement("span");
   word.textContent = look.text;
   badge.append(icon, word);
-  if (reasonEl.textContent !== reason) reasonEl.textContent = reason;
 }

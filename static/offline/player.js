@@ -28,6 +28,7 @@
   const { installKeyboard } = gdvizModules["keyboard.js"];
   const { LOOK } = gdvizModules["look.js"];
   const { scaleFonts } = gdvizModules["font-scale.js"];
+  const { keepWhole } = gdvizModules["fit-text.js"];
 
   scaleFonts(LOOK.scale); // the link's scale= (the plots scale themselves, in dress.js)
 
@@ -265,23 +266,31 @@
   if (widePlane) document.body.dataset.plane = "wide";
   const lossPanel = document.querySelector(".offline-loss");
 
+  // The lesson and every run's end-of-run sentence are read to their end, never cut or
+  // scrolled: where they would not fit, the side column sets them more compactly (fit-text.js,
+  // player.css's data-side-fit levels) — decided once, with every sentence shown.
+  const lesson = document.querySelector(".offline-lesson");
+  const sideText = keepWhole([lesson, $("run-list")].filter(Boolean), "side", 3, { watch: false });
+
   function placeLoss() {
+    const saved = rows.map((row) => [row.li.dataset.ended, row.reason.textContent]);
+    rows.forEach((row, i) => {
+      row.li.dataset.ended = "1";
+      row.reason.textContent = runs[i].reason;
+    });
     let under = widePlane;
     if (!under) {
       $("side-column").append(lossPanel);
-      const saved = rows.map((row) => [row.li.dataset.ended, row.reason.textContent]);
-      rows.forEach((row, i) => {
-        row.li.dataset.ended = "1";
-        row.reason.textContent = runs[i].reason;
-      });
-      const clipped = (el) => el && el.scrollHeight > el.clientHeight + 1;
-      under = clipped(document.querySelector(".offline-lesson")) || clipped($("run-list"));
-      rows.forEach((row, i) => {
-        [row.li.dataset.ended, row.reason.textContent] = saved[i];
-      });
+      delete document.body.dataset.sideFit;
+      const clipped = (el) => el && el.scrollHeight > el.clientHeight;
+      under = clipped(lesson) || clipped($("run-list"));
     }
     (under ? $("plane-column") : $("side-column")).append(lossPanel);
     document.body.dataset.loss = under ? "under-plane" : "beside-runs";
+    sideText.fit();
+    rows.forEach((row, i) => {
+      [row.li.dataset.ended, row.reason.textContent] = saved[i];
+    });
   }
 
   let resizing = false;

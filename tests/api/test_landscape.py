@@ -134,14 +134,14 @@ def test_stability_panel_numbers(client):
 
 
 def test_stability_bounds_take_the_runs_dampening_and_weight_decay(client):
-    # ravine: λ_max = 20; weight decay adds λ_wd = 1 to it, dampening τ = 0.5 halves each step
+    # ravine: λ_max = 20; weight decay adds wd = 1 to it, dampening τ = 0.5 halves each step
     q = "surface=ravine&x=1&y=1&momentum=0.9&dampening=0.5&weight_decay=1"
     body = loads(client.get(f"/api/stability?{q}").content)
     assert (body["momentum"], body["dampening"], body["weight_decay"]) == (0.9, 0.5, 1)
     b = body["bounds"]
-    assert b["gd"] == {"max_lr": pytest.approx(2 / 21), "formula": "2/(λ_max + λ_wd)"}
-    assert b["momentum"] == {"max_lr": pytest.approx(2 * 1.9 / (0.5 * 21)), "formula": "2(1+μ)/((1−τ)(λ_max + λ_wd))"}
-    assert b["nesterov"] == {"max_lr": pytest.approx(2 * 1.9 / (2.8 * 21)), "formula": "2(1+μ)/((1+2μ)(λ_max + λ_wd))"}
+    assert b["gd"] == {"max_lr": pytest.approx(2 / 21), "formula": "2/(λ_max + wd)"}
+    assert b["momentum"] == {"max_lr": pytest.approx(2 * 1.9 / (0.5 * 21)), "formula": "2(1+μ)/((1−τ)(λ_max + wd))"}
+    assert b["nesterov"] == {"max_lr": pytest.approx(2 * 1.9 / (2.8 * 21)), "formula": "2(1+μ)/((1+2μ)(λ_max + wd))"}
     # the bound is the one the run lives by: just inside it settles, just beyond it diverges
     for opt, hyper in (("gd", {}), ("momentum", {"momentum": 0.9, "dampening": 0.5}), ("nesterov", {"momentum": 0.9})):
         ends = []

@@ -65,3 +65,10 @@ def test_every_kind_is_published_with_what_the_page_needs(client):
         else:
             assert "model" not in k
     assert {k["id"] for k in kinds if k["capabilities"]["init"]} == {"mlp", "cnn"}  # the networks: Xavier/He draws
+
+
+def test_no_kind_opens_on_the_3d_view():
+    """The page opens the 2D views; the 3D view (seconds of software WebGL, then a share of
+    every frame) is drawn when its tab is asked for (issue 12)."""
+    for kind in KINDS.values():
+        assert kind.page.tabs and kind.page.tabs[0] != "3d", kind.id

@@ -20,3 +20,17 @@ def settled_step(target, quiet_ms: int = 500, timeout: float = 15_000) -> int:
     target.evaluate("() => { window.__stepSettle = {s: undefined, t: 0}; }")
     handle = target.wait_for_function(_SETTLED, arg=quiet_ms, polling=50, timeout=timeout)
     return int(handle.json_value()["step"])
+
+
+def play_pause_step(keys, target, at_least: int = 3) -> int:
+    """Space (play) until step ≥ `at_least`, Space (pause), → (one step), pressed on `keys`
+    (a page's keyboard) and read on `target` (the page or a frame in it); the step after →."""
+    keys.keyboard.press("Space")
+    target.wait_for_function("document.body.dataset.status === 'running'")
+    target.wait_for_function(f"Number(document.body.dataset.step) >= {at_least}")
+    keys.keyboard.press("Space")
+    target.wait_for_function("document.body.dataset.status === 'paused'")
+    paused_at = settled_step(target)
+    keys.keyboard.press("ArrowRight")
+    target.wait_for_function(f"Number(document.body.dataset.step) === {paused_at + 1}")
+    return paused_at + 1

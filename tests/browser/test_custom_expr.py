@@ -85,8 +85,13 @@ def test_typed_f_draws_its_grid_gradient_and_runs_and_its_link_replays(open_play
     assert page.input_value("#surface-select") == "expr:"
     assert page.text_content("#formula") == "f(x, y) = x² + 10y²"
     assert desc["domain"] == [[-3, 3], [-3, 3]] and desc["contour_scale"] == "linear"
-    # the start inside the new domain is kept; the learning rate stays
-    assert page.evaluate("window.__gdviz.scenario().runs[0]") == {"optimizer": "gd", "lr": 0.04, "start": start}
+    # the start inside the new domain is kept; a new f takes its own suggested η
+    assert page.evaluate("window.__gdviz.scenario().runs[0]") == {"optimizer": "gd", "lr": desc["lr"], "start": start}
+    assert page.input_value("#lr-input") == str(desc["lr"])
+    page.fill("#lr-input", "0.04")  # (the teacher's own η, for what follows)
+    page.press("#lr-input", "Enter")
+    page.wait_for_function("window.__gdviz.scenario().runs[0].lr === 0.04")
+    page.keyboard.press("Escape")  # out of the field: the keys are the player's again
 
     # the contour is drawn from the server's grid: f itself at every point
     trace = page.evaluate(f"{CONTOUR}.data[0]")
@@ -215,7 +220,7 @@ def test_where_f_is_undefined_the_plots_leave_gaps_and_a_run_says_why(open_playg
     page.press("#expr-ymax", "Enter")
     desc = wait_drawn(page, "log(x) + y**2")
     assert page.text_content("#formula") == "f(x, y) = ln(x) + y²"
-    assert page.evaluate("window.__gdviz.scenario().runs[0]") == {"optimizer": "gd", "lr": 0.1, "start": [0.05, 0.5]}
+    assert page.evaluate("window.__gdviz.scenario().runs[0]") == {"optimizer": "gd", "lr": desc["lr"], "start": [0.05, 0.5]}
 
     # null where x ≤ 0 (log is not finite there), numbers elsewhere: in the grid and the contour
     def check_gaps(trace):

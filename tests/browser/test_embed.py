@@ -9,7 +9,7 @@ import json
 import re
 
 import pytest
-from stepping import settled_step
+from stepping import play_pause_step
 
 pytestmark = pytest.mark.browser
 
@@ -174,7 +174,9 @@ def test_dark_theme_darkens_the_page_and_every_plot_and_keeps_run_colours(page, 
     tick = page.evaluate("getComputedStyle(document.querySelector('#contour .xtick text')).fill")
     cbar = page.evaluate("getComputedStyle(document.querySelector('#contour .cbaxis text, #contour .colorbar text')).fill")
     assert luminance(tick) > 0.7 and luminance(cbar) > 0.7
-    # run colours as in the light theme (chosen to read on dark curve panels)
+    # run colours as chosen for the dark curve panels and the contour (a light-themed curve
+    # darkens them to read on white: test_look.py)
+    page.wait_for_function("document.getElementById('loss-plot').data?.[0]?.x.length > 0")  # (frame 0 drawn)
     colours = page.evaluate("document.getElementById('loss-plot')._fullData.map(t => (t.line ?? t.marker).color)")
     assert colours[:2] == ["#ff7a00", "#ff2fa0"]
     if route == "/":  # the lesson beside the plots (not shown in /embed)
@@ -244,13 +246,7 @@ def test_a_focused_frame_plays_on_its_keys_and_sends_the_deck_its_keys(page, ser
     assert frame.evaluate("document.body.dataset.frameFocus") == "0"
     frame.click(".panel-contour h2")  # the lecturer clicks the frame
     frame.wait_for_function("document.body.dataset.frameFocus === '1'")
-    page.keyboard.press("Space")
-    frame.wait_for_function("Number(document.body.dataset.step) >= 3")
-    page.keyboard.press("Space")
-    frame.wait_for_function("document.body.dataset.status === 'paused'")
-    paused_at = settled_step(frame)
-    page.keyboard.press("ArrowRight")
-    frame.wait_for_function(f"Number(document.body.dataset.step) === {paused_at + 1}")
+    play_pause_step(page, frame)
     assert messages(page) == []  # the frame's own keys stay in the frame
     page.keyboard.press("PageDown")
     page.keyboard.press("Escape")
@@ -304,3 +300,65 @@ def test_keys_are_not_posted_when_not_in_a_frame(page, server_url):
     page.keyboard.press("Space")
     frame.wait_for_function("Number(document.body.dataset.step) >= 2")  # its keys work…
     assert page.evaluate("window.__msgs") == []  # …and nothing was posted
+
+
+def _ticks_overlap(page, plot: str) -> list:
+    """Pairs of neighbouring x tick labels of `plot` whose boxes overlap, and tilted labels."""
+    return page.evaluate(f"""(() => {{
+        const texts = [...document.querySelectorAll('{plot} .xtick text')].filter(t => t.textContent);
+        const bad = texts.filter(t => /rotate\\((?!0)/.test(t.getAttribute('transform') || '')).map(t => 'tilted ' + t.textContent);
+        const boxes = texts.map(t => t.getBoundingClientRect()).sort((a, b) => a.left - b.left);
+        for (let k = 1; k < boxes.length; k++) if (boxes[k].left < boxes[k - 1].right) bad.push('overlap ' + k);
+        return bad; }})()""")
+
+
+@pytest.mark.parametrize("scale", [1, 1.5])
+def test_a_small_embed_reads_at_scale(page, server_url, scale):
+    """480×320 (a slide's corner): the ticks thin out instead of piling up or tilting, the
+    badge shortens to what fits, and the step counter stays."""
+    open_embed(page, server_url, f"{SLOW}&scale={scale}", (480, 320))
+    page.keyboard.press("Space")
+    page.wait_for_function("Number(document.body.dataset.step) >= 40")
+    page.wait_for_function("document.getElementById('loss-plot').data?.[0]?.x.length > 30")
+    for plot in ("#contour", "#loss-plot"):
+        assert _ticks_overlap(page, plot) == [], plot
+    for sel in ("#status-badge", "#step-count", "#btn-play", "#lr-input"):
+        b = box(page, sel)
+        assert inside(b, 480, 320) and b["width"] > 5, sel
+    assert page.evaluate("(() => { const c = document.querySelector('.controls'); return c.scrollWidth <= c.clientWidth; })()")
+    badge = page.evaluate("(() => { const b = document.getElementById('status-badge'); return [b.scrollWidth, b.clientWidth]; })()")
+    assert badge[0] <= badge[1]  # nothing of it cut off
+    assert int(page.text_content("#step-count")) >= 40
+    assert no_scrollbars(page)
+
+
+def test_a_kinds_own_view_keeps_what_it_can_show_whole_in_a_small_frame(page, server_url):
+    """A CNN at 480×320, scale 1.5: the image and the network's answer for it, whole — the
+    window's sum, the kernels and the maps wait for a larger frame — and the loss axis
+    (about one decade) is labelled."""
+    open_embed(page, server_url, "v=1&model=cnn&model.n=100&model.kernels=4&steps=200&speed=20"
+                                 "&r0=adam&r0.lr=0.01&scale=1.5", (480, 320))
+    page.wait_for_selector(".cnn-view .cnn-bars .cnn-barrow")
+    page.keyboard.press("Space")
+    page.wait_for_function("Number(document.body.dataset.step) >= 20")
+    for sel in (".cnn-input canvas", ".cnn-bars", "#step-count", "#btn-play"):
+        assert inside(box(page, sel), 480, 320), sel
+    for sel in (".cnn-sum", ".cnn-kernels", ".cnn-maps"):
+        assert not page.is_visible(sel), sel
+    page.wait_for_function("document.querySelectorAll('#loss-plot .ytick text').length >= 2")
+    assert no_scrollbars(page)
+    page.set_viewport_size({"width": 1280, "height": 720})  # room again: the maps are back
+    page.wait_for_selector(".cnn-maps", state="visible")
+
+
+def test_controls_all_in_a_small_frame_becomes_the_bar(page, server_url):
+    open_embed(page, server_url, SLOW + "&controls=all&scale=1.5", (480, 320))
+    assert page.get_attribute("body", "data-controls") == "few"
+    for sel in ("#btn-play", "#lr-input", "#status-badge", "#step-count"):
+        assert inside(box(page, sel), 480, 320), sel
+    assert not page.is_visible("#runs-list")
+    main = box(page, "#contour .main-svg")
+    assert main["width"] >= 0.45 * 480 and no_scrollbars(page)
+    page.set_viewport_size({"width": 1280 * 2, "height": 720 * 2})  # large again: the column is back
+    page.wait_for_function("document.body.dataset.controls === 'all'")
+    assert page.is_visible("#runs-list") and page.is_visible("#optimizer-select")

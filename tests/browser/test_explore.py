@@ -157,16 +157,16 @@ def test_basins_cancel_and_scatter_on_himmelblau(open_playground, page_log):
 
 
 def test_stability_bounds_use_the_runs_dampening_and_weight_decay(open_playground, page_log):
-    # bowl: λ_max = 2; weight decay λ_wd = 1 makes it 3; dampening τ = 0.5 halves each step:
-    # momentum's bound is 2(1+μ)/((1−τ)(λ_max+λ_wd)) = 2·1.9/(0.5·3) = 2.533…
+    # bowl: λ_max = 2; weight decay wd = 1 makes it 3; dampening τ = 0.5 halves each step:
+    # momentum's bound is 2(1+μ)/((1−τ)(λ_max+wd)) = 2·1.9/(0.5·3) = 2.533…
     page = open_playground("surface=bowl&r0=momentum&r0.lr=2.4&r0.momentum=0.9&r0.dampening=0.5"
                            "&r0.weight_decay=1&r0.start=1,1&steps=300#stability")
     page.wait_for_selector("#stab-wd")
     assert page.text_content("tr[data-optimizer='momentum'] td") == "Momentum μ=0.9, τ=0.5"
     assert page.text_content("#stab-gd-range") == "0 < η < 0.667"
     assert page.text_content("#stab-momentum-range") == "0 < η < 2.53"
-    assert page.text_content("tr[data-optimizer='momentum'] .stab-formula") == "2(1+μ)/((1−τ)(λ_max + λ_wd))"
-    assert "λ_max + λ_wd = 3" in page.text_content("#stab-wd")
+    assert page.text_content("tr[data-optimizer='momentum'] .stab-formula") == "2(1+μ)/((1−τ)(λ_max + wd))"
+    assert "λ_max + wd = 3" in page.text_content("#stab-wd")
     assert page.get_attribute("#stab-verdict", "data-inside") == "true"
     # just beyond the bound
     page.fill("#lr-input", "2.6")

@@ -188,7 +188,7 @@ def test_the_copied_embed_code_works_pasted_into_a_file(strict_page, server_url,
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server_url)
     page.set_viewport_size({"width": 1280, "height": 720})
     page.goto(f"{server_url}/?v=1&surface=rosenbrock&r0=gd&r0.lr=0.001&r0.start=-1.5,2&r1=adam&r1.lr=0.05&r1.start=-1.5,2"
-              "&tab=stability&controls=none&theme=dark&scale=1.5")
+              "&tab=3d&controls=none&theme=dark&scale=1.5")
     poll(page, "() => document.body.dataset.ready === '1'")
     page.fill("#lr-input", "0.002")
     page.press("#lr-input", "Enter")

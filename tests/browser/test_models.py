@@ -65,6 +65,7 @@ def test_linreg2_then_logreg2_weight_plane_fit_and_gradient(open_playground, pag
     # the picker switches to logreg2: a new plane, the two classes and the decision line
     page.select_option("#surface-select", "model:logreg2")
     page.wait_for_function("window.__gdviz.model()?.kind === 'logreg2' && document.body.dataset.step === '0'")
+    page.click("#tab-fit")  # (a plot under a closed tab is drawn when its tab opens)
     page.wait_for_function("document.getElementById('fit-plot').data?.some(t => t.name === 'decision line')")
     start = page.evaluate("window.__gdviz.scenario().runs[0].start")
     assert start == page.evaluate("window.__gdviz.model().start")
@@ -99,10 +100,11 @@ def test_mlp_on_moons_trains_boundary_matches_engine_slice_and_healthy_diagnosis
     assert number(acc.split("%")[0]) > 90
     assert page.text_content("#readout-x-label") == "epochs"
     assert page.text_content("#readout-y") == "1/1"  # full batch: one batch per epoch
-    # train solid + test dashed per run, in the loss and accuracy plots
-    page.wait_for_function("document.getElementById('acc-plot').data?.length === 2"
+    # train solid + test dashed per run, in the loss and accuracy plots (then each line's
+    # end dot: where the run is now)
+    page.wait_for_function("document.getElementById('acc-plot').data?.filter(t => t.meta !== 'now').length === 2"
                            " && document.getElementById('acc-plot').data[0].x.length > 5")
-    dashes = page.evaluate("document.getElementById('loss-plot').data.map(t => t.line.dash)")
+    dashes = page.evaluate("document.getElementById('loss-plot').data.filter(t => t.meta !== 'now').map(t => t.line.dash)")
     assert dashes == ["solid", "dash"]
     # one line per weight layer (2-16-16-2: W1, W2, W3), log axis
     page.wait_for_function("document.getElementById('layers-plot').data?.length === 3")

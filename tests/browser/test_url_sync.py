@@ -59,7 +59,7 @@ def last_start(page) -> dict:
 
 
 def test_the_url_follows_edits_and_the_link_reproduces_them(open_playground, page_log):
-    page = open_playground("surface=himmelblau&r0=gd&r0.lr=0.01#stability")
+    page = open_playground("surface=himmelblau&r0=gd&r0.lr=0.01#basins")  # (not the default tab: Stability)
     history_length = page.evaluate("history.length")
     url_at_open = page.url
 
@@ -69,7 +69,7 @@ def test_the_url_follows_edits_and_the_link_reproduces_them(open_playground, pag
     page.wait_for_function("new URLSearchParams(location.search).get('r0.lr') === '0.05'")
     # the page fills in the surface's suggested start: the link names it, so it stays put
     assert page.url == (url_at_open.split("?")[0] + "?v=1&surface=himmelblau&steps=500&seed=0&speed=30"
-                        "&r0=gd&r0.start=-0.5,0&r0.lr=0.05&tab=stability")  # the old #tab, now a view key
+                        "&r0=gd&r0.start=-0.5,0&r0.lr=0.05&tab=basins")  # the old #tab, now a view key
     check_link(page)
 
     # another optimizer and one of its hyperparameters
@@ -112,7 +112,7 @@ def test_the_url_follows_edits_and_the_link_reproduces_them(open_playground, pag
     assert (scenario.runs[1].schedule, scenario.runs[1].clip_norm) == ("cosine", 5.0)
     assert scenario.runs[1].start == pytest.approx([2.0, -3.0], abs=0.06)
     assert scenario.speed == page.evaluate("window.__gdviz.scenario().speed") > 30
-    assert dict(query_of(page.url))["tab"] == "stability"  # the open tab stays in the link
+    assert dict(query_of(page.url))["tab"] == "basins"  # the open tab stays in the link
     assert page.evaluate("history.length") == history_length  # replaceState, never a new entry
     link = page.url
     print("link after edits:", link)
@@ -132,7 +132,7 @@ def test_the_url_follows_edits_and_the_link_reproduces_them(open_playground, pag
     assert page.input_value("#lr-input") == "0.002"
     assert page.input_value("#hp-momentum") == "0.8"
     assert page.locator("#runs-list li").count() == 2
-    assert page.get_attribute("#tab-stability", "aria-selected") == "true"
+    assert page.get_attribute("#tab-basins", "aria-selected") == "true"
     assert page.url == link  # opening a link does not rewrite it
     assert page_log.page_errors == [] and page_log.console_errors == []
 
@@ -209,7 +209,7 @@ def test_copy_link_and_embed_code_use_the_clipboard(browser_context, open_playgr
 
 
 def test_copy_link_falls_back_to_a_selected_field(open_playground, page_log):
-    page = open_playground("surface=bowl&r0=gd&r0.lr=0.1#stability")
+    page = open_playground("surface=bowl&r0=gd&r0.lr=0.1#basins")
     # as on http:// from another host, or with the permission refused
     page.evaluate("() => { navigator.clipboard.writeText = () => Promise.reject(new DOMException('denied', 'NotAllowedError')); }")
     page.click("#btn-copy-link")

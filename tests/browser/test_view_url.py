@@ -29,8 +29,8 @@ def test_each_view_change_is_in_the_link_and_opening_it_restores_it(open_playgro
     wait_param(page, "select", "1")
     page.click("#runs-list li[data-run='0'] .run-show")  # hide run 0
     wait_param(page, "hide", "0")
-    page.click("#tab-stability")
-    wait_param(page, "tab", "stability")
+    page.click("#tab-basins")
+    wait_param(page, "tab", "basins")
     page.uncheck("#loss-log-toggle")
     wait_param(page, "loss_log", "0")
     page.uncheck("#lr-log-toggle")
@@ -107,17 +107,17 @@ def test_a_link_to_a_tool_computes_it_on_load(open_playground, page_log, query, 
 
 def test_an_old_fragment_link_opens_its_tab_and_the_link_then_names_it(open_playground, page_log):
     # (and the presentation keys a link brings along stay as they came: `/` does not edit them)
-    page = open_playground("surface=bowl&r0=gd&r0.lr=0.1&theme=dark&scale=1.5&show=main,loss#stability")
-    assert page.get_attribute("#tab-stability", "aria-selected") == "true"
-    assert urlparse(page.url).fragment == "stability"  # as typed, until the student changes something
+    page = open_playground("surface=bowl&r0=gd&r0.lr=0.1&theme=dark&scale=1.5&show=main,loss#basins")
+    assert page.get_attribute("#tab-basins", "aria-selected") == "true"
+    assert urlparse(page.url).fragment == "basins"  # as typed, until the student changes something
     page.fill("#lr-input", "0.2")
     page.press("#lr-input", "Enter")
-    wait_param(page, "tab", "stability")
+    wait_param(page, "tab", "basins")
     scenario, view = page_link(page)  # no fragment any more: the query names the tab
-    assert view.tab == "stability" and scenario.runs[0].lr == 0.2
+    assert view.tab == "basins" and scenario.runs[0].lr == 0.2
     assert (view.theme, view.scale, view.show) == ("dark", 1.5, ["main", "loss"])
-    # back to the objective's own first tab: no `tab=` at all
-    page.click("#tab-3d")
+    # back to the objective's own first tab (a surface's: Stability): no `tab=` at all
+    page.click("#tab-stability")
     wait_param(page, "tab", None)
     assert page_link(page)[1] == View(controls="all", theme="dark", scale=1.5, show=["main", "loss"])
     assert page_log.page_errors == []

@@ -16,7 +16,7 @@ LAM_BOWL = 2.0
 def test_gd_bound_is_two_over_lambda_max():
     assert stability.bound("gd", {"lr": 0.1}, 2.0) == 1.0
     assert stability.bound("gd", {"lr": 0.1}, 1000.0) == pytest.approx(0.002, rel=1e-15)
-    # weight decay adds λ_wd to every eigenvalue
+    # weight decay adds wd to every eigenvalue
     assert stability.bound("gd", {"lr": 0.1, "weight_decay": 0.5}, 2.0) == pytest.approx(0.8)
 
 

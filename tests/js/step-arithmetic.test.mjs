@@ -27,6 +27,18 @@ test("momentum's first step fills the buffer with g; plain GD is −η·g", () =
   assert.deepEqual(mom.update, [-0.5, -1]);
   const gd = stepArithmetic({ optimizer: "gd", hyper: { weight_decay: 0.1 }, lr: 0.5, params: [1, -1], opt });
   assert.deepEqual(gd.rows.map((r) => r.name), ["g", "g", "Δθ", "θ′"]);
+  assert.equal(gd.rows[1].rule, "g + wd·θ"); // weight decay is wd: λ is a curvature on the page
   assert.equal(substitute(gd.rows[1].rule, gd.rows[1].parts, num), "(1, 2) + 0.1·(1, -1)");
   assert.equal(substitute(gd.rows[2].rule, gd.rows[2].parts, num), "−0.5·(1.1, 1.9)");
+});
+
+test("AdamW decays the weights first, written with wd (not λ, a curvature)", () => {
+  const opt = { g: [2, -1], before: { step: 0, exp_avg: [0, 0], exp_avg_sq: [0, 0] }, after: { step: 1 } };
+  const { rows } = stepArithmetic({ optimizer: "adamw", hyper: { betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0.5 }, lr: 0.1, params: [1, 2], opt });
+  const decayed = rows.find((r) => r.rule === "decoupled weight decay");
+  assert.equal(decayed.name, "θ·(1 − η·wd)");
+  assert.deepEqual(decayed.value, [0.95, 1.9]);
+  assert.ok(rows.every((r) => !r.name.includes("λ") && !r.rule.includes("λ")));
+  const update = rows.find((r) => r.name === "Δθ");
+  assert.ok(substitute(update.rule, update.parts, num).startsWith("(1, 2)·(1 − 0.1·0.5)"));
 });

@@ -11,6 +11,7 @@ from strict_json import loads
 
 from gdviz.cli import resolve
 from gdviz.scenarios.models import Scenario
+from gdviz.scenarios.url import with_suggestions
 from gdviz.scenarios.presets import PRESETS
 from gdviz.scenarios.url import scenario_of_link
 
@@ -31,7 +32,8 @@ def test_a_preset_alone_is_its_scenario(query):
 def test_scenario_keys_beside_the_preset_win():
     scenario, warnings = scenario_of_link({"preset": "ravine-momentum", "surface": "bowl"}, PRESETS)
     assert scenario.surface == "bowl" and warnings == []
-    assert scenario_of_link({"preset": "nope"}, PRESETS)[0] == Scenario()  # an unknown preset: the default
+    # an unknown preset: the default scenario, at the default surface's own start and η
+    assert scenario_of_link({"preset": "nope"}, PRESETS)[0] == with_suggestions(Scenario())
 
 
 @pytest.mark.parametrize("route", ["/", "/embed"])

@@ -1,15 +1,55 @@
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gdviz.engine.optimizers import OPTIMIZERS
 from gdviz.engine.surfaces import SURFACES
 from gdviz.scenarios.models import RunSpec, Scenario
-from gdviz.scenarios.url import scenario_from_query, scenario_to_query
+from gdviz.scenarios.objectives import objective_of
+from gdviz.scenarios.simulate import simulate
+from gdviz.scenarios.url import scenario_from_query, scenario_to_query, with_suggestions
 
 
 def test_defaults_from_empty_query():
     s, warnings = scenario_from_query({})
-    assert s == Scenario() and warnings == []
+    assert s == with_suggestions(Scenario()) and warnings == []
+    assert s.surface == "himmelblau" and s.runs[0].start == [-0.5, 0.0] and s.runs[0].lr == 0.01
+
+
+@pytest.mark.parametrize("surface", sorted(SURFACES))
+def test_a_run_without_start_or_lr_takes_the_surfaces_own(surface):
+    """/?surface=rosenbrock must not run at another surface's η (it diverged at step 4)."""
+    own = SURFACES[surface]
+    for query in ({"surface": surface}, {"surface": surface, "r0": "adam"},
+                  {"surface": surface, "r0": "gd", "r1": "momentum", "r1.lr": "0.5"}):
+        s, warnings = scenario_from_query(query)
+        assert warnings == []
+        assert s.runs[0].start == list(own.start) and s.runs[0].lr == own.lr
+    assert s.runs[1].lr == 0.5  # what a link gives is kept
+
+
+def test_a_typed_f_and_a_two_weight_model_suggest_theirs_a_network_does_not():
+    s, _ = scenario_from_query({"expr": "x^2 + 10*y^2", "domain": "-1,1,-1,1"})
+    own = objective_of(s)
+    assert s.runs[0].start == list(own.start) and s.runs[0].lr == own.lr
+    s, _ = scenario_from_query({"model": "linreg2"})
+    assert s.runs[0].start == [2.0, 3.0] and s.runs[0].lr == 0.1
+    s, _ = scenario_from_query({"model": "mlp", "r0": "adam"})
+    assert s.runs[0].start is None and s.runs[0].lr is None  # init draws the start; torch's lr
+    s, _ = scenario_from_query({"model": "mlp"})
+    assert s.runs == Scenario().runs
+    # every plane kind suggests (by its capabilities, not its name): the complex weight too
+    s, _ = scenario_from_query({"model": "complex_linreg", "r0": "gd", "r1": "gd", "r1.grad_rule": "no_conjugate"})
+    own = objective_of(s)
+    assert [(r.start, r.lr) for r in s.runs] == [(list(own.start), own.lr)] * 2
+    s, _ = scenario_from_query({"model": "cnn", "r0": "adam"})
+    assert s.runs[0].start is None and s.runs[0].lr is None
+
+
+def test_rosenbrock_by_its_name_alone_does_not_diverge():
+    s, _ = scenario_from_query({"surface": "rosenbrock"})
+    (run,) = simulate(s)
+    assert run["status"] != "diverged"
 
 
 def test_readable_query():
@@ -25,7 +65,7 @@ def test_bad_fields_fall_back_one_by_one():
                                 "r0.lr": "abc", "r0.momentum": "0.9", "r0.betas": "0.9",
                                 "zzz": "1", "r9": "gd"})
     assert s.surface == "himmelblau" and s.steps == 500
-    assert s.runs[0].optimizer == "adam" and s.runs[0].lr is None
+    assert s.runs[0].optimizer == "adam" and s.runs[0].lr == SURFACES["himmelblau"].lr  # the surface's η
     text = " | ".join(w)
     for part in ["surface: unknown surface", "steps:", "r0.lr:", "r0.momentum:",
                  "not a hyperparameter of adam", "r0.betas:", "zzz: unknown parameter", "r9:"]:
@@ -131,9 +171,11 @@ def expr_scenarios(draw):
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(scenarios(), model_scenarios(), expr_scenarios()))
 def test_scenario_url_round_trip_is_identity(s):
+    """Identity for every field a scenario gives; a run's start or lr left out reads back
+    as the objective's suggested one (what a link without them means)."""
     back, warnings = scenario_from_query(scenario_to_query(s))
     assert warnings == []
-    assert back == s
+    assert back == with_suggestions(s)
 
 
 def test_model_links_read_field_by_field():

@@ -99,6 +99,44 @@ class Dense:
         return dw, db, dx
 
 
+class FoldedDense:
+    """The affine layer with samples as columns and its bias folded into the product:
+
+    zᵀ = [W; b]ᵀ · [xᵀ; 1]   per run: (n_out, n_in + 1)·(n_in + 1, B) → (n_out, B).
+
+    ``wb`` = [W; b] (R, n_in + 1, n_out) is W (row i = input i) with b as one more row —
+    the MLP's flat vector stores each layer so (W_l row-major, then b_l), so ``wb`` is a
+    view of it. ``x1`` = [xᵀ; 1] (…, n_in + 1, B): the inputs as columns, and a last row
+    of 1s that multiplies b. One BLAS product does the bias add: adding b broadcast along
+    the short unit axis cost more than the product itself, and the columns keep each
+    unit's B values contiguous for the activation and its derivative.
+
+    Backward, from δᵀ = ∂L/∂zᵀ (R, n_out, B):
+    ∂L/∂[W; b] = [xᵀ; 1]·δ   ((n_in + 1, B)·(B, n_out); its last row is Σ_samples δ = ∂L/∂b),
+    ∂L/∂xᵀ = W·δᵀ           ((n_in, n_out)·(n_out, B)).
+
+    ``rows=True`` is the output layer's form: z = [x 1]·[W; b] (R, B, n_out), samples as
+    rows, since the losses act along the last axis; its backward takes δ (R, B, n_out).
+    """
+
+    @staticmethod
+    def forward(x1: Array, wb: Array, out: Array | None = None, rows: bool = False) -> Array:
+        if rows:
+            return np.matmul(np.swapaxes(x1, -1, -2), wb, out=out)
+        return np.matmul(np.swapaxes(wb, -1, -2), x1, out=out)
+
+    @staticmethod
+    def backward(d: Array, x1: Array, wb: Array, rows: bool = False,
+                 dwb_out: Array | None = None, dx_out: Array | None = None,
+                 need_dx: bool = True) -> tuple[Array, Array | None]:
+        """(∂L/∂[W; b] (R, n_in + 1, n_out), ∂L/∂xᵀ (R, n_in, B) or None) from δᵀ — or δ
+        with ``rows=True``."""
+        dt = np.swapaxes(d, -1, -2) if rows else d
+        dwb = np.matmul(x1, np.swapaxes(dt, -1, -2), out=dwb_out)
+        dx = np.matmul(wb[..., :-1, :], dt, out=dx_out) if need_dx else None
+        return dwb, dx
+
+
 # --- activations --------------------------------------------------------------------------
 # forward(z) -> a;  backward(da, z, a) -> dz = da · a'(z)
 

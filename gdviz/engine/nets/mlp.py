@@ -33,7 +33,7 @@ import numpy as np
 
 from .datasets import Dataset
 from .init import INITS, init_layers
-from .layers import ACTIVATIONS, LOSSES, Dense, sigmoid, softmax
+from .layers import ACTIVATIONS, LOSSES, FoldedDense, sigmoid, softmax
 from .network import Metrics, Network, StepPosition, check_batch_size  # noqa: F401 (re-exported)
 
 Array = np.ndarray
@@ -47,14 +47,49 @@ CHUNK_ELEMENTS = 1 << 18  # floats in the widest activation array of one chunk o
 
 
 class Workspace:
-    """Buffers (R, B, n_l) for one forward and backward pass: pre-activations ``z``
-    (the logits last), hidden activations ``a``, and their gradients ``dz``, ``da``."""
+    """Buffers for one forward and backward pass of R runs on B samples, samples as columns
+    (layers.FoldedDense): per hidden layer l of n_l units, ``zt`` (R, n_l, B), ``at``
+    (R, n_l + 1, B) — the activations and a last row of 1s (set once, never written
+    again) — and their gradients ``dzt``, ``dat`` (R, n_l, B); the output layer's
+    ``logits`` and ``dlogits`` (R, B, K), samples as rows.
+
+    ``z``, ``a``, ``dz``, ``da`` are the same numbers as (R, B, n_l) views, one sample
+    per row (the logits last in ``z`` and ``dz``), for the views and the trace."""
 
     def __init__(self, sizes: Sequence[int], runs: int, samples: int):
-        self.z = [np.empty((runs, samples, n)) for n in sizes[1:]]
-        self.a = [np.empty((runs, samples, n)) for n in sizes[1:-1]]
-        self.dz = [np.empty((runs, samples, n)) for n in sizes[1:]]
-        self.da = [np.empty((runs, samples, n)) for n in sizes[1:-1]]
+        hidden = sizes[1:-1]
+        self.zt = [np.empty((runs, n, samples)) for n in hidden]
+        self.at = [np.empty((runs, n + 1, samples)) for n in hidden]
+        for a1 in self.at:
+            a1[:, -1, :] = 1.0
+        self.dzt = [np.empty((runs, n, samples)) for n in hidden]
+        self.dat = [np.empty((runs, n, samples)) for n in hidden]
+        self.logits = np.empty((runs, samples, sizes[-1]))
+        self.dlogits = np.empty((runs, samples, sizes[-1]))
+
+    @property
+    def z(self) -> list[Array]:
+        return [np.swapaxes(t, 1, 2) for t in self.zt] + [self.logits]
+
+    @property
+    def a(self) -> list[Array]:
+        return [np.swapaxes(t[:, :-1], 1, 2) for t in self.at]
+
+    @property
+    def dz(self) -> list[Array]:
+        return [np.swapaxes(t, 1, 2) for t in self.dzt] + [self.dlogits]
+
+    @property
+    def da(self) -> list[Array]:
+        return [np.swapaxes(t, 1, 2) for t in self.dat]
+
+
+def with_ones(x: Array) -> Array:
+    """[xᵀ; 1] (…, n + 1, B) of inputs x (…, B, n): the samples as columns and a row of 1s."""
+    x1 = np.empty(x.shape[:-2] + (x.shape[-1] + 1, x.shape[-2]))
+    x1[..., :-1, :] = np.swapaxes(x, -1, -2)
+    x1[..., -1, :] = 1.0
+    return x1
 
 
 class MLP(Network):
@@ -101,6 +136,7 @@ class MLP(Network):
         self._t_train = self._targets(data.y_train)
         self._t_test = self._targets(data.y_test)
         self._perm_cache: tuple[int, Array] | None = None
+        self._x1 = {id(x): with_ones(x) for x in (data.x_train, data.x_test)}
 
     # -- description ---------------------------------------------------------------------
 
@@ -179,36 +215,51 @@ class MLP(Network):
         return self.cached_workspace((runs, samples), runs * samples * sum(self.sizes[1:]),
                                      lambda: Workspace(self.sizes, runs, samples))
 
-    def _forward(self, layers, x: Array, ws: Workspace) -> Array:
-        """The logits (R, B, n_out), filling ``ws.z`` and ``ws.a`` (what backward needs)."""
-        a = x
-        for l, (w, b) in enumerate(layers):
-            z = Dense.forward(a, w, b, out=ws.z[l])
-            if l < self.n_layers - 1:
-                a = self._act.forward(z, out=ws.a[l])
-        return ws.z[-1]
+    def _blocks(self, params: Array) -> list[Array]:
+        """[W_l; b_l] (R, n_in + 1, n_out) of each layer: views into params (R, P) (the
+        flat layout keeps b_l right after the rows of W_l)."""
+        r = params.shape[0]
+        return [params[:, w0:b1].reshape(r, n_in + 1, n_out)
+                for w0, _, b1, n_in, n_out in self._slots]
 
-    def _backward(self, x: Array, layers, ws: Workspace, grads) -> None:
-        """Backpropagate ∂L/∂logits (in ``ws.dz[-1]``) through the layers into ``grads``
-        [(dW_l, db_l)] (views of the flat gradient)."""
-        dz = ws.dz[-1]
-        for l in range(self.n_layers - 1, -1, -1):
-            x_in = x if l == 0 else ws.a[l - 1]
-            Dense.backward(dz, x_in, layers[l][0], need_dx=l > 0, out=grads[l],
-                           dx_out=ws.da[l - 1] if l > 0 else None)
+    def _inputs(self, x: Array) -> Array:
+        """[xᵀ; 1] of x (…, B, 2): kept for the data set's own points, made for others."""
+        cached = self._x1.get(id(x))
+        return cached if cached is not None else with_ones(np.asarray(x, float))
+
+    def _forward(self, blocks, x1: Array, ws: Workspace) -> Array:
+        """The logits (R, B, n_out) from the inputs [xᵀ; 1] ``x1``, filling ``ws`` (the
+        hidden layers' z and a, what backward needs)."""
+        a1 = x1
+        for l in range(self.n_layers - 1):
+            z = FoldedDense.forward(a1, blocks[l], out=ws.zt[l])
+            a1 = ws.at[l]
+            self._act.forward(z, out=a1[:, :-1])
+        return FoldedDense.forward(a1, blocks[-1], out=ws.logits, rows=True)
+
+    def _backward(self, x1: Array, blocks, ws: Workspace, grads) -> None:
+        """Backpropagate ∂L/∂logits (in ``ws.dlogits``) through the layers into ``grads``
+        [∂L/∂[W_l; b_l]] (views of the flat gradient)."""
+        last = self.n_layers - 1
+        d, rows = ws.dlogits, True
+        for l in range(last, -1, -1):
+            x_in = x1 if l == 0 else ws.at[l - 1]
+            FoldedDense.backward(d, x_in, blocks[l], rows=rows, dwb_out=grads[l],
+                                 dx_out=ws.dat[l - 1] if l > 0 else None, need_dx=l > 0)
             if l > 0:
-                dz = self._act.backward(ws.da[l - 1], ws.z[l - 1], ws.a[l - 1],
-                                        out=ws.dz[l - 1])
+                d, rows = self._act.backward(ws.dat[l - 1], ws.zt[l - 1], ws.at[l - 1][:, :-1],
+                                             out=ws.dzt[l - 1]), False
 
     def _loss_and_grad_on(self, params: Array, x: Array, t: Array) -> tuple[Array, Array]:
         loss = np.empty(params.shape[0])
         grad = np.empty_like(params)
+        x1 = self._inputs(x)
         for rows in self._chunks(params.shape[0], len(x)):
-            layers = self.unpack(params[rows])
-            ws = self._workspace(layers[0][0].shape[0], len(x))
-            logits = self._forward(layers, x, ws)
-            loss[rows], _ = self._loss.loss_and_grad(logits, t, out=ws.dz[-1])
-            self._backward(x, layers, ws, self.unpack(grad[rows]))
+            blocks = self._blocks(params[rows])
+            ws = self._workspace(blocks[0].shape[0], len(x))
+            logits = self._forward(blocks, x1, ws)
+            loss[rows], _ = self._loss.loss_and_grad(logits, t, out=ws.dlogits)
+            self._backward(x1, blocks, ws, self._blocks(grad[rows]))
         return loss, grad
 
     def per_sample_pass(self, params: Array, idx: Array) -> tuple[Array, Workspace, Array]:
@@ -224,11 +275,12 @@ class MLP(Network):
         x = self.data.x_train[idx][:, None, :]  # (S, 1, 2): each run its own sample
         t = self._t_train[idx][:, None, :]
         ws = Workspace(self.sizes, len(idx), 1)
-        layers = self.unpack(rows)
-        logits = self._forward(layers, x, ws)
-        loss, _ = self._loss.loss_and_grad(logits, t, out=ws.dz[-1])
+        blocks = self._blocks(rows)
+        x1 = with_ones(x)
+        logits = self._forward(blocks, x1, ws)
+        loss, _ = self._loss.loss_and_grad(logits, t, out=ws.dlogits)
         grad = np.empty_like(rows)
-        self._backward(x, layers, ws, self.unpack(grad))
+        self._backward(x1, blocks, ws, self._blocks(grad))
         return loss, ws, grad
 
     def targets(self, idx: Array) -> Array:
@@ -238,10 +290,11 @@ class MLP(Network):
 
     def _outputs(self, params: Array, x: Array):
         """(rows, logits) per chunk of runs — the logits live in a reused buffer."""
+        x1 = self._inputs(x)
         for rows in self._chunks(params.shape[0], len(x)):
-            layers = self.unpack(params[rows])
-            ws = self._workspace(layers[0][0].shape[0], len(x))
-            yield rows, self._forward(layers, x, ws), ws
+            blocks = self._blocks(params[rows])
+            ws = self._workspace(blocks[0].shape[0], len(x))
+            yield rows, self._forward(blocks, x1, ws), ws
 
     # -- what the views show ---------------------------------------------------------------
 

@@ -79,7 +79,7 @@ COMPLEX = ObjectiveKind(
     spec=ComplexLinregSpec,
     capabilities=Capabilities(weights="plane", diagnosis=True, task="regression",
                               grad_rules=RULES),
-    page=Page(main="contour", tabs=("3d", "why"), curves=("loss", "grad", "lr"),
+    page=Page(main="contour", tabs=("why", "3d"), curves=("loss", "grad", "lr"),
               axes=("Re w", "Im w", "L"), tag="complex",
               note="Stability and sweeps assume torch's gradient; a run on the mistaken "
                    "rule says what it does in its reason.",

@@ -13,8 +13,10 @@ from .kind import Capabilities, ObjectiveKind, Page, Readout
 DEFAULT_SURFACE = "himmelblau"
 
 FUNCTION = Capabilities(weights="plane")
+# A plane opens on a 2D tab: the 3D view (seconds of WebGL under software rendering, then
+# a share of every frame) is drawn when its tab is asked for.
 FUNCTION_PAGE = dict(
-    main="contour", tabs=("3d", "step", "stability", "sweep", "basins", "scatter"),
+    main="contour", tabs=("stability", "3d", "step", "sweep", "basins", "scatter"),
     curves=("loss", "grad", "lr"), symbol="f", axes=("x", "y", "f"),
     readouts=(Readout("f", "loss"), Readout("‖∇f‖", "grad_norm"),
               Readout("x", "params.0"), Readout("y", "params.1")))

@@ -4,14 +4,14 @@
 //
 // The rules are torch.optim's, as gdviz/engine/optimizers.py applies them (g the gradient
 // after noise and clipping, t the update's number, 1 for the first):
-//   gd        g ← g + λθ;  θ ← θ − η·g
+//   gd        g ← g + wd·θ;  θ ← θ − η·g
 //   momentum  b ← g (first step) or μ·b + (1 − τ)·g;  θ ← θ − η·b
 //   nesterov  b as above;  θ ← θ − η·(g + μ·b)
 //   adagrad   s ← s + g²;  η̃ = η / (1 + (t − 1)·decay);  θ ← θ − η̃·g/(√s + ε)
 //   rmsprop   v ← α·v + (1 − α)·g²;  θ ← θ − η·g/(√v + ε)  (μ > 0: b ← μ·b + g/(√v + ε), θ ← θ − η·b)
 //   adam      m ← β₁·m + (1 − β₁)·g;  v ← β₂·v + (1 − β₂)·g²;  m̂ = m/(1 − β₁ᵗ);  v̂ = v/(1 − β₂ᵗ);
 //             θ ← θ − η·m̂/(√v̂ + ε)
-//   adamw     θ ← θ·(1 − η·λ) first, then Adam's step (λ not added to g)
+//   adamw     θ ← θ·(1 − η·wd) first, then Adam's step (wd not added to g)
 // Every number is computed here from those terms; tests/test_step_arithmetic.py checks each
 // against the engine's (the state after the update and the update itself) to 1e-12.
 
@@ -35,7 +35,7 @@ export function stepArithmetic({ optimizer, hyper, lr, params, opt }) {
   const t = opt.after.step;
   let g = opt.g;
   row("g", "the gradient the step uses", {}, g);
-  if (wd && optimizer !== "adamw") g = row("g", "g + λ·θ", { lambda: wd, g: opt.g, theta }, vmap((gi, th) => gi + wd * th, g, theta));
+  if (wd && optimizer !== "adamw") g = row("g", "g + wd·θ", { wd, g: opt.g, theta }, vmap((gi, th) => gi + wd * th, g, theta));
   let update;
   if (optimizer === "gd" || ((optimizer === "momentum" || optimizer === "nesterov") && !hyper.momentum)) {
     update = row("Δθ", "−η·g", { eta: lr, g }, g.map((gi) => -lr * gi));
@@ -74,8 +74,8 @@ export function stepArithmetic({ optimizer, hyper, lr, params, opt }) {
     const vHat = row("v̂", "v / (1 − β₂ᵗ)", { v, beta2: b2, t, bc: bc2 }, v.map((vi) => vi / bc2));
     const adamStep = vmap((mh, vh) => (-lr * mh) / (Math.sqrt(vh) + hyper.eps), mHat, vHat);
     if (optimizer === "adamw") {
-      const decayed = row("θ·(1 − η·λ)", "decoupled weight decay", { theta, eta: lr, lambda: wd }, theta.map((th) => th * (1 - lr * wd)));
-      update = row("Δθ", "θ·(1 − η·λ) − θ − η·m̂/(√v̂ + ε)", { theta, mHat, vHat, eta: lr, eps: hyper.eps }, vmap((d, th, s) => d - th + s, decayed, theta, adamStep));
+      const decayed = row("θ·(1 − η·wd)", "decoupled weight decay", { theta, eta: lr, wd }, theta.map((th) => th * (1 - lr * wd)));
+      update = row("Δθ", "θ·(1 − η·wd) − θ − η·m̂/(√v̂ + ε)", { theta, mHat, vHat, eta: lr, wd, eps: hyper.eps }, vmap((d, th, s) => d - th + s, decayed, theta, adamStep));
     } else {
       update = row("Δθ", "−η·m̂ / (√v̂ + ε)", { eta: lr, mHat, vHat, eps: hyper.eps }, adamStep);
     }
@@ -86,12 +86,13 @@ export function stepArithmetic({ optimizer, hyper, lr, params, opt }) {
   return { rows, next, update };
 }
 
-/** The symbols of a row's rule → the `parts` key holding its number. */
+/** The symbols of a row's rule → the `parts` key holding its number (weight decay is wd:
+ *  on this page λ is a curvature). */
 const SYMBOLS = {
-  "η̃": "clr", "m̂": "mHat", "v̂": "vHat", "Δθ": "update", "β₁": "beta1", "β₂": "beta2", η: "eta", λ: "lambda",
+  "η̃": "clr", "m̂": "mHat", "v̂": "vHat", "Δθ": "update", "β₁": "beta1", "β₂": "beta2", η: "eta", wd: "wd",
   μ: "mu", τ: "tau", ε: "eps", α: "alpha", θ: "theta", decay: "decay", g: "g", b: "b", s: "s", v: "v", m: "m", t: "t",
 };
-const TOKEN = /η̃|m̂|v̂|Δθ|β₁ᵗ|β₂ᵗ|β₁|β₂|[ηλμτεαθ]|\bdecay\b|\b[gbsvmt]\b/g;
+const TOKEN = /η̃|m̂|v̂|Δθ|β₁ᵗ|β₂ᵗ|β₁|β₂|[ημτεαθ]|\bwd\b|\bdecay\b|\b[gbsvmt]\b/g;
 
 /**
  * A row's rule with its numbers in place of its symbols: "β₁·m + (1 − β₁)·g" →

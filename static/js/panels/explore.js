@@ -12,13 +12,20 @@ const $ = (id) => document.getElementById(id);
 const CROWDED_AFTER = 6; // tabs (and the note) that fit one row at their full size
 
 export class ExploreTabs {
-  /** @param {{onShow(name), initial?: string}} h  initial: the tab the link names (else its #fragment) */
+  /** @param {{onShow?(name), initial?: string}} h  initial: the tab the link names (else its #fragment) */
   constructor(h) {
     this.h = h;
     this.list = $("explore-tabs");
     this.tabs = [...this.list.querySelectorAll("[role=tab]")];
     this.note = $("tabs-note");
     this.current = null;
+    // Arrows move between tabs for a keyboard user in the tab list; after a click on a tab
+    // → is the player's step, as everywhere outside a text field (keyboard.js) — until the
+    // focus leaves the tab list.
+    this.clicked = false;
+    this.list.addEventListener("focusout", (ev) => {
+      if (!this.list.contains(ev.relatedTarget)) this.clicked = false;
+    });
     for (const tab of this.tabs) this.listen(tab);
     this.available = this.tabs.filter((t) => !t.hidden).map((t) => t.dataset.tab);
     this.fromUrl = h.initial || location.hash.slice(1);
@@ -48,8 +55,10 @@ export class ExploreTabs {
   }
 
   listen(tab) {
+    tab.addEventListener("pointerdown", () => { this.clicked = true; });
     tab.addEventListener("click", () => this.show(tab.dataset.tab, { byStudent: true }));
     tab.addEventListener("keydown", (ev) => {
+      if (this.clicked) return;
       const shown = this.tabs.filter((t) => !t.hidden);
       const k = shown.indexOf(tab);
       let next = null;
@@ -105,7 +114,7 @@ export class ExploreTabs {
       pane.classList.toggle("active", on);
       pane.inert = !on;
     }
-    this.h.onShow(name);
+    this.h.onShow?.(name);
     if (byStudent) emit("tab", name);
   }
 }

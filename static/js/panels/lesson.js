@@ -7,6 +7,7 @@
 // scenario; closing it brings the curve back and takes `preset=` out of the link.
 
 import { on } from "../events.js";
+import { keepWhole } from "../fit-text.js";
 import { kindOf } from "../objective.js";
 import { scenarioForServer, state } from "../state.js";
 
@@ -38,6 +39,8 @@ export class LessonPanel {
     this.changed = $("lesson-changed");
     this.reset = $("lesson-reset");
     this.preset = null;
+    // a lesson is read to its last sentence: the bottom row grows until it fits (gallery.css)
+    this.fitter = keepWhole(this.text, "lesson", 4);
     $("lesson-close").addEventListener("click", () => {
       this.hide();
       onClose();
@@ -57,6 +60,7 @@ export class LessonPanel {
     this.box.dataset.preset = preset.id;
     document.body.dataset.lesson = preset.id; // the bottom row makes room (gallery.css)
     this.place();
+    this.fitter.fit();
   }
 
   hide() {
@@ -65,6 +69,7 @@ export class LessonPanel {
     delete this.box.dataset.preset;
     delete document.body.dataset.lesson;
     delete document.body.dataset.lessonDisplaces;
+    this.fitter.fit();
   }
 
   place() {

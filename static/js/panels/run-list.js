@@ -2,17 +2,20 @@
 // remove — and "+ Add run". Clicking a row selects the run the controls edit.
 
 import { LIMITS } from "../schema.js";
-import { ENDED, state } from "../state.js";
+import { state } from "../state.js";
 import { runLabel, runTags } from "../runs.js";
 import { runColor } from "../plots/theme.js";
 import { paintStatus, statusLook } from "../status.js";
 
 const $ = (id) => document.getElementById(id);
 
-/** A run's own state in one word: its end status, else what the stream is doing. */
+/**
+ * A run's own state: the status it ended with (whichever the server gave: status.js
+ * knows each one's icon, word and colour), else what the stream is doing.
+ */
 export function runState(i) {
   const r = state.runs[i];
-  if (r?.status && ENDED.has(r.status)) return r.status;
+  if (r?.status) return r.status;
   if (state.playing) return "running";
   return state.server === "active" ? "paused" : "ready";
 }
@@ -65,12 +68,12 @@ export class RunList {
     sel.append(name, extra);
 
     const badge = document.createElement("span");
-    badge.className = "run-badge";
+    badge.className = "badge run-badge";
     const icon = document.createElement("span");
     icon.className = "badge-icon";
     icon.setAttribute("aria-hidden", "true");
     const word = document.createElement("span");
-    word.className = "visually-hidden";
+    word.className = "run-badge-word";
     badge.append(icon, word);
 
     const rm = document.createElement("button");
@@ -118,13 +121,14 @@ export class RunList {
       li.querySelector(".run-extra").textContent = extras;
       const cb = li.querySelector(".run-toggle");
       cb.checked = Boolean(shown);
-      // Icon and colour in the row (it must fit one line); the word for readers and on hover.
-      const { icon, text: word } = statusLook(st);
+      // Every run's state at a glance: colour, icon and word (the word gives way first
+      // in a narrow column; it stays for screen readers and on hover).
+      const { icon, text } = statusLook(st);
       const badge = li.querySelector(".run-badge");
       paintStatus(badge, st);
-      badge.title = `Run ${i + 1}: ${word}`;
+      badge.title = `Run ${i + 1}: ${text}${state.runs[i]?.reason ? ` — ${state.runs[i].reason}` : ""}`;
       badge.querySelector(".badge-icon").textContent = icon;
-      badge.querySelector(".visually-hidden").textContent = word;
+      badge.querySelector(".run-badge-word").textContent = text;
       li.querySelector(".run-remove").hidden = n === 1;
     });
     const full = n >= LIMITS.runs;

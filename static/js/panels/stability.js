@@ -9,6 +9,7 @@
 import { fetchStability } from "../api-landscape.js";
 import { fmt, fmtCoord } from "../format.js";
 import { on } from "../events.js";
+import { keepWhole } from "../fit-text.js";
 import { landscapeToolsApply, objectiveKey, objectiveParams } from "../objective.js";
 import { runLabel, shortName } from "../runs.js";
 import { ENDED, selectedRun, selectedSpec, state } from "../state.js";
@@ -22,7 +23,7 @@ const ROWS = [
   ["nesterov", "Nesterov"],
 ];
 
-/** μ, τ and λ_wd as one comparable string. */
+/** μ, τ and wd as one comparable string. */
 function hyperKey(h) {
   return h ? `${h.momentum}|${h.dampening}|${h.weight_decay}` : "";
 }
@@ -45,6 +46,8 @@ function kappaWords(kappa) {
 export class StabilityPanel {
   constructor() {
     this.body = $("stability-body");
+    // read to its verdict, the last sentence: set more compactly while it would not fit (app.css)
+    keepWhole($("stability-panel"), "stability", 3);
     this.data = null;
     this.key = "";
     this.token = 0;
@@ -57,7 +60,7 @@ export class StabilityPanel {
   }
 
   /**
-   * The bounds' μ, τ and λ_wd: the selected run's own when it is one of the three
+   * The bounds' μ, τ and wd: the selected run's own when it is one of the three
    * optimizers the table shows (else the usual μ, no dampening, no decay).
    */
   hyper() {
@@ -165,9 +168,9 @@ export class StabilityPanel {
     nodes.push(table);
     nodes.push(this.verdict(spec, d));
     if (d.weight_decay > 0) {
-      // (weight decay adds λ_wd·θ to the gradient: λ_wd·I to the Hessian)
-      const wd = el("p", "stab-wd", `Run ${state.selected + 1}'s weight decay λ_wd = ${fmt(d.weight_decay)} `
-        + `stiffens every direction: the bounds use λ_max + λ_wd = ${fmt(d.lam_max + d.weight_decay)}.`);
+      // (weight decay adds wd·θ to the gradient: wd·I to the Hessian)
+      const wd = el("p", "stab-wd", `Run ${state.selected + 1}'s weight decay wd = ${fmt(d.weight_decay)} `
+        + `stiffens every direction: the bounds use λ_max + wd = ${fmt(d.lam_max + d.weight_decay)}.`);
       wd.id = "stab-wd";
       nodes.push(wd);
     }

@@ -17,7 +17,7 @@ const MAX_POINTS = LIMITS.landscape.sweep_points;
 
 /** The bound's formula, as gdviz/engine/stability.py's `bound_formula` writes it. */
 export function boundLabel(spec) {
-  const lam = spec.weight_decay > 0 ? "(λ_max+λ_wd)" : "λ_max";
+  const lam = spec.weight_decay > 0 ? "(λ_max+wd)" : "λ_max";
   if (spec.optimizer === "gd") return `2/${lam}`;
   if (spec.optimizer === "momentum") return spec.dampening > 0 ? `2(1+μ)/((1−τ)${lam})` : `2(1+μ)/${lam}`;
   if (spec.optimizer === "nesterov") return `2(1+μ)/((1+2μ)${lam})`;

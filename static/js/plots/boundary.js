@@ -9,6 +9,7 @@
 import { scoreGrid, linspace } from "../nets/forward.js";
 import { CASING, CONFIG, FONT, classColor, fitToContainer, tint } from "./theme.js";
 import { dressed } from "./dress.js";
+import { OnScreen } from "./on-screen.js";
 import { listenForPicks, pickedMarker } from "./picked-point.js";
 import { AdaptiveThrottle } from "./throttle.js";
 
@@ -39,6 +40,14 @@ export class BoundaryPlot {
     this.net = null;
     this.key = "";
     this.last = null; // what is drawn: {run, step, params, xs, ys, scores, classes}
+    this.waiting = null; // the newest [frame, run] while the plot cannot be seen
+    this.screen = new OnScreen(el, () => this.catchUp());
+  }
+
+  /** In view again: the figure if its drawing was deferred, then the newest weights. */
+  async catchUp() {
+    if (this.deferred) await this.draw(this.deferred);
+    if (this.waiting) this.update(...this.waiting);
   }
 
   /** Draw the data and an empty shading for a described network. */
@@ -51,6 +60,8 @@ export class BoundaryPlot {
     this.ys = linspace(y0, y1, GRID);
     this.key = "";
     this.last = null;
+    this.deferred = this.screen.shown ? null : desc;
+    if (this.deferred) return; // (an /embed that does not show it: drawn when it comes into view)
     const data = [{
       type: "heatmap", x: this.xs, y: this.ys, z: this.ys.map(() => this.xs.map(() => null)),
       zmin: 0, zmax: this.K, colorscale: bandScale(this.K), showscale: false, zsmooth: false, hoverinfo: "skip",
@@ -101,6 +112,8 @@ export class BoundaryPlot {
   /** Shade by the weights of `frame` (a frame with params) of run `run`; throttled. */
   update(frame, run) {
     if (!this.net || !frame?.params) return;
+    this.waiting = this.screen.shown ? null : [frame, run];
+    if (this.waiting) return; // (drawn when it comes into view)
     const key = `${run}|${frame.step}|${frame.params.length}|${frame.params[0]}|${frame.params[frame.params.length - 1]}`;
     if (key === this.key) return;
     this.key = key;

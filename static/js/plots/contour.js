@@ -7,14 +7,20 @@
 
 import { fmt, fmtPretty } from "../format.js";
 import { BasinLayer, ScatterLayer } from "./contour-layers.js";
-import { clipSegment, f1, ok2, pathData } from "./geometry.js";
+import { PathBuilder, clipSegment, f1, ok2 } from "./geometry.js";
 import { CASING, COLORSCALE, CONFIG, FONT, GAP_COLOR, GRAD_COLOR, UPDATE_COLOR, fitToContainer, runColor } from "./theme.js";
+import { LOOK } from "../look.js";
 import { dressed } from "./dress.js";
+import { OnScreen } from "./on-screen.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const CLICK_SLOP_PX = 6;
 const DOTS_UP_TO = 120; // steps drawn with a dot each; longer paths are a plain line
 const CLIP_MARGIN = 40; // px beyond the plot area where lines are cut (dots there are hidden)
+const MIN_PX = 0.75; // past DOTS_UP_TO steps, a step that moves less than this on screen is merged
+const COLORBAR_PX = 75; // about what the colour bar and its labels take, at scale 1
+const MIN_COLORBAR_PLOT_PX = 360; // a narrower plot (× scale) leaves the colour bar out
+const MIN_ARROW_PX = 13; // an arrow shorter than this ends under the current point's dot (r = 8, its rim)
 
 function el(tag, attrs = {}, parent = null) {
   const node = document.createElementNS(SVG, tag);
@@ -49,7 +55,11 @@ export class ContourPlot {
     host.append(this.svg);
     this.scatter = new ScatterLayer(this.scatterGroup);
     this.model = { runs: [], current: null, lr: NaN, selected: 0 };
+    this.paths = []; // per run: its path data so far (pathOf) …
+    this.written = []; // … and what its SVG path shows
     this.drawn = false;
+    this.pending = null; // a surface to draw once the plot can be seen
+    this.screen = new OnScreen(host, () => this.catchUp());
     this.down = null;
     host.addEventListener("pointerdown", (ev) => this.pointerDown(ev), true);
     window.addEventListener("pointerup", (ev) => this.pointerUp(ev), true);
@@ -73,15 +83,17 @@ export class ContourPlot {
     this.labelLayer = el("g", {}, svg); // labels are kept inside the plot area by hand, never clipped
     this.scatterGroup = el("g", { class: "scatter" }, this.layer); // under the race's paths
     this.runLayer = el("g", {}, this.layer);
-    const arrow = (color, headId) => {
+    // −η∇L is dashed (white dashes on its dark casing), the update solid magenta: told
+    // apart by pattern as well as colour, and in print or to a colour-blind eye
+    const arrow = (color, headId, dash) => {
       const g = el("g", { class: "arrow" }, this.layer);
       const casing = el("line", { stroke: CASING, "stroke-width": 7, "stroke-linecap": "round" }, g);
-      const line = el("line", { stroke: color, "stroke-width": 4, "stroke-linecap": "round", "marker-end": `url(#${headId})` }, g);
+      const line = el("line", { stroke: color, "stroke-width": 4, "stroke-linecap": dash ? "butt" : "round", "marker-end": `url(#${headId})`, ...(dash ? { "stroke-dasharray": dash } : {}) }, g);
       const label = el("text", { class: "arrow-label" }, this.labelLayer);
       return { g, casing, line, label };
     };
-    this.gradArrow = arrow(GRAD_COLOR, "gdviz-head-grad");
-    this.updateArrow = arrow(UPDATE_COLOR, "gdviz-head-update");
+    this.gradArrow = arrow(GRAD_COLOR, "gdviz-head-grad", "7 4");
+    this.updateArrow = arrow(UPDATE_COLOR, "gdviz-head-update", null);
     this.currentDot = el("circle", { r: 8, fill: runColor(0), stroke: CASING, "stroke-width": 2.5 }, this.layer);
     return svg;
   }
@@ -99,16 +111,28 @@ export class ContourPlot {
       }, g);
       el("circle", { class: "start", r: 8, fill: "none", stroke: "#ffffff", "stroke-width": 3 }, g);
       el("circle", { class: "start-casing", r: 10, fill: "none", stroke: CASING, "stroke-width": 1.2 }, g);
+      // where this run is now (the selected run's is the larger dot drawn over everything)
+      el("circle", { class: "now", r: 6, fill: runColor(r), stroke: CASING, "stroke-width": 2, visibility: "hidden" }, g);
     }
     while (this.runNodes.length > n) this.runNodes.pop().remove();
   }
 
-  /** Draw the surface (once per surface). */
+  /**
+   * Draw the surface (once per surface) — or, while the plot cannot be seen (e.g. an
+   * /embed that does not show it), only remember it and draw it when it comes into view.
+   */
   async draw(surface, grid, transform) {
+    if (!this.screen.shown) {
+      this.pending = [surface, grid, transform];
+      return;
+    }
+    this.pending = null;
     this.transform = transform;
     const t = transform;
     const [ax, ay, az] = surface.axes ?? ["x", "y", "f"]; // a model's weights: w1, w2 and its loss L
     const zt = grid.z.map((row) => row.map(t.f));
+    // a small plot (an embed in a slide) keeps its room for the surface: no colour bar
+    this.colorbar = this.gd.clientWidth >= MIN_COLORBAR_PLOT_PX * LOOK.scale;
     const text = grid.z.map((row) => row.map((v) => fmt(v)));
     const colorbar = {
       title: { text: t.log ? `${az} (log scale)` : az, side: "right", font: { size: 14 } },
@@ -121,7 +145,7 @@ export class ContourPlot {
     const data = [
       {
         type: "contour", x: grid.x, y: grid.y, z: zt, text,
-        colorscale: COLORSCALE, ncontours: 26, connectgaps: false,
+        colorscale: COLORSCALE, ncontours: 26, connectgaps: false, showscale: this.colorbar,
         contours: { coloring: "heatmap", showlines: true },
         line: { width: 0.7, color: "rgba(255,255,255,0.4)" },
         colorbar,
@@ -149,11 +173,12 @@ export class ContourPlot {
       yaxis: { range: [y0, y1], title: { text: ay, standoff: 6 }, automargin: true, zeroline: false, showgrid: false, scaleanchor: "x", scaleratio: 1, constrain: "domain", ticks: "outside", fixedrange: true },
     };
     const first = !this.drawn;
-    await Plotly.react(this.gd, ...dressed(data, layout), CONFIG);
-    if (first) {
-      this.gd.on("plotly_afterplot", () => this.render());
-      fitToContainer(this.gd, () => this.render());
-    }
+    // A new figure, not Plotly.react: react keeps the old axes' constrained domains, so a
+    // tall typed f(x, y) left the next surface with stale, stretched ranges. (newPlot drops
+    // the figure's event handlers: they are added again.)
+    await Plotly.newPlot(this.gd, ...dressed(data, layout, { size: this.tickRoom(x1 - x0, y1 - y0, layout.margin) }), CONFIG);
+    this.gd.on("plotly_afterplot", () => this.render());
+    if (first) fitToContainer(this.gd, () => this.render());
     this.drawn = true;
     this.render();
   }
@@ -170,6 +195,25 @@ export class ContourPlot {
     this.render();
   }
 
+  /**
+   * The size fitTicks should fit the axes' labels to: the plot area the domain's fixed
+   * aspect ratio leaves in this element (beside the colour bar), plus the margins.
+   */
+  tickRoom(dx, dy, margin) {
+    const s = LOOK.scale;
+    const [mx, my] = [(margin.l + margin.r) * s, (margin.t + margin.b) * s];
+    const w = Math.max(0, this.gd.clientWidth - mx - (this.colorbar ? COLORBAR_PX * s : 0));
+    const h = Math.max(0, this.gd.clientHeight - my);
+    const plotW = Math.min(w, (h * dx) / dy);
+    return { w: plotW + mx, h: (plotW * dy) / dx + my };
+  }
+
+  /** Back in view: draw what was deferred, then the moving parts as they are now. */
+  catchUp() {
+    if (this.pending) this.draw(...this.pending);
+    else this.render();
+  }
+
   axes() {
     const full = this.gd._fullLayout;
     if (!full || !full.xaxis || !full.yaxis || !full.xaxis._length) return null;
@@ -177,6 +221,7 @@ export class ContourPlot {
   }
 
   render() {
+    if (!this.screen.shown) return; // (catchUp draws the newest state when it is seen again)
     const ax = this.axes();
     if (!ax) return;
     const { xa, ya } = ax;
@@ -197,6 +242,8 @@ export class ContourPlot {
 
     this.basins.place(xa, ya);
     this.scatter.render(px, py, this.box);
+    // the paths' screen mapping: when it changes, each path is built again from its first point
+    const mapping = `${xa._offset},${xa._length},${xa.range},${ya._offset},${ya._length},${ya.range}`;
 
     const { runs, current, lr, selected } = this.model;
     this.ensureRunNodes(Math.max(runs.length, this.runNodes?.length ?? 0));
@@ -205,16 +252,19 @@ export class ContourPlot {
     if (top && this.runLayer.lastElementChild !== top) this.runLayer.append(top);
     this.runNodes.forEach((g, r) => {
       const run = runs[r];
-      const [casing, line, start, startCasing] = g.children;
+      const [casing, line, start, startCasing, now] = g.children;
       if (!run || run.hidden) {
         g.setAttribute("display", "none");
         g.dataset.points = "0";
         return;
       }
       g.removeAttribute("display");
-      const d = pathData(run.xs, run.ys, px, py, this.box);
-      casing.setAttribute("d", d || "M0,0");
-      line.setAttribute("d", d || "M0,0");
+      const d = this.pathOf(r, run, px, py, mapping);
+      if (this.written[r] !== d) { // (a run that has not moved: nothing to write)
+        casing.setAttribute("d", d || "M0,0");
+        line.setAttribute("d", d || "M0,0");
+        this.written[r] = d;
+      }
       // A dot per step reads well for a few dozen steps; hundreds would bury the line.
       line.setAttribute("marker-mid", run.xs.length > DOTS_UP_TO ? "none" : `url(#gdviz-dot-${r % 6})`);
       g.dataset.points = String(run.xs.length);
@@ -227,6 +277,14 @@ export class ContourPlot {
           c.setAttribute("cy", f1(py(run.start[1])));
           c.removeAttribute("visibility");
         }
+      }
+      const k = run.xs.length - 1;
+      const at = k >= 0 && r !== selected ? [px(run.xs[k] ?? NaN), py(run.ys[k] ?? NaN)] : null;
+      const seen = at && run.xs[k] !== null && run.ys[k] !== null && clipSegment(at[0], at[1], at[0], at[1], this.box) !== null;
+      now.setAttribute("visibility", seen ? "visible" : "hidden");
+      if (seen) {
+        now.setAttribute("cx", f1(at[0]));
+        now.setAttribute("cy", f1(at[1]));
       }
     });
 
@@ -249,15 +307,37 @@ export class ContourPlot {
     this.drawArrow(this.updateArrow, upd, p, px, py, same ? "update = −η∇L" : "update");
   }
 
+  /**
+   * Run r's path data: the points drawn last frame are kept and only the new ones added
+   * (a 10,000-step path costs its new steps per frame, not all of them), unless the run
+   * was restarted or the plot's mapping changed.
+   */
+  pathOf(r, run, px, py, mapping) {
+    const n = run.xs.length;
+    let c = this.paths[r];
+    const same = c && c.mapping === mapping && n >= c.b.n && (c.b.n === 0 || (run.xs[0] === c.x0 && run.ys[0] === c.y0
+      && run.xs[c.b.n - 1] === c.xl && run.ys[c.b.n - 1] === c.yl));
+    if (!same) {
+      c = { mapping, b: new PathBuilder(this.box), x0: run.xs[0], y0: run.ys[0] };
+      this.paths[r] = c;
+    }
+    if (n > c.b.n) {
+      if (c.b.n >= DOTS_UP_TO) c.b.minPx = MIN_PX; // (a dot per step up to there: every step drawn)
+      c.b.extend(run.xs, run.ys, px, py, c.b.n, n, n === 1);
+      [c.x0, c.y0, c.xl, c.yl] = [run.xs[0], run.ys[0], run.xs[n - 1], run.ys[n - 1]];
+    }
+    return c.b.d;
+  }
+
   drawArrow(arrow, vec, p, px, py, label) {
     let seg = null;
     if (vec) {
       const a = [px(p[0]), py(p[1])];
       const b = [px(p[0] + vec[0]), py(p[1] + vec[1])];
-      // Arrows from a point off the plot say nothing; arrows too short to see would only
-      // put a bare label on the point (e.g. at convergence).
+      // Arrows from a point off the plot say nothing; an arrow that ends under the current
+      // point's dot cannot be seen, and would only put a bare label beside it.
       const from = clipSegment(a[0], a[1], a[0], a[1], this.box);
-      if (from && Math.hypot(b[0] - a[0], b[1] - a[1]) >= 3) seg = clipSegment(a[0], a[1], b[0], b[1], this.box);
+      if (from && Math.hypot(b[0] - a[0], b[1] - a[1]) >= MIN_ARROW_PX) seg = clipSegment(a[0], a[1], b[0], b[1], this.box);
     }
     if (!seg) {
       arrow.g.setAttribute("visibility", "hidden");

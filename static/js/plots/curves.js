@@ -1,15 +1,21 @@
 // Per-step line plots — loss, gradient norm, learning rate — one line per shown run
 // (redrawn whole; the plots share one throttle, so together they take at most a
-// sixth of the main thread however many there are). The plot area is dark so every run colour (they are
-// chosen to read on the dark-to-bright viridis contour, one of them white) reads
-// here too, and a run has one colour everywhere.
+// sixth of the main thread however many there are). They follow the page's theme: light
+// in the light theme, each run in its colour darkened until it reads on white (runInk:
+// run 4's white path is a grey line), and dark with theme=dark (dress.js), where the run
+// colours read as they are.
 
-import { CONFIG, FONT, fitToContainer, runColor } from "./theme.js";
-import { dressed } from "./dress.js";
+import { LOOK } from "../look.js";
+import { CONFIG, FONT, fitToContainer, runColor, runInk } from "./theme.js";
+import { dressed, logLabels, logSpan } from "./dress.js";
+import { OnScreen } from "./on-screen.js";
+import { thinLine } from "./thin.js";
 import { AdaptiveThrottle } from "./throttle.js";
 
-const PLOT_BG = "#1d2129";
-const GRID = "#3b414d";
+const PLOT_BG = "#ffffff";
+const GRID = "#dde1e6";
+/** A run's line colour in this theme (dress.js turns the ground dark for theme=dark). */
+export const lineColor = (r) => (LOOK.dark ? runColor(r) : runInk(r));
 
 export class CurvePlot {
   /**
@@ -27,14 +33,17 @@ export class CurvePlot {
     this.series = series ?? [{ key, dash: "solid", what: "" }];
     this.runs = [];
     this.group = group;
+    this.screen = group.watch(this);
     fitToContainer(el);
   }
 
   draw() {
-    return Plotly.react(this.el, ...dressed(this.data(), this.layout()), CONFIG);
+    const size = { w: this.el.clientWidth, h: this.el.clientHeight };
+    const data = this.data();
+    return Plotly.react(this.el, ...dressed(data, this.layout(data), { size }), CONFIG);
   }
 
-  layout() {
+  layout(data) {
     const shown = this.runs.filter((r) => !r.hidden).length;
     return {
       font: FONT,
@@ -46,12 +55,22 @@ export class CurvePlot {
       showlegend: shown > 1,
       legend: {
         orientation: "h", x: 1, xanchor: "right", y: 1, yanchor: "bottom",
-        bgcolor: PLOT_BG, font: { size: 13, color: "#ffffff" }, itemwidth: 30, tracegroupgap: 0,
+        bgcolor: "rgba(0,0,0,0)", font: { size: 13, color: "#111" }, itemwidth: 30, tracegroupgap: 0,
       },
       hovermode: "x",
       dragmode: false,
       xaxis: { title: { text: "step", standoff: 2 }, rangemode: "tozero", gridcolor: GRID, zeroline: false, ticks: "outside", fixedrange: true },
-      yaxis: { title: { text: this.yTitle, standoff: 8 }, automargin: true, type: this.log ? "log" : "linear", gridcolor: GRID, zeroline: false, exponentformat: "power", minorloglabels: "none", ticks: "outside", fixedrange: true, nticks: 4, ...(this.range ? { range: this.range } : this.paddedRange()) },
+      yaxis: this.yAxis(data),
+    };
+  }
+
+  /** The y axis; a log axis's labels fitted to the decades its lines span (dress.js logLabels). */
+  yAxis(data) {
+    const labels = this.log ? logLabels(logSpan(data)) : { exponentformat: "power" };
+    return {
+      title: { text: this.yTitle, standoff: 8 }, automargin: true, type: this.log ? "log" : "linear", gridcolor: GRID,
+      zeroline: false, ...labels, ticks: "outside", fixedrange: true, nticks: 4,
+      ...(this.range ? { range: this.range } : this.paddedRange()),
     };
   }
 
@@ -79,21 +98,31 @@ export class CurvePlot {
   }
 
   data() {
-    const out = [];
+    const lines = [];
+    const now = []; // each run's newest point (where it is now): a dot at the end of its line
+    const buckets = Math.max(60, this.el.clientWidth || 0); // about one slice per px (thin.js)
     this.series.forEach(({ key, dash, what }, s) => {
       this.runs.forEach((run, r) => {
         const label = `${(run.label ?? `run ${r + 1}`).replace(/%/g, "%%")}${what ? ` (${what})` : ""}`;
-        out.push({
+        const [x, y] = thinLine(run.steps, run[key], buckets, this.log);
+        const marker = { size: 9, color: lineColor(r), symbol: dash === "solid" ? "circle" : "circle-open" };
+        lines.push({
           // a lone first point (step 0) is invisible as a line: show it as a dot
-          type: "scatter", mode: run.steps.length < 2 ? "markers" : "lines", x: run.steps.slice(), y: run[key].slice(),
+          type: "scatter", mode: x.length < 2 ? "markers" : "lines", x, y,
           name: String(r + 1), visible: !run.hidden, showlegend: s === 0, legendgroup: String(r),
-          line: { color: runColor(r), width: dash === "solid" ? 3 : 2.5, dash },
-          marker: { size: 9, color: runColor(r), symbol: dash === "solid" ? "circle" : "circle-open" },
+          line: { color: lineColor(r), width: dash === "solid" ? 3 : 2.5, dash }, marker,
           hovertemplate: `${label} — step %{x}: %{y:.3g}<extra></extra>`,
         });
+        // (a trace of its own: a marker on every point of the line would be an SVG node per point)
+        if (x.length >= 2) {
+          now.push({
+            type: "scatter", mode: "markers", x: x.slice(-1), y: y.slice(-1), meta: "now",
+            name: `${r + 1} now`, visible: !run.hidden, showlegend: false, legendgroup: String(r), marker, hoverinfo: "skip",
+          });
+        }
       });
     });
-    return out;
+    return [...lines, ...now];
   }
 
   /** Which per-run arrays to draw (e.g. a network's train and test loss). */
@@ -118,19 +147,33 @@ export class CurvePlot {
   }
 }
 
-/** One redraw budget for several curve plots: each redraw job draws every plot that changed. */
+/**
+ * One redraw budget for several curve plots: each redraw job draws every plot that changed
+ * and can be seen (on-screen.js); one out of sight stays behind, and is drawn once when it
+ * comes into view.
+ */
 export class CurveGroup {
   constructor() {
     this.throttle = new AdaptiveThrottle(100, 6, 800); // ≤ 10 redraws/s, ≤ 1/6 of the main thread
     this.dirty = new Set();
+    this.draws = 0; // Plotly draws made (for the frame-rate bench and tests)
+  }
+
+  /** Watch `plot.el`: when it comes into view with changes it has not drawn, draw it. */
+  watch(plot) {
+    return new OnScreen(plot.el, () => { if (this.dirty.has(plot)) this.request(plot); });
   }
 
   request(plot) {
     this.dirty.add(plot);
+    if (!plot.screen?.shown) return;
     this.throttle.run(async () => {
-      const plots = [...this.dirty];
-      this.dirty.clear();
-      for (const p of plots) await p.draw();
+      const plots = [...this.dirty].filter((p) => p.screen?.shown ?? true);
+      for (const p of plots) this.dirty.delete(p);
+      for (const p of plots) {
+        this.draws += 1;
+        await p.draw();
+      }
     });
   }
 }

@@ -13,6 +13,7 @@
 import { regression } from "../objective.js";
 import { CASING, CONFIG, FONT, classColor, fitToContainer, tint } from "./theme.js";
 import { dressed } from "./dress.js";
+import { OnScreen } from "./on-screen.js";
 import { listenForPicks, pickedMarker } from "./picked-point.js";
 import { AdaptiveThrottle } from "./throttle.js";
 
@@ -32,6 +33,8 @@ export class FitPlot {
     this.throttle = new AdaptiveThrottle(50, 3, 500);
     this.desc = null;
     this.w = null;
+    this.waiting = null; // the newest weights while the plot cannot be seen (its tab closed)
+    this.screen = new OnScreen(el, () => this.waiting && this.update(this.waiting));
   }
 
   /** A new model: forget the axes it grew. */
@@ -45,12 +48,15 @@ export class FitPlot {
       this.predRange = [...this.yRange];
     }
     if (!this.watching) this.watching = fitToContainer(this.el);
-    await this.render(desc.start);
+    if (this.screen.shown) await this.render(desc.start);
+    else this.waiting = desc.start; // (drawn when its tab is opened)
   }
 
   /** Show the fit at weights w = [w1, w2]; throttled. */
   update(w) {
     if (!this.desc || !w || w[0] === null || w[1] === null) return;
+    this.waiting = this.screen.shown ? null : w;
+    if (this.waiting) return;
     const key = `${w[0]},${w[1]}`;
     if (key === this.key) return;
     this.key = key;

@@ -121,6 +121,7 @@ function dress(value, parent, inShapes, opts) {
   }
   // bigger tick labels need more room each: fewer of them (Plotly spaces ticks by length
   // alone); on a log axis few enough that it labels whole decades, not 2 and 5 between them
+  // (a figure dressed with its size has them fitted to it already: fitTicks)
   if (LOOK.scale > 1 && AXIS.test(parent)) out.nticks ??= Math.max(3, Math.round((out.type === "log" ? 5 : 7) / LOOK.scale));
   if (LOOK.dark && (AXIS.test(parent) || parent === "colorbar")) {
     out.tickcolor ??= DARK.muted; // Plotly's default tick marks (#444) vanish on the dark paper
@@ -130,13 +131,66 @@ function dress(value, parent, inShapes, opts) {
 }
 
 /**
+ * The layout with as many ticks on each axis as its labels have room for in a plot of
+ * `size` px (at the page's font scale), never turned on their side: Plotly spaces ticks
+ * by the axis's length alone, so in a small frame, or with scale=1.5, its labels pile up
+ * and it tilts them. An axis's own `nticks` is the most it gets.
+ */
+export function fitTicks(layout, { w, h }) {
+  const out = { ...layout };
+  const m = layout.margin ?? {};
+  const base = (layout.font?.size ?? 12) * LOOK.scale;
+  for (const [key, axis] of Object.entries(layout)) {
+    if (!AXIS.test(key) || !isPlainObject(axis)) continue;
+    const x = key[0] === "x";
+    const font = (axis.tickfont?.size ?? layout.font?.size ?? 12) * LOOK.scale || base;
+    // a label is about 3 characters wide (e.g. "−0.5", "10⁻⁴") with a gap, and one line tall
+    const room = x ? (w - ((m.l ?? 80) + (m.r ?? 80)) * LOOK.scale) / (font * 3.2)
+      : (h - ((m.t ?? 100) + (m.b ?? 80)) * LOOK.scale) / (font * 2.4);
+    const most = axis.nticks || 8;
+    // (given nticks 2, Plotly often keeps a single tick: that is for an axis with no room for three)
+    out[key] = { ...axis, nticks: Math.max(2, Math.min(most, Math.floor(room))), ...(x ? { tickangle: 0 } : {}) };
+  }
+  return out;
+}
+
+/**
+ * How a log axis over `span` = [log10 lo, log10 hi] of its values (null: none yet) writes
+ * its labels: the powers of ten alone — unless fewer than two powers of ten lie among the
+ * values, where one label (or none) would leave the axis unreadable: then 2, 3, 5… too, and
+ * as 0.5 and 20 rather than 5×10⁻¹ and 2×10¹ where they are that short.
+ */
+export function logLabels(span) {
+  const few = span !== null && Math.floor(span[1]) - Math.ceil(span[0]) + 1 < 2;
+  const plain = few && span[0] > -2.5 && span[1] < 3.5;
+  return { minorloglabels: few ? "complete" : "none", exponentformat: plain ? "none" : "power" };
+}
+
+/** [log10 of the least, log10 of the greatest] positive finite value of the traces' y, or null. */
+export function logSpan(traces) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const t of traces) {
+    if (t.visible === false) continue;
+    for (const v of t.y ?? []) {
+      if (!(v > 0) || !Number.isFinite(v)) continue;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  return lo <= hi ? [Math.log10(lo), Math.log10(hi)] : null;
+}
+
+/**
  * `[data, layout]` in the page's look, for `Plotly.react(el, ...dressed(data, layout), CONFIG)`.
- * @param {{lightPlot?: boolean}} opts  lightPlot: the plot area stays light in the dark theme
- *   (a figure whose marks are drawn for a white ground, such as a model's data & fit)
+ * @param {{lightPlot?: boolean, size?: {w: number, h: number}}} opts  lightPlot: the plot
+ *   area stays light in the dark theme (a figure whose marks are drawn for a white ground,
+ *   such as a model's data & fit); size: the plot's size in px, to fit its ticks (fitTicks)
  */
 export function dressed(data, layout, opts = {}) {
-  if (isPlainLook()) return [data, layout];
-  return [dress(data, "", false, opts), dressedLayout(layout, opts)];
+  const laid = opts.size?.w > 0 && opts.size?.h > 0 ? fitTicks(layout, opts.size) : layout;
+  if (isPlainLook()) return [data, laid];
+  return [dress(data, "", false, opts), dressedLayout(laid, opts)];
 }
 
 /** A layout (or a `relayout` update of shapes and annotations) in the page's look. */

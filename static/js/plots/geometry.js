@@ -32,39 +32,63 @@ export const f1 = (v) => v.toFixed(1);
 export const ok2 = (v) => Array.isArray(v) && v[0] !== null && v[1] !== null && Number.isFinite(v[0]) && Number.isFinite(v[1]);
 
 /**
- * SVG path data for a polyline in data coordinates. Segments are clipped one by one to
- * `box` (px); a gap (non-finite point) lifts the pen.
+ * SVG path data for a polyline in data coordinates, built point by point so that a path
+ * that grows (a run being played) costs only its new points per frame. Segments are
+ * clipped one by one to `box` (px); a gap (non-finite point) lifts the pen. With `minPx`
+ * > 0, a point closer than that to the last one drawn is left out — unless it is the last
+ * of what is added (the newest, where the run is): 10,000 steps of a crawling run become
+ * the few hundred pixels of path they cover on screen.
  */
-export function pathData(xs, ys, px, py, box) {
-  let d = "";
-  let pen = null; // where the pen is, if it is down
-  let prev = null; // previous finite point, in px
-  const inBox = (x, y) => x >= box.left && x <= box.right && y >= box.top && y <= box.bottom;
-  for (let i = 0; i < xs.length; i++) {
-    const x = xs[i];
-    const y = ys[i];
-    const cur = x === null || y === null ? null : [px(x), py(y)];
-    if (!cur || !cur.every(Number.isFinite)) {
-      prev = null;
-      pen = null;
-      continue;
-    }
-    if (!prev) {
-      if (xs.length === 1 || inBox(cur[0], cur[1])) {
-        d += `M${f1(cur[0])},${f1(cur[1])}`;
-        pen = cur;
-      }
-    } else {
-      const seg = clipSegment(prev[0], prev[1], cur[0], cur[1], box);
-      if (seg) {
-        if (!pen || pen[0] !== seg[0] || pen[1] !== seg[1]) d += `M${f1(seg[0])},${f1(seg[1])}`;
-        d += `L${f1(seg[2])},${f1(seg[3])}`;
-        pen = [seg[2], seg[3]];
-      } else {
-        pen = null;
-      }
-    }
-    prev = cur;
+export class PathBuilder {
+  constructor(box, minPx = 0) {
+    this.box = box;
+    this.minPx = minPx;
+    this.d = "";
+    this.n = 0; // points added
+    this.pen = null; // where the pen is, if it is down
+    this.prev = null; // previous point drawn (finite), in px
   }
-  return d;
+
+  /** Add points [from, to) of xs/ys; `single`: the polyline has one point (draw it wherever it is). */
+  extend(xs, ys, px, py, from, to, single = false) {
+    const box = this.box;
+    const inBox = (x, y) => x >= box.left && x <= box.right && y >= box.top && y <= box.bottom;
+    for (let i = from; i < to; i++) {
+      const x = xs[i];
+      const y = ys[i];
+      const cx = x === null ? NaN : px(x);
+      const cy = y === null ? NaN : py(y);
+      if (!Number.isFinite(cx) || !Number.isFinite(cy)) {
+        this.prev = null;
+        this.pen = null;
+        continue;
+      }
+      const prev = this.prev;
+      if (!prev) {
+        if (single || inBox(cx, cy)) {
+          this.d += `M${f1(cx)},${f1(cy)}`;
+          this.pen = [cx, cy];
+        }
+      } else {
+        if (this.minPx > 0 && i < to - 1 && Math.abs(cx - prev[0]) < this.minPx && Math.abs(cy - prev[1]) < this.minPx) continue;
+        const seg = clipSegment(prev[0], prev[1], cx, cy, box);
+        if (seg) {
+          const pen = this.pen;
+          if (!pen || pen[0] !== seg[0] || pen[1] !== seg[1]) this.d += `M${f1(seg[0])},${f1(seg[1])}`;
+          this.d += `L${f1(seg[2])},${f1(seg[3])}`;
+          this.pen = [seg[2], seg[3]];
+        } else {
+          this.pen = null;
+        }
+      }
+      this.prev = [cx, cy];
+    }
+    this.n = to;
+    return this.d;
+  }
+}
+
+/** SVG path data for a whole polyline in data coordinates (see PathBuilder). */
+export function pathData(xs, ys, px, py, box) {
+  return new PathBuilder(box).extend(xs, ys, px, py, 0, xs.length, xs.length === 1);
 }

@@ -2,13 +2,16 @@
 // log axis: vanishing gradients show as W1's line far below the last layer's, exploding
 // ones as lines shooting up. Colours and dashes both tell the layers apart.
 
-import { CONFIG, FONT, fitToContainer } from "./theme.js";
-import { dressed } from "./dress.js";
+import { LOOK } from "../look.js";
+import { CONFIG, FONT, fitToContainer, inkOnWhite } from "./theme.js";
+import { dressed, logLabels, logSpan } from "./dress.js";
 
-const PLOT_BG = "#1d2129";
-const GRID = "#3b414d";
-/** Okabe–Ito hues that read on the dark plot, first layer to last (4 hidden + output). */
-const LAYER_COLORS = ["#56b4e9", "#e69f00", "#f0e442", "#cc79a7", "#009e73"];
+const PLOT_BG = "#ffffff"; // (dark with theme=dark: dress.js)
+const GRID = "#dde1e6";
+/** Okabe–Ito hues, first layer to last (4 hidden + output): as they are on the dark
+ *  theme's plot, darkened to read on white in the light one. */
+const LAYER_HUES = ["#56b4e9", "#e69f00", "#f0e442", "#cc79a7", "#009e73"];
+const LAYER_COLORS = LOOK.dark ? LAYER_HUES : LAYER_HUES.map(inkOnWhite);
 const LAYER_DASHES = ["solid", "dash", "dot", "dashdot", "longdash"];
 
 export class LayerNormPlot {
@@ -19,6 +22,7 @@ export class LayerNormPlot {
     this.run = null;
     this.runIndex = 0;
     this.sig = "";
+    this.screen = group.watch(this);
     fitToContainer(el);
   }
 
@@ -63,7 +67,7 @@ export class LayerNormPlot {
     const layout = {
       annotations: zeros.length ? [{
         text: `${zeros.join(", ")}: exactly 0<br>(a log axis cannot show 0)`, xref: "paper", yref: "paper", x: 0.5, y: 0.5,
-        showarrow: false, font: { size: 13, color: "#ffffff" }, bgcolor: "rgba(0,0,0,0.6)",
+        showarrow: false, font: { size: 13, color: "#111" }, bgcolor: "rgba(255,255,255,0.85)",
       }] : [],
       font: FONT,
       margin: { l: 40, r: 12, t: data.length > 3 ? 50 : 30, b: 42 }, // 4–5 layers: the key takes two rows
@@ -72,13 +76,13 @@ export class LayerNormPlot {
       showlegend: true,
       legend: {
         orientation: "h", x: 1, xanchor: "right", y: 1, yanchor: "bottom",
-        bgcolor: PLOT_BG, font: { size: 13, color: "#ffffff" }, itemwidth: 30, tracegroupgap: 0,
+        bgcolor: "rgba(0,0,0,0)", font: { size: 13, color: "#111" }, itemwidth: 30, tracegroupgap: 0,
       },
       hovermode: "x",
       dragmode: false,
       xaxis: { title: { text: `step (run ${this.runIndex + 1})`, standoff: 2 }, rangemode: "tozero", gridcolor: GRID, zeroline: false, ticks: "outside", fixedrange: true },
-      yaxis: { title: { text: "‖∂L/∂W‖", standoff: 8 }, automargin: true, type: "log", gridcolor: GRID, zeroline: false, exponentformat: "power", minorloglabels: "none", ticks: "outside", fixedrange: true, nticks: 4 },
+      yaxis: { title: { text: "‖∂L/∂W‖", standoff: 8 }, automargin: true, type: "log", gridcolor: GRID, zeroline: false, ...logLabels(logSpan(data)), ticks: "outside", fixedrange: true, nticks: 4 },
     };
-    return Plotly.react(this.el, ...dressed(data, layout), CONFIG);
+    return Plotly.react(this.el, ...dressed(data, layout, { size: { w: this.el.clientWidth, h: this.el.clientHeight } }), CONFIG);
   }
 }

@@ -1,12 +1,29 @@
-// The 3D surface: drawn once per surface; only the path traces are restyled.
+// The 3D surface: drawn once per surface, when its tab is first opened; then only the
+// paths move — at a bounded rate, and not at all while the view cannot be seen.
+//
+// What a path update costs (Chromium, WebGL in software, 1280×720; bench/frame_rate.py):
+// Plotly.restyle of a path re-processes every trace of the scene, the surface's mesh
+// included — Plotly refines it to ≥ 120 points per axis and uploads it again (bufferData)
+// — about 0.3–2 s of main thread, and then a frame of the scene. So a path update here
+// hands the new points to the path's own WebGL object (the same object and call Plotly's
+// scene.plot uses for it) and redraws the scene once: a few ms plus that frame. It falls
+// back to Plotly.restyle whenever that object is not there (a path that was empty has
+// none yet) or this Plotly does not look as expected. The scene is drawn at the screen's
+// pixel ratio (Plotly's default for WebGL is 2, four times the pixels on an ordinary
+// display), and updates take at most an eighth of the main thread (AdaptiveThrottle).
 
 import { CASING, COLORSCALE, CONFIG, FONT, fitToContainer, runColor } from "./theme.js";
 import { dressed } from "./dress.js";
+import { OnScreen } from "./on-screen.js";
 import { loadPlotly3d } from "./plotly-3d.js";
 import { AdaptiveThrottle } from "./throttle.js";
 
-const MAX_MESH = 64; // points per axis of the 3D mesh: every redraw re-processes it
+const MAX_MESH = 64; // points per axis of the 3D mesh
 const PATH_TRACES = 6; // one per run the server can stream; unused ones stay empty
+const GL_CONFIG = { ...CONFIG, plotGlPixelRatio: Math.max(1, globalThis.devicePixelRatio || 1) };
+
+/** One animation frame later: the time a redraw took includes the frame that shows it. */
+const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 
 /** Every k-th row and column so the mesh has at most `max` points per axis (ends kept). */
 function coarsen(grid, max) {
@@ -28,17 +45,21 @@ export class Surface3DPlot {
   constructor(el) {
     this.el = el;
     this.idx = null;
-    // Any restyle redraws the whole WebGL scene (surface included): ≤ 7 per second, and
-    // at most a fifth of the main thread when rendering is slow (software GL on a projector PC).
-    this.throttle = new AdaptiveThrottle(150, 5, 1500);
+    // ≤ 5 updates per second, and each waits 8× what the last ones took — a scene that
+    // takes 250 ms to redraw (software GL) updates every 2 s, and the 2D plots keep the
+    // rest — but never more than 3 s (Plotly's first draw of a path, once, takes seconds).
+    this.throttle = new AdaptiveThrottle(200, 8, 3000);
+    this.updates = 0; // path updates drawn (for the frame-rate bench and tests) …
+    this.direct = 0; // … of which straight into the scene (intoScene), not by Plotly.restyle
+    this.screen = new OnScreen(el, () => this.catchUp());
   }
 
   /**
-   * Draw a surface; while another tab covers the view, only remember it (see setActive).
-   * Resolves true once drawn, false when deferred.
+   * Draw a surface; while the view cannot be seen (another tab covers it, or /embed does
+   * not show it), only remember it. Resolves true once drawn, false when deferred.
    */
   async draw(surface, fullGrid, transform) {
-    if (this.inactive) {
+    if (!this.screen.shown) {
       this.pending = [surface, fullGrid, transform];
       this.idx = null; // the old scene's paths are stale
       return false;
@@ -115,7 +136,7 @@ export class Surface3DPlot {
     if (!this.watching) this.watching = fitToContainer(this.el);
     this.sig = ""; // the new scene shows no path yet: the next update must draw
     try {
-      await Plotly.react(this.el, ...dressed(data, layout), CONFIG);
+      await Plotly.react(this.el, ...dressed(data, layout), GL_CONFIG);
     } finally {
       this.drawing = false;
     }
@@ -142,7 +163,7 @@ export class Surface3DPlot {
   /** Queue a path update; the throttle always ends on the latest state. */
   update(runs, current, selected = 0) {
     this.latest = [runs, current, selected];
-    if (!this.idx || this.drawing || this.inactive) return;
+    if (!this.idx || this.drawing || !this.screen.shown) return;
     // Skip redraws that would show the same thing (each costs a whole WebGL frame).
     const sig = `${runs.map((r) => (r.hidden ? "h" : r.xs.length)).join(",")}|${current?.step ?? ""}|${current?.params ?? ""}|${selected}`;
     if (sig === this.sig) return;
@@ -151,17 +172,26 @@ export class Surface3DPlot {
   }
 
   /**
-   * While another tab covers the 3D view, skip its redraws (each is a whole WebGL frame)
-   * and even its first draw (seconds under software GL); catch up when it comes back.
+   * Back in view (its tab opened, scrolled to, the browser tab in front): the first draw
+   * if it was deferred, then the paths as they are now.
    */
-  async setActive(active) {
-    this.inactive = !active;
-    if (!active) return;
+  async catchUp() {
     if (this.pending && await this.draw(...this.pending)) document.body.dataset.surface3d = "drawn";
-    if (this.latest && !this.inactive) this.update(...this.latest);
+    if (this.latest && this.screen.shown) this.update(...this.latest);
   }
 
-  flush(runs, current, selected) {
+  /**
+   * The runs stopped moving (paused, ended, back at the start): show where they are now,
+   * without waiting out the update interval — there is no playback left to starve.
+   */
+  settle() {
+    if (this.latest && this.idx && !this.drawing && this.screen.shown) {
+      this.update(...this.latest);
+      this.throttle.hurry();
+    }
+  }
+
+  async flush(runs, current, selected) {
     if (!this.idx) return null;
     const x = [];
     const y = [];
@@ -191,14 +221,60 @@ export class Surface3DPlot {
       y.push(ys);
       z.push(zs);
     }
-    const p = current?.params;
-    const zc = current ? lift(this.transform.f(current.loss)) : null;
-    const ok = p && this.inBox(p[0], p[1], zc);
+    // where each shown run is now: a dot in its colour, the selected run's larger (drawn last, on top)
+    const now = { x: [], y: [], z: [], color: [], size: [] };
+    const order = [...runs.keys()].filter((r) => r !== selected).concat(runs[selected] ? [selected] : []);
+    for (const r of order) {
+      const run = runs[r];
+      const k = run && !run.hidden ? run.xs.length - 1 : -1;
+      const p = r === selected && current?.params ? current.params : [run?.xs[k], run?.ys[k]];
+      const zc = k < 0 ? null : lift(this.transform.f(r === selected && current ? current.loss : run.losses[k]));
+      if (k < 0 || !this.inBox(p[0], p[1], zc)) continue;
+      now.x.push(p[0]);
+      now.y.push(p[1]);
+      now.z.push(zc);
+      now.color.push(runColor(r));
+      now.size.push(r === selected ? 7 : 5);
+    }
     traces.push(this.idx.current);
-    x.push(ok ? [p[0]] : []);
-    y.push(ok ? [p[1]] : []);
-    z.push(ok ? [zc] : []);
-    const color = traces.map((t, k) => (k < this.nRuns ? runColor(k) : runColor(selected)));
-    return Plotly.restyle(this.el, { x, y, z, "marker.color": color }, traces);
+    x.push(now.x);
+    y.push(now.y);
+    z.push(now.z);
+    const marker = traces.map((t, k) => (k < this.nRuns ? { color: runColor(k), size: 2.5 } : { color: now.color, size: now.size }));
+    if (this.intoScene(traces, x, y, z, marker)) this.direct += 1;
+    else {
+      await Plotly.restyle(this.el, { x, y, z, "marker.color": marker.map((m) => m.color), "marker.size": marker.map((m) => m.size) }, traces);
+    }
+    this.updates += 1;
+    await nextFrame();
+  }
+
+  /**
+   * The new points straight into each path's WebGL object, then one redraw of the scene
+   * (see the top of this file). The figure's data are kept in step, so a later Plotly call
+   * (and a reader of `el.data`) sees the same paths. False — and nothing changed — when
+   * any path's object is missing (Plotly creates it on the next restyle).
+   */
+  intoScene(traces, x, y, z, marker) {
+    const scene = this.el._fullLayout?.scene?._scene;
+    const full = this.el._fullData;
+    if (!scene?.glplot || typeof scene.glplot.redraw !== "function" || !scene.traces || !full) return false;
+    const objects = traces.map((i) => scene.traces[full[i]?.uid]);
+    for (let k = 0; k < traces.length; k++) {
+      const obj = objects[k];
+      const has = x[k].length > 0;
+      // an empty path has no object, and must not get one here; a path that empties goes through Plotly
+      if (has !== Boolean(obj) || (obj && typeof obj.update !== "function") || full[traces[k]].type !== "scatter3d") return false;
+    }
+    traces.forEach((i, k) => {
+      for (const trace of [this.el.data[i], full[i]]) {
+        Object.assign(trace, { x: x[k], y: y[k], z: z[k] });
+        trace.marker = { ...trace.marker, ...marker[k] };
+      }
+      full[i]._length = x[k].length;
+      objects[k]?.update(full[i]);
+    });
+    scene.glplot.redraw();
+    return true;
   }
 }

@@ -27,6 +27,39 @@ export function runColor(i) {
   return RUN_COLORS[i % RUN_COLORS.length];
 }
 
+/** WCAG relative luminance of [r, g, b] (0…255). */
+function luminance(rgb) {
+  const lin = (v) => {
+    const c = v / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * lin(rgb[0]) + 0.7152 * lin(rgb[1]) + 0.0722 * lin(rgb[2]);
+}
+
+const inks = new Map();
+const MIN_CONTRAST = 3.5; // a little over WCAG's 3:1 for graphics: the lines are thin
+
+/**
+ * `hex` as a line on a white ground: the same hue, darkened (mixed with black) until it has
+ * a 3.5:1 contrast with white (WCAG asks 3:1 of lines and marks; these are thin); a colour that has it
+ * already is returned as it is. The run colours were chosen for the dark-to-bright viridis
+ * contour, where a dark casing rims them (one of them is white); a light-themed curve plot
+ * draws run r in runInk(r), so run 4's white path is a dark grey line.
+ */
+export function inkOnWhite(hex) {
+  if (!inks.has(hex)) {
+    const n = parseInt(hex.slice(1), 16);
+    const rgb = [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+    let k = 1;
+    const mixed = () => rgb.map((v) => Math.round(v * k));
+    while (k > 0 && 1.05 / (luminance(mixed()) + 0.05) < MIN_CONTRAST) k -= 0.02;
+    inks.set(hex, `#${mixed().map((v) => v.toString(16).padStart(2, "0")).join("")}`);
+  }
+  return inks.get(hex);
+}
+
+export const runInk = (i) => inkOnWhite(runColor(i));
+
 /**
  * How a surface's values are coloured and drawn in 3D.
  * "log" surfaces use log10(f − f_min + ε) so both the valley floor and the walls show;

@@ -47,9 +47,31 @@ export class AdaptiveThrottle {
       });
   }
 
+  /** Run the queued job as soon as the one running (if any) is done, without waiting. */
+  hurry() {
+    if (!this.job) return;
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.last = -Infinity;
+    this.kick();
+  }
+
   cancel() {
     clearTimeout(this.timer);
     this.timer = null;
     this.job = null;
   }
+}
+
+/** `fn`, called at most once per animation frame however often the result is called. */
+export function perFrame(fn) {
+  let pending = false;
+  return () => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      fn();
+    });
+  };
 }

@@ -7,7 +7,7 @@
 
 import { emit } from "../events.js";
 import { clearRuns } from "../runs.js";
-import { kindOf, modelKinds, namingKey, objectiveField, objectiveKey } from "../objective.js";
+import { isExpr, kindOf, modelKinds, namingKey, objectiveField, objectiveKey } from "../objective.js";
 import { LIMITS, SCHEMA } from "../schema.js";
 import { defaultScenario, selectedSpec, state } from "../state.js";
 import { toast } from "../toast.js";
@@ -16,6 +16,23 @@ const LR_SEND_MS = 66; // while dragging the slider, at most ~15 `set`s per seco
 const SPEED_SEND_MS = 60;
 /** A run's fields that are not its optimizer's hyperparameters: they carry over to another optimizer. */
 const RUN_OPTION_FIELDS = ["schedule", "step_size", "gamma", "T_max", "eta_min", "warmup_steps", "clip_norm", "noise", "init"];
+
+/**
+ * Put the runs at a new objective's suggested η (a rate that is stable and visible there,
+ * e.g. Rosenbrock 0.001, the bowl 0.1): the selected run takes it, and every other run
+ * keeps its ratio to the selected run's η — a race of 0.01 against 0.1 stays a tenfold
+ * race — rounded to 3 significant digits within its optimizer's limits.
+ * @param {object[]} runs  the scenario's run specs (changed in place)
+ */
+export function takeSuggestedLr(runs, selected, lr, optimizers) {
+  const from = runs[selected]?.lr;
+  const factor = Number.isFinite(from) && from > 0 ? lr / from : null;
+  runs.forEach((r, i) => {
+    const spec = optimizers.get(r.optimizer)?.params.lr ?? {};
+    const v = i === selected || factor === null || !Number.isFinite(r.lr) ? lr : Number((r.lr * factor).toPrecision(3));
+    r.lr = Math.min(Math.max(v, spec.min ?? 0), spec.max ?? Infinity);
+  });
+}
 
 /** The scenario from the page (the server parsed the query string into it). */
 export function readScenario(json) {
@@ -115,17 +132,18 @@ export class Editor {
 
   /**
    * A newly typed f(x, y): a run keeps its start when it lies inside the domain, else starts
-   * at the suggested start; `init` does not apply. (η stays: a teacher comparing learning
-   * rates keeps them.) Then draw it.
+   * at the suggested start; `init` does not apply. A new f takes its suggested η (takeLr: a
+   * race keeps its ratios); a new x/y range of the same f keeps η. Then draw it.
    */
   applyExpr({ expr, domain }, desc) {
+    const newF = !isExpr(state.scenario) || state.scenario.expr !== expr;
     for (const r of state.scenario.runs) {
       const ok = Array.isArray(r.start) && r.start.length === 2 && inside(r.start, desc.domain);
       if (!ok) r.start = [...desc.start];
       delete r.init;
       delete r.grad_rule;
     }
-    return this.switchObjective(domain ? { expr, domain } : { expr }, { fresh: false });
+    return this.switchObjective(domain ? { expr, domain } : { expr }, { fresh: false, suggestLr: newF ? desc.lr : null });
   }
 
   // ---------- the selected run's hyperparameters (live) ----------
@@ -217,6 +235,7 @@ export class Editor {
   }
 
   afterRunsChanged(selected) {
+    state.selected = selected; // (before the panels hear of the new runs: the old index may be gone)
     clearRuns();
     emit("runs");
     this.selectRun(selected, { force: true });
@@ -266,9 +285,10 @@ export class Editor {
 
   /**
    * Stop, put the new objective in the scenario, draw it and wait at the start. A new
-   * kind of objective (fresh) gives the runs its suggested start, and one run its η.
+   * objective picked (fresh) gives the runs its suggested start and η (takeSuggestedLr;
+   * a model's once it is described); `suggestLr` gives a typed f(x, y)'s η.
    */
-  async switchObjective(objective, { fresh, revert = true }) {
+  async switchObjective(objective, { fresh, revert = true, suggestLr = null }) {
     this.session.stop();
     const sc = state.scenario;
     const before = { objective: objectiveField(sc), runs: structuredClone(sc.runs) };
@@ -283,13 +303,10 @@ export class Editor {
         if (!init) delete r.init;
         if (!rules.includes(r.grad_rule)) delete r.grad_rule;
       }
-      // One run: the surface's suggested η. A race keeps its learning rates (they are what it compares).
-      if (surf && typeof surf.lr === "number" && sc.runs.length === 1) {
-        sc.runs[0].lr = surf.lr;
-        this.controls.setLr(surf.lr);
-      }
-      this.fitLrToModel = Boolean(sc.model) && sc.runs.length === 1;
+      if (surf && typeof surf.lr === "number") this.takeLr(surf.lr);
+      this.fitLrToModel = Boolean(sc.model);
     }
+    if (typeof suggestLr === "number") this.takeLr(suggestLr);
     clearRuns();
     this.view.applyObjective();
     this.showObjective({ openOptions: fresh });
@@ -301,13 +318,17 @@ export class Editor {
       return this.switchObjective(before.objective, { fresh: false, revert: false });
     }
     if (!ok || !still) return;
-    if (this.fitLrToModel && typeof state.model?.lr === "number") {
-      sc.runs[0].lr = state.model.lr;
-      this.controls.setLr(state.model.lr);
-    }
+    if (this.fitLrToModel && typeof state.model?.lr === "number") this.takeLr(state.model.lr);
     this.fitLrToModel = false;
     emit("surface", objectiveKey(sc));
     if (state.socketOpen) this.session.goToStart();
+  }
+
+  /** Every run at the objective's suggested η (takeSuggestedLr), shown on the controls. */
+  takeLr(lr) {
+    takeSuggestedLr(state.scenario.runs, state.selected, lr, state.optimizers);
+    this.controls.setLr(selectedSpec().lr);
+    this.view.runList.update();
   }
 
   changeSpeed(s) {

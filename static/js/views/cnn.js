@@ -243,6 +243,7 @@ export function mount(root, page) {
 
   function tick() {
     if (!desc || view.pinned || !root.isConnected || root.offsetParent === null) return;
+    if (page.shown?.() === false) return; // (scrolled away, a closed tab, the browser tab behind)
     const side = desc.blocks[view.block].side_conv;
     view.pos = (view.pos + 1) % (side * side);
     render(true);

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gdviz.engine.nets.layers import (ACTIVATIONS, LOSSES, MSE, Dense, LeakyReLU, ReLU,
-                                    SigmoidBCE, SoftmaxCrossEntropy, log_softmax, softmax)
+from gdviz.engine.nets.layers import (ACTIVATIONS, LOSSES, MSE, Dense, FoldedDense, LeakyReLU,
+                                    ReLU, SigmoidBCE, SoftmaxCrossEntropy, log_softmax, softmax)
 from nets_fd import assert_close_grad, numeric_grad
 
 R, B, N_IN, N_OUT = 3, 5, 4, 6
@@ -59,6 +59,29 @@ def test_dense_backward_writes_into_given_arrays(rng):
     dw, db, _ = Dense.backward(dz, x, w)
     np.testing.assert_allclose(flat[:, :N_IN * N_OUT].reshape(R, N_IN, N_OUT), dw, rtol=1e-14)
     np.testing.assert_allclose(flat[:, N_IN * N_OUT:], db, rtol=1e-14)
+
+
+@pytest.mark.parametrize("shared_x", [False, True], ids=["x per run", "x shared"])
+@pytest.mark.parametrize("rows", [False, True], ids=["samples as columns", "samples as rows"])
+def test_folded_dense_is_dense_with_the_bias_as_a_last_row(rng, shared_x, rows):
+    """[W; b] and [xᵀ; 1]: the same z, ∂L/∂W, ∂L/∂b and ∂L/∂x as Dense, both orientations;
+    and [W; b] read and written as a view of a flat vector (the MLP's layout)."""
+    x = rng.standard_normal((B, N_IN) if shared_x else (R, B, N_IN))
+    flat = rng.standard_normal((R, (N_IN + 1) * N_OUT))
+    wb = flat.reshape(R, N_IN + 1, N_OUT)
+    w, b = wb[:, :-1], wb[:, -1]
+    x1 = np.concatenate([np.swapaxes(x, -1, -2), np.ones(x.shape[:-2] + (1, B))], axis=-2)
+    z = FoldedDense.forward(x1, wb, rows=rows)
+    want = Dense.forward(x, w, b)
+    np.testing.assert_allclose(z if rows else np.swapaxes(z, 1, 2), want, rtol=1e-13)
+    c = rng.standard_normal((R, B, N_OUT))  # ∂L/∂z
+    grad = np.zeros_like(flat)
+    dwb, dx = FoldedDense.backward(c if rows else np.swapaxes(c, 1, 2), x1, wb, rows=rows,
+                                   dwb_out=grad.reshape(R, N_IN + 1, N_OUT))
+    dw, db, want_dx = Dense.backward(c, x, w)
+    np.testing.assert_allclose(grad.reshape(R, N_IN + 1, N_OUT)[:, :-1], dw, rtol=1e-13)
+    np.testing.assert_allclose(grad.reshape(R, N_IN + 1, N_OUT)[:, -1], db, rtol=1e-13)
+    np.testing.assert_allclose(np.swapaxes(dx, 1, 2), want_dx, rtol=1e-13)
 
 
 # --- activations -------------------------------------------------------------------------
