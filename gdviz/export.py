@@ -1,11 +1,12 @@
 """A scenario's runs as files: JSON (``POST /api/run``'s body plus the scenario), CSV, and
 a standalone offline HTML player (``gdviz.export_html``).
 
-* JSON: ``{"scenario": …, "runs": [{status, reason, frames, …}]}`` — ``runs`` is
+* JSON: ``{"scenario": …, "runs": [{status, stall, reason, frames, …}]}`` — ``runs`` is
   exactly what ``POST /api/run`` returns for the scenario; non-finite numbers are
   ``null``.
-* CSV: one row per (run, step): ``run, optimizer, status, reason, step, loss, lr`` (the
-  run's final status and reason sentence, repeated on each of its rows), then the
+* CSV: one row per (run, step): ``run, optimizer, status, stall, reason, step, loss, lr``
+  (the run's final status, where a stalled run stopped, and the reason sentence, repeated
+  on each of its rows; docs/status.md), then the
   weights, gradient and update — ``x, y, gx, gy, ux, uy`` on a 2-weight objective,
   else ``p0…, g0…, u0…`` — then a model's frame fields when present (``grad_norm,
   rel_update, accuracy, test_loss, test_accuracy, grad_norms0…, epoch, …``; a list
@@ -35,7 +36,7 @@ from gdviz.scenarios.simulate import CannotBranch, TooLarge, check_result_size, 
 FORMATS = ("csv", "json", "html")
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json",
                "html": "text/html; charset=utf-8"}
-BASE_COLUMNS = ("run", "optimizer", "status", "reason", "step", "loss", "lr")
+BASE_COLUMNS = ("run", "optimizer", "status", "stall", "reason", "step", "loss", "lr")
 _FRAME_KEYS = {"step", "params", "loss", "grad", "update", "lr"}
 
 Progress = Callable[[int], None]
@@ -130,7 +131,8 @@ def write_csv(scenario: Scenario, runs: list[dict], out: IO[str]) -> None:
     writer.writerow(csv_columns(scenario, runs))
     for r, (spec, run) in enumerate(zip(scenario.runs, runs)):
         for f in run["frames"]:
-            row = [r, spec.optimizer, run["status"], run["reason"], f["step"], f["loss"], f["lr"],
+            row = [r, spec.optimizer, run["status"], run.get("stall"), run["reason"], f["step"],
+                   f["loss"], f["lr"],
                    *_cells(f["params"], dim), *_cells(f["grad"], dim),
                    *_cells(f["update"], dim)]
             for name, width in extra.items():

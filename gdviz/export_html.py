@@ -163,7 +163,8 @@ def player_data(scenario: Scenario, runs: list[dict], exported: str,
         "objective": objective_json(scenario),
         "main": kind_of(scenario).page.main,  # the player's view: contour, boundary or a plug-in
         "runs": [{"label": run_label(scenario, i), "status": run["status"],
-                  "reason": run["reason"], "frames": frame_columns(run["frames"], network),
+                  "stall": run.get("stall"), "reason": run["reason"],
+                  "frames": frame_columns(run["frames"], network),
                   "hyper": scenario.runs[i].hyper()}
                  for i, run in enumerate(runs)],
         "inside": inside_json(scenario, runs, view),

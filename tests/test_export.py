@@ -106,14 +106,14 @@ def test_csv_columns():
     surface = Scenario.model_validate({"surface": "bowl", "steps": 3})
     runs = simulate(surface)
     assert export.csv_columns(surface, runs) == [
-        "run", "optimizer", "status", "reason", "step", "loss", "lr",
+        "run", "optimizer", "status", "stall", "reason", "step", "loss", "lr",
         "x", "y", "gx", "gy", "ux", "uy"]
     net = scenario_from_query(query_of(MLP_LINK))[0]
     cols = export.csv_columns(net, simulate(net))
     dim = 2 * 6 + 6 + 6 * 5 + 5 + 5 * 2 + 2
-    assert cols[7:7 + 3 * dim] == ([f"p{i}" for i in range(dim)] + [f"g{i}" for i in range(dim)]
+    assert cols[8:8 + 3 * dim] == ([f"p{i}" for i in range(dim)] + [f"g{i}" for i in range(dim)]
                                    + [f"u{i}" for i in range(dim)])
-    assert cols[7 + 3 * dim:] == ["grad_norm", "rel_update", "accuracy", "test_loss",
+    assert cols[8 + 3 * dim:] == ["grad_norm", "rel_update", "accuracy", "test_loss",
                                   "test_accuracy", "grad_norms0", "grad_norms1", "grad_norms2",
                                   "epoch", "batch", "batches_per_epoch"]
 
@@ -137,7 +137,7 @@ def test_output_file_and_format_from_its_suffix(runner, tmp_path):
     assert [float(row["loss"]) for row in rows] == [f["loss"] for f in runs[0]["frames"]]
     # -f beats the suffix
     export_cli(runner, link, "-f", "csv", "-o", str(tmp_path / "x.json"))
-    assert (tmp_path / "x.json").read_text().startswith("run,optimizer,status,reason,step,")
+    assert (tmp_path / "x.json").read_text().startswith("run,optimizer,status,stall,reason,step,")
 
 
 def test_a_query_string_alone_and_a_full_url_give_the_same_export(runner):

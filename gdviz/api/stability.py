@@ -62,7 +62,9 @@ def stability_at(request: Request, x: Coord, y: Coord | None = None, momentum: M
     λ_max, λ_min and the condition number of the Hessian, and the largest stable learning
     rate for plain GD (2/λ), heavy-ball momentum (2(1+μ)/((1−τ)λ)) and Nesterov
     (2(1+μ)/((1+2μ)λ)), where λ = λ_max + wd: weight decay adds wd·I to the Hessian
-    and dampening τ shrinks each step by (1−τ). The answer echoes μ, τ and wd.
+    and dampening τ shrinks each step by (1−τ). The answer echoes μ, τ and wd. `kink` is
+    true where the curvature is infinite (Ackley's minimum at 0: a cone point): there no η
+    lets GD settle exactly (`max_lr` is null), a smaller one only makes its hops smaller.
     Instead of `surface`, a custom f(x, y) or a 2-weight model may be named as in a link:
     `expr=x**2%2B3*y**2&domain=-2,2,-2,2`, `model=linreg2&model.noise=0.1` — or a curve
     f(x) (`model=f1d&model.f=two_wells`: give x only; its curvature is f″, so GD's bound is
@@ -75,6 +77,7 @@ def stability_at(request: Request, x: Coord, y: Coord | None = None, momentum: M
     r = stability.report(objective, np.array(point, dtype=float), momentum, dampening,
                          weight_decay)
     return {"point": [float(v) for v in r.point], "is_minimum": r.is_minimum,
+            "kink": bool(np.isinf(r.curvature.lam_max)),
             "momentum": momentum, "dampening": dampening, "weight_decay": weight_decay,
             "lam_max": num(r.curvature.lam_max), "lam_min": num(r.curvature.lam_min),
             "condition": num(r.curvature.condition),

@@ -136,9 +136,8 @@ def label_ends(batch: Batch, known: Array, tol: float = 1e-3) -> tuple[Array, Ar
     counts as not converged.
 
     With gradient noise a run never settles exactly (‖∇L‖ keeps the noise's
-    size), so there a run that ended *bouncing* (status oscillating: the loss
-    stalled while the path goes back and forth) within ``NOISY_RADIUS`` ×
-    (1 + ‖m‖) of a known minimum m counts as in m's basin.
+    size), so there a run that ended hovering (status noise_floor, or oscillating)
+    within ``NOISY_RADIUS`` × (1 + ‖m‖) of a known minimum m counts as in m's basin.
     """
     known = np.asarray(known, float).reshape(-1, 2)
     labels = np.full(batch.n_runs, NOT_CONVERGED_LABEL, dtype=np.int64)
@@ -162,7 +161,8 @@ def label_ends(batch: Batch, known: Array, tol: float = 1e-3) -> tuple[Array, Ar
             minima = np.vstack([known, found])
         labels[conv] = lab
     if batch.noise is not None and len(known):
-        bouncing = np.flatnonzero(batch.status == Status.OSCILLATING)
+        bouncing = np.flatnonzero((batch.status == Status.OSCILLATING)
+                                  | (batch.status == Status.NOISE_FLOOR))
         if bouncing.size:
             d = np.linalg.norm(batch.params[bouncing][:, None, :] - known[None], axis=2)
             j = d.argmin(1)

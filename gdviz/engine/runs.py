@@ -2,103 +2,52 @@
 
 A ``Batch`` holds R runs as arrays with a leading run axis: params (R, P),
 loss (R,), grad (R, P) and the optimizer state. ``advance()`` takes one update
-for every run still going and then classifies each run:
-
-* ``diverged``   — loss, params or gradient stopped being finite; or the loss
-  rose more than ``explode`` × (1 + |L₀|) above its start; or the params ran
-  more than ``runaway`` × (1 + ‖θ₀‖) away (a surface unbounded below).
-* ``converged``  — ‖∇L‖ ≤ ``gtol``.
-* ``oscillating`` — over the last 2W steps the loss is stuck (the mean of the
-  newer W losses is within ``stall`` of the older W) while the path goes back
-  and forth (net displacement < half the distance travelled) and the steps
-  are not shrinking (the newer W steps' mean length is at least half the
-  older W's). The last test matters where the minimum's loss is not 0 (a
-  regression's noise floor): a zig-zag that still converges, e.g. GD at 0.95 ×
-  2/λ_max, keeps a "stuck" total loss while its steps shrink geometrically. Not tested for a
-  *stochastic* objective (one with ``stochastic = True``: a network trained on
-  mini-batches), whose path zig-zags from batch to batch while its loss still
-  falls; there ``converged`` is confirmed on the full gradient
-  (``full_loss_and_grad``), since one mini-batch's gradient can vanish alone.
-* ``max_steps``  — the step budget ran out first.
+for every run still going and then judges each run by the rules of
+``verdicts.py`` (docs/status.md): ``diverged``, ``converged``, ``stalled`` (with
+``stall``: saddle, plateau or start), ``oscillating``, and at the end of the
+budget ``noise_floor`` or ``max_steps``.
 
 Frame k is the state after k updates; frame 0 is the start. Runs that have
 ended are frozen; only the active rows are evaluated, so a sweep in which most
 runs finish early gets cheaper as it goes.
 
 The objective is anything with ``loss_and_grad(params) -> (loss (R,), grad
-(R, P))`` (and ``hessian`` for explanations): a surface or a tiny network.
-If its ``loss_and_grad`` has a ``step`` parameter, it is called as
-``loss_and_grad(params, step=k)`` with k the number of updates taken so far —
+(R, P))`` (and ``hessian`` where the curvature is known: surfaces, typed f(x, y),
+2-weight models). If its ``loss_and_grad`` has a ``step`` parameter, it is called
+as ``loss_and_grad(params, step=k)`` with k the number of updates taken so far —
 the gradient for the update from frame k (a network picks its mini-batch by k).
+A *stochastic* objective (``stochastic = True``: mini-batches) also gives
+``full_loss_and_grad``, which the curvature tests read.
 """
 
 from __future__ import annotations
 
 import inspect
-import math
 from dataclasses import dataclass
-from enum import IntEnum
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from . import stability
+from . import verdicts as V
 from .optimizers import Hyper, Optimizer
 from .schedules import Schedule
-from .transforms import AddNoise, Chain, ClipByNorm, Scheduled, optimizer_chain, reschedule
+from .transforms import (AddNoise, Chain, ClipByNorm, Scheduled, clip_by_norm, optimizer_chain,
+                         reschedule)
 from .transforms import put_runs as _put
 from .transforms import take_runs as _take
+from .verdicts import ARRAYS, FLOATS, Stall, Status, Tolerances, norms
 
 Array = np.ndarray
 
-
-SHRINKING = 0.5  # newer steps shorter than this × the older ones: converging, not oscillating
-SUM_SLACK = 1e-12  # relative bound (≫ 2·39·2⁻⁵³) on how far two summation orders of a window can differ
-
-
-class Status(IntEnum):
-    RUNNING = 0
-    CONVERGED = 1
-    OSCILLATING = 2
-    DIVERGED = 3
-    MAX_STEPS = 4
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
-
-
-@dataclass(frozen=True)
-class Tolerances:
-    gtol: float = 1e-6
-    window: int = 20
-    stall: float = 1e-3
-    explode: float = 1e6
-    runaway: float = 1e6
+__all__ = ["Batch", "Status", "Stall", "Tolerances", "Trajectory", "run_to_end", "row_norms",
+           "rows_finite"]
 
 
 def row_norms(a: Array) -> Array:
-    """‖a[r]‖₂ for each row of a (R, P) array.
-
-    For the few columns of a surface (P ≤ 7) the sum of squares is written out
-    column by column: NumPy's ``norm(axis=1)`` on a length-2 axis is ~10× slower
-    at R = 16,384, and for P ≤ 7 both sum in the same order, so the result is
-    bit-identical. From 8 columns NumPy sums pairwise, so ``norm`` is kept.
-    """
-    if a.shape[1] > 7:
-        return np.linalg.norm(a, axis=1)
-    total = a[:, 0] * a[:, 0]
-    for j in range(1, a.shape[1]):
-        total += a[:, j] * a[:, j]
-    return np.sqrt(total)
-
-
-def _norm(v: list[float]) -> float:
-    """``row_norms`` of one row given as floats: the same squares added in the same
-    order, so the same result bit for bit."""
-    total = v[0] * v[0]
-    for x in v[1:]:
-        total += x * x
-    return math.sqrt(total)
+    """‖a[r]‖₂ for each row of a (R, P) array, max-scaled (no underflow of 1e-200's square,
+    no overflow of 1e200's): ``verdicts.norms``."""
+    return norms(a)
 
 
 def rows_finite(a: Array) -> Array:
@@ -159,6 +108,10 @@ class Batch:
         self.n_runs, self.dim = params.shape
         self._takes_step = _takes_step(objective)
         self._stochastic = bool(getattr(objective, "stochastic", False))
+        self._hessian = getattr(objective, "hessian", None)
+        get_minima = getattr(objective, "minima_array", None)
+        self._minima = (np.asarray(get_minima(), float).reshape(-1, self.dim) if get_minima
+                        else np.empty((0, self.dim)))
         with np.errstate(all="ignore"):
             loss, grad = self._loss_and_grad(params, 0)
         self.params, self.loss, self.grad = params, np.asarray(loss, float), grad
@@ -167,23 +120,36 @@ class Batch:
         self.chain: Chain = optimizer_chain(optimizer, params.shape, schedule=schedule,
                                             clip_norm=clip_norm, noise=noise, seed=seed)
         self.chain_state = self.chain.init(params, self.hyper)
+        self._noisy = self._stochastic or self.noise is not None
         self.step = 0
         self.status = np.zeros(self.n_runs, dtype=np.int8)
+        self.stall = np.zeros(self.n_runs, dtype=np.int8)  # Stall, for stalled runs
         self.end_step = np.full(self.n_runs, -1, dtype=np.int64)
         w2 = 2 * tol.window
         # slot-first ring buffers: recording a step writes one contiguous row
         self._loss_hist = np.zeros((w2, self.n_runs))
         self._param_hist = np.zeros((w2, self.n_runs, self.dim))
         self._unorm_hist = np.zeros((w2, self.n_runs))
+        # each step's change of what the optimizer minimises, from its gradient alone:
+        # ½(d_{k−1} + d_k)·(θ_k − θ_{k−1}) (exact for a quadratic) — the loss trend the
+        # oscillation test reads, untouched by a constant added to f
+        self._dloss_hist = np.zeros((w2, self.n_runs))
+        # a noisy run's loss per block of W steps (sum, min, max), for the noise-floor test
+        nb = tol.blocks if self._noisy else 0
+        self._blocks = np.zeros((3, nb, self.n_runs))
+        self._n_blocks = 0
         with np.errstate(all="ignore"):
-            self._start_scale = 1 + np.linalg.norm(params, axis=1)
+            d0 = self.effective_grad(np.arange(self.n_runs), params, grad)
+            self._length0 = 1 + norms(params)
+            self._start_scale = norms(d0) * self._length0
+        # a network (no Hessian) reads its curvature off its last step: keep the last d
+        self._prev_d = d0 if self._hessian is None else None
         self._n_active = self.n_runs
         self._proposal: tuple[Array, Any, Array] | None = None
-        # one surface run (every stream and /api/run): the per-step status tests in floats
-        self._scalar = self.n_runs == 1 and self.dim <= 7 and not self._stochastic
-        self._start0 = self.start[0].tolist()
-        self._loss00 = float(self.loss0[0])
-        self._start_scale0 = float(self._start_scale[0])
+        self._ahead_until = np.full(self.n_runs, -1, dtype=np.int64)
+        self._land_until = np.full(self.n_runs, -1, dtype=np.int64)
+        # one surface run (every stream and /api/run): the cheap rules run on floats
+        self._floats = self.n_runs == 1 and self.dim <= 7
         self._record_history(np.arange(self.n_runs))
         self._classify(np.arange(self.n_runs))
 
@@ -260,6 +226,10 @@ class Batch:
         the run's own step count: an ended run's is the one at its last frame)."""
         return self.chain.lr(self.chain_state, self.hyper)
 
+    def lr_of(self, run: int) -> float:
+        """The learning rate in force at run ``run``'s last frame (its schedule applied)."""
+        return float(self.lr_now()[run])
+
     def propose(self) -> Array:
         """The update every run would take next (runs, P), with current hyperparameters.
 
@@ -309,6 +279,8 @@ class Batch:
                 updates, new_state = self.chain.update(self.grad, self.chain_state, self.params,
                                                        self.hyper)
             self._proposal = None
+            old_params = self.params if everyone else self.params[idx]
+            old_d = self.effective_grad(idx, old_params, self.grad if everyone else self.grad[idx])
             if everyone:
                 params = self.params + updates
                 loss, grad = self._loss_and_grad(params, self.step + 1)
@@ -319,9 +291,12 @@ class Batch:
                 loss, grad = self._loss_and_grad(params, self.step + 1)
                 self.params[idx], self.loss[idx], self.grad[idx] = params, loss, grad
                 self.chain_state = _put(self.chain_state, idx, new_state)
-            unorm = np.array([_norm(updates[0].tolist())]) if self._scalar else row_norms(updates)
+            unorm = (np.array([FLOATS.norm(updates[0].tolist())]) if self._floats
+                     else row_norms(updates))
+            new_d = self.effective_grad(idx, params, grad)
+            dloss = 0.5 * np.einsum("rp,rp->r", old_d + new_d, updates)
         self.step += 1
-        self._record_history(idx, unorm)
+        self._record_history(idx, unorm, dloss)
         self._classify(idx)
         return idx
 
@@ -329,139 +304,624 @@ class Batch:
         while not self.done:
             self.advance()
 
+    # -- what the optimizer follows -------------------------------------------
+
+    def effective_grad(self, idx: Array, params: Array, grad: Array) -> Array:
+        """d, the gradient whose zero is the optimizer's fixed point, for runs ``idx``:
+        ∇f + λθ with coupled weight decay λ (every optimizer but AdamW); for AdamW
+        (θ ← θ(1 − ηλ) − η·m̂/(√v̂ + ε)), whose fixed point has ∇f/(|∇f| + ε) = −λθ per
+        weight, d = ∇f + ελθ/(1 − λ|θ|) (inf where λ|θ| ≥ 1: no fixed point there)."""
+        wd = self.hyper.get("weight_decay")
+        if wd is None:
+            return grad
+        lam = wd[idx]
+        if not lam.any():
+            return grad
+        if self.optimizer.id != "adamw":
+            return grad + lam * params
+        eps = self.hyper["eps"][idx]
+        with np.errstate(all="ignore"):
+            pull = lam * np.abs(params)
+            shift = np.where(pull < 1, eps * lam * params / (1 - pull), np.inf * np.sign(params))
+        return grad + shift
+
+    def _curvature_shift(self, idx: Array, params: Array) -> Array:
+        """What the weight decay adds to the Hessian of what the optimizer follows (m, P):
+        λ for coupled decay, ελ/(1 − λ|θ|)² for AdamW's fixed point."""
+        wd = self.hyper.get("weight_decay")
+        if wd is None:
+            return np.zeros_like(params)
+        lam = wd[idx] * np.ones_like(params)
+        if self.optimizer.id != "adamw":
+            return lam
+        with np.errstate(all="ignore"):
+            return self.hyper["eps"][idx] * lam / (1 - lam * np.abs(params)) ** 2
+
     # -- classification ------------------------------------------------------
 
-    def _record_history(self, idx: Array, unorm: Array | None = None) -> None:
+    def _record_history(self, idx: Array, unorm: Array | None = None,
+                        dloss: Array | None = None) -> None:
         slot = self.step % (2 * self.tol.window)
         if idx.size == self.n_runs:
             self._loss_hist[slot] = self.loss
             self._param_hist[slot] = self.params
             self._unorm_hist[slot] = 0.0 if unorm is None else unorm
+            self._dloss_hist[slot] = 0.0 if dloss is None else dloss
         else:
             self._loss_hist[slot, idx] = self.loss[idx]
             self._param_hist[slot, idx] = self.params[idx]
             self._unorm_hist[slot, idx] = 0.0 if unorm is None else unorm
+            self._dloss_hist[slot, idx] = 0.0 if dloss is None else dloss
+        w = self.tol.window
+        if self._blocks.shape[1] and self.step >= w and self.step % w == 0:
+            newer = [self._loss_hist[(self.step - j) % (2 * w)] for j in range(w - 1, -1, -1)]
+            k = self._n_blocks % self._blocks.shape[1]
+            self._blocks[0, k] = ARRAYS.fold(newer)
+            self._blocks[1, k] = ARRAYS.fold(newer, ARRAYS.minimum)
+            self._blocks[2, k] = ARRAYS.fold(newer, ARRAYS.maximum)
+            self._n_blocks += 1
+
+    def _order(self, step: int | None = None) -> list[int]:
+        """The ring's slots, oldest … newest, as they were at ``step`` (default: now; a run
+        that ended earlier has its slots frozen as they were at its end)."""
+        n2 = 2 * self.tol.window
+        step = self.step if step is None else step
+        return [(step + 1 + j) % n2 for j in range(n2)]
+
+    def _last_step(self, run: int) -> int:
+        """The step of the run's last frame (its end step, or now)."""
+        return int(self.end_step[run]) if self.end_step[run] >= 0 else self.step
+
+    def _cheap_rules(self, ops, loss, params, start, loss0, start_scale, length0, step_len,
+                     losses, steps, first, last, finite):
+        """The rules that need no curvature, in ``ops`` (floats for one run, or arrays):
+        (diverged, settled, crawling, bouncing with no trend). ``losses`` are the window's
+        loss changes (``_dloss_hist``) and ``steps`` its step lengths, rows oldest …
+        newest (None before 2W steps); ``first``/``last`` the window's oldest and newest
+        params, all given as columns. The trend test reads the loss traced from the
+        gradient (0 at the window's first frame, then its changes added up)."""
+        tol = self.tol
+        length = 1 + ops.norm(params)
+        away = ops.norm([p - q for p, q in zip(params, start)])
+        div = V.diverged(finite, loss - loss0, start_scale, away, length0, tol)
+        settled = V.settled(step_len, length, tol)
+        if losses is None:
+            return div, settled, False, False
+        w = tol.window
+        moves = steps[1:]  # the 2W − 1 steps taken inside the window
+        crawl = V.crawling(ops.fold(moves, ops.maximum), length, tol)
+        trace = _trace(losses)
+        lo, hi = ops.fold(trace, ops.minimum), ops.fold(trace, ops.maximum)
+        flat = V.no_trend(ops.fold(trace[:w]), ops.fold(trace[w:]), lo, hi, w, tol, ops)
+        disp = ops.norm([p - q for p, q in zip(last, first)])
+        older, newer = ops.fold(steps[:w]), ops.fold(steps[w:])
+        osc = flat & V.bouncing(older, newer, ops.fold(moves), disp, tol)
+        return div, settled, crawl, osc
+
+    def _may_end(self) -> bool:
+        """One run, in floats: whether any rule could end it this step (if not, nothing
+        else is computed). The same rule functions as the array path, on the same numbers
+        in the same order, so both decide alike."""
+        p, g = self.params[0].tolist(), self.grad[0].tolist()
+        loss = float(self.loss[0])
+        finite = FLOATS.isfinite(loss) and all(map(FLOATS.isfinite, p)) and all(
+            map(FLOATS.isfinite, g))
+        if not finite or self.step >= self.max_steps:
+            return True
+        window = self.step >= 2 * self.tol.window
+        losses = steps = first = last = None
+        if window:
+            order = self._order()
+            lh, uh = self._dloss_hist[:, 0].tolist(), self._unorm_hist[:, 0].tolist()
+            losses, steps = [lh[k] for k in order], [uh[k] for k in order]
+            first, last = (self._param_hist[order[0], 0].tolist(),
+                           self._param_hist[order[-1], 0].tolist())
+        step_len = self._step_length()[0] if self.step == 0 else float(
+            self._unorm_hist[self.step % (2 * self.tol.window), 0])
+        div, settled, crawl, osc = self._cheap_rules(
+            FLOATS, loss, p, self.start[0].tolist(), float(self.loss0[0]),
+            float(self._start_scale[0]), float(self._length0[0]), step_len, losses, steps,
+            first, last, True)
+        return bool(div or settled or (osc and not self._noisy))
+
+    def _step_length(self) -> Array:
+        """‖θ_k − θ_{k−1}‖ for every run; at step 0 the length of the step it is about to
+        take (a run whose first step leaves the start has not converged there)."""
+        if self.step == 0:
+            return row_norms(self.propose())
+        return self._unorm_hist[self.step % (2 * self.tol.window)]
 
     def _classify(self, idx: Array) -> None:
-        if self._scalar and idx.size == 1 and self._surely_running():
-            return  # what the array tests below would conclude: nothing ends this step
-        tol = self.tol
+        if self._floats and idx.size == 1 and not self._may_end():
+            if self._prev_d is not None:
+                self._prev_d = self.effective_grad(idx, self.params, self.grad)
+            return
+        tol, w = self.tol, self.tol.window
         p, loss, g = self.params[idx], self.loss[idx], self.grad[idx]
         with np.errstate(all="ignore"):
             finite = np.isfinite(loss) & rows_finite(p) & rows_finite(g)
-            l0 = self.loss0[idx]
-            scale = 1 + np.abs(l0)
-            exploded = (loss - l0 > tol.explode * scale) | (l0 - loss > tol.explode * scale)
-            dist = row_norms(p - self.start[idx])
-            runaway = dist > tol.runaway * self._start_scale[idx]
-            gnorm = row_norms(g)
-        status = np.zeros(idx.size, dtype=np.int8)
-        status[self._stationary(idx, gnorm)] = Status.CONVERGED
-        if self.step >= 2 * tol.window and not self._stochastic:
-            status[(status == 0) & self._oscillating(idx)] = Status.OSCILLATING
-        if self.step >= self.max_steps:
-            status[status == 0] = Status.MAX_STEPS
-        status[~finite | exploded | runaway] = Status.DIVERGED
+            window = self.step >= 2 * w
+            losses = steps = first = last = None
+            if window:
+                order = self._order()
+                pick = (lambda r: r) if idx.size == self.n_runs else (lambda r: r[idx])
+                losses = [pick(self._dloss_hist[k]) for k in order]
+                steps = [pick(self._unorm_hist[k]) for k in order]
+                first = [pick(self._param_hist[order[0], :, j]) for j in range(self.dim)] \
+                    if self.dim <= 7 else None
+                last = [pick(self._param_hist[order[-1], :, j]) for j in range(self.dim)] \
+                    if self.dim <= 7 else None
+            cols = (lambda a: [a[:, j] for j in range(self.dim)]) if self.dim <= 7 else None
+            if cols is not None:
+                div, settled, crawl, osc = self._cheap_rules(
+                    ARRAYS, loss, cols(p), cols(self.start[idx]), self.loss0[idx],
+                    self._start_scale[idx], self._length0[idx], self._step_length()[idx],
+                    losses, steps, first, last, finite)
+            else:
+                div, settled, crawl, osc = self._wide_rules(idx, p, loss, finite, losses,
+                                                            steps, window)
+            status = np.zeros(idx.size, dtype=np.int8)
+            stall = np.zeros(idx.size, dtype=np.int8)
+            live = ~div
+            cand = np.flatnonzero(live & settled)
+            if cand.size:
+                self._judge(idx, cand, status, stall, crawl)
+            if window and not self._noisy:
+                osc = live & (status == 0) & np.asarray(osc, bool)
+                if osc.any():
+                    osc[osc] = self._schedule_done(idx[osc])
+                status[osc] = Status.OSCILLATING
+            if self.step >= self.max_steps:
+                self._at_the_end(idx, status, live, np.asarray(osc, bool) & live)
+            status[div] = Status.DIVERGED
+            stall[status != Status.STALLED] = Stall.NONE
+            if self._prev_d is not None:
+                self._prev_d[idx] = self.effective_grad(idx, p, g)
         ended = status != 0
         self.status[idx[ended]] = status[ended]
+        self.stall[idx[ended]] = stall[ended]
         self.end_step[idx[ended]] = self.step
         self._n_active -= int(ended.sum())
 
-    def _surely_running(self) -> bool:
-        """One surface run: whether ``_classify`` would end nothing this step.
-
-        The same tests as the array code, in Python floats: a NumPy call costs ~1 µs
-        and ``_classify`` makes ~100 of them, most of a streamed step's time
-        (bench/README.md). Finite, explode, runaway and gradient tests are the same
-        IEEE operations in the same order, so they agree bit for bit. The
-        oscillation window's sums may be added in another order than NumPy's, so
-        that test only answers "no" when it fails by more than ``SUM_SLACK``;
-        anything that may end the run (or NaN anywhere) returns False and the array
-        code decides, so statuses and end steps are exactly the array code's."""
+    def _wide_rules(self, idx, p, loss, finite, losses, steps, window):
+        """``_cheap_rules`` for a network's many weights: the same rules, the norms taken
+        over whole rows (``norms``) instead of column by column."""
         tol = self.tol
-        if self.step >= self.max_steps:
-            return False
-        loss = float(self.loss[0])
-        p, g = self.params[0].tolist(), self.grad[0].tolist()
-        isfinite = math.isfinite
-        if not (isfinite(loss) and all(map(isfinite, p)) and all(map(isfinite, g))):
-            return False
-        l0 = self._loss00
-        bound = tol.explode * (1 + abs(l0))
-        if loss - l0 > bound or l0 - loss > bound:
-            return False
-        if _norm([a - b for a, b in zip(p, self._start0)]) > tol.runaway * self._start_scale0:
-            return False
-        if _norm(g) <= tol.gtol:
-            return False
-        return self.step < 2 * tol.window or not self._maybe_oscillating()
+        length = 1 + norms(p)
+        div = V.diverged(finite, loss - self.loss0[idx], self._start_scale[idx],
+                         norms(p - self.start[idx]), self._length0[idx], tol)
+        settled = V.settled(self._step_length()[idx], length, tol)
+        if not window:
+            return div, settled, False, False
+        order, w = self._order(), tol.window
+        moves = steps[1:]
+        crawl = V.crawling(ARRAYS.fold(moves, ARRAYS.maximum), length, tol)
+        trace = _trace(losses)
+        lo, hi = ARRAYS.fold(trace, ARRAYS.minimum), ARRAYS.fold(trace, ARRAYS.maximum)
+        flat = V.no_trend(ARRAYS.fold(trace[:w]), ARRAYS.fold(trace[w:]), lo, hi, w, tol,
+                          ARRAYS)
+        disp = norms(self._param_hist[order[-1], idx] - self._param_hist[order[0], idx])
+        osc = flat & V.bouncing(ARRAYS.fold(steps[:w]), ARRAYS.fold(steps[w:]),
+                                ARRAYS.fold(moves), disp, tol)
+        return div, settled, crawl, osc
 
-    def _maybe_oscillating(self) -> bool:
-        """False only if ``_oscillating`` is surely False for the one run (see
-        ``_surely_running``): a test fails by more than ``SUM_SLACK`` of its sums."""
-        w, n2 = self.tol.window, 2 * self.tol.window
-        k = (self.step + 1) % n2  # the oldest slot
-        losses = self._loss_hist[:, 0].tolist()
-        losses = losses[k:] + losses[:k]  # oldest … newest
-        unorms = self._unorm_hist[:, 0].tolist()
-        unorms = unorms[k:] + unorms[:k]
-        older, newer = sum(losses[:w]) / w, sum(losses[w:]) / w
-        slack = SUM_SLACK * sum(map(abs, losses)) / w
-        stall = self.tol.stall
-        if abs(newer - older) > stall * abs(older) + 1e-300 + (2 + stall) * slack:
-            return False  # the loss still moves
-        path = sum(unorms[1:])
-        if not path > 0:  # a sum of non-negative numbers: 0 in any order iff every term is
-            return path != path  # NaN: let the array code decide
-        ends = self._param_hist[[(self.step % n2), k], 0].tolist()
-        disp = _norm([a - b for a, b in zip(ends[0], ends[1])])
-        if disp >= 0.5 * path * (1 + SUM_SLACK):
-            return False  # the path goes somewhere
-        older_u, newer_u = sum(unorms[:w]), sum(unorms[w:])
-        if newer_u * (1 + SUM_SLACK) < SHRINKING * older_u * (1 - SUM_SLACK):
-            return False  # the steps shrink: converging
-        return True
+    # -- the curvature tests (candidates only) ---------------------------------
 
-    def _stationary(self, idx: Array, gnorm: Array) -> Array:
-        """‖∇L‖ ≤ gtol, and — where the Hessian is known — the Newton step ‖H⁻¹∇L‖
-        (the distance to the stationary point) is tiny too. A flat plateau has a tiny
-        gradient but is far from any stationary point, so it does not count."""
-        small = gnorm <= self.tol.gtol
-        if self._stochastic and small.any():
-            cand = np.flatnonzero(small)
-            with np.errstate(all="ignore"):
-                full = self.objective.full_loss_and_grad(self.params[idx[cand]])[1]
-                small[cand] = np.linalg.norm(full, axis=1) <= self.tol.gtol
-        cand = np.flatnonzero(small & (gnorm > 0))
-        hessian = getattr(self.objective, "hessian", None)
-        if cand.size == 0 or hessian is None:
-            return small
-        p = self.params[idx[cand]]
+    def _judge(self, idx: Array, cand: Array, status: Array, stall: Array, crawl) -> None:
+        """For the runs ``idx[cand]`` whose last step was short: converged (at a minimum),
+        stalled at a saddle or on a flat spot, or — crawling — stalled on a plateau.
+
+        A crawling run found heading for a minimum is looked at again after W steps
+        (``_ahead_until``), so a slow run does not pay for Newton's iteration every step."""
+        tol = self.tol
+        runs = idx[cand]
+        pts = self.params[runs]
+        point = self._read_point(runs, pts)
+        known = V.near_known(pts, self._minima, tol)
+        at_min = (point.stationary & point.minimum) | known
+        if at_min.any():  # … and it would stay there
+            dev = np.where(np.isfinite(point.newton), point.newton,
+                           V.distance_to_known(pts, self._minima))
+            at_min[at_min] = self._stays(runs[at_min], pts[at_min], dev[at_min])
+        saddle = point.stationary & ~point.minimum & ~known
+        status[cand[at_min]] = Status.CONVERGED
+        status[cand[saddle]] = Status.STALLED
+        stall[cand[saddle]] = Stall.SADDLE
+        if not self._noisy:  # a flat spot: no gradient, no curvature; nothing moves it
+            flat = cand[point.flat & ~known]
+            status[flat], stall[flat] = Status.STALLED, Stall.PLATEAU
+        if self._noisy:  # noise moves a run off a slow crawl
+            return
+        crawl = np.broadcast_to(np.asarray(crawl, bool), idx.shape)[cand]
+        slow = crawl & (status[cand] == 0) & self._lr_not_cut(runs)
+        slow &= self._ahead_until[runs] < self.step
+        if not slow.any():
+            return
+        ahead, _ = self.minimum_ahead(runs[slow], pts[slow])
+        self._ahead_until[runs[slow][ahead]] = self.step + tol.window
+        which = np.flatnonzero(slow)[~ahead]
+        status[cand[which]] = Status.STALLED
+        # with no curvature to read (a network), a run that never moved faster than a crawl
+        # since its start is stuck *at* its start (e.g. zeros init); else on a plateau
+        moved = norms(pts[which] - self.start[runs[which]])
+        never = (self._hessian is None) & (
+            moved <= tol.crawl * self._length0[runs[which]] * max(self.step, 1))
+        stall[cand[which]] = np.where(never, Stall.START, Stall.PLATEAU)
+
+    def _stays(self, runs: Array, pts: Array, deviation: Array) -> Array:
+        """Whether a run ``deviation`` from a minimum stays within ``xtol`` of it for
+        ``HORIZON`` more steps (the largest budget): ``verdicts.steps_to_leave`` on the
+        optimizer's linear map there.
+
+        Near a minimum every optimizer is θ ← θ − G·H(θ − θ*) (with its momentum) for a
+        per-weight gain G: η for SGD; η/(√s + ε) for Adagrad, whose s only grows; η/(√v + ε)
+        for RMSprop and Adam, whose v forgets (× α or β₂ a step) once the gradient is tiny,
+        so their gain grows toward η/ε and the minimum, stable now, turns unstable: an
+        exact minimum is left again after hundreds (RMSprop) or thousands (Adam) of steps.
+        A gradient of exactly 0 in floats never moves the run at all — here, or at the
+        minimum's nearest double when the run already sits on it."""
+        opt = self.optimizer.id
+        out = np.ones(len(runs), bool)
+        if self._hessian is None:
+            return out
         with np.errstate(all="ignore"):
-            h = hessian(p)
-            ok = np.isfinite(h).all(axis=(1, 2))
-            least = np.full(cand.size, np.inf)
+            h = self._hessian(pts) + _diag(self._curvature_shift(runs, pts))
+            lr = self.lr_now()[runs][:, None]
+            state = _take(self.opt_state, runs)
+            ones = np.ones((len(runs), self.dim))
+            if opt in ("gd", "momentum", "nesterov"):
+                mu = self.hyper["momentum"][runs, 0] if opt != "gd" else np.zeros(len(runs))
+                damp = self.hyper["dampening"][runs] if opt == "momentum" else 0.0
+                kind = {"gd": "plain", "momentum": "heavy", "nesterov": "nesterov"}[opt]
+                fixed = lr * (1 - damp) * ones
+                gain_at = lambda t: fixed  # noqa: E731
+            elif opt == "adagrad":
+                clr = lr / (1 + state.step[:, None] * self.hyper["lr_decay"][runs])
+                fixed = clr / (np.sqrt(state.sum) + self.hyper["eps"][runs])
+                kind, mu, gain_at = "plain", np.zeros(len(runs)), (lambda t: fixed)
+            elif opt == "rmsprop":
+                alpha, eps = self.hyper["alpha"][runs], self.hyper["eps"][runs]
+                v = state.square_avg
+                mu = self.hyper["momentum"][runs, 0]
+                kind = "heavy"
+                gain_at = lambda t: lr / (np.sqrt(v * alpha ** t) + eps)  # noqa: E731
+            else:  # adam, adamw: m is β₁-averaged, i.e. heavy-ball with dampening 1 − β₁
+                b1, b2 = self.hyper["betas"][runs, 0:1], self.hyper["betas"][runs, 1:2]
+                eps, v = self.hyper["eps"][runs], state.exp_avg_sq
+                mu, kind = b1[:, 0], "heavy"
+                k = state.step[:, None].astype(float)
+
+                def gain_at(t):  # η(1 − β₁)/bc1 / (√(v β₂ᵗ / bc2) + ε), bias corrections at k + t
+                    bc1, bc2 = 1 - b1 ** (k + t), 1 - b2 ** (k + t)
+                    return lr * (1 - b1) / bc1 / (np.sqrt(v * b2 ** t / bc2) + eps)
+            visible = self.tol.xtol * (1 + norms(pts))
+            floor = 1e-16 * (1 + norms(pts))
+            # frozen in floats: every update below half an ulp of its weight, so θ + u = θ
+            # exactly, until the growing gain lifts the update to half an ulp
+            u = self.propose()[runs]
+            half_ulp = 0.5 * np.spacing(np.abs(pts))
+            still = (np.abs(u) <= half_ulp).all(1)
+            g0 = gain_at(0.0)
+            ts = np.linspace(0.0, float(V.HORIZON), 65)
+            lifted = np.array([((gain_at(t) / g0) * np.abs(u) > half_ulp).any(1) for t in ts])
+            until = np.where(lifted.any(0), ts[np.argmax(lifted, axis=0)], np.inf)
+            until = np.where(still, until, 0.0)
+            seed = np.where(still, floor, np.maximum(deviation, floor))
+            leave = V.steps_to_leave(kind, h, gain_at, mu, seed, visible,
+                                     frozen_until=until)
+            grad = self._grad_at(runs, pts) if self._stochastic else self.grad[runs]
+            frozen = ~(np.abs(self.effective_grad(runs, pts, grad)) > 0).any(1)
+            # a run that will come to rest in floats — on a double where the gradient it
+            # follows and its update are both exactly 0 — never moves again: continue it
+            # exactly for LAND_STEPS steps to see (looked at again W steps later if not)
+            sub = np.flatnonzero(np.isfinite(leave) & ~frozen
+                                 & (self._land_until[runs] < self.step))
+            if sub.size and not self._stochastic and self.noise is None:
+                # (only where such a double exists: Newton's point, a few steps on, has a
+                # gradient of exactly 0 — e.g. Booth's (1, 3); most minima have none)
+                x = pts[sub].copy()
+                for _ in range(3):
+                    d = self.effective_grad(runs[sub], x, self._grad_at(runs[sub], x))
+                    hx = self._hessian(x) + _diag(self._curvature_shift(runs[sub], x))
+                    x = x + V.newton_distance(hx, d)[2]
+                d = self.effective_grad(runs[sub], x, self._grad_at(runs[sub], x))
+                sub = sub[~(np.abs(d) > 0).any(1)]
+            if sub.size and not self._stochastic and self.noise is None:
+                lands = self._lands(runs[sub])
+                frozen[sub] |= lands
+                self._land_until[runs[sub][~lands]] = self.step + self.tol.window
+        return ~np.isfinite(leave) | frozen
+
+    def _lands(self, runs: Array) -> Array:
+        """Whether each run, continued exactly from its state (its optimizer, η now, every
+        bit as the next steps would be), comes to rest within ``V.LAND_STEPS`` steps: its
+        update leaves θ unchanged in floats where the gradient it follows is exactly 0.
+        There nothing moves it again (momentum, m and the update only decay from then on).
+        Floats decide this, not the linear map: a run a few ulps from such a point may
+        land on it, or circle it and be thrown out as its gain grows."""
+        hyper = {k: v[runs] for k, v in self.hyper.items()}
+        if self.schedule is not None:
+            hyper["lr"] = self.lr_now()[runs][:, None]
+        state = _take(self.opt_state, runs)
+        p, g = self.params[runs].copy(), self.grad[runs].copy()
+        rest = np.zeros(len(runs), bool)
+        with np.errstate(all="ignore"):
+            for _ in range(V.LAND_STEPS):
+                seen = clip_by_norm(g, self.clip_norm) if self.clip_norm is not None else g
+                u, state = self.optimizer.update(seen, state, p, hyper)
+                q = p + u
+                rest |= (q == p).all(1) & ~(np.abs(self.effective_grad(runs, p, g)) > 0).any(1)
+                if rest.all() or not np.isfinite(q).all():
+                    break
+                p = np.where(rest[:, None], p, q)
+                g = self._loss_and_grad(p, self.step)[1]
+        return rest
+
+    def _read_point(self, runs: Array, pts: Array) -> V.Point:
+        """Newton with the exact Hessian (confirmed by a second step), or without one the
+        secant curvature along the last step (full-batch gradients)."""
+        tol = self.tol
+        length = 1 + norms(pts)
+        m = len(runs)
+        if self._hessian is not None:
+            grad = self._grad_at(runs, pts) if self._stochastic else self.grad[runs]
+            d = self.effective_grad(runs, pts, grad)
+            h = self._hessian(pts) + _diag(self._curvature_shift(runs, pts))
+            ok = np.isfinite(h).all(axis=(1, 2)) & np.isfinite(d).all(1)
+            dist = np.full(m, np.inf)
+            minimum = np.zeros(m, bool)
+            flat = np.zeros(m, bool)
+            stationary = np.zeros(m, bool)
             if ok.any():
-                least[ok] = np.abs(np.linalg.eigvalsh(h[ok])).min(axis=1)
-            newton = gnorm[cand] / least
-        near = newton <= 1e-4 * (1 + np.linalg.norm(p, axis=1))
-        small[cand[~near]] = False
-        return small
-
-    def _oscillating(self, idx: Array) -> Array:
-        """Computed over whole slot rows (contiguous), then picked at ``idx``."""
-        w = self.tol.window
-        order = (np.arange(2 * w) + self.step + 1) % (2 * w)  # oldest … newest
-        older = self._loss_hist[order[:w]].mean(0)
-        newer = self._loss_hist[order[w:]].mean(0)
+                n, lam, step = V.newton_distance(h[ok], d[ok])
+                dist[ok] = n
+                minimum[ok] = V.minimum_type(lam, tol)
+                top = np.abs(lam).max(1)
+                flat[ok] = (top == 0) & (n == 0)
+                near = (n <= tol.xtol * length[ok]) & (top > 0)
+                if near.any():
+                    sub = np.flatnonzero(ok)[near]
+                    nxt = pts[sub] + step[near]
+                    d2 = self.effective_grad(runs[sub], nxt, self._grad_at(runs[sub], nxt))
+                    h2 = self._hessian(nxt) + _diag(self._curvature_shift(runs[sub], nxt))
+                    n2 = np.full(len(sub), np.inf)
+                    ok2 = np.isfinite(h2).all(axis=(1, 2)) & np.isfinite(d2).all(1)
+                    if ok2.any():
+                        n2[ok2] = V.newton_distance(h2[ok2], d2[ok2])[0]
+                    confirmed = (n2 <= V.CONFIRM * n[near]) | (n2 <= 1e-12 * length[sub])
+                    stationary[sub] = confirmed
+            return V.Point(dist, stationary, minimum, flat)
+        # no Hessian (a network): the secant along the last step
+        if self.step == 0:
+            return V.Point(np.full(m, np.inf), np.zeros(m, bool), np.zeros(m, bool),
+                           np.zeros(m, bool))
+        prev = self._param_hist[(self.step - 1) % (2 * tol.window), runs]
+        if self._stochastic:
+            d_now = self.effective_grad(runs, pts, self._grad_at(runs, pts))
+            d_prev = self.effective_grad(runs, prev, self._grad_at(runs, prev))
+        else:
+            d_now = self.effective_grad(runs, pts, self.grad[runs])
+            d_prev = self._prev_d[runs]
+        dtheta, dd = norms(pts - prev), norms(d_now - d_prev)
+        gn = norms(d_now)
         with np.errstate(all="ignore"):
-            stalled = np.abs(newer - older) <= self.tol.stall * np.abs(older) + 1e-300
-            disp = row_norms(self._param_hist[order[-1]] - self._param_hist[order[0]])
-            path = self._unorm_hist[order[1:]].sum(0)
-            shrinking = (self._unorm_hist[order[w:]].sum(0)
-                         < SHRINKING * self._unorm_hist[order[:w]].sum(0))
-            out = stalled & (path > 0) & (disp < 0.5 * path) & ~shrinking
-        return out if idx.size == self.n_runs else out[idx]
+            dist = np.where(gn == 0, 0.0, gn * dtheta / dd)
+            along = np.einsum("mp,mp->m", pts - prev, d_now - d_prev)
+        stationary = (dtheta > 0) & (dist <= tol.xtol * length)
+        return V.Point(dist, stationary, along > 0, np.zeros(m, bool))
+
+    def _grad_at(self, runs: Array, pts: Array) -> Array:
+        """The objective's (full-batch) gradient at ``pts``."""
+        with np.errstate(all="ignore"):
+            if self._stochastic:
+                return self.objective.full_loss_and_grad(pts)[1]
+            return self._loss_and_grad(pts, self.step)[1]
+
+    def minimum_ahead(self, runs: Array, pts: Array) -> tuple[Array, Array]:
+        """Whether Newton's iteration from each point walks into a minimum: a crawling run
+        that is heading for one is slow (η too small), not stalled. Yes if plain Newton
+        converges within ``HEADING_STEPS`` steps (to ``xtol``) to a point with a positive
+        definite Hessian, no farther than 10 × (1 + ‖θ‖) — or, for a degenerate minimum
+        (x⁴: Newton gains only ⅓ a step), if the Hessian is positive definite all the way
+        and the Newton distance at least halves. Also the last iterate (the minimum)."""
+        if self._hessian is None:
+            return self._secant_ahead(runs, pts), pts
+        tol = self.tol
+        x = pts.copy()
+        alive = np.ones(len(runs), bool)   # Newton still finite
+        convex = np.ones(len(runs), bool)  # positive definite at every iterate so far
+        first = np.full(len(runs), np.inf)
+        last = np.full(len(runs), np.inf)
+        with np.errstate(all="ignore"):
+            for k in range(V.HEADING_STEPS):
+                live = np.flatnonzero(alive & ~(last <= tol.xtol * (1 + norms(x))))
+                if not live.size:
+                    break
+                d = self.effective_grad(runs[live], x[live], self._grad_at(runs[live], x[live]))
+                h = self._hessian(x[live]) + _diag(self._curvature_shift(runs[live], x[live]))
+                ok = np.isfinite(h).all(axis=(1, 2)) & np.isfinite(d).all(1)
+                alive[live[~ok]] = False
+                live = live[ok]
+                if not live.size:
+                    break
+                n, lam, step = V.newton_distance(h[ok], d[ok])
+                convex[live[~(lam[:, 0] > 0)]] = False
+                if k == 0:
+                    first[live] = n
+                last[live] = n
+                x[live] = x[live] + step
+            # where Newton has converged, is it a minimum, and near?
+            at = np.flatnonzero(alive)
+            arrived = np.zeros(len(runs), bool)
+            if at.size:
+                h = self._hessian(x[at]) + _diag(self._curvature_shift(runs[at], x[at]))
+                pd = np.zeros(at.size, bool)
+                fin = np.isfinite(h).all(axis=(1, 2))
+                if fin.any():
+                    pd[fin] = np.linalg.eigvalsh(h[fin])[:, 0] > 0
+                close = norms(x[at] - pts[at]) <= 10 * (1 + norms(pts[at]))
+                arrived[at] = pd & close & (last[at] <= tol.xtol * (1 + norms(x[at])))
+        halving = alive & convex & (last <= 0.5 * first)
+        return arrived | halving, x
+
+    def _secant_ahead(self, runs: Array, pts: Array) -> Array:
+        """No Hessian (a network): the loss curves up along the last step and the secant
+        Newton distance ‖d‖·‖Δθ‖/‖Δd‖ is within the run's own length (1 + ‖θ‖) — a bowl
+        ahead, slowly approached — rather than a flat stretch (curvature ~0: far)."""
+        if self.step == 0 or self._stochastic:
+            return np.zeros(len(runs), bool)
+        point = self._read_point(runs, pts)
+        return point.minimum & (point.newton <= 1 + norms(pts))
+
+    def _lr_not_cut(self, runs: Array) -> Array:
+        """η has not been cut below ⅒ of its base by a schedule (a run frozen by its
+        decayed η is not stalled on a plateau: the schedule stopped it)."""
+        if self.schedule is None:
+            return np.ones(len(runs), bool)
+        base = self.hyper["lr"][runs, 0]
+        return self.schedule.lr(base, self.step) >= 0.1 * base
+
+    def _schedule_done(self, runs: Array) -> Array:
+        """No schedule will bring η below half its value now before the budget ends (a
+        bouncing run whose η is still decaying may yet settle). Adagrad's steps shrink by
+        themselves, like a decaying schedule: its sum of g² only grows."""
+        if self.optimizer.id == "adagrad":
+            return np.zeros(len(runs), bool)
+        if self.schedule is None or not self.schedule.decays:
+            return np.ones(len(runs), bool)
+        base = self.hyper["lr"][runs, 0]
+        now = self.schedule.lr(base, self.step)
+        return V.lr_floor_ahead(self.schedule, base, self.step, self.max_steps) >= 0.5 * now
+
+    def _at_the_end(self, idx: Array, status: Array, live: Array, osc: Array) -> None:
+        """The budget is spent: a run not ended by the rules above is ``noise_floor`` (noisy:
+        on a surface, circling the minimum Newton finds from where it is; a network's
+        mini-batches, its loss without a trend over the last blocks), ``oscillating``
+        (bouncing, see above; or noisy but with η beyond the bound at its minimum, so it
+        would bounce without the noise too) or ``max_steps``."""
+        rest = live & (status == 0)
+        if not self._noisy:
+            status[rest & osc] = Status.OSCILLATING
+        elif self._hessian is None:  # a network's mini-batches: the loss has no trend left
+            status[rest & self._no_trend_long(idx)] = Status.NOISE_FLOOR
+        else:  # noise on a surface: it circles a minimum (Newton's), not still approaching it
+            floor = rest.copy()
+            if floor.any():
+                sub = np.flatnonzero(floor)
+                ahead, at = self.minimum_ahead(idx[sub], self.params[idx[sub]])
+                ahead &= self._circling(idx[sub], at)
+                floor[sub] = ahead
+                # without the noise it would not settle either (η beyond the bound there):
+                # that is a bounce, not a floor the noise sets
+                unstable = sub[ahead][self._beyond_bound(idx[sub[ahead]], at[ahead])]
+                floor[unstable] = False
+                status[unstable] = Status.OSCILLATING
+            status[floor] = Status.NOISE_FLOOR
+        status[live & (status == 0)] = Status.MAX_STEPS
+
+    def _circling(self, runs: Array, at: Array) -> Array:
+        """Over the last 2W frames the run's mean position is within half its rms distance
+        of the minimum ``at``: it jitters around the minimum, not on one side of it on its
+        way in (a run still approaching, or frozen off-centre, has its mean ≈ its rms)."""
+        if self.step < 2 * self.tol.window:
+            return np.zeros(len(runs), bool)
+        order = self._order()
+        pos = self._param_hist[order][:, runs]  # (2W, m, P)
+        dev = pos - at[None]
+        mean = dev.mean(axis=0)
+        rms = np.sqrt((dev ** 2).sum(axis=2).mean(axis=0))
+        return norms(mean) <= 0.5 * rms
+
+    def _beyond_bound(self, runs: Array, at: Array) -> Array:
+        """η now ≥ the stability bound (2/λ_max for GD, …; None for adaptive optimizers)
+        at the points ``at``: each step there overshoots by at least as much as it corrects."""
+        out = np.zeros(len(runs), bool)
+        if self._hessian is None or not len(runs):
+            return out
+        with np.errstate(all="ignore"):
+            h = self._hessian(at) + _diag(self._curvature_shift(runs, at))
+        lr = self.lr_now()[runs]
+        for i, r in enumerate(runs):
+            if not np.isfinite(h[i]).all():
+                continue
+            lam = float(np.linalg.eigvalsh(h[i])[-1])
+            hyper = {**self.hyper_of(int(r)), "weight_decay": 0.0}  # already in h
+            b = stability.bound(self.optimizer.id, hyper, lam)
+            out[i] = b is not None and lr[i] >= b
+        return out
+
+    def _no_trend_long(self, idx: Array) -> Array:
+        """The stuck test over the last ``blocks`` × W steps (at least 4 blocks): the trend
+        between the halves' mean losses against a typical block's max − min."""
+        nb = min(self._n_blocks, self._blocks.shape[1])
+        if nb < 4:
+            return np.zeros(idx.size, bool)
+        newest = (self._n_blocks - 1) % self._blocks.shape[1]
+        ring = [(newest - nb + 1 + j) % self._blocks.shape[1] for j in range(nb)]
+        half = nb // 2
+        sums = [self._blocks[0, k, idx] for k in ring[-2 * half:]]
+        # the spread: a typical block's (the median block's min and max), so one spike —
+        # a bad mini-batch — neither hides a trend nor fakes a floor
+        lo = np.median(self._blocks[1][ring][:, idx], axis=0)
+        hi = np.median(self._blocks[2][ring][:, idx], axis=0)
+        return V.no_trend(ARRAYS.fold(sums[:half]), ARRAYS.fold(sums[half:]), lo, hi,
+                          half * self.tol.window, self.tol, ARRAYS)
+
+    def previous_params(self, run: int) -> Array:
+        """The run's params one frame before its last (its start at frame 0)."""
+        step = self._last_step(run)
+        if step < 1:
+            return self.start[run].copy()
+        return self._param_hist[(step - 1) % (2 * self.tol.window), run].copy()
+
+    def window_stats(self, run: int) -> dict[str, float]:
+        """What the reasons quote about a run's last window (up to 2W frames; the loss over
+        the last blocks for a noisy run): mean loss, its min and max, the mean step
+        length, the loss trend (mean of the newer half − the older), and the summed step
+        lengths of the older and newer halves."""
+        w = self.tol.window
+        last = self._last_step(run)
+        k = min(last + 1, 2 * w)
+        order = self._order(last)[-k:]
+        losses = self._loss_hist[order, run]
+        steps = self._unorm_hist[order[1:], run] if k > 1 else np.zeros(1)
+        half = k // 2
+        u = self._unorm_hist[order, run]
+        out = {"mean": float(losses.mean()), "lo": float(losses.min()),
+               "hi": float(losses.max()), "step": float(steps.mean()), "n": int(k),
+               "trend": float(losses[half:].mean() - losses[:half].mean()) if half else 0.0,
+               "older": float(u[:half].sum()), "newer": float(u[half:].sum()),
+               "half": int(half)}
+        nb = min(self._n_blocks, self._blocks.shape[1]) if last == self.step else 0
+        if nb:
+            newest = (self._n_blocks - 1) % self._blocks.shape[1]
+            ring = [(newest - nb + 1 + j) % self._blocks.shape[1] for j in range(nb)]
+            sums = self._blocks[0, ring, run]
+            h = nb // 2
+            out.update(mean=float(sums.sum() / (nb * w)),
+                       lo=float(self._blocks[1, ring, run].min()),
+                       hi=float(self._blocks[2, ring, run].max()), n=nb * w,
+                       trend=float((sums[nb - h:].sum() - sums[nb - 2 * h:nb - h].sum())
+                                   / (h * w)) if h else 0.0)
+        return out
+
+
+def _trace(changes: list) -> list:
+    """The loss over a window traced from its changes: 0 at the first frame, then each
+    step's change added (the first row's change is the step *into* the window: skipped).
+    Rows are floats or arrays; the sums are taken in the same order either way."""
+    out = [changes[0] * 0.0]
+    for c in changes[1:]:
+        out.append(out[-1] + c)
+    return out
+
+
+def _diag(v: Array) -> Array:
+    """(m, P) → (m, P, P) diagonal matrices."""
+    out = np.zeros(v.shape + (v.shape[-1],))
+    i = np.arange(v.shape[-1])
+    out[:, i, i] = v
+    return out
 
 
 @dataclass

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import stability
+from .explain import fmt
 from .landscape import DIVERGED_LABEL, NOT_CONVERGED_LABEL
 from .runs import Batch
 
@@ -47,29 +49,38 @@ class Outcome:
     summary: str
 
 
-def summarise(labels: Array, n_known: int, steps: int) -> Outcome:
+def summarise(labels: Array, known_losses, steps: int) -> Outcome:
     """Count the starts per label and say in one sentence where they went.
 
-    Label 0 is the surface's global minimum (known minima are listed global first).
-    """
+    Labels 0 … M − 1 are the surface's known minima, whose losses are ``known_losses``
+    (global first); several may tie for the lowest (Himmelblau's four at 0), and then no
+    sentence says "the global minimum"."""
+    known_losses = np.asarray(known_losses, float)
     values, freq = np.unique(labels, return_counts=True)
     counts = {int(v): int(c) for v, c in zip(values, freq)}
     n = int(labels.size)
     found = {k: c for k, c in counts.items() if k >= 0}
+    lowest = set(stability.lowest_minima(known_losses).tolist())
     parts = []
-    if n_known and 0 in found:
-        parts.append(f"{found.pop(0)} reached the global minimum")
-    if found:
-        starts = sum(found.values())
-        kinds = len(found)
+    best = sum(c for k, c in found.items() if k in lowest)
+    if best:
+        if len(lowest) == 1:
+            parts.append(f"{best} reached the global minimum")
+        else:
+            parts.append(f"{best} reached one of the {len(lowest)} lowest minima (all at loss "
+                         f"{fmt(float(known_losses.min()))})")
+    others = {k: c for k, c in found.items() if k not in lowest}
+    if others:
+        starts = sum(others.values())
+        kinds = len(others)
         parts.append(f"{starts} stopped in {_plural(kinds, 'other minimum', 'other minima')}"
-                     " (local minima trap plain descent)" if n_known else
+                     " (local minima trap plain descent)" if len(known_losses) else
                      f"{starts} converged to {_plural(kinds, 'minimum', 'minima')}")
     if counts.get(DIVERGED_LABEL):
         parts.append(f"{counts[DIVERGED_LABEL]} diverged")
     if counts.get(NOT_CONVERGED_LABEL):
         parts.append(f"{counts[NOT_CONVERGED_LABEL]} did not settle within {steps} steps "
-                     "(still moving, oscillating or on a saddle)")
+                     "(still moving, oscillating or stalled on a saddle or plateau)")
     return Outcome(counts, f"Of {n} starts, " + "; ".join(parts) + ".")
 
 

@@ -43,10 +43,12 @@ def curvature(hessian: np.ndarray) -> Curvature:
 
 
 def bound(optimizer_id: str, hyper: dict[str, Any], lam_max: float) -> float | None:
-    """The largest stable learning rate for this optimizer at curvature λ_max."""
+    """The largest stable learning rate for this optimizer at curvature λ_max (None for an
+    adaptive optimizer, where the loss curves down (λ_max ≤ 0), and at a kink (λ_max = ∞:
+    no η is small enough to settle exactly, only to hop less))."""
     lam = lam_max + float(hyper.get("weight_decay", 0.0))
-    if optimizer_id not in ("gd", "momentum", "nesterov") or not lam > 0:
-        return None
+    if optimizer_id not in ("gd", "momentum", "nesterov") or not 0 < lam < np.inf:
+        return None  # adaptive, curving down, or a kink (infinite curvature): no bound
     if optimizer_id == "gd":
         return 2.0 / lam
     mu = float(hyper.get("momentum", 0.0))
@@ -71,6 +73,19 @@ def bound_formula(optimizer_id: str, hyper: dict[str, Any] | None = None,
     if optimizer_id == "nesterov":
         return f"2(1+μ)/((1+2μ){lam})"
     return ""
+
+
+TIE = 1e-9  # minima whose losses differ by ≤ this × (1 + |loss|) tie
+
+
+def lowest_minima(losses: np.ndarray) -> np.ndarray:
+    """Indices of the minima whose loss ties the lowest (within ``TIE``): Himmelblau's
+    four, the six-hump camel's two — never just "the global minimum" then."""
+    losses = np.asarray(losses, float)
+    if not len(losses):
+        return np.zeros(0, int)
+    best = float(np.min(losses))
+    return np.flatnonzero(losses <= best + TIE * (1 + abs(best)))
 
 
 def known_minima(objective) -> np.ndarray:

@@ -31,8 +31,9 @@ TWO_PI = 2.0 * np.pi
 class Surface:
     """A 2D objective f(x, y) with display metadata and known minima.
 
-    ``minima`` are the local minima inside (or near) the default domain,
-    sorted by loss so the first is a global minimum. ``start`` and ``lr`` are
+    ``minima`` are every local minimum inside the default domain, sorted by loss so
+    the first is a global minimum (several may tie: Himmelblau's four, the camel's
+    two). Rastrigin and Ackley have 121 each, found by Newton from the integer points. ``start`` and ``lr`` are
     a start point and a plain-GD learning rate that make a good first demo.
     ``contour_scale`` says whether contours read better on a log scale
     (surfaces whose values span many orders of magnitude).
@@ -318,6 +319,43 @@ def _styblinski_hess(x, y):
 
 _ST_LO, _ST_HI = -2.9035340277711783, 2.7468027709908376
 
+
+def _newton_polish(grad, hess, seeds: Array, iterations: int = 60) -> Array:
+    """Newton's iteration θ ← θ − H⁻¹∇f from each seed (rows), vectorised: the stationary
+    point each seed sits next to, to full precision."""
+    x = np.array(seeds, dtype=float)
+    for _ in range(iterations):
+        gx, gy = grad(x[:, 0], x[:, 1])
+        hxx, hxy, hyy = np.broadcast_arrays(*hess(x[:, 0], x[:, 1]))
+        det = hxx * hyy - hxy * hxy
+        x[:, 0] -= (hyy * gx - hxy * gy) / det
+        x[:, 1] -= (hxx * gy - hxy * gx) / det
+    return x
+
+
+def _grid_minima(value, grad, hess, domain, seeds: Array) -> tuple[tuple[float, float], ...]:
+    """The local minima next to ``seeds`` (polished by Newton), those inside ``domain``
+    with a positive definite Hessian, lowest loss first (a global minimum first)."""
+    x = _newton_polish(grad, hess, seeds)
+    (x0, x1), (y0, y1) = domain
+    hxx, hxy, hyy = np.broadcast_arrays(*hess(x[:, 0], x[:, 1]))
+    keep = ((x[:, 0] >= x0) & (x[:, 0] <= x1) & (x[:, 1] >= y0) & (x[:, 1] <= y1)
+            & (hxx > 0) & (hxx * hyy - hxy * hxy > 0))
+    x = x[keep]
+    x = x[np.argsort(value(x[:, 0], x[:, 1]), kind="stable")]
+    return tuple((float(a), float(b)) for a, b in x)
+
+
+_INTEGER_POINTS = np.array([(i, j) for i in range(-5, 6) for j in range(-5, 6)], dtype=float)
+# Rastrigin: a minimum near every integer point, 11 × 11 = 121 in [−5.12, 5.12]²
+_RASTRIGIN_MINIMA = _grid_minima(_rastrigin, _rastrigin_grad, _rastrigin_hess,
+                                 ((-5.12, 5.12), (-5.12, 5.12)), _INTEGER_POINTS)
+# Ackley: the kink at the origin (no Hessian there), then one minimum near every other
+# integer point of [−5, 5]², pulled slightly toward the origin by the cone: 121 in all
+_ACKLEY_MINIMA = ((0.0, 0.0),) + _grid_minima(
+    _ackley, _ackley_grad, _ackley_hess, ((-5, 5), (-5, 5)),
+    _INTEGER_POINTS[np.any(_INTEGER_POINTS != 0, axis=1)])
+
 SURFACES: dict[str, Surface] = {
     s.id: s
     for s in [
@@ -347,11 +385,11 @@ SURFACES: dict[str, Surface] = {
                 contour_scale="log"),
         Surface("rastrigin", "Rastrigin (many local minima)",
                 "f(x, y) = 20 + x² − 10cos(2πx) + y² − 10cos(2πy)",
-                ((-5.12, 5.12), (-5.12, 5.12)), ((0.0, 0.0),), (2.2, -3.1), 0.002,
+                ((-5.12, 5.12), (-5.12, 5.12)), _RASTRIGIN_MINIMA, (2.2, -3.1), 0.002,
                 _rastrigin, _rastrigin_grad, _rastrigin_hess),
         Surface("ackley", "Ackley",
                 "f(x, y) = −20·exp(−0.2√(½(x² + y²))) − exp(½(cos 2πx + cos 2πy)) + e + 20",
-                ((-5, 5), (-5, 5)), ((0.0, 0.0),), (2.5, -2.2), 0.01,
+                ((-5, 5), (-5, 5)), _ACKLEY_MINIMA, (2.5, -2.2), 0.01,
                 _ackley, _ackley_grad, _ackley_hess),
         Surface("beale", "Beale",
                 "f(x, y) = (1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)²",

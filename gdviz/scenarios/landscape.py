@@ -208,7 +208,10 @@ def scatter_job(req: ScatterRequest) -> Iterator[float | dict]:
     paths = scatter.PathRecorder(batch)
     yield from landscape.run_in_chunks(batch, on_step=paths.record)
     labels, minima = landscape.label_ends(batch, s.minima_array())
-    outcome = scatter.summarise(labels, len(s.minima), req.steps)
+    known = s.minima_array()
+    with np.errstate(all="ignore"):
+        known_losses = s.loss_and_grad(known)[0] if len(known) else np.zeros(0)
+    outcome = scatter.summarise(labels, known_losses, req.steps)
     out = []
     for i in range(req.n):
         p = paths.path(i, int(batch.end_step[i]), SCATTER_PATH_POINTS)

@@ -88,14 +88,14 @@ _ALL = [
         "lr-too-small", "Learning rate too small: a crawl",
         """On the bowl f = x² + y² every GD step multiplies the distance to the minimum by
         1 − 2η; with η = 0.001 that is 0.998. After 300 steps the loss has only fallen from
-        3.25 to 0.98 — nothing is wrong except patience: this run would need about 7,500
-        steps to converge. Try η = 0.3.""",
+        3.25 to 0.98 — nothing is wrong except patience: at this pace the run needs about 6,900
+        more steps to converge. Try η = 0.3.""",
         surface="bowl", steps=300, speed=60,
         runs=[{"optimizer": "gd", "lr": 0.001, "start": BOWL_START}]),
     _preset(
         "lr-just-right", "Learning rate just right",
         """Same bowl, same start, η = 0.3: each step multiplies the distance to the minimum
-        by 1 − 2η = 0.4, so the run goes straight down and converges in 17 steps. At
+        by 1 − 2η = 0.4, so the run goes straight down and converges in 16 steps. At
         η = 0.5 = 1/λ it would land in one step; between 0.5 and 1 each step overshoots the
         minimum but still comes back a little closer.""",
         surface="bowl", steps=300, speed=5,
@@ -113,7 +113,7 @@ _ALL = [
         "lr-diverging", "Diverging: from overshoot to NaN",
         """With η = 1.1 > 2/λ_max = 1 each step multiplies the position by 1 − 2η = −1.2:
         it overshoots by more than it corrects, and the loss grows 1.44× per step (3.25,
-        4.68, 6.74, …). By step 39 it is 4.9 million and gdviz stops the run. Left alone the
+        4.68, 6.74, …). By step 41 it is 10 million and gdviz stops the run. Left alone the
         numbers overflow to infinity and the loss becomes NaN — what "loss: nan" in a
         training log usually means.""",
         surface="bowl", steps=300, speed=8,
@@ -123,10 +123,10 @@ _ALL = [
         "ravine-momentum", "The ravine zig-zag, and how momentum fixes it",
         """On f = x² + 10y² the walls (λ = 20) are 10× steeper than the floor (λ = 2), so GD
         must keep η below 2/20 = 0.1. At η = 0.095 every step throws y to the other wall
-        (factor 1 − 20η = −0.9) and GD needs 155 steps. Momentum with μ = 0.3 and the same η
+        (factor 1 − 20η = −0.9) and GD needs 127 steps. Momentum with μ = 0.3 and the same η
         adds up the steady pushes along the floor and cancels the alternating kicks across
-        it: 36 steps (the usual μ = 0.9 is too much for a ravine this mild — it circles for
-        310).""",
+        it: 35 steps (the usual μ = 0.9 is too much for a ravine this mild — it circles for
+        256).""",
         surface="ravine", steps=300, speed=15,
         runs=[{"optimizer": "gd", "lr": 0.095, "start": RAVINE_START},
               {"optimizer": "momentum", "lr": 0.095, "momentum": 0.3, "start": RAVINE_START}]),
@@ -134,7 +134,7 @@ _ALL = [
         "saddle-escape", "Saddle point: stuck, or escape",
         """f = x² − y² curves up along x and down along y: at (0, 0) the gradient is zero,
         yet it is no minimum. Both runs start on the ridge y = 0; exact GD (η = 0.05) never
-        leaves it and stops at the saddle after 142 steps. The second run adds a little
+        leaves it and stalls at the saddle after 135 steps. The second run adds a little
         gradient noise (σ = 0.01, as a mini-batch would): it slows to ‖∇L‖ = 0.06 near the
         saddle around step 40, then its tiny y grows 1 + 2η = 1.1× per step and it slides
         off downhill.""",
@@ -156,7 +156,7 @@ _ALL = [
         "local-minimum", "Trapped in a local minimum",
         """f = (x² − 1)² + 0.3x + y² has two wells: the global minimum at (−1.04, 0) with
         loss −0.305, and a shallower one at (0.96, 0) with loss 0.294. Started at (1.8, 1),
-        GD (η = 0.05) rolls into the nearer, right-hand well and converges there in 138
+        GD (η = 0.05) rolls into the nearer, right-hand well and converges there in 125
         steps: its gradient is zero, so nothing pushes it out. Gradient descent only goes
         downhill from where it starts — start it left of the ridge at x = 0.075 and it finds
         the global minimum.""",
@@ -201,7 +201,7 @@ _ALL = [
         """The model ŷ = w1·x1 + w2·x2 is fit by mean squared error to 100 points made by
         y = 1·x1 − 2·x2 plus noise (σ = 0.1). Its loss is a quadratic bowl in (w1, w2) with
         curvatures 1.32 and 0.21, so GD with η = 0.1 (far below 2/λ_max = 1.52) slides
-        downhill and the loss falls at every single step: 12.8 → 0.0123 in 631 steps. It
+        downhill and the loss falls at every single step: 12.8 → 0.0123 in 650 steps. It
         ends at w = (0.979, −2.001), not exactly (1, −2): the noise in the data decides where
         the best fit is.""",
         model={"kind": "linreg2"}, steps=700, speed=60,
@@ -214,7 +214,7 @@ _ALL = [
         He start small and well scaled and reach 100 % accuracy (He by step 50, xavier by
         step 100). Zeros never moves: every unit computes the same thing, no weight gets a
         gradient and accuracy stays at 50 %, chance. Large N(0, 1) weights start with
-        first-layer gradients 50× xavier's (1.38 vs 0.029), and the same η explodes at step 7.""",
+        first-layer gradients 50× xavier's (1.38 vs 0.029), and the same η explodes at step 8.""",
         model={"kind": "mlp", "dataset": "moons", "hidden": [16, 16, 16], "activation": "relu"},
         steps=300, speed=30,
         runs=[{"optimizer": "gd", "lr": 0.5, "init": i}
@@ -281,9 +281,9 @@ _ALL = [
         """A mini-batch gradient is the true gradient plus noise that shrinks like 1/√B, so
         these four GD runs (η = 0.1, on the bowl) add Gaussian noise σ to the gradient: σ = 0
         is the full batch, and each doubling of σ stands for a batch 4× smaller. The exact run
-        converges in 68 steps; the noisy ones get down just as fast but keep jittering
-        around the minimum, at a mean loss near ησ²/(2(1 − η)): about 0.01, 0.04 and 0.26 for
-        σ = 0.5, 1 and 2. Smaller batches, higher noise floor — unless the learning rate
+        converges in 65 steps; the noisy ones get down just as fast but keep jittering
+        around the minimum at a noise floor, a mean loss near ησ²/(2(1 − η)) = 0.014, 0.056
+        and 0.22 for σ = 0.5, 1 and 2 (over their last 160 steps: 0.014, 0.043 and 0.20). Smaller batches, higher noise floor — unless the learning rate
         decays (see the schedules lesson).""",
         surface="bowl", steps=300, speed=30,
         runs=[{"optimizer": "gd", "lr": 0.1, "start": BOWL_START, "noise": s}
@@ -303,7 +303,7 @@ _ALL = [
         "schedules", "Learning-rate schedules: settle down",
         """Both runs do GD with η = 0.09 on the ravine f = x² + 10y² with noisy gradients
         (σ = 1, like small mini-batches). With a constant rate the run reaches the valley but
-        keeps bouncing around it, at a loss of about 0.3 — the noise floor grows with η. The
+        keeps bouncing around it, at a loss of about 0.2 — the noise floor grows with η. The
         cosine schedule lowers η smoothly from 0.09 to 0 over the 300 steps, so the bouncing
         dies down and it settles at loss 0.002: big steps early, small steps late.""",
         surface="ravine", steps=300, speed=30,
@@ -346,7 +346,7 @@ _ALL = [
         "complex-gradient", "A complex weight: the missing conjugate",
         """One complex weight w fits ŷ = w·x to complex data by GD (η = 0.05). Run 1 steps
         along torch's gradient 2·mean((ŷ − y)·x̄) and walks straight down to w* = 0.989 +
-        1.01i in 125 steps. Run 2 uses the hand-derived 2·mean((ŷ − y)·x) — the conjugate
+        1.01i in 111 steps. Run 2 uses the hand-derived 2·mean((ŷ − y)·x) — the conjugate
         dropped: its first step points 89° away from downhill, so w circles the minimum,
         spiralling out, and after 300 steps its loss has risen from 9.52 to 71.6.""",
         model={"kind": "complex_linreg"}, steps=300, speed=30,

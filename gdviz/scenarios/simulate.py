@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from gdviz.engine.explain import explain
+from gdviz.engine.explain import explain, stall_of
 from gdviz.engine.nets.diagnose import RunWatch
 from gdviz.engine.optimizers import OPTIMIZERS, hyper_arrays
 from gdviz.engine.history import go_on
@@ -103,8 +103,9 @@ def frame_dict(step, params, loss, grad, update, lr) -> dict:
 
 
 def run_result(batch: Batch, traj, kind: ObjectiveKind) -> dict:
-    """One run's ``{status, reason, frames}`` (+ the kind's frame fields and ``diagnosis``;
-    + each frame's ``opt`` when the trajectory kept its step terms)."""
+    """One run's ``{status, stall, reason, frames}`` (+ the kind's frame fields and
+    ``diagnosis``; + each frame's ``opt`` when the trajectory kept its step terms);
+    ``stall`` says where a ``stalled`` run stopped (saddle, plateau, start), else None."""
     end = int(traj.end_step[0])
     frames = [frame_dict(k, traj.params[k, 0], traj.loss[k, 0], traj.grad[k, 0],
                          traj.update[k, 0], traj.lr[k, 0]) for k in range(end + 1)]
@@ -113,7 +114,8 @@ def run_result(batch: Batch, traj, kind: ObjectiveKind) -> dict:
             if terms is not None:
                 f["opt"] = terms_json(terms)
     status = Status(int(traj.status[0])).label
-    result = {"status": status, "reason": explain(batch, 0), "frames": frames}
+    result = {"status": status, "stall": stall_of(batch, 0), "reason": explain(batch, 0),
+              "frames": frames}
     if kind.frame_fields is not None:
         extra = kind.frame_fields(batch.objective, np.arange(end + 1), traj.params[:end + 1, 0],
                                   traj.grad[:end + 1, 0], traj.update[:end + 1, 0])
@@ -125,7 +127,8 @@ def run_result(batch: Batch, traj, kind: ObjectiveKind) -> dict:
     if kind.capabilities.diagnosis:
         watch = RunWatch(batch.objective)
         for f in frames:
-            watch.observe(f["step"], traj.loss[f["step"], 0], f["rel_update"], f["grad_norm"])
+            watch.observe(f["step"], traj.loss[f["step"], 0], f["rel_update"], f["grad_norm"],
+                          f.get("grad_norms"))
         result["diagnosis"] = {"step": end, "findings": [d.as_dict() for d in watch.findings(
             traj.params[end, 0], traj.grad[end, 0], status=status,
             lr=float(traj.lr[end, 0]))]}
@@ -133,7 +136,7 @@ def run_result(batch: Batch, traj, kind: ObjectiveKind) -> dict:
 
 
 def simulate(scenario: Scenario, progress=None, terms: bool = False) -> list[dict]:
-    """Run every run of the scenario to its end: ``[{status, reason, frames}]``.
+    """Run every run of the scenario to its end: ``[{status, stall, reason, frames}]``.
     ``progress(n)`` (optional) hears of every step, ``len(runs) × steps`` in all; with
     ``terms`` every frame also carries ``opt``, its next update term by term (as the
     stream sends it on 2 weights; docs/protocol.md). A branch's frames before its step

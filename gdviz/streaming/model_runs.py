@@ -120,7 +120,8 @@ class ModelRuns:
                     if r.opt is not None:  # (with the update it explains)
                         f["opt"] = r.opt
                 f = {"run": run, **f, **e}
-                self.watches[run].observe(r.step, r.loss, e["rel_update"], e["grad_norm"])
+                self.watches[run].observe(r.step, r.loss, e["rel_update"], e["grad_norm"],
+                                          e.get("grad_norms"))
                 if self.paths:
                     self.paths[run].add(r.step, r.params)
                 out[k] = f

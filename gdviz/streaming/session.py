@@ -41,7 +41,7 @@ from typing import Callable, Iterator
 import numpy as np
 from pydantic import TypeAdapter, ValidationError
 
-from gdviz.engine.explain import explain
+from gdviz.engine.explain import explain, stall_of
 from gdviz.engine.runs import Batch, Status
 from gdviz.scenarios.models import Scenario, check_changes
 from gdviz.scenarios.kinds import KINDS, kind_of
@@ -478,11 +478,13 @@ class StreamSession:
             if b.done and i not in self._reported:
                 self._reported.add(i)
                 out.append({"type": "status", "run": i, "status": Status(int(b.status[0])).label,
-                            "step": int(b.end_step[0]), "reason": explain(b, 0)})
+                            "stall": stall_of(b, 0), "step": int(b.end_step[0]),
+                            "reason": explain(b, 0)})
         if self.batches and self._all_done() and len(out):
             self.playing = False
             out.append({"type": "done", "runs": [
-                {"status": Status(int(b.status[0])).label, "reason": explain(b, 0)}
+                {"status": Status(int(b.status[0])).label, "stall": stall_of(b, 0),
+                 "reason": explain(b, 0)}
                 for b in self.batches]})
         return out
 

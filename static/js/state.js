@@ -14,8 +14,9 @@
 
 import { objectiveField } from "./objective.js";
 import { SCHEMA } from "./schema.js";
+import { END_STATUSES } from "./status.js";
 
-export const ENDED = new Set(["converged", "oscillating", "diverged", "max_steps"]);
+export const ENDED = new Set(END_STATUSES); // every status a run ends with (status.js)
 
 export const state = {
   surfaces: new Map(),

@@ -7,7 +7,9 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-STATUS_COLORS = {"converged": "#15803d", "oscillating": "#d97706", "diverged": "#dc2626"}
+# the badge colours (static/js/status.js, Okabe–Ito): one sweep trace per status
+STATUS_COLORS = {"converged": "#009E73", "stalled": "#F0E442", "oscillating": "#E69F00",
+                 "noise_floor": "#56B4E9", "diverged": "#D55E00", "max_steps": "#CC79A7"}
 
 
 def test_stability_and_lr_sweep_on_the_bowl(open_playground, page_log):
@@ -39,7 +41,7 @@ def test_stability_and_lr_sweep_on_the_bowl(open_playground, page_log):
     assert req["lrs"] == {"min": 0.0001, "max": 10, "count": 120} and req["steps"] == 300
     result = page.evaluate("window.__gdviz.sweep()")
     assert result["bound"] == pytest.approx(1.0)
-    page.wait_for_function("document.getElementById('sweep-plot').data?.length === 4")
+    page.wait_for_function("document.getElementById('sweep-plot').data?.length === 6")
     # one trace per status, each in its colour; the key under the plot counts them
     traces = page.evaluate("document.getElementById('sweep-plot').data.map(t => ({n: t.x.length, color: t.marker.color, lrs: t.x}))")
     by_color = {t["color"]: t for t in traces}

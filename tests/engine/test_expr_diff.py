@@ -64,6 +64,7 @@ CORPUS: list[tuple[str, tuple[tuple[float, float], tuple[float, float]]]] = [
     ("sqrt(abs(x*y) + 1)", ((-3, 3), (-3, 3))),
     ("x*y*exp(-x**2 - y**2)", ((-3, 3), (-3, 3))),
     ("log(sigmoid(x*y))", ((-3, 3), (-3, 3))),
+    ("logsigmoid(x - 2*y) + sech(x*y/2)", ((-3, 3), (-3, 3))),
     ("20 + x**2 - 10*cos(2*pi*x) + y**2 - 10*cos(2*pi*y)", ((-5.12, 5.12), (-5.12, 5.12))),
     ("-20*exp(-0.2*sqrt(0.5*(x**2 + y**2))) - exp(0.5*(cos(2*pi*x) + cos(2*pi*y))) + e + 20",
      ((0.3, 4), (0.3, 4))),

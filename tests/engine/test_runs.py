@@ -8,7 +8,7 @@ import pytest
 
 from gdviz.engine.explain import explain
 from gdviz.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays
-from gdviz.engine.runs import Batch, Status, run_to_end
+from gdviz.engine.runs import Batch, Stall, Status, run_to_end
 from gdviz.engine.surfaces import SURFACES
 
 
@@ -56,7 +56,7 @@ def test_bowl_lr_1_1_diverges_and_names_the_bound():
     assert status(b) == Status.DIVERGED
     reason = explain(b, 0)
     assert "2/λ_max = 1" in reason
-    assert "lr 1.1 >" in reason
+    assert "η 1.1 >" in reason
 
 
 def test_overflow_to_inf_is_diverged_and_says_overflow():
@@ -139,25 +139,27 @@ def test_two_wells_from_the_right_stops_in_the_local_minimum(lr):
     assert abs(b.params[0, 1]) < 1e-5
     reason = explain(b, 0)
     assert "local minimum" in reason
-    assert "global minimum is at (-1.04, 0)" in reason
+    assert "the lowest, loss -0.305, is at (-1.04, 0)" in reason
 
 
-def test_saddle_start_on_the_ridge_stops_at_the_saddle():
+def test_saddle_start_on_the_ridge_stalls_at_the_saddle():
     b = make_batch("saddle", "gd", [[1, 0]], lr=0.1)
     run_to_end(b)
-    assert status(b) == Status.CONVERGED  # gradient vanished…
+    assert status(b) == Status.STALLED  # the gradient vanished, but this is no minimum
+    assert Stall(int(b.stall[0])) == Stall.SADDLE
     assert b.params[0, 1] == 0.0
     reason = explain(b, 0)
-    assert "saddle point" in reason  # …but the reason says it is not a minimum
-    assert "not a minimum" in reason
+    assert "saddle point" in reason and "not a minimum" in reason
 
 
 def test_plateau_inside_the_domain_is_max_steps_with_plateau_reason():
+    # 1.2e-5 a step: slow (it moves 0.006 in 500 steps) but not stalled
     b = make_batch("plateau", "gd", [[3.5, 3.5]], lr=0.5, max_steps=500)
     run_to_end(b)
     assert status(b) == Status.MAX_STEPS
     assert int(b.end_step[0]) == 500
-    assert "plateau" in explain(b, 0)
+    reason = explain(b, 0)
+    assert "plateau" in reason and "larger" not in reason.split("—")[0]
 
 
 @pytest.mark.parametrize("start", [[4, 4], [-4, 4]])
@@ -170,9 +172,19 @@ def test_plateau_corner_of_the_domain_is_a_plateau_not_a_saddle(start):
     run_to_end(b)
     reason = explain(b, 0)
     assert "saddle" not in reason, reason
-    assert "minimum" not in reason, reason
     assert "plateau" in reason, reason
-    assert status(b) != Status.CONVERGED, reason
+    assert status(b) == Status.STALLED and Stall(int(b.stall[0])) == Stall.PLATEAU, reason
+
+
+@pytest.mark.parametrize("start", [[30.0, 0.0], [40.0, 0.0], [-25.0, 25.0]])
+def test_far_out_on_the_plateau_is_stalled_never_converged(start):
+    """At (30, 0) the gradient is 1e-194 (its square underflows: a plain √Σg² says 0); at
+    (40, 0) it underflows to exactly 0 and so does the curvature. Neither is a minimum."""
+    b = make_batch("plateau", "gd", [start], lr=0.5, max_steps=500)
+    run_to_end(b)
+    assert status(b) == Status.STALLED and Stall(int(b.stall[0])) == Stall.PLATEAU
+    assert "plateau" in explain(b, 0) or "flat spot" in explain(b, 0)
+    assert "minimum," not in explain(b, 0)
 
 
 # --- frames ---------------------------------------------------------------------------
@@ -316,24 +328,41 @@ def test_max_steps_ends_every_run():
     assert "Stopped after 7 steps" in explain(b, 0)
 
 
-def test_status_labels():
-    assert [s.label for s in Status] == ["running", "converged", "oscillating", "diverged",
-                                         "max_steps"]
+def test_status_labels_keep_their_wire_values():
+    """Old clients read the int values: the first five never move."""
+    assert [(s.label, int(s)) for s in Status] == [
+        ("running", 0), ("converged", 1), ("oscillating", 2), ("diverged", 3),
+        ("max_steps", 4), ("stalled", 5), ("noise_floor", 6)]
+    assert [s.label for s in Stall] == [None, "saddle", "plateau", "start"]
 
 
-def test_row_norms_and_finiteness_match_numpy_bit_for_bit():
-    """The column-by-column fast paths must agree exactly with NumPy's own (P ≤ 7
-    sums in the same order; larger P uses NumPy itself), including inf and NaN."""
+def test_row_norms_neither_underflow_nor_overflow():
+    """Max-scaled norms: right to rounding from 1e-300 to 1e300 (a plain √Σa² gives 0 for
+    1e-200 and inf for 1e200), inf for an inf entry, NaN for a NaN one; the float and the
+    array forms agree bit for bit."""
+    import math
+
     from gdviz.engine.runs import row_norms, rows_finite
+    from gdviz.engine.verdicts import FLOATS
 
     rng = np.random.default_rng(0)
     for p in range(1, 12):
-        a = rng.normal(size=(500, p)) * 10.0 ** rng.integers(-150, 150, size=(500, p))
+        a = rng.normal(size=(500, p)) * 10.0 ** rng.integers(-300, 300, size=(500, 1))
+        want = np.array([float(math.fsum(x * x for x in (row / np.abs(row).max()))) ** 0.5
+                         * np.abs(row).max() for row in a])
+        np.testing.assert_allclose(row_norms(a), want, rtol=1e-14)
+        if p <= 7:
+            assert row_norms(a).tolist() == [FLOATS.norm(row.tolist()) for row in a]
         a[rng.random(a.shape) < 0.03] = np.nan
         a[rng.random(a.shape) < 0.03] = -np.inf
         with np.errstate(all="ignore"):
-            assert np.array_equal(row_norms(a), np.linalg.norm(a, axis=1), equal_nan=True)
+            got = row_norms(a)
+        nan, inf = np.isnan(a).any(1), np.isinf(a).any(1)
+        assert np.isnan(got[nan]).all() and np.isinf(got[inf & ~nan]).all()
+        assert np.isfinite(got[~nan & ~inf]).all()
         assert np.array_equal(rows_finite(a), np.isfinite(a).all(1))
+    assert row_norms(np.array([[1e-200, 1e-200]]))[0] == pytest.approx(1.4142135623730951e-200)
+    assert row_norms(np.array([[1e200, 1e200]]))[0] == pytest.approx(1.4142135623730951e200)
 
 
 def _linreg2_gd(lr, steps=3000):
@@ -353,13 +382,18 @@ def test_a_zig_zag_that_still_converges_is_not_oscillating():
     assert Status(int(b.status[0])) == Status.CONVERGED
 
 
-def test_just_inside_the_bound_the_reason_does_not_contradict_itself():
+def test_just_inside_the_bound_the_zig_zag_converges_and_the_reason_fits():
+    """At 0.99 × 2/λ_max each step multiplies the stiff direction by −0.98: slow, but it
+    converges (3,000 steps are enough). Cut short at 300 steps it is out of steps at the
+    edge of stability — told to lower η, never to raise it."""
     _, bound = _linreg2_gd(1e-3, steps=1)
     b, _ = _linreg2_gd(0.99 * bound)
+    assert Status(int(b.status[0])) == Status.CONVERGED
+    b, _ = _linreg2_gd(0.99 * bound, steps=300)
     reason = explain(b, 0)
-    assert Status(int(b.status[0])) in (Status.OSCILLATING, Status.MAX_STEPS)
-    assert "lower lr to about" in reason and "below" not in reason.split("—")[-1]
-    assert "larger learning rate" not in reason
+    assert Status(int(b.status[0])) == Status.MAX_STEPS
+    assert "edge of stability" in reason and "lower η to about" in reason
+    assert "larger" not in reason
 
 
 def test_adam_out_of_steps_is_not_told_to_raise_its_learning_rate():

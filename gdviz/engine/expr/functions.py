@@ -7,6 +7,12 @@ at a few constants (``exact``: sin(0) = 0, exp(0) = 1, |−2| = 2 …) so that a
 derivative simplifies to what a person would write. The chain rule is applied
 in diff.py: d f(u) = f'(u)·du.
 
+Derivatives keep their relative precision in the tails: σ′(u) is written
+σ(u)·σ(−u) (not σ(1 − σ), which is 0 for u ≥ 37 where the truth is 8.5e-17),
+tanh′(u) = sech(u)² (not 1 − tanh², 0 for |u| ≥ 19), and σ, sech, softplus and
+logsigmoid are computed in forms exact to a few ulps for every u
+(tests/engine/test_tails.py, against mpmath).
+
 Conventions where a function has no derivative (documented in
 docs/expressions.md): abs' = sign (0 at 0, as torch), sign' = heaviside' = 0,
 relu' = heaviside with heaviside(0) = ½, and max/min give each argument ½ of
@@ -39,7 +45,21 @@ class Function:
 
 
 def _sigmoid(u):
-    return 1.0 / (1.0 + np.exp(-u))
+    """σ(u) = 1/(1 + e^−u) in a form exact to a few ulps in both tails: with e = e^−|u|,
+    1/(1 + e) for u ≥ 0 and e/(1 + e) for u < 0 (no 1 − (almost 1) anywhere)."""
+    e = np.exp(-np.abs(u))
+    return np.where(u >= 0, 1.0, e) / (1.0 + e)
+
+
+def _sech(u):
+    """sech u = 1/cosh u = 2e^−|u|/(1 + e^−2|u|): no overflow of cosh for |u| > 710."""
+    e = np.exp(-np.abs(u))
+    return 2.0 * e / (1.0 + e * e)
+
+
+def _logsigmoid(u):
+    """log σ(u) = −log(1 + e^−u) = −softplus(−u) (logaddexp keeps both tails exact)."""
+    return -np.logaddexp(0.0, -u)
 
 
 def _at_zero(value):
@@ -113,8 +133,10 @@ _LIST = [
     Function("sign", 1, np.sign, lambda u: (ZERO,), _num_rule(_sign), "−1, 0 or 1"),
     Function("heaviside", 1, lambda u: np.heaviside(u, 0.5), lambda u: (ZERO,),
              _num_rule(_heaviside), "0 below 0, ½ at 0, 1 above"),
-    Function("tanh", 1, np.tanh, lambda u: (_one_minus_square(call("tanh", u)),),
+    Function("tanh", 1, np.tanh, lambda u: (_square(call("sech", u)),),
              _at_zero(0), "hyperbolic tangent"),
+    Function("sech", 1, _sech, lambda u: (A.neg(A.mul(call("sech", u), call("tanh", u))),),
+             _at_zero(1), "hyperbolic secant, 1/cosh"),
     Function("sinh", 1, np.sinh, lambda u: (call("cosh", u),), _at_zero(0), "hyperbolic sine"),
     Function("cosh", 1, np.cosh, lambda u: (call("sinh", u),), _at_zero(1),
              "hyperbolic cosine"),
@@ -127,10 +149,12 @@ _LIST = [
              lambda u: (A.neg(A.div(ONE, call("sqrt", _one_minus_square(u)))),),
              lambda u: ZERO if is_num(u, 1) else None, "inverse cosine (also acos)"),
     Function("sigmoid", 1, _sigmoid,
-             lambda u: (A.mul(call("sigmoid", u), A.sub(ONE, call("sigmoid", u))),),
+             lambda u: (A.mul(call("sigmoid", u), call("sigmoid", A.neg(u))),),
              _at_zero(Fraction(1, 2)), "1/(1 + e^−u)"),
     Function("softplus", 1, lambda u: np.logaddexp(0.0, u), lambda u: (call("sigmoid", u),),
              about="log(1 + e^u)"),
+    Function("logsigmoid", 1, _logsigmoid, lambda u: (call("sigmoid", A.neg(u)),),
+             about="log σ(u) = −log(1 + e^−u)"),
     Function("relu", 1, lambda u: np.maximum(u, 0.0), lambda u: (call("heaviside", u),),
              _num_rule(lambda v: max(v, Fraction(0))), "max(0, u)"),
     Function("atan2", 2, np.arctan2,

@@ -213,6 +213,8 @@ class ComplexLinReg(Surface):
             return (f"Diverged at step {step}: {rule}. Around {where} {per_step} — more "
                     f"than 1, so w spirals outward and the loss rose from {fmt(l0)} to "
                     f"{fmt(loss)}; {cure}. {downhill}.")
+        if status != Status.MAX_STEPS:  # stalled, oscillating, noise floor: the generic words
+            return None
         motion = ("spirals outward around" if stretch > 1 else
                   "spirals slowly in towards" if stretch < 1 else "circles")
         angle = self.step_angle(batch.start[run])

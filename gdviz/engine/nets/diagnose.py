@@ -14,7 +14,8 @@ The checks (each function's docstring gives its rule, threshold and reason):
   run has not got anywhere yet (warn).
 * ``plateau``      — the loss moved < 0.1 % over the last 100 steps although the
   run has not converged (warn; info where it may just be a minimum).
-* ``vanishing``    — networks: the first layer's gradient is < 0.1× the last's (warn).
+* ``vanishing``    — networks: the first layer's gradient is < 0.1× the last's, now or at
+  the start of a run still stuck at its starting loss (warn).
 * ``dead_relu``    — relu networks: units never active on any training point
   (info / warn / error by share).
 * ``symmetric``    — networks: all units of a hidden layer are identical and so
@@ -105,15 +106,19 @@ class RunWatch:
         self._frames: deque[tuple[int, float, float, float]] = deque(maxlen=int(window))
         self._first: tuple[int, float, float] | None = None   # (step, loss, grad_norm)
         self._blowup: tuple[int, float] | None = None         # first non-finite loss
+        self._first_layers: tuple[int, np.ndarray] | None = None  # the first per-layer norms
 
     def reset(self) -> None:
         self._frames.clear()
         self._first = None
         self._blowup = None
+        self._first_layers = None
 
     def observe(self, step: int, loss: float, rel_update: float | None,
-                grad_norm: float) -> None:
-        """Record one frame; ``None`` or non-finite numbers count as missing."""
+                grad_norm: float, layer_norms=None) -> None:
+        """Record one frame; ``None`` or non-finite numbers count as missing.
+        ``layer_norms``: a network's per-layer gradient norms (the first frame's are kept:
+        the vanishing check compares with where the run started)."""
         step = int(step)
         if self._frames:
             last = self._frames[-1][0]
@@ -127,6 +132,10 @@ class RunWatch:
         frame = (step, _finite(loss), _finite(rel_update), _finite(grad_norm))
         if self._first is None:
             self._first = (step, frame[1], frame[3])
+        if self._first_layers is None and layer_norms is not None:
+            norms = np.asarray(layer_norms, float)
+            if norms.size and np.isfinite(norms).all():
+                self._first_layers = (step, norms)
         self._frames.append(frame)
 
     def _history(self) -> tuple[Array, Array, Array, Array]:
@@ -165,7 +174,7 @@ class RunWatch:
                     out.append(f)
             with np.errstate(all="ignore"):
                 full = net.full_loss_and_grad(params[None])[1]
-            f = _vanishing(net, net.layer_grad_norms(full)[0], status)
+            f = _vanishing(net, net.layer_grad_norms(full)[0], status, self)
             if f is not None:
                 out.append(f)
             gnorm = float(np.linalg.norm(full))
@@ -366,7 +375,7 @@ def _plateau(watch: RunWatch, params: Array, grad: Array, gnorm: float, status: 
     Severity warn when the run has been stuck since its start (loss ≥ 90 % of its first
     value), sits at the chance loss (ln K: the network guesses), or another finding says
     why; otherwise info — a network without a Hessian to read may have found its minimum."""
-    if status in ("converged", "oscillating", "diverged"):
+    if status in ("converged", "oscillating", "diverged", "noise_floor"):
         return None
     steps, loss, _, _ = watch._history()
     if not len(steps) or watch._first is None:
@@ -409,29 +418,62 @@ def _plateau(watch: RunWatch, params: Array, grad: Array, gnorm: float, status: 
     return Finding("plateau", severity, "Plateau: the loss is not moving", detail, fix)
 
 
-def _vanishing(net: Network, norms: Array, status: str | None) -> Finding | None:
+def _vanishing(net: Network, norms: Array, status: str | None,
+               watch: RunWatch | None = None) -> Finding | None:
     """Warn when a network with ≥ 2 weight layers has ‖∂L/∂W_1‖ < ``VANISH`` (0.1) ×
     ‖∂L/∂W_L‖ on the full training gradient: the first layer then learns ≥ 10× slower
     than the last, the classic sign of a gradient shrinking on its way back (σ′ ≤ ¼ per
     sigmoid layer; saturated tanh units pass back almost nothing). Healthy tanh/relu nets
-    of this size keep the ratio near 1. Not for a converged run, or when the last layer's
-    norm is ~0 (< 1e-8) — then there is nothing to compare."""
+    of this size keep the ratio near 1.
+
+    The ratio shows from the first step; a few steps later the last layer has fitted what
+    it can alone (the mean of the targets) and its gradient drops to the first layer's
+    size, so the ratio alone would go quiet while nothing has been learned. So the check
+    also speaks while the run still sits near its starting loss (≥ 90 % of it) after the
+    ratio was below ``VANISH`` at its first frame (``RunWatch``): the starved first layers
+    are still why it is stuck. Not for a converged run, or when the last layer's norm is
+    ~0 (< 1e-8) — then there is nothing to compare."""
     if net.n_layers < 2 or status == "converged" or not np.isfinite(norms).all():
         return None
     first, last = float(norms[0]), float(norms[-1])
-    if not last > 1e-8 or not first < VANISH * last:
-        return None
     why = {"sigmoid": "each sigmoid layer passes back at most ¼ of the gradient (σ′ ≤ ¼)",
            "tanh": "saturated tanh units (large |z|) pass back almost nothing"}.get(
         net.activation, "the gradient shrinks on its way back through the layers")
-    detail = (f"The first layer's gradient norm {fmt(first)} is {fmt(first / last)}× the last "
-              f"layer's {fmt(last)}: {why}, so the first layers barely learn. Per layer, "
-              f"first → last: {', '.join(fmt(float(v)) for v in norms)}.")
+    per_layer = ", ".join(fmt(float(v)) for v in norms)
+    if last > 1e-8 and first < VANISH * last:
+        detail = (f"The first layer's gradient norm {fmt(first)} is {fmt(first / last)}× the "
+                  f"last layer's {fmt(last)}: {why}, so the first layers barely learn. Per "
+                  f"layer, first → last: {per_layer}.")
+    else:
+        start = _stuck_since_vanishing(watch)
+        if start is None:
+            return None
+        k, s0 = start
+        detail = (f"At step {k} the first layer's gradient norm {fmt(float(s0[0]))} was "
+                  f"{fmt(float(s0[0] / s0[-1]))}× the last layer's {fmt(float(s0[-1]))}: "
+                  f"{why}. The last layer has since fitted what it can on its own, and the "
+                  f"loss is still where it started, so every gradient is now that small — "
+                  f"per layer, first → last: {per_layer}; the first layers never learned.")
     fix = {"sigmoid": "Use relu (with he init) or tanh (with glorot init) instead of sigmoid",
            "tanh": "Use glorot init, or relu with he init"}.get(net.activation, "Use he init")
     fix += ("; or fewer layers; or Adam, which scales each weight's step by its own "
             "gradient's size.")
     return Finding("vanishing", "warn", "Vanishing gradients", detail, fix)
+
+
+def _stuck_since_vanishing(watch: RunWatch | None) -> tuple[int, Array] | None:
+    """(step, per-layer norms) of the run's first frame if they showed vanishing gradients
+    (first < ``VANISH`` × last) and the loss is still ≥ 90 % of that frame's, else None."""
+    if watch is None or watch._first_layers is None or watch._first is None:
+        return None
+    k, s0 = watch._first_layers
+    if not (s0[-1] > 1e-8 and s0[0] < VANISH * s0[-1]):
+        return None
+    _, loss, _, _ = watch._history()
+    l0 = watch._first[1]
+    if not len(loss) or not (math.isfinite(l0) and math.isfinite(loss[-1])):
+        return None
+    return (k, s0) if abs(loss[-1]) >= 0.9 * abs(l0) else None
 
 
 def _dead_relu(net: Network, params: Array) -> Finding | None:

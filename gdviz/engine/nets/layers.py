@@ -171,8 +171,23 @@ class LeakyReLU:
         return dz
 
 
+def _bell(z: Array, k: float, out: Array | None = None) -> Array:
+    """e/(1 + e)² with e = e^(−k|z|): σ′(z) for k = 1 and tanh′(z)/4 = sech²(z)/4 for k = 2.
+
+    Written with e^(−k|z|) ≤ 1 it never overflows and keeps its relative precision in
+    both tails, where a(1 − a) and 1 − a² are 0 once a rounds to 1 (σ at z ≥ 37, tanh at
+    |z| ≥ 19) though the true value is still far above the smallest double."""
+    e = np.abs(z, out=out)
+    e *= -k
+    np.exp(e, out=e)
+    d = e + 1.0
+    d *= d
+    e /= d
+    return e
+
+
 class Tanh:
-    """a = tanh z;  a' = 1 − a²."""
+    """a = tanh z;  a' = sech² z = 4e/(1 + e)², e = e^(−2|z|) (not 1 − a², see ``_bell``)."""
 
     @staticmethod
     def forward(z: Array, out: Array | None = None) -> Array:
@@ -180,28 +195,30 @@ class Tanh:
 
     @staticmethod
     def backward(da: Array, z: Array, a: Array, out: Array | None = None) -> Array:
-        dz = np.multiply(a, a, out=out)
-        np.subtract(1.0, dz, out=dz)
+        dz = _bell(z, 2.0, out=out)
+        dz *= 4.0
         dz *= da
         return dz
 
 
 class Sigmoid:
-    """a = σ(z) = 1/(1 + e^(−z)), computed as ½(1 + tanh(z/2)) (no overflow for any z);
-    a' = a(1 − a)."""
+    """a = σ(z) = 1/(1 + e^(−z)), as 1/(1 + e) for z ≥ 0 and e/(1 + e) for z < 0 with
+    e = e^(−|z|) (no overflow, and exact to a few ulps in both tails: ½(1 + tanh(z/2))
+    is 0 for z ≤ −40 where σ is still 4e-18); a' = e/(1 + e)² (``_bell``)."""
 
     @staticmethod
     def forward(z: Array, out: Array | None = None) -> Array:
-        a = np.multiply(z, 0.5, out=out)
-        np.tanh(a, out=a)
-        a += 1.0
-        a *= 0.5
-        return a
+        e = np.abs(z, out=out)
+        np.negative(e, out=e)
+        np.exp(e, out=e)
+        d = e + 1.0
+        np.copyto(e, 1.0, where=z >= 0)
+        e /= d
+        return e
 
     @staticmethod
     def backward(da: Array, z: Array, a: Array, out: Array | None = None) -> Array:
-        dz = np.subtract(1.0, a, out=out)
-        dz *= a
+        dz = _bell(z, 1.0, out=out)
         dz *= da
         return dz
 
@@ -210,7 +227,20 @@ ACTIVATIONS = {"relu": ReLU, "leaky_relu": LeakyReLU, "tanh": Tanh, "sigmoid": S
 
 
 def sigmoid(z: Array) -> Array:
-    return Sigmoid.forward(z)
+    return Sigmoid.forward(np.asarray(z, float))
+
+
+def sigmoid_grad(z: Array) -> Array:
+    """σ′(z) = σ(z)σ(−z), exact in both tails (``_bell``)."""
+    return _bell(np.asarray(z, float), 1.0)
+
+
+def sigmoid_minus(z: Array, y: Array) -> Array:
+    """σ(z) − y for targets y ∈ [0, 1], as (1 − y)σ(z) − yσ(−z) (the same number, since
+    σ(z) + σ(−z) = 1): for y = 1 and large z it is −σ(−z) ≈ −e^(−z) to full precision,
+    where σ(z) − 1 is 0 once σ(z) rounds to 1."""
+    z = np.asarray(z, float)
+    return (1.0 - y) * sigmoid(z) - y * sigmoid(-z)
 
 
 # --- losses (torch semantics, mean reduction) ---------------------------------------------
@@ -250,30 +280,42 @@ def softmax(z: Array) -> Array:
 
 
 class SoftmaxCrossEntropy:
-    """torch.nn.CrossEntropyLoss on one-hot targets Y (B, K) (rows summing to 1):
+    """torch.nn.CrossEntropyLoss on one-hot targets Y (B, K):
 
     L = −(1/B) Σ_b Σ_k Y_bk · log softmax(z_b)_k = (1/B) Σ_b (logsumexp(z_b) − Σ_k Y_bk z_bk),
     ∂L/∂z = (softmax(z) − Y) / B;   logsumexp(z) = m + log Σ_k e^(z_k − m), m = max_k z_k.
+
+    In the tail where the label's probability rounds to 1, both keep their relative
+    precision: with e_k = e^(z_k − m), S = Σ_k e_k and the others' share r = Σ_k e_k(1 − Y_k),
+    the label's gradient is −r/(S·B) (not p − 1 = 0), and where the label is the max
+    (z_label = m) the loss is log(1 + r) = log1p(r) (not log S − 0 = 0).
     """
 
     @staticmethod
-    def loss(z: Array, y: Array) -> Array:
-        m = _max_last(z)
-        gap = _sum_last(z * y) - m           # z_label − m  (≤ 0)
-        return _mean_per_run(np.log(_sum_last(np.exp(z - m[..., None]))) - gap)
-
-    @staticmethod
-    def loss_and_grad(z: Array, y: Array, out: Array | None = None) -> tuple[Array, Array]:
+    def _parts(z: Array, y: Array, out: Array | None = None):
         m = _max_last(z)
         gap = _sum_last(z * y) - m           # z_label − m  (≤ 0)
         e = np.subtract(z, m[..., None], out=out)
         np.exp(e, out=e)                     # e^(z − m)
         total = _sum_last(e)
-        loss = _mean_per_run(np.log(total) - gap)
-        scale = z.size // (z.shape[0] * z.shape[-1]) * total  # B · Σ e
+        rest = _sum_last(e * (1.0 - y))      # the other classes' share of Σ e
+        per_sample = np.where(gap == 0, np.log1p(rest), np.log(total) - gap)
+        return e, total, rest, per_sample
+
+    @staticmethod
+    def loss(z: Array, y: Array) -> Array:
+        return _mean_per_run(SoftmaxCrossEntropy._parts(z, y)[3])
+
+    @staticmethod
+    def loss_and_grad(z: Array, y: Array, out: Array | None = None) -> tuple[Array, Array]:
+        e, total, rest, per_sample = SoftmaxCrossEntropy._parts(z, y, out)
+        loss = _mean_per_run(per_sample)
+        b = z.size // (z.shape[0] * z.shape[-1])
+        e *= 1.0 - y                         # the other classes: e_k
+        e -= y * rest[..., None]             # the label: −r
+        scale = b * total                    # B · Σ e
         np.reciprocal(scale, out=scale)
-        e *= scale[..., None]                # softmax / B
-        e -= y * (1.0 / (z.size // (z.shape[0] * z.shape[-1])))
+        e *= scale[..., None]
         return loss, e
 
 
@@ -292,8 +334,10 @@ class SigmoidBCE:
     @staticmethod
     def loss_and_grad(z: Array, y: Array, out: Array | None = None) -> tuple[Array, Array]:
         loss = SigmoidBCE.loss(z, y)
-        dz = Sigmoid.forward(z, out=out)
-        dz -= y
+        dz = sigmoid_minus(z, y)  # σ(z) − y, exact where σ(z) is within an ulp of y
+        if out is not None:
+            np.copyto(out, dz)
+            dz = out
         dz *= 1.0 / (z.size // z.shape[0])
         return loss, dz
 

@@ -35,7 +35,7 @@ import numpy as np
 
 from ..surfaces import Surface
 from .datasets import Dataset, RegressionData, linreg2_data, logreg2_data
-from .layers import sigmoid
+from .layers import sigmoid, sigmoid_grad, sigmoid_minus
 
 Array = np.ndarray
 
@@ -184,7 +184,7 @@ class LogReg2(Surface):
     def loss_and_grad(self, params: Array, step: int = 0) -> tuple[Array, Array]:
         """Loss (R,) and gradient (R, 2): z = w1·x1 + w2·x2,
         L = mean(max(z, 0) − z·y + log(1 + e^(−|z|)))  (BCE in its stable form),
-        ∂L/∂w_i = mean((σ(z) − y)·x_i)."""
+        ∂L/∂w_i = mean((σ(z) − y)·x_i), σ(z) − y in its exact-tail form (``sigmoid_minus``)."""
         return _loss_and_grad_in_chunks(self._loss_and_grad, params, len(self.data.y_train))
 
     def _loss_and_grad(self, params: Array) -> tuple[Array, Array]:
@@ -192,7 +192,7 @@ class LogReg2(Surface):
         y = self.data.y_train.astype(float)
         w1, w2 = params[:, 0:1], params[:, 1:2]
         z = w1 * x1 + w2 * x2
-        d = sigmoid(z) - y
+        d = sigmoid_minus(z, y)
         grad = np.empty(params.shape)
         grad[:, 0] = np.mean(d * x1, axis=1)
         grad[:, 1] = np.mean(d * x2, axis=1)
@@ -242,12 +242,11 @@ def make_logreg2(n: int = 100, noise: float = 1.0, seed: int = 0,
         return _bce(parts(w1, w2)[0], y)
 
     def grad(w1, w2):
-        d = parts(w1, w2)[1] - y
+        d = sigmoid_minus(parts(w1, w2)[0], y)
         return np.mean(d * x1, axis=-1), np.mean(d * x2, axis=-1)
 
     def hess(w1, w2):
-        p = parts(w1, w2)[1]
-        s = p * (1 - p)
+        s = sigmoid_grad(parts(w1, w2)[0])  # σ′ = σ(1 − σ), exact in the tails
         return (np.mean(s * x1 * x1, axis=-1), np.mean(s * x1 * x2, axis=-1),
                 np.mean(s * x2 * x2, axis=-1))
 

@@ -37,6 +37,6 @@ export function labelLegend(minima, known, counts, show) {
     item(k, `${k >= known ? "other minimum" : "minimum"} (${fmtCoord(m[0])}, ${fmtCoord(m[1])})`, { star: true });
   });
   if (counts.get(-1)) item(-1, "diverged");
-  if (counts.get(-2)) item(-2, "did not converge (out of steps, oscillating, or on a saddle)");
+  if (counts.get(-2)) item(-2, "did not converge (out of steps, oscillating, or stalled on a saddle or plateau)");
   return items;
 }

@@ -5,16 +5,13 @@ import { LIMITS } from "../schema.js";
 import { state } from "../state.js";
 import { runLabel, runTags } from "../runs.js";
 import { runColor } from "../plots/theme.js";
-import { statusLook } from "../status.js";
+import { paintStatus, statusLook } from "../status.js";
 
 const $ = (id) => document.getElementById(id);
 
-/** A run waiting at its start (the main badge says "paused" for the whole page). */
-const READY = { icon: "•", text: "at start" };
-
 /**
  * A run's own state: the status it ended with (whichever the server gave: status.js
- * knows each one's icon and word), else what the stream is doing.
+ * knows each one's icon, word and colour), else what the stream is doing.
  */
 export function runState(i) {
   const r = state.runs[i];
@@ -126,9 +123,9 @@ export class RunList {
       cb.checked = Boolean(shown);
       // Every run's state at a glance: colour, icon and word (the word gives way first
       // in a narrow column; it stays for screen readers and on hover).
-      const { icon, text } = st === "ready" ? READY : statusLook(st);
+      const { icon, text } = statusLook(st);
       const badge = li.querySelector(".run-badge");
-      badge.dataset.status = st;
+      paintStatus(badge, st);
       badge.title = `Run ${i + 1}: ${text}${state.runs[i]?.reason ? ` — ${state.runs[i].reason}` : ""}`;
       badge.querySelector(".badge-icon").textContent = icon;
       badge.querySelector(".run-badge-word").textContent = text;

@@ -19,8 +19,8 @@ const bounds = (name) => {
 export const SCHEDULE_FIELDS = Object.fromEntries(Object.entries({
   step_size: { label: "decay every", unit: "steps", doc: "StepLR: η is multiplied by γ every this many steps" },
   gamma: { label: "decay factor γ", doc: "how much η keeps at each decay (1 = no decay)" },
-  T_max: { label: "period T", unit: "steps", doc: "cosine: steps from η to η_min" },
-  eta_min: { label: "final η_min", doc: "cosine: the learning rate it ends at" },
+  T_max: { label: "period T", unit: "steps", doc: "cosine: steps from η down to η_min (the same again back up)" },
+  eta_min: { label: "final η_min", doc: "cosine: the learning rate at step T" },
   warmup_steps: { label: "warm-up W", unit: "steps", doc: "η grows linearly from η/W to η over W steps" },
 }).map(([name, f]) => [name, { ...f, ...bounds(name) }]));
 
@@ -29,8 +29,9 @@ export const SCHEDULES = {
   constant: { fields: [], text: "η stays the same every step." },
   step: { fields: ["step_size", "gamma"], text: "η drops by the factor γ every few steps (StepLR)." },
   exponential: { fields: ["gamma"], text: "η is multiplied by γ after every step (ExponentialLR)." },
-  cosine: { fields: ["T_max", "eta_min"], text: "η glides from its start value down to η_min along a cosine over T steps." },
-  warmup_cosine: { fields: ["warmup_steps", "T_max", "eta_min"], text: "η ramps up over W steps, then glides down along a cosine until step T." },
+  cosine: { fields: ["T_max", "eta_min"], text: "η glides from its start value down to η_min along a cosine over T steps, then rises back over the next T, as torch's CosineAnnealingLR does." },
+  warmup_cosine: { fields: ["warmup_steps", "T_max", "eta_min"], text: "η ramps up over W steps, then glides down along a cosine until step T (and rises again after it, as torch's)." },
+  cosine_hold: { fields: ["T_max", "eta_min"], text: "η glides down along a cosine over T steps, then stays at η_min (not a torch scheduler: torch's cosine rises again)." },
 };
 
 const CLIP_DEFAULT = 1; // the norm offered when clipping is switched on

@@ -12,7 +12,7 @@ import { on } from "../events.js";
 import { keepWhole } from "../fit-text.js";
 import { landscapeToolsApply, objectiveKey, objectiveParams } from "../objective.js";
 import { runLabel, shortName } from "../runs.js";
-import { selectedRun, selectedSpec, state } from "../state.js";
+import { ENDED, selectedRun, selectedSpec, state } from "../state.js";
 
 const $ = (id) => document.getElementById(id);
 const DEFAULT_MOMENTUM = 0.9; // the usual μ, shown for runs without momentum
@@ -182,32 +182,85 @@ export class StabilityPanel {
     this.body.replaceChildren(...nodes);
   }
 
-  /** Is the selected run's η inside its optimizer's bound? */
+  /**
+   * Is the selected run's η inside its optimizer's bound — and, once the run has ended,
+   * what that means for how it ended (the verdict never contradicts the run's status).
+   */
   verdict(spec, d) {
     const p = el("p", "stab-verdict");
     p.id = "stab-verdict";
     const lr = this.currentLr();
     const who = `${runLabel(state.selected).split(" · ")[0]} · ${shortName(spec.optimizer)}`;
+    const run = selectedRun();
+    const ended = run?.status && ENDED.has(run.status) ? run.status : null;
+    const noisy = Boolean(spec.noise);
     if (!FIXED_BOUND.has(spec.optimizer)) {
       p.dataset.inside = "n/a";
-      p.textContent = `Run ${who} uses η = ${fmt(lr)}. ${shortName(spec.optimizer)} divides each step by its running size of the gradient, so no fixed bound on η applies.`;
+      p.textContent = `Run ${who} uses η = ${fmt(lr)}. ${shortName(spec.optimizer)} divides each step by its running size of the gradient, so no fixed bound on η applies`
+        + (ended === "oscillating" ? ": near the bottom its steps stop shrinking, and the run is oscillating." : ".")
+        + endNote(ended, "n/a", noisy);
       return p;
     }
     const max = d.bounds?.[spec.optimizer]?.max_lr;
+    if (d.kink) {
+      p.dataset.inside = "false";
+      p.textContent = `Run ${who} uses η = ${fmt(lr)}. The minimum ${fmtPoint(d.point)} is a kink: the slope jumps there and the curvature is infinite, so no η lets ${shortName(spec.optimizer)} settle exactly — a smaller η only makes its hops around it smaller, a decaying one (a schedule) lets it settle.`
+        + endNote(ended, "kink", noisy);
+      return p;
+    }
     if (!max) {
       p.dataset.inside = "false";
-      p.textContent = `Run ${who} uses η = ${fmt(lr)}: the loss curves down here, so no step size makes GD settle.`;
+      p.textContent = `Run ${who} uses η = ${fmt(lr)}: the loss curves down here, so no step size makes GD settle.`
+        + endNote(ended, "none", noisy);
       return p;
     }
-    const inside = lr > 0 && lr < max;
-    p.dataset.inside = inside ? "true" : "false";
+    const ratio = lr / max;
+    const place = ratio > 1 + 1e-9 ? "beyond" : ratio >= 1 - 1e-9 ? "at" : ratio > 0.9 ? "edge" : "inside";
+    p.dataset.inside = place === "inside" || place === "edge" ? "true" : "false";
     if (!d.is_minimum) {
-      p.textContent = `${inside ? "✓" : "✗"} Run ${who} uses η = ${fmt(lr)}: ${inside ? "within" : "beyond"} η < ${fmt(max)}, so across the steepest direction its steps ${inside ? "shrink" : "grow"}; along the direction that curves down they grow whatever η is — there is no minimum here to settle in.`;
+      const grows = place === "beyond" ? "grow" : place === "at" ? "neither grow nor shrink" : "shrink";
+      p.textContent = `${place === "beyond" || place === "at" ? "✗" : "✓"} Run ${who} uses η = ${fmt(lr)}: ${place === "beyond" ? "beyond" : place === "at" ? "at" : "within"} η < ${fmt(max)}, so across the steepest direction its steps ${grows}; along the direction that curves down they grow whatever η is — there is no minimum here to settle in.`
+        + endNote(ended, place, noisy);
       return p;
     }
-    p.textContent = inside
-      ? `✓ Run ${who} uses η = ${fmt(lr)}: inside the stable range (η < ${fmt(max)}), so near this minimum it settles.`
-      : `✗ Run ${who} uses η = ${fmt(lr)}: beyond the stable range (η < ${fmt(max)}), so near this minimum each step overshoots more than the last.`;
+    const text = {
+      beyond: `✗ Run ${who} uses η = ${fmt(lr)}: beyond the stable range (η < ${fmt(max)}), so near this minimum each step overshoots by more than it corrects and the zig-zag grows.`,
+      at: `✗ Run ${who} uses η = ${fmt(lr)}: exactly at the edge of the stable range (η < ${fmt(max)}), so near this minimum each step lands as far up the other side as it started — the zig-zag neither grows nor dies out.`,
+      edge: `✓ Run ${who} uses η = ${fmt(lr)}: just inside the stable range (η < ${fmt(max)}), so near this minimum the zig-zag dies out, but slowly.`,
+      inside: `✓ Run ${who} uses η = ${fmt(lr)}: inside the stable range (η < ${fmt(max)}), so near this minimum it settles.`,
+    }[place];
+    p.textContent = text + endNote(ended, place, noisy);
     return p;
+  }
+}
+
+/** "(x, y)" of a point. */
+function fmtPoint(pt) {
+  return `(${fmtCoord(pt[0])}, ${fmtCoord(pt[1])})`;
+}
+
+/**
+ * What the bound says about how the run ended (status: the run's, once ended; place: where
+ * η sits against the bound) — a sentence that agrees with the badge, or "".
+ */
+function endNote(status, place, noisy) {
+  if (!status) return noisy && (place === "inside" || place === "edge") ? " Its gradient noise keeps it jittering near the bottom all the same." : "";
+  const stable = place === "inside" || place === "edge";
+  switch (status) {
+    case "converged":
+      return stable || place === "n/a" ? " It did: the run converged." : " It converged all the same: its own reason says how.";
+    case "oscillating":
+      if (place === "at" || place === "beyond" || place === "kink" || place === "n/a") return " The run is oscillating.";
+      return " Yet the run is oscillating: away from the minimum the loss is steeper than here — its reason says where.";
+    case "diverged":
+      return place === "beyond" ? " The run diverged." : " Yet the run diverged: where it was, the loss is steeper than at this minimum — its reason has the numbers.";
+    case "noise_floor":
+      return stable ? " Without its gradient noise it would settle; the noise keeps it hovering at a noise floor." : " The run hovers at a noise floor.";
+    case "stalled":
+      return " The run stalled before it got here — its reason says where.";
+    case "max_steps":
+      return stable ? " The run ran out of steps before it settled." : " The run ran out of steps.";
+    default:
+      return "";
   }
 }

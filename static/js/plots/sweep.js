@@ -6,14 +6,18 @@
 import { fmt } from "../format.js";
 import { CONFIG, FONT, fitToContainer } from "./theme.js";
 import { dressed, dressedLayout } from "./dress.js";
+import { statusLook } from "../status.js";
 
-/** Status → look. Colour AND marker shape, never colour alone. */
-export const STATUS_LOOK = {
-  converged: { name: "converged", color: "#15803d", symbol: "circle" },
-  oscillating: { name: "oscillating", color: "#d97706", symbol: "diamond" },
-  max_steps: { name: "out of steps", color: "#6b7280", symbol: "square" },
-  diverged: { name: "diverged ↑", color: "#dc2626", symbol: "x-thin-open" },
-};
+/** Status → look: the badge's colour (status.js) AND a marker shape, never colour alone. */
+const MARKERS = [
+  ["converged", "converged", "circle"],
+  ["stalled", "stalled", "triangle-down"],
+  ["oscillating", "oscillating", "diamond"],
+  ["noise_floor", "noise floor", "hexagon"],
+  ["max_steps", "out of steps", "square"],
+  ["diverged", "diverged ↑", "x-thin-open"],
+];
+export const STATUS_LOOK = Object.fromEntries(MARKERS.map(([status, name, symbol]) => [status, { name, color: statusLook(status).bg, symbol }]));
 
 const PICK_PX = 24; // a click this close to a point picks it
 

@@ -113,7 +113,7 @@ def test_the_race_torch_walks_down_the_mistake_spirals_and_its_loss_does_not_fal
     assert f"a turn of {abs(math.degrees(np.angle(f))):.2g}°" in reason
     assert f"stretch ×{abs(f):.5f}".rstrip("0") in reason and abs(f) > 1
     assert "spirals outward around w̃ = 0.991 + 1i" in reason
-    assert explain(right, 0).startswith("Converged in 125 steps to (0.989, 1.01), a global "
+    assert explain(right, 0).startswith("Converged in 111 steps to (0.989, 1.01), the global "
                                         "minimum")
 
 

@@ -32,14 +32,17 @@ def test_every_optimizer_trains_a_network_end_to_end(optimizer, batch_size):
     net = MLP(SMALL, (8, 8), "tanh", batch_size=batch_size)
     b = batch(net, optimizer, LRS[optimizer], net.init_params("xavier", 0, runs=2), 300)
     traj = run_to_end(b)
-    assert (b.status == Status.MAX_STEPS).all()
+    # still learning, or (mini-batches) hovering at the floor their noise sets
+    ends = {Status.MAX_STEPS, Status.NOISE_FLOOR} if batch_size else {Status.MAX_STEPS}
+    assert set(Status(int(s)) for s in b.status) <= ends
     assert traj.params.shape == (301, 2, net.dim)
     assert np.isfinite(traj.loss).all() and np.isfinite(traj.grad).all()
     assert (traj.loss[-1] < 0.6 * traj.loss[0]).all(), "the loss should fall"
     np.testing.assert_array_equal(traj.params[:, 0], traj.params[:, 1])  # same start, same run
     assert net.metrics(b.params).accuracy.min() > 0.8
     reason = explain(b, 0)
-    assert reason.startswith("Stopped after 300 steps")
+    assert reason.startswith("Stopped after 300 steps" if b.status[0] == Status.MAX_STEPS
+                             else "At the noise floor")
 
 
 def test_batch_passes_the_step_so_each_update_uses_its_minibatch():
@@ -124,13 +127,25 @@ def test_gradient_descent_on_a_net_diverges_with_a_huge_rate_and_says_so():
     assert reason.startswith("Diverged at step") and "too large" in reason
 
 
-def test_a_net_can_converge_and_the_reason_needs_no_hessian():
-    net = MLP(SMALL, (8,), "tanh")
-    b = batch(net, "adam", 0.01, net.init_params("xavier", 0), 2000, Tolerances(gtol=1e-2))
+def test_an_objective_without_a_hessian_converges_by_the_secant():
+    """A network has no Hessian: its curvature is read off the last step (the secant
+    ‖d‖·‖Δθ‖/‖Δd‖ is the Newton distance along it). On a ravine given without its Hessian,
+    GD converges where and when the secant says the minimum is within xtol."""
+    from gdviz.engine.surfaces import SURFACES
+    ravine = SURFACES["ravine"]
+
+    class NoHessian:
+        dim = 2
+
+        def loss_and_grad(self, params, step=0):
+            return ravine.loss_and_grad(params)
+
+    b = Batch(NoHessian(), OPTIMIZERS["gd"], hyper_arrays([{**defaults("gd"), "lr": 0.04}]),
+              np.array([[1.5, 0.5]]), 2000)
     b.run()
     assert b.status[0] == Status.CONVERGED
-    assert np.linalg.norm(b.grad[0]) <= 1e-2
-    assert explain(b, 0).startswith("Converged in")
+    assert np.linalg.norm(b.params[0]) <= 2e-6  # the Newton distance of a quadratic
+    assert explain(b, 0).startswith("Converged in") and "curves up" in explain(b, 0)
 
 
 def test_full_batch_gd_too_fast_for_a_net_oscillates_and_says_lower_lr():
@@ -147,7 +162,7 @@ def test_minibatch_zigzag_is_not_called_oscillating():
     net = MLP(MOONS, (16, 16), "tanh", batch_size=8)
     b = batch(net, "gd", 0.5, net.init_params("he", 0), 1500)
     traj = run_to_end(b)
-    assert b.status[0] == Status.MAX_STEPS
+    assert b.status[0] in (Status.MAX_STEPS, Status.NOISE_FLOOR) and b.end_step[0] == 1500
     assert traj.loss[-1, 0] < 0.05 * traj.loss[0, 0]
 
 

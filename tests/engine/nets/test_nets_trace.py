@@ -92,7 +92,9 @@ def test_each_stage_is_the_chain_rule(head):
             w_next = layers[l + 1][0][0]
             np.testing.assert_allclose(lt.grad_a, t.layers[l + 1].delta @ w_next.T,
                                        rtol=1e-13, atol=1e-16)
-            np.testing.assert_array_equal(lt.delta, (1 - lt.a) * lt.a * lt.grad_a)
+            # (σ′ is computed as σ(z)·σ(−z), exact in the tails: equal to a(1 − a) to ulps)
+            np.testing.assert_allclose(lt.delta, (1 - lt.a) * lt.a * lt.grad_a,
+                                       rtol=1e-13, atol=1e-18)
         else:
             np.testing.assert_array_equal(lt.grad_a, lt.delta)
         a_prev = lt.a

@@ -1,0 +1,347 @@
+"""How a run ends: the one rule set behind every status (docs/status.md).
+
+Each rule is a function written once and evaluated two ways — on NumPy arrays,
+one entry per run of a batch, and on plain Python floats for the single run a
+stream advances (where a NumPy call on a length-1 array costs more than the
+arithmetic). ``Ops`` supplies the few operations the rules use in each form
+(``ARRAYS``, ``FLOATS``); both do the same IEEE operations in the same order, so
+one run gets the same verdict either way, bit for bit.
+
+Every test is *scale-free*: it compares losses only with other loss differences of
+the same run (its trend with its own spread, its rise with its first gradient ×
+a length), and everything else in parameter space (step lengths, distances, the
+Newton distance ‖H⁻¹∇‖), so f → a·f + b (a > 0) never changes a verdict.
+
+Statuses (``Status``; the int values are the wire format of old clients):
+
+* ``diverged``    — a loss, weight or gradient is not finite; or the loss rose (or
+  fell) by more than ``explode`` × ‖d₀‖(1 + ‖θ₀‖) from its start (d₀ the first
+  gradient the optimizer follows: the first-order size of a loss change over the
+  run's own length scale); or the weights ran more than ``runaway`` × (1 + ‖θ₀‖)
+  away from the start.
+* ``converged``   — at a minimum: the run's last step is short (≤ ``settle`` ×
+  (1 + ‖θ‖)), the stationary point of what the optimizer follows (∇f + λθ for
+  coupled weight decay; AdamW's own fixed point for decoupled) is within ``xtol`` ×
+  (1 + ‖θ‖) by Newton's step (with the exact Hessian; without one, a network, the
+  secant curvature along the last step) and a second Newton step confirms it,
+  and the curvature there says minimum (no eigenvalue below −``negative`` ×
+  max|λ|) — or the run is within ``xtol`` of a known minimum (a kink: no
+  curvature to read); and it would stay there: the optimizer is stable at that
+  minimum for ``HORIZON`` more steps (RMSprop and Adam, whose step is divided by
+  a fading memory of the gradient's size, are thrown back out of an exact
+  minimum once that memory has faded: ``Batch._stays``).
+* ``stalled``     — stopped somewhere that is not a minimum (``Stall``): at a
+  saddle point (stationary, a direction curving down; a maximum too); on a
+  plateau (every step of the last 2W below ``crawl`` × (1 + ‖θ‖), no minimum
+  ahead — by Newton's iteration, or for a network by the secant along its last
+  step — and η not cut by a schedule); or, with no curvature to read (a network),
+  never having left the start.
+* ``oscillating`` — over the last 2W steps the loss has no trend (|mean of the
+  newer W − mean of the older W| ≤ ``stuck`` × its max − min; the loss traced from
+  the gradient, Σ ½(d_{k−1} + d_k)·Δθ_k, which a constant added to f cannot blur
+  in floats), the path goes back
+  and forth (net displacement < half the path), and the steps neither shrink
+  (newer W < ``shrink`` × older) nor grow (> ``grow`` ×); and no schedule will
+  halve η before the budget ends. Not for noisy runs, judged at the end.
+* ``noise_floor`` — a noisy run (gradient noise, or a network's mini-batches) at the
+  end of its budget whose loss has had no trend over the last ``blocks`` × W steps
+  (the same stuck test, on the longer window) while it hovers in a minimum's basin.
+* ``max_steps``   — the budget ran out first.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+
+Array = np.ndarray
+
+
+class Status(IntEnum):
+    RUNNING = 0
+    CONVERGED = 1
+    OSCILLATING = 2
+    DIVERGED = 3
+    MAX_STEPS = 4
+    STALLED = 5
+    NOISE_FLOOR = 6
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class Stall(IntEnum):
+    """Where a ``stalled`` run stopped (0 for every other status)."""
+
+    NONE = 0
+    SADDLE = 1   # a stationary point that is not a minimum: a saddle, or a maximum
+    PLATEAU = 2  # flat: tiny steps and no minimum ahead
+    START = 3    # never left the start, and no curvature to say more (a network)
+
+    @property
+    def label(self) -> str | None:
+        return None if self is Stall.NONE else self.name.lower()
+
+
+@dataclass(frozen=True)
+class Tolerances:
+    window: int = 20       # W: the oscillation and crawl tests read the last 2W steps
+    xtol: float = 1e-6     # converged / saddle: Newton distance ≤ xtol × (1 + ‖θ‖)
+    settle: float = 1e-5   # … and the last step ≤ settle × (1 + ‖θ‖): near and slow
+    crawl: float = 1e-6    # stalled: every step of the last 2W ≤ crawl × (1 + ‖θ‖)
+    stuck: float = 0.1     # the loss has no trend: |trend| ≤ stuck × (max − min)
+    shrink: float = 0.5    # converging: the newer W steps add up to < shrink × the older
+    grow: float = 2.0      # diverging: the newer W steps add up to > grow × the older
+    explode: float = 1e6   # diverged: the loss moved > explode × ‖d₀‖(1 + ‖θ₀‖)
+    runaway: float = 1e6   # diverged: ‖θ − θ₀‖ > runaway × (1 + ‖θ₀‖)
+    negative: float = 1e-6  # an eigenvalue < −negative × max|λ| curves down
+    blocks: int = 8        # noise floor: the last blocks × W steps (at the end)
+
+
+HORIZON = 10_000   # a converged run stays put at least this many more steps (the largest budget)
+LAND_STEPS = 512   # steps a run near a minimum is continued to see it come to rest in floats
+CONFIRM = 0.9      # a second Newton step must be < CONFIRM × the first: a real nearby point
+HEADING_STEPS = 20  # Newton steps that look for a minimum ahead of a crawling run
+FLOOR_RATIO = 1e-12  # eigenvalues below this × max|λ| count as 0 in a Newton step
+
+
+# --- the operations the rules use, on floats and on arrays ---------------------------------
+
+def _fmax(a: float, b: float) -> float:
+    """max that returns NaN when either is NaN, as np.maximum does."""
+    return a if (a >= b or a != a) else b
+
+
+def _fmin(a: float, b: float) -> float:
+    return a if (a <= b or a != a) else b
+
+
+class Ops:
+    """``where``, ``maximum``, ``minimum``, ``sqrt``, ``fold`` (left sums in a fixed order)
+    and ``norm`` (max-scaled, so 1e-200 and 1e200 neither underflow nor overflow)."""
+
+    def __init__(self, where, maximum, minimum, sqrt, isfinite, absolute, logical_not):
+        self.where, self.maximum, self.minimum = where, maximum, minimum
+        self.sqrt, self.isfinite, self.abs, self.not_ = sqrt, isfinite, absolute, logical_not
+
+    def fold(self, rows, op=None):
+        """rows[0] op rows[1] op …, left to right (``+`` when op is None)."""
+        total = rows[0]
+        for r in rows[1:]:
+            total = total + r if op is None else op(total, r)
+        return total
+
+    def norm(self, columns):
+        """‖v‖₂ of a vector given as its columns (floats, or arrays of runs): the largest
+        |entry| m, then m·√Σ(vᵢ/m)²; 0 for a zero vector, inf if any entry is inf."""
+        m = self.fold([self.abs(c) for c in columns], self.maximum)
+        safe = self.where(m > 0, m, 1.0)
+        safe = self.where(m == math.inf, 1.0, safe)
+        total = self.fold([(c / safe) * (c / safe) for c in columns])
+        return self.where(m == math.inf, math.inf, m * self.sqrt(total))
+
+
+FLOATS = Ops(lambda c, a, b: a if c else b, _fmax, _fmin, math.sqrt, math.isfinite, abs,
+             lambda c: not c)
+ARRAYS = Ops(np.where, np.maximum, np.minimum, np.sqrt, np.isfinite, np.abs, np.logical_not)
+
+
+def norms(a: Array) -> Array:
+    """``ARRAYS.norm`` of each row of a (R, P) array (columns folded in order for P ≤ 7;
+    NumPy's own reductions, still max-scaled, for a network's many weights)."""
+    if a.shape[1] <= 7:
+        return ARRAYS.norm([a[:, j] for j in range(a.shape[1])])
+    with np.errstate(all="ignore"):
+        m = np.abs(a).max(axis=1)
+        safe = np.where((m > 0) & (m < np.inf), m, 1.0)
+        out = m * np.sqrt(np.square(a / safe[:, None]).sum(axis=1))
+        return np.where(m == np.inf, np.inf, out)
+
+
+# --- the rules ----------------------------------------------------------------------------
+
+def diverged(finite, rise, start_scale, away, length0, tol: Tolerances):
+    """Not finite; the loss moved more than ``explode`` × its start's first-order scale
+    ‖d₀‖(1 + ‖θ₀‖) (``start_scale``; 0 — a stationary start — turns the test off); or
+    the weights ran ``runaway`` × (1 + ‖θ₀‖) away."""
+    bound = tol.explode * start_scale
+    moved = (start_scale > 0) & ((rise > bound) | (-rise > bound))
+    return (finite == False) | moved | (away > tol.runaway * length0)  # noqa: E712
+
+
+def settled(step_len, length, tol: Tolerances):
+    """The last step is short enough for a converged (or saddle-stalled) run."""
+    return step_len <= tol.settle * length
+
+
+def crawling(longest_step, length, tol: Tolerances):
+    """Every step of the window is shorter than ``crawl`` × (1 + ‖θ‖): at this pace the run
+    would not move 1 % of its size in 10,000 steps (the largest budget)."""
+    return longest_step <= tol.crawl * length
+
+
+def no_trend(older_sum, newer_sum, lo, hi, n_half, tol: Tolerances, ops: Ops):
+    """The loss goes nowhere: the means of the older and newer halves of a window differ
+    by at most ``stuck`` × the window's max − min (a loss falling at any geometric rate
+    has |trend| near ½ of its spread, however slow; a constant or bouncing one, far less)."""
+    trend = (newer_sum - older_sum) / n_half
+    return ops.abs(trend) <= tol.stuck * (hi - lo)
+
+
+def bouncing(older_steps, newer_steps, path, displacement, tol: Tolerances):
+    """The path goes back and forth with steps that neither shrink nor grow."""
+    return ((path > 0) & (displacement < 0.5 * path)
+            & (newer_steps >= tol.shrink * older_steps)
+            & (newer_steps <= tol.grow * older_steps))
+
+
+# --- reading the curvature: Newton with the exact Hessian, or the secant ------------------
+
+@dataclass
+class Point:
+    """What the curvature says about m candidate runs (arrays of m)."""
+
+    newton: Array      # distance to the stationary point by Newton's step
+    stationary: Array  # newton ≤ xtol·(1 + ‖θ‖), confirmed by a second step
+    minimum: Array     # the curvature there says minimum (or a known minimum is here)
+    flat: Array        # no curvature at all (H = 0) and no gradient
+
+
+def newton_distance(h: Array, d: Array) -> tuple[Array, Array, Array]:
+    """(‖H⁻¹d‖, λ (m, P) ascending, the Newton step −H⁻¹d (m, P)) for each of m runs.
+
+    H and d are scaled by their largest entry first (H⁻¹d is unchanged), so a plateau's
+    1e-194 neither underflows nor divides by 0; eigenvalues below ``FLOOR_RATIO`` ×
+    max|λ| count as that floor, so a gradient along a flat direction gives a huge
+    (not a NaN) distance. H = 0 with d = 0 is distance 0; H = 0 with d ≠ 0, inf."""
+    with np.errstate(all="ignore"):
+        s = np.maximum(np.abs(h).reshape(len(h), -1).max(1), np.abs(d).max(1))
+        s = np.where((s > 0) & np.isfinite(s), s, 1.0)
+        lam, vec = np.linalg.eigh(h / s[:, None, None])
+        top = np.abs(lam).max(1)
+        floor = np.maximum(np.abs(lam), (FLOOR_RATIO * top)[:, None])
+        coef = np.einsum("mpq,mp->mq", vec, d / s[:, None]) / floor
+        step = -np.einsum("mpq,mq->mp", vec, coef)
+        dist = norms(coef)
+        zero_d = ~(np.abs(d) > 0).any(1)
+        dist = np.where(top > 0, dist, np.where(zero_d, 0.0, np.inf))
+        step = np.where((top > 0)[:, None], step, 0.0)
+    return dist, lam * s[:, None], step
+
+
+def minimum_type(lam: Array, tol: Tolerances) -> Array:
+    """No eigenvalue below −``negative`` × max|λ|: a minimum (or a flat valley floor)."""
+    top = np.abs(lam).max(1)
+    return lam.min(1) >= -tol.negative * top
+
+
+def near_known(points: Array, minima: Array, tol: Tolerances) -> Array:
+    """Within ``xtol`` × (1 + ‖m‖) of a known minimum m."""
+    if minima.size == 0:
+        return np.zeros(len(points), bool)
+    with np.errstate(all="ignore"):
+        d = np.linalg.norm(points[:, None, :] - minima[None], axis=2)
+        return (d <= tol.xtol * (1 + np.linalg.norm(minima, axis=1))[None]).any(1)
+
+
+def distance_to_known(points: Array, minima: Array) -> Array:
+    """The distance from each point to its nearest known minimum (inf if none known)."""
+    if minima.size == 0:
+        return np.full(len(points), np.inf)
+    with np.errstate(all="ignore"):
+        return np.linalg.norm(points[:, None, :] - minima[None], axis=2).min(1)
+
+
+# --- staying at a minimum: the optimizer's linear map there ------------------------------
+
+def spectral_radius(kind: str, a: Array, mu: Array) -> Array:
+    """ρ of one optimizer's linear map along a direction of gain × curvature a (m, P):
+    how much a small deviation from the minimum grows (> 1) or shrinks each step.
+
+    * ``plain``    x ← (1 − a)x (GD, Adagrad, RMSprop without momentum): |1 − a|
+    * ``heavy``    heavy-ball with momentum μ (SGD momentum with τ = 0, RMSprop's μ, and
+                   Adam's averaged m: μ = β₁ with dampening (1 − β₁), folded into a):
+                   the larger root of z² − (1 + μ − a)z + μ
+    * ``nesterov`` z² − (1 + μ − a(1 + μ))z + μ(1 − a)
+    """
+    mu = np.broadcast_to(np.asarray(mu, float).reshape(-1, 1), a.shape)
+    if kind == "plain":
+        return np.abs(1 - a)
+    if kind == "heavy":
+        b, c = 1 + mu - a, mu
+    else:
+        b, c = 1 + mu - a * (1 + mu), mu * (1 - a)
+    disc = b * b - 4 * c
+    real = np.sqrt(np.maximum(disc, 0.0))
+    big = np.maximum(np.abs(b + real), np.abs(b - real)) / 2
+    return np.where(disc >= 0, big, np.sqrt(np.abs(c)))
+
+
+def radius(kind: str, curvature: Array, gain: Array, mu) -> Array:
+    """The map's spectral radius over the modes of G½HG½ (m,), for gains (m, P)."""
+    root = np.sqrt(gain)
+    scaled = root[:, :, None] * curvature * root[:, None, :]
+    ok = np.isfinite(scaled).all(axis=(1, 2))
+    out = np.full(len(scaled), np.inf)
+    if ok.any():
+        lam = np.linalg.eigvalsh(scaled[ok])
+        out[ok] = spectral_radius(kind, lam, np.asarray(mu, float)[ok]).max(1)
+    return out
+
+
+def steps_to_leave(kind: str, curvature: Array, gain_at, mu, deviation: Array,
+                   visible: Array, horizon: int = HORIZON, frozen_until=None) -> Array:
+    """How many steps until a run sitting ``deviation`` from a minimum is thrown ``visible``
+    away — inf if not within ``horizon``.
+
+    ``gain_at(t)`` (m, P) is the per-weight gain t steps from now (it only grows, as RMSprop's
+    and Adam's running averages forget); ρ(t), the map's spectral radius over the modes of
+    G½HG½, then only grows too. A deviation is multiplied by ρ(t) at step t, so it becomes
+    visible once Σ ln ρ(t) over the unstable steps reaches ln(visible/deviation): the sum is
+    taken over 64 slices of the horizon (ρ read at each slice's start: a lower bound on the
+    growth inside it, so the leaving step is never too early by more than a slice).
+    ``frozen_until`` (m,): steps before which nothing grows (a run whose every update is
+    below half an ulp of its weights does not move at all in floats)."""
+    def log_rho(t: float) -> Array:
+        return np.log(radius(kind, curvature, gain_at(t), mu))
+
+    with np.errstate(all="ignore"):
+        need = np.log(np.maximum(visible / np.maximum(deviation, 1e-300), 1.0))
+        ts = np.linspace(0.0, float(horizon), 65)
+        grown = np.zeros(len(need))
+        out = np.full(len(need), np.inf)
+        wait = np.zeros(len(need)) if frozen_until is None else np.asarray(frozen_until, float)
+        for t0, t1 in zip(ts[:-1], ts[1:]):
+            rate = np.where(t1 > wait, np.maximum(log_rho(t0), 0.0), 0.0)
+            begin = np.maximum(t0, np.minimum(wait, t1))
+            after = grown + rate * (t1 - begin)
+            hit = np.isinf(out) & (after >= need)
+            out[hit] = (begin + np.where(rate > 0, (need - grown) / rate, 0.0))[hit]
+            grown = after
+    return out
+
+
+def lr_floor_ahead(schedule, base: Array, k: int, end: int) -> Array:
+    """The lowest η ``schedule`` gives each run after update k, up to update ``end``.
+
+    Every kind is monotone or a cosine, so its lowest value after k is at k + 1, at
+    ``end``, or at the cosine's next trough (t = T_max·(2j + 1), after the warm-up)."""
+    if schedule is None or not schedule.decays or end <= k:
+        return schedule.lr(np.asarray(base, float), k) if schedule else np.asarray(base, float)
+    ts = {k + 1, end}
+    if schedule.kind in ("cosine", "cosine_hold", "warmup_cosine"):
+        w = schedule.warmup_steps if schedule.kind == "warmup_cosine" else 0
+        span = max(schedule.T_max - w, 1) if w else schedule.T_max
+        t0 = max(k + 1 - w, 0)
+        j = max(0, math.ceil((t0 / span - 1) / 2))
+        trough = w + span * (2 * j + 1)
+        if trough <= end:
+            ts.add(trough)
+        if w and w <= end and w > k:
+            ts.add(w)
+    base = np.asarray(base, float)
+    return np.min([schedule.lr(base, np.full(base.shape, float(t))) for t in sorted(ts)], axis=0)
