@@ -45,7 +45,7 @@ def dial(port: int, source: str = "127.0.0.1") -> socket.socket:
     s = socket.socket()
     s.bind((source, 0))
     s.connect(("127.0.0.1", port))
-    s.settimeout(20)
+    s.settimeout(60)  # a hang guard, not a time bound
     return s
 
 
@@ -114,7 +114,7 @@ def test_a_body_that_never_finishes_is_cut_off_with_408(guarded):
 def test_a_request_that_arrived_whole_may_take_as_long_as_it_takes(guarded):
     """The deadline stops when the request is in: a run computing for many times the
     deadline is answered in full."""
-    body = json.dumps({"surface": "rosenbrock", "steps": 10_000,
+    body = json.dumps({"surface": "rosenbrock", "steps": 2_000,
                        "runs": [{"optimizer": "adam", "lr": 0.01}] * 2}).encode()
     with dial(guarded) as s:
         s.sendall(b"POST /api/run HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"

@@ -20,6 +20,7 @@ OWNERS = {
     "surfaceDrawn": {"session/surface.js"},
     "model": {"session/model.js"}, "expr": {"session/expr.js"},
     "runs": {"runs.js"}, "recent": {"runs.js"},
+    "liveRuns": {"runs.js"}, "scrub": {"runs.js"},  # the step the views show (scrub.js asks)
 }
 _PATH = r"(?:\??\.\w+|\[[^\]\n]*\])*"
 _WRITES = [

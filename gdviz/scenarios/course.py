@@ -77,7 +77,8 @@ COURSE: tuple[CourseStep, ...] = (
                Check("converged", by=9)),
     CourseStep("1d-learning-rates", "One variable",
                "Give run 1 the η that lands on the minimum in a single step.",
-               Check("converged", run=0, by=1)),
+               # it lands at step 1; "converged" is said at step 2, once it has stayed there
+               Check("converged", run=0, by=2)),
     CourseStep("lr-too-small", "Learning rates",
                "Make it converge in under 20 steps.",
                Check("converged", by=19)),

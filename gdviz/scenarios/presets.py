@@ -68,7 +68,7 @@ _ALL = [
         """On f(x) = x² the slope is f′(x) = 2x: at the start x = 1.5 the tangent climbs to
         the right with slope 3, so GD steps left, against the slope, by η times it:
         x ← 1.5 − 0.1 × 3 = 1.2. The slope shrinks as the curve flattens, and so do the
-        steps — each one multiplies x by 1 − 2η = 0.8 — until, after 67 steps, the slope is
+        steps — each one multiplies x by 1 − 2η = 0.8 — until, after 64 steps, the slope is
         too small to matter and the run has converged at the minimum x = 0.""",
         model=F1D_QUADRATIC, steps=100, speed=4,
         runs=[{"optimizer": "gd", "lr": 0.1, "start": [1.5]}]),
@@ -76,8 +76,8 @@ _ALL = [
         "1d-learning-rates", "1D: three learning rates on one curve",
         """x² bends by f″ = 2 everywhere, so GD is stable for η < 2/f″ = 1. η = 0.1 creeps
         down one side (each step × 0.8). η = 0.9 overshoots to the other side at every step
-        (× −0.8) yet also converges in 67 steps. η = 1.1 > 1 overshoots by more than it
-        corrects (× −1.2): the loss grows every step and gdviz stops the run at step 39
+        (× −0.8) yet also converges in 64 steps. η = 1.1 > 1 overshoots by more than it
+        corrects (× −1.2): the loss grows every step and gdviz stops the run at step 42
         (the η sweep tab draws the bound).""",
         model=F1D_QUADRATIC, steps=100, speed=4,
         runs=[{"optimizer": "gd", "lr": 0.1, "start": [1.5]},

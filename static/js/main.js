@@ -167,7 +167,7 @@ inside = new InsideViews({
 });
 const view = new View({ contour, surface3d, curves, layers, runList, network, fit, diagnosis, slice, tabs, exprGrad, inside, plugins });
 session = new Session({ stream, view, controls });
-const scrubber = new Scrubber({ stream, session, view, onBranched: (i) => editor.selectRun(i, { force: true }) });
+const scrubber = new Scrubber({ stream, session, view, joinScenario: (spec) => editor.joinBranch(spec), onBranched: (i) => editor.selectRun(i, { force: true }) });
 view.scrubber = scrubber;
 const inbox = new Inbox({ view, controls, session, scrubber, onSlice: (msg) => slice.receive(msg), onError: (m) => slice.failed(m) });
 const restorer = new Restorer({

@@ -62,6 +62,23 @@ export function emptyRun() {
   };
 }
 
+/** The step every view shows the runs at: k, or null for the newest (live). */
+export function setScrub(k) {
+  state.scrub = k;
+}
+
+/** What every view reads as `state.runs`: the live runs, or (`at`) each run cut to the
+ * scrubbed step — the live ones kept in `state.liveRuns` meanwhile. */
+export function showRuns(live, at = null) {
+  state.liveRuns = at === null ? null : live;
+  state.runs = at ?? live;
+}
+
+/** A run that joined the stream (a branch): its frames follow. */
+export function addRun(run) {
+  state.runs.push(run);
+}
+
 /** Forget every run's frames (a new start is coming). */
 export function clearRuns() {
   state.runs = state.scenario.runs.map(emptyRun);

@@ -59,8 +59,8 @@ def test_reasons_say_x_and_the_bound_two_over_f_second(client):
                                                {"optimizer": "gd", "lr": 0.1}]})
     wild, calm = loads(r.content)["runs"]
     assert wild["status"] == "diverged"
-    assert "lr 1.1 > 2/f″ = 1 (f″ = 2 is the curvature of f at the minimum x = 0)" in wild["reason"]
-    assert calm["reason"].startswith("Converged in 67 steps to x = ")
+    assert "η 1.1 > 2/f″ = 1 (f″ = 2 is the curvature of f at the minimum x = 0)" in wild["reason"]
+    assert calm["reason"].startswith("Converged in 64 steps to x = ")
 
 
 def test_bad_input_names_the_field(client):
@@ -92,7 +92,7 @@ def test_the_stream_sends_one_weight(client):
 
 def test_exports_csv_json_and_the_offline_page(client):
     csv = client.get(f"/export/csv?{query(LINK)}")
-    assert csv.status_code == 200 and csv.text.splitlines()[0].split(",")[7:10] == ["p0", "g0", "u0"]
+    assert csv.status_code == 200 and csv.text.splitlines()[0].split(",")[8:11] == ["p0", "g0", "u0"]
     assert client.get(f"/export/json?{query(LINK)}").status_code == 200
     html = client.get(f"/export/html?{query(LINK)}")
     assert html.status_code == 200 and "views/curve.js" in html.text and ".curve-step" in html.text

@@ -155,8 +155,9 @@ def test_local_and_global_minimum_of_two_wells():
     right = run("two_wells", 0.05)
     left = run("two_wells", 0.05, start=-1.8)
     assert right.status[0] == left.status[0] == Status.CONVERGED
-    assert right.params[0, 0] == pytest.approx(CURVES["two_wells"].minima[1], abs=1e-6)
-    assert left.params[0, 0] == pytest.approx(CURVES["two_wells"].minima[0], abs=1e-6)
+    # converged: within 1e-6 × (1 + |x|) of the stationary point (docs/status.md)
+    for b, m in ((right, CURVES["two_wells"].minima[1]), (left, CURVES["two_wells"].minima[0])):
+        assert b.params[0, 0] == pytest.approx(m, abs=1e-6 * (1 + abs(m)))
 
 
 def test_cubic_never_converges_at_its_inflection():
@@ -198,4 +199,7 @@ def test_every_optimizer_on_a_curve_matches_real_pytorch(oid, hp, cid):
     for _ in range(30):
         b.advance()
         got.append(float(b.params[0, 0]))
-    np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
+    # a run that converged stops there (torch's loop goes on): compare up to its end
+    end = int(b.end_step[0]) if b.end_step[0] >= 0 else 30
+    assert end >= 10
+    np.testing.assert_allclose(got[:end + 1], want[:end + 1], rtol=1e-12, atol=0)

@@ -25,6 +25,9 @@ from local_client import local_client
 # preset → one (status, stall, end step, Why? findings at the end) per run
 # (findings: the ids the Why? tab lists for a network run, None for a surface)
 PINS: dict[str, list[tuple]] = {
+    "1d-slope": [("converged", None, 64, None)],
+    "1d-learning-rates": [("converged", None, 64, None), ("converged", None, 64, None),
+                          ("diverged", None, 42, None)],
     "lr-too-small": [("max_steps", None, 300, None)],
     "lr-just-right": [("converged", None, 16, None)],
     "lr-oscillating": [("oscillating", None, 40, None)],
@@ -63,6 +66,9 @@ PINS: dict[str, list[tuple]] = {
 # preset → (phrase of its lesson, the run it speaks of (0-based), the status it promises);
 # a number in the phrase after "step"/"in"/"after" is the step that run ended at
 CLAIMS: dict[str, list[tuple[str, int, str]]] = {
+    "1d-slope": [("after 64 steps, the slope is", 0, "converged")],
+    "1d-learning-rates": [("converges in 64 steps", 1, "converged"),
+                          ("stops the run at step 42", 2, "diverged")],
     "lr-too-small": [("After 300 steps the loss has only fallen", 0, "max_steps"),
                      ("needs about 6,900 more steps to converge", 0, "max_steps")],
     "lr-just-right": [("converges in 16 steps", 0, "converged")],

@@ -15,7 +15,7 @@
 import { fetchStartFrames } from "../api.js";
 import { emit } from "../events.js";
 import { normalizeDiagnosis } from "../panels/diagnosis.js";
-import { addFrame, clearRuns, setRunDiagnosis, setRunStatus } from "../runs.js";
+import { addFrame, clearRuns, setRunDiagnosis, setRunStatus, setScrub } from "../runs.js";
 import { scenarioForServer, state } from "../state.js";
 import { serverBusyText } from "../status.js";
 import { toast } from "../toast.js";
@@ -87,7 +87,7 @@ export class Session {
   /** A branch joined the runs: the stream is active again; it plays. */
   branched() {
     state.server = "active";
-    state.scrub = null;
+    setScrub(null);
     this.stream.play();
     this.setPlaying(true);
   }
@@ -183,7 +183,7 @@ export class Session {
       this.setPlaying(false);
       emit("halt");
     } else if (state.server === "active") {
-      state.scrub = null; // (playing shows the newest step)
+      setScrub(null); // (playing shows the newest step)
       this.stream.play();
       this.setPlaying(true);
     } else {
@@ -196,7 +196,7 @@ export class Session {
   stepOnce() {
     if (!state.socketOpen) return;
     if (state.server === "active") {
-      state.scrub = null;
+      setScrub(null);
       this.stream.step(1);
       this.setPlaying(false);
       this.view.updateStatus();

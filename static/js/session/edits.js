@@ -238,6 +238,13 @@ export class Editor {
     this.afterRunsChanged(state.scenario.runs.length - 1);
   }
 
+  /** A branch the server made (`branched`) joins the scenario, beside its parent: no
+   * restart — the stream already runs it. */
+  joinBranch(spec) {
+    state.scenario.runs.push(spec);
+    state.hidden.push(false);
+  }
+
   removeRun(i) {
     const runs = state.scenario.runs;
     if (runs.length <= 1 || i < 0 || i >= runs.length) return;

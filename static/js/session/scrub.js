@@ -9,7 +9,7 @@
 import { emit } from "../events.js";
 import { fmt } from "../format.js";
 import { SCHEDULES, SCHEDULE_FIELDS } from "../panels/run-options.js";
-import { countUpTo, emptyRun, liveRuns, runAt, shortName } from "../runs.js";
+import { addRun, countUpTo, emptyRun, liveRuns, runAt, setScrub, shortName, showRuns } from "../runs.js";
 import { state } from "../state.js";
 import { toast } from "../toast.js";
 
@@ -17,8 +17,8 @@ const $ = (id) => document.getElementById(id);
 const PAST_KEPT = 64; // whole frames the server sent back, kept for scrubbing to and fro
 export class Scrubber {
   /** @param {{stream, session, view, onBranched(i)}} parts */
-  constructor({ stream, session, view, onBranched }) {
-    Object.assign(this, { stream, session, view, onBranched });
+  constructor({ stream, session, view, joinScenario, onBranched }) {
+    Object.assign(this, { stream, session, view, joinScenario, onBranched });
     this.bar = $("scrub-bar");
     this.slider = $("scrub-slider");
     this.label = $("scrub-label");
@@ -53,8 +53,7 @@ export class Scrubber {
   apply() {
     const live = liveRuns();
     if (state.scrub === null) {
-      state.runs = live;
-      state.liveRuns = null;
+      showRuns(live);
       return;
     }
     const k = state.scrub;
@@ -63,8 +62,7 @@ export class Scrubber {
       const at = live.map((r, i) => runAt(r, k, this.whole.get(`${i}:${this.frameStep(r, k)}`) ?? null));
       this.memo = { key, live, at };
     }
-    state.liveRuns = live;
-    state.runs = this.memo.at;
+    showRuns(live, this.memo.at);
   }
 
   frameStep(run, k) {
@@ -74,7 +72,7 @@ export class Scrubber {
 
   drag(k) {
     if (state.playing) this.session.playPause(); // (pause to look back)
-    state.scrub = k >= this.newest ? null : k;
+    setScrub(k >= this.newest ? null : k);
     this.askWhole();
     this.view.redraw();
     this.view.updateStatus();
@@ -83,7 +81,7 @@ export class Scrubber {
   }
 
   live() {
-    state.scrub = null;
+    setScrub(null);
     this.box.open = false;
     this.view.redraw();
     this.view.updateStatus();
@@ -206,13 +204,12 @@ export class Scrubber {
 
   /** The server's `branched`: the new run joins the scenario (and the link) beside its parent. */
   branched(msg) {
-    state.scenario.runs.push(msg.spec);
-    state.hidden.push(false);
+    this.joinScenario(msg.spec); // (the editor's: the scenario and the link gain the run)
     const run = emptyRun();
     run.hyper = msg.hyper;
-    state.scrub = null;
+    setScrub(null);
     this.apply();
-    state.runs.push(run); // (its frames from step msg.step follow; the parent's before it are copied then)
+    addRun(run); // (its frames from step msg.step follow; the parent's before it are copied then)
     this.box.open = false;
     emit("runs");
     this.onBranched(msg.run);
