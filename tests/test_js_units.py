@@ -48,3 +48,18 @@ def test_js_unit_tests_pass(tmp_path):
     summary = "\n".join(line for line in done.stdout.splitlines() if line.startswith("# "))
     assert done.returncode == 0, f"{done.stdout[-6000:]}\n{done.stderr[-2000:]}"
     assert re.search(r"^# fail 0$", summary, re.M) and not re.search(r"^# pass 0$", summary, re.M)
+
+
+def test_every_page_module_parses_as_an_es_module(tmp_path):
+    """Each file of static/js/ (and the offline player's) passes ``node --check`` as an ES
+    module: an early error — e.g. a name both imported and declared, as a merge can leave —
+    stops the whole page before it draws anything, with no test of a view to say why."""
+    node = _node()
+    bad = []
+    for src in sorted([*(ROOT / "static" / "js").rglob("*.js"), *(ROOT / "static" / "offline").glob("*.js")]):
+        copy = tmp_path / "module.mjs"  # .mjs: checked as a module whatever package.json says
+        copy.write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
+        done = subprocess.run([node, "--check", str(copy)], capture_output=True, text=True, timeout=60)
+        if done.returncode:
+            bad.append(f"{src.relative_to(ROOT)}: {done.stderr.strip().splitlines()[-3:]}")
+    assert not bad, "\n".join(bad)

@@ -234,11 +234,6 @@ export class StabilityPanel {
   }
 }
 
-/** "(x, y)" of a point. */
-function fmtPoint(pt) {
-  return `(${fmtCoord(pt[0])}, ${fmtCoord(pt[1])})`;
-}
-
 /**
  * What the bound says about how the run ended (status: the run's, once ended; place: where
  * η sits against the bound) — a sentence that agrees with the badge, or "".
