@@ -6,7 +6,7 @@
 // a GRID×GRID grid; each redraw restyles the heatmap's z alone, at most once per
 // animation frame and less often when drawing is slow.
 
-import { scoreGrid, linspace } from "../nets/forward.js";
+import { linspace, scoreGrid, weightCount } from "../nets/forward.js";
 import { CASING, CONFIG, FONT, classColor, fitToContainer, tint } from "./theme.js";
 import { dressed } from "./dress.js";
 import { OnScreen } from "./on-screen.js";
@@ -123,6 +123,9 @@ export class BoundaryPlot {
   flush(frame, run) {
     const params = frame.params;
     if (params.some((v) => v === null)) return null; // diverged: keep the last finite picture
+    // a frame of the model before an options change, whose draw was still due: the new
+    // model's frames follow
+    if (params.length !== weightCount(this.net.sizes)) return null;
     const g = scoreGrid(params, this.net, this.xs, this.ys);
     const K = this.K;
     const z = [];

@@ -20,7 +20,7 @@
 // point's ∂ℓ/∂w, the update), with the parts the stage touches highlighted.
 
 import { biasIndex, diagramLayout, weightIndex } from "../nets/diagram-layout.js";
-import { forwardLayers, headScores, linspace } from "../nets/forward.js";
+import { forwardLayers, headScores, linspace, weightCount } from "../nets/forward.js";
 import { unitStates } from "../nets/unit-states.js";
 import { fmt } from "../format.js";
 import { classColor } from "./theme.js";
@@ -129,6 +129,8 @@ export class NetworkDiagram {
     // a model without a bias: its vectors get a 0 in the bias's place, so the flat layout
     // (W then b) is a network's
     const pad = (v) => (v && !this.net.bias ? [...v, 0] : v);
+    // a frame of the model before an options change: the new model's frames follow
+    if (pad(frame.params).length !== weightCount(this.net.sizes)) return;
     this.frame = this.net.bias ? frame : { ...frame, params: pad(frame.params), grad: pad(frame.grad), update: pad(frame.update) };
     this.states = null;
     this.redraw();
