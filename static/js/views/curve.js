@@ -78,6 +78,7 @@ export function mount(root, page) {
   let desc = null;
   let range = null; // {x: [lo, hi], y: [lo, hi]}
   let drawn = false;
+  let early = null; // [frame, run] given before draw()
 
   const f = (x) => {
     // the described curve's points are dense: interpolate between the two nearest
@@ -222,17 +223,27 @@ export function mount(root, page) {
       range = ranges();
       drawn = true;
       root.dataset.drawn = "1";
-      Plotly.react(plot, ...figure(null, 0), CONFIG);
-      writeCard(null, 0);
+      // a frame that came before the curve's description (the stream can be first) is drawn now
+      const [frame, run] = early ?? [null, 0];
+      early = null;
+      if (frame) this.update(frame, run);
+      else {
+        Plotly.react(plot, ...figure(null, 0), CONFIG);
+        writeCard(null, 0);
+      }
     },
     update(frame, run) {
-      if (!drawn) return;
+      if (!drawn) {
+        early = [frame, run ?? 0];
+        return;
+      }
       root.dataset.x = frame?.params ? String(frame.params[0]) : "";
       Plotly.react(plot, ...figure(frame, run ?? 0), CONFIG);
       writeCard(frame, run ?? 0);
     },
     clear() {
       desc = null;
+      early = null;
       drawn = false;
       delete root.dataset.drawn;
       Plotly.purge(plot);
