@@ -31,26 +31,17 @@ import numpy as np
 from .cnn import CNN
 from .conv import to_spatial
 from .layers import softmax
+from .trace import LayerTrace
 
 Array = np.ndarray
 
 
 @dataclass(frozen=True)
-class MapLayer:
+class MapLayer(LayerTrace):
     """One layer's stages for S images (see the module docstring); ``w_slice``/``b_slice``
     where its weights sit in the flat vector (None for a pool)."""
 
-    name: str
-    kind: str
-    z: Array
-    a: Array
-    grad_a: Array
-    delta: Array
-    grad_w: Array | None
-    grad_b: Array | None
-    w_slice: slice | None
-    b_slice: slice | None
-    mask: Array | None = None
+    mask: Array | None = None  # a pool's routing mask (the fields above: LayerTrace's)
 
 
 @dataclass(frozen=True)

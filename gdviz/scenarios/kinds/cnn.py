@@ -24,7 +24,7 @@ from gdviz.engine.nets.init import INITS
 from gdviz.engine.nets.layers import ACTIVATIONS, softmax
 
 from ..jsonsafe import num
-from .kind import Capabilities, ObjectiveKind, Page, PluginView, Readout
+from .kind import NETWORK_READOUTS, Capabilities, ObjectiveKind, Page, PluginView
 from .mlp import network_fields
 from .spec import DataSeed, Points, Spec, build_cached, points
 
@@ -248,13 +248,7 @@ CNN_KIND = ObjectiveKind(
     page=Page(
         main="cnn", tabs=("confusion", "why", "slice"), curves=("loss", "acc", "layers"),
         note="Stability, sweep, basins: 2-weight objectives only.", tag="CNN",
-        readouts=(Readout("L", "loss"),
-                  Readout("‖∇L‖", "grad_norm",
-                          title="the norm of the gradient the step uses (of its mini-batch)"),
-                  Readout("epochs", "epoch", "int"),
-                  Readout("next batch", "batch", "batch",
-                          title="the mini-batch the next step uses, of the batches in one epoch"),
-                  Readout("acc. train / test", ("accuracy", "test_accuracy"), "pct")),
+        readouts=NETWORK_READOUTS,
         options=(("dataset", "image set"), ("classes", "classes"), ("n", "images"),
                  ("size", "image side"), ("noise", "pixel noise"),
                  ("test_fraction", "held out for test"), ("kernels", "kernels per block"),

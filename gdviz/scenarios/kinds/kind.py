@@ -175,3 +175,13 @@ def _jsonable(value):
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     return value
+
+
+NETWORK_READOUTS = (
+    Readout("L", "loss"),
+    Readout("‖∇L‖", "grad_norm", title="the norm of the gradient the step uses (of its mini-batch)"),
+    Readout("epochs", "epoch", "int"),
+    Readout("next batch", "batch", "batch",
+            title="the mini-batch the next step uses, of the batches in one epoch"),
+    Readout("acc. train / test", ("accuracy", "test_accuracy"), "pct"))
+"""What a network's status block reads out (the MLP's and the CNN's)."""

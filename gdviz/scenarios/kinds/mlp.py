@@ -18,7 +18,7 @@ from gdviz.engine.nets.layers import ACTIVATIONS
 from gdviz.engine.nets.mlp import HEADS, MAX_HIDDEN_LAYERS, MAX_WIDTH, MLP
 
 from ..jsonsafe import num, vec
-from .kind import Capabilities, ObjectiveKind, Page, Readout
+from .kind import NETWORK_READOUTS, Capabilities, ObjectiveKind, Page
 from .spec import DataSeed, Points, Spec, box, build_cached, finite_rows, norms_fields, points
 
 DATASET_IDS = tuple(DATASETS)
@@ -167,13 +167,7 @@ MLP_KIND = ObjectiveKind(
         main="boundary", tabs=("net", "backprop", "head", "why", "slice"),
         curves=("loss", "layers", "acc"),
         note="Stability, sweep, basins: 2-weight objectives only.", tag="network",
-        readouts=(Readout("L", "loss"),
-                  Readout("‖∇L‖", "grad_norm",
-                          title="the norm of the gradient the step uses (of its mini-batch)"),
-                  Readout("epochs", "epoch", "int"),
-                  Readout("next batch", "batch", "batch",
-                          title="the mini-batch the next step uses, of the batches in one epoch"),
-                  Readout("acc. train / test", ("accuracy", "test_accuracy"), "pct")),
+        readouts=NETWORK_READOUTS,
         options=(("dataset", "data set"), ("classes", "classes"), ("n", "points"),
                  ("noise", "noise"), ("test_fraction", "held out for test"),
                  ("hidden", "hidden layers"), ("activation", "activation"),
