@@ -193,7 +193,9 @@ def _font_sizes(page):
         const px = (sel) => parseFloat(getComputedStyle(document.querySelector(sel)).fontSize);
         return {
             title: px('.panel-contour h2'), step: px('#step-count'), lr: px('#lr-input'), badge: px('#status-badge'),
-            tick: parseFloat(document.querySelector('#loss-plot .ytick text').style.fontSize),
+            // (the axis's font, not a label's: on a log axis Plotly draws the labels between
+            // the powers of ten smaller, and which labels show depends on the frames so far)
+            tick: document.getElementById('loss-plot')._fullLayout.yaxis.tickfont.size,
             contourTick: parseFloat(document.querySelector('#contour .xtick text').style.fontSize),
             layoutFont: document.getElementById('loss-plot')._fullLayout.font.size,
         }; })()""")

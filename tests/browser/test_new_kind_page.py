@@ -47,6 +47,7 @@ def test_the_page_shows_plays_and_links_a_new_kind(browser_context, copy_url, pa
     page = browser_context.new_page()
     page.set_default_timeout(30_000)
     page.on("pageerror", lambda e: page_log.page_errors.append(str(e)))
+    page.on("response", lambda r: page_log.console_errors.append(f"HTTP {r.status} {r.request.method} {r.url} {r.request.post_data}") if r.status >= 400 else None)
     page.on("console", lambda m: page_log.console_errors.append(m.text) if m.type == "error" else None)
     page.goto(f"{copy_url}/?v=1&model=line1&r0=gd&r0.lr=0.3")
     page.wait_for_function("document.body.dataset.ready === '1' && document.body.dataset.step === '0'")

@@ -10,7 +10,7 @@ import { fetchStability } from "../api-landscape.js";
 import { fmt, fmtPoint } from "../format.js";
 import { on } from "../events.js";
 import { keepWhole } from "../fit-text.js";
-import { landscapeToolsApply, objectiveKey, objectiveParams } from "../objective.js";
+import { hasWeightPlane, landscapeToolsApply, objectiveKey, objectiveParams } from "../objective.js";
 import { runLabel, shortName } from "../runs.js";
 import { ENDED, selectedRun, selectedSpec, state } from "../state.js";
 
@@ -77,17 +77,26 @@ export class StabilityPanel {
     };
   }
 
-  /** The selected run's point now: its newest finite position, else its start. */
+  /**
+   * The selected run's point now: its newest finite position, else its start — a point of
+   * this objective (a plane's two weights, a curve's x), or null. Just after the objective
+   * changes, the run's newest frame is still the old objective's (a 1-weight w, then
+   * "bowl"): the stream's first frame of the new one is yet to come.
+   */
   point() {
+    const dims = hasWeightPlane(state.scenario) ? 2 : 1; // the landscape tools' objectives
+    const fits = (p) => Array.isArray(p) && p.length === dims;
     const p = selectedRun()?.last?.params;
-    if (p && p.every((v) => v !== null && Number.isFinite(v) && Math.abs(v) < 1e4)) return p;
-    return selectedSpec().start ?? state.model?.start; // (a curve's run without one starts at the curve's)
+    if (fits(p) && p.every((v) => v !== null && Number.isFinite(v) && Math.abs(v) < 1e4)) return p;
+    const start = selectedSpec().start ?? state.model?.start; // (a curve's run without one starts at the curve's)
+    return fits(start) ? start : null;
   }
 
   async refresh() {
     if (!state.scenario || !state.surfaceDrawn || !landscapeToolsApply(state.scenario)) return;
     const hyper = this.hyper();
     const point = this.point();
+    if (!point) return; // (asked again when the run's first frame arrives)
     const key = `${objectiveKey(state.scenario)}|${point}|${hyperKey(hyper)}`;
     if (key === this.key) {
       this.render();
