@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import stability
+from . import landing, stability
 from . import verdicts as V
 from .optimizers import Hyper, Optimizer
 from .schedules import Schedule
@@ -148,6 +148,7 @@ class Batch:
         self._proposal: tuple[Array, Any, Array] | None = None
         self._ahead_until = np.full(self.n_runs, -1, dtype=np.int64)
         self._land_until = np.full(self.n_runs, -1, dtype=np.int64)
+        self._landing: landing.Continuation | None = None  # the last one, remembered
         # one surface run (every stream and /api/run): the cheap rules run on floats
         self._floats = self.n_runs == 1 and self.dim <= 7
         self._record_history(np.arange(self.n_runs))
@@ -603,7 +604,8 @@ class Batch:
             still = (np.abs(u) <= half_ulp).all(1)
             g0 = gain_at(0.0)
             ts = np.linspace(0.0, float(V.HORIZON), 65)
-            lifted = np.array([((gain_at(t) / g0) * np.abs(u) > half_ulp).any(1) for t in ts])
+            gains = np.broadcast_to(gain_at(ts[:, None, None]), ts.shape + pts.shape)
+            lifted = ((gains / g0) * np.abs(u) > half_ulp).any(2)
             until = np.where(lifted.any(0), ts[np.argmax(lifted, axis=0)], np.inf)
             until = np.where(still, until, 0.0)
             seed = np.where(still, floor, np.maximum(deviation, floor))
@@ -634,28 +636,26 @@ class Batch:
 
     def _lands(self, runs: Array) -> Array:
         """Whether each run, continued exactly from its state (its optimizer, η now, every
-        bit as the next steps would be), comes to rest within ``V.LAND_STEPS`` steps: its
-        update leaves θ unchanged in floats where the gradient it follows is exactly 0.
-        There nothing moves it again (momentum, m and the update only decay from then on).
-        Floats decide this, not the linear map: a run a few ulps from such a point may
-        land on it, or circle it and be thrown out as its gain grows."""
+        bit as the next steps would be), comes to rest within ``V.LAND_STEPS`` steps
+        (``landing.lands``; the continuation is remembered for the next time these runs are
+        asked, unless a schedule moves η)."""
         hyper = {k: v[runs] for k, v in self.hyper.items()}
         if self.schedule is not None:
             hyper["lr"] = self.lr_now()[runs][:, None]
-        state = _take(self.opt_state, runs)
-        p, g = self.params[runs].copy(), self.grad[runs].copy()
-        rest = np.zeros(len(runs), bool)
-        with np.errstate(all="ignore"):
-            for _ in range(V.LAND_STEPS):
-                seen = clip_by_norm(g, self.clip_norm) if self.clip_norm is not None else g
-                u, state = self.optimizer.update(seen, state, p, hyper)
-                q = p + u
-                rest |= (q == p).all(1) & ~(np.abs(self.effective_grad(runs, p, g)) > 0).any(1)
-                if rest.all() or not np.isfinite(q).all():
-                    break
-                p = np.where(rest[:, None], p, q)
-                g = self._loss_and_grad(p, self.step)[1]
-        return rest
+        clip = self.clip_norm
+
+        def update(g, state, p):
+            return self.optimizer.update(clip_by_norm(g, clip) if clip is not None else g,
+                                         state, p, hyper)
+
+        step = self.step
+        out, memo = landing.lands(
+            self._landing if self.schedule is None else None, runs, hyper, step,
+            self.params[runs], self.grad[runs], _take(self.opt_state, runs), update,
+            lambda p: self._loss_and_grad(p, step)[1],
+            lambda p, g: self.effective_grad(runs, p, g))
+        self._landing = memo
+        return out
 
     def _read_point(self, runs: Array, pts: Array) -> V.Point:
         """Newton with the exact Hessian (confirmed by a second step), or without one the

@@ -282,14 +282,17 @@ def spectral_radius(kind: str, a: Array, mu: Array) -> Array:
 
 
 def radius(kind: str, curvature: Array, gain: Array, mu) -> Array:
-    """The map's spectral radius over the modes of G½HG½ (m,), for gains (m, P)."""
+    """The map's spectral radius over the modes of G½HG½ (…, m), for gains (…, m, P):
+    leading axes (e.g. the slices of a horizon) broadcast against curvature (m, P, P)."""
+    gain = np.asarray(gain, float)
     root = np.sqrt(gain)
-    scaled = root[:, :, None] * curvature * root[:, None, :]
-    ok = np.isfinite(scaled).all(axis=(1, 2))
-    out = np.full(len(scaled), np.inf)
+    scaled = root[..., :, None] * curvature * root[..., None, :]
+    ok = np.isfinite(scaled).all(axis=(-2, -1))
+    mu = np.broadcast_to(np.asarray(mu, float), ok.shape)
+    out = np.full(ok.shape, np.inf)
     if ok.any():
         lam = np.linalg.eigvalsh(scaled[ok])
-        out[ok] = spectral_radius(kind, lam, np.asarray(mu, float)[ok]).max(1)
+        out[ok] = spectral_radius(kind, lam, mu[ok]).max(1)
     return out
 
 
@@ -304,25 +307,28 @@ def steps_to_leave(kind: str, curvature: Array, gain_at, mu, deviation: Array,
     visible once Σ ln ρ(t) over the unstable steps reaches ln(visible/deviation): the sum is
     taken over 64 slices of the horizon (ρ read at each slice's start: a lower bound on the
     growth inside it, so the leaving step is never too early by more than a slice).
+    ``gain_at`` is called once, with t an array (64, 1, 1) of the slices' starts, so it
+    must broadcast (every gain here is elementwise in t).
     ``frozen_until`` (m,): steps before which nothing grows (a run whose every update is
     below half an ulp of its weights does not move at all in floats)."""
-    def log_rho(t: float) -> Array:
-        return np.log(radius(kind, curvature, gain_at(t), mu))
-
     with np.errstate(all="ignore"):
         need = np.log(np.maximum(visible / np.maximum(deviation, 1e-300), 1.0))
+        m = len(need)
         ts = np.linspace(0.0, float(horizon), 65)
-        grown = np.zeros(len(need))
-        out = np.full(len(need), np.inf)
-        wait = np.zeros(len(need)) if frozen_until is None else np.asarray(frozen_until, float)
-        for t0, t1 in zip(ts[:-1], ts[1:]):
-            rate = np.where(t1 > wait, np.maximum(log_rho(t0), 0.0), 0.0)
-            begin = np.maximum(t0, np.minimum(wait, t1))
-            after = grown + rate * (t1 - begin)
-            hit = np.isinf(out) & (after >= need)
-            out[hit] = (begin + np.where(rate > 0, (need - grown) / rate, 0.0))[hit]
-            grown = after
-    return out
+        t0, t1 = ts[:-1, None], ts[1:, None]                        # (64, 1)
+        gains = np.broadcast_to(gain_at(ts[:-1, None, None]), (64,) + np.shape(curvature)[:2])
+        log_rho = np.log(radius(kind, curvature, gains, mu))        # (64, m)
+        wait = np.zeros(m) if frozen_until is None else np.asarray(frozen_until, float)
+        rate = np.where(t1 > wait, np.maximum(log_rho, 0.0), 0.0)
+        begin = np.maximum(t0, np.minimum(wait, t1))
+        after = np.add.accumulate(rate * (t1 - begin), axis=0)     # Σ up to each slice's end
+        grown = np.vstack([np.zeros((1, m)), after[:-1]])           # … and its start
+        hit = after >= need
+        first = np.argmax(hit, axis=0)
+        cols = np.arange(m)
+        r, b, g = rate[first, cols], begin[first, cols], grown[first, cols]
+        at = b + np.where(r > 0, (need - g) / r, 0.0)
+        return np.where(hit.any(0), at, np.inf)
 
 
 def lr_floor_ahead(schedule, base: Array, k: int, end: int) -> Array:
