@@ -1,4 +1,4 @@
-"""Static delivery: hashed immutable URLs, gzip once, ETag/304 for pages and catalogs, and
+"""Static delivery: hashed immutable URLs, brotli (made in the background) or gzip once, ETag/304 for pages and catalogs, and
 Plotly's partial build covering every trace type the page draws."""
 
 from __future__ import annotations
@@ -6,12 +6,14 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import time
 from pathlib import Path
 
+import brotli
 import pytest
 
 from gdviz.api import assets
-from gdviz.api.assets import IMMUTABLE, REVALIDATE, StaticTree, accepts_gzip
+from gdviz.api.assets import IMMUTABLE, REVALIDATE, StaticTree, accepts, accepts_gzip
 from gdviz.api.caching import matches
 from gdviz.js_bundle import PLOTLY_DIR, plotly_2d_script
 from gdviz.paths import STATIC_DIR
@@ -71,6 +73,65 @@ def test_hashed_urls_are_immutable_and_gzip_compressed_once(client):
     assert "content-encoding" not in raw.headers and raw.content == r.content
     assert assets.TREE.get("js/main.js").gz is assets.TREE.get("js/main.js").gz  # made once
     assert gzip.decompress(assets.TREE.get("js/main.js").gz) == r.content
+
+
+class HeldExecutor:
+    """An executor whose work runs only when the test says so."""
+
+    def __init__(self):
+        self.held = []
+
+    def submit(self, fn):
+        self.held.append(fn)
+
+    def run(self):
+        while self.held:
+            self.held.pop(0)()
+
+
+def test_brotli_once_it_is_made_gzip_until_then(tmp_path, monkeypatch):
+    held = HeldExecutor()
+    monkeypatch.setattr(assets, "_BROTLI", held)
+    text = "".join(f"export const f{i} = (x) => x * {i} + Math.sin(x / {i + 1});\n"
+                   for i in range(2000)).encode()
+    (tmp_path / "big.js").write_bytes(text)
+    (tmp_path / "tiny.js").write_bytes(b"export const a = 1;\n")
+    tree = StaticTree(tmp_path)  # reading it asks for every brotli form …
+    big = tree.get("big.js")
+    assert len(held.held) == 1  # … of the files worth compressing, once each
+    assert assets._encoded(big, "gzip, deflate, br") == ("gz", big.gz)  # not made yet
+    assert big.br is None and len(held.held) == 1  # (asking again starts nothing)
+    held.run()
+    coding, body = assets._encoded(big, "gzip, deflate, br")
+    assert coding == "br" and brotli.decompress(body) == text and len(body) < len(big.gz)
+    assert assets._encoded(big, "gzip") == ("gz", big.gz)  # only what was asked for
+    assert assets._encoded(big, "identity") == ("", text)
+    assert assets._encoded(big, "br;q=0, gzip") == ("gz", big.gz)
+    tiny = tree.get("tiny.js")
+    assert assets._encoded(tiny, "br, gzip") == ("", tiny.data)  # too small to compress
+
+
+@pytest.mark.parametrize("header, ok", [
+    ("gzip, deflate, br", True), ("br;q=1.0, gzip;q=0.5", True), ("br;q=0", False),
+    ("gzip", False), ("*", True), ("*;q=0, gzip", False), ("BR", True)])
+def test_accept_encoding_br(header, ok):
+    assert accepts(header, "br") is ok
+
+
+def test_the_server_sends_brotli_to_a_browser_once_made(client):
+    url = assets.TREE.url("js/main.js")
+    asset = assets.TREE.get("js/main.js")
+    deadline = time.monotonic() + 120  # (made in the background; only a broken pool waits this)
+    while asset.br is None:
+        assert time.monotonic() < deadline, "the brotli form was never made"
+        time.sleep(0.01)
+    r = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert r.headers["content-encoding"] == "br" and r.headers["etag"].endswith('-br"')
+    assert r.content == (STATIC_DIR / "js" / "main.js").read_bytes()  # (the client decodes)
+    assert brotli.decompress(asset.br) == r.content
+    etag = r.headers["etag"]
+    again = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br", "If-None-Match": etag})
+    assert again.status_code == 304
 
 
 def test_unhashed_and_stale_urls_still_work_but_are_revalidated(client):

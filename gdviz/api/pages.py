@@ -13,11 +13,12 @@ from gdviz.scenarios.view import EMBED_ALLOW, fit_view_to_scenario, view_from_qu
 from gdviz.paths import TEMPLATES_DIR
 from gdviz.settings import get_settings
 
-from .assets import TREE
+from .assets import TREE, module_urls
 from .json import dumps
 
 TEMPLATES = Jinja2Templates(directory=str(TEMPLATES_DIR))
 TEMPLATES.env.globals["asset"] = TREE.url  # {{ asset("js/main.js") }}: its immutable URL
+TEMPLATES.env.globals["module_urls"] = module_urls  # a module and all it imports, for preloads
 
 router = APIRouter()
 

@@ -382,6 +382,17 @@ window.__gdviz = {
 // ---------- boot ----------
 
 async function boot(catalogs) {
+  // the main view's first paint (the contour) before the curves': they wait for it
+  let mainViewShown;
+  group.holdUntil(new Promise((resolve) => { mainViewShown = resolve; }));
+  try {
+    await start(catalogs, mainViewShown);
+  } finally {
+    mainViewShown();
+  }
+}
+
+async function start(catalogs, mainViewShown) {
   let surfaceList;
   let optimizers;
   try {
@@ -415,6 +426,7 @@ async function boot(catalogs) {
   stream.connect(); // in parallel with drawing; frame 0 waits for whichever comes last
   showLesson();
   const drawn = await loadObjective();
+  mainViewShown();
   syncCameras();
   stability.refresh();
   // A link to a sweep, basin map or scatter shows it: run the tool once.

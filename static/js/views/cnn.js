@@ -116,6 +116,7 @@ export function mount(root, page) {
     const b = el("button", "btn btn-small", m === "forward" ? "Forward" : "Backward");
     b.type = "button";
     b.dataset.mode = m;
+    b.setAttribute("aria-pressed", String(m === view.mode)); // (from the start: the link's mode)
     b.title = m === "forward" ? "What the image becomes, layer by layer" : "Where the gradient of its loss goes, layer by layer";
     b.addEventListener("click", () => setMode(m));
     modes.append(b);
@@ -271,6 +272,7 @@ export function mount(root, page) {
       : `pool 1, ch ${inCh + 1}`;
     which.textContent = `image ${idx + 1} of ${gallery.length} · ${desc.class_names[label]}`;
     drawSum(fwd, o, y, x);
+    for (const btn of modeButtons) btn.setAttribute("aria-pressed", String(btn.dataset.mode === view.mode));
     if (slideOnly) {
       drawMaps(fwd, back, o, y, x);
       return;
@@ -289,7 +291,6 @@ export function mount(root, page) {
     });
     drawMaps(fwd, back, o, y, x);
     drawSoftmax(fwd, back, label);
-    for (const btn of modeButtons) btn.setAttribute("aria-pressed", String(btn.dataset.mode === view.mode));
     fitCaption();
     caption.textContent = view.mode === "forward"
       ? `Each kernel slides over ${l === 0 ? "the image" : "the pooled maps"}: z = Σ pixel × weight + b, then ${desc.activation}; the pool keeps the largest of each 2×2 window (dotted).`
