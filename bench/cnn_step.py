@@ -87,7 +87,7 @@ class OursBatch:
 
     def __init__(self, net, steps: int):
         hyper = hyper_arrays([{**defaults("adam"), "lr": LR}])
-        tol = Tolerances(gtol=0.0, explode=np.inf, runaway=np.inf)  # never ends early
+        tol = Tolerances(settle=0.0, crawl=0.0, stuck=0.0, explode=np.inf, runaway=np.inf)  # never ends early
         self.batch = Batch(net, OPTIMIZERS["adam"], hyper, net.init_params("he", 0),
                            steps + 30, tol)
 

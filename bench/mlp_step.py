@@ -92,7 +92,7 @@ class OursBatch:
     def __init__(self, net, runs: int, steps: int):
         hyper = hyper_arrays([{**defaults("adam"), "lr": LR}] * runs)
         # a gtol of 0 and no explosion test keep every run going for the whole timing
-        tol = Tolerances(gtol=0.0, explode=np.inf, runaway=np.inf)
+        tol = Tolerances(settle=0.0, crawl=0.0, stuck=0.0, explode=np.inf, runaway=np.inf)
         self.batch = Batch(net, OPTIMIZERS["adam"], hyper, net.init_params("xavier", 0, runs),
                            steps + 30, tol)
 

@@ -1,9 +1,9 @@
 """How long a computation will take, estimated from its request before it runs.
 
 Every request the API accepts must answer within a stated time (README, Limits). Counting
-steps is not enough: one step of a 4 × 32 network on 2,048 points costs 170 steps of a
-named surface, one of the largest CNN ~500, and a custom f(x, y) whose derivatives have
-thousands of terms ~80. So each objective has a cost per step, fitted on this project's 2-core
+steps is not enough: one step of a 4 × 32 network on 2,048 points costs ~60 steps of a
+named surface, one of the largest CNN ~130, and a custom f(x, y) whose derivatives have
+thousands of terms several. So each objective has a cost per step, fitted on this project's 2-core
 development machine (``bench/step_cost.py``: CPU seconds, one BLAS thread) and
 rounded up; a request is refused when its estimate is over the entry point's limit,
 with the largest size that fits.
@@ -26,7 +26,8 @@ from gdviz.engine.nets.linear import LinReg2, LogReg2
 from gdviz.engine.nets.network import Network
 
 # whole runs, per run and step (frames included): fitted on bench/step_cost.py's figures
-RUN_STEP = 80e-6  # a named surface (Rosenbrock, Adam: 65 µs)
+RUN_STEP = 300e-6  # a named surface (Rosenbrock, Adam: 270–285 µs, most of it the verdicts'
+#                    tests of a run near a minimum: Newton, the linear map, docs/status.md)
 RUN_STEP_PER_OPERATION = 0.8e-6  # a custom f(x, y): per operation of its value and gradient
 RUN_STEP_PER_POINT = 0.04e-6  # a 2-weight model: per data point
 NET_STEP = 1000e-6  # a network (MLP, CNN): a fixed part, and …
@@ -34,7 +35,7 @@ NET_STEP_PER_MULTIPLY_ADD = 2.4e-9  # … per multiply-add of its forward pass �
 #                                     (forward, backward, frame fields: CNNs set the rate)
 
 # landscapes, per row and step
-ROW_STEP = 0.3e-6  # a named surface (Himmelblau, Adam: 0.22 µs)
+ROW_STEP = 0.36e-6  # a named surface (Himmelblau, Adam: 0.33 µs)
 ROW_STEP_PER_OPERATION = 2.5e-9  # a custom f(x, y): per operation
 ROW_STEP_PER_POINT = 12e-9  # a 2-weight model: per data point
 

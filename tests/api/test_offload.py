@@ -20,7 +20,7 @@ from gdviz.settings import get_settings
 
 # Adam on Rastrigin rarely converges: seconds of work (just within POST /api/basins's
 # time limit), far more than the test needs to see it running and hang up
-LONG = {"surface": "rastrigin", "run": {"optimizer": "adam", "lr": 0.01}, "grid": {"n": 110},
+LONG = {"surface": "rastrigin", "run": {"optimizer": "adam", "lr": 0.01}, "grid": {"n": 105},
         "steps": 2000}
 SMALL_RUN = {"surface": "bowl", "runs": [{"optimizer": "gd", "lr": 0.1}], "steps": 10}
 

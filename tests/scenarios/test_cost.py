@@ -20,8 +20,8 @@ def scenario(**kw) -> Scenario:
 
 def test_a_step_of_a_big_network_or_a_big_expression_costs_more_than_a_surface():
     surface = run_step_seconds(objective_of(scenario(surface="rosenbrock")))
-    assert run_step_seconds(objective_of(scenario(model=BIG_NET))) > 100 * surface
-    assert run_step_seconds(objective_of(scenario(expr=NEST))) > 1.5 * surface
+    assert run_step_seconds(objective_of(scenario(model=BIG_NET))) > 40 * surface
+    assert run_step_seconds(objective_of(scenario(expr=NEST))) > 1.1 * surface
     assert row_step_seconds(objective_of(scenario(model={"kind": "linreg2", "n": 2048}))) > \
         20 * row_step_seconds(objective_of(scenario(surface="bowl")))
 
@@ -40,9 +40,16 @@ def test_a_run_over_the_rest_limit_is_refused_with_the_steps_that_fit():
         check_run_time(over, objective_of(over), "POST /api/run")
 
 
-def test_six_whole_runs_of_a_surface_fit_at_the_step_limit():
-    s = scenario(surface="rosenbrock", steps=10_000)
-    check_run_time(s, objective_of(s), "POST /api/run")
+def test_whole_runs_of_a_surface_fit_up_to_the_limit_the_readme_states():
+    def runs(n, steps):
+        return Scenario.model_validate({"surface": "rosenbrock", "steps": steps,
+                                        "runs": [{"optimizer": "adam", "lr": 0.01}] * n})
+    # README, Limits: 6 runs × 4,443 steps, or 2 runs of the most steps a run may take
+    for fits in (runs(6, 4_443), runs(2, 10_000)):
+        check_run_time(fits, objective_of(fits), "POST /api/run")
+    for over in (runs(6, 4_444), runs(3, 10_000)):
+        with pytest.raises(TooSlow):
+            check_run_time(over, objective_of(over), "POST /api/run")
 
 
 def test_the_largest_basin_map_is_a_streamed_job_not_a_rest_answer(client):
