@@ -19,6 +19,14 @@ const DOTS_UP_TO = 120; // steps drawn with a dot each; longer paths are a plain
 const CLIP_MARGIN = 40; // px beyond the plot area where lines are cut (dots there are hidden)
 const MIN_PX = 0.75; // past DOTS_UP_TO steps, a step that moves less than this on screen is merged
 const COLORBAR_PX = 75; // about what the colour bar and its labels take, at scale 1
+const MARGIN = { l: 48, r: 6, t: 8, b: 46 }; // (× the page's scale: dress.js)
+// At scale 1, the margins Plotly's automargin ends at with the usual labels (the colour
+// bar pushes the right one 84 px out, the x title the bottom one to 56): a first draw that
+// starts there has nothing to expand, so Plotly lays the figure out once, not twice (the
+// second layout pass was ~100 ms of the page's first paint). Longer labels still expand
+// them. (Other scales grow the labels by less than the scale: they start at MARGIN.)
+const MARGIN_AT_1 = { ...MARGIN, b: 56 };
+const COLORBAR_MARGIN_AT_1 = 84;
 const MIN_COLORBAR_PLOT_PX = 360; // a narrower plot (× scale) leaves the colour bar out
 const MIN_ARROW_PX = 13; // an arrow shorter than this ends under the current point's dot (r = 8, its rim)
 
@@ -162,7 +170,7 @@ export class ContourPlot {
     const [[x0, x1], [y0, y1]] = surface.domain;
     const layout = {
       font: FONT,
-      margin: { l: 48, r: 6, t: 8, b: 46 },
+      margin: LOOK.scale === 1 ? { ...MARGIN_AT_1, r: MARGIN.r + (this.colorbar ? COLORBAR_MARGIN_AT_1 : 0) } : MARGIN,
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: GAP_COLOR, // (the contour covers it, except where f is not finite)
       dragmode: false,
@@ -176,7 +184,7 @@ export class ContourPlot {
     // A new figure, not Plotly.react: react keeps the old axes' constrained domains, so a
     // tall typed f(x, y) left the next surface with stale, stretched ranges. (newPlot drops
     // the figure's event handlers: they are added again.)
-    await Plotly.newPlot(this.gd, ...dressed(data, layout, { size: this.tickRoom(x1 - x0, y1 - y0, layout.margin) }), CONFIG);
+    await Plotly.newPlot(this.gd, ...dressed(data, layout, { size: this.tickRoom(x1 - x0, y1 - y0, MARGIN) }), CONFIG);
     this.gd.on("plotly_afterplot", () => this.render());
     if (first) fitToContainer(this.gd, () => this.render());
     this.drawn = true;
