@@ -15,7 +15,7 @@ import pytest
 from gdviz.api import assets
 from gdviz.api.assets import IMMUTABLE, REVALIDATE, StaticTree, accepts, accepts_gzip
 from gdviz.api.caching import matches
-from gdviz.js_bundle import PLOTLY_DIR, plotly_2d_script
+from gdviz.js_bundle import PLOTLY_DIR, module_files, plotly_2d_script
 from gdviz.paths import STATIC_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -165,6 +165,18 @@ def test_the_page_links_every_file_under_the_trees_hash(client):
     assert links and all(u.startswith(f"/static/{version}/") for u in links), links
     for url in links:
         assert client.get(url).status_code == 200, url
+
+
+def test_the_page_preloads_every_module_main_js_imports_and_no_other(client):
+    """The browser asks for the whole static graph at once (``modulepreload``), never for a
+    module loaded on demand (Plotly's 3D part, a kind's plug-in view)."""
+    page = client.get("/?v=1").text
+    preloaded = set(re.findall(r'<link rel="modulepreload" href="([^"]+)"', page))
+    js = {u.split("/js/", 1)[1] for u in preloaded if "/js/" in u}
+    graph = {f.relative_to(STATIC_DIR / "js").as_posix() for f in module_files(["main.js"])}
+    assert js == graph and "main.js" in js and "plots/plotly-3d.js" in js
+    assert not any("plotly-3d.js" in u and "/vendor/" in u for u in preloaded)
+    assert not any(u.endswith("/views/cnn.js") for u in preloaded)
 
 
 # ---- pages and catalogs: ETag, 304 -------------------------------------------------

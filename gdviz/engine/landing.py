@@ -19,7 +19,7 @@ gives: at rest by step s + LAND_STEPS − 1.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
@@ -37,24 +37,29 @@ class Continuation:
     """Runs ``runs`` continued exactly: ``path[j]`` is θ at step ``base + j`` (up to
     ``front``, the step whose state — θ, gradient, optimizer state — is held and not yet
     examined); ``rest_at`` the step each came to rest (−1: not yet); ``lost`` rows whose
-    continuation left the finite numbers (they never land)."""
+    continuation left the finite numbers (they never land). ``key``: what else the step
+    was made with (the batch's chain of transforms: a clip, a noise), compared with ==."""
 
     runs: Array
     hyper: dict[str, Array]
+    key: Any
     base: int
     path: list[Array]
     state: Any
     g: Array
     rest_at: Array
-    lost: Array = field(default=None)
+    lost: Array
 
     @property
     def front(self) -> int:
         return self.base + len(self.path) - 1
 
-    def matches(self, runs: Array, hyper: dict[str, Array], step: int, params: Array) -> bool:
-        """Whether the runs ``runs`` at ``step`` (θ = ``params``) are on this continuation."""
-        if not (np.array_equal(runs, self.runs) and self.base <= step <= self.front):
+    def matches(self, runs: Array, hyper: dict[str, Array], key: Any, step: int,
+                params: Array) -> bool:
+        """Whether the runs ``runs`` at ``step`` (θ = ``params``), stepped with ``hyper``
+        and ``key``, are on this continuation."""
+        if not (np.array_equal(runs, self.runs) and self.base <= step <= self.front
+                and key == self.key):
             return False
         if any(not np.array_equal(hyper[k], self.hyper[k]) for k in self.hyper):
             return False
@@ -87,17 +92,18 @@ def continue_exactly(c: Continuation, until: int, update: Callable, gradient: Ca
             c.path.append(p)
 
 
-def lands(memo: Continuation | None, runs: Array, hyper: dict[str, Array], step: int,
-          params: Array, g: Array, state: Any, update: Callable, gradient: Callable,
-          follows: Callable) -> tuple[Array, Continuation]:
+def lands(memo: Continuation | None, runs: Array, hyper: dict[str, Array], key: Any,
+          step: int, params: Array, g: Array, state: Any, update: Callable,
+          gradient: Callable, follows: Callable) -> tuple[Array, Continuation | None]:
     """Whether each of ``runs`` (at ``step``: θ ``params``, gradient ``g``, optimizer
     ``state``) comes to rest within ``V.LAND_STEPS`` steps; and the continuation to ask
-    next time (``memo`` reused when the runs are on it, else a fresh one)."""
+    next time (``memo`` reused when the runs are on it, else a fresh one; None when it
+    would hold more than ``MAX_REMEMBERED`` numbers)."""
     m = len(runs)
-    if memo is None or not memo.matches(runs, hyper, step, params):
-        memo = Continuation(runs.copy(), {k: v.copy() for k, v in hyper.items()}, step,
-                            [params.copy()], state, g.copy(), np.full(m, -1, np.int64),
-                            np.zeros(m, bool))
+    if memo is None or not memo.matches(runs, hyper, key, step, params):
+        memo = Continuation(runs.copy(), {k: v.copy() for k, v in hyper.items()}, key,
+                            step, [params.copy()], state, g.copy(),
+                            np.full(m, -1, np.int64), np.zeros(m, bool))
     memo.forget_before(step)
     continue_exactly(memo, step + V.LAND_STEPS, update, gradient, follows)
     out = (memo.rest_at >= 0) & (memo.rest_at < step + V.LAND_STEPS)

@@ -650,7 +650,7 @@ class Batch:
 
         step = self.step
         out, memo = landing.lands(
-            self._landing if self.schedule is None else None, runs, hyper, step,
+            self._landing if self.schedule is None else None, runs, hyper, self.chain, step,
             self.params[runs], self.grad[runs], _take(self.opt_state, runs), update,
             lambda p: self._loss_and_grad(p, step)[1],
             lambda p, g: self.effective_grad(runs, p, g))
