@@ -1,4 +1,6 @@
-"""The page's own ES modules as one classic script, for a page opened from ``file://``.
+"""The page's own ES modules linked into one file: a classic script for a page opened
+from ``file://`` (``classic_script``), and one ES module for the playground, so a browser
+fetches one file rather than ~90 (``module_bundle``, served by gdviz/api/assets.py).
 
 A browser refuses ``<script type="module">`` from ``file://`` (and an inlined module
 cannot import its neighbours), yet the offline export should draw with the very
@@ -50,10 +52,11 @@ def _line_of(text: str, pos: int) -> int:
     return text.count("\n", 0, pos) + 1
 
 
-def _parse(rel: str) -> tuple[list[tuple[str, str]], list[str], str]:
-    """One module: its imports (module, destructuring pattern), its exported names and its
-    body with the import lines removed and the ``export`` keywords dropped."""
-    text = (JS_ROOT / rel).read_text(encoding="utf-8")
+def _parse(rel: str, root: Path | None = None) -> tuple[list[tuple[str, str]], list[str], str]:
+    """One module (under ``root``, default ``JS_ROOT``): its imports (module, destructuring
+    pattern), its exported names and its body with the import lines removed and the
+    ``export`` keywords dropped."""
+    text = ((root or JS_ROOT) / rel).read_text(encoding="utf-8")
     imports = [(posixpath.normpath(posixpath.join(posixpath.dirname(rel), m.group(2))),
                 _bindings(m.group(1))) for m in _IMPORT.finditer(text)]
     body = _IMPORT.sub("", text)
@@ -72,7 +75,7 @@ def _parse(rel: str) -> tuple[list[tuple[str, str]], list[str], str]:
     return imports, exported, body
 
 
-def _order(entries: list[str]) -> list[str]:
+def _order(entries: list[str], root: Path | None = None) -> list[str]:
     """The modules the entries need, each after its own imports (depth first)."""
     done: list[str] = []
     visiting: set[str] = set()
@@ -83,7 +86,7 @@ def _order(entries: list[str]) -> list[str]:
         if rel in visiting:
             raise BundleError(f"import cycle through {rel}")
         visiting.add(rel)
-        for dep, _ in _parse(rel)[0]:
+        for dep, _ in _parse(rel, root)[0]:
             visit(dep)
         visiting.discard(rel)
         done.append(rel)
@@ -111,6 +114,118 @@ def classic_script(entries: list[str]) -> str:
 def module_files(entries: list[str]) -> list[Path]:
     """The files ``classic_script(entries)`` reads (for tests and docs)."""
     return [JS_ROOT / rel for rel in _order(entries)]
+
+
+# ---- the playground's modules as one ES module ------------------------------------------
+
+_DYNAMIC = re.compile(r"\bimport\(\s*(?:\"(\.{1,2}/[^\"]*)\"|`(\.{1,2}/[^`$]*)\$\{([^}`]*)\}([^`$]*)`)\s*\)")
+_ANY_DYNAMIC = re.compile(r"\bimport\(")
+_EXPORT_LET = re.compile(r"^export\s+let\b", re.M)
+
+
+def _in_comment(text: str, pos: int) -> bool:
+    """Whether ``pos`` is on a comment line (``//`` before it, or a ``*`` line of a block
+    comment): a JSDoc type such as ``import("./x.js").Thing`` is no import."""
+    line = text[text.rfind("\n", 0, pos) + 1:pos]
+    return "//" in line or line.lstrip().startswith(("*", "/*"))
+
+
+def _link_dynamic(rel: str, body: str, root: Path, bundle_dir: str) -> tuple[str, list[str]]:
+    """``body`` with each ``import()`` of a relative path rewritten for the bundle, and the
+    modules those now find in it. An import of one of our modules (``"./x.js"``, or a
+    template ``./views/${id}.js`` — every module that pattern can name) becomes
+    ``linkedImport("path")``, evaluated from the bundle on first use; an import of any
+    other file (Plotly's parts) stays an ``import()``, of the same file seen from the
+    bundle's folder. Any other form is refused."""
+    here = posixpath.dirname(rel)
+    found: list[str] = []
+
+    def rewrite(m: re.Match) -> str:
+        literal, prefix, expr, suffix = m.groups()
+        if literal is not None:
+            target = posixpath.normpath(posixpath.join(here, literal))
+            if target.endswith(".js") and not target.startswith("..") and (root / target).is_file():
+                found.append(target)
+                return f"linkedImport({target!r})"
+            outside = posixpath.relpath(posixpath.join("js", target) if not target.startswith("..")
+                                        else target.removeprefix("../"), bundle_dir)
+            return f'import("{outside if outside.startswith(".") else "./" + outside}")'
+        folder = posixpath.normpath(posixpath.join(here, prefix))
+        if prefix.endswith("/") and not folder.startswith("..") and "/" not in suffix:
+            names = sorted(p.relative_to(root).as_posix() for p in (root / folder).glob(f"*{suffix}")
+                           if p.is_file())
+            if names:
+                found.extend(names)
+                return f"linkedImport(`{folder}/${{{expr}}}{suffix}`)"
+        raise BundleError(f"static/js/{rel}:{_line_of(body, m.start())}: cannot link this "
+                          f"import() (a template must name files of one folder of static/js)")
+
+    out, last = [], 0
+    for m in _ANY_DYNAMIC.finditer(body):
+        if _in_comment(body, m.start()) or m.start() < last:
+            continue
+        dyn = _DYNAMIC.match(body, m.start())
+        if dyn is None:
+            raise BundleError(f"static/js/{rel}:{_line_of(body, m.start())}: unsupported "
+                              "import() (only a relative path, or one template `./dir/${…}.js`)")
+        out += [body[last:m.start()], rewrite(dyn)]
+        last = dyn.end()
+    out.append(body[last:])
+    return "".join(out), found
+
+
+def module_bundle(entry: str, root: Path | None = None) -> str:
+    """``static/js/<entry>``, every module it imports and every module it may ``import()``,
+    as one ES module served from ``static/js/`` — what a bundler gives, so that a page
+    loads one file, not ~90 (over HTTP/1.1 a browser asks six at a time, and each round
+    trip is another wait: the playground's first contour came 200–300 ms later).
+
+    Each module is a factory ``(rel) → exports``, evaluated the first time it is needed,
+    its imports first and in order — the order ES modules evaluate in — so a module
+    reached only by ``import()`` (a kind's plug-in view) still runs only when asked for, and
+    shares every module instance (the event hub, the view styles) with the page. The
+    source modules stay the truth: they are served as they are, and this file is made
+    from them whenever they change (gdviz/api/assets.py)."""
+    root = root or JS_ROOT
+    bundle_dir = posixpath.dirname(posixpath.join("js", entry))
+    order: list[str] = []
+    linked: dict[str, tuple[list[tuple[str, str]], list[str], str]] = {}
+    queue = [entry]
+    while queue:  # the static graph of each module reached, dynamically reached ones too
+        for rel in _order([queue.pop(0)], root):
+            if rel in linked:
+                continue
+            imports, exported, body = _parse(rel, root)
+            if let := _EXPORT_LET.search((root / rel).read_text(encoding="utf-8")):
+                raise BundleError(f"static/js/{rel}:{_line_of(let.string, let.start())}: "
+                                  "`export let` is not linked (an importer would keep the "
+                                  "first value); export a const or a function")
+            body, dynamic = _link_dynamic(rel, body, root, bundle_dir)
+            linked[rel] = (imports, exported, body)
+            order.append(rel)
+            queue += [d for d in dynamic if d not in linked and d not in queue]
+    parts = [f"// static/js/{entry} and the modules it imports, linked into one file by "
+             "gdviz/js_bundle.py (module_bundle); the sources are the files beside it.",
+             "const factories = Object.create(null);",
+             "const evaluated = new Map();",
+             "function load(rel) {",
+             "  if (!evaluated.has(rel)) {",
+             "    const make = factories[rel];",
+             "    if (!make) throw new TypeError(`no module static/js/${rel} in this bundle`);",
+             "    evaluated.set(rel, undefined);",
+             "    evaluated.set(rel, make());",
+             "  }",
+             "  return evaluated.get(rel);",
+             "}",
+             "/** import() of a module linked here: evaluated on first use, like a real one. */",
+             "const linkedImport = (rel) => new Promise((resolve) => resolve(load(rel)));"]
+    for rel in order:
+        imports, exported, body = linked[rel]
+        head = "".join(f"  const {{ {names} }} = load({dep!r});\n" for dep, names in imports)
+        parts.append(f"// ---- static/js/{rel}\nfactories[{rel!r}] = () => {{\n{head}"
+                     f"{body.strip()}\n  return {{ {', '.join(exported)} }};\n}};")
+    parts.append(f"load({entry!r});")
+    return "\n".join(parts) + "\n"
 
 
 # ---- Plotly's 2D part (esbuild's ES-module output) as a classic script -----------------

@@ -15,6 +15,9 @@ class Settings(BaseSettings):
     ws_hard_max_bytes: int = 1 << 20  # uvicorn closes the socket (1009) above this
     max_grid: int = 400  # contour grid points per axis
     max_query_chars: int = 4096  # longest scenario query string the page reads
+    # the page loads its ES modules linked into one file (static/js/main.linked.js, made
+    # from them by gdviz/js_bundle.py); false: one file each, as written (for devtools)
+    link_modules: bool = True
     max_connections: int = 200  # live WebSocket streams per server process
     # heavy jobs (POST /api/run, sweeps, basins, scatters, exports, slices) run in worker
     # processes (gdviz/jobs/): this many at once per server process, and this many more

@@ -17,6 +17,7 @@ from gdviz.api.assets import IMMUTABLE, REVALIDATE, StaticTree, accepts, accepts
 from gdviz.api.caching import matches
 from gdviz.js_bundle import PLOTLY_DIR, module_files, plotly_2d_script
 from gdviz.paths import STATIC_DIR
+from gdviz.settings import get_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -167,9 +168,11 @@ def test_the_page_links_every_file_under_the_trees_hash(client):
         assert client.get(url).status_code == 200, url
 
 
-def test_the_page_preloads_every_module_main_js_imports_and_no_other(client):
-    """The browser asks for the whole static graph at once (``modulepreload``), never for a
-    module loaded on demand (Plotly's 3D part, a kind's plug-in view)."""
+def test_the_page_preloads_every_module_main_js_imports_and_no_other(client, monkeypatch):
+    """Modules served one by one (GDVIZ_LINK_MODULES=false): the browser asks for the
+    whole static graph at once (``modulepreload``), never for a module loaded on demand
+    (Plotly's 3D part, a kind's plug-in view)."""
+    monkeypatch.setattr(get_settings(), "link_modules", False)
     page = client.get("/?v=1").text
     preloaded = set(re.findall(r'<link rel="modulepreload" href="([^"]+)"', page))
     js = {u.split("/js/", 1)[1] for u in preloaded if "/js/" in u}

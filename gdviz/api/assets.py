@@ -40,12 +40,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import logging
+
 import brotli
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gdviz.paths import STATIC_DIR
+from gdviz.settings import get_settings
 
+logger = logging.getLogger("gdviz.assets")
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 MAX_PATH_CHARS = 512  # longer asset paths are not ours: 404 without a lookup
@@ -140,11 +144,15 @@ class Asset:
 
 
 class StaticTree:
-    """The files under ``root``, their content hashes and the tree's version."""
+    """The files under ``root``, their content hashes and the tree's version; and files
+    ``generated`` from them (path → a function of the root giving its bytes), made again
+    whenever a file changes and counted in the version."""
 
     def __init__(self, root: Path, *, clock: Callable[[], float] = time.monotonic,
-                 recheck_s: float = 1.0, precompress: bool = True):
+                 recheck_s: float = 1.0, precompress: bool = True,
+                 generated: dict[str, Callable[[Path], bytes]] | None = None):
         self.root = root
+        self.generated = generated or {}
         self.precompress = precompress
         self.clock = clock
         self.recheck_s = recheck_s
@@ -185,6 +193,14 @@ class StaticTree:
                 continue
             data = (self.root / rel).read_bytes()
             assets[rel] = Asset(data, hashlib.sha256(data).hexdigest(), media_type(rel))
+        for rel, make in self.generated.items():
+            try:
+                data = make(self.root)
+            except Exception:  # an edited module the linker refuses: the page loads the
+                logger.exception("static/%s could not be made; the page loads the "  # sources
+                                 "files it is made from instead", rel)
+                continue
+            assets[rel] = Asset(data, hashlib.sha256(data).hexdigest(), media_type(rel))
         tree = hashlib.sha256()
         for rel in sorted(assets):
             tree.update(f"{rel}\0{assets[rel].sha}\n".encode())
@@ -207,7 +223,14 @@ class StaticTree:
         return self._assets.get(rel)
 
 
-TREE = StaticTree(STATIC_DIR)
+def _linked_main(root: Path) -> bytes:
+    from gdviz.js_bundle import module_bundle
+    return module_bundle("main.js", root / "js").encode("utf-8")
+
+
+LINKED_MAIN = "js/main.linked.js"
+"""The playground's modules linked into one file (gdviz/js_bundle.py, module_bundle)."""
+TREE = StaticTree(STATIC_DIR, generated={LINKED_MAIN: _linked_main})
 router = APIRouter()
 
 
@@ -225,6 +248,15 @@ def module_urls(entry: str) -> tuple[str, ...]:
     of imports at a time (a module's imports are only seen once it has arrived), ~10
     round trips deep for the playground's 90 modules; with them it asks for all at once."""
     return _module_graph(TREE.version(), entry)
+
+
+def linked_main_url() -> str | None:
+    """The immutable URL of the playground's linked modules (``LINKED_MAIN``), or None when
+    the page should load them one by one: ``GDVIZ_LINK_MODULES=false``, or the linker
+    refused an edited module (logged)."""
+    if not get_settings().link_modules or TREE.get(LINKED_MAIN) is None:
+        return None
+    return TREE.url(LINKED_MAIN)
 
 
 def _split(path: str) -> tuple[str | None, str]:

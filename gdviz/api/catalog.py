@@ -13,7 +13,7 @@ from gdviz.scenarios.models import unknown_surface
 from gdviz.settings import get_settings
 
 from .json import StrictJSONResponse
-from .offloaded import BUSY_RESPONSES, computed_json
+from .offloaded import BUSY_RESPONSES, cached_json
 
 router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse)
 
@@ -36,14 +36,15 @@ async def surface_grid(surface_id: str, request: Request,
                            "values")] = None) -> dict:
     """`z[i][j]` is f(x[j], y[i]); non-finite values are null (drawn as gaps). The page
     asks for `digits=9`: an error below 10⁻⁸ of each value, far finer than a contour or
-    its 3-digit hover shows, in a reply 40 % smaller."""
+    its 3-digit hover shows, in a reply 40 % smaller. Each grid is computed once and then
+    answered from memory (a class opening one link asks for one computation)."""
     limit = get_settings().max_grid
     if n > limit:
         raise HTTPException(422, f"n: must be at most {limit} points per axis (got {n})")
     if surface_id not in SURFACES:
         raise HTTPException(404, f"surface: {unknown_surface(surface_id)}")
-    return await computed_json(request, QUICK, "surface_grid", (surface_id, n, digits),
-                               memory.grid(n))
+    return await cached_json(request, QUICK, "surface_grid", (surface_id, n, digits),
+                             memory.grid(n))
 
 
 @router.get("/optimizers", summary="The optimizers and their hyperparameters")

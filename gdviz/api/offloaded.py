@@ -8,7 +8,9 @@ A route validates its request (cheap), estimates the job's memory and calls ``co
   never starts; a running one stops at its next chunk), and nothing is answered;
 * the worker refuses (``Refused``) → that 4xx; the worker dies → 503, try again.
 
-The job's JSON is serialised in the worker; the route sends the text as it came.
+The job's JSON is serialised in the worker; the route sends the text as it came. A pure
+task's text is kept (``cached_json``, gdviz/api/answer_cache.py): asked again, it is
+answered without a job.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from fastapi.responses import Response
 from gdviz.jobs.offload import job_pool
 from gdviz.jobs.outcome import Busy, Refused, TooBig, WorkerLost
 
+from .answer_cache import answer_cache
 from .memory import release_when_quiet
 
 JSON = "application/json"
@@ -61,6 +64,16 @@ async def compute(request: Request, lane: str, task: str, payload, memory: int):
 async def computed_json(request: Request, lane: str, task: str, payload, memory: int) -> Response:
     """``compute`` for a task whose result is JSON text: the response."""
     text = await compute(request, lane, task, payload, memory)
+    if text is None:
+        return Response(status_code=GONE)
+    return Response(text, media_type=JSON)
+
+
+async def cached_json(request: Request, lane: str, task: str, payload, memory: int) -> Response:
+    """``computed_json`` for a pure task (its answer depends on ``payload`` alone, which
+    must be hashable): computed once, then answered from the app's AnswerCache."""
+    text = await answer_cache(request.app).answer(
+        (task, payload), lambda: compute(request, lane, task, payload, memory))
     if text is None:
         return Response(status_code=GONE)
     return Response(text, media_type=JSON)

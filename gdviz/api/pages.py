@@ -7,18 +7,19 @@ from fastapi.templating import Jinja2Templates
 from gdviz import __version__
 from gdviz.scenarios.link_warnings import LinkWarning
 from gdviz.scenarios.presets import PRESETS
-from gdviz.scenarios.schema import link_schema, link_schema_json
+from gdviz.scenarios.schema import contour_grid_path, link_schema, link_schema_json
 from gdviz.scenarios.url import scenario_of_link
 from gdviz.scenarios.view import EMBED_ALLOW, fit_view_to_scenario, view_from_query
 from gdviz.paths import TEMPLATES_DIR
 from gdviz.settings import get_settings
 
-from .assets import TREE, module_urls
+from .assets import TREE, linked_main_url, module_urls
 from .json import dumps
 
 TEMPLATES = Jinja2Templates(directory=str(TEMPLATES_DIR))
 TEMPLATES.env.globals["asset"] = TREE.url  # {{ asset("js/main.js") }}: its immutable URL
 TEMPLATES.env.globals["module_urls"] = module_urls  # a module and all it imports, for preloads
+TEMPLATES.env.globals["linked_main_url"] = linked_main_url  # …or all of them as one file
 
 router = APIRouter()
 
@@ -87,7 +88,8 @@ def _page(request: Request, csp: str, *, embed: bool = False):
         "view_keys": {k["field"]: k for k in link_schema()["view"]["keys"]},
         "view": view, "view_json": dumps(view.model_dump()), "embed": embed,
         "warnings": warnings + scenario_warnings + view_warnings + fit_warnings,
-        "version": __version__, "embed_allow": EMBED_ALLOW})
+        "version": __version__, "embed_allow": EMBED_ALLOW,
+        "grid_preload": contour_grid_path(scenario.surface) if scenario.surface else None})
     response.headers["Content-Security-Policy"] = csp
     return response
 

@@ -1,5 +1,7 @@
 // REST calls to the gdviz server (same origin only).
 
+import { LIMITS } from "./schema.js";
+
 const BUSY_RETRIES = 3; // a 503 (the server's computations are full) is asked again this often
 
 /**
@@ -38,10 +40,13 @@ export const fetchOptimizers = () => getJSON("/api/optimizers");
 /** The guided path's steps (GET /api/course): [{preset, title, chapter, goal, check, url}]. */
 export const fetchCourse = () => getJSON("/api/course");
 
-/** A contour needs far fewer than 17 digits: 9 make the reply 40 % smaller (a class's Wi-Fi). */
-const GRID_DIGITS = 9;
-/** {x: [n], y: [n], z: [[n] per y]} with null for non-finite z. */
-const gridPath = (surfaceId, n) => `/api/surfaces/${encodeURIComponent(surfaceId)}/grid?n=${n}&digits=${GRID_DIGITS}`;
+/**
+ * {x: [n], y: [n], z: [[n] per y]} with null for non-finite z, in the schema's
+ * `contour_digits` (a contour needs far fewer than 17). At the schema's `contour_grid` this
+ * is the URL the page's HTML preloads (gdviz/scenarios/schema.py, contour_grid_path).
+ */
+const gridPath = (surfaceId, n) =>
+  `/api/surfaces/${encodeURIComponent(surfaceId)}/grid?n=${n}&digits=${LIMITS.contour_digits}`;
 let prefetched = null; // {path, answer}: the link's grid, asked for while the page starts
 
 /** Ask for a grid now; the next fetchGrid of the same one takes this answer. */

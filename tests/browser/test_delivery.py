@@ -12,6 +12,8 @@ import pytest
 from chromium import CHROMIUM, CHROMIUM_ARGS, VIEWPORT
 from test_lectures import poll
 
+from gdviz.scenarios.schema import contour_grid_path
+
 pytestmark = pytest.mark.browser
 
 PAGE = "/?v=1&surface=himmelblau&r0=gd&r0.lr=0.01&r0.start=-0.5,0&speed=20"
@@ -63,6 +65,31 @@ def test_a_second_visit_fetches_no_static_file_and_gets_304s(browser, server_url
     # cached answer's 200): headers only, a few hundred bytes each
     assert all(r["wire"] < 1_000 for u, r in sent.items() if u.endswith(("/api/surfaces", PAGE))), sent
     assert sum(r["wire"] for r in sent.values()) < 8_000, {u: r["wire"] for u, r in sent.items()}
+    context.close()
+
+
+def test_the_page_runs_one_linked_file_of_modules_and_asks_for_its_grid_once(browser, server_url):
+    """The playground's modules come as one file (static/js/main.linked.js), a kind's view
+    from inside it (no file of its own), and the contour grid the HTML preloads is the very
+    one the page uses: asked for once."""
+    context = browser.new_context(viewport=VIEWPORT)
+    for query, grid in [(PAGE, contour_grid_path("himmelblau")), ("/?v=1&model=cnn", None)]:
+        page = context.new_page()
+        urls, errors = [], []
+        page.on("request", lambda r: urls.append(r.url))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+        page.goto(server_url + query)
+        poll(page, "() => document.body.dataset.ready === '1' && document.body.dataset.step === '0'")
+        scripts = [u.split("/static/", 1)[1].split("/", 1)[1] for u in urls if "/static/" in u and "/js/" in u]
+        assert scripts in ([], ["js/main.linked.js"]), scripts  # (none: cached by the first page)
+        if grid:
+            assert scripts == ["js/main.linked.js"]
+            assert [u for u in urls if "/grid?" in u] == [server_url + grid]
+        else:
+            poll(page, "() => !!document.querySelector('#plugin-main canvas, #plugin-main svg')")
+        assert errors == [], errors  # (an unused preload is a console warning)
+        page.close()
     context.close()
 
 
