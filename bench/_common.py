@@ -242,10 +242,10 @@ def instrument(batch):
     Keys: ``total`` (time inside the outermost ``advance``/``propose`` call),
     ``loss_and_grad``, ``optimizer.update`` (runs inside ``propose``, which
     ``advance`` calls), ``record_history``, ``classify`` (which includes
-    ``classify.oscillating``). Only instance attributes are replaced, so
-    gdviz/ code is unchanged; each wrapper costs ~0.2 µs a call.
+    ``classify.judge``, the verdict near a minimum). Only instance attributes are
+    replaced, so gdviz/ code is unchanged; each wrapper costs ~0.2 µs a call.
     """
-    timers = defaultdict(float)
+    timers = defaultdict(float, {k: 0.0 for k in ENGINE_PARTS})
     depth = [0]
 
     def outer(fn):
@@ -269,10 +269,8 @@ def instrument(batch):
         last = (dataclasses.replace(last, optimizer=batch.optimizer)
                 if hasattr(last, "schedule") else batch.optimizer)
         chain.transforms = (*chain.transforms[:-1], last)
-    batch._oscillating = _timed(batch._oscillating, "classify.oscillating", timers)
-    if hasattr(batch, "_maybe_oscillating"):  # one run's float pre-test (since b60fb8e)
-        batch._maybe_oscillating = _timed(batch._maybe_oscillating, "classify.oscillating",
-                                          timers)
+    # the verdict near a minimum: curvature, linear map, exact continuation (issue 12)
+    batch._judge = _timed(batch._judge, "classify.judge", timers)
     batch._classify = _timed(batch._classify, "classify", timers)
     batch._record_history = _timed(batch._record_history, "record_history", timers)
     batch.advance = outer(batch.advance)
@@ -280,7 +278,7 @@ def instrument(batch):
     return timers
 
 
-ENGINE_PARTS = ("total", "loss_and_grad", "optimizer.update", "classify", "classify.oscillating",
+ENGINE_PARTS = ("total", "loss_and_grad", "optimizer.update", "classify", "classify.judge",
                 "record_history")
 """The instrument() timers split_rows reads (take the median of each over repeats)."""
 
@@ -299,9 +297,10 @@ def split_rows(timers, steps, opt_name="Adam", take_put=False, total_label="adva
         parts.append(("state _take/_put (rows still running)",
                       timers["take/put (state gather/scatter)"]))
     parts += [
-        ("classify: oscillation test", timers["classify.oscillating"]),
-        ("classify: other tests (finite, explode, runaway, ‖g‖, stationary)",
-         timers["classify"] - timers["classify.oscillating"]),
+        ("classify: near a minimum (_judge: curvature, linear map, continuation)",
+         timers["classify.judge"]),
+        ("classify: the other rules (finite, diverging, settled, oscillating)",
+         timers["classify"] - timers["classify.judge"]),
         ("record_history", timers["record_history"]),
     ]
     rest = total - sum(v for _, v in parts)

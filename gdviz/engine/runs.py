@@ -399,16 +399,18 @@ class Batch:
         osc = flat & V.bouncing(older, newer, ops.fold(moves), disp, tol)
         return div, settled, crawl, osc
 
-    def _may_end(self) -> bool:
-        """One run, in floats: whether any rule could end it this step (if not, nothing
-        else is computed). The same rule functions as the array path, on the same numbers
-        in the same order, so both decide alike."""
+    def _float_rules(self) -> tuple[bool, bool, bool]:
+        """One run, in floats: (whether a rule other than the verdict near a minimum could
+        end it this step, its last step was short — ``settled`` —, it is crawling). The
+        same rule functions as the array path, on the same numbers in the same order, so
+        both decide alike: when nothing but ``_judge`` could end the run, the arrays are
+        not built at all."""
         p, g = self.params[0].tolist(), self.grad[0].tolist()
         loss = float(self.loss[0])
         finite = FLOATS.isfinite(loss) and all(map(FLOATS.isfinite, p)) and all(
             map(FLOATS.isfinite, g))
         if not finite or self.step >= self.max_steps:
-            return True
+            return True, False, False
         window = self.step >= 2 * self.tol.window
         losses = steps = first = last = None
         if window:
@@ -423,7 +425,45 @@ class Batch:
             FLOATS, loss, p, self.start[0].tolist(), float(self.loss0[0]),
             float(self._start_scale[0]), float(self._length0[0]), step_len, losses, steps,
             first, last, True)
-        return bool(div or settled or (osc and not self._noisy))
+        return bool(div or (window and osc and not self._noisy)), bool(settled), bool(crawl)
+
+    def _nothing_to_judge(self, idx: Array, crawl: bool) -> bool:
+        """One run with an exact Hessian (1 or 2 weights), in floats: whether ``_judge``
+        would certainly end nothing this step, so the arrays it builds are skipped — a
+        crawl (a plateau, η far too small) has a short step every step.
+
+        True only with a wide margin, so that ``_judge`` (LAPACK's ``eigh``) could not
+        decide otherwise: H and d finite; H well conditioned (|λ|min ≥ 1e-8 |λ|max, so no
+        eigenvalue is near ``FLOOR_RATIO`` and H⁻¹d here agrees with ``newton_distance`` to
+        ~1e-8); ‖H⁻¹d‖ over twice xtol·(1 + ‖θ‖), so not stationary; over twice xtol from
+        every known minimum; and no look ahead due (a crawling run's ``minimum_ahead``,
+        every W steps). Anything else is left to ``_judge``."""
+        if self._hessian is None or self.dim > 2 or self._stochastic:
+            return False
+        if crawl and not self._noisy and self._ahead_until[0] < self.step:
+            return False
+        tol = self.tol
+        p = self.params[:1]
+        d = self.effective_grad(idx, p, self.grad[:1])[0].tolist()
+        h = (self._hessian(p) + _diag(self._curvature_shift(idx, p)))[0].tolist()
+        theta = p[0].tolist()
+        if not all(map(FLOATS.isfinite, d + theta + sum(h, []))):
+            return False
+        if self.dim == 1:
+            top = low = abs(h[0][0])
+            n = abs(d[0] / h[0][0]) if top > 0 else 0.0
+        else:  # eigh reads the lower triangle: a, b = H[1][0], c
+            a, b, c = h[0][0], h[1][0], h[1][1]
+            half, rad = (a + c) / 2, ((a - c) ** 2 / 4 + b * b) ** 0.5
+            top, low = max(abs(half - rad), abs(half + rad)), min(abs(half - rad), abs(half + rad))
+            det = a * c - b * b
+            if not (top > 0 and low >= 1e-8 * top and det != 0):
+                return False
+            n = FLOATS.norm([(c * d[0] - b * d[1]) / det, (a * d[1] - b * d[0]) / det])
+        if not (top > 0 and low >= 1e-8 * top and n > 2 * tol.xtol * (1 + FLOATS.norm(theta))):
+            return False
+        return all(FLOATS.norm([x - y for x, y in zip(theta, m)])
+                   > 2 * tol.xtol * (1 + FLOATS.norm(m)) for m in self._minima.tolist())
 
     def _step_length(self) -> Array:
         """‖θ_k − θ_{k−1}‖ for every run; at step 0 the length of the step it is about to
@@ -433,10 +473,19 @@ class Batch:
         return self._unorm_hist[self.step % (2 * self.tol.window)]
 
     def _classify(self, idx: Array) -> None:
-        if self._floats and idx.size == 1 and not self._may_end():
-            if self._prev_d is not None:
-                self._prev_d = self.effective_grad(idx, self.params, self.grad)
-            return
+        if self._floats and idx.size == 1:
+            ending, settled, crawl = self._float_rules()
+            if not ending:  # only the verdict near a minimum can end it (or nothing)
+                settled = settled and not self._nothing_to_judge(idx, crawl)
+                if settled:
+                    status, stall = np.zeros(1, np.int8), np.zeros(1, np.int8)
+                    self._judge(idx, np.zeros(1, np.intp), status, stall, crawl)
+                    stall[status != Status.STALLED] = Stall.NONE
+                if self._prev_d is not None:
+                    self._prev_d = self.effective_grad(idx, self.params, self.grad)
+                if settled:
+                    self._end(idx, status, stall)
+                return
         tol, w = self.tol, self.tol.window
         p, loss, g = self.params[idx], self.loss[idx], self.grad[idx]
         with np.errstate(all="ignore"):
@@ -478,6 +527,10 @@ class Batch:
             stall[status != Status.STALLED] = Stall.NONE
             if self._prev_d is not None:
                 self._prev_d[idx] = self.effective_grad(idx, p, g)
+        self._end(idx, status, stall)
+
+    def _end(self, idx: Array, status: Array, stall: Array) -> None:
+        """The runs ``idx`` whose ``status`` is not 0 end at this step."""
         ended = status != 0
         self.status[idx[ended]] = status[ended]
         self.stall[idx[ended]] = stall[ended]

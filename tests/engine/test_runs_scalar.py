@@ -1,5 +1,6 @@
 """One rule set, two ways to evaluate it: a single surface run is judged on Python floats
-(``Batch._may_end``: the rules of ``verdicts.py`` called with ``FLOATS``) and a batch on
+(``Batch._float_rules``: the rules of ``verdicts.py`` called with ``FLOATS``; only the
+verdict near a minimum, ``_judge``, on arrays) and a batch on
 arrays (the same functions with ``ARRAYS``). They must decide exactly alike: same statuses,
 stalls, end steps and frames, on runs that converge, stall, oscillate, diverge or run out
 of steps; and on random windows near every threshold the two give the same booleans."""
@@ -21,8 +22,8 @@ from gdviz.engine.verdicts import ARRAYS, FLOATS
 class ArrayBatch(Batch):
     """The reference: every step is judged by the array path."""
 
-    def _may_end(self) -> bool:
-        return True
+    def _float_rules(self) -> tuple[bool, bool, bool]:
+        return True, False, False
 
 
 def one_run(cls, surface, oid, start, lr, max_steps=600, tol=Tolerances()):
@@ -113,3 +114,52 @@ def test_floats_and_arrays_give_the_same_booleans(seed, step, loss_scale, jitter
         cols(b._param_hist[order[0], idx]), cols(b._param_hist[order[-1], idx]),
         np.array([True]))
     assert [bool(v) for v in flo] == [bool(np.asarray(v).ravel()[0]) for v in arr]
+
+
+class CheckedBatch(Batch):
+    """Every time the float pre-test says ``_judge`` would end nothing, ``_judge`` is run
+    anyway on arrays: it must end nothing, change nothing, and read a Newton distance that
+    is indeed not stationary."""
+
+    skipped = 0
+
+    def _nothing_to_judge(self, idx, crawl):
+        out = super()._nothing_to_judge(idx, crawl)
+        if out:
+            status, stall = np.zeros(1, np.int8), np.zeros(1, np.int8)
+            ahead, land = self._ahead_until.copy(), self._land_until.copy()
+            self._judge(idx, np.zeros(1, np.intp), status, stall, crawl)
+            assert status[0] == 0 and stall[0] == 0, (self.step, status, stall)
+            assert (self._ahead_until == ahead).all() and (self._land_until == land).all()
+            point = self._read_point(idx, self.params[idx])
+            assert not point.stationary[0] and not point.flat[0]
+            type(self).skipped += 1
+        return out
+
+
+NEAR_CASES = [(s, oid, start, lr)
+              for s, start in [("bowl", [3e-6, -2e-6]), ("bowl", [1e-5, 1e-5]),
+                               ("ravine", [4e-6, 1e-6]), ("rosenbrock", [1 + 1e-5, 1 + 2e-5]),
+                               ("himmelblau", [3 + 2e-6, 2 - 3e-6]), ("saddle", [1e-5, 1e-5]),
+                               ("plateau", [6.0, 6.0]), ("two_wells", [1e-3, 0.5])]
+              for oid in ["gd", "adam"]
+              for lr in [1e-9, 1e-6, 1e-3]]
+
+
+@pytest.mark.parametrize("surface,oid,start,lr", CASES[::3] + NEAR_CASES)
+def test_a_run_skips_the_verdict_near_a_minimum_only_when_it_would_end_nothing(surface, oid,
+                                                                                start, lr):
+    checked, ref = (one_run(cls, surface, oid, start, lr, max_steps=300)
+                    for cls in (CheckedBatch, ArrayBatch))
+    run_to_end(checked), run_to_end(ref)
+    assert checked.status.tolist() == ref.status.tolist()
+    assert checked.end_step.tolist() == ref.end_step.tolist()
+    assert checked.stall.tolist() == ref.stall.tolist()
+
+
+def test_a_crawling_run_skips_the_verdict_on_most_steps():
+    CheckedBatch.skipped = 0
+    b = one_run(CheckedBatch, "bowl", "gd", [-1.5, 1.0], 1e-6, max_steps=200)
+    run_to_end(b)
+    assert b.status[0] == Status.MAX_STEPS
+    assert CheckedBatch.skipped >= 190  # (the fast path is taken: not a dead branch)
