@@ -444,8 +444,14 @@ class Batch:
             return False
         tol = self.tol
         p = self.params[:1]
-        d = self.effective_grad(idx, p, self.grad[:1])[0].tolist()
-        h = (self._hessian(p) + _diag(self._curvature_shift(idx, p)))[0].tolist()
+        h = self._hessian(p)
+        wd = self.hyper.get("weight_decay")
+        if wd is not None and wd[0].any():  # what the optimizer follows: ∇f + decay
+            d = self.effective_grad(idx, p, self.grad[:1])[0].tolist()
+            h = h + _diag(self._curvature_shift(idx, p))
+        else:
+            d = self.grad[0].tolist()
+        h = h[0].tolist()
         theta = p[0].tolist()
         if not all(map(FLOATS.isfinite, d + theta + sum(h, []))):
             return False
