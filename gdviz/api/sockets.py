@@ -40,6 +40,7 @@ from gdviz.settings import get_settings
 from gdviz.streaming.channel import GONE, IDLE, Channel, ClientGone
 from gdviz.streaming.inbox import Inbox
 from gdviz.streaming.session import MAX_TICK_COMPUTE
+from gdviz.streaming.turns import loop_turns
 
 from .json import dumps
 from .memory import live_sockets, release_when_quiet
@@ -155,7 +156,7 @@ def _channel(ws: WebSocket, me: Live) -> Channel:
 
     return Channel(inbox=me.inbox, send=send, compute=compute, prepare=prepare_exprs,
                    max_message_bytes=settings.ws_max_message_bytes, clock=time.perf_counter,
-                   now=loop.time, budget=MAX_TICK_COMPUTE)
+                   now=loop.time, budget=MAX_TICK_COMPUTE, turns=loop_turns(ws.app.state))
 
 
 async def read_into(ws: WebSocket, me: Live) -> None:

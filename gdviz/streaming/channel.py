@@ -15,6 +15,7 @@ from typing import Any, Awaitable, Callable
 from gdviz.jobs.outcome import Busy, Refused, TooBig, WorkerLost
 
 from .inbox import Inbox
+from .turns import Turns
 
 GONE = object()  # the last item of an inbox whose peer has gone
 IDLE = object()  # put by the route when nothing was said either way for the idle timeout
@@ -39,6 +40,7 @@ class Channel:
     clock: Callable[[], float]  # for a session's compute budget (time.perf_counter)
     now: Callable[[], float]  # the loop's time, for ticks
     budget: float  # seconds a session may compute per call
+    turns: Turns | None = None  # the loop's streams' budget per turn (None: no sharing)
 
 
 def job_error(e: Exception) -> str | None:

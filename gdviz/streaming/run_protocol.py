@@ -2,7 +2,9 @@
 
 The loop waits for a message or the session's next tick, whichever comes first, and
 sends what the session returns; the next batch is made only after the previous send
-returned, so at most one batch ever waits on a slow client. A ``start`` (or ``replay``)
+returned, so at most one batch ever waits on a slow client. The streams of a loop share
+a budget per turn of it (``Channel.turns``, turns.py), so a class's ticks never hold the
+loop long enough to keep a page's request waiting. A ``start`` (or ``replay``)
 naming a custom f(x, y) has it built in a worker first (``Channel.prepare``), so the session's
 validation finds it ready. A ``slice`` (a network's loss landscape, 0.1–2 s of NumPy)
 runs in the job pool, one per socket at a time; its reply comes back through the inbox,
@@ -43,21 +45,25 @@ async def serve(ch: Channel) -> None:
                 await ch.send(item)
                 continue
             out = []
-            if item is not None:
-                problem = await _prepare(ch, item)
-                out = [problem] if problem else session.handle(item, ch.now())
-            delay = session.next_tick(ch.now())
-            if delay is not None and delay <= 0:
-                out += session.tick(ch.now())
-            for message in out:
+            problem = await _prepare(ch, item) if item is not None else None
+            if ch.turns is not None:  # other streams may have had this turn's share
+                await ch.turns.wait()
+            with ch.turns.spending() if ch.turns is not None else contextlib.nullcontext():
+                if item is not None:
+                    out = [problem] if problem else session.handle(item, ch.now())
+                delay = session.next_tick(ch.now())
+                if delay is not None and delay <= 0:
+                    out += session.tick(ch.now())
+                texts = [m if isinstance(m, SliceJob) else dumps(m) for m in out]
+            for message in texts:
                 if isinstance(message, SliceJob):
                     if computing is not None and not computing.done():
-                        message = {"type": "error", "message": "slice: one slice at a time; "
-                                   "wait for the previous one's reply"}
+                        message = dumps({"type": "error", "message": "slice: one slice at a "
+                                         "time; wait for the previous one's reply"})
                     else:
                         computing = asyncio.create_task(_slice(ch, message))
                         continue
-                await ch.send(dumps(message))
+                await ch.send(message)
     finally:
         if computing is not None:
             computing.cancel()
