@@ -34,8 +34,12 @@ ADAM = {"optimizer": "adam", "lr": 1e-4}
 # oscillating at 6,428: every step there is a candidate for "converged", so the verdicts'
 # curvature tests (Newton, the linear map's horizon, the exact continuation) run each step
 NEAR_MINIMUM = {"optimizer": "adam", "lr": 0.01, "start": [-1.5, 2.0]}
+# plain GD at η 1e-6 on the bowl crawls: every step is short, so every step is a candidate
+# for the verdict near a minimum, far from one (bench/load.py's streams run this)
+CRAWL = {"optimizer": "gd", "lr": 1e-6, "start": [-1.5, 1.0]}
 RUN_CASES = [  # (label, objective fields, steps[, the run: default ADAM])
     ("surface: Rosenbrock", {"surface": "rosenbrock"}, 2000),
+    ("surface: bowl, GD η 1e-6 crawling", {"surface": "bowl"}, 3000, CRAWL),
     ("surface: Rosenbrock, Adam η 0.01 circling (1, 1)", {"surface": "rosenbrock"}, 10_000,
      NEAR_MINIMUM),
     ("f(x, y): x² + 3 sin y", {"expr": "x**2 + 3*sin(y)"}, 1000),
