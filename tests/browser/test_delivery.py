@@ -159,3 +159,24 @@ def test_the_qr_dialog_says_why_a_loopback_only_server_has_no_code(page, server_
     assert page.is_hidden("#qr-image")
     page.keyboard.press("Escape")
     poll(page, "() => !document.getElementById('qr-dialog').open")
+
+
+@pytest.mark.parametrize("device, size", [("iPhone 13", (390, 844)), ("iPad Mini", (768, 1024))])
+def test_a_lesson_on_a_phone_keeps_play_and_the_status_in_the_first_screen(browser, server_url,
+                                                                             sync_pw, device, size):
+    """A lesson's link gives the wide layout's rows (gallery.css); the one-column layout
+    must not inherit them (a 60vh row made Play and the status half a screen each)."""
+    spec = {k: v for k, v in sync_pw.devices[device].items() if k != "default_browser_type"}
+    spec["viewport"] = {"width": size[0], "height": size[1]}
+    context = browser.new_context(**spec)
+    page = context.new_page()
+    page.goto(server_url + "/?v=1&preset=ravine-momentum&tab=stability")
+    poll(page, "() => document.body.dataset.ready === '1' && document.body.dataset.step === '0'"
+               " && document.body.dataset.lesson !== undefined")
+    play = page.locator("#btn-play").bounding_box()
+    status = page.locator("#status-badge").bounding_box()
+    assert 44 <= play["height"] <= 100, play
+    assert status["y"] + status["height"] <= size[1], status
+    lesson = page.locator(".panel-lesson").bounding_box()
+    assert lesson and lesson["height"] > 100 and lesson["y"] > status["y"]  # after the controls, readable
+    context.close()
