@@ -39,6 +39,9 @@ export function readoutText(readout, frame) {
   return values.map(one).join(" / ");
 }
 
+/** A phone or tablet (a finger is the main pointer): the status names taps, not keys. */
+const touchFirst = () => globalThis.matchMedia?.("(pointer: coarse)").matches ?? false;
+
 export class View {
   /**
    * @param {{contour, surface3d, curves: {loss, grad, lr, acc}, layers, runList, network, fit, diagnosis, slice, tabs,
@@ -200,10 +203,13 @@ export class View {
       this.showStatus("running", `${who}${rule}  (g = ∇L, η = ${fmt(this.arrowLr())}), at ${state.scenario.speed} steps/s.`);
     } else if (state.server !== "active") {
       const whose = many ? `run ${state.selected + 1}'s start` : "the start";
-      const click = this.main === "contour" ? ` Click the contour to move ${whose}.` : "";
-      this.showStatus("paused", `At the start. Press Play (Space) or Step (→).${click}`);
+      const touch = touchFirst();
+      const click = this.main === "contour" ? ` ${touch ? "Tap" : "Click"} the contour to move ${whose}.` : "";
+      this.showStatus("paused", touch ? `At the start. Tap Play, or Step for one step.${click}`
+        : `At the start. Press Play (Space) or Step (→).${click}`);
     } else {
-      this.showStatus("paused", "Paused. Play (Space) goes on, Step (→) takes one step, Reset (R) goes back.");
+      this.showStatus("paused", touchFirst() ? "Paused. Play goes on, Step takes one step, Reset goes back."
+        : "Paused. Play (Space) goes on, Step (→) takes one step, Reset (R) goes back.");
     }
   }
 }

@@ -86,6 +86,7 @@ def test_the_page_runs_one_linked_file_of_modules_and_asks_for_its_grid_once(bro
         if grid:
             assert scripts == ["js/main.linked.js"]
             assert [u for u in urls if "/grid?" in u] == [server_url + grid]
+            assert page.inner_text("#contour-hint") == "click to move the selected run's start"
         else:
             poll(page, "() => !!document.querySelector('#plugin-main canvas, #plugin-main svg')")
         assert errors == [], errors  # (an unused preload is a console warning)
@@ -126,6 +127,10 @@ def test_the_playground_on_a_phone_and_a_tablet(browser, server_url, sync_pw, de
         assert b and b["y"] >= 0 and b["y"] + b["height"] <= height and b["x"] + b["width"] <= width, (selector, b)
     assert box("#btn-play")["y"] > box("#contour .main-svg")["y"]  # under the plot it starts
     assert box("#btn-play")["height"] >= 44  # a finger's size
+    # the sentence under the badge speaks of taps, not of keys a phone does not have
+    reason = page.text_content("#status-reason")
+    assert "Tap Play" in reason and "Tap the contour" in reason and "Space" not in reason, reason
+    assert page.inner_text("#contour-hint") == "tap to move the selected run's start"
     # the formula whole, not cut with an ellipsis
     assert page.evaluate("(() => { const f = document.getElementById('formula');"
                          " return f.scrollWidth <= f.clientWidth + 1 && f.getBoundingClientRect().right <= innerWidth; })()")
