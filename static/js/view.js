@@ -9,6 +9,7 @@ import { exploreTabsFor, kindOf } from "./objective.js";
 import { countUpTo, runLabel } from "./runs.js";
 import { ENDED, isVisible, selectedRun, selectedSpec, state } from "./state.js";
 import { renderStatus } from "./status.js";
+import { touchFirst } from "./pointer.js";
 
 const $ = (id) => document.getElementById(id);
 const pct = (v) => (typeof v === "number" ? `${(100 * v).toFixed(1)}%` : "–");
@@ -38,9 +39,6 @@ export function readoutText(readout, frame) {
   };
   return values.map(one).join(" / ");
 }
-
-/** A phone or tablet (a finger is the main pointer): the status names taps, not keys. */
-const touchFirst = () => globalThis.matchMedia?.("(pointer: coarse)").matches ?? false;
 
 export class View {
   /**

@@ -11,6 +11,7 @@ import { STAGES, stageLines, weightLabel } from "../nets/trace-text.js";
 import { sendsThin } from "../objective.js";
 import { NetworkDiagram } from "../plots/network-diagram.js";
 import { selectedSpec, state } from "../state.js";
+import { clickWord } from "../pointer.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -158,7 +159,7 @@ export class BackpropPanel {
     $("trace-point-input").value = t.point ?? "";
     if (!this.net) return;
     if (t.point === null) {
-      caption.textContent = "Click a training point on the plot (or give its number) to trace one step of it.";
+      caption.textContent = `${clickWord(true)} a training point on the plot (or give its number) to trace one step of it.`;
       list.replaceChildren();
       this.diagram.setTrace(null);
       return;

@@ -8,6 +8,7 @@
 import { fmt } from "../format.js";
 import { allFinite, naiveSoftmax, parseScores, stableSoftmax } from "../nets/softmax.js";
 import { classColor } from "../plots/theme.js";
+import { clickWord } from "../pointer.js";
 
 const $ = (id) => document.getElementById(id);
 const n4 = (v) => fmt(v, 4);
@@ -74,7 +75,7 @@ export class HeadPanel {
     const t = this.tracer;
     const a = t.trace?.answer;
     if (t.point === null || !a) {
-      caption.textContent = t.point === null ? "Click a training point on the plot to see its scores, probabilities and loss." : `Tracing point ${t.point}…`;
+      caption.textContent = t.point === null ? `${clickWord(true)} a training point on the plot to see its scores, probabilities and loss.` : `Tracing point ${t.point}…`;
       bars.replaceChildren();
       lines.replaceChildren();
       return;

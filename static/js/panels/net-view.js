@@ -9,6 +9,7 @@ import { SATURATED_SHARE, SATURATED_SLOPE } from "../nets/unit-states.js";
 import { NetworkDiagram } from "../plots/network-diagram.js";
 import { traceNet } from "./backprop.js";
 import { classColor } from "../plots/theme.js";
+import { touchFirst } from "../pointer.js";
 
 const $ = (id) => document.getElementById(id);
 const pct = (v) => `${Math.round(100 * v)}%`;
@@ -94,7 +95,8 @@ export class NetPanel {
     this.diagram.setNet(desc);
     this.diagram.setMode(this.mode);
     this.showKey();
-    this.info.textContent = "Point at a weight or a neuron for its numbers; click to keep it.";
+    this.info.textContent = touchFirst() ? "Tap a weight or a neuron for its numbers."
+      : "Point at a weight or a neuron for its numbers; click to keep it.";
   }
 
   /** The selected run's newest frame with weights; drawn only while the tab is open. */

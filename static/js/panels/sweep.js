@@ -10,6 +10,7 @@ import { LIMITS } from "../schema.js";
 import { STATUS_LOOK, SweepPlot } from "../plots/sweep.js";
 import { shortName } from "../runs.js";
 import { selectedSpec, state } from "../state.js";
+import { clickWord } from "../pointer.js";
 
 const $ = (id) => document.getElementById(id);
 const [LR_MIN, LR_MAX] = LIMITS.lr; // the server's limits for a swept η
@@ -107,7 +108,7 @@ export class SweepPanel {
     const boundText = result.bound === null
       ? ` ${shortName(spec.optimizer)} scales its own steps: no single η bound.`
       : "";
-    this.doneCaption = `${req.steps} steps from ${fmtPoint(spec.start ?? state.model?.start)} for each η.${boundText} Click a point to give run ${state.selected + 1} that η.`;
+    this.doneCaption = `${req.steps} steps from ${fmtPoint(spec.start ?? state.model?.start)} for each η.${boundText} ${clickWord(true)} a point to give run ${state.selected + 1} that η.`;
     $("sweep-panel").classList.remove("stale");
     this.setCaption(this.doneCaption, "done");
   }

@@ -19,6 +19,7 @@ import { addFrame, clearRuns, setRunDiagnosis, setRunStatus, setScrub } from "..
 import { scenarioForServer, state } from "../state.js";
 import { serverBusyText } from "../status.js";
 import { toast } from "../toast.js";
+import { touchFirst } from "../pointer.js";
 
 const PREVIEW_DELAY_MS = 120; // let a burst of edits settle before asking for frame 0
 
@@ -67,7 +68,8 @@ export class Session {
     state.server = "none";
     this.setPlaying(false);
     if (idle) {
-      this.view.showStatus("offline", "Disconnected while idle; it reconnects as soon as you click or press a key.");
+      this.view.showStatus("offline", touchFirst() ? "Disconnected while idle; it reconnects as soon as you tap the page."
+        : "Disconnected while idle; it reconnects as soon as you click or press a key.");
     } else if (busy) {
       const secs = Math.max(1, Math.round(retryInMs / 1000));
       this.view.showStatus("busy", `${serverBusyText(reason)} Trying again in ${secs} s…`);
