@@ -121,6 +121,10 @@ def module_files(entries: list[str]) -> list[Path]:
 _DYNAMIC = re.compile(r"\bimport\(\s*(?:\"(\.{1,2}/[^\"]*)\"|`(\.{1,2}/[^`$]*)\$\{([^}`]*)\}([^`$]*)`)\s*\)")
 _ANY_DYNAMIC = re.compile(r"\bimport\(")
 _EXPORT_LET = re.compile(r"^export\s+let\b", re.M)
+_LINKER = {"factories": "gdvizFactories", "evaluated": "gdvizEvaluated", "load": "gdvizLoad",
+           "import": "gdvizLinkedImport"}
+"""The linked file's own names, beside every module's scope: a module may not use them."""
+_LINKER_NAME = re.compile(r"\b(?:" + "|".join(_LINKER.values()) + r")\b")
 
 
 def _in_comment(text: str, pos: int) -> bool:
@@ -134,7 +138,7 @@ def _link_dynamic(rel: str, body: str, root: Path, bundle_dir: str) -> tuple[str
     """``body`` with each ``import()`` of a relative path rewritten for the bundle, and the
     modules those now find in it. An import of one of our modules (``"./x.js"``, or a
     template ``./views/${id}.js`` — every module that pattern can name) becomes
-    ``linkedImport("path")``, evaluated from the bundle on first use; an import of any
+    ``gdvizLinkedImport("path")``, evaluated from the bundle on first use; an import of any
     other file (Plotly's parts) stays an ``import()``, of the same file seen from the
     bundle's folder. Any other form is refused."""
     here = posixpath.dirname(rel)
@@ -146,7 +150,7 @@ def _link_dynamic(rel: str, body: str, root: Path, bundle_dir: str) -> tuple[str
             target = posixpath.normpath(posixpath.join(here, literal))
             if target.endswith(".js") and not target.startswith("..") and (root / target).is_file():
                 found.append(target)
-                return f"linkedImport({target!r})"
+                return f"{_LINKER['import']}({target!r})"
             outside = posixpath.relpath(posixpath.join("js", target) if not target.startswith("..")
                                         else target.removeprefix("../"), bundle_dir)
             return f'import("{outside if outside.startswith(".") else "./" + outside}")'
@@ -156,7 +160,7 @@ def _link_dynamic(rel: str, body: str, root: Path, bundle_dir: str) -> tuple[str
                            if p.is_file())
             if names:
                 found.extend(names)
-                return f"linkedImport(`{folder}/${{{expr}}}{suffix}`)"
+                return f"{_LINKER['import']}(`{folder}/${{{expr}}}{suffix}`)"
         raise BundleError(f"static/js/{rel}:{_line_of(body, m.start())}: cannot link this "
                           f"import() (a template must name files of one folder of static/js)")
 
@@ -196,7 +200,11 @@ def module_bundle(entry: str, root: Path | None = None) -> str:
             if rel in linked:
                 continue
             imports, exported, body = _parse(rel, root)
-            if let := _EXPORT_LET.search((root / rel).read_text(encoding="utf-8")):
+            source = (root / rel).read_text(encoding="utf-8")
+            if clash := _LINKER_NAME.search(source):
+                raise BundleError(f"static/js/{rel}:{_line_of(source, clash.start())}: "
+                                  f"`{clash.group(0)}` is the linked file's own name")
+            if let := _EXPORT_LET.search(source):
                 raise BundleError(f"static/js/{rel}:{_line_of(let.string, let.start())}: "
                                   "`export let` is not linked (an importer would keep the "
                                   "first value); export a const or a function")
@@ -206,25 +214,31 @@ def module_bundle(entry: str, root: Path | None = None) -> str:
             queue += [d for d in dynamic if d not in linked and d not in queue]
     parts = [f"// static/js/{entry} and the modules it imports, linked into one file by "
              "gdviz/js_bundle.py (module_bundle); the sources are the files beside it.",
-             "const factories = Object.create(null);",
-             "const evaluated = new Map();",
-             "function load(rel) {",
-             "  if (!evaluated.has(rel)) {",
-             "    const make = factories[rel];",
+             f"const {_LINKER['factories']} = Object.create(null);",
+             f"const {_LINKER['evaluated']} = new Map();",
+             "/** A linked module's exports, evaluated on first use; an error it threw, again. */",
+             f"function {_LINKER['load']}(rel) {{",
+             f"  let done = {_LINKER['evaluated']}.get(rel);",
+             "  if (!done) {",
+             f"    const make = {_LINKER['factories']}[rel];",
              "    if (!make) throw new TypeError(`no module static/js/${rel} in this bundle`);",
-             "    evaluated.set(rel, undefined);",
-             "    evaluated.set(rel, make());",
+             "    done = { exports: undefined, error: null };",
+             f"    {_LINKER['evaluated']}.set(rel, done);",
+             "    try { done.exports = make(); } catch (e) { done.error = e; }",
              "  }",
-             "  return evaluated.get(rel);",
+             "  if (done.error) throw done.error;",
+             "  return done.exports;",
              "}",
              "/** import() of a module linked here: evaluated on first use, like a real one. */",
-             "const linkedImport = (rel) => new Promise((resolve) => resolve(load(rel)));"]
+             f"const {_LINKER['import']} = (rel) => new Promise((resolve) => "
+             f"resolve({_LINKER['load']}(rel)));"]
     for rel in order:
         imports, exported, body = linked[rel]
-        head = "".join(f"  const {{ {names} }} = load({dep!r});\n" for dep, names in imports)
-        parts.append(f"// ---- static/js/{rel}\nfactories[{rel!r}] = () => {{\n{head}"
-                     f"{body.strip()}\n  return {{ {', '.join(exported)} }};\n}};")
-    parts.append(f"load({entry!r});")
+        head = "".join(f"  const {{ {names} }} = {_LINKER['load']}({dep!r});\n"
+                       for dep, names in imports)
+        parts.append(f"// ---- static/js/{rel}\n{_LINKER['factories']}[{rel!r}] = () => {{\n"
+                     f"{head}{body.strip()}\n  return {{ {', '.join(exported)} }};\n}};")
+    parts.append(f"{_LINKER['load']}({entry!r});")
     return "\n".join(parts) + "\n"
 
 

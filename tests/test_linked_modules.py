@@ -36,7 +36,7 @@ def run_node(script: str) -> str:
 
 def test_the_playground_links_every_module_it_can_reach():
     text = module_bundle("main.js")
-    linked = re.findall(r"^factories\['([^']+)'\] = ", text, re.M)
+    linked = re.findall(r"^gdvizFactories\['([^']+)'\] = ", text, re.M)
     graph = {p.relative_to(js_bundle.JS_ROOT).as_posix() for p in module_files(["main.js"])}
     views = {p.relative_to(js_bundle.JS_ROOT).as_posix() for p in (STATIC_DIR / "js" / "views").glob("*.js")}
     assert graph <= set(linked) and views <= set(linked) and len(linked) == len(set(linked))
@@ -46,8 +46,8 @@ def test_the_playground_links_every_module_it_can_reach():
         == ["../vendor/plotly/plotly-3d.js", "../vendor/plotly/plotly-2d.js"]
     for rel in ("../vendor/plotly/plotly-3d.js", "../vendor/plotly/plotly-2d.js"):
         assert (STATIC_DIR / "js" / rel).resolve().is_file()
-    assert "linkedImport(`views/${v.id}.js`)" in text
-    run_node(text.replace("load('main.js');", ""))  # the syntax, as a module
+    assert "gdvizLinkedImport(`views/${v.id}.js`)" in text
+    run_node(text.replace("gdvizLoad('main.js');", ""))  # the syntax, as a module
 
 
 def test_linked_modules_run_in_es_order_lazily_and_share_one_instance(tmp_path):
@@ -64,6 +64,8 @@ def test_linked_modules_run_in_es_order_lazily_and_share_one_instance(tmp_path):
                                         'globalThis.order.push("v1");\n'
                                         'export function mount() { emit("v1"); return "mounted"; }\n')
     (js / "views" / "v2.js").write_text('globalThis.order.push("v2");\nexport const mount = () => 2;\n')
+    (js / "views" / "bad.js").write_text('globalThis.order.push("bad");\nthrow new Error("broken view");\n'
+                                         "export const mount = () => 0;\n")
     (js / "main.js").write_text(
         'import { say } from "./a.js";\nimport { heard } from "./hub.js";\n'
         'globalThis.order.push("main");\nsay(1);\n'
@@ -79,14 +81,19 @@ const before = [...globalThis.order];
 const [mounted, heard] = await globalThis.start("v1");
 let missing = null;
 try { await globalThis.start("nope"); } catch (e) { missing = e.message; }
-console.log(JSON.stringify({before, after: globalThis.order, mounted, heard, missing}));
+const broken = [];
+for (let i = 0; i < 2; i++) {
+  try { await globalThis.start("bad"); } catch (e) { broken.push(e.message); }
+}
+console.log(JSON.stringify({before, after: globalThis.order, mounted, heard, missing, broken}));
 """)
     got = __import__("json").loads(out)
     assert got["before"] == ["hub", "a", "main"]  # dependencies first, as ES modules
-    assert got["after"] == ["hub", "a", "main", "v1"]  # the view ran when asked for; v2 never
+    assert got["after"] == ["hub", "a", "main", "v1", "bad"]  # each view when asked for; v2 never
+    assert got["broken"] == ["broken view"] * 2  # a module that threw throws again, once run
     assert got["mounted"] == "mounted" and got["heard"] == ["a:1", "v1"]  # one hub for both
     assert "views/nope.js" in got["missing"]
-    assert 'import("../vendor/p.js")' in text and "nowhere.js" not in text.split("factories")[0]
+    assert 'import("../vendor/p.js")' in text and "gdvizLinkedImport(\"./nowhere" not in text
 
 
 @pytest.mark.parametrize("source, message", [
@@ -94,6 +101,7 @@ console.log(JSON.stringify({before, after: globalThis.order, mounted, heard, mis
     ("export const f = (a, b) => import(`./${a}/${b}.js`);\n", "unsupported import"),
     ("export const f = (a) => import(`../elsewhere/${a}.js`);\n", "cannot link"),
     ("export let count = 0;\nexport const up = () => count++;\n", "main.js:1: `export let`"),
+    ("export const x = 1;\nfunction gdvizLoad() {}\n", "main.js:2: `gdvizLoad` is the linked file's own"),
     ('export const f = () => import("https://cdn.example/x.js");\n', "unsupported import"),
 ])
 def test_the_linker_refuses_an_import_it_cannot_follow(tmp_path, source, message):
