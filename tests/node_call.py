@@ -22,14 +22,20 @@ process.stdout.write(JSON.stringify(inputs.map((a) => (spread === "1" ? mod[name
 """
 
 
-def node_map(module: str, function: str, inputs: list, spread: bool = False) -> list:
-    """``[module.function(a) for a in inputs]`` run by Node (module: under static/js); with
-    ``spread``, each input is a list of arguments: ``module.function(*a)``."""
+def node_path() -> str:
+    """The ``node`` executable; the test fails in CI without it, and is skipped elsewhere."""
     node = shutil.which("node")
     if node is None:
         if os.environ.get("CI"):
             pytest.fail("Node.js is required in CI")
         pytest.skip("Node.js is not installed")
+    return node
+
+
+def node_map(module: str, function: str, inputs: list, spread: bool = False) -> list:
+    """``[module.function(a) for a in inputs]`` run by Node (module: under static/js); with
+    ``spread``, each input is a list of arguments: ``module.function(*a)``."""
+    node = node_path()
     url = (ROOT / "static" / "js" / module).as_uri()
     done = subprocess.run([node, "--input-type=module", "-e", SCRIPT, url, function,
                            "1" if spread else "0"],

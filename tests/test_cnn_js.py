@@ -6,13 +6,13 @@ every activation. Run through Node; skipped without Node except in CI."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from node_call import node_path
 
 from gdviz.engine.nets.cnn import CNN
 from gdviz.engine.nets.cnn_trace import cnn_trace
@@ -41,11 +41,7 @@ process.stdout.write(JSON.stringify(out));
 
 
 def run_node(cases: list) -> list:
-    node = shutil.which("node")
-    if node is None:
-        if os.environ.get("CI"):
-            pytest.fail("Node.js is required in CI")
-        pytest.skip("Node.js is not installed")
+    node = node_path()
     url = (ROOT / "static" / "js" / "nets" / "cnn-forward.js").as_uri()
     done = subprocess.run([node, "--input-type=module", "-e", SCRIPT, url],
                           input=json.dumps(cases), capture_output=True, text=True, timeout=120)

@@ -6,12 +6,13 @@ page loads it (or, with GDVIZ_LINK_MODULES=false, the modules one by one)."""
 
 from __future__ import annotations
 
-import os
+import json
 import re
-import shutil
 import subprocess
 
 import pytest
+
+from node_call import node_path
 
 from gdviz import js_bundle
 from gdviz.api import assets
@@ -22,11 +23,7 @@ from gdviz.settings import get_settings
 
 
 def run_node(script: str) -> str:
-    node = shutil.which("node")
-    if node is None:
-        if os.environ.get("CI"):
-            pytest.fail("Node.js is required in CI")
-        pytest.skip("Node.js is not installed")
+    node = node_path()
     # (on stdin, as a module: a linked file is longer than one argument may be)
     done = subprocess.run([node, "--input-type=module"], input=script, capture_output=True,
                           text=True, timeout=120)
@@ -87,7 +84,7 @@ for (let i = 0; i < 2; i++) {
 }
 console.log(JSON.stringify({before, after: globalThis.order, mounted, heard, missing, broken}));
 """)
-    got = __import__("json").loads(out)
+    got = json.loads(out)
     assert got["before"] == ["hub", "a", "main"]  # dependencies first, as ES modules
     assert got["after"] == ["hub", "a", "main", "v1", "bad"]  # each view when asked for; v2 never
     assert got["broken"] == ["broken view"] * 2  # a module that threw throws again, once run

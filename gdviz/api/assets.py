@@ -31,6 +31,7 @@ from __future__ import annotations
 import functools
 import gzip
 import hashlib
+import logging
 import mimetypes
 import os
 import threading
@@ -39,8 +40,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import logging
 
 import brotli
 from fastapi import APIRouter, Request

@@ -463,7 +463,7 @@ class Batch:
             half, rad = (a + c) / 2, ((a - c) ** 2 / 4 + b * b) ** 0.5
             top, low = max(abs(half - rad), abs(half + rad)), min(abs(half - rad), abs(half + rad))
             det = a * c - b * b
-            if not (top > 0 and low >= 1e-8 * top and det != 0):
+            if det == 0:
                 return False
             n = FLOATS.norm([(c * d[0] - b * d[1]) / det, (a * d[1] - b * d[0]) / det])
         if not (top > 0 and low >= 1e-8 * top and n > 2 * tol.xtol * (1 + FLOATS.norm(theta))):

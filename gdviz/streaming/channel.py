@@ -9,7 +9,8 @@ web framework, so they are tested with a plain ``Channel``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
 from gdviz.jobs.outcome import Busy, Refused, TooBig, WorkerLost
@@ -40,7 +41,8 @@ class Channel:
     clock: Callable[[], float]  # for a session's compute budget (time.perf_counter)
     now: Callable[[], float]  # the loop's time, for ticks
     budget: float  # seconds a session may compute per call
-    turns: Turns | None = None  # the loop's streams' budget per turn (None: no sharing)
+    # the loop's streams' budget per turn (the default never makes a stream wait)
+    turns: Turns = field(default_factory=lambda: Turns(share=math.inf))
 
 
 def job_error(e: Exception) -> str | None:

@@ -46,9 +46,8 @@ async def serve(ch: Channel) -> None:
                 continue
             out = []
             problem = await _prepare(ch, item) if item is not None else None
-            if ch.turns is not None:  # other streams may have had this turn's share
-                await ch.turns.wait()
-            with ch.turns.spending() if ch.turns is not None else contextlib.nullcontext():
+            await ch.turns.wait()  # other streams may have had this turn's share
+            with ch.turns.spending():
                 if item is not None:
                     out = [problem] if problem else session.handle(item, ch.now())
                 delay = session.next_tick(ch.now())

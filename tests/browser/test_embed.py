@@ -314,6 +314,20 @@ def _ticks_overlap(page, plot: str) -> list:
         return bad; }})()""")
 
 
+@pytest.mark.parametrize("surface", ["beale", "rosenbrock"])
+def test_the_playgrounds_contour_labels_its_x_axis_as_densely_as_labels_fit(page, server_url,
+                                                                           surface):
+    """1280×720, a square domain beside the colour bar: five x labels fit (−4 … 4 every 2 on
+    Beale), not the one or three left when the colour bar was counted twice."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(f"{server_url}/?v=1&surface={surface}")
+    page.wait_for_function("document.body.dataset.ready === '1'")
+    labels = page.evaluate("[...document.querySelectorAll('#contour .xtick text')]"
+                           ".map(t => t.textContent).filter(Boolean)")
+    assert len(labels) >= 5, labels
+    assert _ticks_overlap(page, "#contour") == []
+
+
 @pytest.mark.parametrize("scale", [1, 1.5])
 def test_a_small_embed_reads_at_scale(page, server_url, scale):
     """480×320 (a slide's corner): the ticks thin out instead of piling up or tilting, the

@@ -184,7 +184,7 @@ export class ContourPlot {
     // A new figure, not Plotly.react: react keeps the old axes' constrained domains, so a
     // tall typed f(x, y) left the next surface with stale, stretched ranges. (newPlot drops
     // the figure's event handlers: they are added again.)
-    await Plotly.newPlot(this.gd, ...dressed(data, layout, { size: this.tickRoom(x1 - x0, y1 - y0, MARGIN) }), CONFIG);
+    await Plotly.newPlot(this.gd, ...dressed(data, layout, { size: this.tickRoom(x1 - x0, y1 - y0, layout.margin) }), CONFIG);
     this.gd.on("plotly_afterplot", () => this.render());
     if (first) fitToContainer(this.gd, () => this.render());
     this.drawn = true;
@@ -205,15 +205,17 @@ export class ContourPlot {
 
   /**
    * The size fitTicks should fit the axes' labels to: the plot area the domain's fixed
-   * aspect ratio leaves in this element (beside the colour bar), plus the margins.
+   * aspect ratio leaves in this element (inside MARGIN, beside the colour bar), plus the
+   * layout's `margin` — which fitTicks takes off again, so it fits the labels to that area
+   * (at scale 1 the layout's right margin already holds the colour bar: counting the bar
+   * in both left room for 4 x labels, not 6).
    */
   tickRoom(dx, dy, margin) {
     const s = LOOK.scale;
-    const [mx, my] = [(margin.l + margin.r) * s, (margin.t + margin.b) * s];
-    const w = Math.max(0, this.gd.clientWidth - mx - (this.colorbar ? COLORBAR_PX * s : 0));
-    const h = Math.max(0, this.gd.clientHeight - my);
+    const w = Math.max(0, this.gd.clientWidth - (MARGIN.l + MARGIN.r) * s - (this.colorbar ? COLORBAR_PX * s : 0));
+    const h = Math.max(0, this.gd.clientHeight - (MARGIN.t + MARGIN.b) * s);
     const plotW = Math.min(w, (h * dx) / dy);
-    return { w: plotW + mx, h: (plotW * dy) / dx + my };
+    return { w: plotW + (margin.l + margin.r) * s, h: (plotW * dy) / dx + (margin.t + margin.b) * s };
   }
 
   /** Back in view: draw what was deferred, then the moving parts as they are now. */
