@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     job_nice: int = 10  # worker processes run this much below the server's CPU priority
     max_job_seconds: float = 300.0  # a job still running after this is stopped (a bug guard)
     job_idle_seconds: float = 300.0  # an idle worker process exits after this (respawned on demand)
+    # …but a lane's further processes, started for a burst, exit after this idle
+    job_extra_idle_seconds: float = 15.0
     ws_send_timeout: float = 10.0  # a socket whose sends make no progress this long is dropped
     ws_idle_seconds: float = 900.0  # a socket with no message and nothing streaming is closed
     # origins besides the server's own that may open its WebSockets (comma-separated,

@@ -28,7 +28,7 @@ def job_pool(app) -> JobPool:
              QUICK: LaneConfig(s.max_quick_jobs, s.max_queued_quick_jobs, "quick jobs",
                                ("GDVIZ_MAX_QUICK_JOBS", "GDVIZ_MAX_QUEUED_QUICK_JOBS"))},
             s.job_memory_mb * MB, nice=s.job_nice, max_seconds=s.max_job_seconds,
-            idle_seconds=s.job_idle_seconds)
+            idle_seconds=s.job_idle_seconds, extra_idle_seconds=s.job_extra_idle_seconds)
     return pool
 
 

@@ -17,7 +17,9 @@ resolves the job's future. ``cancel`` drops a waiting job at once; a running one
 to stop (it does at its next progress report) and its worker is killed if it has not
 within ``cancel_grace`` seconds — as is a worker still running a job after
 ``max_seconds``. A worker that dies fails its job with ``WorkerLost``; the next job
-starts a new one. Idle workers exit after ``idle_seconds`` and are started on demand.
+starts a new one. Workers are started on demand. A lane's last worker exits after
+``idle_seconds`` idle (it stays warm between a class's requests); the others, started
+for a burst, after ``extra_idle_seconds`` — so a burst's memory goes back soon after it.
 
 Nothing here blocks the event loop: results are read with asyncio streams, processes are
 started and reaped by asyncio.
@@ -92,11 +94,12 @@ class _Lane:
 class JobPool:
     def __init__(self, lanes: dict[str, LaneConfig], memory_budget: int, *, nice: int = 10,
                  max_seconds: float = 60.0, idle_seconds: float = 300.0,
-                 cancel_grace: float = 5.0):
+                 extra_idle_seconds: float = 15.0, cancel_grace: float = 5.0):
         self.lanes = {name: _Lane(c) for name, c in lanes.items()}
         self.memory_budget = memory_budget
         self.nice, self.max_seconds = nice, max_seconds
         self.idle_seconds, self.cancel_grace = idle_seconds, cancel_grace
+        self.extra_idle_seconds = min(extra_idle_seconds, idle_seconds)
         self.memory_in_use = 0
         self.loop = asyncio.get_running_loop()
         self._ids = itertools.count(1)
@@ -256,17 +259,21 @@ class JobPool:
                     await asyncio.wait_for(w.process.wait(), 5)
 
     async def _next_job(self, ln: _Lane) -> Job | None:
-        """The next job of the lane that fits in memory; None after ``idle_seconds``."""
+        """The next job of the lane that fits in memory; None once idle too long:
+        ``extra_idle_seconds`` while another worker of the lane is alive, else
+        ``idle_seconds``. The caller drops the worker from ``ln.workers`` before it next
+        awaits, so two idle workers never both leave on the shorter limit."""
         ln.idle += 1
         try:
-            deadline = self.loop.time() + self.idle_seconds
+            idle_since = self.loop.time()
             while not self._closed:
                 if ln.waiting and self._fits(ln.waiting[0].memory):
                     job = ln.waiting.popleft()
                     job.running = True
                     self.memory_in_use += job.memory
                     return job
-                left = deadline - self.loop.time()
+                limit = self.idle_seconds if len(ln.workers) <= 1 else self.extra_idle_seconds
+                left = idle_since + limit - self.loop.time()
                 if left <= 0:
                     return None
                 await self._poked(left)

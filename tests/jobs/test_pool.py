@@ -24,9 +24,9 @@ SMALL = Scenario.model_validate({"surface": "bowl", "runs": [{"optimizer": "gd",
 WAIT = 120.0  # seconds a condition may take on a loaded machine before the test fails
 
 
-def pool(workers=1, queue=1, budget=600 * MB) -> JobPool:
+def pool(workers=1, queue=1, budget=600 * MB, extra_idle_seconds=WAIT) -> JobPool:
     return JobPool({"jobs": LaneConfig(workers, queue, "computations", ("W", "Q"))}, budget,
-                   idle_seconds=WAIT)
+                   idle_seconds=WAIT, extra_idle_seconds=extra_idle_seconds)
 
 
 def run(coro):
@@ -119,6 +119,28 @@ def test_a_running_job_stops_at_its_next_chunk_when_cancelled():
     counts, pid, after = run(main())
     assert counts["cancelled"] == 1 and counts["lost"] == 0
     assert after == pid  # the same worker, not killed and replaced
+
+
+def test_a_bursts_extra_worker_exits_soon_and_the_lanes_last_one_stays_warm():
+    """After a burst, memory goes back: the lane's second process exits after the short
+    idle limit, while its last one waits the long one and serves the next job (its pid is
+    one of the two, not a new process)."""
+    async def main():
+        p = pool(workers=2, extra_idle_seconds=0.05)
+        try:
+            huge = p.submit("jobs", "landscape", ("basins", HUGE), MB, on_progress=lambda f: None)
+            beside = await p.run("jobs", "worker_pid", None, 1)  # the lane's second process
+            await until(lambda: lane(p)["running"] == 1 and lane(p)["workers"] == 2)
+            both = lane(p)["pids"]
+            p.cancel(huge)
+            await until(lambda: not p.busy() and lane(p)["workers"] <= 1)
+            left = lane(p)["pids"]
+            return beside, both, left, await p.run("jobs", "worker_pid", None, 1)
+        finally:
+            await p.close()
+    beside, both, left, after = run(main())
+    assert beside in both and len(both) == 2
+    assert len(left) == 1 and left[0] in both and after == left[0]
 
 
 def test_progress_is_reported_between_chunks():
