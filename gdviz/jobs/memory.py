@@ -24,7 +24,7 @@ from gdviz.scenarios.kinds import KINDS
 from gdviz.scenarios.objectives import dimension, objective_of
 
 MB = 1 << 20
-BASE = 8 * MB  # what any job allocates besides its data (imports are the worker's own)
+BASE = 10 * MB  # what any job allocates besides its data, with first-use imports (~1 MB)
 JSON_BYTES_PER_NUMBER = 22  # a weight, gradient or update entry in a frame's JSON
 JSON_BYTES_PER_FRAME = 80  # a frame's step, loss, lr and keys
 OBJECT_BYTES_PER_NUMBER = 200  # … as Python objects, with the trajectory and model fields
