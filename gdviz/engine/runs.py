@@ -23,6 +23,7 @@ A *stochastic* objective (``stochastic = True``: mini-batches) also gives
 from __future__ import annotations
 
 import inspect
+import math
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -84,7 +85,7 @@ def _state_row(state: Any, run: int, weights) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, a in zip(state._fields, state):
         row = a[run]
-        out[name] = row[weights].copy() if np.ndim(row) else row.item()
+        out[name] = row[weights].copy() if row.ndim else row.item()
     return out
 
 
@@ -446,7 +447,7 @@ class Batch:
         p = self.params[:1]
         h = self._hessian(p)
         wd = self.hyper.get("weight_decay")
-        if wd is not None and wd[0].any():  # what the optimizer follows: ∇f + decay
+        if wd is not None and wd[0] != 0:  # what the optimizer follows: ∇f + decay
             d = self.effective_grad(idx, p, self.grad[:1])[0].tolist()
             h = h + _diag(self._curvature_shift(idx, p))
         else:
@@ -465,11 +466,12 @@ class Batch:
             det = a * c - b * b
             if det == 0:
                 return False
-            n = FLOATS.norm([(c * d[0] - b * d[1]) / det, (a * d[1] - b * d[0]) / det])
-        if not (top > 0 and low >= 1e-8 * top and n > 2 * tol.xtol * (1 + FLOATS.norm(theta))):
+            n = math.hypot((c * d[0] - b * d[1]) / det, (a * d[1] - b * d[0]) / det)
+        # (math.hypot, not the rules' norm: with these margins its last ulp cannot matter)
+        if not (top > 0 and low >= 1e-8 * top and n > 2 * tol.xtol * (1 + math.hypot(*theta))):
             return False
-        return all(FLOATS.norm([x - y for x, y in zip(theta, m)])
-                   > 2 * tol.xtol * (1 + FLOATS.norm(m)) for m in self._minima.tolist())
+        return all(math.hypot(*(x - y for x, y in zip(theta, m)))
+                   > 2 * tol.xtol * (1 + math.hypot(*m)) for m in self._minima.tolist())
 
     def _step_length(self) -> Array:
         """‖θ_k − θ_{k−1}‖ for every run; at step 0 the length of the step it is about to

@@ -65,7 +65,7 @@ class Surface:
     def hessian(self, params: Array) -> Array:
         """Hessian (runs, 2, 2) at params (runs, 2)."""
         x, y = params[..., 0], params[..., 1]
-        hxx, hxy, hyy = np.broadcast_arrays(*self.hess(x, y))
+        hxx, hxy, hyy = self.hess(x, y)  # (each broadcast as it is written in)
         out = np.empty(params.shape[:-1] + (2, 2))
         out[..., 0, 0] = hxx
         out[..., 0, 1] = hxy

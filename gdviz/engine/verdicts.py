@@ -54,6 +54,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import reduce
+from operator import add
 
 import numpy as np
 
@@ -145,8 +147,35 @@ class Ops:
         return self.where(m == math.inf, math.inf, m * self.sqrt(total))
 
 
-FLOATS = Ops(lambda c, a, b: a if c else b, _fmax, _fmin, math.sqrt, math.isfinite, abs,
-             lambda c: not c)
+class FloatOps(Ops):
+    """``Ops`` on one run's floats, with the same results bit for bit, faster: a sum is
+    ``reduce(add)`` (the same left sum, in C), and when that sum is not NaN no row is
+    NaN, so ``max``/``min`` give what folding ``_fmax``/``_fmin`` gives (both keep the
+    earlier of equal rows); with a NaN the generic fold decides."""
+
+    def fold(self, rows, op=None):
+        if op is None:
+            return reduce(add, rows)
+        if op is _fmax or op is _fmin:
+            total = reduce(add, rows)
+            if total == total:
+                return max(rows) if op is _fmax else min(rows)
+        return Ops.fold(self, rows, op)
+
+    def norm(self, columns):
+        a = list(map(abs, columns))
+        total = reduce(add, a)
+        if total != total:  # a NaN (|entries| ≥ 0, so no inf − inf)
+            return Ops.norm(self, columns)
+        m = max(a)
+        if m == math.inf:
+            return math.inf
+        safe = m if m > 0 else 1.0
+        return m * math.sqrt(reduce(add, [(c / safe) * (c / safe) for c in columns]))
+
+
+FLOATS = FloatOps(lambda c, a, b: a if c else b, _fmax, _fmin, math.sqrt, math.isfinite, abs,
+                  lambda c: not c)
 ARRAYS = Ops(np.where, np.maximum, np.minimum, np.sqrt, np.isfinite, np.abs, np.logical_not)
 
 

@@ -12,8 +12,13 @@ from typing import Any
 import numpy as np
 
 
+_ENCODER = json.JSONEncoder(allow_nan=False, separators=(",", ":"), ensure_ascii=False)
+
+
 def dumps(content: Any) -> str:
-    return json.dumps(content, allow_nan=False, separators=(",", ":"), ensure_ascii=False)
+    """Compact, strict JSON text (UTF-8 left as is); one encoder, made once (what
+    ``json.dumps`` with these options would build on every call)."""
+    return _ENCODER.encode(content)
 
 
 def num(v) -> float | None:
@@ -27,6 +32,8 @@ def vec(a) -> list[float | None] | None:
     if a is None:
         return None
     values = np.asarray(a, dtype=float).tolist()
+    if all(map(math.isfinite, values)):  # the common case, in C
+        return values
     if all(v != v for v in values):
         return None
     return [v if math.isfinite(v) else None for v in values]
@@ -46,8 +53,3 @@ def grid_json(xs, ys, z, digits: int | None = None) -> dict:
     one = num if digits is None else (lambda v: rounded(v, digits))
     return {"x": [one(v) for v in xs], "y": [one(v) for v in ys],
             "z": [[one(v) for v in row] for row in z]}
-
-
-def dumps(content: Any) -> str:
-    """Compact, strict JSON text (UTF-8 left as is)."""
-    return json.dumps(content, allow_nan=False, separators=(",", ":"), ensure_ascii=False)

@@ -163,3 +163,24 @@ def test_a_crawling_run_skips_the_verdict_on_most_steps():
     run_to_end(b)
     assert b.status[0] == Status.MAX_STEPS
     assert CheckedBatch.skipped >= 190  # (the fast path is taken: not a dead branch)
+
+
+_SPECIAL = st.sampled_from([0.0, -0.0, 1.0, -1.0, 1e-300, -1e-300, 1e300, -1e300,
+                            float("inf"), float("-inf"), float("nan"), 2.5, 2.5])
+_ROWS = st.lists(st.one_of(_SPECIAL, st.floats(allow_nan=True, allow_infinity=True)),
+                 min_size=1, max_size=41)
+
+
+def _same(a: float, b: float) -> bool:
+    return (a != a and b != b) or (a == b and np.signbit(a) == np.signbit(b))
+
+
+@settings(max_examples=400, deadline=None)
+@given(_ROWS)
+def test_the_float_fast_paths_give_the_generic_folds_bit_for_bit(rows):
+    """``FLOATS``' fold (sum, max, min) and norm, in C where no row is NaN, equal the
+    generic ``Ops`` ones — ties of ±0, infinities and NaNs included."""
+    from gdviz.engine.verdicts import Ops
+    for op in (None, FLOATS.maximum, FLOATS.minimum):
+        assert _same(FLOATS.fold(rows, op), Ops.fold(FLOATS, rows, op)), op
+    assert _same(FLOATS.norm(rows), Ops.norm(FLOATS, rows))
