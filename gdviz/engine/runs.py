@@ -25,6 +25,8 @@ from __future__ import annotations
 import inspect
 import math
 from dataclasses import dataclass
+from itertools import accumulate
+from operator import add
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -415,11 +417,12 @@ class Batch:
         window = self.step >= 2 * self.tol.window
         losses = steps = first = last = None
         if window:
-            order = self._order()
+            n2 = 2 * self.tol.window
+            oldest = (self.step + 1) % n2  # the ring read oldest … newest, as _order() does
             lh, uh = self._dloss_hist[:, 0].tolist(), self._unorm_hist[:, 0].tolist()
-            losses, steps = [lh[k] for k in order], [uh[k] for k in order]
-            first, last = (self._param_hist[order[0], 0].tolist(),
-                           self._param_hist[order[-1], 0].tolist())
+            losses, steps = lh[oldest:] + lh[:oldest], uh[oldest:] + uh[:oldest]
+            first, last = (self._param_hist[oldest, 0].tolist(),
+                           self._param_hist[(oldest - 1) % n2, 0].tolist())
         step_len = self._step_length()[0] if self.step == 0 else float(
             self._unorm_hist[self.step % (2 * self.tol.window), 0])
         div, settled, crawl, osc = self._cheap_rules(
@@ -971,10 +974,7 @@ def _trace(changes: list) -> list:
     """The loss over a window traced from its changes: 0 at the first frame, then each
     step's change added (the first row's change is the step *into* the window: skipped).
     Rows are floats or arrays; the sums are taken in the same order either way."""
-    out = [changes[0] * 0.0]
-    for c in changes[1:]:
-        out.append(out[-1] + c)
-    return out
+    return list(accumulate(changes[1:], add, initial=changes[0] * 0.0))
 
 
 def _diag(v: Array) -> Array:
