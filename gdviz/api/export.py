@@ -22,7 +22,7 @@ from gdviz.scenarios.view import view_from_query
 from gdviz.settings import get_settings
 
 from .json import StrictJSONResponse
-from .offloaded import BUSY_RESPONSES, GONE, compute
+from .offloaded import BUSY_RESPONSES, GONE, GZIPPED, accepts_gzip, compute
 
 router = APIRouter()
 
@@ -68,10 +68,12 @@ async def export_file(request: Request,
     except (ex.TooLarge, ex.CannotExport, TooSlow) as e:
         raise HTTPException(422, str(e)) from e
     preset = PRESETS.get(view.preset)
-    text = await compute(request, JOBS, "export", (fmt, scenario, preset and preset.title,
+    gz = accepts_gzip(request)  # compressed in the worker, off the streams' event loop
+    body = await compute(request, JOBS, "export", (fmt, scenario, preset and preset.title,
                                                    preset and preset.lesson, view),
-                         memory.export(scenario, fmt))
-    if text is None:  # the client left
+                         memory.export(scenario, fmt), "gzip" if gz else None)
+    if body is None:  # the client left
         return Response(status_code=GONE)
-    return Response(text, media_type=ex.MEDIA_TYPES[fmt], headers={
-        "Content-Disposition": f'attachment; filename="{ex.filename(scenario, fmt)}"'})
+    return Response(body, media_type=ex.MEDIA_TYPES[fmt], headers={
+        "Content-Disposition": f'attachment; filename="{ex.filename(scenario, fmt)}"',
+        **(GZIPPED if gz else {})})

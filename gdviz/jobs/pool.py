@@ -71,6 +71,7 @@ class Job:
     started: bool = False  # the worker has begun it (it was not still starting up)
     cancelled: bool = False
     stats: dict | None = None  # a finished job's {seconds, peak_rss} in its worker
+    encode: str | None = None  # "gzip": a text result comes back gzip-compressed (worker.py)
 
 
 @dataclass(eq=False)
@@ -112,8 +113,10 @@ class JobPool:
     # -- admission -----------------------------------------------------------------
 
     def submit(self, lane: str, task: str, payload, memory: int,
-               on_progress: Callable[[float], None] | None = None) -> Job:
-        """Admit a job (its future gives the result) or raise ``TooBig`` / ``Busy``."""
+               on_progress: Callable[[float], None] | None = None,
+               encode: str | None = None) -> Job:
+        """Admit a job (its future gives the result) or raise ``TooBig`` / ``Busy``.
+        ``encode="gzip"``: a text result is compressed in the worker, off this loop."""
         if self._closed:
             raise Busy("server busy: the server is shutting down; try again in a moment", 5)
         ln = self.lanes[lane]
@@ -124,16 +127,17 @@ class JobPool:
         if _running(ln) + len(ln.waiting) >= ln.config.workers + ln.config.queue:
             raise Busy(self._busy_sentence(ln), self.retry_after(lane))
         job = Job(next(self._ids), lane, task, payload, memory, on_progress,
-                  self.loop.create_future())
+                  self.loop.create_future(), encode=encode)
         ln.waiting.append(job)
         self._spawn_if_needed(ln)
         self._poke()
         return job
 
     async def run(self, lane: str, task: str, payload, memory: int,
-                  on_progress: Callable[[float], None] | None = None):
+                  on_progress: Callable[[float], None] | None = None,
+                  encode: str | None = None):
         """Submit and wait for the result; cancelling the caller cancels the job."""
-        job = self.submit(lane, task, payload, memory, on_progress)
+        job = self.submit(lane, task, payload, memory, on_progress, encode)
         return await self.wait(job)
 
     async def wait(self, job: Job):
@@ -287,7 +291,7 @@ class JobPool:
         try:
             if job.cancelled:
                 return
-            w.writer.write(wire.pack(("run", job.id, job.task, job.payload)))
+            w.writer.write(wire.pack(("run", job.id, job.task, job.payload, job.encode)))
             job.payload = None  # the worker has it; nothing big stays here
             await w.writer.drain()
             while True:

@@ -118,3 +118,23 @@ def test_the_size_bound_counts_every_vector_a_frame_carries(client):
     assert r.status_code == 422
     assert "× 3 (params, grad, update)" in r.json()["message"]
     assert "use at most 3,765 steps" in r.json()["message"]
+
+
+def test_a_post_answer_is_gzipped_in_the_worker_not_on_the_event_loop(client, monkeypatch):
+    """A client that accepts gzip gets the run's JSON compressed by the job process: the
+    server's own GZip middleware (which would compress it on the loop every stream shares)
+    is never asked, and the answer decodes to the very same JSON as an uncompressed one."""
+    from starlette.middleware.gzip import GZipResponder
+    body = {"surface": "rosenbrock", "steps": 300,
+            "runs": [{"optimizer": "adam", "lr": 0.01}, {"optimizer": "gd", "lr": 0.001}]}
+    plain = client.post("/api/run", json=body, headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200 and "content-encoding" not in plain.headers
+
+    async def on_the_loop(self, body, *, more_body):
+        raise AssertionError("a POST answer was compressed on the event loop")
+    monkeypatch.setattr(GZipResponder, "apply_compression", on_the_loop)
+    gz = client.post("/api/run", json=body, headers={"Accept-Encoding": "gzip"})
+    assert gz.status_code == 200 and gz.headers["content-encoding"] == "gzip"
+    assert "accept-encoding" in gz.headers["vary"].lower()
+    assert int(gz.headers["content-length"]) < len(plain.content) / 2
+    assert gz.content == plain.content  # (httpx decodes it)
