@@ -33,14 +33,14 @@ class FakeSocket:
         self.closed = code
 
 
-def test_a_reply_json_cannot_carry_is_reported_not_taken_for_a_client_leaving():
-    """Regression: a reply with NaN failed to serialise inside the send's try, so it was
-    taken for the client going away: the socket was dropped without a word. Now it is a
-    bug of ours, said as such: an `error` and close code 1011."""
+def test_a_reply_that_fails_to_serialise_is_reported_not_taken_for_a_client_leaving():
+    """Regression: a reply that failed to serialise inside the send's try (then: one with
+    NaN) was taken for the client going away: the socket was dropped without a word. Now
+    it is a bug of ours, said as such: an `error` and close code 1011."""
     ws = FakeSocket()
 
     async def protocol(channel):
-        dumps({"type": "hyper", "hyper": {"lr": float("nan")}})
+        dumps({"type": "hyper", "hyper": {"lr": float("nan"), "seed": 2 ** 70}})
 
     asyncio.run(serve_guarded(ws, protocol, None, logging.getLogger("test")))
     (text,) = ws.sent
