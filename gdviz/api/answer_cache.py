@@ -9,9 +9,10 @@ computation instead of starting their own.
 If the computation ends without a text (its client left and the job was cancelled; the
 pool refused it) the waiters do not share that: the next one computes it itself.
 
-The cache holds at most ``MAX_BYTES`` of text (least recently used out first): 16 MB,
-about 80 contour grids of the page's 120² at 9 digits, or 8 of the largest grid the API
-accepts. An answer larger than a quarter of that is not kept.
+The cache holds at most ``MAX_BYTES`` of answers (least recently used out first): 16 MB,
+about 80 contour grids of the page's 120² at 9 digits as text, or 8 of the largest grid
+the API accepts (gzip-compressed, as a browser asks for them, about a third of that).
+An answer larger than a quarter of that is not kept.
 """
 
 from __future__ import annotations
@@ -24,11 +25,12 @@ MAX_BYTES = 16 << 20
 
 
 class AnswerCache:
-    """JSON texts by key, bounded by their total size; one computation per key at a time."""
+    """JSON answers (text, or gzip bytes) by key, bounded by their total size; one
+    computation per key at a time."""
 
     def __init__(self, max_bytes: int = MAX_BYTES):
         self.max_bytes = max_bytes
-        self._texts: OrderedDict[Hashable, str] = OrderedDict()
+        self._texts: OrderedDict[Hashable, str | bytes] = OrderedDict()
         self._bytes = 0
         self._pending: dict[Hashable, asyncio.Future] = {}
 
@@ -37,10 +39,11 @@ class AnswerCache:
 
     @property
     def size(self) -> int:
-        """Characters held (the texts are ASCII JSON: bytes)."""
+        """Characters or bytes held (JSON text is mostly ASCII: about bytes)."""
         return self._bytes
 
-    async def answer(self, key: Hashable, make: Callable[[], Awaitable[str | None]]) -> str | None:
+    async def answer(self, key: Hashable,
+                     make: Callable[[], Awaitable[str | bytes | None]]) -> str | bytes | None:
         """The text for ``key``: kept, or the one being made now, or made by ``make()``.
         None when ``make`` gave none; its exceptions propagate to its own caller only."""
         while (text := self._get(key)) is None and key in self._pending:
@@ -57,13 +60,13 @@ class AnswerCache:
             del self._pending[key]
             done.set_result(None)
 
-    def _get(self, key: Hashable) -> str | None:
+    def _get(self, key: Hashable) -> str | bytes | None:
         text = self._texts.get(key)
         if text is not None:
             self._texts.move_to_end(key)
         return text
 
-    def _put(self, key: Hashable, text: str) -> None:
+    def _put(self, key: Hashable, text: str | bytes) -> None:
         if len(text) > self.max_bytes // 4:
             return
         self._texts[key] = text

@@ -5,8 +5,10 @@ grid. Their answers change only with the query or the server's version, so each 
 answer (HTML or JSON, status 200, sent in one piece) gets a weak ``ETag`` — a hash of its
 body — and ``Cache-Control: no-cache``: the browser keeps it and asks again with
 ``If-None-Match``; an unchanged answer is then a 304 with no body. The work is still done
-(the body must be hashed); the bytes are not sent. Static files have their own rules
-(gdviz/api/assets.py); downloads, streams and sockets pass through untouched.
+(the body must be hashed); the bytes are not sent. An answer already gzip-compressed in
+a job process (a contour grid kept so, gdviz/api/offloaded.py) passes by and gets the
+same from ``conditional``. Static files have their own rules (gdviz/api/assets.py);
+downloads, streams and sockets pass through untouched.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from __future__ import annotations
 import hashlib
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_HASHED_BYTES = 8 << 20  # larger answers (exports) are not worth hashing
@@ -31,6 +35,18 @@ def matches(if_none_match: str, etag: str) -> bool:
         return True
     bare = etag.removeprefix("W/")
     return any(t.strip().removeprefix("W/") == bare for t in value.split(","))
+
+
+def conditional(request: Request, body: bytes, media_type: str, headers: dict) -> Response:
+    """What ``ConditionalGet`` does, for an answer it passes by because it is already
+    encoded (a gzip body made in a job process): the ETag of these bytes, ``no-cache``,
+    and a 304 when the request names that ETag."""
+    tag = etag_of(body)
+    kept = {"ETag": tag, "Cache-Control": "no-cache",
+            **{k: v for k, v in headers.items() if k.lower() == "vary"}}
+    if matches(request.headers.get("if-none-match", ""), tag):
+        return Response(status_code=304, headers=kept)
+    return Response(body, media_type=media_type, headers={**headers, **kept})
 
 
 class ConditionalGet:
