@@ -12,9 +12,10 @@ The job's JSON is serialised in the worker; the route sends the text as it came.
 client that accepts gzip, a POST's answer and a download (an export) are also compressed
 there: a 2-run × 1,000-step run is ~0.4 MB of JSON (~14 ms of gzip), an offline HTML
 player 1.8 MB (~60 ms), time that would otherwise hold every stream of this event loop.
-(A catalog GET's answer is left to the GZip middleware after ConditionalGet has hashed
-it for its ETag.) A pure task's text is kept (``cached_json``,
-gdviz/api/answer_cache.py): asked again, it is answered without a job.
+A pure task's answer is kept (``cached_json``, gdviz/api/answer_cache.py), compressed
+too for such a client, and asked again it is answered without a job, its ETag and 304
+given here (ConditionalGet passes an encoded answer by). Other GET answers are left to
+the GZip middleware after ConditionalGet has hashed them.
 """
 
 from __future__ import annotations
