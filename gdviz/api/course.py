@@ -37,10 +37,12 @@ def start(request: Request):
 
 @router.get("/playground", summary="Open the full playground, and keep it as the home page",
             response_class=RedirectResponse, status_code=303)
-def choose_playground() -> RedirectResponse:
+def choose_playground(request: Request) -> RedirectResponse:
     """A 303 to ``/`` that sets the ``gdviz_home=playground`` cookie: from then on ``/``
-    opens the playground instead of the guided path."""
-    response = RedirectResponse("/", status_code=303)
+    opens the playground instead of the guided path. A scenario in the query string goes
+    along (``/playground?v=1&surface=…`` opens that scenario, as ``/?v=1&…`` does)."""
+    query = request.url.query
+    response = RedirectResponse("/?" + query if query else "/", status_code=303)
     response.set_cookie(HOME_COOKIE, "playground", max_age=HOME_MAX_AGE, samesite="lax",
                         httponly=True)
     return response

@@ -30,6 +30,14 @@ def test_choosing_the_playground_is_remembered():
     assert home.status_code == 200 and 'id="contour"' in home.text
 
 
+def test_a_scenario_given_to_the_playground_goes_along():
+    client = local_client()
+    r = client.get("/playground?v=1&surface=himmelblau&r0=momentum&r0.lr=0.003",
+                   follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == "/?v=1&surface=himmelblau&r0=momentum&r0.lr=0.003"
+
+
 def test_a_link_with_a_scenario_never_opens_the_guide(client):
     for link in ("/?v=1", "/?surface=bowl", PRESETS["plateau"].url, COURSE[0].public()["url"]):
         r = client.get(link, follow_redirects=False)
