@@ -16,6 +16,7 @@ from gdviz.api.headers import SecurityHeaders
 from gdviz.api.hosts import AllowedHosts, HostCheck
 from gdviz.api.sockets import TransportHandle
 from gdviz.jobs.offload import close_pool
+from gdviz.jobs.worker import GZIP_LEVEL
 from gdviz.settings import get_settings
 
 DESCRIPTION = """Gradient descent, step by step, on 2D loss surfaces.
@@ -51,6 +52,6 @@ def create_app() -> FastAPI:
     app.add_middleware(ConditionalGet)  # pages and catalogs: ETag, a 304 on a second visit
     app.add_middleware(HostCheck, allowed=AllowedHosts.from_setting(settings.allowed_hosts))
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=GZIP_LEVEL)
     app.add_middleware(TransportHandle)
     return app

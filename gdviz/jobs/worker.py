@@ -30,6 +30,7 @@ import traceback
 from . import wire
 from .outcome import Cancelled, Refused
 
+GZIP_LEVEL = 6  # the server's GZip middleware uses the same (gdviz/main.py)
 PROGRESS_INTERVAL = 0.1  # seconds between progress messages of one job
 CHECK_INTERVAL = 0.01  # seconds between looks for a cancel (one select() each)
 
@@ -85,11 +86,11 @@ def _status(field: str) -> int | None:
 
 
 def _encoded(result, encode: str | None):
-    """``result`` as the server asked: gzip-compressed text (level 6, as the server's
-    GZip middleware; no timestamp, so equal answers are equal bytes), else as it is."""
+    """``result`` as the server asked: gzip-compressed text (``GZIP_LEVEL``; no timestamp,
+    so equal answers are equal bytes), else as it is."""
     if encode == "gzip" and isinstance(result, (str, bytes)):
         data = result.encode() if isinstance(result, str) else result
-        return gzip.compress(data, compresslevel=6, mtime=0)
+        return gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)
     return result
 
 
