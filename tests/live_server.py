@@ -17,6 +17,7 @@ from typing import Iterator
 import pytest
 import uvicorn
 
+from gdviz.cli import WS_PROTOCOL
 from gdviz.jobs.pool import DRIVER
 from gdviz.jobs.offload import close_pool
 from gdviz.main import create_app
@@ -57,11 +58,12 @@ class LiveServer:
     """uvicorn serving ``create_app()`` on a free port, in a thread with its own loop."""
 
     def __init__(self, **config):
-        """``config``: more of uvicorn's options (e.g. ``ws_ping_interval=None``)."""
+        """``config``: more of uvicorn's options (e.g. ``ws_ping_interval=None``); the
+        WebSocket protocol is ``serve``'s."""
         self.app = create_app()
-        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=0,
-                                                    log_level="warning", lifespan="off",
-                                                    **config))
+        self.server = uvicorn.Server(uvicorn.Config(self.app, **{
+            "host": "127.0.0.1", "port": 0, "log_level": "warning", "lifespan": "off",
+            "ws": WS_PROTOCOL, **config}))
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_until_complete,
                                        args=(self.server.serve(),), daemon=True)

@@ -28,10 +28,11 @@ def server_url():
     """Base URL of a real gdviz server (uvicorn in a background thread)."""
     import uvicorn
 
+    from gdviz.cli import WS_PROTOCOL
     from gdviz.main import create_app
 
     config = uvicorn.Config(create_app(), host="127.0.0.1", port=0, log_level="warning",
-                            ws="websockets", lifespan="on")
+                            ws=WS_PROTOCOL, lifespan="on")
     with serving(config) as port:
         yield f"http://127.0.0.1:{port}"
 
