@@ -153,3 +153,29 @@ def test_a_big_step_is_sent_in_chunks_but_exactly():
     assert [f["step"] for f in frames_of(out)] == list(range(1, 251))
     assert out[-1] == {"type": "state", "playing": False, "speed": 30.0}
     assert s.tick(1.0) == []  # nothing more: paused
+
+
+def test_playing_streams_tick_on_one_grid():
+    """Streams started at different moments wait for the same points of the TICK grid, so
+    one wake-up of the event loop serves them all."""
+    from gdviz.streaming.session import TICK
+    a, b = StreamSession(), StreamSession()
+    start(a, lr=0.001, now=10.0)
+    start(b, lr=0.001, now=10.0123)
+    assert a.next_tick(10.0) == 0.0 and b.next_tick(10.0123) == 0.0  # the first: at once
+    a.tick(10.0)
+    b.tick(10.0123)
+    beat = 10.0 + TICK * 0.7  # any moment between the two ticks and the next point
+    due_a, due_b = beat + a.next_tick(beat), beat + b.next_tick(beat)
+    assert due_a == pytest.approx(due_b, abs=1e-12)
+    assert due_a / TICK == pytest.approx(round(due_a / TICK), abs=1e-9)  # a grid point
+    assert 10.0123 < due_a <= 10.0123 + TICK
+    # ticking at that point, a stream waits one whole TICK for the next (a few µs late too)
+    for late in (0.0, 5e-6):
+        a.tick(due_a + late)
+        assert a.next_tick(due_a + late) == pytest.approx(TICK - late, abs=1e-9)
+    # one scheduled a hair early (float rounding of the loop's timer) still waits a TICK
+    c = StreamSession()
+    start(c, lr=0.001, now=0.0)
+    c.tick(3 * TICK - 1e-9)
+    assert c.next_tick(3 * TICK - 1e-9) == pytest.approx(TICK, abs=1e-8)
