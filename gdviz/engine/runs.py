@@ -115,6 +115,9 @@ class Batch:
         get_minima = getattr(objective, "minima_array", None)
         self._minima = (np.asarray(get_minima(), float).reshape(-1, self.dim) if get_minima
                         else np.empty((0, self.dim)))
+        # each known minimum m with 2·xtol·(1 + ‖m‖), ``_nothing_to_judge``'s margin from it
+        self._minima_bounds = [(m, 2 * tol.xtol * (1 + math.hypot(*m)))
+                               for m in self._minima.tolist()]
         with np.errstate(all="ignore"):
             loss, grad = self._loss_and_grad(params, 0)
         self.params, self.loss, self.grad = params, np.asarray(loss, float), grad
@@ -318,8 +321,8 @@ class Batch:
         wd = self.hyper.get("weight_decay")
         if wd is None:
             return grad
-        lam = wd[idx]
-        if not lam.any():
+        lam = wd if idx.size == self.n_runs else wd[idx]
+        if not np.count_nonzero(lam):  # (NaN counts, as in .any(); a few µs cheaper)
             return grad
         if self.optimizer.id != "adamw":
             return grad + lam * params
@@ -473,8 +476,8 @@ class Batch:
         # (math.hypot, not the rules' norm: with these margins its last ulp cannot matter)
         if not (top > 0 and low >= 1e-8 * top and n > 2 * tol.xtol * (1 + math.hypot(*theta))):
             return False
-        return all(math.hypot(*(x - y for x, y in zip(theta, m)))
-                   > 2 * tol.xtol * (1 + math.hypot(*m)) for m in self._minima.tolist())
+        return all(math.hypot(*(x - y for x, y in zip(theta, m))) > bound
+                   for m, bound in self._minima_bounds)
 
     def _step_length(self) -> Array:
         """‖θ_k − θ_{k−1}‖ for every run; at step 0 the length of the step it is about to
