@@ -32,7 +32,8 @@ def _close(got: np.ndarray, want: np.ndarray, what: str) -> None:
     assert (np.isnan(got) == nan).all(), f"{what}: NaN in other places"
     frames = want.reshape(want.shape[0], -1) if want.ndim > 1 else want[:, None]
     g = got.reshape(frames.shape)
-    scale = np.nanmax(np.abs(frames), axis=1, keepdims=True)  # each frame's own scale
+    # each frame's own scale (its NaNs skipped: a diverged frame may be all NaN, scale 0)
+    scale = np.abs(np.where(nan.reshape(frames.shape), 0.0, frames)).max(axis=1, keepdims=True)
     err = np.abs(np.where(nan.reshape(frames.shape), 0.0, g - frames))
     worst = np.nanmax(err / np.where(scale > 0, scale, 1.0))
     assert worst <= RTOL, f"{what}: off by {worst:.2e} of the frame's scale"
