@@ -1,6 +1,7 @@
 """create_app(): the FastAPI application with its routes, static files and limits."""
 
 import contextlib
+import gc
 
 from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
@@ -25,8 +26,30 @@ DESCRIPTION = """Gradient descent, step by step, on 2D loss surfaces.
 control messages (see docs/protocol.md). Non-finite numbers are sent as `null`."""
 
 
+_frozen = False
+
+
+def freeze_startup_objects() -> None:
+    """Move everything alive once a worker has started (its modules, routes, models:
+    ~74,000 objects) out of the cyclic collector's reach, once per process (gc.freeze).
+
+    A full collection scans every tracked object, on the event loop every stream shares.
+    In a worker streaming to 150 students (30 s, 12 full collections) they took 1.1–1.8 s
+    in all, 89–149 ms each on average; with the startup objects frozen 0.3–0.7 s, 25–57
+    ms (bench/README.md). The collection before the freeze frees
+    startup's own garbage; what is frozen is only what stays for the worker's life
+    anyway. Once per process: a test process starts many apps, and freezing each one
+    would keep every earlier app's cycles forever."""
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.collect()
+        gc.freeze()
+
+
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI):
+    freeze_startup_objects()
     yield
     await close_pool(app)  # stop the job pool's worker processes
 
