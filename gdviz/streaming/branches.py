@@ -18,6 +18,8 @@ reaches the branch's step, so the branch leaves its parent on screen there.
 
 from __future__ import annotations
 
+import weakref
+
 from pydantic import ValidationError
 
 from gdviz.engine.history import RunHistory, go_on
@@ -34,7 +36,11 @@ _DIVERGED = int(Status.DIVERGED)
 
 class Branches:
     def __init__(self, session):
-        self.s = session
+        # a weak reference: the session owns this, and a cycle between them would keep
+        # a closed stream's runs until a full pass of the cyclic collector — one pass of
+        # 166–199 ms on the event loop when 150 streams end together (bench/README.md);
+        # without it they go back the moment the socket's loop lets go of the session
+        self.s = weakref.proxy(session)
         self.histories: list[RunHistory] = []
         self._waiting: dict[int, int] = {}  # branch run → the step its parent must reach
 

@@ -179,3 +179,23 @@ def test_playing_streams_tick_on_one_grid():
     start(c, lr=0.001, now=0.0)
     c.tick(3 * TICK - 1e-9)
     assert c.next_tick(3 * TICK - 1e-9) == pytest.approx(TICK, abs=1e-8)
+
+
+def test_a_closed_stream_is_freed_without_the_cyclic_collector():
+    """Nothing in a session points back at it, so its runs go back the moment the socket's
+    loop lets go of it — not at a full pass of the collector, which blocks the loop."""
+    import gc
+    import weakref
+    gc.collect()
+    gc.disable()
+    try:
+        s = StreamSession()
+        start(s, lr=0.01, optimizer="adam")
+        for k in range(1, 40):
+            s.tick(k / 30)
+        send(s, type="past", run=0, step=10)  # the branches' history is in use
+        session, batch = weakref.ref(s), weakref.ref(s.batches[0])
+        del s
+        assert session() is None and batch() is None
+    finally:
+        gc.enable()
