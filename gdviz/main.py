@@ -36,10 +36,10 @@ def freeze_startup_objects() -> None:
     A full collection scans every tracked object, on the event loop every stream shares.
     In a worker streaming to 150 students (30 s, 12 full collections) they took 1.1–1.8 s
     in all, 89–149 ms each on average; with the startup objects frozen 0.3–0.7 s, 25–57
-    ms (bench/README.md). The collection before the freeze frees
-    startup's own garbage; what is frozen is only what stays for the worker's life
-    anyway. Once per process: a test process starts many apps, and freezing each one
-    would keep every earlier app's cycles forever."""
+    ms (bench/README.md). The collection before the freeze frees startup's own garbage;
+    what is frozen is only what stays for the worker's life anyway. Once per process: a
+    test process starts many apps, and freezing each one would keep every earlier app's
+    cycles forever."""
     global _frozen
     if not _frozen:
         _frozen = True
