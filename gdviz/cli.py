@@ -37,11 +37,13 @@ EXPORT_FORMATS = ("csv", "json", "html")
 APP_FACTORY = "gdviz.main:create_app"  # uvicorn imports it (in every worker)
 HTTP_PROTOCOL = "gdviz.http_protocol:GuardedHttpToolsProtocol"  # likewise
 WS_PROTOCOL = "websockets-sansio"
-"""uvicorn's sans-I/O ``websockets`` protocol: a send is one ``transport.write`` with no
-awaits of its own (the default, ``websockets``, goes through ``websockets.legacy``,
-deprecated), and its permessage-deflate keeps 4 KiB windows (memLevel 5) where the
-legacy one keeps 32 KiB (and compresses our JSON no better): with 150 streams, 284 →
-258 µs of server CPU per streamed step and a 127 → 101 MB peak (bench/README.md)."""
+"""uvicorn's sans-I/O ``websockets`` protocol, named so that every uvicorn the
+requirement allows serves it (``auto`` picks it from uvicorn 0.50; before, the legacy
+``websockets`` one, deprecated). A send is one ``transport.write`` with no awaits of its
+own, and its permessage-deflate keeps 4 KiB windows (memLevel 5) where the legacy one
+keeps 32 KiB and compresses our JSON no better: with 150 streams, 258 µs of server CPU
+per streamed step against the legacy protocol's 284, and a 101 MB peak against 127
+(bench/README.md)."""
 EXAMPLE_LINK = "?v=1&surface=bowl&r0=gd&r0.lr=0.1"
 
 

@@ -57,6 +57,11 @@ def test_serve_workers_runs_the_app_factory_in_uvicorn_workers(uvicorn_run):
     assert options["workers"] == 2
     assert (options["host"], options["port"]) == ("0.0.0.0", 8080)
     assert options["ws_max_size"] == get_settings().ws_hard_max_bytes
+    # named, not uvicorn's "auto" (the legacy protocol before uvicorn 0.50); and the one
+    # uvicorn knows under that name is the sans-I/O class
+    assert options["ws"] == cli.WS_PROTOCOL
+    from uvicorn.config import WS_PROTOCOLS
+    assert WS_PROTOCOLS[options["ws"]].endswith(":WebSocketsSansIOProtocol")
     assert "http://127.0.0.1:8080/" in r.stdout
 
 
