@@ -1,0 +1,34 @@
+"""Every verdict and every frame of a corpus of large batches (basin maps, sweeps, many
+starts) is bit for bit what main's code computed (``batch_corpus.py`` says what is run,
+what is hashed and how to regenerate the fixture from a checkout of main)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+import batch_corpus
+
+FIXTURE = Path(__file__).parent / "fixtures" / "batch_main.json"
+
+
+def test_every_verdict_and_frame_of_the_large_batches_is_bit_identical_to_mains():
+    want = json.loads(FIXTURE.read_text())
+    if batch_corpus.machine() != want["_machine"]:
+        pytest.skip("the fixture was made on a machine whose float kernels round "
+                    "differently: regenerate it here from main (batch_corpus.py)")
+    got = batch_corpus.compute()
+    assert sorted(got) == sorted(want), "the corpus changed: regenerate the fixture from main"
+    differ = [f"{name}: main {want[name]!r}, now {got[name]!r}"
+              for name in want if got[name] != want[name]]
+    assert not differ, f"{len(differ)} of {len(want)} scenarios differ:\n" + "\n".join(differ)
+
+
+def test_the_corpus_reaches_every_verdict_a_batch_can_give():
+    """Some runs of the corpus end with each status (and stall) a surface run can have,
+    so a change to any rule's evaluation shows in it."""
+    want = json.loads(FIXTURE.read_text())
+    want.pop("_machine")
+    seen = {word.split(":")[0] for v in want.values() for word in v.split()[:-1]}
+    assert {"converged", "diverged", "oscillating", "stalled", "noise_floor", "max_steps",
+            "stall.saddle", "stall.plateau"} <= seen
