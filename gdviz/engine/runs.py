@@ -380,30 +380,41 @@ class Batch:
         return int(self.end_step[run]) if self.end_step[run] >= 0 else self.step
 
     def _cheap_rules(self, ops, loss, params, start, loss0, start_scale, length0, step_len,
-                     losses, steps, first, last, finite):
+                     finite, window=None):
         """The rules that need no curvature, in ``ops`` (floats for one run, or arrays):
-        (diverged, settled, crawling, bouncing with no trend). ``losses`` are the window's
-        loss changes (``_dloss_hist``) and ``steps`` its step lengths, rows oldest …
-        newest (None before 2W steps); ``first``/``last`` the window's oldest and newest
-        params, all given as columns. The trend test reads the loss traced from the
-        gradient (0 at the window's first frame, then its changes added up)."""
+        (diverged, settled, crawling, bouncing with no trend). ``params`` and ``start``
+        are given as columns; ``window`` (None before 2W steps) reads the last 2W steps
+        (``_FloatWindow``, ``_RingWindow``).
+
+        Each window rule is evaluated only where its answer can change the verdict
+        (``ops.only_where``), on the same numbers in the same order as everywhere else,
+        so what it gives there is what it always gave: ``crawling`` where the run is live
+        and its last step was short (only ``_judge`` reads it); ``bouncing`` where the
+        run is live, not noisy (a noisy run's bounce is judged at the end by other
+        tests) and ``window.might_bounce`` — a bound that only rules out runs whose
+        displacement is surely over half their path —; the trend test only where the
+        run bounces. Elsewhere they are False."""
         tol = self.tol
         length = 1 + ops.norm(params)
         away = ops.norm([p - q for p, q in zip(params, start)])
         div = V.diverged(finite, loss - loss0, start_scale, away, length0, tol)
         settled = V.settled(step_len, length, tol)
-        if losses is None:
-            return div, settled, False, False
-        w = tol.window
-        moves = steps[1:]  # the 2W − 1 steps taken inside the window
-        crawl = V.crawling(ops.fold(moves, ops.maximum), length, tol)
-        trace = _trace(losses)
-        lo, hi = ops.fold(trace, ops.minimum), ops.fold(trace, ops.maximum)
-        flat = V.no_trend(ops.fold(trace[:w]), ops.fold(trace[w:]), lo, hi, w, tol, ops)
-        disp = ops.norm([p - q for p, q in zip(last, first)])
-        older, newer = ops.fold(steps[:w]), ops.fold(steps[w:])
-        osc = flat & V.bouncing(older, newer, ops.fold(moves), disp, tol)
-        return div, settled, crawl, osc
+        return (div, settled) + self._window_rules(ops, div, settled, length, window)
+
+    def _window_rules(self, ops, div, settled, length, window):
+        """(crawling, bouncing with no trend) over the last 2W steps, each evaluated only
+        where it can change the verdict (see ``_cheap_rules``); (False, False) before 2W
+        steps and for a noisy run."""
+        if window is None or self._noisy:
+            return False, False
+        tol = self.tol
+        live = ops.not_(div)
+        crawl = ops.only_where(live & settled, lambda sub: _crawls(
+            ops, window.steps(sub), ops.pick(length, sub), tol))
+        bounce = ops.only_where(live & window.might_bounce(), lambda sub: _bounces(
+            ops, window.steps(sub), window.disp(sub), tol))
+        osc = ops.only_where(bounce, lambda sub: _no_trend(ops, window.losses(sub), tol))
+        return crawl, osc
 
     def _float_rules(self) -> tuple[bool, bool, bool]:
         """One run, in floats: (whether a rule other than the verdict near a minimum could
@@ -417,22 +428,13 @@ class Batch:
             map(FLOATS.isfinite, g))
         if not finite or self.step >= self.max_steps:
             return True, False, False
-        window = self.step >= 2 * self.tol.window
-        losses = steps = first = last = None
-        if window:
-            n2 = 2 * self.tol.window
-            oldest = (self.step + 1) % n2  # the ring read oldest … newest, as _order() does
-            lh, uh = self._dloss_hist[:, 0].tolist(), self._unorm_hist[:, 0].tolist()
-            losses, steps = lh[oldest:] + lh[:oldest], uh[oldest:] + uh[:oldest]
-            first, last = (self._param_hist[oldest, 0].tolist(),
-                           self._param_hist[(oldest - 1) % n2, 0].tolist())
+        window = _FloatWindow(self) if self.step >= 2 * self.tol.window else None
         step_len = self._step_length()[0] if self.step == 0 else float(
             self._unorm_hist[self.step % (2 * self.tol.window), 0])
         div, settled, crawl, osc = self._cheap_rules(
             FLOATS, loss, p, self.start[0].tolist(), float(self.loss0[0]),
-            float(self._start_scale[0]), float(self._length0[0]), step_len, losses, steps,
-            first, last, True)
-        return bool(div or (window and osc and not self._noisy)), bool(settled), bool(crawl)
+            float(self._start_scale[0]), float(self._length0[0]), step_len, True, window)
+        return bool(div or osc), bool(settled), bool(crawl)
 
     def _nothing_to_judge(self, idx: Array, crawl: bool) -> bool:
         """One run with an exact Hessian (1 or 2 weights), in floats: whether ``_judge``
@@ -504,26 +506,15 @@ class Batch:
         p, loss, g = self.params[idx], self.loss[idx], self.grad[idx]
         with np.errstate(all="ignore"):
             finite = np.isfinite(loss) & rows_finite(p) & rows_finite(g)
-            window = self.step >= 2 * w
-            losses = steps = first = last = None
-            if window:
-                order = self._order()
-                pick = (lambda r: r) if idx.size == self.n_runs else (lambda r: r[idx])
-                losses = [pick(self._dloss_hist[k]) for k in order]
-                steps = [pick(self._unorm_hist[k]) for k in order]
-                first = [pick(self._param_hist[order[0], :, j]) for j in range(self.dim)] \
-                    if self.dim <= 7 else None
-                last = [pick(self._param_hist[order[-1], :, j]) for j in range(self.dim)] \
-                    if self.dim <= 7 else None
-            cols = (lambda a: [a[:, j] for j in range(self.dim)]) if self.dim <= 7 else None
-            if cols is not None:
+            window = _RingWindow(self, idx) if self.step >= 2 * w else None
+            if self.dim <= 7:  # the columns folded in order, as on floats
+                cols = lambda a: [a[:, j] for j in range(self.dim)]  # noqa: E731
                 div, settled, crawl, osc = self._cheap_rules(
                     ARRAYS, loss, cols(p), cols(self.start[idx]), self.loss0[idx],
                     self._start_scale[idx], self._length0[idx], self._step_length()[idx],
-                    losses, steps, first, last, finite)
+                    finite, window)
             else:
-                div, settled, crawl, osc = self._wide_rules(idx, p, loss, finite, losses,
-                                                            steps, window)
+                div, settled, crawl, osc = self._wide_rules(idx, p, loss, finite, window)
             status = np.zeros(idx.size, dtype=np.int8)
             stall = np.zeros(idx.size, dtype=np.int8)
             live = ~div
@@ -531,12 +522,12 @@ class Batch:
             if cand.size:
                 self._judge(idx, cand, status, stall, crawl)
             if window and not self._noisy:
-                osc = live & (status == 0) & np.asarray(osc, bool)
+                osc = live & (status == 0) & osc
                 if osc.any():
                     osc[osc] = self._schedule_done(idx[osc])
                 status[osc] = Status.OSCILLATING
             if self.step >= self.max_steps:
-                self._at_the_end(idx, status, live, np.asarray(osc, bool) & live)
+                self._at_the_end(idx, status, live, osc & live)
             status[div] = Status.DIVERGED
             stall[status != Status.STALLED] = Stall.NONE
             if self._prev_d is not None:
@@ -551,7 +542,7 @@ class Batch:
         self.end_step[idx[ended]] = self.step
         self._n_active -= int(ended.sum())
 
-    def _wide_rules(self, idx, p, loss, finite, losses, steps, window):
+    def _wide_rules(self, idx, p, loss, finite, window):
         """``_cheap_rules`` for a network's many weights: the same rules, the norms taken
         over whole rows (``norms``) instead of column by column."""
         tol = self.tol
@@ -559,19 +550,7 @@ class Batch:
         div = V.diverged(finite, loss - self.loss0[idx], self._start_scale[idx],
                          norms(p - self.start[idx]), self._length0[idx], tol)
         settled = V.settled(self._step_length()[idx], length, tol)
-        if not window:
-            return div, settled, False, False
-        order, w = self._order(), tol.window
-        moves = steps[1:]
-        crawl = V.crawling(ARRAYS.fold(moves, ARRAYS.maximum), length, tol)
-        trace = _trace(losses)
-        lo, hi = ARRAYS.fold(trace, ARRAYS.minimum), ARRAYS.fold(trace, ARRAYS.maximum)
-        flat = V.no_trend(ARRAYS.fold(trace[:w]), ARRAYS.fold(trace[w:]), lo, hi, w, tol,
-                          ARRAYS)
-        disp = norms(self._param_hist[order[-1], idx] - self._param_hist[order[0], idx])
-        osc = flat & V.bouncing(ARRAYS.fold(steps[:w]), ARRAYS.fold(steps[w:]),
-                                ARRAYS.fold(moves), disp, tol)
-        return div, settled, crawl, osc
+        return (div, settled) + self._window_rules(ARRAYS, div, settled, length, window)
 
     # -- the curvature tests (candidates only) ---------------------------------
 
@@ -971,6 +950,110 @@ class Batch:
                        trend=float((sums[nb - h:].sum() - sums[nb - 2 * h:nb - h].sum())
                                    / (h * w)) if h else 0.0)
         return out
+
+
+def _crawls(ops, steps: list, length, tol: Tolerances):
+    """``crawling`` over a window's step lengths (rows oldest … newest): the 2W − 1 steps
+    taken inside it."""
+    return V.crawling(ops.fold(steps[1:], ops.maximum), length, tol)
+
+
+def _bounces(ops, steps: list, displacement, tol: Tolerances):
+    """``bouncing`` over a window's step lengths and its net displacement."""
+    w = tol.window
+    return V.bouncing(ops.fold(steps[:w]), ops.fold(steps[w:]), ops.fold(steps[1:]),
+                      displacement, tol)
+
+
+def _no_trend(ops, losses: list, tol: Tolerances):
+    """``no_trend`` of the loss traced from a window's loss changes (``_trace``)."""
+    w = tol.window
+    trace = _trace(losses)
+    lo, hi = ops.fold(trace, ops.minimum), ops.fold(trace, ops.maximum)
+    return V.no_trend(ops.fold(trace[:w]), ops.fold(trace[w:]), lo, hi, w, tol, ops)
+
+
+class _FloatWindow:
+    """The last 2W steps of a one-run batch, as floats, rows oldest … newest (as
+    ``Batch._order`` reads the rings); the losses are read only if asked for."""
+
+    def __init__(self, batch: "Batch"):
+        n2 = 2 * batch.tol.window
+        self._b, self._oldest = batch, (batch.step + 1) % n2
+        u = batch._unorm_hist[:, 0].tolist()
+        self._steps = u[self._oldest:] + u[:self._oldest]
+
+    def steps(self, sub=None) -> list:
+        return self._steps
+
+    def losses(self, sub=None) -> list:
+        d = self._b._dloss_hist[:, 0].tolist()
+        return d[self._oldest:] + d[:self._oldest]
+
+    def disp(self, sub=None) -> float:
+        h, n2 = self._b._param_hist, 2 * self._b.tol.window
+        first, last = h[self._oldest, 0].tolist(), h[(self._oldest - 1) % n2, 0].tolist()
+        return FLOATS.norm([p - q for p, q in zip(last, first)])
+
+    def might_bounce(self) -> bool:
+        return True
+
+
+class _RingWindow:
+    """The last 2W steps of the runs ``idx`` of a batch, read from its rings (slots in
+    ``Batch._order``) for the rows ``sub`` of ``idx`` a rule asks for (None: all)."""
+
+    # bouncing needs displacement < ½ path, and a path (a sum of 2W − 1 step lengths ≥ 0)
+    # is at most their whole sum: any order of adding 2W numbers ≥ 0 is within 2W ulps of
+    # the exact sum, so a displacement over SURELY × a sum taken in any order, plus a
+    # hair for subnormals, is over half the path however it is added (sums ≥ LARGE, where
+    # overflow could differ by order, are not ruled out)
+    SURELY, HAIR, LARGE = 0.5 + 1e-7, 1e-300, 1e300
+
+    def __init__(self, batch: "Batch", idx: Array):
+        self._b, self._order = batch, batch._order()
+        self._idx = None if idx.size == batch.n_runs else idx
+        self._disp: Array | None = None
+
+    def _runs(self, sub):
+        if sub is None:
+            return self._idx
+        return sub if self._idx is None else self._idx[sub]
+
+    def _rows(self, ring: Array, sub) -> list:
+        runs = self._runs(sub)
+        block = ring if runs is None else ring[:, runs]
+        return [block[k] for k in self._order]
+
+    def steps(self, sub=None) -> list:
+        return self._rows(self._b._unorm_hist, sub)
+
+    def losses(self, sub=None) -> list:
+        return self._rows(self._b._dloss_hist, sub)
+
+    def disp(self, sub=None) -> Array:
+        """‖θ_newest − θ_oldest‖ over the window, per run (``norms``: column by column for
+        a surface, as ``ops.norm``)."""
+        if self._disp is None:
+            h = self._b._param_hist
+            self._disp = self._per_run(lambda new, old: norms(new - old),
+                                       h[self._order[-1]], h[self._order[0]])
+        return self._disp if sub is None else self._disp[sub]
+
+    def might_bounce(self) -> Array:
+        """False only where the displacement is surely over half the path (see above)."""
+        total = self._per_run(lambda u: u.sum(axis=0), self._b._unorm_hist, axis=1)
+        return ~((total < self.LARGE) & (self.disp() > self.SURELY * total + self.HAIR))
+
+    def _per_run(self, f, *arrays: Array, axis: int = 0) -> Array:
+        """``f`` (elementwise over runs, along ``axis``) for the runs of ``idx``: computed
+        for every run and then picked when most runs are in ``idx`` (cheaper than copying
+        them out first), else on the runs picked out."""
+        if self._idx is None:
+            return f(*arrays)
+        if 2 * self._idx.size > self._b.n_runs:
+            return f(*arrays)[self._idx]
+        return f(*(np.take(a, self._idx, axis=axis) for a in arrays))
 
 
 def _trace(changes: list) -> list:

@@ -124,7 +124,8 @@ def _fmin(a: float, b: float) -> float:
 
 class Ops:
     """``where``, ``maximum``, ``minimum``, ``sqrt``, ``fold`` (left sums in a fixed order)
-    and ``norm`` (max-scaled, so 1e-200 and 1e200 neither underflow nor overflow)."""
+    and ``norm`` (max-scaled, so 1e-200 and 1e200 neither underflow nor overflow);
+    ``only_where`` and ``pick`` evaluate a rule on just the runs that need it."""
 
     def __init__(self, where, maximum, minimum, sqrt, isfinite, absolute, logical_not):
         self.where, self.maximum, self.minimum = where, maximum, minimum
@@ -136,6 +137,26 @@ class Ops:
         for r in rows[1:]:
             total = total + r if op is None else op(total, r)
         return total
+
+    def only_where(self, mask, rule):
+        """``rule(sub)`` where ``mask`` holds, False elsewhere: ``sub`` the indices of the
+        runs it is evaluated on (None: all). A rule is elementwise over runs, so each
+        run gets what it would get evaluated with all of them; the fewer need it, the
+        less is computed (over half: all are, then masked)."""
+        n = np.count_nonzero(mask)
+        if n == 0:
+            return np.zeros(np.shape(mask), bool)
+        if 2 * n > mask.size:
+            return mask & np.asarray(rule(None), bool)
+        sub = np.flatnonzero(mask)
+        out = np.zeros(mask.shape, bool)
+        out[sub] = rule(sub)
+        return out
+
+    @staticmethod
+    def pick(a, sub):
+        """``a`` for the runs ``sub`` (None: all)."""
+        return a if sub is None else a[sub]
 
     def norm(self, columns):
         """‖v‖₂ of a vector given as its columns (floats, or arrays of runs): the largest
@@ -161,6 +182,14 @@ class FloatOps(Ops):
             if total == total:
                 return max(rows) if op is _fmax else min(rows)
         return Ops.fold(self, rows, op)
+
+    def only_where(self, mask, rule):
+        """One run: ``rule(None)`` if ``mask``, else False (the rule is not evaluated)."""
+        return bool(rule(None)) if mask else False
+
+    @staticmethod
+    def pick(a, sub):
+        return a
 
     def norm(self, columns):
         a = list(map(abs, columns))
