@@ -151,6 +151,7 @@ class Batch:
         # a network (no Hessian) reads its curvature off its last step: keep the last d
         self._prev_d = d0 if self._hessian is None else None
         self._n_active = self.n_runs
+        self._active_hyper: Hyper | None = None  # ``_hyper_of_active``'s rows, while valid
         self._proposal: tuple[Array, Any, Array] | None = None
         self._ahead_until = np.full(self.n_runs, -1, dtype=np.int64)
         self._land_until = np.full(self.n_runs, -1, dtype=np.int64)
@@ -166,7 +167,7 @@ class Batch:
         """Change hyperparameters of one run; they apply from the next step."""
         for name, value in changes.items():
             self.hyper[name][run] = value
-        self._proposal = None
+        self._proposal = self._active_hyper = None
 
     def hyper_of(self, run: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -190,6 +191,7 @@ class Batch:
             self.status[run] = Status.RUNNING
             self.end_step[run] = -1
             self._n_active += 1
+            self._active_hyper = None
 
     # -- stepping ------------------------------------------------------------
 
@@ -262,6 +264,14 @@ class Batch:
                          _state_row(self.chain.optimizer_state(after), run, weights),
                          update[run, weights].copy())
 
+    def _hyper_of_active(self, idx: Array) -> Hyper:
+        """The hyperparameters of the active runs ``idx``, picked out once per set of active
+        runs (a sweep's runs end at a few steps; the rows are copied again only then, or
+        after ``set_hyper``/``reopen``)."""
+        if self._active_hyper is None:
+            self._active_hyper = {k: v[idx] for k, v in self.hyper.items()}
+        return self._active_hyper
+
     def advance(self) -> Array:
         """Take one step for every active run; return the indices that stepped.
 
@@ -279,9 +289,8 @@ class Batch:
                 if not everyone:
                     updates, new_state = updates[idx], _take(new_state, idx)
             elif not everyone:
-                hyper = {k: v[idx] for k, v in self.hyper.items()}
                 updates, new_state = self.chain.update(self.grad[idx], _take(self.chain_state, idx),
-                                                       self.params[idx], hyper)
+                                                       self.params[idx], self._hyper_of_active(idx))
             else:
                 updates, new_state = self.chain.update(self.grad, self.chain_state, self.params,
                                                        self.hyper)
@@ -540,7 +549,10 @@ class Batch:
         self.status[idx[ended]] = status[ended]
         self.stall[idx[ended]] = stall[ended]
         self.end_step[idx[ended]] = self.step
-        self._n_active -= int(ended.sum())
+        n = int(ended.sum())
+        if n:
+            self._n_active -= n
+            self._active_hyper = None
 
     def _wide_rules(self, idx, p, loss, finite, window):
         """``_cheap_rules`` for a network's many weights: the same rules, the norms taken

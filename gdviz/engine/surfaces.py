@@ -65,7 +65,7 @@ class Surface:
     def hessian(self, params: Array) -> Array:
         """Hessian (runs, 2, 2) at params (runs, 2)."""
         x, y = params[..., 0], params[..., 1]
-        hxx, hxy, hyy = self.hess(x, y)  # (each broadcast as it is written in)
+        hxx, hxy, hyy = self.hess(x, y)  # (constants broadcast as they are written in)
         out = np.empty(params.shape[:-1] + (2, 2))
         out[..., 0, 0] = hxx
         out[..., 0, 1] = hxy
@@ -77,8 +77,10 @@ class Surface:
         return np.asarray(self.minima, dtype=float).reshape(-1, 2)
 
 
-def _const(like: Array, v: float) -> Array:
-    return np.full(np.shape(like), v, dtype=float)
+def _const(like: Array, v: float) -> float:
+    """A constant second derivative: the number itself, broadcast to ``like``'s shape where
+    it is written into the Hessian (``Surface.hessian``), not an array filled with it."""
+    return float(v)
 
 
 # --- bowl: x² + y² ---------------------------------------------------------

@@ -164,7 +164,7 @@ class Ops:
         m = self.fold([self.abs(c) for c in columns], self.maximum)
         safe = self.where(m > 0, m, 1.0)
         safe = self.where(m == math.inf, 1.0, safe)
-        total = self.fold([(c / safe) * (c / safe) for c in columns])
+        total = self.fold([q * q for q in [c / safe for c in columns]])
         return self.where(m == math.inf, math.inf, m * self.sqrt(total))
 
 
@@ -200,7 +200,7 @@ class FloatOps(Ops):
         if m == math.inf:
             return math.inf
         safe = m if m > 0 else 1.0
-        return m * math.sqrt(reduce(add, [(c / safe) * (c / safe) for c in columns]))
+        return m * math.sqrt(reduce(add, [q * q for q in [c / safe for c in columns]]))
 
 
 FLOATS = FloatOps(lambda c, a, b: a if c else b, _fmax, _fmin, math.sqrt, math.isfinite, abs,

@@ -402,3 +402,24 @@ def test_adam_out_of_steps_is_not_told_to_raise_its_learning_rate():
     run_to_end(b)
     assert Status(int(b.status[0])) == Status.MAX_STEPS
     assert "larger" not in explain(b, 0) and "schedule" in explain(b, 0)
+
+
+def test_once_some_runs_ended_set_hyper_and_reopen_still_apply_to_the_next_step():
+    """With a run ended, the active runs' hyperparameters are picked out once and kept:
+    a new learning rate, and a run reopened, must still reach the very next step."""
+    b = make_batch("bowl", "gd", [[1.0, 1.0]] * 4, max_steps=100,
+                   hypers=[{"lr": 5.0}, {"lr": 0.1}, {"lr": 0.1}, {"lr": 6.0}])
+    while b.status[0] == Status.RUNNING or b.status[3] == Status.RUNNING:
+        b.advance()  # lr 5 and 6 on the bowl diverge; the others go on
+    assert b.status[1] == b.status[2] == Status.RUNNING
+    b.advance()
+    b.set_hyper(2, {"lr": 0.25})
+    theta = b.params.copy()
+    b.advance()
+    np.testing.assert_array_equal(b.params[1], theta[1] - 0.1 * (2 * theta[1]))
+    np.testing.assert_array_equal(b.params[2], theta[2] - 0.25 * (2 * theta[2]))
+    b.params[0] = [1.0, 1.0]  # (a branch taken from its start, as it were)
+    b.grad[0] = SURFACES["bowl"].loss_and_grad(b.params[:1])[1][0]
+    b.reopen(0)
+    b.advance()
+    np.testing.assert_array_equal(b.params[0], [1.0, 1.0] - 5.0 * np.array([2.0, 2.0]))
