@@ -446,49 +446,41 @@ class Batch:
         return bool(div or osc), bool(settled), bool(crawl)
 
     def _nothing_to_judge(self, idx: Array, crawl: bool) -> bool:
-        """One run with an exact Hessian (1 or 2 weights), in floats: whether ``_judge``
-        would certainly end nothing this step, so the arrays it builds are skipped — a
-        crawl (a plateau, η far too small) has a short step every step.
+        """One run, in floats: whether ``_judge`` would certainly end nothing this step, so
+        the arrays it builds are skipped — a crawl (a plateau, η far too small) has a short
+        step every step (``_surely_nothing_to_judge``)."""
+        return bool(self._surely_nothing_to_judge(FLOATS, idx, crawl))
 
-        True only with a wide margin, so that ``_judge`` (LAPACK's ``eigh``) could not
-        decide otherwise: H and d finite; H well conditioned (|λ|min ≥ 1e-8 |λ|max, so no
-        eigenvalue is near ``FLOOR_RATIO`` and H⁻¹d here agrees with ``newton_distance`` to
-        ~1e-8); ‖H⁻¹d‖ over twice xtol·(1 + ‖θ‖), so not stationary; over twice xtol from
-        every known minimum; and no look ahead due (a crawling run's ``minimum_ahead``,
-        every W steps). Anything else is left to ``_judge``."""
+    def _surely_nothing_to_judge(self, ops, runs: Array, crawl):
+        """Per run of ``runs`` (floats for one run, or arrays): whether ``_judge`` would end
+        nothing and change nothing there — ``V.surely_not_stationary``, for an exact Hessian
+        of 1 or 2 weights, deterministic gradients, and no look ahead due (a crawling run's
+        ``minimum_ahead``, every W steps). Anything else is left to ``_judge``."""
         if self._hessian is None or self.dim > 2 or self._stochastic:
-            return False
-        if crawl and not self._noisy and self._ahead_until[0] < self.step:
-            return False
-        tol = self.tol
-        p = self.params[:1]
+            return False if ops is FLOATS else np.zeros(len(runs), bool)
+        p = self.params[runs]
         h = self._hessian(p)
         wd = self.hyper.get("weight_decay")
-        if wd is not None and wd[0] != 0:  # what the optimizer follows: ∇f + decay
-            d = self.effective_grad(idx, p, self.grad[:1])[0].tolist()
-            h = h + _diag(self._curvature_shift(idx, p))
+        if wd is not None and np.count_nonzero(wd[runs]):  # what the optimizer follows
+            d = self.effective_grad(runs, p, self.grad[runs])
+            h = h + _diag(self._curvature_shift(runs, p))
         else:
-            d = self.grad[0].tolist()
-        h = h[0].tolist()
-        theta = p[0].tolist()
-        if not all(map(FLOATS.isfinite, d + theta + sum(h, []))):
-            return False
-        if self.dim == 1:
-            top = low = abs(h[0][0])
-            n = abs(d[0] / h[0][0]) if top > 0 else 0.0
-        else:  # eigh reads the lower triangle: a, b = H[1][0], c
-            a, b, c = h[0][0], h[1][0], h[1][1]
-            half, rad = (a + c) / 2, ((a - c) ** 2 / 4 + b * b) ** 0.5
-            top, low = max(abs(half - rad), abs(half + rad)), min(abs(half - rad), abs(half + rad))
-            det = a * c - b * b
-            if det == 0:
+            d = self.grad[runs]
+        look = (crawl & ops.not_(self._noisy)) & (self._ahead_until[runs] < self.step)
+        if ops is FLOATS:
+            p, h, d, look = p[0].tolist(), h[0].tolist(), d[0].tolist(), bool(look[0])
+            if look:
                 return False
-            n = math.hypot((c * d[0] - b * d[1]) / det, (a * d[1] - b * d[0]) / det)
-        # (math.hypot, not the rules' norm: with these margins its last ulp cannot matter)
-        if not (top > 0 and low >= 1e-8 * top and n > 2 * tol.xtol * (1 + math.hypot(*theta))):
-            return False
-        return all(math.hypot(*(x - y for x, y in zip(theta, m))) > bound
-                   for m, bound in self._minima_bounds)
+        else:
+            p, h, d = p.T, h.transpose(1, 2, 0), d.T
+        if self.dim == 1:
+            zero = 0.0 if ops is FLOATS else np.zeros(len(runs))
+            hessian, d, p = (h[0][0], zero, h[0][0]), (d[0], zero), (p[0], zero)
+            bounds = [((m[0], 0.0), bound) for m, bound in self._minima_bounds]
+        else:
+            hessian, bounds = (h[0][0], h[1][0], h[1][1]), self._minima_bounds
+        far = V.surely_not_stationary(ops, hessian, d, p, bounds, self.tol)
+        return far if ops is FLOATS else far & ~look
 
     def _step_length(self) -> Array:
         """‖θ_k − θ_{k−1}‖ for every run; at step 0 the length of the step it is about to
@@ -528,6 +520,9 @@ class Batch:
             stall = np.zeros(idx.size, dtype=np.int8)
             live = ~div
             cand = np.flatnonzero(live & settled)
+            if cand.size:  # (those surely far from a stationary point are left out)
+                crawling = np.broadcast_to(np.asarray(crawl, bool), idx.shape)[cand]
+                cand = cand[~self._surely_nothing_to_judge(ARRAYS, idx[cand], crawling)]
             if cand.size:
                 self._judge(idx, cand, status, stall, crawl)
             if window and not self._noisy:

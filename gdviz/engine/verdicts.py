@@ -127,9 +127,10 @@ class Ops:
     and ``norm`` (max-scaled, so 1e-200 and 1e200 neither underflow nor overflow);
     ``only_where`` and ``pick`` evaluate a rule on just the runs that need it."""
 
-    def __init__(self, where, maximum, minimum, sqrt, isfinite, absolute, logical_not):
+    def __init__(self, where, maximum, minimum, sqrt, isfinite, absolute, logical_not, hypot):
         self.where, self.maximum, self.minimum = where, maximum, minimum
         self.sqrt, self.isfinite, self.abs, self.not_ = sqrt, isfinite, absolute, logical_not
+        self.hypot = hypot
 
     def fold(self, rows, op=None):
         """rows[0] op rows[1] op …, left to right (``+`` when op is None)."""
@@ -204,8 +205,9 @@ class FloatOps(Ops):
 
 
 FLOATS = FloatOps(lambda c, a, b: a if c else b, _fmax, _fmin, math.sqrt, math.isfinite, abs,
-                  lambda c: not c)
-ARRAYS = Ops(np.where, np.maximum, np.minimum, np.sqrt, np.isfinite, np.abs, np.logical_not)
+                  lambda c: not c, math.hypot)
+ARRAYS = Ops(np.where, np.maximum, np.minimum, np.sqrt, np.isfinite, np.abs, np.logical_not,
+             np.hypot)
 
 
 def norms(a: Array) -> Array:
@@ -314,6 +316,38 @@ def distance_to_known(points: Array, minima: Array) -> Array:
         return np.linalg.norm(points[:, None, :] - minima[None], axis=2).min(1)
 
 
+def surely_not_stationary(ops, hessian, d, theta, minima_bounds, tol: Tolerances):
+    """Whether a point with 1 or 2 weights is, with a wide margin, neither stationary nor at
+    a known minimum — so the verdict near a minimum (Newton's step with LAPACK's ``eigh``,
+    ``newton_distance``) could not end a run there. In ``ops`` (one run's floats, or arrays
+    of runs); a cheap pre-test, never a verdict: False sends the run to the full test.
+
+    ``hessian`` is (a, b, c) = (H₀₀, H₁₀, H₁₁) (``eigh`` reads the lower triangle; one
+    weight: (a, 0, a)), ``d`` the gradient followed and ``theta`` the weights, as columns
+    (one weight: (x, 0)); ``minima_bounds`` pairs each known minimum m with 2·xtol·(1 +
+    ‖m‖). True only where everything is finite; H is well conditioned (|λ|min ≥ 1e-8
+    |λ|max, so no eigenvalue is near ``FLOOR_RATIO`` and H⁻¹d in closed form agrees with
+    ``newton_distance`` to ~1e-8); ‖H⁻¹d‖ is over twice xtol·(1 + ‖θ‖); and θ is over
+    twice xtol from every known minimum. (``hypot``, not the rules' ``norm``: with these
+    margins the last ulp cannot matter.)"""
+    a, b, c = hessian
+    (d0, d1), (x0, x1) = d, theta
+    finite = ops.isfinite(a)
+    for v in (b, c, d0, d1, x0, x1):
+        finite = finite & ops.isfinite(v)
+    half, rad = (a + c) / 2, ops.sqrt((a - c) * (a - c) / 4 + b * b)
+    lo, hi = ops.abs(half - rad), ops.abs(half + rad)
+    top, low = ops.maximum(lo, hi), ops.minimum(lo, hi)
+    det = a * c - b * b
+    safe = ops.where(det != 0, det, 1.0)
+    newton = ops.hypot((c * d0 - b * d1) / safe, (a * d1 - b * d0) / safe)
+    far = (finite & (det != 0) & (top > 0) & (low >= 1e-8 * top)
+           & (newton > 2 * tol.xtol * (1 + ops.hypot(x0, x1))))
+    for (m0, m1), bound in minima_bounds:
+        far = far & (ops.hypot(x0 - m0, x1 - m1) > bound)
+    return far
+
+
 # --- staying at a minimum: the optimizer's linear map there ------------------------------
 
 def spectral_radius(kind: str, a: Array, mu: Array) -> Array:
@@ -375,7 +409,10 @@ def steps_to_leave(kind: str, curvature: Array, gain_at, mu, deviation: Array,
         ts = np.linspace(0.0, float(horizon), 65)
         t0, t1 = ts[:-1, None], ts[1:, None]                        # (64, 1)
         gains = np.broadcast_to(gain_at(ts[:-1, None, None]), (64,) + np.shape(curvature)[:2])
-        log_rho = np.log(radius(kind, curvature, gains, mu))        # (64, m)
+        if (gains == gains[:1]).all():  # SGD's, momentum's, Adagrad's: ρ read once
+            log_rho = np.broadcast_to(np.log(radius(kind, curvature, gains[:1], mu)), (64, m))
+        else:
+            log_rho = np.log(radius(kind, curvature, gains, mu))    # (64, m)
         wait = np.zeros(m) if frozen_until is None else np.asarray(frozen_until, float)
         rate = np.where(t1 > wait, np.maximum(log_rho, 0.0), 0.0)
         begin = np.maximum(t0, np.minimum(wait, t1))

@@ -145,24 +145,33 @@ def test_floats_and_arrays_give_the_same_booleans(seed, step, loss_scale, jitter
 
 
 class CheckedBatch(Batch):
-    """Every time the float pre-test says ``_judge`` would end nothing, ``_judge`` is run
-    anyway on arrays: it must end nothing, change nothing, and read a Newton distance that
-    is indeed not stationary."""
+    """Every time the pre-test says ``_judge`` would end nothing for a run (on floats, or
+    for rows of a batch on arrays), ``_judge`` is run on that run anyway: it must end
+    nothing, change nothing, and read a Newton distance that is indeed not stationary."""
 
     skipped = 0
 
-    def _nothing_to_judge(self, idx, crawl):
-        out = super()._nothing_to_judge(idx, crawl)
-        if out:
+    def _surely_nothing_to_judge(self, ops, runs, crawl):
+        out = super()._surely_nothing_to_judge(ops, runs, crawl)
+        crawls = np.broadcast_to(np.asarray(crawl, bool), np.shape(runs))
+        for k in np.flatnonzero(np.broadcast_to(np.asarray(out, bool), np.shape(runs))):
+            run = runs[k:k + 1]
             status, stall = np.zeros(1, np.int8), np.zeros(1, np.int8)
             ahead, land = self._ahead_until.copy(), self._land_until.copy()
-            self._judge(idx, np.zeros(1, np.intp), status, stall, crawl)
+            self._judge(run, np.zeros(1, np.intp), status, stall, crawls[k:k + 1])
             assert status[0] == 0 and stall[0] == 0, (self.step, status, stall)
             assert (self._ahead_until == ahead).all() and (self._land_until == land).all()
-            point = self._read_point(idx, self.params[idx])
+            point = self._read_point(run, self.params[run])
             assert not point.stationary[0] and not point.flat[0]
             type(self).skipped += 1
         return out
+
+
+class NeverSkipBatch(Batch):
+    """The reference for a batch: every settled run goes to ``_judge``."""
+
+    def _surely_nothing_to_judge(self, ops, runs, crawl):
+        return False if ops is FLOATS else np.zeros(len(runs), bool)
 
 
 NEAR_CASES = [(s, oid, start, lr)
@@ -212,3 +221,35 @@ def test_the_float_fast_paths_give_the_generic_folds_bit_for_bit(rows):
     for op in (None, FLOATS.maximum, FLOATS.minimum):
         assert _same(FLOATS.fold(rows, op), Ops.fold(FLOATS, rows, op)), op
     assert _same(FLOATS.norm(rows), Ops.norm(FLOATS, rows))
+
+
+@pytest.mark.parametrize("surface,start", sorted({(c[0], tuple(c[2])) for c in NEAR_CASES}
+                                                 | {(c[0], tuple(c[2])) for c in CASES[::9]}))
+@pytest.mark.parametrize("oid", ["gd", "momentum", "adam"])
+def test_a_batch_skips_the_verdict_near_a_minimum_only_for_runs_it_would_end_nothing(
+        surface, start, oid):
+    """The same pre-test on arrays, for the rows of a batch (a sweep over η: some crawl,
+    some converge, some bounce or diverge): every verdict as if every settled run were
+    judged, and each skipped run checked by ``_judge`` itself."""
+    lrs = [1e-9, 1e-6, 1e-3, 0.1, 1.0]
+    def batch(cls):  # noqa: E306
+        hyper = hyper_arrays([{**defaults(oid), "lr": lr} for lr in lrs])
+        return cls(SURFACES[surface], OPTIMIZERS[oid], hyper,
+                   np.array([start] * len(lrs), float), 300)
+    CheckedBatch.skipped = 0
+    checked, ref = batch(CheckedBatch), batch(NeverSkipBatch)
+    assert not checked._floats
+    tc, tr = run_to_end(checked), run_to_end(ref)
+    assert checked.status.tolist() == ref.status.tolist()
+    assert checked.end_step.tolist() == ref.end_step.tolist()
+    assert checked.stall.tolist() == ref.stall.tolist()
+    np.testing.assert_array_equal(tc.params, tr.params)
+
+
+def test_a_batch_of_crawling_runs_skips_the_verdict_on_most_of_their_steps():
+    CheckedBatch.skipped = 0
+    hyper = hyper_arrays([{**defaults("gd"), "lr": lr} for lr in (1e-6, 2e-6, 3e-6)])
+    b = CheckedBatch(SURFACES["bowl"], OPTIMIZERS["gd"], hyper, np.array([[-1.5, 1.0]] * 3), 200)
+    run_to_end(b)
+    assert (b.status == Status.MAX_STEPS).all()
+    assert CheckedBatch.skipped >= 3 * 190  # (the pre-test is taken: not a dead branch)
