@@ -458,6 +458,9 @@ class Batch:
         ``minimum_ahead``, every W steps). Anything else is left to ``_judge``."""
         if self._hessian is None or self.dim > 2 or self._stochastic:
             return False if ops is FLOATS else np.zeros(len(runs), bool)
+        look = (crawl & ops.not_(self._noisy)) & (self._ahead_until[runs] < self.step)
+        if ops is FLOATS and look[0]:
+            return False
         p = self.params[runs]
         h = self._hessian(p)
         wd = self.hyper.get("weight_decay")
@@ -466,11 +469,8 @@ class Batch:
             h = h + _diag(self._curvature_shift(runs, p))
         else:
             d = self.grad[runs]
-        look = (crawl & ops.not_(self._noisy)) & (self._ahead_until[runs] < self.step)
         if ops is FLOATS:
-            p, h, d, look = p[0].tolist(), h[0].tolist(), d[0].tolist(), bool(look[0])
-            if look:
-                return False
+            p, h, d = p[0].tolist(), h[0].tolist(), d[0].tolist()
         else:
             p, h, d = p.T, h.transpose(1, 2, 0), d.T
         if self.dim == 1:
