@@ -1010,12 +1010,13 @@ class _RingWindow:
     """The last 2W steps of the runs ``idx`` of a batch, read from its rings (slots in
     ``Batch._order``) for the rows ``sub`` of ``idx`` a rule asks for (None: all)."""
 
-    # bouncing needs displacement < ½ path, and a path (a sum of 2W − 1 step lengths ≥ 0)
-    # is at most their whole sum: any order of adding 2W numbers ≥ 0 is within 2W ulps of
-    # the exact sum, so a displacement over SURELY × a sum taken in any order, plus a
-    # hair for subnormals, is over half the path however it is added (sums ≥ LARGE, where
-    # overflow could differ by order, are not ruled out)
-    SURELY, HAIR, LARGE = 0.5 + 1e-7, 1e-300, 1e300
+    # bouncing needs displacement < ½ path (a path: the sum of the last 2W − 1 step lengths,
+    # at most the whole window's), and the newer W steps between ½ and 2 × the older W.
+    # Any order of adding n numbers ≥ 0 is within n ulps of their exact sum, so sums taken
+    # in NumPy's order with a relative MARGIN (and a HAIR for subnormals) rule a run out
+    # only where every order would (sums ≥ LARGE, where overflow could differ by order,
+    # rule nothing out)
+    MARGIN, HAIR, LARGE = 1e-7, 1e-300, 1e300
 
     def __init__(self, batch: "Batch", idx: Array):
         self._b, self._order = batch, batch._order()
@@ -1048,9 +1049,27 @@ class _RingWindow:
         return self._disp if sub is None else self._disp[sub]
 
     def might_bounce(self) -> Array:
-        """False only where the displacement is surely over half the path (see above)."""
-        total = self._per_run(lambda u: u.sum(axis=0), self._b._unorm_hist, axis=1)
-        return ~((total < self.LARGE) & (self.disp() > self.SURELY * total + self.HAIR))
+        """False only where ``bouncing`` surely is (see above): the displacement is over
+        half the path, or the newer half's steps are under ½ or over 2 × the older's."""
+        u, n2 = self._b._unorm_hist, len(self._order)
+        w = n2 // 2
+
+        def half(first: int):  # the sum of the W slots from ``first`` on, round the ring
+            def total(ring):
+                end = first + w
+                if end <= n2:
+                    return ring[first:end].sum(axis=0)
+                return ring[first:].sum(axis=0) + ring[:end - n2].sum(axis=0)
+            return self._per_run(total, u, axis=1)
+
+        older, newer = half(self._order[0]), half(self._order[w])
+        tol = self._b.tol
+        up, down, hair = 1 + self.MARGIN, 1 - self.MARGIN, self.HAIR
+        shrinks = newer * up + hair < tol.shrink * older * down
+        grows = newer * down - hair > tol.grow * older * up + hair
+        far = self.disp() > 0.5 * (older + newer) * up + hair
+        sure = (older < self.LARGE) & (newer < self.LARGE) & (shrinks | grows | far)
+        return ~sure
 
     def _per_run(self, f, *arrays: Array, axis: int = 0) -> Array:
         """``f`` (elementwise over runs, along ``axis``) for the runs of ``idx``: computed
