@@ -400,9 +400,9 @@ class Batch:
         so what it gives there is what it always gave: ``crawling`` where the run is live
         and its last step was short (only ``_judge`` reads it); ``bouncing`` where the
         run is live, not noisy (a noisy run's bounce is judged at the end by other
-        tests) and ``window.might_bounce`` — a bound that only rules out runs whose
-        displacement is surely over half their path —; the trend test only where the
-        run bounces. Elsewhere they are False."""
+        tests) and ``window.might_bounce`` (a bound that rules out only runs that surely
+        do not bounce); the trend test only where the run bounces. Elsewhere they are
+        False."""
         tol = self.tol
         length = 1 + ops.norm(params)
         away = ops.norm([p - q for p, q in zip(params, start)])
@@ -1049,8 +1049,9 @@ class _RingWindow:
         return self._disp if sub is None else self._disp[sub]
 
     def might_bounce(self) -> Array:
-        """False only where ``bouncing`` surely is (see above): the displacement is over
-        half the path, or the newer half's steps are under ½ or over 2 × the older's."""
+        """False only where ``bouncing`` is surely False (see above): the displacement is
+        over half the path, or the newer half's steps are under ½ or over 2 × the older's
+        (``tol.shrink``, ``tol.grow``)."""
         u, n2 = self._b._unorm_hist, len(self._order)
         w = n2 // 2
 
