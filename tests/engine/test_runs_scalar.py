@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gdviz.engine.curves import CURVES
 from gdviz.engine.explain import explain
 from gdviz.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays
 from gdviz.engine import verdicts as V
@@ -253,3 +254,23 @@ def test_a_batch_of_crawling_runs_skips_the_verdict_on_most_of_their_steps():
     run_to_end(b)
     assert (b.status == Status.MAX_STEPS).all()
     assert CheckedBatch.skipped >= 3 * 190  # (the pre-test is taken: not a dead branch)
+
+
+@pytest.mark.parametrize("curve", sorted(CURVES))
+@pytest.mark.parametrize("oid", ["gd", "momentum", "adam"])
+def test_a_batch_of_one_weight_runs_skips_the_verdict_only_where_it_would_end_nothing(curve,
+                                                                                       oid):
+    """One weight (a curve f(x)): the pre-test reads its 1 × 1 Hessian a as diag(a, a) and
+    x as (x, 0); every verdict as if every settled run were judged."""
+    lrs = np.geomspace(1e-6, 5, 12)
+    starts = np.linspace(-2.5, 2.5, len(lrs))[:, None]
+    hyper = hyper_arrays([{**defaults(oid), "lr": lr} for lr in lrs])
+    CheckedBatch.skipped = 0
+    checked, ref = (cls(CURVES[curve], OPTIMIZERS[oid], hyper, starts, 300)
+                    for cls in (CheckedBatch, NeverSkipBatch))
+    tc, tr = run_to_end(checked), run_to_end(ref)
+    assert checked.status.tolist() == ref.status.tolist()
+    assert checked.end_step.tolist() == ref.end_step.tolist()
+    assert checked.stall.tolist() == ref.stall.tolist()
+    np.testing.assert_array_equal(tc.params, tr.params)
+    assert CheckedBatch.skipped > 0
