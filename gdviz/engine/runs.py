@@ -503,7 +503,7 @@ class Batch:
                 if settled:
                     self._end(idx, status, stall)
                 return
-        tol, w = self.tol, self.tol.window
+        w = self.tol.window
         p, loss, g = self.params[idx], self.loss[idx], self.grad[idx]
         with np.errstate(all="ignore"):
             finite = np.isfinite(loss) & rows_finite(p) & rows_finite(g)
