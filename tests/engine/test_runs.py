@@ -408,9 +408,10 @@ def test_once_some_runs_ended_set_hyper_and_reopen_still_apply_to_the_next_step(
     """With a run ended, the active runs' hyperparameters are picked out once and kept:
     a new learning rate, and a run reopened, must still reach the very next step."""
     b = make_batch("bowl", "gd", [[1.0, 1.0]] * 4, max_steps=100,
-                   hypers=[{"lr": 5.0}, {"lr": 0.1}, {"lr": 0.1}, {"lr": 6.0}])
+                   hypers=[{"lr": 5.0}, {"lr": 0.1}, {"lr": 0.1}, {"lr": 1.5}])
     while b.status[0] == Status.RUNNING or b.status[3] == Status.RUNNING:
-        b.advance()  # lr 5 and 6 on the bowl diverge; the others go on
+        b.advance()  # lr 5 and 1.5 on the bowl diverge, at different steps; the others go on
+    assert b.end_step[0] < b.end_step[3]
     assert b.status[1] == b.status[2] == Status.RUNNING
     b.advance()
     b.set_hyper(2, {"lr": 0.25})
