@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from chain_corpus import machine  # noqa: E402
+from chain_corpus import assert_matches_fixture, machine  # noqa: E402,F401
 
 from gdviz.engine.landscape import basin_batch, grid_starts, sweep_batch  # noqa: E402
 from gdviz.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays  # noqa: E402

@@ -37,6 +37,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -179,6 +180,24 @@ def machine() -> str:
     outs = [np.cos(x), np.sin(x), np.exp(x), np.log1p(x * x), np.tanh(x), np.sqrt(x * x),
             np.power(0.93, np.abs(x)), x @ x, x @ x[:, :3], np.linalg.norm(x, axis=1)]
     return hashlib.sha256(b"".join(_bytes(o) for o in outs)).hexdigest()[:16]
+
+
+def assert_matches_fixture(fixture, compute, hint: str = "") -> None:
+    """Fingerprints ``compute()`` (a corpus's) equal the fixture's, as main computed them;
+    skipped on a machine whose float kernels round differently from the fixture's
+    (``machine()``). ``hint``: how to look closer at a scenario that differs."""
+    import pytest
+
+    want = json.loads(Path(fixture).read_text())
+    if machine() != want["_machine"]:
+        pytest.skip("the fixture was made on a machine whose float kernels (libm, SIMD, BLAS) "
+                    "round differently: regenerate it here from main")
+    got = compute()
+    assert sorted(got) == sorted(want), "the corpus changed: regenerate the fixture from main"
+    differ = [f"{name}: main {want[name]!r}, now {got[name]!r}"
+              for name in want if got[name] != want[name]]
+    assert not differ, (f"{len(differ)} of {len(want)} scenarios differ{hint}:\n"
+                        + "\n".join(differ[:20]))
 
 
 def compute() -> dict[str, str]:

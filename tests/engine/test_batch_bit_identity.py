@@ -5,23 +5,13 @@ what is hashed and how to regenerate the fixture from a checkout of main)."""
 import json
 from pathlib import Path
 
-import pytest
-
 import batch_corpus
 
 FIXTURE = Path(__file__).parent / "fixtures" / "batch_main.json"
 
 
 def test_every_verdict_and_frame_of_the_large_batches_is_bit_identical_to_mains():
-    want = json.loads(FIXTURE.read_text())
-    if batch_corpus.machine() != want["_machine"]:
-        pytest.skip("the fixture was made on a machine whose float kernels round "
-                    "differently: regenerate it here from main (batch_corpus.py)")
-    got = batch_corpus.compute()
-    assert sorted(got) == sorted(want), "the corpus changed: regenerate the fixture from main"
-    differ = [f"{name}: main {want[name]!r}, now {got[name]!r}"
-              for name in want if got[name] != want[name]]
-    assert not differ, f"{len(differ)} of {len(want)} scenarios differ:\n" + "\n".join(differ)
+    batch_corpus.assert_matches_fixture(FIXTURE, batch_corpus.compute)
 
 
 def test_the_corpus_reaches_every_verdict_a_batch_can_give():
