@@ -62,6 +62,15 @@ class Surface:
         grad[..., 1] = gy
         return np.asarray(self.value(x, y), dtype=float), grad
 
+    def loss_and_grad_floats(self, p: list) -> tuple[float, list]:
+        """One run's loss and gradient at ``p`` = [x, y], on Python floats: the same
+        functions as ``loss_and_grad`` (their NumPy calls take floats alike). A Python
+        float raises where an array gives inf or NaN (``x ** 3`` overflowing, a division
+        by 0): the caller then takes the step on arrays (``Batch``'s float step)."""
+        x, y = p
+        gx, gy = self.grad(x, y)
+        return float(self.value(x, y)), [float(gx), float(gy)]
+
     def hessian(self, params: Array) -> Array:
         """Hessian (runs, 2, 2) at params (runs, 2)."""
         x, y = params[..., 0], params[..., 1]
@@ -75,6 +84,17 @@ class Surface:
 
     def minima_array(self) -> Array:
         return np.asarray(self.minima, dtype=float).reshape(-1, 2)
+
+
+def _pow(a, k: int):
+    """aᵏ exactly as NumPy's ``a ** k`` gives it for an array, for an array or a float
+    alike: a·a for k = 2 (NumPy's square), else ``np.power`` — its own loop, which
+    Python's ``**`` (and a NumPy scalar's) does not always match in the last bit. The
+    losses and gradients use it, so one run's float step (``loss_and_grad_floats``)
+    gives the same bits as a batch."""
+    if k == 2:
+        return a * a
+    return np.power(a, k)
 
 
 def _const(like: Array, v: float) -> float:
@@ -146,11 +166,11 @@ def _plateau_hess(x, y):
 # ∂f/∂x = 4x³ − 4x + 0.3; its roots are the two minima and the ridge between.
 
 def _two_wells(x, y):
-    return (x * x - 1) ** 2 + 0.3 * x + y * y
+    return _pow(x * x - 1, 2) + 0.3 * x + y * y
 
 
 def _two_wells_grad(x, y):
-    return 4 * x**3 - 4 * x + 0.3, 2 * y
+    return 4 * _pow(x, 3) - 4 * x + 0.3, 2 * y
 
 
 def _two_wells_hess(x, y):
@@ -160,7 +180,7 @@ def _two_wells_hess(x, y):
 # --- rosenbrock: (1 − x)² + 100(y − x²)² ------------------------------------
 
 def _rosenbrock(x, y):
-    return (1 - x) ** 2 + 100 * (y - x * x) ** 2
+    return _pow(1 - x, 2) + 100 * _pow(y - x * x, 2)
 
 
 def _rosenbrock_grad(x, y):
@@ -174,7 +194,7 @@ def _rosenbrock_hess(x, y):
 # --- himmelblau: (x² + y − 11)² + (x + y² − 7)² ------------------------------
 
 def _himmelblau(x, y):
-    return (x * x + y - 11) ** 2 + (x + y * y - 7) ** 2
+    return _pow(x * x + y - 11, 2) + _pow(x + y * y - 7, 2)
 
 
 def _himmelblau_grad(x, y):
@@ -251,16 +271,21 @@ _BEALE_C = (1.5, 2.25, 2.625)
 
 
 def _beale(x, y):
-    return sum((c - x + x * y ** (i + 1)) ** 2 for i, c in enumerate(_BEALE_C))
+    return sum(_pow(c - x + x * _beale_pow(y, i + 1), 2) for i, c in enumerate(_BEALE_C))
 
 
 def _beale_grad(x, y):
     gx = gy = 0.0
     for i, c in enumerate(_BEALE_C, start=1):
-        u = c - x + x * y**i
-        gx = gx + 2 * u * (y**i - 1)
-        gy = gy + 2 * u * i * x * y ** (i - 1)
+        u = c - x + x * _beale_pow(y, i)
+        gx = gx + 2 * u * (_beale_pow(y, i) - 1)
+        gy = gy + 2 * u * i * x * _beale_pow(y, i - 1)
     return gx, gy
+
+
+def _beale_pow(y, k: int):
+    """yᵏ for k = 0 … 3 as ``y ** k`` gives it for an array (1, y, y·y, then ``_pow``)."""
+    return np.power(y, 0) if k == 0 else y if k == 1 else _pow(y, k)
 
 
 def _beale_hess(x, y):
@@ -279,7 +304,7 @@ def _beale_hess(x, y):
 # --- booth: (x + 2y − 7)² + (2x + y − 5)² ------------------------------------
 
 def _booth(x, y):
-    return (x + 2 * y - 7) ** 2 + (2 * x + y - 5) ** 2
+    return _pow(x + 2 * y - 7, 2) + _pow(2 * x + y - 5, 2)
 
 
 def _booth_grad(x, y):
@@ -294,11 +319,12 @@ def _booth_hess(x, y):
 # --- six_hump_camel: (4 − 2.1x² + x⁴/3)x² + xy + (−4 + 4y²)y² ---------------
 
 def _camel(x, y):
-    return (4 - 2.1 * x**2 + x**4 / 3) * x**2 + x * y + (-4 + 4 * y**2) * y**2
+    return ((4 - 2.1 * _pow(x, 2) + _pow(x, 4) / 3) * _pow(x, 2) + x * y
+            + (-4 + 4 * _pow(y, 2)) * _pow(y, 2))
 
 
 def _camel_grad(x, y):
-    return 8 * x - 8.4 * x**3 + 2 * x**5 + y, x - 8 * y + 16 * y**3
+    return 8 * x - 8.4 * _pow(x, 3) + 2 * _pow(x, 5) + y, x - 8 * y + 16 * _pow(y, 3)
 
 
 def _camel_hess(x, y):
@@ -308,11 +334,11 @@ def _camel_hess(x, y):
 # --- styblinski_tang: ½ Σ (t⁴ − 16t² + 5t) ----------------------------------
 
 def _styblinski(x, y):
-    return 0.5 * (x**4 - 16 * x**2 + 5 * x + y**4 - 16 * y**2 + 5 * y)
+    return 0.5 * (_pow(x, 4) - 16 * _pow(x, 2) + 5 * x + _pow(y, 4) - 16 * _pow(y, 2) + 5 * y)
 
 
 def _styblinski_grad(x, y):
-    return 2 * x**3 - 16 * x + 2.5, 2 * y**3 - 16 * y + 2.5
+    return 2 * _pow(x, 3) - 16 * x + 2.5, 2 * _pow(y, 3) - 16 * y + 2.5
 
 
 def _styblinski_hess(x, y):

@@ -30,7 +30,11 @@ updates the run has taken:
   torch's does. Weight decay stays inside the optimizer, as in torch.
 
 States are NamedTuples of arrays with the run axis first (a chain's: a tuple of them),
-so ``take_runs``/``put_runs`` pick or replace some runs' rows. A run that has ended is
+so ``take_runs``/``put_runs`` pick or replace some runs' rows.
+
+ONE run may also step on Python floats (``Batch``'s float step): ``Chain.update_floats``
+is each part's ``update_floats`` — the same kernels (optimizers.py) on the run's row,
+``state_row`` of its state — and ``Chain.floats`` says whether every part has one. A run that has ended is
 frozen whole: its optimizer state, its schedule position and its noise count — so the
 step it "would take next" is the one from its last frame.
 """
@@ -42,7 +46,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .optimizers import Hyper, Optimizer
+from .optimizers import Hyper, Optimizer, fsqrt
 from .schedules import Schedule
 
 Array = np.ndarray
@@ -68,6 +72,28 @@ def put_runs(state: Any, idx: Array, part: Any) -> Any:
     return state
 
 
+def state_row(state: Any) -> Any:
+    """Row 0 of a one-run state as Python numbers: a (1,) field its int, bool or float, a
+    (1, P) field a list of floats (what ``update_floats`` steps on)."""
+    if isinstance(state, tuple):
+        parts = [state_row(a) for a in state]
+        return type(state)(*parts) if hasattr(state, "_fields") else tuple(parts)
+    return state[0].tolist()
+
+
+def state_of_row(row: Any) -> Any:
+    """``state_row``'s inverse: the one-run state as arrays again (ints int64, flags bool,
+    floats and lists of floats float64), shaped (1,) and (1, P)."""
+    if isinstance(row, tuple):
+        parts = [state_of_row(a) for a in row]
+        return type(row)(*parts) if hasattr(row, "_fields") else tuple(parts)
+    if isinstance(row, bool):
+        return np.array([row], bool)
+    if isinstance(row, int):
+        return np.array([row], np.int64)
+    return np.array([row], float)
+
+
 # --- clipping -----------------------------------------------------------------------
 
 class EmptyState(NamedTuple):
@@ -90,6 +116,14 @@ class ClipByNorm:
 
     def update(self, grads, state, params, hyper):
         return clip_by_norm(grads, self.max_norm), state
+
+    def update_floats(self, g: list, state, p: list, h: dict):
+        """``clip_by_norm`` on one run of at most 2 weights: NumPy's norm is √(g₀² + g₁²)
+        there (a reduction of 1 or 2 squares has one order), and ``np.minimum``'s NaN."""
+        squares = g[0] * g[0] if len(g) == 1 else g[0] * g[0] + g[1] * g[1]
+        f = self.max_norm / (fsqrt(squares) + 1e-6)
+        f = 1.0 if f >= 1.0 else f  # NaN stays NaN, as in np.minimum
+        return [a * f for a in g], state
 
 
 # --- gradient noise -----------------------------------------------------------------
@@ -157,6 +191,12 @@ class AddNoise:
         xi = self.stream.rows(state.count, state.row)
         return grads + self.sigma * xi, NoiseState(state.count + 1, state.row)
 
+    def update_floats(self, g: list, state: NoiseState, p: list, h: dict):
+        """One run (the stream's one row): g + σ·ξ weight by weight."""
+        xi = self.stream.draw(state.count)[0].tolist()
+        sigma = self.sigma
+        return [a + sigma * x for a, x in zip(g, xi)], NoiseState(state.count + 1, state.row)
+
 
 # --- the learning-rate schedule -----------------------------------------------------
 
@@ -198,6 +238,19 @@ class Scheduled:
         updates, inner = self.optimizer.update(grads, state.inner, params, hyper)
         return updates, ScheduledState(state.count + 1, inner)
 
+    def lr_floats(self, state: ScheduledState, h: dict) -> float:
+        """``lr`` of one run: the same call (η₀ as a (1,) array, t an int)."""
+        return float(self.schedule.lr(np.array([h["lr"]]), state.count)[0])
+
+    def update_floats(self, g: list, state: ScheduledState, p: list, h: dict):
+        h = {**h, "lr": self.lr_floats(state, h)}
+        updates, inner = self.optimizer.update_floats(g, state.inner, p, h)
+        return updates, ScheduledState(state.count + 1, inner)
+
+    @property
+    def has_floats(self) -> bool:
+        return self.optimizer.update_floats is not None
+
 
 # --- the chain ----------------------------------------------------------------------
 
@@ -206,6 +259,9 @@ class Chain:
 
     def __init__(self, *transforms):
         self.transforms = transforms
+        # whether one run can step on floats: every part has ``update_floats``
+        self.floats = all(getattr(t, "has_floats", getattr(t, "update_floats", None) is not None)
+                          for t in transforms)
 
     def init(self, params: Array, hyper: Hyper) -> tuple:
         return tuple(t.init(params, hyper) for t in self.transforms)
@@ -222,6 +278,21 @@ class Chain:
             new.append(s)
         updates, s = self.transforms[-1].update(grads, state[-1], params, hyper)
         return updates, (*new, s), grads
+
+    def update_floats(self, g: list, state: tuple, p: list, h: dict) -> tuple[list, tuple, list]:
+        """``update_seen`` for one run on Python floats (``state`` its ``state_row``, ``h``
+        its hyperparameters as floats): each part's ``update_floats``, in the same order."""
+        new = []
+        for t, s in zip(self.transforms[:-1], state):
+            g, s = t.update_floats(g, s, p, h)
+            new.append(s)
+        updates, s = self.transforms[-1].update_floats(g, state[-1], p, h)
+        return updates, (*new, s), g
+
+    def lr_floats(self, state: tuple, h: dict) -> float:
+        """``lr`` of one run on floats."""
+        last = self.transforms[-1]
+        return last.lr_floats(state[-1], h) if isinstance(last, Scheduled) else h["lr"]
 
     def find(self, kind: type) -> Any:
         """The first transform of type ``kind``, or None."""
