@@ -18,6 +18,15 @@ as ``loss_and_grad(params, step=k)`` with k the number of updates taken so far �
 the gradient for the update from frame k (a network picks its mini-batch by k).
 A *stochastic* objective (``stochastic = True``: mini-batches) also gives
 ``full_loss_and_grad``, which the curvature tests read.
+
+ONE run of one or two weights (every stream of a surface, ``POST /api/run``) steps on
+Python floats where it can (``_advance_floats``): the objective's
+``loss_and_grad_floats``, the chain's ``update_floats`` — the same kernels as the arrays
+(optimizers.py) — and the rules on ``FLOATS``. IEEE arithmetic on a float is the
+arithmetic on an array's element, so the bits are the same; where they might not be
+(an inf or NaN anywhere, or Python raising where NumPy gives inf) the step is taken on
+arrays instead. The arrays (params, loss, grad) are kept up to date; the optimizer's
+state is built as arrays only when read (``chain_state``).
 """
 
 from __future__ import annotations
@@ -36,7 +45,7 @@ from . import verdicts as V
 from .optimizers import Hyper, Optimizer
 from .schedules import Schedule
 from .transforms import (AddNoise, Chain, ClipByNorm, Scheduled, clip_by_norm, optimizer_chain,
-                         reschedule)
+                         reschedule, state_of_row, state_row)
 from .transforms import put_runs as _put
 from .transforms import take_runs as _take
 from .verdicts import ARRAYS, FLOATS, Stall, Status, Tolerances, norms
@@ -79,6 +88,12 @@ class StepTerms(NamedTuple):
     before: dict[str, Any]
     after: dict[str, Any]
     update: Array
+
+
+def _float_row(state: Any, weights) -> dict[str, Any]:
+    """``_state_row`` of a one-run state held as floats (``transforms.state_row``)."""
+    return {name: np.array(v)[weights] if isinstance(v, list) else v
+            for name, v in zip(state._fields, state)}
 
 
 def _state_row(state: Any, run: int, weights) -> dict[str, Any]:
@@ -125,6 +140,7 @@ class Batch:
         self.loss0 = self.loss.copy()
         self.chain: Chain = optimizer_chain(optimizer, params.shape, schedule=schedule,
                                             clip_norm=clip_norm, noise=noise, seed=seed)
+        self._fs = None  # the chain's state as one run's row, when newer than the arrays
         self.chain_state = self.chain.init(params, self.hyper)
         self._noisy = self._stochastic or self.noise is not None
         self.step = 0
@@ -158,6 +174,13 @@ class Batch:
         self._landing: landing.Continuation | None = None  # the last one, remembered
         # one surface run (every stream and /api/run): the cheap rules run on floats
         self._floats = self.n_runs == 1 and self.dim <= 7
+        # … and its steps too, where the objective and every part of the chain can
+        self._float_step = (self.n_runs == 1 and self.dim <= 2 and self.chain.floats
+                            and hasattr(objective, "loss_and_grad_floats"))
+        self._fh: dict | None = None  # ``hyper`` as one run's floats, while valid
+        self._fnow: tuple | None = None  # (params, loss, grad arrays, then as floats)
+        self._fproposal: tuple | None = None  # ``propose`` on floats: (update, state, g)
+        self._fstart: tuple | None = None  # the start, its loss and scales, as floats
         self._record_history(np.arange(self.n_runs))
         self._classify(np.arange(self.n_runs))
 
@@ -167,7 +190,7 @@ class Batch:
         """Change hyperparameters of one run; they apply from the next step."""
         for name, value in changes.items():
             self.hyper[name][run] = value
-        self._proposal = self._active_hyper = None
+        self._proposal = self._active_hyper = self._fh = self._fproposal = None
 
     def hyper_of(self, run: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -182,7 +205,8 @@ class Batch:
         ``transforms.reschedule``)."""
         self.chain, self.chain_state = reschedule(self.chain, self.chain_state, schedule,
                                                   np.full(self.n_runs, self.step))
-        self._proposal = None
+        self._proposal = self._fproposal = None
+        self._float_step = self._float_step and self.chain.floats
 
     def reopen(self, run: int) -> None:
         """Let an ended run go on (a branch taken from its last step): it is running
@@ -226,6 +250,18 @@ class Batch:
         return self.chain.find(AddNoise)
 
     @property
+    def chain_state(self) -> Any:
+        """The chain's state: NamedTuples of arrays, run axis first (after a float step,
+        built from the run's row when first read)."""
+        if self._chain_state is None:
+            self._chain_state = state_of_row(self._fs)
+        return self._chain_state
+
+    @chain_state.setter
+    def chain_state(self, state: Any) -> None:
+        self._chain_state, self._fs = state, None
+
+    @property
     def opt_state(self) -> Any:
         """The optimizer's own state, inside the chain's."""
         return self.chain.optimizer_state(self.chain_state)
@@ -237,6 +273,10 @@ class Batch:
 
     def lr_of(self, run: int) -> float:
         """The learning rate in force at run ``run``'s last frame (its schedule applied)."""
+        if self._float_step:  # (the state's row, not its arrays)
+            if self._fs is None:
+                self._fs = state_row(self._chain_state)
+            return self.chain.lr_floats(self._fs, self._hyper_floats())
         return float(self.lr_now()[run])
 
     def propose(self) -> Array:
@@ -245,11 +285,19 @@ class Batch:
         Pure: nothing changes until ``advance()`` commits it. For a run that
         has ended it is the step it would take next.
         """
+        if self._proposal is None and self._float_step:
+            fp = self._float_proposal()
+            if fp is not None:
+                return np.array([fp[0]])
+        return self._array_proposal()[0].copy()
+
+    def _array_proposal(self) -> tuple[Array, Any, Array]:
+        """(updates, chain state after, the gradient the optimizer saw), on arrays."""
         if self._proposal is None:
             with np.errstate(all="ignore"):
                 self._proposal = self.chain.update_seen(self.grad, self.chain_state,
                                                         self.params, self.hyper)
-        return self._proposal[0].copy()
+        return self._proposal
 
     def step_terms(self, run: int = 0, weights=slice(None)) -> StepTerms:
         """What the next update of run ``run`` is made of, for the coordinates ``weights``:
@@ -258,11 +306,15 @@ class Batch:
         ``exp_avg``, ``sum``, …; ``step`` the updates taken), and the update itself — all
         from the one ``propose()`` the run will commit, so ``params + update`` is the next
         frame. Arrays are copies of row ``run``."""
-        self.propose()
-        update, after, g = self._proposal
+        of = self.chain.optimizer_state
+        fp = self._float_proposal() if self._float_step and self._proposal is None else None
+        if fp is not None:  # one run on floats: its rows as they are
+            update, after, g = fp
+            return StepTerms(np.array(g)[weights], _float_row(of(self._fs), weights),
+                             _float_row(of(after), weights), np.array(update)[weights])
+        update, after, g = self._array_proposal()
         return StepTerms(g[run, weights].copy(), _state_row(self.opt_state, run, weights),
-                         _state_row(self.chain.optimizer_state(after), run, weights),
-                         update[run, weights].copy())
+                         _state_row(of(after), run, weights), update[run, weights].copy())
 
     def _hyper_of_active(self, idx: Array) -> Hyper:
         """The hyperparameters of the active runs ``idx``, picked out once per set of active
@@ -272,11 +324,94 @@ class Batch:
             self._active_hyper = {k: v[idx] for k, v in self.hyper.items()}
         return self._active_hyper
 
+    # -- one run on floats ----------------------------------------------------
+
+    def _floats_now(self) -> tuple[list, float, list]:
+        """The run's params, loss and gradient as floats (kept from the last float step
+        while the arrays are the ones it made)."""
+        f = self._fnow
+        if f is None or f[0] is not self.params or f[1] is not self.loss or f[2] is not self.grad:
+            f = self._fnow = (self.params, self.loss, self.grad, self.params[0].tolist(),
+                              float(self.loss[0]), self.grad[0].tolist())
+        return f[3], f[4], f[5]
+
+    def _hyper_floats(self) -> dict:
+        """The run's hyperparameters as floats (``betas`` a pair), once per change."""
+        if self._fh is None:
+            self._fh = {k: float(v[0, 0]) if v.shape[1] == 1 else tuple(v[0].tolist())
+                        for k, v in self.hyper.items()}
+        return self._fh
+
+    def _float_proposal(self) -> tuple[list, Any, list] | None:
+        """``chain.update_seen`` of the one run on floats — (update, state after, the
+        gradient the optimizer saw) — or None where floats might not give the arrays'
+        bits (see the module's docstring)."""
+        if self._fproposal is None:
+            p, _, g = self._floats_now()
+            if self._fs is None:
+                self._fs = state_row(self._chain_state)
+            try:
+                u, after, seen = self.chain.update_floats(g, self._fs, p, self._hyper_floats())
+            except (ArithmeticError, ValueError):
+                return None
+            if not math.isfinite(sum(u) + sum(seen)):
+                return None
+            self._fproposal = (u, after, seen)
+        return self._fproposal
+
+    def _effective_grad_floats(self, p: list, g: list) -> list:
+        """``effective_grad`` of the one run, on floats (the same kernels)."""
+        h = self._hyper_floats()
+        wd = h.get("weight_decay")
+        if not wd:
+            return g
+        if self.optimizer.id != "adamw":
+            return [_coupled(a, b, wd) for a, b in zip(g, p)]
+        eps = h["eps"]
+        return [a + (_adamw_shift(eps, wd, b, pull) if (pull := _pull(wd, abs(b))) < 1
+                     else math.inf * _sign(b)) for a, b in zip(g, p)]
+
+    def _advance_floats(self) -> Array | None:
+        """``advance`` for one run on floats; None (nothing changed) where the step must
+        be taken on arrays."""
+        fp = self._float_proposal()
+        if fp is None:
+            return None
+        u, after, _ = fp
+        p, _, g = self._floats_now()
+        try:
+            new_p = [a + b for a, b in zip(p, u)]
+            with np.errstate(all="ignore"):  # (an overflow is seen below, not warned of)
+                loss, grad = self.objective.loss_and_grad_floats(new_p)
+            old_d, new_d = self._effective_grad_floats(p, g), self._effective_grad_floats(new_p, grad)
+            dot = 0.0  # einsum's order: 0 + each product in turn
+            for a, b, c in zip(old_d, new_d, u):
+                dot += (a + b) * c
+            dloss = 0.5 * dot
+        except (ArithmeticError, ValueError):
+            return None
+        if not math.isfinite(loss + sum(grad) + sum(new_p) + dloss):
+            return None
+        self.params, self.loss, self.grad = np.array([new_p]), np.array([loss]), np.array([grad])
+        self._fnow = (self.params, self.loss, self.grad, new_p, loss, grad)
+        self._chain_state, self._fs = None, after
+        self._proposal = self._fproposal = None
+        self.step += 1
+        idx = np.zeros(1, np.intp)
+        self._record_history(idx, FLOATS.norm(u), dloss)
+        self._classify(idx)
+        return idx
+
     def advance(self) -> Array:
         """Take one step for every active run; return the indices that stepped.
 
         Uses the cached proposal if ``propose()`` made one; otherwise only the
-        active rows go through the optimizer (ended runs cost nothing)."""
+        active rows go through the optimizer (ended runs cost nothing). One run steps
+        on floats where it can (``_advance_floats``)."""
+        if self._float_step and self._n_active == 1:
+            idx = self._advance_floats()
+            if idx is not None:
+                return idx
         # every run still going (the common case): skip the status scan
         idx = (np.arange(self.n_runs) if self._n_active == self.n_runs
                else np.flatnonzero(self.active))
@@ -294,7 +429,7 @@ class Batch:
             else:
                 updates, new_state = self.chain.update(self.grad, self.chain_state, self.params,
                                                        self.hyper)
-            self._proposal = None
+            self._proposal = self._fproposal = None
             old_params = self.params if everyone else self.params[idx]
             old_d = self.effective_grad(idx, old_params, self.grad if everyone else self.grad[idx])
             if everyone:
@@ -334,11 +469,12 @@ class Batch:
         if not np.count_nonzero(lam):  # (NaN counts, as in .any(); a few µs cheaper)
             return grad
         if self.optimizer.id != "adamw":
-            return grad + lam * params
+            return _coupled(grad, params, lam)
         eps = self.hyper["eps"][idx]
         with np.errstate(all="ignore"):
-            pull = lam * np.abs(params)
-            shift = np.where(pull < 1, eps * lam * params / (1 - pull), np.inf * np.sign(params))
+            pull = _pull(lam, np.abs(params))
+            shift = np.where(pull < 1, _adamw_shift(eps, lam, params, pull),
+                             np.inf * np.sign(params))
         return grad + shift
 
     def _curvature_shift(self, idx: Array, params: Array) -> Array:
@@ -351,7 +487,7 @@ class Batch:
         if self.optimizer.id != "adamw":
             return lam
         with np.errstate(all="ignore"):
-            return self.hyper["eps"][idx] * lam / (1 - lam * np.abs(params)) ** 2
+            return _adamw_curvature(self.hyper["eps"][idx], lam, _pull(lam, np.abs(params)))
 
     # -- classification ------------------------------------------------------
 
@@ -431,8 +567,7 @@ class Batch:
         same rule functions as the array path, on the same numbers in the same order, so
         both decide alike: when nothing but ``_judge`` could end the run, the arrays are
         not built at all."""
-        p, g = self.params[0].tolist(), self.grad[0].tolist()
-        loss = float(self.loss[0])
+        p, loss, g = self._floats_now()
         finite = FLOATS.isfinite(loss) and all(map(FLOATS.isfinite, p)) and all(
             map(FLOATS.isfinite, g))
         if not finite or self.step >= self.max_steps:
@@ -440,9 +575,11 @@ class Batch:
         window = _FloatWindow(self) if self.step >= 2 * self.tol.window else None
         step_len = self._step_length()[0] if self.step == 0 else float(
             self._unorm_hist[self.step % (2 * self.tol.window), 0])
-        div, settled, crawl, osc = self._cheap_rules(
-            FLOATS, loss, p, self.start[0].tolist(), float(self.loss0[0]),
-            float(self._start_scale[0]), float(self._length0[0]), step_len, True, window)
+        if self._fstart is None:  # (they never change)
+            self._fstart = (self.start[0].tolist(), float(self.loss0[0]),
+                            float(self._start_scale[0]), float(self._length0[0]))
+        div, settled, crawl, osc = self._cheap_rules(FLOATS, loss, p, *self._fstart, step_len,
+                                                     True, window)
         return bool(div or osc), bool(settled), bool(crawl)
 
     def _nothing_to_judge(self, idx: Array, crawl: bool) -> bool:
@@ -461,6 +598,9 @@ class Batch:
         look = (crawl & ops.not_(self._noisy)) & (self._ahead_until[runs] < self.step)
         if ops is FLOATS and look[0]:
             return False
+        if ops is FLOATS and self._float_step:  # a surface's one run: all on floats
+            return V.surely_not_stationary(FLOATS, *self._stationary_floats(),
+                                           self._minima_bounds, self.tol)
         p = self.params[runs]
         h = self._hessian(p)
         wd = self.hyper.get("weight_decay")
@@ -481,6 +621,24 @@ class Batch:
             hessian, bounds = (h[0][0], h[1][0], h[1][1]), self._minima_bounds
         far = V.surely_not_stationary(ops, hessian, d, p, bounds, self.tol)
         return far if ops is FLOATS else far & ~look
+
+    def _stationary_floats(self) -> tuple[tuple, list, list]:
+        """(the Hessian's hxx, hxy, hyy; d; θ) of the one run of a surface, on floats, as
+        ``_surely_nothing_to_judge`` builds them on arrays (the weight decay's curvature
+        added to the diagonal, 0.0 to the rest)."""
+        p, _, g = self._floats_now()
+        with np.errstate(all="ignore"):
+            hxx, hxy, hyy = self.objective.hessian_floats(p)
+        h = self._hyper_floats()
+        wd = h.get("weight_decay")
+        if not wd:
+            return (hxx, hxy, hyy), g, p
+        if self.optimizer.id == "adamw":
+            eps = h["eps"]
+            s0, s1 = (_adamw_curvature(eps, wd, _pull(wd, abs(b))) for b in p)
+        else:
+            s0 = s1 = wd * 1.0
+        return (hxx + s0, hxy + 0.0, hyy + s1), self._effective_grad_floats(p, g), p
 
     def _step_length(self) -> Array:
         """‖θ_k − θ_{k−1}‖ for every run; at step 0 the length of the step it is about to
@@ -957,6 +1115,32 @@ class Batch:
                        trend=float((sums[nb - h:].sum() - sums[nb - 2 * h:nb - h].sum())
                                    / (h * w)) if h else 0.0)
         return out
+
+
+def _coupled(g, p, wd):
+    """∇f + wd·θ (coupled weight decay's fixed point), on arrays or floats."""
+    return g + wd * p
+
+
+def _pull(wd, abs_p):
+    """wd·|θ| (AdamW's fixed point exists where it is below 1)."""
+    return wd * abs_p
+
+
+def _adamw_shift(eps, wd, p, pull):
+    """ε·wd·θ / (1 − wd·|θ|), what AdamW's fixed point adds to ∇f."""
+    return eps * wd * p / (1 - pull)
+
+
+def _adamw_curvature(eps, wd, pull):
+    """ε·wd / (1 − wd·|θ|)², the curvature AdamW's fixed point adds (the square as NumPy's
+    ``** 2``: a product)."""
+    return eps * wd / ((1 - pull) * (1 - pull))
+
+
+def _sign(x: float) -> float:
+    """``np.sign`` of a float."""
+    return 1.0 if x > 0 else -1.0 if x < 0 else x
 
 
 def _crawls(ops, steps: list, length, tol: Tolerances):

@@ -71,6 +71,10 @@ class Surface:
         gx, gy = self.grad(x, y)
         return float(self.value(x, y)), [float(gx), float(gy)]
 
+    def hessian_floats(self, p: list) -> tuple[float, float, float]:
+        """(∂²f/∂x², ∂²f/∂x∂y, ∂²f/∂y²) at ``p`` = [x, y] on floats, as ``hessian``."""
+        return tuple(float(h) for h in self.hess(*p))
+
     def hessian(self, params: Array) -> Array:
         """Hessian (runs, 2, 2) at params (runs, 2)."""
         x, y = params[..., 0], params[..., 1]
@@ -253,7 +257,7 @@ def _ackley_hess(x, y):
     r, sr, a, c = _ackley_parts(x, y)
     sx, sy = np.sin(TWO_PI * x), np.sin(TWO_PI * y)
     # cone part: d/dx (0.1 A x / r) = 0.1 A [1/r − x²(0.1/r² + 1/(2r³))]
-    k = 0.1 / sr**2 + 0.5 / sr**3
+    k = 0.1 / _pow(sr, 2) + 0.5 / _pow(sr, 3)
     cxx = 0.1 * a * (1 / sr - x * x * k)
     cyy = 0.1 * a * (1 / sr - y * y * k)
     cxy = -0.1 * a * x * y * k
@@ -291,10 +295,10 @@ def _beale_pow(y, k: int):
 def _beale_hess(x, y):
     hxx = hxy = hyy = 0.0
     for i, c in enumerate(_BEALE_C, start=1):
-        u = c - x + x * y**i
-        ux, uy = y**i - 1, i * x * y ** (i - 1)
-        uxy = i * y ** (i - 1)
-        uyy = i * (i - 1) * x * y ** (i - 2) if i > 1 else 0.0
+        u = c - x + x * _beale_pow(y, i)
+        ux, uy = _beale_pow(y, i) - 1, i * x * _beale_pow(y, i - 1)
+        uxy = i * _beale_pow(y, i - 1)
+        uyy = i * (i - 1) * x * _beale_pow(y, i - 2) if i > 1 else 0.0
         hxx = hxx + 2 * ux * ux
         hxy = hxy + 2 * (uy * ux + u * uxy)
         hyy = hyy + 2 * (uy * uy + u * uyy)
@@ -328,7 +332,7 @@ def _camel_grad(x, y):
 
 
 def _camel_hess(x, y):
-    return 8 - 25.2 * x**2 + 10 * x**4, _const(x, 1.0), -8 + 48 * y**2
+    return 8 - 25.2 * _pow(x, 2) + 10 * _pow(x, 4), _const(x, 1.0), -8 + 48 * _pow(y, 2)
 
 
 # --- styblinski_tang: ½ Σ (t⁴ − 16t² + 5t) ----------------------------------
@@ -342,7 +346,7 @@ def _styblinski_grad(x, y):
 
 
 def _styblinski_hess(x, y):
-    return 6 * x**2 - 16, _const(x, 0.0), 6 * y**2 - 16
+    return 6 * _pow(x, 2) - 16, _const(x, 0.0), 6 * _pow(y, 2) - 16
 
 
 _ST_LO, _ST_HI = -2.9035340277711783, 2.7468027709908376

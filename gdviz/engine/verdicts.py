@@ -193,6 +193,16 @@ class FloatOps(Ops):
         return a
 
     def norm(self, columns):
+        if len(columns) == 2:  # a surface's run: the same steps written out
+            x, y = columns
+            a, b = abs(x), abs(y)
+            if a + b == a + b:  # no NaN
+                m = b if b > a else a  # max() of [a, b]: the first of equals
+                if m == math.inf:
+                    return math.inf
+                safe = m if m > 0 else 1.0
+                x, y = x / safe, y / safe
+                return m * math.sqrt(x * x + y * y)
         a = list(map(abs, columns))
         total = reduce(add, a)
         if total != total:  # a NaN (|entries| ≥ 0, so no inf − inf)

@@ -65,7 +65,7 @@ def record(run: int, batch: Batch, update, terms=None) -> Record:
             opt["weights"] = list(terms)
     return Record(run, int(step), batch.params[0].copy(), float(batch.loss[0]),
                   batch.grad[0].copy(), None if update is None else np.array(update, float),
-                  float(batch.lr_now()[0]), opt)
+                  batch.lr_of(0), opt)
 
 
 def frame_dict_of(r: Record) -> dict:
@@ -159,7 +159,7 @@ class ModelRuns:
             self._last_diagnosis[i] = now
             status = Status(int(b.status[0])).label if b.done else None
             findings = self.watches[i].findings(b.params[0], b.grad[0], status=status,
-                                                lr=float(b.lr_now()[0]))
+                                                lr=b.lr_of(0))
             out.append({"type": "diagnosis", "run": i, "step": int(b.step if b.end_step[0] < 0
                                                                    else b.end_step[0]),
                         "findings": [f.as_dict() for f in findings]})

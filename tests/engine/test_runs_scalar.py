@@ -25,7 +25,11 @@ from gdviz.engine.verdicts import ARRAYS, FLOATS, norms
 
 
 class ArrayBatch(Batch):
-    """The reference: every step is judged by the array path."""
+    """The reference: every step is taken and judged by the array path."""
+
+    def __init__(self, *a, **k):
+        super().__init__(*a, **k)
+        self._float_step = False
 
     def _float_rules(self) -> tuple[bool, bool, bool]:
         return True, False, False

@@ -1,0 +1,145 @@
+"""One run's float step (``Batch._advance_floats``) gives the arrays' bits.
+
+A run of one or two weights steps on Python floats — the objective's
+``loss_and_grad_floats`` and the chain's ``update_floats`` (the same kernels as the
+arrays: optimizers.py, transforms.py) — and falls back to arrays where floats might not
+agree. Here every such run of the chain corpus (every optimizer × schedule × clip, noise,
+weight decay, on four surfaces, each start and learning rate as a run of its own) and of
+the one-run cases of ``test_runs_scalar`` is run both ways; every frame, step term,
+status and end step must be the same bytes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gdviz.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays
+from gdviz.engine.runs import Batch
+from gdviz.engine.surfaces import SURFACES
+from gdviz.engine.transforms import state_of_row, state_row
+
+from chain_corpus import BASE_LR, EXTRAS, SCHEDULES, STEPS, SURFACE_CASES, fields
+
+
+class ArraysOnly(Batch):
+    """The reference: every step on arrays (the rules still on floats, as before)."""
+
+    def __init__(self, *a, **k):
+        super().__init__(*a, **k)
+        self._float_step = False
+
+
+class Counted(Batch):
+    """The float step, counting the steps it took on floats."""
+
+    def __init__(self, *a, **k):
+        self.float_steps = 0
+        super().__init__(*a, **k)
+
+    def _advance_floats(self):
+        idx = super()._advance_floats()
+        self.float_steps += idx is not None
+        return idx
+
+
+def lone(cls, surface, start, optimizer, schedule, extra, scale, seed, steps=STEPS):
+    options = dict(EXTRAS[extra])
+    h = defaults(optimizer)
+    h["lr"] = BASE_LR[optimizer] * scale
+    if "weight_decay" in options:
+        h["weight_decay"] = options.pop("weight_decay")
+    return cls(SURFACES[surface], OPTIMIZERS[optimizer], hyper_arrays([h]),
+               np.array([start], float), steps, schedule=SCHEDULES[schedule], seed=seed,
+               **options)
+
+
+CASES = [(surface, optimizer, schedule, extra)
+         for surface, _ in SURFACE_CASES for optimizer in OPTIMIZERS
+         for schedule in SCHEDULES for extra in EXTRAS]
+
+
+@pytest.mark.parametrize("surface,optimizer,schedule,extra", CASES)
+def test_a_lone_run_on_floats_is_the_arrays_bit_for_bit(surface, optimizer, schedule, extra):
+    starts = dict(SURFACE_CASES)[surface]
+    took = 0
+    for k, (start, scale) in enumerate(zip(starts, (0.3, 1.0, 3.0))):
+        fast = lone(Counted, surface, start, optimizer, schedule, extra, scale, seed=k)
+        ref = lone(ArraysOnly, surface, start, optimizer, schedule, extra, scale, seed=k)
+        assert fast._float_step and not ref._float_step
+        assert fields(fast) == fields(ref)
+        took += fast.float_steps
+    assert took > 0  # the float step was taken, not only the fallback
+
+
+def test_the_state_row_round_trips_every_chain():
+    for optimizer in OPTIMIZERS:
+        b = lone(Batch, "bowl", (1.0, -0.5), optimizer, "step", "all", 1.0, seed=3)
+        for _ in range(3):
+            b.advance()
+        state = b.chain_state
+        again = state_of_row(state_row(state))
+        for x, y in zip(np.concatenate([np.ravel(a) for a in _leaves(state)]),
+                        np.concatenate([np.ravel(a) for a in _leaves(again)])):
+            assert x == y
+        assert [a.dtype for a in _leaves(state)] == [a.dtype for a in _leaves(again)]
+
+
+def _leaves(state):
+    if isinstance(state, tuple):
+        return [leaf for s in state for leaf in _leaves(s)]
+    return [state]
+
+
+def test_a_step_that_leaves_the_floats_is_taken_on_arrays():
+    """η 1e300 overflows at once: Python would raise (or the numbers turn inf), so that
+    step is the arrays', and the run still ends as the arrays say."""
+    fast = lone(Counted, "rosenbrock", (-1.5, 2.0), "gd", "none", "plain", 1e300 / 0.01, 0)
+    ref = lone(ArraysOnly, "rosenbrock", (-1.5, 2.0), "gd", "none", "plain", 1e300 / 0.01, 0)
+    assert fields(fast) == fields(ref)
+    assert fast.float_steps == 0 and fast.status[0] != 0
+
+
+def test_the_float_norm_of_two_numbers_is_the_arrays():
+    """``FLOATS.norm`` of a surface's two numbers (written out) against ``ARRAYS.norm``:
+    random magnitudes, zeros of both signs, equal magnitudes, subnormals, inf and NaN."""
+    rng = np.random.default_rng(7)
+    special = [0.0, -0.0, 5e-324, -5e-324, 1e-310, 1.0, -1.0, 3.0, 1e308, -1e308,
+               np.inf, -np.inf, np.nan]
+    pairs = [(a, b) for a in special for b in special]
+    scale = 10.0 ** rng.integers(-300, 300, (4000, 2))
+    pairs += [tuple(r) for r in (rng.standard_normal((4000, 2)) * scale).tolist()]
+    pairs += [(a, -a) for a, _ in pairs[-100:]]
+    from gdviz.engine.verdicts import ARRAYS, FLOATS
+    cols = np.array(pairs, float)
+    with np.errstate(all="ignore"):
+        want = ARRAYS.norm([cols[:, 0], cols[:, 1]])
+    got = np.array([FLOATS.norm([a, b]) for a, b in pairs])
+    assert got.tobytes() == want.tobytes()
+
+
+def test_the_float_surfaces_are_the_arrays_bit_for_bit():
+    """Each surface's loss, gradient and Hessian on one run's floats against its arrays,
+    wherever the floats do not raise and the result is finite (else the step is taken on
+    arrays): random points over the domain, near 0, large and huge."""
+    rng = np.random.default_rng(11)
+    pts = np.concatenate([rng.uniform(-6, 6, (800, 2)), rng.standard_normal((200, 2)) * 1e-3,
+                          rng.standard_normal((200, 2)) * 1e3, rng.standard_normal((50, 2)) * 1e80])
+    checked = 0
+    for sid, s in SURFACES.items():
+        with np.errstate(all="ignore"):
+            loss, grad = s.loss_and_grad(pts)
+            hess = s.hessian(pts)
+        for i, p in enumerate(pts.tolist()):
+            try:
+                with np.errstate(all="ignore"):
+                    lf, gf = s.loss_and_grad_floats(p)
+                    hf = s.hessian_floats(p)
+            except (ArithmeticError, ValueError):
+                continue
+            if not np.isfinite([lf, *gf]).all():
+                continue
+            assert np.array([lf, *gf]).tobytes() == np.array([loss[i], *grad[i]]).tobytes(), (sid, p)
+            h = hess[i]
+            assert np.array(hf).tobytes() == np.array([h[0, 0], h[0, 1], h[1, 1]]).tobytes(), (sid, p)
+            checked += 1
+    assert checked > 10_000
