@@ -269,6 +269,8 @@ class Batch:
     def lr_now(self) -> Array:
         """The learning rate (runs,) each run's next update uses (the schedule applied at
         the run's own step count: an ended run's is the one at its last frame)."""
+        if self._float_step:
+            return np.array([self.lr_of(0)])
         return self.chain.lr(self.chain_state, self.hyper)
 
     def lr_of(self, run: int) -> float:

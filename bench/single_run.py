@@ -1,0 +1,167 @@
+"""One run, against the pure-float floor and against torch.optim (issue 19, item 2).
+
+Rosenbrock, Adam (η 0.01, torch's defaults otherwise) from (−1.5, 2), side by side in
+one process run (this machine is shared: compare the ratios, not the figures):
+
+* **floor** — the same Rosenbrock + Adam step on Python floats, nothing else: no
+  verdict, no frame (the least a step of one run can cost in Python);
+* **engine** — ``Batch(R=1)``: ``propose`` then ``advance`` (the step, its verdict rules,
+  the frame's update), as a stream and ``POST /api/run`` take it;
+* **streamed** — the session's ``handle`` of ``step{count:100}`` messages plus
+  ``json.dumps`` of its replies (every frame as the socket sends it, with its ``opt``
+  terms), per step;
+* **POST /api/run** — one request of 1 run × N steps to a real server on loopback
+  (``gdviz serve``, one worker), wall time per step from send to the last byte, the JSON
+  parsed; against
+* **torch.optim** — the same run end to end in torch (float64, one thread): autograd's
+  forward and backward, ``Adam.step``, and the frame as Python numbers
+  (params, loss, ∇L, update), ``json.dumps`` of the whole run at the end.
+
+Medians of ``--repeats``; no assertions.
+
+    python bench/single_run.py [--steps 2000] [--post-steps 10000] [--repeats 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+import urllib.request
+
+import _common
+from _common import HOST, free_port, median, no_gc, pc, start_server, stop_server, table
+
+START, LR = (-1.5, 2.0), 0.01
+SCENARIO = {"surface": "rosenbrock", "runs": [{"optimizer": "adam", "lr": LR, "start": list(START)}]}
+
+
+def floor(steps: int) -> float:
+    """µs per Rosenbrock + Adam step on Python floats (torch's Adam, written out)."""
+    x, y = START
+    m = [0.0, 0.0]
+    v = [0.0, 0.0]
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    t0 = pc()
+    for t in range(1, steps + 1):
+        gx = -2 * (1 - x) - 400 * x * (y - x * x)
+        gy = 200 * (y - x * x)
+        loss = (1 - x) * (1 - x) + 100 * (y - x * x) * (y - x * x)
+        bc1, bc2 = 1 - b1 ** t, math.sqrt(1 - b2 ** t)
+        m[0], m[1] = b1 * m[0] + (1 - b1) * gx, b1 * m[1] + (1 - b1) * gy
+        v[0], v[1] = b2 * v[0] + (1 - b2) * gx * gx, b2 * v[1] + (1 - b2) * gy * gy
+        x -= LR * (m[0] / bc1) / (math.sqrt(v[0]) / bc2 + eps)
+        y -= LR * (m[1] / bc1) / (math.sqrt(v[1]) / bc2 + eps)
+    assert math.isfinite(loss)
+    return (pc() - t0) / steps * 1e6
+
+
+def engine(steps: int) -> float:
+    from gdviz.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays
+    from gdviz.engine.runs import Batch
+    from gdviz.engine.surfaces import SURFACES
+
+    b = Batch(SURFACES["rosenbrock"], OPTIMIZERS["adam"],
+              hyper_arrays([{**defaults("adam"), "lr": LR}]), [list(START)], steps + 1)
+    t0 = pc()
+    for _ in range(steps):
+        b.propose()
+        b.advance()
+    return (pc() - t0) / steps * 1e6
+
+
+def streamed(steps: int) -> float:
+    from gdviz.api.json import dumps
+    from gdviz.streaming.session import StreamSession
+
+    session = StreamSession()
+    session.handle(json.dumps({"type": "start", "scenario": {**SCENARIO, "steps": steps + 100},
+                               "paused": True}), 0.0)
+    text = json.dumps({"type": "step", "count": 100})
+    t0 = pc()
+    for _ in range(steps // 100):
+        for reply in session.handle(text, 0.0):
+            dumps(reply)
+    return (pc() - t0) / steps * 1e6
+
+
+def torch_end_to_end(steps: int) -> float:
+    import torch
+
+    torch.set_num_threads(1)
+    p = torch.tensor(START, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.Adam([p], lr=LR)
+    frames = []
+    t0 = pc()
+    for k in range(steps + 1):
+        opt.zero_grad()
+        x, y = p[0], p[1]
+        loss = (1 - x) ** 2 + 100 * (y - x * x) ** 2
+        loss.backward()
+        before = p.detach().clone()
+        frame = {"step": k, "params": before.tolist(), "loss": loss.item(),
+                 "grad": p.grad.tolist(), "lr": LR}
+        if k < steps:
+            opt.step()
+            frame["update"] = (p.detach() - before).tolist()
+        frames.append(frame)
+    json.dumps({"runs": [{"frames": frames}]})
+    return (pc() - t0) / steps * 1e6
+
+
+def post_run(port: int, steps: int) -> tuple[float, int]:
+    body = json.dumps({**SCENARIO, "steps": steps}).encode()
+    req = urllib.request.Request(f"http://{HOST}:{port}/api/run", data=body,
+                                 headers={"Content-Type": "application/json"})
+    t0 = pc()
+    with urllib.request.urlopen(req, timeout=120) as r:
+        out = json.loads(r.read())
+    wall = pc() - t0
+    frames = len(out["runs"][0]["frames"])
+    return wall / (frames - 1) * 1e6, frames - 1
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--steps", type=int, default=2000)
+    ap.add_argument("--post-steps", type=int, default=10000)
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--no-http", action="store_true", help="skip POST /api/run")
+    args = ap.parse_args()
+    port = None if args.no_http else free_port()
+    server = None if args.no_http else start_server(port)
+    try:
+        got: dict[str, list[float]] = {k: [] for k in
+                                       ("floor", "engine", "streamed", "torch", "post")}
+        taken = 0
+        for _ in range(args.repeats):
+            with no_gc():
+                got["floor"].append(floor(args.steps))
+                got["engine"].append(engine(args.steps))
+                got["streamed"].append(streamed(args.steps))
+                got["torch"].append(torch_end_to_end(args.post_steps))
+            if server is not None:
+                us, taken = post_run(port, args.post_steps)
+                got["post"].append(us)
+    finally:
+        stop_server(server)
+    f = median(got["floor"])
+    rows = [["floor: Rosenbrock + Adam on Python floats", f"{f:.2f}", "1.0", ""],
+            ["engine: Batch(R=1) propose + advance", f"{median(got['engine']):.1f}",
+             f"{median(got['engine']) / f:.1f}", ""],
+            ["streamed: session handle + dumps", f"{median(got['streamed']):.1f}",
+             f"{median(got['streamed']) / f:.1f}", ""]]
+    t = median(got["torch"])
+    rows.append([f"torch.optim end to end ({args.post_steps} steps)", f"{t:.1f}",
+                 f"{t / f:.0f}", "1.0"])
+    if got["post"]:
+        p = median(got["post"])
+        rows.append([f"POST /api/run end to end ({taken} steps taken)", f"{p:.1f}",
+                     f"{p / f:.0f}", f"{t / p:.1f}× faster"])
+    print(f"One run: Rosenbrock, Adam η {LR} from {START}; medians of {args.repeats}")
+    print(table(["", "µs/step", "÷ floor", "against torch"], rows))
+
+
+if __name__ == "__main__":
+    main()
