@@ -1304,6 +1304,9 @@ class Trajectory:
     terms: list | None = None  # with run_to_end(terms=True): run 0's StepTerms per frame
 
 
+_DIVERGED = int(Status.DIVERGED)  # (an enum member NumPy compares with costs µs each time)
+
+
 def run_to_end(batch: Batch, progress=None, terms: bool = False,
                until: int | None = None) -> Trajectory:
     """Advance ``batch`` until every run has ended, recording every frame.
@@ -1323,9 +1326,9 @@ def run_to_end(batch: Batch, progress=None, terms: bool = False,
         grad.append(batch.grad.copy())
         lr.append(batch.lr_now().copy())
         if terms:
-            steps.append(None if batch.status[0] == Status.DIVERGED else batch.step_terms(0))
+            steps.append(None if batch.status[0] == _DIVERGED else batch.step_terms(0))
         planned = batch.propose()
-        planned[batch.status == Status.DIVERGED] = np.nan
+        planned[batch.status == _DIVERGED] = np.nan
         update.append(planned)
         if batch.done or batch.step == until:
             break
