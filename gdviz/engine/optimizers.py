@@ -27,8 +27,8 @@ Update rules, with t the step number (1 on the first update), g the gradient:
 * ``adamw`` — θ ← θ(1 − η·wd) first (decoupled weight decay), then Adam's step
   without adding wd·θ to g.
 
-Each rule is written once, as elementwise kernels (``_decayed``, ``_adam_moments``, …) of
-numbers that may be arrays or Python floats. ``update`` applies them to arrays of runs;
+Each rule is written once, as elementwise kernels (``coupled_decay``, ``_adam_moments``, …)
+of numbers that may be arrays or Python floats. ``update`` applies them to arrays of runs;
 ``update_floats`` — the same kernels, weight by weight on Python floats — is the fast path
 of ONE run (``Batch``'s float step): ``update_floats(g, state, p, h)`` with ``g``, ``p``
 lists of floats, ``h`` the run's hyperparameters as floats (``betas`` a pair) and ``state``
@@ -86,8 +86,9 @@ def fsqrt(x: float) -> float:
     return math.sqrt(x) if x >= 0 else math.nan
 
 
-def _decayed(g, p, wd):
-    """g + wd·θ (coupled weight decay, as torch adds it)."""
+def coupled_decay(g, p, wd):
+    """g + wd·θ (coupled weight decay, as torch adds it; also the gradient whose zero is
+    such a run's fixed point, ``Batch.effective_grad``)."""
     return g + wd * p
 
 
@@ -160,7 +161,7 @@ def sgd_init(params: Array, hyper: Hyper) -> SGDState:
 
 
 def _sgd_update(grads, state: SGDState, params, hyper: Hyper, nesterov: bool):
-    g = _decayed(grads, params, hyper["weight_decay"])
+    g = coupled_decay(grads, params, hyper["weight_decay"])
     mu = hyper.get("momentum")
     if mu is None:  # plain gradient descent: no buffer
         return _step(g, hyper["lr"]), state._replace(step=state.step + 1)
@@ -177,7 +178,7 @@ def _sgd_update(grads, state: SGDState, params, hyper: Hyper, nesterov: bool):
 def _sgd_floats(g: list, state: SGDState, p: list, h: dict, nesterov: bool):
     """``_sgd_update`` for one run on floats (its ``np.where`` branches as ``if``)."""
     wd, lr, mu = h["weight_decay"], h["lr"], h.get("momentum")
-    g = [_decayed(a, b, wd) for a, b in zip(g, p)]
+    g = [coupled_decay(a, b, wd) for a, b in zip(g, p)]
     if mu is None or mu == 0:  # no buffer, or one neither read nor written
         return [_step(a, lr) for a in g], state._replace(step=state.step + 1)
     damp = h.get("dampening", 0.0)
@@ -222,7 +223,7 @@ def _adagrad_lr(lr, step, lr_decay):
 
 def adagrad_update(grads, state: AdagradState, params, hyper):
     step = state.step + 1
-    g = _decayed(grads, params, hyper["weight_decay"])
+    g = coupled_decay(grads, params, hyper["weight_decay"])
     clr = _adagrad_lr(hyper["lr"], step[:, None], hyper["lr_decay"])
     s = _accumulate(state.sum, g)
     return _adagrad_step(g, s, clr, hyper["eps"], np.sqrt), AdagradState(step, s)
@@ -230,7 +231,7 @@ def adagrad_update(grads, state: AdagradState, params, hyper):
 
 def adagrad_floats(g, state: AdagradState, p, h):
     step, wd, eps = state.step + 1, h["weight_decay"], h["eps"]
-    g = [_decayed(a, b, wd) for a, b in zip(g, p)]
+    g = [coupled_decay(a, b, wd) for a, b in zip(g, p)]
     clr = _adagrad_lr(h["lr"], step, h["lr_decay"])
     s = [_accumulate(a, b) for a, b in zip(state.sum, g)]
     return [_adagrad_step(a, b, clr, eps, fsqrt) for a, b in zip(g, s)], AdagradState(step, s)
@@ -250,7 +251,7 @@ def rmsprop_init(params: Array, hyper: Hyper) -> RMSpropState:
 
 
 def rmsprop_update(grads, state: RMSpropState, params, hyper):
-    g = _decayed(grads, params, hyper["weight_decay"])
+    g = coupled_decay(grads, params, hyper["weight_decay"])
     alpha, mu = hyper["alpha"], hyper["momentum"]
     v = _square_avg(state.square_avg, g, alpha)
     scaled = _scaled(g, v, hyper["eps"], np.sqrt)
@@ -262,7 +263,7 @@ def rmsprop_update(grads, state: RMSpropState, params, hyper):
 
 def rmsprop_floats(g, state: RMSpropState, p, h):
     wd, alpha, mu, eps, lr = h["weight_decay"], h["alpha"], h["momentum"], h["eps"], h["lr"]
-    g = [_decayed(a, b, wd) for a, b in zip(g, p)]
+    g = [coupled_decay(a, b, wd) for a, b in zip(g, p)]
     v = [_square_avg(a, b, alpha) for a, b in zip(state.square_avg, g)]
     scaled = [_scaled(a, b, eps, fsqrt) for a, b in zip(g, v)]
     buf = ([_rms_buffer(b, s, mu) for b, s in zip(state.momentum_buffer, scaled)] if mu > 0
@@ -319,14 +320,14 @@ def _adam_direction_floats(g: list, state: AdamState, h: dict):
 
 
 def adam_update(grads, state: AdamState, params, hyper):
-    g = _decayed(grads, params, hyper["weight_decay"])
+    g = coupled_decay(grads, params, hyper["weight_decay"])
     direction, new = _adam_direction(g, state, hyper)
     return _step(direction, hyper["lr"]), new
 
 
 def adam_floats(g, state: AdamState, p, h):
     wd, lr = h["weight_decay"], h["lr"]
-    direction, new = _adam_direction_floats([_decayed(a, b, wd) for a, b in zip(g, p)], state, h)
+    direction, new = _adam_direction_floats([coupled_decay(a, b, wd) for a, b in zip(g, p)], state, h)
     return [_step(d, lr) for d in direction], new
 
 

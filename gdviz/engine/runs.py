@@ -42,7 +42,7 @@ import numpy as np
 
 from . import landing, stability
 from . import verdicts as V
-from .optimizers import Hyper, Optimizer
+from .optimizers import Hyper, Optimizer, coupled_decay
 from .schedules import Schedule
 from .transforms import (AddNoise, Chain, ClipByNorm, Scheduled, clip_by_norm, optimizer_chain,
                          reschedule, state_of_row, state_row)
@@ -368,7 +368,7 @@ class Batch:
         if not wd:
             return g
         if self.optimizer.id != "adamw":
-            return [_coupled(a, b, wd) for a, b in zip(g, p)]
+            return [coupled_decay(a, b, wd) for a, b in zip(g, p)]
         eps = h["eps"]
         return [a + (_adamw_shift(eps, wd, b, pull) if (pull := _pull(wd, abs(b))) < 1
                      else math.inf * _sign(b)) for a, b in zip(g, p)]
@@ -471,7 +471,7 @@ class Batch:
         if not np.count_nonzero(lam):  # (NaN counts, as in .any(); a few µs cheaper)
             return grad
         if self.optimizer.id != "adamw":
-            return _coupled(grad, params, lam)
+            return coupled_decay(grad, params, lam)
         eps = self.hyper["eps"][idx]
         with np.errstate(all="ignore"):
             pull = _pull(lam, np.abs(params))
@@ -1117,11 +1117,6 @@ class Batch:
                        trend=float((sums[nb - h:].sum() - sums[nb - 2 * h:nb - h].sum())
                                    / (h * w)) if h else 0.0)
         return out
-
-
-def _coupled(g, p, wd):
-    """∇f + wd·θ (coupled weight decay's fixed point), on arrays or floats."""
-    return g + wd * p
 
 
 def _pull(wd, abs_p):
