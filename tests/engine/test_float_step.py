@@ -143,3 +143,52 @@ def test_the_float_surfaces_are_the_arrays_bit_for_bit():
             assert np.array(hf).tobytes() == np.array([h[0, 0], h[0, 1], h[1, 1]]).tobytes(), (sid, p)
             checked += 1
     assert checked > 10_000
+
+
+TYPED_MORE = ["sin(x)*cos(y)", "tanh(x*y) + x^2/10", "log(1 + x^2) + sqrt(1 + y^2)",
+              "sigmoid(x) - softplus(y) + 0.1*(x^2+y^2)", "abs(x) + relu(y) + max(x, y)^2",
+              "x^3 - 3*x*y^2", "atan2(y, x + 5) + cosh(x/3) + arctan(y)", "exp(x) - x + y^4",
+              "x^2.5 + y^0.5", "cbrt(x) + log2(2 + y^2)"]
+
+
+def _typed():
+    from test_expr_surface import TYPED
+    return list(TYPED.values()) + TYPED_MORE
+
+
+def test_typed_surfaces_on_floats_are_their_arrays():
+    """A typed f(x, y) (``ExprSurface``) on one run's floats: its compiled program on 0-d
+    arrays, against the same program on a (1, 2) array — loss, ∇ and Hessian."""
+    from gdviz.engine.expr import expr_surface
+    rng = np.random.default_rng(3)
+    pts = np.concatenate([rng.uniform(-3, 3, (120, 2)), rng.standard_normal((30, 2)) * 1e-3,
+                          rng.standard_normal((20, 2)) * 100])
+    checked = 0
+    for text in _typed():
+        s = expr_surface(text)
+        for p in pts:
+            with np.errstate(all="ignore"):
+                loss, grad = s.loss_and_grad(p[None])
+                h = s.hessian(p[None])[0]
+                lf, gf = s.loss_and_grad_floats(p.tolist())
+                hf = s.hessian_floats(p.tolist())
+            if not np.isfinite([lf, *gf]).all():
+                continue
+            assert np.array([lf, *gf]).tobytes() == np.array([loss[0], *grad[0]]).tobytes(), text
+            assert np.array(hf).tobytes() == np.array([h[0, 0], h[0, 1], h[1, 1]]).tobytes(), text
+            checked += 1
+    assert checked > 2_500
+
+
+@pytest.mark.parametrize("text", _typed())
+def test_a_typed_surface_run_on_floats_is_the_arrays(text):
+    from gdviz.engine.expr import expr_surface
+    s = expr_surface(text)
+    took = 0
+    for optimizer, lr in (("momentum", 0.003), ("adam", 0.05), ("adamw", 0.05)):
+        h = hyper_arrays([{**defaults(optimizer), "lr": lr}])
+        fast, ref = (cls(s, OPTIMIZERS[optimizer], h, np.array([[0.7, 0.6]]), 120)
+                     for cls in (Counted, ArraysOnly))
+        assert fields(fast) == fields(ref)
+        took += fast.float_steps
+    assert took > 0

@@ -83,6 +83,12 @@ class ExprSurface(Surface):
         grad[..., 1] = gy
         return f, grad
 
+    def loss_and_grad_floats(self, p: list) -> tuple[float, list]:
+        """One run's loss and gradient on floats, in the same one pass (the program's
+        NumPy operations on 0-d arrays: the loops a (1,)-array takes, the same bits)."""
+        f, gx, gy = self.value_and_grad(*p)
+        return float(f), [float(gx), float(gy)]
+
 
 def check_domain(domain) -> Box:
     """((x0, x1), (y0, y1)) as floats, or DomainError naming what is wrong."""
