@@ -21,6 +21,8 @@ from typing import Callable, Literal
 
 import numpy as np
 
+from .surfaces import power
+
 Array = np.ndarray
 FlatKind = Literal["maximum", "inflection"]
 
@@ -64,6 +66,16 @@ class Curve:
         grad[..., 0] = self.d1(x)
         return np.asarray(self.value(x), dtype=float), grad
 
+    def loss_and_grad_floats(self, p: list) -> tuple[float, list]:
+        """One run's f and [f′] at ``p`` = [x], on Python floats (``Surface``'s float
+        step: the same functions; Python raising, the step is taken on arrays)."""
+        x, = p
+        return float(self.value(x)), [float(self.d1(x))]
+
+    def hessian_floats(self, p: list) -> tuple[float]:
+        """(f″,) at ``p`` = [x] on floats, as ``hessian``."""
+        return (float(self.d2(p[0])),)
+
     def hessian(self, params: Array) -> Array:
         """The 1 × 1 Hessian [[f″]] (runs, 1, 1) at params (runs, 1)."""
         h = np.empty(params.shape[:-1] + (1, 1))
@@ -96,11 +108,11 @@ def _quadratic_d2(x):
 # f′ = 4x³ − 4x + 0.3: its roots are the two minima and the hill between them.
 
 def _two_wells(x):
-    return (x * x - 1) ** 2 + 0.3 * x
+    return power(x * x - 1, 2) + 0.3 * x
 
 
 def _two_wells_d1(x):
-    return 4 * x**3 - 4 * x + 0.3
+    return 4 * power(x, 3) - 4 * x + 0.3
 
 
 def _two_wells_d2(x):
@@ -110,7 +122,7 @@ def _two_wells_d2(x):
 # --- cubic: x³ — f′ = 3x² is zero at 0, but 0 is a flat inflection, no minimum ---------
 
 def _cubic(x):
-    return x**3
+    return power(x, 3)
 
 
 def _cubic_d1(x):

@@ -600,9 +600,8 @@ class Batch:
         look = (crawl & ops.not_(self._noisy)) & (self._ahead_until[runs] < self.step)
         if ops is FLOATS and look[0]:
             return False
-        if ops is FLOATS and self._float_step:  # a surface's one run: all on floats
-            return V.surely_not_stationary(FLOATS, *self._stationary_floats(),
-                                           self._minima_bounds, self.tol)
+        if ops is FLOATS and self._float_step:  # a surface's or curve's one run: on floats
+            return V.surely_not_stationary(FLOATS, *self._stationary_floats(), self.tol)
         p = self.params[runs]
         h = self._hessian(p)
         wd = self.hyper.get("weight_decay")
@@ -624,23 +623,33 @@ class Batch:
         far = V.surely_not_stationary(ops, hessian, d, p, bounds, self.tol)
         return far if ops is FLOATS else far & ~look
 
-    def _stationary_floats(self) -> tuple[tuple, list, list]:
-        """(the Hessian's hxx, hxy, hyy; d; θ) of the one run of a surface, on floats, as
-        ``_surely_nothing_to_judge`` builds them on arrays (the weight decay's curvature
-        added to the diagonal, 0.0 to the rest)."""
+    def _stationary_floats(self) -> tuple[tuple, list, list, list]:
+        """(the Hessian's hxx, hxy, hyy; d; θ; the known minima's bounds) of the one run of
+        a surface or a curve, on floats, as ``_surely_nothing_to_judge`` builds them on
+        arrays: the weight decay's curvature added to the diagonal, 0.0 to the rest; one
+        weight x read as (x, 0) with the Hessian diag(f″, f″)."""
         p, _, g = self._floats_now()
         with np.errstate(all="ignore"):
-            hxx, hxy, hyy = self.objective.hessian_floats(p)
-        h = self._hyper_floats()
-        wd = h.get("weight_decay")
-        if not wd:
-            return (hxx, hxy, hyy), g, p
-        if self.optimizer.id == "adamw":
-            eps = h["eps"]
-            s0, s1 = (_adamw_curvature(eps, wd, _pull(wd, abs(b))) for b in p)
+            h = self.objective.hessian_floats(p)
+        hyper = self._hyper_floats()
+        wd = hyper.get("weight_decay")
+        if wd:
+            if self.optimizer.id == "adamw":
+                eps = hyper["eps"]
+                shift = [_adamw_curvature(eps, wd, _pull(wd, abs(b))) for b in p]
+            else:
+                shift = [wd * 1.0 for _ in p]
+            d = self._effective_grad_floats(p, g)
         else:
-            s0 = s1 = wd * 1.0
-        return (hxx + s0, hxy + 0.0, hyy + s1), self._effective_grad_floats(p, g), p
+            shift, d = None, g
+        if self.dim == 1:
+            hxx = h[0] if shift is None else h[0] + shift[0]
+            return ((hxx, 0.0, hxx), [d[0], 0.0], [p[0], 0.0],
+                    [((m[0], 0.0), bound) for m, bound in self._minima_bounds])
+        hxx, hxy, hyy = h
+        if shift is not None:
+            hxx, hxy, hyy = hxx + shift[0], hxy + 0.0, hyy + shift[1]
+        return (hxx, hxy, hyy), d, p, self._minima_bounds
 
     def _step_length(self) -> Array:
         """‖θ_k − θ_{k−1}‖ for every run; at step 0 the length of the step it is about to

@@ -90,7 +90,7 @@ class Surface:
         return np.asarray(self.minima, dtype=float).reshape(-1, 2)
 
 
-def _pow(a, k: int):
+def power(a, k: int):
     """aᵏ exactly as NumPy's ``a ** k`` gives it for an array, for an array or a float
     alike: a·a for k = 2 (NumPy's square), else ``np.power`` — its own loop, which
     Python's ``**`` (and a NumPy scalar's) does not always match in the last bit. The
@@ -170,11 +170,11 @@ def _plateau_hess(x, y):
 # ∂f/∂x = 4x³ − 4x + 0.3; its roots are the two minima and the ridge between.
 
 def _two_wells(x, y):
-    return _pow(x * x - 1, 2) + 0.3 * x + y * y
+    return power(x * x - 1, 2) + 0.3 * x + y * y
 
 
 def _two_wells_grad(x, y):
-    return 4 * _pow(x, 3) - 4 * x + 0.3, 2 * y
+    return 4 * power(x, 3) - 4 * x + 0.3, 2 * y
 
 
 def _two_wells_hess(x, y):
@@ -184,7 +184,7 @@ def _two_wells_hess(x, y):
 # --- rosenbrock: (1 − x)² + 100(y − x²)² ------------------------------------
 
 def _rosenbrock(x, y):
-    return _pow(1 - x, 2) + 100 * _pow(y - x * x, 2)
+    return power(1 - x, 2) + 100 * power(y - x * x, 2)
 
 
 def _rosenbrock_grad(x, y):
@@ -198,7 +198,7 @@ def _rosenbrock_hess(x, y):
 # --- himmelblau: (x² + y − 11)² + (x + y² − 7)² ------------------------------
 
 def _himmelblau(x, y):
-    return _pow(x * x + y - 11, 2) + _pow(x + y * y - 7, 2)
+    return power(x * x + y - 11, 2) + power(x + y * y - 7, 2)
 
 
 def _himmelblau_grad(x, y):
@@ -257,7 +257,7 @@ def _ackley_hess(x, y):
     r, sr, a, c = _ackley_parts(x, y)
     sx, sy = np.sin(TWO_PI * x), np.sin(TWO_PI * y)
     # cone part: d/dx (0.1 A x / r) = 0.1 A [1/r − x²(0.1/r² + 1/(2r³))]
-    k = 0.1 / _pow(sr, 2) + 0.5 / _pow(sr, 3)
+    k = 0.1 / power(sr, 2) + 0.5 / power(sr, 3)
     cxx = 0.1 * a * (1 / sr - x * x * k)
     cyy = 0.1 * a * (1 / sr - y * y * k)
     cxy = -0.1 * a * x * y * k
@@ -275,7 +275,7 @@ _BEALE_C = (1.5, 2.25, 2.625)
 
 
 def _beale(x, y):
-    return sum(_pow(c - x + x * _beale_pow(y, i + 1), 2) for i, c in enumerate(_BEALE_C))
+    return sum(power(c - x + x * _beale_pow(y, i + 1), 2) for i, c in enumerate(_BEALE_C))
 
 
 def _beale_grad(x, y):
@@ -288,8 +288,8 @@ def _beale_grad(x, y):
 
 
 def _beale_pow(y, k: int):
-    """yᵏ for k = 0 … 3 as ``y ** k`` gives it for an array (1, y, y·y, then ``_pow``)."""
-    return np.power(y, 0) if k == 0 else y if k == 1 else _pow(y, k)
+    """yᵏ for k = 0 … 3 as ``y ** k`` gives it for an array (1, y, y·y, then ``power``)."""
+    return np.power(y, 0) if k == 0 else y if k == 1 else power(y, k)
 
 
 def _beale_hess(x, y):
@@ -308,7 +308,7 @@ def _beale_hess(x, y):
 # --- booth: (x + 2y − 7)² + (2x + y − 5)² ------------------------------------
 
 def _booth(x, y):
-    return _pow(x + 2 * y - 7, 2) + _pow(2 * x + y - 5, 2)
+    return power(x + 2 * y - 7, 2) + power(2 * x + y - 5, 2)
 
 
 def _booth_grad(x, y):
@@ -323,30 +323,30 @@ def _booth_hess(x, y):
 # --- six_hump_camel: (4 − 2.1x² + x⁴/3)x² + xy + (−4 + 4y²)y² ---------------
 
 def _camel(x, y):
-    return ((4 - 2.1 * _pow(x, 2) + _pow(x, 4) / 3) * _pow(x, 2) + x * y
-            + (-4 + 4 * _pow(y, 2)) * _pow(y, 2))
+    return ((4 - 2.1 * power(x, 2) + power(x, 4) / 3) * power(x, 2) + x * y
+            + (-4 + 4 * power(y, 2)) * power(y, 2))
 
 
 def _camel_grad(x, y):
-    return 8 * x - 8.4 * _pow(x, 3) + 2 * _pow(x, 5) + y, x - 8 * y + 16 * _pow(y, 3)
+    return 8 * x - 8.4 * power(x, 3) + 2 * power(x, 5) + y, x - 8 * y + 16 * power(y, 3)
 
 
 def _camel_hess(x, y):
-    return 8 - 25.2 * _pow(x, 2) + 10 * _pow(x, 4), _const(x, 1.0), -8 + 48 * _pow(y, 2)
+    return 8 - 25.2 * power(x, 2) + 10 * power(x, 4), _const(x, 1.0), -8 + 48 * power(y, 2)
 
 
 # --- styblinski_tang: ½ Σ (t⁴ − 16t² + 5t) ----------------------------------
 
 def _styblinski(x, y):
-    return 0.5 * (_pow(x, 4) - 16 * _pow(x, 2) + 5 * x + _pow(y, 4) - 16 * _pow(y, 2) + 5 * y)
+    return 0.5 * (power(x, 4) - 16 * power(x, 2) + 5 * x + power(y, 4) - 16 * power(y, 2) + 5 * y)
 
 
 def _styblinski_grad(x, y):
-    return 2 * _pow(x, 3) - 16 * x + 2.5, 2 * _pow(y, 3) - 16 * y + 2.5
+    return 2 * power(x, 3) - 16 * x + 2.5, 2 * power(y, 3) - 16 * y + 2.5
 
 
 def _styblinski_hess(x, y):
-    return 6 * _pow(x, 2) - 16, _const(x, 0.0), 6 * _pow(y, 2) - 16
+    return 6 * power(x, 2) - 16, _const(x, 0.0), 6 * power(y, 2) - 16
 
 
 _ST_LO, _ST_HI = -2.9035340277711783, 2.7468027709908376

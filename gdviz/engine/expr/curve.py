@@ -78,6 +78,11 @@ class ExprCurve(Curve):
         grad[..., 0] = d1
         return f, grad
 
+    def loss_and_grad_floats(self, p: list) -> tuple[float, list]:
+        """One run's f and [f′] on floats, in the same one pass (0-d arrays)."""
+        f, d1 = self.value_and_d1(p[0], 0.0)
+        return float(f), [float(d1)]
+
 
 def check_interval(domain) -> Interval:
     """(x0, x1) as floats, or DomainError naming what is wrong (the limits of f(x, y)'s x range)."""
