@@ -234,3 +234,41 @@ def test_a_typed_curve_run_on_floats_is_the_arrays(text):
         assert fields(fast) == fields(ref)
         took += fast.float_steps
     assert took > 0
+
+
+def _hyper_strategy(optimizer):
+    """Every hyperparameter of ``optimizer`` drawn from its range, its ends and 0 included."""
+    from hypothesis import strategies as st
+    fields_ = {}
+    for name, spec in OPTIMIZERS[optimizer].params.items():
+        lo, hi = spec.min, spec.max
+        if name == "lr":
+            hi = 10.0
+        ends = st.sampled_from([lo, hi] if name != "lr" else [1e-8, 1e-3, 0.1, 1.0, 10.0])
+        value = st.one_of(ends, st.floats(lo, hi, allow_nan=False))
+        fields_[name] = st.tuples(value, value) if name == "betas" else value
+    return st.fixed_dictionaries(fields_)
+
+
+@pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
+def test_any_hyperparameters_on_floats_are_the_arrays(optimizer):
+    """Random hyperparameters across each optimizer's whole range (μ = 0 for momentum,
+    dampening, RMSprop's momentum, Adagrad's decay and first sum, β's near 1, weight
+    decay up to 10), random surfaces and starts, with and without clipping: 30 steps of
+    one run on floats and on arrays, every frame the same bytes."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(_hyper_strategy(optimizer), st.sampled_from(sorted(SURFACES)),
+           st.tuples(st.floats(-3, 3), st.floats(-3, 3)), st.sampled_from([None, 0.5]))
+    def check(hyper, surface, start, clip):
+        h = hyper_arrays([hyper])
+        fast, ref = (cls(SURFACES[surface], OPTIMIZERS[optimizer], h, np.array([start]), 30,
+                         clip_norm=clip) for cls in (Counted, ArraysOnly))
+        assert fields(fast) == fields(ref)
+        took.append(fast.float_steps)
+
+    took: list[int] = []
+    check()
+    assert sum(took) > 10 * len(took)  # most steps were taken on floats
