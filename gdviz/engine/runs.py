@@ -176,7 +176,7 @@ class Batch:
         self._floats = self.n_runs == 1 and self.dim <= 7
         # … and its steps too, where the objective and every part of the chain can
         self._float_step = (self.n_runs == 1 and self.dim <= 2 and self.chain.floats
-                            and hasattr(objective, "loss_and_grad_floats"))
+                            and not self._stochastic and _steps_on_floats(objective))
         self._fh: dict | None = None  # ``hyper`` as one run's floats, while valid
         self._fnow: tuple | None = None  # (params, loss, grad arrays, then as floats)
         self._fproposal: tuple | None = None  # ``propose`` on floats: (update, state, g)
@@ -1136,6 +1136,24 @@ def _pull(wd, abs_p):
 def _adamw_shift(eps, wd, p, pull):
     """ε·wd·θ / (1 − wd·|θ|), what AdamW's fixed point adds to ∇f."""
     return eps * wd * p / (1 - pull)
+
+
+def _steps_on_floats(objective) -> bool:
+    """Whether the objective's float functions are its own: ``loss_and_grad_floats`` and
+    ``hessian_floats`` defined in the class that defines ``loss_and_grad`` and ``hessian``
+    or below it. A subclass that computes its loss its own way (``LinReg2`` from its data)
+    does not inherit ``Surface``'s float functions, which would compute it another way."""
+    mro = type(objective).__mro__
+
+    def owner(name: str):
+        return next((k for k in mro if name in vars(k)), None)
+
+    for arrays, floats in (("loss_and_grad", "loss_and_grad_floats"),
+                           ("hessian", "hessian_floats")):
+        a, f = owner(arrays), owner(floats)
+        if a is None or f is None or not issubclass(f, a):
+            return False
+    return True
 
 
 def _adamw_curvature(eps, wd, pull):

@@ -272,3 +272,25 @@ def test_any_hyperparameters_on_floats_are_the_arrays(optimizer):
     took: list[int] = []
     check()
     assert sum(took) > 10 * len(took)  # most steps were taken on floats
+
+
+def test_a_model_that_computes_its_loss_its_own_way_stays_on_arrays():
+    """``LinReg2``/``LogReg2`` compute their loss from their data in ``loss_and_grad``;
+    ``Surface``'s float functions would compute it another way, so they step on arrays.
+    ``ComplexLinReg`` keeps ``Surface``'s functions and steps on floats: both gradient
+    rules, every frame the arrays'."""
+    from gdviz.engine.nets.complex_linreg import make_complex_linreg
+    from gdviz.engine.nets.linear import make_linreg2, make_logreg2
+    h = hyper_arrays([{**defaults("adam"), "lr": 0.05}])
+    for own in (make_linreg2(), make_logreg2()):
+        assert not Batch(own, OPTIMIZERS["adam"], h, np.array([[0.5, -0.5]]), 10)._float_step
+    complex_ = make_complex_linreg()
+    took = 0
+    for model in (complex_, complex_.with_rule("no_conjugate")):
+        for optimizer, lr in (("gd", 0.05), ("adam", 0.05)):
+            hh = hyper_arrays([{**defaults(optimizer), "lr": lr}])
+            fast, ref = (cls(model, OPTIMIZERS[optimizer], hh, np.array([model.start]), 200)
+                         for cls in (Counted, ArraysOnly))
+            assert fields(fast) == fields(ref)
+            took += fast.float_steps
+    assert took > 0
