@@ -9,7 +9,7 @@ one process run (this machine is shared: compare the ratios, not the figures):
   the frame's update), as a stream and ``POST /api/run`` take it;
 * **streamed** — the session's ``handle`` of ``step{count:100}`` messages plus
   ``json.dumps`` of its replies (every frame as the socket sends it, with its ``opt``
-  terms), per step;
+  terms), per step; also for a named curve and a typed f(x, y) (``STREAMED``);
 * **POST /api/run** — one request of 1 run × N steps to a real server on loopback
   (``gdviz serve``, one worker, its job worker started by an untimed request first), wall
   time per step from send to the last byte, the JSON parsed; against
@@ -86,12 +86,21 @@ def engine(steps: int) -> float:
     return (pc() - t0) / steps * 1e6
 
 
-def streamed(steps: int) -> float:
+STREAMED = {  # other one-run streams: a named f(x), and the same Rosenbrock typed in
+    "streamed: the curve two_wells, GD η 1e-5": {
+        "model": {"kind": "f1d", "f": "two_wells"}, "runs": [{"optimizer": "gd", "lr": 1e-5}]},
+    "streamed: typed (1 − x)² + 100(y − x²)², Adam": {
+        "expr": "(1 - x)^2 + 100*(y - x^2)^2", "runs": [{"optimizer": "adam", "lr": LR,
+                                                         "start": list(START)}]},
+}
+
+
+def streamed(steps: int, scenario: dict = SCENARIO) -> float:
     from gdviz.api.json import dumps
     from gdviz.streaming.session import StreamSession
 
     session = StreamSession()
-    session.handle(json.dumps({"type": "start", "scenario": {**SCENARIO, "steps": steps + 100},
+    session.handle(json.dumps({"type": "start", "scenario": {**scenario, "steps": steps + 100},
                                "paused": True}), 0.0)
     text = json.dumps({"type": "step", "count": 100})
     t0 = pc()
@@ -156,6 +165,8 @@ def main() -> None:
                 got["floor"].append(floor(args.steps))
                 got["engine"].append(engine(args.steps))
                 got["streamed"].append(streamed(args.steps))
+                for name, scenario in STREAMED.items():
+                    got.setdefault(name, []).append(streamed(args.steps, scenario))
             for name, (scenario, opt, lr, start, steps) in POST_CASES.items():
                 steps = steps or args.post_steps
                 if torch is not None:
@@ -173,6 +184,8 @@ def main() -> None:
              f"{median(got['engine']) / f:.1f}", ""],
             ["streamed: session handle + dumps", f"{median(got['streamed']):.1f}",
              f"{median(got['streamed']) / f:.1f}", ""]]
+    for name in STREAMED:
+        rows.append([name, f"{median(got[name]):.1f}", "", ""])
     for name in POST_CASES:
         t = median(got[("torch", name)]) if ("torch", name) in got else None
         if t is not None:
