@@ -64,9 +64,9 @@ class Surface:
 
     def loss_and_grad_floats(self, p: list) -> tuple[float, list]:
         """One run's loss and gradient at ``p`` = [x, y], on Python floats: the same
-        functions as ``loss_and_grad`` (their NumPy calls take floats alike). A Python
-        float raises where an array gives inf or NaN (``x ** 3`` overflowing, a division
-        by 0): the caller then takes the step on arrays (``Batch``'s float step)."""
+        functions as ``loss_and_grad`` (their NumPy calls take floats alike). Where Python
+        floats raise and an array would give inf or NaN (a division of two floats by 0),
+        the caller takes the step on arrays (``Batch``'s float step)."""
         x, y = p
         gx, gy = self.grad(x, y)
         return float(self.value(x, y)), [float(gx), float(gy)]
@@ -92,10 +92,12 @@ class Surface:
 
 def power(a, k: int):
     """aᵏ exactly as NumPy's ``a ** k`` gives it for an array, for an array or a float
-    alike: a·a for k = 2 (NumPy's square), else ``np.power`` — its own loop, which
+    alike: a for k = 1, a·a for k = 2 (NumPy's square), else ``np.power`` — its own loop, which
     Python's ``**`` (and a NumPy scalar's) does not always match in the last bit. The
     losses and gradients use it, so one run's float step (``loss_and_grad_floats``)
     gives the same bits as a batch."""
+    if k == 1:
+        return a
     if k == 2:
         return a * a
     return np.power(a, k)
@@ -275,30 +277,26 @@ _BEALE_C = (1.5, 2.25, 2.625)
 
 
 def _beale(x, y):
-    return sum(power(c - x + x * _beale_pow(y, i + 1), 2) for i, c in enumerate(_BEALE_C))
+    return sum(power(c - x + x * power(y, i + 1), 2) for i, c in enumerate(_BEALE_C))
 
 
 def _beale_grad(x, y):
     gx = gy = 0.0
     for i, c in enumerate(_BEALE_C, start=1):
-        u = c - x + x * _beale_pow(y, i)
-        gx = gx + 2 * u * (_beale_pow(y, i) - 1)
-        gy = gy + 2 * u * i * x * _beale_pow(y, i - 1)
+        u = c - x + x * power(y, i)
+        gx = gx + 2 * u * (power(y, i) - 1)
+        gy = gy + 2 * u * i * x * power(y, i - 1)
     return gx, gy
 
-
-def _beale_pow(y, k: int):
-    """yᵏ for k = 0 … 3 as ``y ** k`` gives it for an array (1, y, y·y, then ``power``)."""
-    return np.power(y, 0) if k == 0 else y if k == 1 else power(y, k)
 
 
 def _beale_hess(x, y):
     hxx = hxy = hyy = 0.0
     for i, c in enumerate(_BEALE_C, start=1):
-        u = c - x + x * _beale_pow(y, i)
-        ux, uy = _beale_pow(y, i) - 1, i * x * _beale_pow(y, i - 1)
-        uxy = i * _beale_pow(y, i - 1)
-        uyy = i * (i - 1) * x * _beale_pow(y, i - 2) if i > 1 else 0.0
+        u = c - x + x * power(y, i)
+        ux, uy = power(y, i) - 1, i * x * power(y, i - 1)
+        uxy = i * power(y, i - 1)
+        uyy = i * (i - 1) * x * power(y, i - 2) if i > 1 else 0.0
         hxx = hxx + 2 * ux * ux
         hxy = hxy + 2 * (uy * ux + u * uxy)
         hyy = hyy + 2 * (uy * uy + u * uyy)

@@ -30,13 +30,13 @@ updates the run has taken:
   torch's does. Weight decay stays inside the optimizer, as in torch.
 
 States are NamedTuples of arrays with the run axis first (a chain's: a tuple of them),
-so ``take_runs``/``put_runs`` pick or replace some runs' rows.
+so ``take_runs``/``put_runs`` pick or replace some runs' rows. A run that has ended is
+frozen whole: its optimizer state, its schedule position and its noise count — so the
+step it "would take next" is the one from its last frame.
 
 ONE run may also step on Python floats (``Batch``'s float step): ``Chain.update_floats``
 is each part's ``update_floats`` — the same kernels (optimizers.py) on the run's row,
-``state_row`` of its state — and ``Chain.floats`` says whether every part has one. A run that has ended is
-frozen whole: its optimizer state, its schedule position and its noise count — so the
-step it "would take next" is the one from its last frame.
+``state_row`` of its state — and ``Chain.floats`` says whether every part has one.
 """
 
 from __future__ import annotations
@@ -247,10 +247,6 @@ class Scheduled:
         updates, inner = self.optimizer.update_floats(g, state.inner, p, h)
         return updates, ScheduledState(state.count + 1, inner)
 
-    @property
-    def has_floats(self) -> bool:
-        return self.optimizer.update_floats is not None
-
 
 # --- the chain ----------------------------------------------------------------------
 
@@ -260,8 +256,7 @@ class Chain:
     def __init__(self, *transforms):
         self.transforms = transforms
         # whether one run can step on floats: every part has ``update_floats``
-        self.floats = all(getattr(t, "has_floats", getattr(t, "update_floats", None) is not None)
-                          for t in transforms)
+        self.floats = all(_has_floats(t) for t in transforms)
 
     def init(self, params: Array, hyper: Hyper) -> tuple:
         return tuple(t.init(params, hyper) for t in self.transforms)
@@ -272,22 +267,22 @@ class Chain:
 
     def update_seen(self, grads, state: tuple, params, hyper) -> tuple[Array, tuple, Array]:
         """``update``, and the gradient the last transform (the optimizer) was given."""
-        new = []
-        for t, s in zip(self.transforms[:-1], state):
-            grads, s = t.update(grads, s, params, hyper)
-            new.append(s)
-        updates, s = self.transforms[-1].update(grads, state[-1], params, hyper)
-        return updates, (*new, s), grads
+        return self._through("update", grads, state, params, hyper)
 
     def update_floats(self, g: list, state: tuple, p: list, h: dict) -> tuple[list, tuple, list]:
         """``update_seen`` for one run on Python floats (``state`` its ``state_row``, ``h``
         its hyperparameters as floats): each part's ``update_floats``, in the same order."""
+        return self._through("update_floats", g, state, p, h)
+
+    def _through(self, method: str, grads, state: tuple, params, hyper):
+        """Each transform's ``method`` in turn, each one's output the next one's input:
+        (the last one's update, every part's new state, the gradient the last was given)."""
         new = []
         for t, s in zip(self.transforms[:-1], state):
-            g, s = t.update_floats(g, s, p, h)
+            grads, s = getattr(t, method)(grads, s, params, hyper)
             new.append(s)
-        updates, s = self.transforms[-1].update_floats(g, state[-1], p, h)
-        return updates, (*new, s), g
+        updates, s = getattr(self.transforms[-1], method)(grads, state[-1], params, hyper)
+        return updates, (*new, s), grads
 
     def lr_floats(self, state: tuple, h: dict) -> float:
         """``lr`` of one run on floats."""
@@ -306,6 +301,14 @@ class Chain:
     def optimizer_state(self, state: tuple) -> Any:
         """The optimizer's own state (torch's names: ``exp_avg``, ``momentum_buffer``, …)."""
         return state[-1].inner if isinstance(self.transforms[-1], Scheduled) else state[-1]
+
+
+def _has_floats(part) -> bool:
+    """Whether a part of a chain can step one run on floats (a scheduled optimizer: if the
+    optimizer can; an ``Optimizer``'s ``update_floats`` may be None)."""
+    if isinstance(part, Scheduled):
+        part = part.optimizer
+    return getattr(part, "update_floats", None) is not None
 
 
 def reschedule(chain: Chain, state: tuple, schedule: Schedule | None,
