@@ -365,6 +365,27 @@ def test_row_norms_neither_underflow_nor_overflow():
     assert row_norms(np.array([[1e200, 1e200]]))[0] == pytest.approx(1.4142135623730951e200)
 
 
+def test_one_wide_row_has_the_norm_of_the_same_row_among_others():
+    """A stream's network (one run of many weights) takes ``norms``' one-row form; it gives
+    the bits of the general form: the row's norm when it sits in a batch of rows — from
+    1e-310 to 1e308, with 0, ±inf, NaN and the smallest subnormal among its entries."""
+    from gdviz.engine.verdicts import norms
+
+    rng = np.random.default_rng(7)
+    special = [0.0, np.inf, -np.inf, np.nan, 5e-324, 1e308, -1e308]
+    for k in range(3000):
+        p = int(rng.integers(8, 2500))
+        row = rng.normal(size=p) * 10.0 ** rng.uniform(-310, 308)
+        if k % 5 == 0:
+            row[rng.integers(p, size=3)] = rng.choice(special, 3)
+        if k % 13 == 0:
+            row[:] = rng.choice(special[:2] + special[4:])
+        batch = np.stack([rng.normal(size=p), row, np.zeros(p)])  # the general form
+        with np.errstate(all="ignore"):
+            alone, among = norms(row[None, :].copy()), norms(batch)[1:2]
+        assert alone.tobytes() == among.tobytes(), (k, p, alone, among)
+
+
 def _linreg2_gd(lr, steps=3000):
     from gdviz.engine.nets.linear import make_linreg2
     m = make_linreg2()
