@@ -172,8 +172,8 @@ class Batch:
         self._ahead_until = np.full(self.n_runs, -1, dtype=np.int64)
         self._land_until = np.full(self.n_runs, -1, dtype=np.int64)
         self._landing: landing.Continuation | None = None  # the last one, remembered
-        # one surface run (every stream and /api/run): the cheap rules run on floats
-        self._floats = self.n_runs == 1 and self.dim <= 7
+        # one run (every stream and /api/run): the cheap rules run on floats
+        self._floats = self.n_runs == 1
         # … and its steps too, where the objective and every part of the chain can
         self._float_step = (self.n_runs == 1 and self.dim <= 2 and self.chain.floats
                             and not self._stochastic and _steps_on_floats(objective))
@@ -444,8 +444,8 @@ class Batch:
                 loss, grad = self._loss_and_grad(params, self.step + 1)
                 self.params[idx], self.loss[idx], self.grad[idx] = params, loss, grad
                 self.chain_state = _put(self.chain_state, idx, new_state)
-            unorm = (np.array([FLOATS.norm(updates[0].tolist())]) if self._floats
-                     else row_norms(updates))
+            unorm = (np.array([FLOATS.norm(updates[0].tolist())])
+                     if self._floats and self.dim <= 7 else row_norms(updates))
             new_d = self.effective_grad(idx, params, grad)
             dloss = 0.5 * np.einsum("rp,rp->r", old_d + new_d, updates)
         self.step += 1
@@ -526,12 +526,12 @@ class Batch:
         """The step of the run's last frame (its end step, or now)."""
         return int(self.end_step[run]) if self.end_step[run] >= 0 else self.step
 
-    def _cheap_rules(self, ops, loss, params, start, loss0, start_scale, length0, step_len,
+    def _cheap_rules(self, ops, loss, length, away, loss0, start_scale, length0, step_len,
                      finite, window=None):
         """The rules that need no curvature, in ``ops`` (floats for one run, or arrays):
-        (diverged, settled, crawling, bouncing with no trend). ``params`` and ``start``
-        are given as columns; ``window`` (None before 2W steps) reads the last 2W steps
-        (``_FloatWindow``, ``_RingWindow``).
+        (diverged, settled, crawling, bouncing with no trend). ``length`` is 1 + ‖θ‖ and
+        ``away`` ‖θ − θ₀‖ (``_lengths``); ``window`` (None before 2W steps) reads the last
+        2W steps (``_FloatWindow``, ``_RingWindow``).
 
         Each window rule is evaluated only where its answer can change the verdict
         (``ops.only_where``), on the same numbers in the same order as everywhere else,
@@ -542,8 +542,6 @@ class Batch:
         do not bounce); the trend test only where the run bounces. Elsewhere they are
         False."""
         tol = self.tol
-        length = 1 + ops.norm(params)
-        away = ops.norm([p - q for p, q in zip(params, start)])
         div = V.diverged(finite, loss - loss0, start_scale, away, length0, tol)
         settled = V.settled(step_len, length, tol)
         return (div, settled) + self._window_rules(ops, div, settled, length, window)
@@ -568,21 +566,44 @@ class Batch:
         end it this step, its last step was short — ``settled`` —, it is crawling). The
         same rule functions as the array path, on the same numbers in the same order, so
         both decide alike: when nothing but ``_judge`` could end the run, the arrays are
-        not built at all."""
-        p, loss, g = self._floats_now()
-        finite = FLOATS.isfinite(loss) and all(map(FLOATS.isfinite, p)) and all(
-            map(FLOATS.isfinite, g))
+        not built at all. A network's many weights stay in their arrays: only its norms
+        (``norms``, one row) and the loss are read as floats."""
+        wide = self.dim > 7
+        if wide:
+            loss = float(self.loss[0])
+            finite = (FLOATS.isfinite(loss) and bool(rows_finite(self.params)[0])
+                      and bool(rows_finite(self.grad)[0]))
+        else:
+            p, loss, g = self._floats_now()
+            finite = FLOATS.isfinite(loss) and all(map(FLOATS.isfinite, p)) and all(
+                map(FLOATS.isfinite, g))
         if not finite or self.step >= self.max_steps:
             return True, False, False
         window = _FloatWindow(self) if self.step >= 2 * self.tol.window else None
         step_len = self._step_length()[0] if self.step == 0 else float(
             self._unorm_hist[self.step % (2 * self.tol.window), 0])
-        if self._fstart is None:  # (they never change)
+        length, away = self._lengths_floats()
+        div, settled, crawl, osc = self._cheap_rules(FLOATS, loss, length, away,
+                                                     *self._start_floats()[1:], step_len, True,
+                                                     window)
+        return bool(div or osc), bool(settled), bool(crawl)
+
+    def _lengths_floats(self) -> tuple[float, float]:
+        """1 + ‖θ‖ and ‖θ − θ₀‖ of the one run, as floats, with the arrays' bits: folded in
+        order (``FLOATS.norm``, = ``norms`` column by column) for a surface, ``norms``' own
+        form of one row for a network's many weights."""
+        if self.dim > 7:
+            return 1 + float(norms(self.params)[0]), float(norms(self.params - self.start)[0])
+        p = self._floats_now()[0]
+        return 1 + FLOATS.norm(p), FLOATS.norm([a - b for a, b in zip(p, self._start_floats()[0])])
+
+    def _start_floats(self) -> tuple[list, float, float, float]:
+        """The one run's start, its loss, ``_start_scale`` and ``_length0`` as floats (they
+        never change: read once)."""
+        if self._fstart is None:
             self._fstart = (self.start[0].tolist(), float(self.loss0[0]),
                             float(self._start_scale[0]), float(self._length0[0]))
-        div, settled, crawl, osc = self._cheap_rules(FLOATS, loss, p, *self._fstart, step_len,
-                                                     True, window)
-        return bool(div or osc), bool(settled), bool(crawl)
+        return self._fstart
 
     def _nothing_to_judge(self, idx: Array, crawl: bool) -> bool:
         """One run, in floats: whether ``_judge`` would certainly end nothing this step, so
@@ -677,14 +698,11 @@ class Batch:
         with np.errstate(all="ignore"):
             finite = np.isfinite(loss) & rows_finite(p) & rows_finite(g)
             window = _RingWindow(self, idx) if self.step >= 2 * w else None
-            if self.dim <= 7:  # the columns folded in order, as on floats
-                cols = lambda a: [a[:, j] for j in range(self.dim)]  # noqa: E731
-                div, settled, crawl, osc = self._cheap_rules(
-                    ARRAYS, loss, cols(p), cols(self.start[idx]), self.loss0[idx],
-                    self._start_scale[idx], self._length0[idx], self._step_length()[idx],
-                    finite, window)
-            else:
-                div, settled, crawl, osc = self._wide_rules(idx, p, loss, finite, window)
+            # ‖θ‖, ‖θ − θ₀‖: ``norms`` (columns folded in order, as on floats, for a surface)
+            div, settled, crawl, osc = self._cheap_rules(
+                ARRAYS, loss, 1 + norms(p), norms(p - self.start[idx]), self.loss0[idx],
+                self._start_scale[idx], self._length0[idx], self._step_length()[idx],
+                finite, window)
             status = np.zeros(idx.size, dtype=np.int8)
             stall = np.zeros(idx.size, dtype=np.int8)
             live = ~div
@@ -717,16 +735,6 @@ class Batch:
         if n:
             self._n_active -= n
             self._active_hyper = None
-
-    def _wide_rules(self, idx, p, loss, finite, window):
-        """``_cheap_rules`` for a network's many weights: the same rules, the norms taken
-        over whole rows (``norms``) instead of column by column."""
-        tol = self.tol
-        length = 1 + norms(p)
-        div = V.diverged(finite, loss - self.loss0[idx], self._start_scale[idx],
-                         norms(p - self.start[idx]), self._length0[idx], tol)
-        settled = V.settled(self._step_length()[idx], length, tol)
-        return (div, settled) + self._window_rules(ARRAYS, div, settled, length, window)
 
     # -- the curvature tests (candidates only) ---------------------------------
 
@@ -1207,8 +1215,10 @@ class _FloatWindow:
 
     def disp(self, sub=None) -> float:
         h, n2 = self._b._param_hist, 2 * self._b.tol.window
-        first, last = h[self._oldest, 0].tolist(), h[(self._oldest - 1) % n2, 0].tolist()
-        return FLOATS.norm([p - q for p, q in zip(last, first)])
+        first, last = h[self._oldest], h[(self._oldest - 1) % n2]
+        if self._b.dim > 7:  # a network's row: ``norms``' own form
+            return float(norms(last - first)[0])
+        return FLOATS.norm([p - q for p, q in zip(last[0].tolist(), first[0].tolist())])
 
     def might_bounce(self) -> bool:
         return True

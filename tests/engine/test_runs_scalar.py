@@ -130,15 +130,15 @@ def test_floats_and_arrays_give_the_same_booleans(seed, step, loss_scale, jitter
     b = _window(np.random.default_rng(seed), step, loss_scale, jitter, shrink, reach,
                 first_zero)
     run = 0
+    p, p0 = b.params[run].tolist(), b.start[run].tolist()
     flo = b._cheap_rules(
-        FLOATS, float(b.loss[run]), b.params[run].tolist(), b.start[run].tolist(),
+        FLOATS, float(b.loss[run]), 1 + FLOATS.norm(p), FLOATS.norm([a - c for a, c in zip(p, p0)]),
         float(b.loss0[run]), float(b._start_scale[run]), float(b._length0[run]),
         float(b._unorm_hist[b.step % 40, run]), True, _FloatWindow(b))
-    cols = lambda a: [a[:, j] for j in range(2)]  # noqa: E731
     idx = np.array([run])
     arr = b._cheap_rules(
-        ARRAYS, b.loss[idx], cols(b.params[idx]), cols(b.start[idx]), b.loss0[idx],
-        b._start_scale[idx], b._length0[idx], b._unorm_hist[b.step % 40, idx],
+        ARRAYS, b.loss[idx], 1 + norms(b.params[idx]), norms(b.params[idx] - b.start[idx]),
+        b.loss0[idx], b._start_scale[idx], b._length0[idx], b._unorm_hist[b.step % 40, idx],
         np.array([True]), _RingWindow(b, idx))
     assert [bool(v) for v in flo] == [bool(np.asarray(v).ravel()[0]) for v in arr]
     div, settled, crawl, osc = flo
