@@ -15,6 +15,10 @@ Besides the split, the script times the bare training step of the same net
 same run once more with thinning switched off (every frame carries params,
 grad and update) to compare the bytes on the wire.
 
+Both streams are also timed *playing* at 30 steps/s, ticked every tick (a step and a
+message each, as a class's streams are; ``playing``): there nothing is amortised over
+100 steps — a network's frame carries its accuracy and test loss at every step.
+
 A ``step`` message makes the session diagnose after every reply (a diagnosis is
 forced while not playing); while playing it diagnoses at most every 0.5 s, so
 at 2,000 steps/s that part is ~10× smaller than here.
@@ -26,6 +30,7 @@ Run: ``python bench/stream_network.py [--repeats 7]``.
 from __future__ import annotations
 
 import argparse
+import json
 
 import _common  # also puts the repository root on sys.path
 from _common import median, no_gc, pc, table
@@ -63,6 +68,27 @@ def bare_step(net, steps: int) -> float:
         return (pc() - t) / steps * 1e6
 
 
+def playing(scenario: dict, ticks: int) -> float:
+    """µs per step of a session *playing* at the page's 30 steps/s and ticked every TICK —
+    one step and one message a tick, as a class's streams are (``step{count:100}`` above
+    amortises the frame's model fields and the reply over 100 steps; a tick cannot). The
+    cyclic GC stays on, as in the server. Timed after 40 ticks (past 2W steps)."""
+    from gdviz.api.json import dumps
+    from gdviz.streaming.session import TICK, StreamSession
+
+    s = StreamSession()
+    s.handle(json.dumps({"type": "start", "scenario": {**scenario, "speed": 30.0}}), 0.0)
+    for k in range(1, 41):
+        for message in s.tick(k * TICK):
+            dumps(message)
+    steps, t = 0, pc()
+    for k in range(41, 41 + ticks):
+        for message in s.tick(k * TICK):
+            dumps(message)
+            steps += len(message["frames"]) if message["type"] == "frames" else 0
+    return (pc() - t) / steps * 1e6
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=7)
@@ -81,8 +107,10 @@ def main() -> None:
         session_path(sc, 2, True)
     runs = {k: [] for k in ("surface", "surface plain", "network", "network plain",
                             "network fat")}
-    bare = []
+    bare, play = [], {"surface": [], "network": []}
     for _ in range(args.repeats):  # interleaved so machine noise hits all alike
+        play["surface"].append(playing(SURFACE, 5 * n_msgs * 10))
+        play["network"].append(playing(NETWORK, n_msgs * 10))
         runs["surface plain"].append(session_path(SURFACE, n_msgs, False))
         runs["surface"].append(session_path(SURFACE, n_msgs, True))
         runs["network plain"].append(session_path(NETWORK, n_msgs, False))
@@ -118,6 +146,10 @@ def main() -> None:
         ("network stream step (no timers)", np_, 1e6 / np_),
         ("network stream step, fat frames (no timers)", fat, 1e6 / fat),
         ("bare network step: loss_and_grad + Adam (mlp_step 'ours, R = 1')", b, 1e6 / b),
+        ("surface stream playing at 30 steps/s: a step and a message per tick",
+         median(play["surface"]), 1e6 / median(play["surface"])),
+        ("network stream playing at 30 steps/s: a step and a message per tick",
+         median(play["network"]), 1e6 / median(play["network"])),
     ], title="Without timers")
     print("  frames messages per repeat (a step{count:100} cut short after MAX_TICK_COMPUTE "
           "goes out in more): " + ", ".join(
