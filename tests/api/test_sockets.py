@@ -143,3 +143,85 @@ def test_a_stalled_connection_is_aborted_by_the_watchdog():
     assert not t.aborted
     check(me, 10.5, send_timeout=10, idle_seconds=900)
     assert t.aborted
+
+
+def _depth(task: asyncio.Task) -> int:
+    """Coroutines from a task's own coroutine down to where it is suspended."""
+    n, coro = 0, task.get_coro()
+    while coro is not None and hasattr(coro, "cr_await"):
+        n, coro = n + 1, coro.cr_await
+    return n
+
+
+def test_a_protocol_loop_runs_apart_from_the_routes_deep_stack():
+    """``apart``: the loop that wakes every tick runs in a task of its own, so a wake-up
+    resumes its few coroutines, not the route's ~30 (uvicorn, the middlewares, the
+    router) above it; what it returns or raises reaches the route."""
+    from gdviz.api.sockets import apart
+
+    seen = {}
+
+    async def loop_body(wake: asyncio.Event):
+        seen["task"] = asyncio.current_task()
+        await wake.wait()
+        return "ended"
+
+    async def route(depth: int, wake):  # a deep ASGI stack, as a route sits in one
+        if depth:
+            return await route(depth - 1, wake)
+        return await apart(loop_body(wake))
+
+    async def scenario():
+        wake = asyncio.Event()
+        outer = asyncio.create_task(route(30, wake))
+        while "task" not in seen:
+            await asyncio.sleep(0)
+        inner = seen["task"]
+        depths = (_depth(outer), _depth(inner))
+        wake.set()
+        return inner is not outer, depths, await outer
+
+    apart_task, (outer_depth, inner_depth), result = asyncio.run(scenario())
+    assert apart_task and outer_depth > 30 and inner_depth <= 3
+    assert result == "ended"
+
+
+def test_a_cancelled_route_cancels_its_loop_and_waits_for_it_to_end():
+    from gdviz.api.sockets import apart
+
+    order = []
+
+    async def loop_body():
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            await asyncio.sleep(0)  # its own cleanup takes a turn
+            order.append("loop cleaned up")
+
+    async def route():
+        try:
+            await apart(loop_body())
+        finally:
+            order.append("route's finally")
+
+    async def scenario():
+        outer = asyncio.create_task(route())
+        for _ in range(3):
+            await asyncio.sleep(0)
+        outer.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await outer
+
+    asyncio.run(scenario())
+    assert order == ["loop cleaned up", "route's finally"]
+
+
+def test_what_the_loop_raises_reaches_the_route():
+    from gdviz.api.sockets import apart
+
+    async def loop_body():
+        await asyncio.sleep(0)
+        raise ClientGone
+
+    with pytest.raises(ClientGone):
+        asyncio.run(apart(loop_body()))
