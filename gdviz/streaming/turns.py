@@ -25,8 +25,10 @@ TURN_SHARE = 0.001
 """Seconds of stream computing per turn of the event loop before the streams yield. A
 GET waits a few turns, so the shorter the turn, the sooner it is answered: in the mixed
 hall on one worker (bench/load.py --mixed) 4 ms gave GET p95 72–75 ms, 2 ms 51–52, 1 ms
-36; with a busy loop beside it on the machine, 89 against 40. The streams' frames and
-the server's CPU were the same at all three (bench/README.md)."""
+36; with a busy loop beside it on the machine, 89 against 40, with the same frames
+(bench/README.md). More turns mean more waits; a wait is cheap because a socket's loop
+runs in a task of its own (``gdviz.api.sockets.apart``): without that, 1 ms turns cost
+~10 % more server CPU a message than 4 ms."""
 MAX_WAITS = 16
 """Turns a stream waits for the budget at most. (Under uvloop a stream was seen to wait
 thousands of turns behind the others — 5 % of its pace for 40 s — so the wait is bounded
