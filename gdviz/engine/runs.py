@@ -530,7 +530,7 @@ class Batch:
                      finite, window=None):
         """The rules that need no curvature, in ``ops`` (floats for one run, or arrays):
         (diverged, settled, crawling, bouncing with no trend). ``length`` is 1 + ‖θ‖ and
-        ``away`` ‖θ − θ₀‖ (``_lengths``); ``window`` (None before 2W steps) reads the last
+        ``away`` ‖θ − θ₀‖ (``norms``; ``_lengths_floats``); ``window`` (None before 2W steps) reads the last
         2W steps (``_FloatWindow``, ``_RingWindow``).
 
         Each window rule is evaluated only where its answer can change the verdict
@@ -594,8 +594,8 @@ class Batch:
         form of one row for a network's many weights."""
         if self.dim > 7:
             return 1 + float(norms(self.params)[0]), float(norms(self.params - self.start)[0])
-        p = self._floats_now()[0]
-        return 1 + FLOATS.norm(p), FLOATS.norm([a - b for a, b in zip(p, self._start_floats()[0])])
+        p, start = self._floats_now()[0], self._start_floats()[0]
+        return 1 + FLOATS.norm(p), FLOATS.norm([a - b for a, b in zip(p, start)])
 
     def _start_floats(self) -> tuple[list, float, float, float]:
         """The one run's start, its loss, ``_start_scale`` and ``_length0`` as floats (they
