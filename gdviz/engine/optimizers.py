@@ -327,7 +327,8 @@ def adam_update(grads, state: AdamState, params, hyper):
 
 def adam_floats(g, state: AdamState, p, h):
     wd, lr = h["weight_decay"], h["lr"]
-    direction, new = _adam_direction_floats([coupled_decay(a, b, wd) for a, b in zip(g, p)], state, h)
+    g = [coupled_decay(a, b, wd) for a, b in zip(g, p)]
+    direction, new = _adam_direction_floats(g, state, h)
     return [_step(d, lr) for d in direction], new
 
 

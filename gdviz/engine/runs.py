@@ -530,8 +530,8 @@ class Batch:
                      finite, window=None):
         """The rules that need no curvature, in ``ops`` (floats for one run, or arrays):
         (diverged, settled, crawling, bouncing with no trend). ``length`` is 1 + ‖θ‖ and
-        ``away`` ‖θ − θ₀‖ (``norms``; ``_lengths_floats``); ``window`` (None before 2W steps) reads the last
-        2W steps (``_FloatWindow``, ``_RingWindow``).
+        ``away`` ‖θ − θ₀‖ (``norms``; on floats ``_lengths_floats``); ``window`` (None
+        before 2W steps) reads the last 2W steps (``_FloatWindow``, ``_RingWindow``).
 
         Each window rule is evaluated only where its answer can change the verdict
         (``ops.only_where``), on the same numbers in the same order as everywhere else,

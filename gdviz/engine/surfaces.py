@@ -92,10 +92,10 @@ class Surface:
 
 def power(a, k: int):
     """aᵏ exactly as NumPy's ``a ** k`` gives it for an array, for an array or a float
-    alike: a for k = 1, a·a for k = 2 (NumPy's square), else ``np.power`` — its own loop, which
-    Python's ``**`` (and a NumPy scalar's) does not always match in the last bit. The
-    losses and gradients use it, so one run's float step (``loss_and_grad_floats``)
-    gives the same bits as a batch."""
+    alike: a for k = 1, a·a for k = 2 (NumPy's square), else ``np.power`` — its own
+    loop, which Python's ``**`` (and a NumPy scalar's) does not always match in the last
+    bit. The losses and gradients use it, so one run's float step
+    (``loss_and_grad_floats``) gives the same bits as a batch."""
     if k == 1:
         return a
     if k == 2:
@@ -287,7 +287,6 @@ def _beale_grad(x, y):
         gx = gx + 2 * u * (power(y, i) - 1)
         gy = gy + 2 * u * i * x * power(y, i - 1)
     return gx, gy
-
 
 
 def _beale_hess(x, y):
