@@ -479,6 +479,16 @@ class Batch:
                              np.inf * np.sign(params))
         return grad + shift
 
+    def _followed_hessian(self, runs: Array, params: Array) -> Array:
+        """(m, P, P): the Hessian of what the optimizer follows at ``params`` (of the runs
+        ``runs``): the objective's, plus the weight decay's curvature on the diagonal
+        (``_curvature_shift``; with no weight decay, + 0.0: the same bits as adding its
+        zeros, −0.0 read as 0.0)."""
+        h = self._hessian(params)
+        if self.hyper.get("weight_decay") is None:
+            return h + 0.0
+        return h + _diag(self._curvature_shift(runs, params))
+
     def _curvature_shift(self, idx: Array, params: Array) -> Array:
         """What the weight decay adds to the Hessian of what the optimizer follows (m, P):
         λ for coupled decay, ελ/(1 − λ|θ|)² for AdamW's fixed point."""
@@ -796,7 +806,7 @@ class Batch:
         if self._hessian is None:
             return out
         with np.errstate(all="ignore"):
-            h = self._hessian(pts) + _diag(self._curvature_shift(runs, pts))
+            h = self._followed_hessian(runs, pts)
             lr = self.lr_now()[runs][:, None]
             state = _take(self.opt_state, runs)
             ones = np.ones((len(runs), self.dim))
@@ -833,14 +843,13 @@ class Batch:
             half_ulp = 0.5 * np.spacing(np.abs(pts))
             still = (np.abs(u) <= half_ulp).all(1)
             g0 = gain_at(0.0)
-            ts = np.linspace(0.0, float(V.HORIZON), 65)
+            ts = V.SLICE_ENDS
             gains = np.broadcast_to(gain_at(ts[:, None, None]), ts.shape + pts.shape)
             lifted = ((gains / g0) * np.abs(u) > half_ulp).any(2)
             until = np.where(lifted.any(0), ts[np.argmax(lifted, axis=0)], np.inf)
             until = np.where(still, until, 0.0)
             seed = np.where(still, floor, np.maximum(deviation, floor))
-            leave = V.steps_to_leave(kind, h, gain_at, mu, seed, visible,
-                                     frozen_until=until)
+            leave = V.steps_to_leave(kind, h, gains[:-1], mu, seed, visible, frozen_until=until)
             grad = self._grad_at(runs, pts) if self._stochastic else self.grad[runs]
             frozen = ~(np.abs(self.effective_grad(runs, pts, grad)) > 0).any(1)
             # a run that will come to rest in floats — on a double where the gradient it
@@ -854,7 +863,7 @@ class Batch:
                 x = pts[sub].copy()
                 for _ in range(3):
                     d = self.effective_grad(runs[sub], x, self._grad_at(runs[sub], x))
-                    hx = self._hessian(x) + _diag(self._curvature_shift(runs[sub], x))
+                    hx = self._followed_hessian(runs[sub], x)
                     x = x + V.newton_distance(hx, d)[2]
                 d = self.effective_grad(runs[sub], x, self._grad_at(runs[sub], x))
                 sub = sub[~(np.abs(d) > 0).any(1)]
@@ -896,7 +905,7 @@ class Batch:
         if self._hessian is not None:
             grad = self._grad_at(runs, pts) if self._stochastic else self.grad[runs]
             d = self.effective_grad(runs, pts, grad)
-            h = self._hessian(pts) + _diag(self._curvature_shift(runs, pts))
+            h = self._followed_hessian(runs, pts)
             ok = np.isfinite(h).all(axis=(1, 2)) & np.isfinite(d).all(1)
             dist = np.full(m, np.inf)
             minimum = np.zeros(m, bool)
@@ -913,7 +922,7 @@ class Batch:
                     sub = np.flatnonzero(ok)[near]
                     nxt = pts[sub] + step[near]
                     d2 = self.effective_grad(runs[sub], nxt, self._grad_at(runs[sub], nxt))
-                    h2 = self._hessian(nxt) + _diag(self._curvature_shift(runs[sub], nxt))
+                    h2 = self._followed_hessian(runs[sub], nxt)
                     n2 = np.full(len(sub), np.inf)
                     ok2 = np.isfinite(h2).all(axis=(1, 2)) & np.isfinite(d2).all(1)
                     if ok2.any():
@@ -968,7 +977,7 @@ class Batch:
                 if not live.size:
                     break
                 d = self.effective_grad(runs[live], x[live], self._grad_at(runs[live], x[live]))
-                h = self._hessian(x[live]) + _diag(self._curvature_shift(runs[live], x[live]))
+                h = self._followed_hessian(runs[live], x[live])
                 ok = np.isfinite(h).all(axis=(1, 2)) & np.isfinite(d).all(1)
                 alive[live[~ok]] = False
                 live = live[ok]
@@ -984,7 +993,7 @@ class Batch:
             at = np.flatnonzero(alive)
             arrived = np.zeros(len(runs), bool)
             if at.size:
-                h = self._hessian(x[at]) + _diag(self._curvature_shift(runs[at], x[at]))
+                h = self._followed_hessian(runs[at], x[at])
                 pd = np.zeros(at.size, bool)
                 fin = np.isfinite(h).all(axis=(1, 2))
                 if fin.any():
@@ -1069,7 +1078,7 @@ class Batch:
         if self._hessian is None or not len(runs):
             return out
         with np.errstate(all="ignore"):
-            h = self._hessian(at) + _diag(self._curvature_shift(runs, at))
+            h = self._followed_hessian(runs, at)
         lr = self.lr_now()[runs]
         for i, r in enumerate(runs):
             if not np.isfinite(h[i]).all():

@@ -105,6 +105,9 @@ class Tolerances:
 
 
 HORIZON = 10_000   # a converged run stays put at least this many more steps (the largest budget)
+# the horizon cut in 64 slices: their 65 ends, 0 … HORIZON (``steps_to_leave``)
+SLICE_ENDS = np.linspace(0.0, float(HORIZON), 65)
+SLICE_ENDS.flags.writeable = False
 LAND_STEPS = 512   # steps a run near a minimum is continued to see it come to rest in floats
 CONFIRM = 0.9      # a second Newton step must be < CONFIRM × the first: a real nearby point
 HEADING_STEPS = 20  # Newton steps that look for a minimum ahead of a crawling run
@@ -224,6 +227,8 @@ def norms(a: Array) -> Array:
     """``ARRAYS.norm`` of each row of a (R, P) array (columns folded in order for P ≤ 7;
     NumPy's own reductions, still max-scaled, for a network's many weights)."""
     if a.shape[1] <= 7:
+        if a.shape[0] == 1 and a.dtype == np.float64:  # one run: the same bits on floats
+            return np.array([FLOATS.norm(a[0].tolist())])
         return ARRAYS.norm([a[:, j] for j in range(a.shape[1])])
     if a.shape[0] == 1 and a.flags.c_contiguous:  # one run (a stream): the same in fewer calls
         n = _row_norm(a[0])
@@ -415,27 +420,25 @@ def radius(kind: str, curvature: Array, gain: Array, mu) -> Array:
     return out
 
 
-def steps_to_leave(kind: str, curvature: Array, gain_at, mu, deviation: Array,
-                   visible: Array, horizon: int = HORIZON, frozen_until=None) -> Array:
+def steps_to_leave(kind: str, curvature: Array, gains: Array, mu, deviation: Array,
+                   visible: Array, frozen_until=None) -> Array:
     """How many steps until a run sitting ``deviation`` from a minimum is thrown ``visible``
-    away — inf if not within ``horizon``.
+    away — inf if not within ``HORIZON``.
 
-    ``gain_at(t)`` (m, P) is the per-weight gain t steps from now (it only grows, as RMSprop's
-    and Adam's running averages forget); ρ(t), the map's spectral radius over the modes of
-    G½HG½, then only grows too. A deviation is multiplied by ρ(t) at step t, so it becomes
-    visible once Σ ln ρ(t) over the unstable steps reaches ln(visible/deviation): the sum is
-    taken over 64 slices of the horizon (ρ read at each slice's start: a lower bound on the
-    growth inside it, so the leaving step is never too early by more than a slice).
-    ``gain_at`` is called once, with t an array (64, 1, 1) of the slices' starts, so it
-    must broadcast (every gain here is elementwise in t).
+    ``gains`` (64, m, P) are the per-weight gains at the starts of the horizon's 64 slices
+    (``SLICE_ENDS[:-1]`` steps from now). A gain only grows, as RMSprop's and Adam's running
+    averages forget; ρ(t), the map's spectral radius over the modes of G½HG½, then only
+    grows too. A deviation is multiplied by ρ(t) at step t, so it becomes visible once
+    Σ ln ρ(t) over the unstable steps reaches ln(visible/deviation): the sum is taken over
+    the 64 slices (ρ read at each slice's start: a lower bound on the growth inside it, so
+    the leaving step is never too early by more than a slice).
     ``frozen_until`` (m,): steps before which nothing grows (a run whose every update is
     below half an ulp of its weights does not move at all in floats)."""
     with np.errstate(all="ignore"):
         need = np.log(np.maximum(visible / np.maximum(deviation, 1e-300), 1.0))
         m = len(need)
-        ts = np.linspace(0.0, float(horizon), 65)
-        t0, t1 = ts[:-1, None], ts[1:, None]                        # (64, 1)
-        gains = np.broadcast_to(gain_at(ts[:-1, None, None]), (64,) + np.shape(curvature)[:2])
+        t0, t1 = SLICE_ENDS[:-1, None], SLICE_ENDS[1:, None]         # (64, 1)
+        gains = np.broadcast_to(gains, (64,) + np.shape(curvature)[:2])
         if (gains == gains[:1]).all():  # SGD's, momentum's, Adagrad's: ρ read once
             log_rho = np.broadcast_to(np.log(radius(kind, curvature, gains[:1], mu)), (64, m))
         else:
