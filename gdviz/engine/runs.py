@@ -632,7 +632,9 @@ class Batch:
         if ops is FLOATS and look[0]:
             return False
         if ops is FLOATS and self._float_step:  # a surface's or curve's one run: on floats
-            return V.surely_not_stationary(FLOATS, *self._stationary_floats(), self.tol)
+            hessian, *rest = self._stationary_floats()
+            return (V.surely_not_stationary(FLOATS, hessian, *rest, self.tol)
+                    or self._surely_leaves(hessian))
         p = self.params[runs]
         h = self._hessian(p)
         wd = self.hyper.get("weight_decay")
@@ -653,6 +655,35 @@ class Batch:
             hessian, bounds = (h[0][0], h[1][0], h[1][1]), self._minima_bounds
         far = V.surely_not_stationary(ops, hessian, d, p, bounds, self.tol)
         return far if ops is FLOATS else far & ~look
+
+    def _surely_leaves(self, hessian: tuple) -> bool:
+        """One run of a surface or a curve, on floats, that may sit at a minimum: whether
+        ``_judge`` would still end nothing and change nothing, because at a minimum
+        ``_stays`` would surely find the run thrown out again within the horizon — Adam
+        or RMSprop circling a minimum, whose gain grows as v forgets, asks this every step.
+
+        Only where every other outcome of ``_judge`` is ruled out: the Hessian followed
+        (``hessian``, with no weight decay) is positive definite with a margin (not a
+        saddle, not flat); no noise; the gradient is not exactly 0 and some update is over
+        an ulp of its weight (not frozen in floats, not still); the exact continuation
+        is not due (``_land_until``: it would change state); and the gain at the horizon's
+        last slice makes the map surely unstable there (``V.surely_leaves``). A crawling
+        run's look ahead is ruled out by the caller."""
+        if self._noisy or self.noise is not None or self._land_until[0] < self.step:
+            return False
+        if self._hyper_floats().get("weight_decay") or not V.surely_positive_definite(hessian):
+            return False
+        p, _, g = self._floats_now()
+        fp = self._float_proposal()
+        if fp is None or not any(g) or not any(
+                abs(u) > math.ulp(abs(w)) for u, w in zip(fp[0], p)):
+            return False
+        kind, mu, gain_at = self._gain_model(np.zeros(1, np.intp))
+        with np.errstate(all="ignore"):
+            gain = gain_at(float(V.SLICE_ENDS[-2]))[0].tolist()
+        curvature = (hessian[0], hessian[2])[:self.dim]
+        return V.surely_leaves(kind, [a * b for a, b in zip(gain, curvature)], float(mu[0]),
+                               self.tol)
 
     def _stationary_floats(self) -> tuple[tuple, list, list, list]:
         """(the Hessian's hxx, hxy, hyy; d; θ; the known minima's bounds) of the one run of
@@ -789,6 +820,41 @@ class Batch:
             moved <= tol.crawl * self._length0[runs[which]] * max(self.step, 1))
         stall[cand[which]] = np.where(never, Stall.START, Stall.PLATEAU)
 
+    def _gain_model(self, runs: Array):
+        """(kind, μ, gain_at): each run's optimizer near a minimum as the linear map
+        θ ← θ − G·H(θ − θ*) with momentum μ (``V.spectral_radius``' kinds), and
+        ``gain_at(t)`` (m, P) its per-weight gain G t steps from now (t broadcasts: a
+        float, or an array of slices). See ``_stays``."""
+        opt = self.optimizer.id
+        with np.errstate(all="ignore"):
+            lr = self.lr_now()[runs][:, None]
+            ones = np.ones((len(runs), self.dim))
+            if opt in ("gd", "momentum", "nesterov"):
+                mu = self.hyper["momentum"][runs, 0] if opt != "gd" else np.zeros(len(runs))
+                damp = self.hyper["dampening"][runs] if opt == "momentum" else 0.0
+                kind = {"gd": "plain", "momentum": "heavy", "nesterov": "nesterov"}[opt]
+                fixed = lr * (1 - damp) * ones
+                return kind, mu, lambda t: fixed
+            state = _take(self.opt_state, runs)
+            if opt == "adagrad":
+                clr = lr / (1 + state.step[:, None] * self.hyper["lr_decay"][runs])
+                fixed = clr / (np.sqrt(state.sum) + self.hyper["eps"][runs])
+                return "plain", np.zeros(len(runs)), lambda t: fixed
+            if opt == "rmsprop":
+                alpha, eps = self.hyper["alpha"][runs], self.hyper["eps"][runs]
+                v = state.square_avg
+                return "heavy", self.hyper["momentum"][runs, 0], (
+                    lambda t: lr / (np.sqrt(v * alpha ** t) + eps))
+            # adam, adamw: m is β₁-averaged, i.e. heavy-ball with dampening 1 − β₁
+            b1, b2 = self.hyper["betas"][runs, 0:1], self.hyper["betas"][runs, 1:2]
+            eps, v = self.hyper["eps"][runs], state.exp_avg_sq
+            k = state.step[:, None].astype(float)
+
+            def gain_at(t):  # η(1 − β₁)/bc1 / (√(v β₂ᵗ / bc2) + ε), bias corrections at k + t
+                bc1, bc2 = 1 - b1 ** (k + t), 1 - b2 ** (k + t)
+                return lr * (1 - b1) / bc1 / (np.sqrt(v * b2 ** t / bc2) + eps)
+            return "heavy", b1[:, 0], gain_at
+
     def _stays(self, runs: Array, pts: Array, deviation: Array) -> Array:
         """Whether a run ``deviation`` from a minimum stays within ``xtol`` of it for
         ``HORIZON`` more steps (the largest budget): ``verdicts.steps_to_leave`` on the
@@ -801,40 +867,11 @@ class Batch:
         exact minimum is left again after hundreds (RMSprop) or thousands (Adam) of steps.
         A gradient of exactly 0 in floats never moves the run at all — here, or at the
         minimum's nearest double when the run already sits on it."""
-        opt = self.optimizer.id
-        out = np.ones(len(runs), bool)
         if self._hessian is None:
-            return out
+            return np.ones(len(runs), bool)
         with np.errstate(all="ignore"):
             h = self._followed_hessian(runs, pts)
-            lr = self.lr_now()[runs][:, None]
-            state = _take(self.opt_state, runs)
-            ones = np.ones((len(runs), self.dim))
-            if opt in ("gd", "momentum", "nesterov"):
-                mu = self.hyper["momentum"][runs, 0] if opt != "gd" else np.zeros(len(runs))
-                damp = self.hyper["dampening"][runs] if opt == "momentum" else 0.0
-                kind = {"gd": "plain", "momentum": "heavy", "nesterov": "nesterov"}[opt]
-                fixed = lr * (1 - damp) * ones
-                gain_at = lambda t: fixed  # noqa: E731
-            elif opt == "adagrad":
-                clr = lr / (1 + state.step[:, None] * self.hyper["lr_decay"][runs])
-                fixed = clr / (np.sqrt(state.sum) + self.hyper["eps"][runs])
-                kind, mu, gain_at = "plain", np.zeros(len(runs)), (lambda t: fixed)
-            elif opt == "rmsprop":
-                alpha, eps = self.hyper["alpha"][runs], self.hyper["eps"][runs]
-                v = state.square_avg
-                mu = self.hyper["momentum"][runs, 0]
-                kind = "heavy"
-                gain_at = lambda t: lr / (np.sqrt(v * alpha ** t) + eps)  # noqa: E731
-            else:  # adam, adamw: m is β₁-averaged, i.e. heavy-ball with dampening 1 − β₁
-                b1, b2 = self.hyper["betas"][runs, 0:1], self.hyper["betas"][runs, 1:2]
-                eps, v = self.hyper["eps"][runs], state.exp_avg_sq
-                mu, kind = b1[:, 0], "heavy"
-                k = state.step[:, None].astype(float)
-
-                def gain_at(t):  # η(1 − β₁)/bc1 / (√(v β₂ᵗ / bc2) + ε), bias corrections at k + t
-                    bc1, bc2 = 1 - b1 ** (k + t), 1 - b2 ** (k + t)
-                    return lr * (1 - b1) / bc1 / (np.sqrt(v * b2 ** t / bc2) + eps)
+            kind, mu, gain_at = self._gain_model(runs)
             visible = self.tol.xtol * (1 + norms(pts))
             floor = 1e-16 * (1 + norms(pts))
             # frozen in floats: every update below half an ulp of its weight, so θ + u = θ

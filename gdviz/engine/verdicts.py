@@ -367,9 +367,7 @@ def surely_not_stationary(ops, hessian, d, theta, minima_bounds, tol: Tolerances
     finite = ops.isfinite(a)
     for v in (b, c, d0, d1, x0, x1):
         finite = finite & ops.isfinite(v)
-    half, rad = (a + c) / 2, ops.sqrt((a - c) * (a - c) / 4 + b * b)
-    lo, hi = ops.abs(half - rad), ops.abs(half + rad)
-    top, low = ops.maximum(lo, hi), ops.minimum(lo, hi)
+    low, top = _eigen_sizes(ops, a, b, c)
     det = a * c - b * b
     safe = ops.where(det != 0, det, 1.0)
     newton = ops.hypot((c * d0 - b * d1) / safe, (a * d1 - b * d0) / safe)
@@ -378,6 +376,24 @@ def surely_not_stationary(ops, hessian, d, theta, minima_bounds, tol: Tolerances
     for (m0, m1), bound in minima_bounds:
         far = far & (ops.hypot(x0 - m0, x1 - m1) > bound)
     return far
+
+
+def _eigen_sizes(ops, a, b, c):
+    """(min |λ|, max |λ|) of the symmetric 2 × 2 [[a, b], [b, c]], in closed form."""
+    half, rad = (a + c) / 2, ops.sqrt((a - c) * (a - c) / 4 + b * b)
+    lo, hi = ops.abs(half - rad), ops.abs(half + rad)
+    return ops.minimum(lo, hi), ops.maximum(lo, hi)
+
+
+def surely_positive_definite(hessian) -> bool:
+    """One run's floats: whether the symmetric 2 × 2 ``hessian`` (a, b, c) (one weight: (a,
+    0, a)) is finite and positive definite with a wide margin (λmin ≥ 1e-8 λmax > 0): LAPACK's
+    ``eigh`` then finds it a minimum (``minimum_type``), neither a saddle nor flat."""
+    a, b, c = hessian
+    if not (math.isfinite(a) and math.isfinite(b) and math.isfinite(c)) or a <= 0:
+        return False
+    low, top = _eigen_sizes(FLOATS, a, b, c)
+    return a * c - b * b > 0 and top > 0 and low >= 1e-8 * top
 
 
 # --- staying at a minimum: the optimizer's linear map there ------------------------------
@@ -418,6 +434,35 @@ def radius(kind: str, curvature: Array, gain: Array, mu) -> Array:
         lam = np.linalg.eigvalsh(scaled[ok])
         out[ok] = spectral_radius(kind, lam, mu[ok]).max(1)
     return out
+
+
+def surely_leaves(kind: str, diagonal: list, mu: float, tol: Tolerances) -> bool:
+    """One run's floats: whether ``steps_to_leave`` surely finds a finite step for a run
+    that is not frozen in floats (no ``frozen_until``), from the horizon's last slice alone
+    and whatever the run's deviation — so ``_stays`` says it leaves.
+
+    ``diagonal`` holds G_i·H_ii at the last slice's start (``SLICE_ENDS[-2]`` steps from
+    now), μ the momentum. Bounds, each with room: λmax(G½HG½) ≥ a = max G_i·H_ii (a
+    symmetric matrix's largest eigenvalue is at least its largest diagonal entry); every
+    kind's ρ(λ) is at least |b|/2 for its z² − bz + c (|z₁| + |z₂| ≥ |b|; complex roots
+    have |z| = √c > |b|/2), which for λ ≥ a is at least ``plain`` a − 1, ``heavy``
+    (a − 1 − μ)/2, ``nesterov`` (1 + μ)(a − 1)/2; a deviation needs ln(visible/seed) ≤
+    ln(xtol·1e16) of growth (its seed is at least 1e-16 (1 + ‖θ‖), ``visible`` xtol (1 + ‖θ‖)),
+    and the last slice alone, ``SLICE_ENDS[-1] − SLICE_ENDS[-2]`` steps at ρ(a) or more,
+    gives at least twice that."""
+    a = max(diagonal)
+    if not math.isfinite(a):
+        return False
+    if kind == "plain":
+        lo = a - 1
+    elif kind == "heavy":
+        lo = (a - 1 - mu) / 2
+    else:
+        lo = (1 + mu) * (a - 1) / 2
+    if not lo > 1:
+        return False
+    need = math.log(max(tol.xtol * 1e16, 1.0))
+    return math.log(lo) * float(SLICE_ENDS[-1] - SLICE_ENDS[-2]) >= 2 * need + 1e-9
 
 
 def steps_to_leave(kind: str, curvature: Array, gains: Array, mu, deviation: Array,

@@ -152,9 +152,11 @@ def test_floats_and_arrays_give_the_same_booleans(seed, step, loss_scale, jitter
 class CheckedBatch(Batch):
     """Every time the pre-test says ``_judge`` would end nothing for a run (on floats, or
     for rows of a batch on arrays), ``_judge`` is run on that run anyway: it must end
-    nothing, change nothing, and read a Newton distance that is indeed not stationary."""
+    nothing and change nothing; and the point must indeed be not stationary, or a minimum
+    that ``_stays`` says the run leaves again (``leaving`` counts those)."""
 
     skipped = 0
+    leaving = 0
 
     def _surely_nothing_to_judge(self, ops, runs, crawl):
         out = super()._surely_nothing_to_judge(ops, runs, crawl)
@@ -167,7 +169,12 @@ class CheckedBatch(Batch):
             assert status[0] == 0 and stall[0] == 0, (self.step, status, stall)
             assert (self._ahead_until == ahead).all() and (self._land_until == land).all()
             point = self._read_point(run, self.params[run])
-            assert not point.stationary[0] and not point.flat[0]
+            assert not point.flat[0]
+            if point.stationary[0]:
+                assert point.minimum[0], self.step
+                assert not self._stays(run, self.params[run], point.newton)[0], self.step
+                assert (self._land_until == land).all()
+                type(self).leaving += 1
             type(self).skipped += 1
         return out
 
@@ -278,3 +285,26 @@ def test_a_batch_of_one_weight_runs_skips_the_verdict_only_where_it_would_end_no
     assert checked.stall.tolist() == ref.stall.tolist()
     np.testing.assert_array_equal(tc.params, tr.params)
     assert CheckedBatch.skipped > 0
+
+
+# minima with a double of exactly 0 gradient, where the exact continuation is asked every W
+# steps (``_land_until``); at the others (Himmelblau's irrational three) ``_judge`` still runs
+CIRCLING = [("rosenbrock", "adam", [-1.5, 2], 0.01, 7000), ("bowl", "rmsprop", [1, 1], 0.01, 900),
+            ("bowl", "adam", [1, 1], 0.05, 1200), ("beale", "adam", [1, 1], 0.01, 3000),
+            ("ravine", "adam", [-1.5, 1], 0.05, 1200)]
+
+
+@pytest.mark.parametrize("surface,oid,start,lr,steps", CIRCLING)
+def test_a_run_circling_a_minimum_skips_the_verdict_it_would_not_end_there(surface, oid, start,
+                                                                          lr, steps):
+    """Adam and RMSprop circle a minimum for thousands of steps (their gain grows as v forgets,
+    so ``_stays`` says each time that they leave again). The pre-test that skips ``_judge``
+    there (``_surely_leaves``) is taken — and every time it is, ``CheckedBatch`` runs the
+    whole verdict anyway — and the run ends as the all-array run does."""
+    CheckedBatch.leaving = 0
+    checked, ref = (one_run(cls, surface, oid, start, lr, max_steps=steps)
+                    for cls in (CheckedBatch, ArrayBatch))
+    run_to_end(checked), run_to_end(ref)
+    assert (checked.status.tolist(), checked.end_step.tolist(), checked.stall.tolist()) == (
+        ref.status.tolist(), ref.end_step.tolist(), ref.stall.tolist())
+    assert CheckedBatch.leaving >= 100, CheckedBatch.leaving
