@@ -665,24 +665,31 @@ class Batch:
         Only where every other outcome of ``_judge`` is ruled out: the Hessian followed
         (``hessian``, with no weight decay) is positive definite with a margin (not a
         saddle, not flat); no noise; the gradient is not exactly 0 and some update is over
-        an ulp of its weight (not frozen in floats, not still); the exact continuation
-        is not due (``_land_until``: it would change state); and the gain at the horizon's
-        last slice makes the map surely unstable there (``V.surely_leaves``). A crawling
-        run's look ahead is ruled out by the caller."""
+        an ulp of its weight, now or at the gain of the horizon's last slice (so the run is
+        not frozen in floats past that slice's start); the exact continuation is not due
+        (``_land_until``: it would change state); and the gain at the horizon's last slice
+        makes the map surely unstable there (``V.surely_leaves``). A crawling run's look
+        ahead is ruled out by the caller."""
         if self._noisy or self.noise is not None or self._land_until[0] < self.step:
             return False
         if self._hyper_floats().get("weight_decay") or not V.surely_positive_definite(hessian):
             return False
         p, _, g = self._floats_now()
         fp = self._float_proposal()
-        if fp is None or not any(g) or not any(
-                abs(u) > math.ulp(abs(w)) for u, w in zip(fp[0], p)):
+        if fp is None or not any(g):
             return False
         kind, mu, gain_at = self._gain_model(np.zeros(1, np.intp))
-        with np.errstate(all="ignore"):
-            gain = gain_at(float(V.SLICE_ENDS[-2]))[0].tolist()
+        with np.errstate(all="ignore"):  # the gains now and at the last slice's start
+            gains = gain_at(V.SLICE_ENDS[[0, -2], None, None])  # (a constant gain: (1, P))
+            now, last = np.broadcast_to(gains, (2, 1, self.dim))[:, 0].tolist()
+        # some update over an ulp of its weight now, or once the gain has grown to the last
+        # slice's (``_stays``' ``still`` and ``until``: with room, half an ulp is asked)
+        if not all(map(math.isfinite, now + last)) or not any(
+                abs(u) * max(1.0, b / a) > math.ulp(abs(w))
+                for u, w, a, b in zip(fp[0], p, now, last)):
+            return False
         curvature = (hessian[0], hessian[2])[:self.dim]
-        return V.surely_leaves(kind, [a * b for a, b in zip(gain, curvature)], float(mu[0]),
+        return V.surely_leaves(kind, [a * b for a, b in zip(last, curvature)], float(mu[0]),
                                self.tol)
 
     def _stationary_floats(self) -> tuple[tuple, list, list, list]:
