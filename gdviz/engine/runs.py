@@ -34,8 +34,9 @@ from __future__ import annotations
 import inspect
 import math
 from dataclasses import dataclass
+from functools import reduce
 from itertools import accumulate
-from operator import add
+from operator import add, or_
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -632,9 +633,9 @@ class Batch:
         if ops is FLOATS and look[0]:
             return False
         if ops is FLOATS and self._float_step:  # a surface's or curve's one run: on floats
-            hessian, *rest = self._stationary_floats()
-            return (V.surely_not_stationary(FLOATS, hessian, *rest, self.tol)
-                    or self._surely_leaves(hessian))
+            hessian, d, p, bounds = self._stationary_floats()
+            return (V.surely_not_stationary(FLOATS, hessian, d, p, bounds, self.tol)
+                    or self._surely_leaves(FLOATS, runs, hessian, p[:self.dim], d[:self.dim]))
         p = self.params[runs]
         h = self._hessian(p)
         wd = self.hyper.get("weight_decay")
@@ -654,43 +655,62 @@ class Batch:
         else:
             hessian, bounds = (h[0][0], h[1][0], h[1][1]), self._minima_bounds
         far = V.surely_not_stationary(ops, hessian, d, p, bounds, self.tol)
-        return far if ops is FLOATS else far & ~look
+        if ops is FLOATS:
+            return far or self._surely_leaves(FLOATS, runs, hessian, p[:self.dim], d[:self.dim])
+        rest = np.flatnonzero(~far & ~look)  # (the rows still in question)
+        if rest.size:
+            far[rest] = self._surely_leaves(ARRAYS, runs[rest], [c[rest] for c in hessian],
+                                            [c[rest] for c in p[:self.dim]],
+                                            [c[rest] for c in d[:self.dim]])
+        return far & ~look
 
-    def _surely_leaves(self, hessian: tuple) -> bool:
-        """One run of a surface or a curve, on floats, that may sit at a minimum: whether
-        ``_judge`` would still end nothing and change nothing, because at a minimum
-        ``_stays`` would surely find the run thrown out again within the horizon — Adam
-        or RMSprop circling a minimum, whose gain grows as v forgets, asks this every step.
+    def _surely_leaves(self, ops, runs: Array, hessian, theta, d):
+        """Per run of ``runs`` (floats for one run, or arrays) that may sit at a minimum:
+        whether ``_judge`` would still end nothing and change nothing, because at a minimum
+        ``_stays`` would surely find the run thrown out again within the horizon — Adam or
+        RMSprop circling a minimum, whose gain grows as v forgets, asks this every step.
+        ``hessian`` (H₀₀, H₁₀, H₁₁) (one weight: (a, 0, a)), the weights ``theta`` and the
+        gradient followed ``d`` are columns, as ``_surely_nothing_to_judge`` reads them.
 
-        Only where every other outcome of ``_judge`` is ruled out: the Hessian followed
-        (``hessian``, with no weight decay) is positive definite with a margin (not a
-        saddle, not flat); no noise; the gradient is not exactly 0 and some update is over
-        an ulp of its weight, now or at the gain of the horizon's last slice (so the run is
-        not frozen in floats past that slice's start); the exact continuation is not due
-        (``_land_until``: it would change state); and the gain at the horizon's last slice
-        makes the map surely unstable there (``V.surely_leaves``). A crawling run's look
-        ahead is ruled out by the caller."""
-        if self._noisy or self.noise is not None or self._land_until[0] < self.step:
-            return False
-        if self._hyper_floats().get("weight_decay") or not V.surely_positive_definite(hessian):
-            return False
-        p, _, g = self._floats_now()
-        fp = self._float_proposal()
-        if fp is None or not any(g):
-            return False
-        kind, mu, gain_at = self._gain_model(np.zeros(1, np.intp))
+        Only where every other outcome of ``_judge`` is ruled out: no noise, no weight decay;
+        the Hessian positive definite with a margin (not a saddle, not flat); the gradient
+        not exactly 0 and some update over an ulp of its weight, now or at the gain of the
+        horizon's last slice (so the run is not frozen in floats past that slice's start);
+        the exact continuation not due (``_land_until``: it would change state); and the gain
+        at the horizon's last slice making the map surely unstable there
+        (``V.surely_leaves``). A crawling run's look ahead is ruled out by the caller."""
+        one = ops is FLOATS
+        wd = self._hyper_floats().get("weight_decay") if one else self.hyper.get(
+            "weight_decay")
+        if self._noisy or self.noise is not None or (wd is not None and one and wd):
+            return False if one else np.zeros(len(runs), bool)
+        fine = self._land_until[runs] >= self.step
+        if one:
+            if not fine[0]:
+                return False
+            fine = True
+        elif wd is not None:
+            fine &= wd[runs, 0] == 0
+        u = self.propose()[runs]
+        kind, mu, gain_at = self._gain_model(runs)
         with np.errstate(all="ignore"):  # the gains now and at the last slice's start
-            gains = gain_at(V.SLICE_ENDS[[0, -2], None, None])  # (a constant gain: (1, P))
-            now, last = np.broadcast_to(gains, (2, 1, self.dim))[:, 0].tolist()
-        # some update over an ulp of its weight now, or once the gain has grown to the last
-        # slice's (``_stays``' ``still`` and ``until``: with room, half an ulp is asked)
-        if not all(map(math.isfinite, now + last)) or not any(
-                abs(u) * max(1.0, b / a) > math.ulp(abs(w))
-                for u, w, a, b in zip(fp[0], p, now, last)):
-            return False
-        curvature = (hessian[0], hessian[2])[:self.dim]
-        return V.surely_leaves(kind, [a * b for a, b in zip(last, curvature)], float(mu[0]),
-                               self.tol)
+            gains = np.broadcast_to(gain_at(V.SLICE_ENDS[[0, -2], None, None]),
+                                    (2, len(runs), self.dim))
+            if one:
+                u, (now, last), mu = u[0].tolist(), gains[:, 0].tolist(), float(mu[0])
+            else:
+                u, now, last = u.T, gains[0].T, gains[1].T
+            # some update over an ulp of its weight now, or once the gain has grown to the
+            # last slice's (``_stays``' ``still`` and ``until``: with room, half an ulp asked)
+            lifted = [ops.isfinite(a) & ops.isfinite(b)
+                      & (ops.abs(x) * ops.maximum(1.0, b / a) > np.spacing(ops.abs(w)))
+                      for x, w, a, b in zip(u, theta, now, last)]
+            moving = [ops.abs(g) > 0 for g in d]
+            out = (fine & reduce(or_, lifted) & reduce(or_, moving)
+                   & V.surely_positive_definite(ops, hessian)
+                   & V.surely_leaves(ops, kind, [b * c for b, c in zip(
+                       last, (hessian[0], hessian[2])[:self.dim])], mu, self.tol))
+        return bool(out) if one else out
 
     def _stationary_floats(self) -> tuple[tuple, list, list, list]:
         """(the Hessian's hxx, hxy, hyy; d; θ; the known minima's bounds) of the one run of

@@ -385,15 +385,14 @@ def _eigen_sizes(ops, a, b, c):
     return ops.minimum(lo, hi), ops.maximum(lo, hi)
 
 
-def surely_positive_definite(hessian) -> bool:
-    """One run's floats: whether the symmetric 2 × 2 ``hessian`` (a, b, c) (one weight: (a,
-    0, a)) is finite and positive definite with a wide margin (λmin ≥ 1e-8 λmax > 0): LAPACK's
+def surely_positive_definite(ops, hessian):
+    """Whether the symmetric 2 × 2 ``hessian`` (a, b, c) (one weight: (a, 0, a)) is finite and
+    positive definite with a wide margin (λmin ≥ 1e-8 λmax > 0), in ``ops``: LAPACK's
     ``eigh`` then finds it a minimum (``minimum_type``), neither a saddle nor flat."""
     a, b, c = hessian
-    if not (math.isfinite(a) and math.isfinite(b) and math.isfinite(c)) or a <= 0:
-        return False
-    low, top = _eigen_sizes(FLOATS, a, b, c)
-    return a * c - b * b > 0 and top > 0 and low >= 1e-8 * top
+    low, top = _eigen_sizes(ops, a, b, c)
+    return (ops.isfinite(a) & ops.isfinite(b) & ops.isfinite(c) & (a > 0)
+            & (a * c - b * b > 0) & (top > 0) & (low >= 1e-8 * top))
 
 
 # --- staying at a minimum: the optimizer's linear map there ------------------------------
@@ -436,10 +435,10 @@ def radius(kind: str, curvature: Array, gain: Array, mu) -> Array:
     return out
 
 
-def surely_leaves(kind: str, diagonal: list, mu: float, tol: Tolerances) -> bool:
-    """One run's floats: whether ``steps_to_leave`` surely finds a finite step for a run
-    that is not frozen in floats (no ``frozen_until``), from the horizon's last slice alone
-    and whatever the run's deviation — so ``_stays`` says it leaves.
+def surely_leaves(ops, kind: str, diagonal: list, mu, tol: Tolerances):
+    """Whether ``steps_to_leave`` surely finds a finite step for a run that is not frozen in
+    floats past the last slice's start, from that slice alone and whatever the run's
+    deviation — so ``_stays`` says it leaves. In ``ops`` (one run's floats, or arrays).
 
     ``diagonal`` holds G_i·H_ii at the last slice's start (``SLICE_ENDS[-2]`` steps from
     now), μ the momentum. Bounds, each with room: λmax(G½HG½) ≥ a = max G_i·H_ii (a
@@ -449,20 +448,17 @@ def surely_leaves(kind: str, diagonal: list, mu: float, tol: Tolerances) -> bool
     (a − 1 − μ)/2, ``nesterov`` (1 + μ)(a − 1)/2; a deviation needs ln(visible/seed) ≤
     ln(xtol·1e16) of growth (its seed is at least 1e-16 (1 + ‖θ‖), ``visible`` xtol (1 + ‖θ‖)),
     and the last slice alone, ``SLICE_ENDS[-1] − SLICE_ENDS[-2]`` steps at ρ(a) or more,
-    gives at least twice that."""
-    a = max(diagonal)
-    if not math.isfinite(a):
-        return False
+    gives at least twice that: ρ(a) ≥ exp(2 ln(xtol·1e16) / width)."""
+    a = ops.fold(list(diagonal), ops.maximum)
     if kind == "plain":
         lo = a - 1
     elif kind == "heavy":
         lo = (a - 1 - mu) / 2
     else:
         lo = (1 + mu) * (a - 1) / 2
-    if not lo > 1:
-        return False
     need = math.log(max(tol.xtol * 1e16, 1.0))
-    return math.log(lo) * float(SLICE_ENDS[-1] - SLICE_ENDS[-2]) >= 2 * need + 1e-9
+    enough = max(1.0, math.exp((2 * need + 1e-9) / float(SLICE_ENDS[-1] - SLICE_ENDS[-2])))
+    return ops.isfinite(a) & (lo > enough)
 
 
 def steps_to_leave(kind: str, curvature: Array, gains: Array, mu, deviation: Array,

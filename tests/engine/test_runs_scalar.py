@@ -308,3 +308,27 @@ def test_a_run_circling_a_minimum_skips_the_verdict_it_would_not_end_there(surfa
     assert (checked.status.tolist(), checked.end_step.tolist(), checked.stall.tolist()) == (
         ref.status.tolist(), ref.end_step.tolist(), ref.stall.tolist())
     assert CheckedBatch.leaving >= 100, CheckedBatch.leaving
+
+
+@pytest.mark.parametrize("surface,oid,start,steps", [("rosenbrock", "adam", [-1.5, 2], 2500),
+                                                     ("bowl", "rmsprop", [1, 1], 1200),
+                                                     ("beale", "adam", [1, 1], 1500)])
+def test_a_batch_circling_minima_skips_the_verdict_only_where_it_would_end_nothing(surface, oid,
+                                                                                   start, steps):
+    """The same pre-test on arrays, for the rows of a batch (a lesson's runs side by side):
+    four rates, and two rows with weight decay (which the pre-test leaves to ``_judge``);
+    every verdict as if every settled row were judged."""
+    rows = [{**defaults(oid), "lr": lr} for lr in (3e-3, 0.01, 0.05, 0.2)]
+    rows += [{**defaults(oid), "lr": 0.01, "weight_decay": wd} for wd in (1e-3, 0.1)]
+    hyper = hyper_arrays(rows)
+    CheckedBatch.leaving = 0
+    checked, ref = (cls(SURFACES[surface], OPTIMIZERS[oid], hyper,
+                        np.array([start] * len(rows), float), steps)
+                    for cls in (CheckedBatch, NeverSkipBatch))
+    assert not checked._floats
+    tc, tr = run_to_end(checked), run_to_end(ref)
+    assert checked.status.tolist() == ref.status.tolist()
+    assert checked.end_step.tolist() == ref.end_step.tolist()
+    assert checked.stall.tolist() == ref.stall.tolist()
+    np.testing.assert_array_equal(tc.params, tr.params)
+    assert CheckedBatch.leaving >= 500, CheckedBatch.leaving
