@@ -923,14 +923,17 @@ class Batch:
                                  & (self._land_until[runs] < self.step))
             if sub.size and not self._stochastic and self.noise is None:
                 # (only where such a double exists: Newton's point, a few steps on, has a
-                # gradient of exactly 0 — e.g. Booth's (1, 3); most minima have none)
+                # gradient of exactly 0 — e.g. Booth's (1, 3); most minima have none, and
+                # where Newton's point has none, that too is looked at again W steps later)
                 x = pts[sub].copy()
                 for _ in range(3):
                     d = self.effective_grad(runs[sub], x, self._grad_at(runs[sub], x))
                     hx = self._followed_hessian(runs[sub], x)
                     x = x + V.newton_distance(hx, d)[2]
                 d = self.effective_grad(runs[sub], x, self._grad_at(runs[sub], x))
-                sub = sub[~(np.abs(d) > 0).any(1)]
+                none = (np.abs(d) > 0).any(1)
+                self._land_until[runs[sub[none]]] = self.step + self.tol.window
+                sub = sub[~none]
             if sub.size and not self._stochastic and self.noise is None:
                 lands = self._lands(runs[sub])
                 frozen[sub] |= lands

@@ -288,10 +288,12 @@ def test_a_batch_of_one_weight_runs_skips_the_verdict_only_where_it_would_end_no
 
 
 # minima with a double of exactly 0 gradient, where the exact continuation is asked every W
-# steps (``_land_until``); at the others (Himmelblau's irrational three) ``_judge`` still runs
+# steps (``_land_until``), and minima with none (Himmelblau's (−2.81, 3.13), two_wells'
+# (0.96, 0)), where Newton's point is looked at every W steps
 CIRCLING = [("rosenbrock", "adam", [-1.5, 2], 0.01, 7000), ("bowl", "rmsprop", [1, 1], 0.01, 900),
             ("bowl", "adam", [1, 1], 0.05, 1200), ("beale", "adam", [1, 1], 0.01, 3000),
-            ("ravine", "adam", [-1.5, 1], 0.05, 1200)]
+            ("ravine", "adam", [-1.5, 1], 0.05, 1200),
+            ("himmelblau", "adam", [-0.5, 0], 0.05, 1500), ("two_wells", "adam", [2, 1], 0.05, 1500)]
 
 
 @pytest.mark.parametrize("surface,oid,start,lr,steps", CIRCLING)
@@ -332,3 +334,23 @@ def test_a_batch_circling_minima_skips_the_verdict_only_where_it_would_end_nothi
     assert checked.stall.tolist() == ref.stall.tolist()
     np.testing.assert_array_equal(tc.params, tr.params)
     assert CheckedBatch.leaving >= 500, CheckedBatch.leaving
+
+
+def test_a_minimum_with_no_double_at_rest_is_looked_for_every_w_steps():
+    """Where Newton's point near a minimum has a gradient that is not exactly 0 (most minima:
+    Himmelblau's (−2.81, 3.13)), no double there comes to rest; that is looked at again W
+    steps later, as the exact continuation is where one exists — not every step."""
+    b = one_run(Batch, "himmelblau", "adam", [-0.5, 0], 0.05, max_steps=1500)
+    asked = []
+    stays = b._stays
+
+    def counting(runs, pts, deviation):
+        asked.append((b.step, int(b._land_until[0])))
+        return stays(runs, pts, deviation)
+
+    b._stays = counting
+    run_to_end(b)
+    assert b.status[0] == Status.MAX_STEPS and np.allclose(b.params[0], [-2.805118, 3.131312])
+    looked = [k for k, until in asked if until < k]  # the steps the look was due
+    assert 10 <= len(looked) <= 1500 // b.tol.window + 5, len(looked)
+    assert all(later - k >= b.tol.window for k, later in zip(looked, looked[1:]))
