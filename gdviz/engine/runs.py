@@ -692,24 +692,34 @@ class Batch:
         elif wd is not None:
             fine &= wd[runs, 0] == 0
         u = self.propose()[runs]
-        kind, mu, gain_at = self._gain_model(runs)
-        with np.errstate(all="ignore"):  # the gains now and at the last slice's start
-            gains = np.broadcast_to(gain_at(V.SLICE_ENDS[[0, -2], None, None]),
-                                    (2, len(runs), self.dim))
-            if one:
-                u, (now, last), mu = u[0].tolist(), gains[:, 0].tolist(), float(mu[0])
-            else:
-                u, now, last = u.T, gains[0].T, gains[1].T
-            # some update over an ulp of its weight now, or once the gain has grown to the
-            # last slice's (``_stays``' ``still`` and ``until``: with room, half an ulp asked)
-            lifted = [ops.isfinite(a) & ops.isfinite(b)
-                      & (ops.abs(x) * ops.maximum(1.0, b / a) > np.spacing(ops.abs(w)))
-                      for x, w, a, b in zip(u, theta, now, last)]
-            moving = [ops.abs(g) > 0 for g in d]
-            out = (fine & reduce(or_, lifted) & reduce(or_, moving)
-                   & V.surely_positive_definite(ops, hessian)
-                   & V.surely_leaves(ops, kind, [b * c for b, c in zip(
-                       last, (hessian[0], hessian[2])[:self.dim])], mu, self.tol))
+        if one:  # the gains now and at the last slice's start
+            kind, mu, gain_at = self._gain_model_floats()
+            try:
+                now, last = gain_at(0.0), gain_at(float(V.SLICE_ENDS[-2]))
+            except (ArithmeticError, ValueError):
+                return False
+            u = u[0].tolist()
+        else:
+            kind, mu, gain_at = self._gain_model(runs)
+            with np.errstate(all="ignore"):
+                gains = np.broadcast_to(gain_at(V.SLICE_ENDS[[0, -2], None, None]),
+                                        (2, len(runs), self.dim))
+            u, now, last = u.T, gains[0].T, gains[1].T
+        try:
+            with np.errstate(all="ignore"):
+                # some update over an ulp of its weight now, or once the gain has grown to
+                # the last slice's (``_stays``' ``still`` and ``until``: with room, half an
+                # ulp asked)
+                lifted = [ops.isfinite(a) & ops.isfinite(b)
+                          & (ops.abs(x) * ops.maximum(1.0, b / a) > np.spacing(ops.abs(w)))
+                          for x, w, a, b in zip(u, theta, now, last)]
+                moving = [ops.abs(g) > 0 for g in d]
+                out = (fine & reduce(or_, lifted) & reduce(or_, moving)
+                       & V.surely_positive_definite(ops, hessian)
+                       & V.surely_leaves(ops, kind, [b * c for b, c in zip(
+                           last, (hessian[0], hessian[2])[:self.dim])], mu, self.tol))
+        except (ArithmeticError, ValueError):  # floats only (a 0 gain, say): no skip
+            return False
         return bool(out) if one else out
 
     def _stationary_floats(self) -> tuple[tuple, list, list, list]:
@@ -851,7 +861,7 @@ class Batch:
         """(kind, μ, gain_at): each run's optimizer near a minimum as the linear map
         θ ← θ − G·H(θ − θ*) with momentum μ (``V.spectral_radius``' kinds), and
         ``gain_at(t)`` (m, P) its per-weight gain G t steps from now (t broadcasts: a
-        float, or an array of slices). See ``_stays``."""
+        float, or an array of slices). See ``_stays``; the gains are ``_adam_gain`` and its kin."""
         opt = self.optimizer.id
         with np.errstate(all="ignore"):
             lr = self.lr_now()[runs][:, None]
@@ -859,28 +869,44 @@ class Batch:
             if opt in ("gd", "momentum", "nesterov"):
                 mu = self.hyper["momentum"][runs, 0] if opt != "gd" else np.zeros(len(runs))
                 damp = self.hyper["dampening"][runs] if opt == "momentum" else 0.0
-                kind = {"gd": "plain", "momentum": "heavy", "nesterov": "nesterov"}[opt]
-                fixed = lr * (1 - damp) * ones
-                return kind, mu, lambda t: fixed
+                fixed = _sgd_gain(lr, damp) * ones
+                return _KINDS[opt], mu, lambda t: fixed
             state = _take(self.opt_state, runs)
             if opt == "adagrad":
-                clr = lr / (1 + state.step[:, None] * self.hyper["lr_decay"][runs])
-                fixed = clr / (np.sqrt(state.sum) + self.hyper["eps"][runs])
+                fixed = _adagrad_gain(lr, self.hyper["lr_decay"][runs], state.step[:, None],
+                                      state.sum, self.hyper["eps"][runs], np.sqrt)
                 return "plain", np.zeros(len(runs)), lambda t: fixed
             if opt == "rmsprop":
-                alpha, eps = self.hyper["alpha"][runs], self.hyper["eps"][runs]
-                v = state.square_avg
+                alpha, eps, v = self.hyper["alpha"][runs], self.hyper["eps"][runs], state.square_avg
                 return "heavy", self.hyper["momentum"][runs, 0], (
-                    lambda t: lr / (np.sqrt(v * alpha ** t) + eps))
+                    lambda t: _rmsprop_gain(lr, alpha, eps, v, t, np.sqrt))
             # adam, adamw: m is β₁-averaged, i.e. heavy-ball with dampening 1 − β₁
             b1, b2 = self.hyper["betas"][runs, 0:1], self.hyper["betas"][runs, 1:2]
             eps, v = self.hyper["eps"][runs], state.exp_avg_sq
             k = state.step[:, None].astype(float)
+            return "heavy", b1[:, 0], lambda t: _adam_gain(lr, b1, b2, eps, k, v, t, np.sqrt)
 
-            def gain_at(t):  # η(1 − β₁)/bc1 / (√(v β₂ᵗ / bc2) + ε), bias corrections at k + t
-                bc1, bc2 = 1 - b1 ** (k + t), 1 - b2 ** (k + t)
-                return lr * (1 - b1) / bc1 / (np.sqrt(v * b2 ** t / bc2) + eps)
-            return "heavy", b1[:, 0], gain_at
+    def _gain_model_floats(self):
+        """``_gain_model`` of the one run, on its floats: (kind, μ, gain_at) with
+        ``gain_at(t)`` a list of the per-weight gains t steps from now (a float t; it may
+        raise ``ArithmeticError`` or ``ValueError`` where the arrays would give inf or NaN)."""
+        opt, h, lr = self.optimizer.id, self._hyper_floats(), self.lr_of(0)
+        if opt in ("gd", "momentum", "nesterov"):
+            fixed = [_sgd_gain(lr, h["dampening"] if opt == "momentum" else 0.0)] * self.dim
+            return _KINDS[opt], h["momentum"] if opt != "gd" else 0.0, lambda t: fixed
+        if self._fs is None:
+            self._fs = state_row(self._chain_state)
+        state = self.chain.optimizer_state(self._fs)
+        if opt == "adagrad":
+            fixed = [_adagrad_gain(lr, h["lr_decay"], state.step, s, h["eps"], math.sqrt)
+                     for s in state.sum]
+            return "plain", 0.0, lambda t: fixed
+        if opt == "rmsprop":
+            return "heavy", h["momentum"], lambda t: [
+                _rmsprop_gain(lr, h["alpha"], h["eps"], v, t, math.sqrt) for v in state.square_avg]
+        (b1, b2), eps, k = h["betas"], h["eps"], float(state.step)
+        return "heavy", b1, lambda t: [_adam_gain(lr, b1, b2, eps, k, v, t, math.sqrt)
+                                       for v in state.exp_avg_sq]
 
     def _stays(self, runs: Array, pts: Array, deviation: Array) -> Array:
         """Whether a run ``deviation`` from a minimum stays within ``xtol`` of it for
@@ -1210,6 +1236,33 @@ class Batch:
                        trend=float((sums[nb - h:].sum() - sums[nb - 2 * h:nb - h].sum())
                                    / (h * w)) if h else 0.0)
         return out
+
+
+# --- the optimizers' gains near a minimum (``Batch._gain_model``): arrays or floats ---------
+
+_KINDS = {"gd": "plain", "momentum": "heavy", "nesterov": "nesterov"}
+
+
+def _sgd_gain(lr, damp):
+    """η(1 − τ): SGD's gain (its momentum buffer takes (1 − τ)·g)."""
+    return lr * (1 - damp)
+
+
+def _adagrad_gain(lr, lr_decay, k, s, eps, sqrt):
+    """η/(1 + k·decay) / (√s + ε): Adagrad's gain (s only grows: read now)."""
+    return lr / (1 + k * lr_decay) / (sqrt(s) + eps)
+
+
+def _rmsprop_gain(lr, alpha, eps, v, t, sqrt):
+    """η/(√(v αᵗ) + ε): RMSprop's gain t steps on, v forgetting (× α a step)."""
+    return lr / (sqrt(v * alpha ** t) + eps)
+
+
+def _adam_gain(lr, b1, b2, eps, k, v, t, sqrt):
+    """η(1 − β₁)/bc1 / (√(v β₂ᵗ / bc2) + ε), the bias corrections at k + t: Adam's gain t
+    steps on (m is β₁-averaged: a heavy ball with dampening 1 − β₁)."""
+    bc1, bc2 = 1 - b1 ** (k + t), 1 - b2 ** (k + t)
+    return lr * (1 - b1) / bc1 / (sqrt(v * b2 ** t / bc2) + eps)
 
 
 def _pull(wd, abs_p):

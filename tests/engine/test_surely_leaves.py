@@ -71,3 +71,26 @@ def test_near_its_threshold_for_every_kind_and_momentum():
                 if V.surely_leaves(FLOATS, kind, [a, 1e-3], mu, TOL):
                     leave = _leave_from_last_slice(kind, h, np.array([1.0, 1.0]), mu, 1.0)
                     assert np.isfinite(leave), (kind, mu, a)
+
+
+def test_the_gain_model_on_floats_is_the_one_on_arrays():
+    """``_gain_model_floats`` (one run, the circling pre-test) reads the same optimizer, η,
+    hyperparameters and state as ``_gain_model`` (the verdict's linear map), every optimizer."""
+    from gdviz.engine.optimizers import OPTIMIZERS, defaults, hyper_arrays
+    from gdviz.engine.runs import Batch
+    from gdviz.engine.surfaces import SURFACES
+
+    for oid in OPTIMIZERS:
+        hyper = {**defaults(oid), "lr": 0.01}
+        if "momentum" in hyper:
+            hyper["momentum"] = 0.9
+        b = Batch(SURFACES["rosenbrock"], OPTIMIZERS[oid], hyper_arrays([hyper]),
+                  np.array([[0.8, 0.6]]), 100)
+        for _ in range(30):
+            b.propose(), b.advance()
+        kind, mu, gain_at = b._gain_model(np.zeros(1, np.intp))
+        fkind, fmu, fgain_at = b._gain_model_floats()
+        assert (fkind, fmu) == (kind, float(mu[0])), oid
+        for t in (0.0, 1000.0, float(V.SLICE_ENDS[-2])):
+            want = np.broadcast_to(gain_at(t), (1, 2))[0]
+            np.testing.assert_allclose(fgain_at(t), want, rtol=1e-13, err_msg=oid)
