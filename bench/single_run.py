@@ -9,7 +9,9 @@ one process run (this machine is shared: compare the ratios, not the figures):
   the frame's update), as a stream and ``POST /api/run`` take it;
 * **streamed** — the session's ``handle`` of ``step{count:100}`` messages plus
   ``json.dumps`` of its replies (every frame as the socket sends it, with its ``opt``
-  terms), per step; also for a named curve and a typed f(x, y) (``STREAMED``);
+  terms), per step; also for a named curve and a typed f(x, y) (``STREAMED``), and for runs
+  while they circle a minimum, where the verdict near a minimum is in question every step
+  (``CIRCLING``);
 * **POST /api/run** — one request of 1 run × N steps to a real server on loopback
   (``gdviz serve``, one worker, its job worker started by an untimed request first), wall
   time per step from send to the last byte, the JSON parsed; against
@@ -86,9 +88,19 @@ def engine(steps: int) -> float:
     return (pc() - t0) / steps * 1e6
 
 
-# the same run from step 2,000 to 6,400, while it circles (1, 1): the verdict near a minimum
-# is in question every step (called oscillating at 6,428)
-CIRCLING = "streamed: the same run circling (1, 1), steps 2,000–6,400"
+# runs while they circle a minimum, where the verdict near a minimum is in question every
+# step: (scenario, untimed steps first, timed steps). The Rosenbrock run above circles (1, 1)
+# from about step 2,000 (called oscillating at 6,428); Adam circles Himmelblau's irrational
+# (−2.81, 3.13) and two_wells' (0.96, 0) (no double there comes to rest) from ~step 300
+CIRCLING = {
+    "streamed: the same run circling (1, 1), steps 2,000–6,400": (SCENARIO, 2000, 4400),
+    "streamed: Adam η 0.05 circling Himmelblau's (−2.81, 3.13), steps 500–2,500": (
+        {"surface": "himmelblau", "runs": [{"optimizer": "adam", "lr": 0.05,
+                                            "start": [-0.5, 0.0]}]}, 500, 2000),
+    "streamed: Adam η 0.05 circling two_wells' (0.96, 0), steps 500–2,500": (
+        {"surface": "two_wells", "runs": [{"optimizer": "adam", "lr": 0.05,
+                                           "start": [2.0, 1.0]}]}, 500, 2000),
+}
 STREAMED = {  # other one-run streams: a named f(x), and the same Rosenbrock typed in
     "streamed: the curve two_wells, GD η 1e-5": {
         "model": {"kind": "f1d", "f": "two_wells"}, "runs": [{"optimizer": "gd", "lr": 1e-5}]},
@@ -171,7 +183,8 @@ def main() -> None:
                 got["floor"].append(floor(args.steps))
                 got["engine"].append(engine(args.steps))
                 got["streamed"].append(streamed(args.steps))
-                got.setdefault(CIRCLING, []).append(streamed(4400, SCENARIO, after=2000))
+                for name, (scenario, after, steps) in CIRCLING.items():
+                    got.setdefault(name, []).append(streamed(steps, scenario, after=after))
                 for name, scenario in STREAMED.items():
                     got.setdefault(name, []).append(streamed(args.steps, scenario))
             for name, (scenario, opt, lr, start, steps) in POST_CASES.items():
@@ -191,8 +204,8 @@ def main() -> None:
              f"{median(got['engine']) / f:.1f}", ""],
             ["streamed: session handle + dumps", f"{median(got['streamed']):.1f}",
              f"{median(got['streamed']) / f:.1f}", ""]]
-    rows.append([CIRCLING, f"{median(got[CIRCLING]):.1f}", f"{median(got[CIRCLING]) / f:.0f}",
-                 ""])
+    for name in CIRCLING:
+        rows.append([name, f"{median(got[name]):.1f}", f"{median(got[name]) / f:.0f}", ""])
     for name in STREAMED:
         rows.append([name, f"{median(got[name]):.1f}", "", ""])
     for name in POST_CASES:

@@ -293,7 +293,8 @@ def test_a_batch_of_one_weight_runs_skips_the_verdict_only_where_it_would_end_no
 CIRCLING = [("rosenbrock", "adam", [-1.5, 2], 0.01, 7000), ("bowl", "rmsprop", [1, 1], 0.01, 900),
             ("bowl", "adam", [1, 1], 0.05, 1200), ("beale", "adam", [1, 1], 0.01, 3000),
             ("ravine", "adam", [-1.5, 1], 0.05, 1200),
-            ("himmelblau", "adam", [-0.5, 0], 0.05, 1500), ("two_wells", "adam", [2, 1], 0.05, 1500)]
+            ("himmelblau", "adam", [-0.5, 0], 0.05, 1500),
+            ("two_wells", "adam", [2, 1], 0.05, 1500)]
 
 
 @pytest.mark.parametrize("surface,oid,start,lr,steps", CIRCLING)
