@@ -15,10 +15,15 @@ s + LAND_STEPS are taken, after checking bit for bit that the run is where the
 continuation says it would be at s (else — a hyperparameter changed, a schedule moves η —
 it starts afresh). Asked at every s, the answer is the one a fresh continuation from s
 gives: at rest by step s + LAND_STEPS − 1.
+
+One run that steps on floats (a stream's, a ``POST /api/run``'s) is continued on its
+floats (``continue_floats``: the optimizer's float kernels, the float step's own, with
+the arrays' bits while every number is finite; at the first that is not, on arrays).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -92,21 +97,55 @@ def continue_exactly(c: Continuation, until: int, update: Callable, gradient: Ca
             c.path.append(p)
 
 
+class NotOnFloats(Exception):
+    """A continuation on floats met a number that floats might not give as the arrays do
+    (an inf or NaN, a float error): the caller continues on arrays instead."""
+
+
+def continue_floats(c: Continuation, until: int, update: Callable, gradient: Callable,
+                    follows: Callable) -> None:
+    """``continue_exactly`` for one run on Python floats — θ, the gradient and the state a
+    row of floats, ``update`` the optimizer's float kernels — with the arrays' bits while
+    every number stays finite (the float step's own condition, ``Batch._advance_floats``);
+    raises ``NotOnFloats`` at the first that is not (where the arrays would call the run
+    lost)."""
+    p = c.path[-1]
+    try:
+        with np.errstate(all="ignore"):
+            while c.front < until and not (c.rest_at[0] >= 0 or c.lost[0]):
+                u, state = update(c.g, c.state, p)
+                q = [a + b for a, b in zip(p, u)]
+                if not math.isfinite(sum(q)):
+                    raise NotOnFloats
+                if q == p and not any(abs(d) > 0 for d in follows(p, c.g)):
+                    c.rest_at[0] = c.front
+                    q = p  # (θ as it was, ±0 included)
+                c.state, c.g, p = state, gradient(q), q
+                if not math.isfinite(sum(c.g)):
+                    raise NotOnFloats
+                c.path.append(p)
+    except (ArithmeticError, ValueError) as e:
+        raise NotOnFloats from e
+
+
 def lands(memo: Continuation | None, runs: Array, hyper: dict[str, Array], key: Any,
-          step: int, params: Array, g: Array, state: Any, update: Callable,
-          gradient: Callable, follows: Callable) -> tuple[Array, Continuation | None]:
+          step: int, params, g, state: Any, update: Callable, gradient: Callable,
+          follows: Callable, floats: bool = False) -> tuple[Array, Continuation | None]:
     """Whether each of ``runs`` (at ``step``: θ ``params``, gradient ``g``, optimizer
     ``state``) comes to rest within ``V.LAND_STEPS`` steps; and the continuation to ask
     next time (``memo`` reused when the runs are on it, else a fresh one; None when it
-    would hold more than ``MAX_REMEMBERED`` numbers)."""
+    would hold more than ``MAX_REMEMBERED`` numbers). ``floats``: one run, θ and g lists
+    and the state its row (``continue_floats``; it may raise ``NotOnFloats``)."""
     m = len(runs)
     if memo is None or not memo.matches(runs, hyper, key, step, params):
         memo = Continuation(runs.copy(), {k: v.copy() for k, v in hyper.items()}, key,
-                            step, [params.copy()], state, g.copy(),
+                            step, [list(params) if floats else params.copy()], state,
+                            list(g) if floats else g.copy(),
                             np.full(m, -1, np.int64), np.zeros(m, bool))
     memo.forget_before(step)
-    continue_exactly(memo, step + V.LAND_STEPS, update, gradient, follows)
+    (continue_floats if floats else continue_exactly)(memo, step + V.LAND_STEPS, update,
+                                                      gradient, follows)
     out = (memo.rest_at >= 0) & (memo.rest_at < step + V.LAND_STEPS)
-    if len(memo.path) * params.size > MAX_REMEMBERED:
+    if len(memo.path) * np.size(params) > MAX_REMEMBERED:
         return out, None
     return out, memo

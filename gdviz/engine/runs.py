@@ -974,6 +974,11 @@ class Batch:
         hyper = {k: v[runs] for k, v in self.hyper.items()}
         if self.schedule is not None:
             hyper["lr"] = self.lr_now()[runs][:, None]
+        if self._float_step:  # one run of a surface or a curve: continued on its floats
+            try:
+                return self._lands_floats(runs, hyper)
+            except landing.NotOnFloats:
+                self._landing = None
         clip = self.clip_norm
 
         def update(g, state, p):
@@ -986,6 +991,29 @@ class Batch:
             self.params[runs], self.grad[runs], _take(self.opt_state, runs), update,
             lambda p: self._loss_and_grad(p, step)[1],
             lambda p, g: self.effective_grad(runs, p, g))
+        self._landing = memo
+        return out
+
+    def _lands_floats(self, runs: Array, hyper: dict) -> Array:
+        """``_lands`` of the one run on its floats: the optimizer's float kernels (after the
+        clip's, if any) with η now, the objective's float gradient — the float step's own
+        parts, so the same bits (``landing.continue_floats``; ``NotOnFloats`` where not)."""
+        h = {**self._hyper_floats(), "lr": self.lr_of(0)}
+        clip = self.chain.find(ClipByNorm)
+        if self._fs is None:
+            self._fs = state_row(self._chain_state)
+
+        def update(g, state, p):
+            if clip is not None:
+                g = clip.update_floats(g, None, p, h)[0]
+            return self.optimizer.update_floats(g, state, p, h)
+
+        p, _, g = self._floats_now()
+        out, memo = landing.lands(
+            self._landing if self.schedule is None else None, runs, hyper, self.chain,
+            self.step, p, g, self.chain.optimizer_state(self._fs), update,
+            lambda q: self.objective.loss_and_grad_floats(q)[1],
+            self._effective_grad_floats, floats=True)
         self._landing = memo
         return out
 
