@@ -355,3 +355,20 @@ def test_a_minimum_with_no_double_at_rest_is_looked_for_every_w_steps():
     looked = [k for k, until in asked if until < k]  # the steps the look was due
     assert 10 <= len(looked) <= 1500 // b.tol.window + 5, len(looked)
     assert all(later - k >= b.tol.window for k, later in zip(looked, looked[1:]))
+
+
+def test_one_run_that_steps_on_arrays_skips_the_verdict_it_would_not_end_there():
+    """linreg2 (two weights, an exact Hessian, no float step): the pre-test on the run's
+    floats with its state and update read from the arrays; RMSprop circles its minimum."""
+    from gdviz.engine.nets.linear import make_linreg2
+    m = make_linreg2()
+    hyper = hyper_arrays([{**defaults("rmsprop"), "lr": 0.01}])
+    CheckedBatch.leaving = 0
+    checked, ref = (cls(m, OPTIMIZERS["rmsprop"], hyper, np.array([m.start]), 2000)
+                    for cls in (CheckedBatch, ArrayBatch))
+    assert not checked._float_step and checked._floats
+    tc, tr = run_to_end(checked), run_to_end(ref)
+    assert (checked.status.tolist(), checked.end_step.tolist(), checked.stall.tolist()) == (
+        ref.status.tolist(), ref.end_step.tolist(), ref.stall.tolist())
+    np.testing.assert_array_equal(tc.params, tr.params)
+    assert CheckedBatch.leaving >= 100, CheckedBatch.leaving
