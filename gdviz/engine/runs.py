@@ -680,17 +680,17 @@ class Batch:
         at the horizon's last slice making the map surely unstable there
         (``V.surely_leaves``). A crawling run's look ahead is ruled out by the caller."""
         one = ops is FLOATS
-        wd = self._hyper_floats().get("weight_decay") if one else self.hyper.get(
-            "weight_decay")
-        if self._noisy or self.noise is not None or (wd is not None and one and wd):
+        if self._noisy or self.noise is not None:
             return False if one else np.zeros(len(runs), bool)
-        fine = self._land_until[runs] >= self.step
         if one:
-            if not fine[0]:
+            if self._hyper_floats().get("weight_decay") or self._land_until[0] < self.step:
                 return False
             fine = True
-        elif wd is not None:
-            fine &= wd[runs, 0] == 0
+        else:
+            fine = self._land_until[runs] >= self.step
+            wd = self.hyper.get("weight_decay")
+            if wd is not None:
+                fine &= wd[runs, 0] == 0
         u = self.propose()[runs]
         if one:  # the gains now and at the last slice's start
             kind, mu, gain_at = self._gain_model_floats()

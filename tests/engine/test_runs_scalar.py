@@ -149,6 +149,15 @@ def test_floats_and_arrays_give_the_same_booleans(seed, step, loss_scale, jitter
             assert crawl == crawl_ref
 
 
+def _end_alike(checked: Batch, ref: Batch) -> None:
+    """Run both to their end: the same statuses, end steps, stalls and last weights."""
+    tc, tr = run_to_end(checked), run_to_end(ref)
+    assert checked.status.tolist() == ref.status.tolist()
+    assert checked.end_step.tolist() == ref.end_step.tolist()
+    assert checked.stall.tolist() == ref.stall.tolist()
+    np.testing.assert_array_equal(tc.params, tr.params)
+
+
 class CheckedBatch(Batch):
     """Every time the pre-test says ``_judge`` would end nothing for a run (on floats, or
     for rows of a batch on arrays), ``_judge`` is run on that run anyway: it must end
@@ -200,10 +209,7 @@ def test_a_run_skips_the_verdict_near_a_minimum_only_when_it_would_end_nothing(s
                                                                                 start, lr):
     checked, ref = (one_run(cls, surface, oid, start, lr, max_steps=300)
                     for cls in (CheckedBatch, ArrayBatch))
-    run_to_end(checked), run_to_end(ref)
-    assert checked.status.tolist() == ref.status.tolist()
-    assert checked.end_step.tolist() == ref.end_step.tolist()
-    assert checked.stall.tolist() == ref.stall.tolist()
+    _end_alike(checked, ref)
 
 
 def test_a_crawling_run_skips_the_verdict_on_most_steps():
@@ -251,11 +257,7 @@ def test_a_batch_skips_the_verdict_near_a_minimum_only_for_runs_it_would_end_not
     CheckedBatch.skipped = 0
     checked, ref = batch(CheckedBatch), batch(NeverSkipBatch)
     assert not checked._floats
-    tc, tr = run_to_end(checked), run_to_end(ref)
-    assert checked.status.tolist() == ref.status.tolist()
-    assert checked.end_step.tolist() == ref.end_step.tolist()
-    assert checked.stall.tolist() == ref.stall.tolist()
-    np.testing.assert_array_equal(tc.params, tr.params)
+    _end_alike(checked, ref)
 
 
 def test_a_batch_of_crawling_runs_skips_the_verdict_on_most_of_their_steps():
@@ -279,11 +281,7 @@ def test_a_batch_of_one_weight_runs_skips_the_verdict_only_where_it_would_end_no
     CheckedBatch.skipped = 0
     checked, ref = (cls(CURVES[curve], OPTIMIZERS[oid], hyper, starts, 300)
                     for cls in (CheckedBatch, NeverSkipBatch))
-    tc, tr = run_to_end(checked), run_to_end(ref)
-    assert checked.status.tolist() == ref.status.tolist()
-    assert checked.end_step.tolist() == ref.end_step.tolist()
-    assert checked.stall.tolist() == ref.stall.tolist()
-    np.testing.assert_array_equal(tc.params, tr.params)
+    _end_alike(checked, ref)
     assert CheckedBatch.skipped > 0
 
 
@@ -307,9 +305,7 @@ def test_a_run_circling_a_minimum_skips_the_verdict_it_would_not_end_there(surfa
     CheckedBatch.leaving = 0
     checked, ref = (one_run(cls, surface, oid, start, lr, max_steps=steps)
                     for cls in (CheckedBatch, ArrayBatch))
-    run_to_end(checked), run_to_end(ref)
-    assert (checked.status.tolist(), checked.end_step.tolist(), checked.stall.tolist()) == (
-        ref.status.tolist(), ref.end_step.tolist(), ref.stall.tolist())
+    _end_alike(checked, ref)
     assert CheckedBatch.leaving >= 100, CheckedBatch.leaving
 
 
@@ -329,11 +325,7 @@ def test_a_batch_circling_minima_skips_the_verdict_only_where_it_would_end_nothi
                         np.array([start] * len(rows), float), steps)
                     for cls in (CheckedBatch, NeverSkipBatch))
     assert not checked._floats
-    tc, tr = run_to_end(checked), run_to_end(ref)
-    assert checked.status.tolist() == ref.status.tolist()
-    assert checked.end_step.tolist() == ref.end_step.tolist()
-    assert checked.stall.tolist() == ref.stall.tolist()
-    np.testing.assert_array_equal(tc.params, tr.params)
+    _end_alike(checked, ref)
     assert CheckedBatch.leaving >= 500, CheckedBatch.leaving
 
 
@@ -367,8 +359,5 @@ def test_one_run_that_steps_on_arrays_skips_the_verdict_it_would_not_end_there()
     checked, ref = (cls(m, OPTIMIZERS["rmsprop"], hyper, np.array([m.start]), 2000)
                     for cls in (CheckedBatch, ArrayBatch))
     assert not checked._float_step and checked._floats
-    tc, tr = run_to_end(checked), run_to_end(ref)
-    assert (checked.status.tolist(), checked.end_step.tolist(), checked.stall.tolist()) == (
-        ref.status.tolist(), ref.end_step.tolist(), ref.stall.tolist())
-    np.testing.assert_array_equal(tc.params, tr.params)
+    _end_alike(checked, ref)
     assert CheckedBatch.leaving >= 100, CheckedBatch.leaving
