@@ -189,6 +189,9 @@ def test_dark_theme_darkens_the_page_and_every_plot_and_keeps_run_colours(page, 
 
 
 def _font_sizes(page):
+    # (ready and step 0 come before Plotly has laid out both plots: wait for what is read)
+    page.wait_for_function("document.getElementById('loss-plot')._fullLayout?.yaxis"
+                           " && document.querySelector('#contour .xtick text')")
     return page.evaluate("""(() => {
         const px = (sel) => parseFloat(getComputedStyle(document.querySelector(sel)).fontSize);
         return {
