@@ -167,6 +167,7 @@ def test_dark_theme_darkens_the_page_and_every_plot_and_keeps_run_colours(page, 
     assert luminance(style(".panel-contour", "backgroundColor")) < 0.02
     assert luminance(style(".panel h2", "color")) > 0.7
     assert luminance(style("#btn-step", "backgroundColor")) < 0.05
+    _plots_laid_out(page)
     layout = lambda plot, key: page.evaluate(f"document.getElementById('{plot}')._fullLayout.{key}")  # noqa: E731
     assert luminance(layout("loss-plot", "paper_bgcolor")) < 0.02
     assert luminance(layout("loss-plot", "font.color")) > 0.7
@@ -188,10 +189,15 @@ def test_dark_theme_darkens_the_page_and_every_plot_and_keeps_run_colours(page, 
     assert page_log.page_errors == [] and page_log.console_errors == []
 
 
-def _font_sizes(page):
-    # (ready and step 0 come before Plotly has laid out both plots: wait for what is read)
+def _plots_laid_out(page):
+    """Wait until Plotly has laid out the loss plot and the contour's axes: the page says
+    ready, at step 0, a moment before."""
     page.wait_for_function("document.getElementById('loss-plot')._fullLayout?.yaxis"
                            " && document.querySelector('#contour .xtick text')")
+
+
+def _font_sizes(page):
+    _plots_laid_out(page)
     return page.evaluate("""(() => {
         const px = (sel) => parseFloat(getComputedStyle(document.querySelector(sel)).fontSize);
         return {
