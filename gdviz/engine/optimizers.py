@@ -289,7 +289,7 @@ def _power(beta: Array, t: Array) -> Array | float:
     """βᵗ per run (shapes (runs, 1)), computed as torch does — a Python float power —
     once per distinct (β, t) pair. NumPy's array power can differ in the last bit, which
     would make a batched run drift from the same run alone (and from torch)."""
-    if beta.min() == beta.max() and t.min() == t.max():
+    if beta.size == 1 or (beta.min() == beta.max() and t.min() == t.max()):
         return float(beta.flat[0]) ** int(t.flat[0])
     pairs, inverse = np.unique(np.stack([beta.ravel(), t.ravel().astype(float)], axis=1),
                                axis=0, return_inverse=True)

@@ -292,6 +292,28 @@ class SoftmaxCrossEntropy:
     """
 
     @staticmethod
+    def _two_classes(z: Array, y: Array) -> tuple[Array, Array, Array]:
+        """K = 2 in closed form: with the margin u = z_other − z_label and e = e^(−|u|) ≤ 1,
+        ℓ = log(1 + e^u) = max(u, 0) + log1p(e)  and  ∂ℓ/∂z_other = σ(u) = −∂ℓ/∂z_label,
+        σ(u) = 1/(1 + e) for u ≥ 0, e/(1 + e) below (as ``Sigmoid``). The same loss and
+        gradient as the general form (the label's share −r/S is −σ(u), log1p(r) is
+        log1p(e^u)), exact to a few ulps in both tails, in half its passes over the data
+        (the default MLP has two classes: ``bench/mlp_step.py``).
+        Returns (ℓ per sample, σ(u), s), s = +1 where the label is class 0, −1 where 1."""
+        s = y[..., 0] - y[..., 1]
+        u = np.subtract(z[..., 1], z[..., 0])
+        u *= s
+        e = np.abs(u)
+        np.negative(e, out=e)
+        np.exp(e, out=e)
+        ell = np.log1p(e)
+        ell += np.maximum(u, 0.0)
+        d = e + 1.0
+        np.copyto(e, 1.0, where=u >= 0)
+        e /= d
+        return ell, e, s
+
+    @staticmethod
     def _parts(z: Array, y: Array, out: Array | None = None):
         m = _max_last(z)
         gap = _sum_last(z * y) - m           # z_label − m  (≤ 0)
@@ -303,20 +325,39 @@ class SoftmaxCrossEntropy:
         return e, total, rest, per_sample
 
     @staticmethod
-    def loss(z: Array, y: Array) -> Array:
-        return _mean_per_run(SoftmaxCrossEntropy._parts(z, y)[3])
+    def _binary(z: Array, y: Array, out: Array | None = None) -> tuple[Array, Array]:
+        """(ℓ per sample, ∂L/∂z) for K = 2 (``_two_classes``): ∂L/∂z_1 = s·σ(u)/B, ∂L/∂z_0 its
+        negative."""
+        ell, sig, s = SoftmaxCrossEntropy._two_classes(z, y)
+        dz = _buffer(out, z)
+        sig *= s
+        np.divide(sig, z.size // (z.shape[0] * 2), out=dz[..., 1])
+        np.negative(dz[..., 1], out=dz[..., 0])
+        return ell, dz
 
     @staticmethod
-    def loss_and_grad(z: Array, y: Array, out: Array | None = None) -> tuple[Array, Array]:
+    def _general(z: Array, y: Array, out: Array | None = None) -> tuple[Array, Array]:
+        """(ℓ per sample, ∂L/∂z) for any K (``_parts``)."""
         e, total, rest, per_sample = SoftmaxCrossEntropy._parts(z, y, out)
-        loss = _mean_per_run(per_sample)
         b = z.size // (z.shape[0] * z.shape[-1])
         e *= 1.0 - y                         # the other classes: e_k
         e -= y * rest[..., None]             # the label: −r
         scale = b * total                    # B · Σ e
         np.reciprocal(scale, out=scale)
         e *= scale[..., None]
-        return loss, e
+        return per_sample, e
+
+    @staticmethod
+    def loss(z: Array, y: Array) -> Array:
+        if z.shape[-1] == 2:
+            return _mean_per_run(SoftmaxCrossEntropy._two_classes(z, y)[0])
+        return _mean_per_run(SoftmaxCrossEntropy._parts(z, y)[3])
+
+    @staticmethod
+    def loss_and_grad(z: Array, y: Array, out: Array | None = None) -> tuple[Array, Array]:
+        form = SoftmaxCrossEntropy._binary if z.shape[-1] == 2 else SoftmaxCrossEntropy._general
+        per_sample, dz = form(z, y, out)
+        return _mean_per_run(per_sample), dz
 
 
 class SigmoidBCE:

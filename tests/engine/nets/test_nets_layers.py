@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import mpmath as mp
 import numpy as np
 import pytest
 
@@ -131,11 +132,11 @@ def _targets(rng, head, k):
     return np.eye(k)[labels]
 
 
-@pytest.mark.parametrize("head", list(LOSSES))
-def test_loss_gradient_matches_finite_differences(rng, head):
-    k = 1 if head == "sigmoid_bce" else 3
+@pytest.mark.parametrize("head, k", [("softmax_ce", 2), ("softmax_ce", 3), ("sigmoid_bce", 1),
+                                     ("mse", 3)])
+def test_loss_gradient_matches_finite_differences(rng, head, k):
     z = rng.standard_normal((R, B, k)) * 2
-    y = _targets(rng, head, 3 if k == 3 else 2)
+    y = _targets(rng, head, max(k, 2))
     loss, dz = LOSSES[head].loss_and_grad(z, y)
     assert loss.shape == (R,)
     np.testing.assert_array_equal(loss, LOSSES[head].loss(z, y))
@@ -151,6 +152,45 @@ def test_softmax_cross_entropy_is_minus_mean_log_probability_of_the_label(rng):
     np.testing.assert_allclose(SoftmaxCrossEntropy.loss(z, np.eye(4)[labels]), want, rtol=1e-13)
     np.testing.assert_allclose(softmax(z), p, rtol=1e-13)
     np.testing.assert_allclose(log_softmax(z), np.log(p), rtol=1e-12, atol=1e-14)
+
+
+def _exact_two_class_ce(z, labels):
+    """ℓ and ∂ℓ/∂z of one sample, K = 2, by the textbook formula at 800 digits (mpmath):
+    enough that 1 − p keeps its digits where p is within e^(−745) of 1."""
+    mp.mp.dps = 800
+    a, b = (mp.mpf(float(v)) for v in z)
+    p = [mp.exp(a) / (mp.exp(a) + mp.exp(b)), mp.exp(b) / (mp.exp(a) + mp.exp(b))]
+    ell = -mp.log(p[labels])
+    return float(ell), [float(p[k] - (k == labels)) for k in range(2)]
+
+
+def test_two_class_cross_entropy_is_exact_in_both_tails():
+    # margins from confidently right (label's probability rounds to 1) to confidently wrong
+    margins = [-745.0, -700.0, -60.0, -37.5, -20.0, -1e-9, 0.0, 1e-9, 0.3, 20.0, 60.0, 700.0]
+    for label in (0, 1):
+        z = np.array([[[0.25, 0.25 + u] if label == 0 else [0.25 + u, 0.25] for u in margins]])
+        y = np.eye(2)[[label] * len(margins)]
+        ell, dz = SoftmaxCrossEntropy._binary(z, y)
+        for i in range(len(margins)):
+            want_ell, want_dz = _exact_two_class_ce(z[0, i], label)
+            assert ell[0, i] == pytest.approx(want_ell, rel=4e-16, abs=1e-320)
+            assert dz[0, i] * len(margins) == pytest.approx(want_dz, rel=4e-16, abs=1e-320)
+
+
+def test_two_class_closed_form_is_the_general_form(rng):
+    z = rng.standard_normal((R, 64, 2)) * rng.choice([0.1, 3.0, 40.0], (R, 64, 1))
+    y = np.eye(2)[rng.integers(0, 2, 64)]
+    ell2, dz2 = SoftmaxCrossEntropy._binary(z, y)
+    ell, dz = SoftmaxCrossEntropy._general(z, y)
+    np.testing.assert_allclose(ell2, ell, rtol=2e-15, atol=1e-300)
+    np.testing.assert_allclose(dz2, dz, rtol=2e-15, atol=1e-300)
+    # what the engine calls picks the closed form for two classes, the general one for more
+    np.testing.assert_array_equal(SoftmaxCrossEntropy.loss_and_grad(z, y)[1], dz2)
+    np.testing.assert_array_equal(SoftmaxCrossEntropy.loss(z, y), ell2.mean(axis=1))
+    z3 = np.concatenate([z, z[..., :1]], axis=-1)
+    y3 = np.concatenate([y, 0 * y[:, :1]], axis=-1)
+    np.testing.assert_array_equal(SoftmaxCrossEntropy.loss_and_grad(z3, y3)[1],
+                                  SoftmaxCrossEntropy._general(z3, y3)[1])
 
 
 def test_bce_is_the_textbook_formula(rng):
