@@ -36,7 +36,7 @@ import numpy as np
 from .conv import CORNERS, PADDINGS, Conv3x3, MaxPool2x2, out_size
 from .images import ImageDataset
 from .init import INITS, draw, kernel_weights
-from .layers import ACTIVATIONS, Dense, SoftmaxCrossEntropy, softmax
+from .layers import ACTIVATIONS, Dense, ReLU, SoftmaxCrossEntropy, softmax
 from .network import Network, check_batch_size
 
 Array = np.ndarray
@@ -319,10 +319,12 @@ class CNN(Network):
         ws.w_hwc = self._dense_hwc(w)
         return Dense.forward(f, ws.w_hwc, bias, out=ws.logits)
 
-    def backward(self, ws: Workspace, layers, grads) -> None:
+    def backward(self, ws: Workspace, layers, grads, stages: bool = True) -> None:
         """Backpropagate ∂L/∂logits (in ``ws.dlogits``) through the dense layer and the
         blocks, last to first, into ``grads`` [(dK_l, db_l), …, (dW, db)] (views of the
-        flat gradient); ``ws`` keeps every stage's gradient (dp, da, dz per block)."""
+        flat gradient); ``ws`` keeps every stage's gradient (dp, da, dz per block). With
+        ``stages=False`` (training) a ReLU network skips da: its dz comes from dp in one
+        product (``MaxPool2x2.backward_through_relu``, the same bits)."""
         p = ws.p[-1]
         f = p.reshape(p.shape[0], p.shape[1], self.features)
         df = ws.dp[-1].reshape(f.shape)
@@ -331,9 +333,13 @@ class CNN(Network):
         grads[-1][1][...] = db
         for l in range(len(self.blocks) - 1, -1, -1):
             b = self.blocks[l]
-            da = MaxPool2x2.backward(ws.dp[l], ws.a[l], ws.p[l], out=ws.da[l],
-                                     mask_out=ws.mask[l])
-            dz = self._act.backward(da, ws.z[l], ws.a[l], out=ws.dz[l])
+            if stages or self._act is not ReLU:
+                da = MaxPool2x2.backward(ws.dp[l], ws.a[l], ws.p[l], out=ws.da[l],
+                                         mask_out=ws.mask[l])
+                dz = self._act.backward(da, ws.z[l], ws.a[l], out=ws.dz[l])
+            else:
+                mask = MaxPool2x2.routing_mask(ws.a[l], ws.p[l], out=ws.mask[l])
+                dz = MaxPool2x2.backward_through_relu(ws.dp[l], ws.p[l], mask, out=ws.dz[l])
             cols = ws.cols0 if l == 0 else ws.cols[l]
             in_shape = None if l == 0 else (p.shape[1], b.side_in, b.side_in, b.c_in)
             dk, dbias, dx = Conv3x3.backward(dz, cols, layers[l][0], in_shape, self.padding,
@@ -352,7 +358,7 @@ class CNN(Network):
             ws = self._workspace(layers[0][0].shape[0], len(x))
             logits = self.forward(layers, cols0, ws)
             loss[rows], _ = self._loss.loss_and_grad(logits, t, out=ws.dlogits)
-            self.backward(ws, layers, self.unpack(grad[rows]))
+            self.backward(ws, layers, self.unpack(grad[rows]), stages=False)
         return loss, grad
 
     def per_sample_pass(self, params: Array, idx: Array) -> tuple[Array, Workspace, Array]:

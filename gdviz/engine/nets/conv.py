@@ -175,3 +175,16 @@ class MaxPool2x2:
                  mask_out: Array | None = None) -> Array:
         """∂L/∂a (a's shape) from ∂L/∂p: routed to the winners, 0 elsewhere."""
         return np.multiply(dp[:, None], MaxPool2x2.routing_mask(a, p, out=mask_out), out=out)
+
+    @staticmethod
+    def backward_through_relu(dp: Array, p: Array, mask: Array, out: Array | None = None) -> Array:
+        """∂L/∂z of a = relu(z) then this pool, from ∂L/∂p and the routing ``mask``: ∂L/∂p
+        at each window's winner where the max p is > 0 (there z = a = p, relu′ = 1), 0
+        elsewhere (a loser, or a window of zeros whose winner has z ≤ 0).
+
+        One product dp·[winner ∧ p > 0] for the two that ``backward`` and ``ReLU.backward``
+        take, (dp·[winner])·[z > 0]: the same bits, as both multiply dp by 1 where the
+        factors are all 1 and by 0 elsewhere (0 · 1 and 1 · 0 are both 0: ±0, the NaN of
+        inf · 0, NaN kept, alike). Training skips the ∂L/∂a the trace shows."""
+        alive = mask & (p > 0)[:, None]
+        return np.multiply(dp[:, None], alive, out=out)

@@ -12,7 +12,7 @@ from gdviz.engine.nets import network as network_module
 from gdviz.engine.nets.cnn import CNN, activations_per_image, plan_blocks
 from gdviz.engine.nets.conv import Conv3x3, MaxPool2x2, to_spatial
 from gdviz.engine.nets.images import digits, shapes
-from gdviz.engine.nets.layers import ACTIVATIONS
+from gdviz.engine.nets.layers import ACTIVATIONS, ReLU
 from nets_fd import assert_close_grad, numeric_grad_runs
 
 DIGITS = digits(n=60, seed=0)
@@ -152,6 +152,38 @@ def test_the_pool_sends_the_gradient_to_one_pixel_per_window():
     np.testing.assert_array_equal(np.where(mask, a, 0).sum(axis=1), p)  # the winner is the max
     da = MaxPool2x2.backward(np.ones_like(p), a, p)
     assert da.sum() == p.size and set(np.unique(da)) == {0.0, 1.0}
+
+
+def test_relu_then_pool_backward_in_one_product_has_the_two_products_bits():
+    # ReLU maps with ties, windows of zeros and negatives; ∂L/∂p with ±0, ±inf and NaN
+    rng = np.random.default_rng(5)
+    z = rng.choice([-1.5, -0.0, 0.0, 0.25, 0.25, 2.0], size=(3, 4, 6, 2, 2, 4))
+    z[0, :, 0] = -1.0                                  # a window of zeros after the ReLU
+    a = ReLU.forward(z)
+    p = MaxPool2x2.forward(a)
+    dp = rng.normal(size=p.shape)
+    dp.flat[:40] = rng.choice([0.0, -0.0, np.inf, -np.inf, np.nan, -2.5], size=40)
+    with np.errstate(invalid="ignore"):
+        two = ReLU.backward(MaxPool2x2.backward(dp, a, p), z, a)
+        one = MaxPool2x2.backward_through_relu(dp, p, MaxPool2x2.routing_mask(a, p))
+    assert one.tobytes() == two.tobytes()
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_training_gradient_is_the_traced_passes_gradient(activation):
+    # training skips ∂L/∂a for a ReLU network (stages=False); the trace keeps every stage
+    net = CNN(DIGITS, (4,), "valid", activation)
+    params = net.init_params("he", 3, runs=2)
+    params[1] *= 1.7
+    _, grad = net.loss_and_grad(params)
+    layers = net.unpack(params)
+    x, t = net.data.x_train, net._t_train
+    ws = net._workspace(2, len(x))
+    logits = net.forward(layers, net._columns_of(x), ws)
+    net._loss.loss_and_grad(logits, t, out=ws.dlogits)
+    traced = np.empty_like(params)
+    net.backward(ws, layers, net.unpack(traced), stages=True)
+    assert traced.tobytes() == grad.tobytes()
 
 
 def test_dead_kernels_and_units_for_the_diagnosis():
