@@ -182,6 +182,7 @@ class Batch:
         self._fnow: tuple | None = None  # (params, loss, grad arrays, then as floats)
         self._fproposal: tuple | None = None  # ``propose`` on floats: (update, state, g)
         self._fstart: tuple | None = None  # the start, its loss and scales, as floats
+        self._wide: tuple | None = None  # ``_wide_norms``: (params, ‖θ‖, ‖θ − θ₀‖, disp)
         self._record_history(np.arange(self.n_runs))
         self._classify(np.arange(self.n_runs))
 
@@ -445,8 +446,12 @@ class Batch:
                 loss, grad = self._loss_and_grad(params, self.step + 1)
                 self.params[idx], self.loss[idx], self.grad[idx] = params, loss, grad
                 self.chain_state = _put(self.chain_state, idx, new_state)
-            unorm = (np.array([FLOATS.norm(updates[0].tolist())])
-                     if self._floats and self.dim <= 7 else row_norms(updates))
+            if not self._floats:
+                unorm = row_norms(updates)
+            elif self.dim <= 7:
+                unorm = np.array([FLOATS.norm(updates[0].tolist())])
+            else:
+                unorm = self._wide_norms(updates)
             new_d = self.effective_grad(idx, params, grad)
             dloss = 0.5 * np.einsum("rp,rp->r", old_d + new_d, updates)
         self.step += 1
@@ -582,7 +587,10 @@ class Batch:
         wide = self.dim > 7
         if wide:
             loss = float(self.loss[0])
-            finite = (FLOATS.isfinite(loss) and bool(rows_finite(self.params)[0])
+            length = self._wide_now()  # a finite ‖θ‖ has every weight finite
+            finite = (FLOATS.isfinite(loss)
+                      and (length is not None and FLOATS.isfinite(length[1])
+                           or bool(rows_finite(self.params)[0]))
                       and bool(rows_finite(self.grad)[0]))
         else:
             p, loss, g = self._floats_now()
@@ -599,11 +607,36 @@ class Batch:
                                                      window)
         return bool(div or osc), bool(settled), bool(crawl)
 
+    def _wide_norms(self, updates: Array) -> Array:
+        """One network run's step: ‖update‖ (returned, (1,)) and the norms its rules read at
+        this step, all in one ``norms`` call over their rows — ‖θ‖, ‖θ − θ₀‖ and, once the
+        window is full, the window's displacement ‖θ − θ_oldest‖ (``_FloatWindow.disp``):
+        kept in ``_wide`` for the new ``params`` (called after they are set, before the
+        step is recorded). One call on four rows instead of four on one: ``norms`` takes
+        each row alone, so the bits are those of four calls."""
+        n2 = 2 * self.tol.window
+        rows = [updates, self.params, self.params - self.start]
+        window = self.step + 1 >= n2  # ``_FloatWindow`` at the step about to be recorded
+        if window:  # the oldest slot then, not yet overwritten: (step + 1) + 1
+            rows.append(self.params - self._param_hist[(self.step + 2) % n2])
+        n = norms(np.concatenate(rows)).tolist()
+        self._wide = (self.params, n[1], n[2], n[3] if window else None)
+        return np.array(n[:1])
+
+    def _wide_now(self) -> tuple | None:
+        """``_wide`` if it was taken at the current params, else None."""
+        w = self._wide
+        return w if w is not None and w[0] is self.params else None
+
     def _lengths_floats(self) -> tuple[float, float]:
         """1 + ‖θ‖ and ‖θ − θ₀‖ of the one run, as floats, with the arrays' bits: folded in
         order (``FLOATS.norm``, = ``norms`` column by column) for a surface, ``norms``' own
-        form of one row for a network's many weights."""
+        form of one row for a network's many weights (taken with the step's other norms,
+        ``_wide_norms``, when it stepped through ``advance``)."""
         if self.dim > 7:
+            wide = self._wide_now()
+            if wide is not None:
+                return 1 + wide[1], wide[2]
             return 1 + float(norms(self.params)[0]), float(norms(self.params - self.start)[0])
         p, start = self._floats_now()[0], self._start_floats()[0]
         return 1 + FLOATS.norm(p), FLOATS.norm([a - b for a, b in zip(p, start)])
@@ -1374,6 +1407,9 @@ class _FloatWindow:
         h, n2 = self._b._param_hist, 2 * self._b.tol.window
         first, last = h[self._oldest], h[(self._oldest - 1) % n2]
         if self._b.dim > 7:  # a network's row: ``norms``' own form
+            wide = self._b._wide_now()
+            if wide is not None and wide[3] is not None:
+                return wide[3]
             return float(norms(last - first)[0])
         return FLOATS.norm([p - q for p, q in zip(last[0].tolist(), first[0].tolist())])
 

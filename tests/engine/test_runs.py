@@ -385,6 +385,15 @@ def test_one_wide_row_has_the_norm_of_the_same_row_among_others():
         with np.errstate(all="ignore"):
             alone, among = norms(row[None, :].copy()), norms(batch)[1:2]
         assert alone.tobytes() == among.tobytes(), (k, p, alone, among)
+        # rows that are all finite and not all 0 (a network's step, ``Batch._wide_norms``)
+        # take ``_scaled_rows``: each row's bits, alone or among others, as the general form
+        with np.errstate(over="ignore"):
+            rows = np.stack([row, rng.normal(size=p) * 10.0 ** rng.uniform(-310, 308),
+                             rng.normal(size=p)])
+        with np.errstate(all="ignore"):
+            fast, general = norms(rows), norms(np.vstack([rows, np.zeros(p)]))[:3]
+            each = np.concatenate([norms(r[None, :].copy()) for r in rows])
+        assert fast.tobytes() == general.tobytes() == each.tobytes(), (k, p, fast, general)
 
 
 def _linreg2_gd(lr, steps=3000):

@@ -85,8 +85,9 @@ def test_the_cases_end_in_each_way():
 
 @pytest.mark.parametrize("case", ["adam", "momentum too fast", "sigmoid + BCE", "cnn"])
 def test_the_lengths_the_floats_read_are_the_arrays_bit_for_bit(case):
-    """What the rules read as floats — 1 + ‖θ‖, ‖θ − θ₀‖, the window's displacement — is
-    what the arrays give, at every step: a last-bit difference would move a verdict only
+    """What the rules read as floats — 1 + ‖θ‖, ‖θ − θ₀‖, the window's displacement, taken
+    with the step's length in one ``norms`` call (``Batch._wide_norms``) — is what the
+    arrays give, one norm at a time, at every step: a last-bit difference would move a verdict only
     at a threshold, where the comparison of whole runs above could not see it."""
     from gdviz.engine.runs import _FloatWindow, _RingWindow
     from gdviz.engine.verdicts import norms
@@ -97,6 +98,7 @@ def test_the_lengths_the_floats_read_are_the_arrays_bit_for_bit(case):
     while not b.done:
         with np.errstate(all="ignore"):
             b.advance()
+        assert b._wide_now() is not None  # the step's norms, taken together in advance
         length, away = b._lengths_floats()
         assert (length, away) == (float(1 + norms(b.params)[0]),
                                   float(norms(b.params - b.start)[0]))
