@@ -48,7 +48,11 @@ MAX_ACTIVATIONS = 1 << 20  # images × Σ conv-map sizes (h·w·c): bounds one p
 MAX_PASS_WORK = 16_000_000  # images × multiply-adds per image: bounds one step's time (~35 ms
 #                             on one core of the 2-core development machine, bench/step_cost.py),
 #                             so a stream's step never holds the event loop for long
-CHUNK_ELEMENTS = 1 << 19   # floats in the largest feature map of one chunk of runs (4 MB)
+CHUNK_ELEMENTS = 1 << 17   # floats in the largest feature map of one chunk of runs (1 MB):
+#                            a chunk's maps then stay near a core's L2 (1 MB on the 2-core
+#                            development machine). At 4 MB a race of 6 default CNNs took
+#                            1,175 µs per run and step, at 1 MB 320; a stream's per-frame
+#                            metrics 613 µs, 165 (bench/README.md, "Chunks that fit")
 CACHED_COLUMNS = 1 << 20   # keep a data set's first-block columns up to this many floats (8 MB)
 
 

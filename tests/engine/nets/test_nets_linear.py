@@ -209,3 +209,24 @@ def test_linreg2_data_options_flow_through():
     assert m.data.x.shape == (50, 2)
     np.testing.assert_allclose(m.minima[0], [1.0, -2.0], atol=1e-12)  # noiseless: the line
     assert linreg2_data(50, 0.0, 4).y.tolist() == m.data.y.tolist()
+
+
+@pytest.mark.parametrize("name", ["linreg2", "logreg2"])
+def test_chunks_of_weight_pairs_change_nothing(monkeypatch, name):
+    """Many weight pairs (a basin map, a contour grid) go through in chunks of
+    ``CHUNK_ELEMENTS`` pairs × points; each pair's numbers are the same bytes in one chunk,
+    in chunks of a few pairs, and alone."""
+    from gdviz.engine.nets import linear
+
+    model = MODELS[name]
+    w = np.random.default_rng(4).normal(size=(3001, 2)) * 3
+    monkeypatch.setattr(linear, "CHUNK_ELEMENTS", 1 << 30)  # one chunk
+    whole = model.loss_and_grad(w)
+    grid_whole = model.value(w[:, 0], w[:, 1])
+    monkeypatch.setattr(linear, "CHUNK_ELEMENTS", 7 * 100)  # seven pairs at a time
+    for got, want in zip(model.loss_and_grad(w), whole):
+        assert got.tobytes() == want.tobytes()
+    assert model.value(w[:, 0], w[:, 1]).tobytes() == grid_whole.tobytes()
+    alone = model.loss_and_grad(w[1234:1235])
+    assert alone[0].tobytes() == whole[0][1234:1235].tobytes()
+    assert alone[1].tobytes() == whole[1][1234:1235].tobytes()
