@@ -11,6 +11,7 @@ machine noise hits all alike:
                        tree's ``gdviz/engine/nets`` and with ``--main``'s (default: the ``main``
                        branch, exported by ``git archive`` and imported beside it)
 * ours, Batch        — ``Batch.advance()``: the same plus the run engine's status tests
+* ours, R = 6 race   — the bare step of six runs at once (one batch), per run
 * torch              — ``F.conv2d``/``relu``/``max_pool2d``/``flatten``/``@``/
                        ``cross_entropy`` and ``optim.Adam``: ``zero_grad(); backward();
                        step()``; float64 one thread (the comparison the issue asks for),
@@ -45,6 +46,7 @@ from gdviz.scenarios.models import Scenario
 from gdviz.scenarios.objectives import objective_of
 
 LR = 0.01
+RACE = 6  # runs in a race (a lesson's learning rates side by side), stepped as one batch
 SCENARIO = {"model": {"kind": "cnn"}, "runs": [{"optimizer": "adam", "lr": LR}],
             "steps": 10000}  # the default budget would end the run inside a repeat
 
@@ -69,11 +71,11 @@ def main_net(net, nets):
 class Ours:
     """The bare step: loss_and_grad, Adam update, params + update."""
 
-    def __init__(self, net):
+    def __init__(self, net, runs: int = 1):
         self.net = net
         self.opt = OPTIMIZERS["adam"]
-        self.hyper = hyper_arrays([{**defaults("adam"), "lr": LR}])
-        self.params = net.init_params("he", 0)
+        self.hyper = hyper_arrays([{**defaults("adam"), "lr": LR}] * runs)
+        self.params = net.init_params("he", 0, runs=runs)
         self.state = self.opt.init(self.params, self.hyper)
 
     def step(self):
@@ -176,6 +178,11 @@ def main() -> None:
     if old:
         variants[f"main {old.commit}, Batch.advance"] = lambda: time_steps(
             lambda: OursBatch(old_net, S), S)
+    variants[f"ours, R = {RACE} (race), per run"] = lambda: time_steps(
+        lambda: Ours(net, RACE), S) / RACE
+    if old:
+        variants[f"main {old.commit}, R = {RACE} (race), per run"] = lambda: time_steps(
+            lambda: Ours(old_net, RACE), S) / RACE
     default_threads = None
     if torch is not None:
         default_threads = torch.get_num_threads()
