@@ -37,6 +37,7 @@ from .conv import CORNERS, PADDINGS, Conv3x3, MaxPool2x2, out_size
 from .images import ImageDataset
 from .init import INITS, draw, kernel_weights
 from .layers import ACTIVATIONS, Dense, ReLU, SoftmaxCrossEntropy, softmax
+from . import network
 from .network import Network, check_batch_size
 
 Array = np.ndarray
@@ -48,11 +49,7 @@ MAX_ACTIVATIONS = 1 << 20  # images × Σ conv-map sizes (h·w·c): bounds one p
 MAX_PASS_WORK = 16_000_000  # images × multiply-adds per image: bounds one step's time (~35 ms
 #                             on one core of the 2-core development machine, bench/step_cost.py),
 #                             so a stream's step never holds the event loop for long
-CHUNK_ELEMENTS = 1 << 17   # floats in the largest feature map of one chunk of runs (1 MB):
-#                            a chunk's maps then stay near a core's L2 (1 MB on the 2-core
-#                            development machine). At 4 MB a race of 6 default CNNs took
-#                            1,175 µs per run and step, at 1 MB 320; a stream's per-frame
-#                            metrics 613 µs, 165 (bench/README.md, "Chunks that fit")
+CHUNK_ELEMENTS = 1 << 19   # floats in the largest feature map of one chunk of runs (4 MB)
 CACHED_COLUMNS = 1 << 20   # keep a data set's first-block columns up to this many floats (8 MB)
 
 
@@ -293,8 +290,17 @@ class CNN(Network):
         return cached if cached is not None else self._first_columns(x)
 
     def _chunks(self, runs: int, samples: int):
+        """Slices of runs: as many at a time as keep the largest map within
+        ``CHUNK_ELEMENTS`` and the chunk's buffers within what is kept between calls
+        (``network.CACHED_WORKSPACE_ELEMENTS``). Buffers made afresh for every chunk cost
+        page faults: a race of 6 default CNNs in one chunk of 6 took 692 µs per run and
+        forward pass, in chunks of 2 (kept) 154 (bench/README.md, "Chunks whose buffers
+        are kept")."""
         b = self.blocks[0]
-        per = max(1, CHUNK_ELEMENTS // max(1, samples * b.side_conv ** 2 * b.c_out))
+        per = min(CHUNK_ELEMENTS // max(1, samples * b.side_conv ** 2 * b.c_out),
+                  network.CACHED_WORKSPACE_ELEMENTS // max(1, Workspace.elements(self.blocks, 1,
+                                                                                samples)))
+        per = max(1, per)
         for r0 in range(0, runs, per):
             yield slice(r0, min(runs, r0 + per))
 
