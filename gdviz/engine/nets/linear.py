@@ -23,7 +23,7 @@ decision line passes through the origin.
 Their loss at R weight pairs is an (R, N) array over the N data points, so a basin
 map (R = 65,536) or a contour grid (400² points) of a model with 2,048 points would
 need gigabytes at once. Every function therefore works through the pairs in chunks
-of at most ``CHUNK_ELEMENTS`` pairs × points (1 MB per temporary array); each pair's
+of at most ``CHUNK_ELEMENTS`` pairs × points (8 MB per temporary array); each pair's
 mean is the same row reduction either way, so the numbers are identical.
 """
 
@@ -53,9 +53,7 @@ def _broadcast_const(like: Array, v: float) -> Array:
     return np.full(np.shape(like), float(v))
 
 
-CHUNK_ELEMENTS = 1 << 17  # weight pairs × data points in one temporary array (1 MB, near a
-#                           core's L2: 40,000 pairs of linreg2 took 41 ms in 8 MB arrays,
-#                           19 in 1 MB ones; logreg2 126 and 63 — bench/README.md)
+CHUNK_ELEMENTS = 1 << 20  # weight pairs × data points in one temporary array (8 MB)
 
 
 def _chunks(pairs: int, points: int):
