@@ -587,9 +587,9 @@ class Batch:
         wide = self.dim > 7
         if wide:
             loss = float(self.loss[0])
-            length = self._wide_now()  # a finite ‖θ‖ has every weight finite
+            step_norms = self._wide_now()  # a finite ‖θ‖ has every weight finite
             finite = (FLOATS.isfinite(loss)
-                      and (length is not None and FLOATS.isfinite(length[1])
+                      and (step_norms is not None and FLOATS.isfinite(step_norms[1])
                            or bool(rows_finite(self.params)[0]))
                       and bool(rows_finite(self.grad)[0]))
         else:
