@@ -293,9 +293,9 @@ class CNN(Network):
         """Slices of runs: as many at a time as keep the largest map within
         ``CHUNK_ELEMENTS`` and the chunk's buffers within what is kept between calls
         (``network.CACHED_WORKSPACE_ELEMENTS``). Buffers made afresh for every chunk cost
-        page faults: a race of 6 default CNNs in one chunk of 6 took 692 µs per run and
-        forward pass, in chunks of 2 (kept) 154 (bench/README.md, "Chunks whose buffers
-        are kept")."""
+        page faults: a race of 6 default CNNs in one chunk of 6 took ~735 µs per run for
+        its loss, in chunks of 2 whose buffers are kept ~165 (bench/README.md, "Tiny
+        networks: … CNN chunks whose buffers are kept")."""
         b = self.blocks[0]
         per = min(CHUNK_ELEMENTS // max(1, samples * b.side_conv ** 2 * b.c_out),
                   network.CACHED_WORKSPACE_ELEMENTS // max(1, Workspace.elements(self.blocks, 1,
