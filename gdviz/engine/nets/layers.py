@@ -247,6 +247,11 @@ def sigmoid_minus(z: Array, y: Array) -> Array:
 # loss(logits, targets) -> (R,);  loss_and_grad(logits, targets) -> ((R,), ∂L/∂logits)
 # logits (R, B, K); targets (B, K), shared by all runs.
 
+def _samples(z: Array) -> int:
+    """B, the samples per run of outputs z (R, …, K): what a mean over samples divides by."""
+    return z.size // (z.shape[0] * z.shape[-1])
+
+
 def _mean_per_run(v: Array) -> Array:
     """Mean over every axis but the first (torch's 'mean' over all elements of one run)."""
     return v.reshape(v.shape[0], -1).mean(axis=1)
@@ -331,7 +336,7 @@ class SoftmaxCrossEntropy:
         ell, sig, s = SoftmaxCrossEntropy._two_classes(z, y)
         dz = _buffer(out, z)
         sig *= s
-        np.divide(sig, z.size // (z.shape[0] * 2), out=dz[..., 1])
+        np.divide(sig, _samples(z), out=dz[..., 1])
         np.negative(dz[..., 1], out=dz[..., 0])
         return ell, dz
 
@@ -339,7 +344,7 @@ class SoftmaxCrossEntropy:
     def _general(z: Array, y: Array, out: Array | None = None) -> tuple[Array, Array]:
         """(ℓ per sample, ∂L/∂z) for any K (``_parts``)."""
         e, total, rest, per_sample = SoftmaxCrossEntropy._parts(z, y, out)
-        b = z.size // (z.shape[0] * z.shape[-1])
+        b = _samples(z)
         e *= 1.0 - y                         # the other classes: e_k
         e -= y * rest[..., None]             # the label: −r
         scale = b * total                    # B · Σ e
