@@ -42,6 +42,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import landing, stability
+from .ahead import Ahead
 from . import verdicts as V
 from .optimizers import Hyper, Optimizer, coupled_decay
 from .schedules import Schedule
@@ -183,6 +184,7 @@ class Batch:
         self._fproposal: tuple | None = None  # ``propose`` on floats: (update, state, g)
         self._fstart: tuple | None = None  # the start, its loss and scales, as floats
         self._wide: tuple | None = None  # ``_wide_norms``: (params, ‖θ‖, ‖θ − θ₀‖, disp)
+        self._pace = Ahead()  # one run's steps taken ahead of their verdicts (ahead.py)
         self._record_history(np.arange(self.n_runs))
         self._classify(np.arange(self.n_runs))
 
@@ -193,6 +195,7 @@ class Batch:
         for name, value in changes.items():
             self.hyper[name][run] = value
         self._proposal = self._active_hyper = self._fh = self._fproposal = None
+        self._pace.drop()
 
     def hyper_of(self, run: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -209,6 +212,7 @@ class Batch:
                                                   np.full(self.n_runs, self.step))
         self._proposal = self._fproposal = None
         self._float_step = self._float_step and self.chain.floats
+        self._pace.drop()
 
     def reopen(self, run: int) -> None:
         """Let an ended run go on (a branch taken from its last step): it is running
@@ -218,6 +222,7 @@ class Batch:
             self.end_step[run] = -1
             self._n_active += 1
             self._active_hyper = None
+            self._pace.drop()
 
     # -- stepping ------------------------------------------------------------
 
@@ -314,11 +319,19 @@ class Batch:
         fp = self._float_proposal() if self._float_step and self._proposal is None else None
         if fp is not None:  # one run on floats: its rows as they are
             update, after, g = fp
-            return StepTerms(np.array(g)[weights], _float_row(of(self._fs), weights),
-                             _float_row(of(after), weights), np.array(update)[weights])
+            return self._terms_of_floats(update, self._fs, after, g, weights)
         update, after, g = self._array_proposal()
         return StepTerms(g[run, weights].copy(), _state_row(self.opt_state, run, weights),
                          _state_row(of(after), run, weights), update[run, weights].copy())
+
+    def terms_of(self, taken, weights=slice(None)) -> StepTerms:
+        """``step_terms`` of a step taken ahead (``ahead.Taken``), from the frame before it."""
+        return self._terms_of_floats(taken.u, taken.before, taken.after, taken.seen, weights)
+
+    def _terms_of_floats(self, update: list, before, after, g: list, weights) -> StepTerms:
+        of = self.chain.optimizer_state
+        return StepTerms(np.array(g)[weights], _float_row(of(before), weights),
+                         _float_row(of(after), weights), np.array(update)[weights])
 
     def _hyper_of_active(self, idx: Array) -> Hyper:
         """The hyperparameters of the active runs ``idx``, picked out once per set of active
@@ -354,14 +367,40 @@ class Batch:
             p, _, g = self._floats_now()
             if self._fs is None:
                 self._fs = state_row(self._chain_state)
-            try:
-                u, after, seen = self.chain.update_floats(g, self._fs, p, self._hyper_floats())
-            except (ArithmeticError, ValueError):
-                return None
-            if not math.isfinite(sum(u) + sum(seen)):
-                return None
-            self._fproposal = (u, after, seen)
+            self._fproposal = self._update_floats(p, g, self._fs, self._hyper_floats())
         return self._fproposal
+
+    def _update_floats(self, p: list, g: list, fs: Any, h: dict) -> tuple[list, Any, list] | None:
+        """The chain's update of the one run from weights ``p``, gradient ``g`` and state
+        ``fs`` on floats: (update, state after, the gradient the optimizer saw), or None
+        where floats might not give the arrays' bits (Python raised, or a number is not
+        finite)."""
+        try:
+            u, after, seen = self.chain.update_floats(g, fs, p, h)
+        except (ArithmeticError, ValueError):
+            return None
+        if not math.isfinite(sum(u) + sum(seen)):
+            return None
+        return u, after, seen
+
+    def _step_floats(self, p: list, g: list, u: list) -> tuple[list, float, list, float] | None:
+        """The one run's step ``u`` from ``p`` (gradient ``g``) on floats: (θ + u, its loss,
+        its gradient, the step's change ½(d_old + d_new)·u of what the optimizer minimises),
+        or None where floats might not give the arrays' bits. (NumPy's warnings are the
+        caller's to silence: an overflow is seen here, not warned of.)"""
+        try:
+            new_p = [a + b for a, b in zip(p, u)]
+            loss, grad = self.objective.loss_and_grad_floats(new_p)
+            old_d, new_d = self._effective_grad_floats(p, g), self._effective_grad_floats(new_p, grad)
+            dot = 0.0  # einsum's order: 0 + each product in turn
+            for a, b, c in zip(old_d, new_d, u):
+                dot += (a + b) * c
+            dloss = 0.5 * dot
+        except (ArithmeticError, ValueError):
+            return None
+        if not math.isfinite(loss + sum(grad) + sum(new_p) + dloss):
+            return None
+        return new_p, loss, grad, dloss
 
     def _effective_grad_floats(self, p: list, g: list) -> list:
         """``effective_grad`` of the one run, on floats (the same kernels)."""
@@ -383,19 +422,11 @@ class Batch:
             return None
         u, after, _ = fp
         p, _, g = self._floats_now()
-        try:
-            new_p = [a + b for a, b in zip(p, u)]
-            with np.errstate(all="ignore"):  # (an overflow is seen below, not warned of)
-                loss, grad = self.objective.loss_and_grad_floats(new_p)
-            old_d, new_d = self._effective_grad_floats(p, g), self._effective_grad_floats(new_p, grad)
-            dot = 0.0  # einsum's order: 0 + each product in turn
-            for a, b, c in zip(old_d, new_d, u):
-                dot += (a + b) * c
-            dloss = 0.5 * dot
-        except (ArithmeticError, ValueError):
+        with np.errstate(all="ignore"):
+            taken = self._step_floats(p, g, u)
+        if taken is None:
             return None
-        if not math.isfinite(loss + sum(grad) + sum(new_p) + dloss):
-            return None
+        new_p, loss, grad, dloss = taken
         self.params, self.loss, self.grad = np.array([new_p]), np.array([loss]), np.array([grad])
         self._fnow = (self.params, self.loss, self.grad, new_p, loss, grad)
         self._chain_state, self._fs = None, after
@@ -411,7 +442,14 @@ class Batch:
 
         Uses the cached proposal if ``propose()`` made one; otherwise only the
         active rows go through the optimizer (ended runs cost nothing). One run steps
-        on floats where it can (``_advance_floats``)."""
+        on floats where it can (``_advance_floats``), and takes its steps from those found
+        quiet ahead of their verdicts where there are some (``ahead.py``): the same step."""
+        if self._float_step and self._n_active == 1 and self._pace.step(self):
+            return np.zeros(1, np.intp)
+        return self._advance()
+
+    def _advance(self) -> Array:
+        """``advance``, judging this step now (nothing taken from the steps found ahead)."""
         if self._float_step and self._n_active == 1:
             idx = self._advance_floats()
             if idx is not None:
@@ -669,24 +707,8 @@ class Batch:
             hessian, d, p, bounds = self._stationary_floats()
             return (V.surely_not_stationary(FLOATS, hessian, d, p, bounds, self.tol)
                     or self._surely_leaves(FLOATS, runs, hessian, p[:self.dim], d[:self.dim]))
-        p = self.params[runs]
-        h = self._hessian(p)
-        wd = self.hyper.get("weight_decay")
-        if wd is not None and np.count_nonzero(wd[runs]):  # what the optimizer follows
-            d = self.effective_grad(runs, p, self.grad[runs])
-            h = h + _diag(self._curvature_shift(runs, p))
-        else:
-            d = self.grad[runs]
-        if ops is FLOATS:
-            p, h, d = p[0].tolist(), h[0].tolist(), d[0].tolist()
-        else:
-            p, h, d = p.T, h.transpose(1, 2, 0), d.T
-        if self.dim == 1:
-            zero = 0.0 if ops is FLOATS else np.zeros(len(runs))
-            hessian, d, p = (h[0][0], zero, h[0][0]), (d[0], zero), (p[0], zero)
-            bounds = [((m[0], 0.0), bound) for m, bound in self._minima_bounds]
-        else:
-            hessian, bounds = (h[0][0], h[1][0], h[1][1]), self._minima_bounds
+        hessian, d, p, bounds = self._stationary_columns(ops, runs, self.params[runs],
+                                                         self.grad[runs])
         far = V.surely_not_stationary(ops, hessian, d, p, bounds, self.tol)
         if ops is FLOATS:
             return far or self._surely_leaves(FLOATS, runs, hessian, p[:self.dim], d[:self.dim])
@@ -696,6 +718,29 @@ class Batch:
                                             [c[rest] for c in p[:self.dim]],
                                             [c[rest] for c in d[:self.dim]])
         return far & ~look
+
+    def _stationary_columns(self, ops, runs: Array, p: Array, g: Array) -> tuple:
+        """(the Hessian's (H₀₀, H₁₀, H₁₁); d; θ; the known minima's bounds) as columns, for
+        ``V.surely_not_stationary``, at weights ``p`` with gradient ``g`` ((m, P) arrays) of
+        the runs ``runs`` (a run may be named again for each of its steps): the Hessian and
+        gradient of what the optimizer follows, one weight x read as (x, 0) with the Hessian
+        diag(f″, f″). In ``ops``: one row's floats, or arrays of the m rows."""
+        h = self._hessian(p)
+        wd = self.hyper.get("weight_decay")
+        if wd is not None and np.count_nonzero(wd[runs]):  # what the optimizer follows
+            d = self.effective_grad(runs, p, g)
+            h = h + _diag(self._curvature_shift(runs, p))
+        else:
+            d = g
+        if ops is FLOATS:
+            p, h, d = p[0].tolist(), h[0].tolist(), d[0].tolist()
+        else:
+            p, h, d = p.T, h.transpose(1, 2, 0), d.T
+        if self.dim == 1:
+            zero = 0.0 if ops is FLOATS else np.zeros(len(runs))
+            return ((h[0][0], zero, h[0][0]), (d[0], zero), (p[0], zero),
+                    [((m[0], 0.0), bound) for m, bound in self._minima_bounds])
+        return (h[0][0], h[1][0], h[1][1]), d, p, self._minima_bounds
 
     def _surely_leaves(self, ops, runs: Array, hessian, theta, d):
         """Per run of ``runs`` (floats for one run, or arrays) that may sit at a minimum:
@@ -1421,14 +1466,6 @@ class _RingWindow:
     """The last 2W steps of the runs ``idx`` of a batch, read from its rings (slots in
     ``Batch._order``) for the rows ``sub`` of ``idx`` a rule asks for (None: all)."""
 
-    # bouncing needs displacement < ½ path (a path: the sum of the last 2W − 1 step lengths,
-    # at most the whole window's), and the newer W steps between ½ and 2 × the older W.
-    # Any order of adding n numbers ≥ 0 is within n ulps of their exact sum, so sums taken
-    # in NumPy's order with a relative MARGIN (and a HAIR for subnormals) rule a run out
-    # only where every order would (sums ≥ LARGE, where overflow could differ by order,
-    # rule nothing out)
-    MARGIN, HAIR, LARGE = 1e-7, 1e-300, 1e300
-
     def __init__(self, batch: "Batch", idx: Array):
         self._b, self._order = batch, batch._order()
         self._idx = None if idx.size == batch.n_runs else idx
@@ -1460,9 +1497,7 @@ class _RingWindow:
         return self._disp if sub is None else self._disp[sub]
 
     def might_bounce(self) -> Array:
-        """False only where ``bouncing`` is surely False (see above): the displacement is
-        over half the path, or the newer half's steps are under ½ or over 2 × the older's
-        (``tol.shrink``, ``tol.grow``)."""
+        """False only where ``bouncing`` is surely False (``V.might_bounce``)."""
         u, n2 = self._b._unorm_hist, len(self._order)
         w = n2 // 2
 
@@ -1474,14 +1509,8 @@ class _RingWindow:
                 return ring[first:].sum(axis=0) + ring[:end - n2].sum(axis=0)
             return self._per_run(total, u, axis=1)
 
-        older, newer = half(self._order[0]), half(self._order[w])
-        tol = self._b.tol
-        up, down, hair = 1 + self.MARGIN, 1 - self.MARGIN, self.HAIR
-        shrinks = newer * up + hair < tol.shrink * older * down
-        grows = newer * down - hair > tol.grow * older * up + hair
-        far = self.disp() > 0.5 * (older + newer) * up + hair
-        sure = (older < self.LARGE) & (newer < self.LARGE) & (shrinks | grows | far)
-        return ~sure
+        return V.might_bounce(half(self._order[0]), half(self._order[w]), self.disp(),
+                              self._b.tol)
 
     def _per_run(self, f, *arrays: Array, axis: int = 0) -> Array:
         """``f`` (elementwise over runs, along ``axis``) for the runs of ``idx``: computed
@@ -1543,24 +1572,41 @@ def run_to_end(batch: Batch, progress=None, terms: bool = False,
     frame's next update is also kept term by term (``Batch.step_terms`` of run 0).
     ``until``: stop at that step instead (its frame the last; a branch's parent).
     """
+    # each field's frames in blocks (frames, runs, …): one per frame the loop records, one
+    # per run of steps taken ahead; joined once at the end
     params, loss, grad, update, lr = [], [], [], [], []
     steps = [] if terms else None
     while True:
-        params.append(batch.params.copy())
-        loss.append(batch.loss.copy())
-        grad.append(batch.grad.copy())
-        lr.append(batch.lr_now().copy())
+        params.append(batch.params[None].copy())
+        loss.append(batch.loss[None].copy())
+        grad.append(batch.grad[None].copy())
+        lr.append(batch.lr_now()[None].copy())
         if terms:
             steps.append(None if batch.status[0] == _DIVERGED else batch.step_terms(0))
         planned = batch.propose()
         planned[batch.status == _DIVERGED] = np.nan
-        update.append(planned)
+        update.append(planned[None])
         if batch.done or batch.step == until:
             break
-        batch.advance()
+        # steps nothing can end, taken ahead (one run: ahead.py); each frame but the last,
+        # which the loop records, with the update taken from it (the next step's)
+        taken = batch._pace.take(batch, (batch.max_steps if until is None else until)
+                                 - batch.step)
+        if len(taken) > 1:
+            frames, following = taken[:-1], taken[1:]
+            params.append(np.array([[t.params] for t in frames]))
+            loss.append(np.array([[t.loss] for t in frames]))
+            grad.append(np.array([[t.grad] for t in frames]))
+            lr.append(np.array([[t.lr] for t in following]))
+            update.append(np.array([[t.u] for t in following]))
+            if terms:
+                steps += [batch.terms_of(t) for t in following]
+        if not taken:
+            batch._advance()
         if progress is not None:
-            progress(1)
+            progress(len(taken) or 1)
     if progress is not None and batch.step < batch.max_steps and until is None:
         progress(batch.max_steps - batch.step)
-    return Trajectory(np.array(params), np.array(loss), np.array(grad), np.array(update),
-                      np.array(lr), batch.status.copy(), batch.end_step.copy(), steps)
+    return Trajectory(np.concatenate(params), np.concatenate(loss), np.concatenate(grad),
+                      np.concatenate(update), np.concatenate(lr), batch.status.copy(),
+                      batch.end_step.copy(), steps)

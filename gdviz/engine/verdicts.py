@@ -308,6 +308,27 @@ def bouncing(older_steps, newer_steps, path, displacement, tol: Tolerances):
             & (newer_steps <= tol.grow * older_steps))
 
 
+# bouncing needs displacement < ½ path (a path: the sum of the last 2W − 1 step lengths,
+# at most the whole window's), and the newer W steps between ½ and 2 × the older W. Any
+# order of adding n numbers ≥ 0 is within n ulps of their exact sum, so sums taken in any
+# order with a relative MARGIN (and a HAIR for subnormals) rule a run out only where every
+# order would (sums ≥ LARGE, where overflow could differ by order, rule nothing out)
+MARGIN, HAIR, LARGE = 1e-7, 1e-300, 1e300
+
+
+def might_bounce(older, newer, displacement, tol: Tolerances):
+    """False only where ``bouncing`` is surely False, from the sums of a window's older and
+    newer W step lengths taken in any order (NumPy's own) and its net displacement: the
+    displacement is over half the path, or the newer half's steps are under ½ or over 2 ×
+    the older's (``tol.shrink``, ``tol.grow``). A cheap bound before the exact test."""
+    up, down = 1 + MARGIN, 1 - MARGIN
+    shrinks = newer * up + HAIR < tol.shrink * older * down
+    grows = newer * down - HAIR > tol.grow * older * up + HAIR
+    far = displacement > 0.5 * (older + newer) * up + HAIR
+    sure = (older < LARGE) & (newer < LARGE) & (shrinks | grows | far)
+    return ~sure
+
+
 # --- reading the curvature: Newton with the exact Hessian, or the secant ------------------
 
 @dataclass

@@ -52,6 +52,22 @@ def vec(a) -> list[float | None] | None:
     return [v if math.isfinite(v) else None for v in values]
 
 
+def nums(a) -> list[float | None]:
+    """``num`` of each entry of a 1-d array, at once where all are finite."""
+    a = np.asarray(a, dtype=float)
+    if np.isfinite(a).all():
+        return a.tolist()
+    return [num(v) for v in a.tolist()]
+
+
+def vecs(a) -> list[list[float | None] | None]:
+    """``vec`` of each row of a 2-d array, at once where all are finite."""
+    a = np.asarray(a, dtype=float)
+    if np.isfinite(a).all():
+        return a.tolist()
+    return [vec(row) for row in a]
+
+
 def rounded(v, digits: int) -> float | None:
     """``v`` to ``digits`` significant digits (its JSON is then at most that long); None
     where not finite."""

@@ -18,7 +18,7 @@ from gdviz.engine.optimizers import OPTIMIZERS, hyper_arrays
 from gdviz.engine.history import go_on
 from gdviz.engine.runs import Batch, Status, Trajectory, run_to_end
 
-from .jsonsafe import num, vec
+from .jsonsafe import num, nums, vec, vecs
 from .kinds import ObjectiveKind, kind_of
 from .models import Scenario
 from .objectives import dimension, objective_for_run, objective_of, start_of
@@ -98,8 +98,18 @@ def batches(scenario: Scenario) -> list[Batch]:
 
 def frame_dict(step, params, loss, grad, update, lr) -> dict:
     """One frame as the API sends it (non-finite numbers as None)."""
-    return {"step": int(step), "params": vec(params), "loss": num(loss), "grad": vec(grad),
-            "update": vec(update), "lr": num(lr)}
+    return _frame(int(step), vec(params), num(loss), vec(grad), vec(update), num(lr))
+
+
+def frame_dicts(params, loss, grad, update, lr) -> list[dict]:
+    """``frame_dict`` of frames 0, 1, … from whole columns ((S, P) and (S,) arrays) at once."""
+    return list(map(_frame, range(len(loss)), vecs(params), nums(loss), vecs(grad),
+                    vecs(update), nums(lr)))
+
+
+def _frame(step: int, params, loss, grad, update, lr) -> dict:
+    return {"step": step, "params": params, "loss": loss, "grad": grad, "update": update,
+            "lr": lr}
 
 
 def run_result(batch: Batch, traj, kind: ObjectiveKind) -> dict:
@@ -107,8 +117,9 @@ def run_result(batch: Batch, traj, kind: ObjectiveKind) -> dict:
     ``diagnosis``; + each frame's ``opt`` when the trajectory kept its step terms);
     ``stall`` says where a ``stalled`` run stopped (saddle, plateau, start), else None."""
     end = int(traj.end_step[0])
-    frames = [frame_dict(k, traj.params[k, 0], traj.loss[k, 0], traj.grad[k, 0],
-                         traj.update[k, 0], traj.lr[k, 0]) for k in range(end + 1)]
+    n = end + 1
+    frames = frame_dicts(traj.params[:n, 0], traj.loss[:n, 0], traj.grad[:n, 0],
+                         traj.update[:n, 0], traj.lr[:n, 0])
     if traj.terms is not None:
         for f, terms in zip(frames, traj.terms):
             if terms is not None:

@@ -1,0 +1,286 @@
+"""One run's steps taken ahead of their verdicts, then judged all at once.
+
+A stream's or ``POST /api/run``'s one run of a surface or a curve steps on floats
+(``Batch._advance_floats``) and asks the status rules after every step. At most steps
+nothing can end it, and asking costs more than the step. ``run_ahead`` takes up to n
+steps in a tight loop on the same float kernels (``Batch._update_floats``,
+``Batch._step_floats``) and then asks the rules of all of them at once, on arrays: each
+step is a row, as a batch's runs are, and the rules are elementwise over rows
+(``verdicts.py``), reading each step's window of the last 2W steps from a linear history
+(``_Steps``) instead of the rings.
+
+A step is *quiet* when nothing can happen at it: it is not diverged, not oscillating,
+and either its last step was not short (``settled``) or the verdict near a minimum
+surely has nothing to judge there (``V.surely_not_stationary``, with no look ahead of a
+crawling run due) — exactly where ``Batch._classify`` would change nothing but the
+step's own numbers. The quiet steps before the first one that is not are committed:
+the batch's weights, loss, gradient, optimizer state, step count and rings are left as
+advancing them one by one leaves them, bit for bit. The first step that is not quiet,
+and every step after it, is left to ``Batch.advance``, which judges it in full.
+
+Only where the batch's per-step path would change nothing else: one float run with an
+exact Hessian and no gradient noise (whose generator a step ahead would move), so no
+noise-floor blocks and no secant curvature (``_prev_d``) to keep.
+
+``Ahead`` paces it: a run that keeps meeting steps that are not quiet (circling a
+minimum, where the verdict near it is asked every step) stops trying for a while, so
+such a run costs what it did.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from . import verdicts as V
+from .verdicts import ARRAYS, norms
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class Taken:
+    """One step taken ahead, as ``Batch._advance_floats`` would have taken it: the update
+    ``u`` from the frame before (made with ``lr``, from state ``before``; ``seen`` the
+    gradient the optimizer saw), and the frame it led to (``params``, ``loss``, ``grad``,
+    the optimizer state ``after``), with the step's length ‖u‖ and loss change ``dloss``."""
+
+    u: list
+    seen: list
+    before: Any
+    after: Any
+    lr: float
+    params: list
+    loss: float
+    grad: list
+    unorm: float
+    dloss: float
+
+
+def can_run_ahead(b) -> bool:
+    """Whether ``b``'s steps may be taken ahead (see the module's docstring)."""
+    return (b._float_step and b._n_active == 1 and b._hessian is not None
+            and b._prev_d is None and not b._noisy and b.noise is None
+            and b._blocks.shape[1] == 0)
+
+
+def run_ahead(b, n: int) -> list[Taken]:
+    """Up to ``n`` quiet steps of ``b`` (``can_run_ahead``), committed; what they were.
+    Fewer where a step is not quiet, floats cannot take it, the budget's last step or the
+    window's first full step comes (those are ``advance``'s)."""
+    quiet, following = _look(b, n)
+    if quiet:
+        _commit(b, quiet, following)
+    return quiet
+
+
+def _look(b, n: int) -> tuple[list[Taken], Taken | None]:
+    """Up to ``n`` quiet steps of ``b`` from its state, ``b`` untouched, and the step after
+    them if it was taken (it is not quiet, or the run ahead stopped there)."""
+    w2 = 2 * b.tol.window
+    n = min(n, b.max_steps - 1 - b.step)  # the budget's last step ends the run
+    if b.step + 1 < w2:  # a run ahead is judged with the window or without it, not both
+        n = min(n, w2 - 1 - b.step)
+    if n <= 0:
+        return [], None
+    steps = _dry(b, n)
+    k = _quiet(b, steps)
+    return steps[:k], steps[k] if k < len(steps) else None
+
+
+def _dry(b, n: int) -> list[Taken]:
+    """Up to ``n`` steps on floats from ``b``'s state, ``b`` untouched; fewer where floats
+    cannot take one."""
+    p, _, g = b._floats_now()
+    fp = b._float_proposal()
+    fs, h = b._fs, b._hyper_floats()
+    lr_of, update, step = b.chain.lr_floats, b._update_floats, b._step_floats
+    out = []
+    with np.errstate(all="ignore"):
+        while fp is not None:
+            taken = step(p, g, fp[0])
+            if taken is None:
+                break
+            u, after, seen = fp
+            p, loss, g, dloss = taken
+            out.append(Taken(u, seen, fs, after, lr_of(fs, h), p, loss, g,
+                             V.FLOATS.norm(u), dloss))
+            if len(out) == n:
+                break
+            fs = after
+            fp = update(p, g, fs, h)
+    return out
+
+
+def _quiet(b, steps: list[Taken]) -> int:
+    """How many of ``steps`` (the next ones of ``b``) are quiet before the first that is not."""
+    if not steps:
+        return 0
+    tol, s0, m = b.tol, b.step + 1, len(steps)
+    p = np.array([t.params for t in steps])
+    loss = np.array([t.loss for t in steps])
+    unorm = np.array([t.unorm for t in steps])
+    loss0, start_scale, length0 = b._start_floats()[1:]
+    window = _Steps(b, steps, unorm) if s0 >= 2 * tol.window else None
+    with np.errstate(all="ignore"):
+        div, settled, crawl, osc = b._cheap_rules(
+            ARRAYS, loss, 1 + norms(p), norms(p - b.start), np.full(m, loss0),
+            np.full(m, start_scale), np.full(m, length0), unorm, np.ones(m, bool), window)
+        loud = div | osc
+        judged = np.asarray(settled & ~loud, bool)
+        if judged.any():
+            at = np.flatnonzero(judged)
+            look = np.broadcast_to(np.asarray(crawl, bool), (m,))[at] & (
+                b._ahead_until[0] < s0 + at)
+            runs = np.zeros(at.size, np.intp)
+            g = np.array([steps[i].grad for i in at])
+            hessian, d, theta, bounds = b._stationary_columns(ARRAYS, runs, p[at], g)
+            far = V.surely_not_stationary(ARRAYS, hessian, d, theta, bounds, tol)
+            loud[at] |= look | ~far
+    first = np.flatnonzero(loud)
+    return int(first[0]) if first.size else m
+
+
+def _commit(b, steps: list[Taken], following: Taken | None) -> None:
+    """Leave ``b`` as advancing it through ``steps`` one by one does (``_advance_floats``
+    then ``_record_history``; ``_classify`` changes nothing at a quiet step); the step
+    after them, if it was taken, is its next proposal."""
+    last = steps[-1]
+    b.params, b.loss, b.grad = np.array([last.params]), np.array([last.loss]), np.array([last.grad])
+    b._fnow = (b.params, b.loss, b.grad, last.params, last.loss, last.grad)
+    b._chain_state, b._fs = None, last.after
+    b._proposal = None
+    b._fproposal = None if following is None else (following.u, following.after,
+                                                   following.seen)
+    w2 = 2 * b.tol.window
+    first = b.step + 1
+    b.step += len(steps)
+    if len(steps) == 1:  # (``advance`` drawing on the steps found quiet: one at a time)
+        slot = b.step % w2
+        b._loss_hist[slot, 0], b._param_hist[slot, 0] = last.loss, last.params
+        b._unorm_hist[slot, 0], b._dloss_hist[slot, 0] = last.unorm, last.dloss
+        return
+    kept = steps[-w2:]
+    slots = np.arange(first + len(steps) - len(kept), b.step + 1) % w2
+    b._loss_hist[slots, 0] = [t.loss for t in kept]
+    b._param_hist[slots, 0] = [t.params for t in kept]
+    b._unorm_hist[slots, 0] = [t.unorm for t in kept]
+    b._dloss_hist[slots, 0] = [t.dloss for t in kept]
+
+
+class _Steps:
+    """The window of the last 2W steps at each of a run ahead's steps (rows: the steps
+    ahead; ``steps(sub)`` etc. as ``runs._RingWindow`` gives them for runs): the rings'
+    last 2W − 1 steps, then the steps ahead, read through sliding windows."""
+
+    def __init__(self, b, ahead: list[Taken], unorm: Array):
+        w2 = 2 * b.tol.window
+        older = b._order()[1:]  # the ring's slots of the 2W − 1 steps before, oldest first
+        self._b, self._w2, self._m = b, w2, len(ahead)
+        self._unorm = np.concatenate([b._unorm_hist[older, 0], unorm])
+        self._dloss = np.concatenate([b._dloss_hist[older, 0], [t.dloss for t in ahead]])
+        self._params = np.concatenate([b._param_hist[older, 0], [t.params for t in ahead]])
+
+    def _rows(self, line: Array, sub) -> list:
+        win = sliding_window_view(line, self._w2)  # (m, 2W): step i's window, oldest first
+        if sub is not None:
+            win = win[sub]
+        return [win[:, j] for j in range(self._w2)]
+
+    def steps(self, sub=None) -> list:
+        return self._rows(self._unorm, sub)
+
+    def losses(self, sub=None) -> list:
+        return self._rows(self._dloss, sub)
+
+    def disp(self, sub=None) -> Array:
+        """‖θ_newest − θ_oldest‖ over each step's window (``norms``, as on floats)."""
+        newest, oldest = self._params[self._w2 - 1:], self._params[:self._m]
+        if sub is not None:
+            newest, oldest = newest[sub], oldest[sub]
+        return norms(newest - oldest)
+
+    def might_bounce(self) -> Array:
+        """False only where ``bouncing`` is surely False (``V.might_bounce``)."""
+        win = sliding_window_view(self._unorm, self._w2)
+        w = self._w2 // 2
+        return V.might_bounce(win[:, :w].sum(axis=1), win[:, w:].sum(axis=1), self.disp(),
+                              self._b.tol)
+
+
+class Ahead:
+    """Paces the steps taken ahead of one run: tries ever longer runs while they stay
+    quiet; after a step that was not quiet, waits ever longer before trying again while
+    such steps keep coming (a run circling a minimum), so such a run costs what it did.
+
+    Two ways in: ``take`` commits a run of quiet steps at once (``run_to_end`` records
+    their frames itself); ``step`` takes the batch's next step from the quiet steps found
+    ahead (``Batch.advance``: a stream's steps, one at a time, each exactly as before),
+    finding more when none are left. Whatever changes the run (its hyperparameters, its
+    schedule, a reopening) must ``drop`` what was found ahead."""
+
+    FIRST, MOST, LONGEST_WAIT = 4, 512, 256
+    MOST_FOUND = 64  # quiet steps ``step`` finds at once (a stream's tick stays short)
+
+    def __init__(self):
+        self._size, self._wait, self._waiting = self.FIRST, 0, 0
+        self._found: list[Taken] = []  # quiet steps found ahead, oldest last
+        self._following: Taken | None = None  # the step after them, if taken
+
+    def __deepcopy__(self, memo) -> "Ahead":
+        """A fork's own pacing; the steps found (never changed) are shared."""
+        out = Ahead.__new__(Ahead)
+        out.__dict__ = {**self.__dict__, "_found": list(self._found)}
+        return out
+
+    def drop(self) -> None:
+        """Forget the steps found ahead: the run changed."""
+        self._found, self._following = [], None
+
+    def take(self, b, most: int) -> list[Taken]:
+        """Up to ``most`` quiet steps of ``b``, committed (possibly none: then ``advance``)."""
+        if self._waiting:
+            self._waiting -= 1
+            return []
+        if most <= 0 or not can_run_ahead(b):
+            return []
+        self.drop()
+        limit = min(self._size, most)
+        steps = run_ahead(b, limit)
+        self._paced(len(steps), limit)
+        return steps
+
+    def step(self, b) -> bool:
+        """Take ``b``'s next step from the quiet steps found ahead (finding more if none
+        are left and it is time to try): True if it was taken, False for ``advance``."""
+        if not self._found:
+            if self._waiting:
+                self._waiting -= 1
+                return False
+            if not can_run_ahead(b):
+                return False
+            limit = min(self._size, self.MOST_FOUND)
+            found, self._following = _look(b, limit)
+            self._paced(len(found), limit)
+            if not found:
+                return False
+            found.reverse()
+            self._found = found
+        t = self._found.pop()
+        _commit(b, [t], self._found[-1] if self._found else self._following)
+        return True
+
+    def _paced(self, quiet: int, limit: int) -> None:
+        if quiet == limit:
+            self._size = min(2 * self._size, self.MOST)
+            self._wait = 0
+        elif quiet:  # the step after them is ``advance``'s
+            self._size, self._waiting = max(self.FIRST, quiet), 1
+        else:  # the very next step was not quiet: wait ever longer before trying again,
+            # and then try a short run first
+            self._size = self.FIRST
+            self._wait = min(max(1, 2 * self._wait), self.LONGEST_WAIT)
+            self._waiting = self._wait
