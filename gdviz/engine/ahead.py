@@ -29,8 +29,7 @@ such a run costs what it did.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -41,8 +40,7 @@ from .verdicts import ARRAYS, norms
 Array = np.ndarray
 
 
-@dataclass(frozen=True)
-class Taken:
+class Taken(NamedTuple):
     """One step taken ahead, as ``Batch._advance_floats`` would have taken it: the update
     ``u`` from the frame before (made with ``lr``, from state ``before``; ``seen`` the
     gradient the optimizer saw), and the frame it led to (``params``, ``loss``, ``grad``,
@@ -71,19 +69,26 @@ def run_ahead(b, n: int) -> list[Taken]:
     """Up to ``n`` quiet steps of ``b`` (``can_run_ahead``), committed; what they were.
     Fewer where a step is not quiet, floats cannot take it, the budget's last step or the
     window's first full step comes (those are ``advance``'s)."""
-    quiet, following = _look(b, n)
+    quiet, following = _look(b, _room(b, n))
     if quiet:
         _commit(b, quiet, following)
     return quiet
 
 
-def _look(b, n: int) -> tuple[list[Taken], Taken | None]:
-    """Up to ``n`` quiet steps of ``b`` from its state, ``b`` untouched, and the step after
-    them if it was taken (it is not quiet, or the run ahead stopped there)."""
+def _room(b, n: int) -> int:
+    """How many of the next ``n`` steps may be taken ahead: not the budget's last (it
+    ends the run), and on one side of the window's first full step (a run ahead is judged
+    with the window or without it, not both)."""
     w2 = 2 * b.tol.window
-    n = min(n, b.max_steps - 1 - b.step)  # the budget's last step ends the run
-    if b.step + 1 < w2:  # a run ahead is judged with the window or without it, not both
+    n = min(n, b.max_steps - 1 - b.step)
+    if b.step + 1 < w2:
         n = min(n, w2 - 1 - b.step)
+    return max(n, 0)
+
+
+def _look(b, n: int) -> tuple[list[Taken], Taken | None]:
+    """Up to ``n`` (``_room``) quiet steps of ``b`` from its state, ``b`` untouched, and the
+    step after them if it was taken (it is not quiet, or the run ahead stopped there)."""
     if n <= 0:
         return [], None
     steps = _dry(b, n)
@@ -222,11 +227,18 @@ class Ahead:
     finding more when none are left. Whatever changes the run (its hyperparameters, its
     schedule, a reopening) must ``drop`` what was found ahead."""
 
-    FIRST, MOST, LONGEST_WAIT = 4, 512, 256
+    # asking the rules of a run ahead costs about what ten steps judged one by one do
+    # (~250 µs, ``_quiet``), so a run ahead that finds fewer than FEWEST quiet steps counts
+    # as a miss (its steps are still taken). Runs found quiet to their end are tried
+    # twice as long next time; one that met a step that was not quiet, as long as it was
+    # plus one (such steps often come every W + 1: a crawl's look ahead, the verdict near
+    # a minimum looked at again)
+    FIRST, FEWEST, MOST, LONGEST_WAIT = 16, 8, 512, 256
     MOST_FOUND = 64  # quiet steps ``step`` finds at once (a stream's tick stays short)
 
     def __init__(self):
         self._size, self._wait, self._waiting = self.FIRST, 0, 0
+        self._stretch = 0  # quiet steps found since the last step that was not quiet
         self._found: list[Taken] = []  # quiet steps found ahead, oldest last
         self._following: Taken | None = None  # the step after them, if taken
 
@@ -248,7 +260,7 @@ class Ahead:
         if most <= 0 or not can_run_ahead(b):
             return []
         self.drop()
-        limit = min(self._size, most)
+        limit = _room(b, min(self._size, most))
         steps = run_ahead(b, limit)
         self._paced(len(steps), limit)
         return steps
@@ -262,7 +274,7 @@ class Ahead:
                 return False
             if not can_run_ahead(b):
                 return False
-            limit = min(self._size, self.MOST_FOUND)
+            limit = _room(b, min(self._size, self.MOST_FOUND))
             found, self._following = _look(b, limit)
             self._paced(len(found), limit)
             if not found:
@@ -274,13 +286,16 @@ class Ahead:
         return True
 
     def _paced(self, quiet: int, limit: int) -> None:
-        if quiet == limit:
+        """After a run ahead of ``limit`` steps found ``quiet`` of them quiet."""
+        self._stretch += quiet
+        if quiet == limit and limit >= self.FEWEST:  # the stretch goes on
             self._size = min(2 * self._size, self.MOST)
             self._wait = 0
-        elif quiet:  # the step after them is ``advance``'s
-            self._size, self._waiting = max(self.FIRST, quiet), 1
-        else:  # the very next step was not quiet: wait ever longer before trying again,
-            # and then try a short run first
+            return
+        stretch, self._stretch = self._stretch, 0  # the step after it is ``advance``'s
+        if stretch >= self.FEWEST:
+            self._size, self._wait, self._waiting = min(stretch + 1, self.MOST), 0, 1
+        else:  # a miss: wait ever longer before trying again, then try a short run first
             self._size = self.FIRST
             self._wait = min(max(1, 2 * self._wait), self.LONGEST_WAIT)
             self._waiting = self._wait

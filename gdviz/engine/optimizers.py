@@ -180,7 +180,8 @@ def _sgd_floats(g: list, state: SGDState, p: list, h: dict, nesterov: bool):
     wd, lr, mu = h["weight_decay"], h["lr"], h.get("momentum")
     g = [coupled_decay(a, b, wd) for a, b in zip(g, p)]
     if mu is None or mu == 0:  # no buffer, or one neither read nor written
-        return [_step(a, lr) for a in g], state._replace(step=state.step + 1)
+        return [_step(a, lr) for a in g], SGDState(state.step + 1, state.momentum_buffer,
+                                                    state.has_buffer)
     damp = h.get("dampening", 0.0)
     buf = ([_buffer(b, a, mu, damp) for b, a in zip(state.momentum_buffer, g)]
            if state.has_buffer else g)
