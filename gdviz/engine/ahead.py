@@ -295,7 +295,7 @@ class Ahead:
         stretch, self._stretch = self._stretch, 0  # the step after it is ``advance``'s
         if stretch >= self.FEWEST:
             self._size, self._wait, self._waiting = min(stretch + 1, self.MOST), 0, 1
-        else:  # a miss: wait ever longer before trying again, then try a short run first
+        else:  # a miss: wait ever longer (×4) before trying again, then try a short run first
             self._size = self.FIRST
-            self._wait = min(max(1, 2 * self._wait), self.LONGEST_WAIT)
+            self._wait = min(max(2, 4 * self._wait), self.LONGEST_WAIT)
             self._waiting = self._wait
