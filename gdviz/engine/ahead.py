@@ -12,8 +12,10 @@ step is a row, as a batch's runs are, and the rules are elementwise over rows
 A step is *quiet* when nothing can happen at it: it is not diverged, not oscillating,
 and either its last step was not short (``settled``) or the verdict near a minimum
 surely has nothing to judge there (``V.surely_not_stationary``, with no look ahead of a
-crawling run due) — exactly where ``Batch._classify`` would change nothing but the
-step's own numbers. The quiet steps before the first one that is not are committed:
+crawling run due) — where ``Batch._classify`` would change nothing but the step's own
+numbers. (That pre-test is the one a batch's rows take, on arrays; one run judged step by
+step takes it on floats, whose ``hypot`` may differ in the last bit — where either rules a
+step out, its factor-2 margin leaves the full verdict nothing to end there.) The quiet steps before the first one that is not are committed:
 the batch's weights, loss, gradient, optimizer state, step count and rings are left as
 advancing them one by one leaves them, bit for bit. The first step that is not quiet,
 and every step after it, is left to ``Batch.advance``, which judges it in full.
@@ -243,9 +245,11 @@ class Ahead:
         self._following: Taken | None = None  # the step after them, if taken
 
     def __deepcopy__(self, memo) -> "Ahead":
-        """A fork's own pacing; the steps found (never changed) are shared."""
+        """A fork's own pacing, without the steps found: they are found again if it goes
+        on (a run's snapshots — ``history.fork`` — would otherwise each keep up to
+        MOST_FOUND of them, ~0.9 kB a step)."""
         out = Ahead.__new__(Ahead)
-        out.__dict__ = {**self.__dict__, "_found": list(self._found)}
+        out.__dict__ = {**self.__dict__, "_found": [], "_following": None}
         return out
 
     def drop(self) -> None:

@@ -26,7 +26,9 @@ Python floats where it can (``_advance_floats``): the objective's
 arithmetic on an array's element, so the bits are the same; where they might not be
 (an inf or NaN anywhere, or Python raising where NumPy gives inf) the step is taken on
 arrays instead. The arrays (params, loss, grad) are kept up to date; the optimizer's
-state is built as arrays only when read (``chain_state``).
+state is built as arrays only when read (``chain_state``). Where nothing can end such a
+run for a stretch of steps, they are taken ahead of their verdicts (``ahead.py``:
+``run_to_end`` takes them at once, ``advance`` one at a time), with the same bits.
 """
 
 from __future__ import annotations

@@ -236,3 +236,18 @@ def test_advance_drawing_on_steps_found_ahead_is_each_step_as_before(surface, op
             assert light(fa) == light(fb)
     if b.end_step[0] > 400:
         assert sum(found) > b.end_step[0] / 4  # most steps were found ahead
+
+
+def test_a_fork_keeps_no_steps_found_ahead():
+    """A run's snapshots (``history.fork``) do not each keep the steps found ahead (up to
+    64 of ~0.9 kB); a fork finds its own, and goes on as the run does."""
+    from gdviz.engine.history import fork
+    b = lone(SURFACES["bowl"], "gd", 1e-6, [-1.5, 1.0], 3000)
+    for _ in range(45):
+        b.advance()
+    assert b._pace._found  # (the crawl's steps are found ahead)
+    f = fork(b)
+    assert f._pace._found == [] and b._pace._found
+    for _ in range(300):
+        f.advance(), b.advance()
+        assert light(f) == light(b)
