@@ -251,3 +251,27 @@ def test_a_fork_keeps_no_steps_found_ahead():
     for _ in range(300):
         f.advance(), b.advance()
         assert light(f) == light(b)
+
+
+def test_the_pace_follows_the_stretches_of_quiet_steps():
+    """A look ahead costs about ten steps judged one by one: stretches under ``FEWEST`` are
+    misses, waited out ever longer (2, 8, 32, 128, 256 steps); after a step that was not
+    quiet the next look goes as far as the last stretch; a stretch found whole grows."""
+    pace = Ahead()
+    assert pace._size == Ahead.FIRST
+    pace._paced(16, 16)  # all quiet: look twice as far next time, no wait
+    assert (pace._size, pace._waiting) == (32, 0)
+    pace._paced(4, 32)  # the stretch was 16 + 4 = 20 steps (a loud step every W + 1)
+    assert (pace._size, pace._waiting) == (21, 1)
+    pace._paced(20, 21)
+    assert (pace._size, pace._waiting) == (21, 1)
+    waits = []
+    for _ in range(6):  # misses: nothing quiet
+        pace._paced(0, 21)
+        waits.append(pace._waiting)
+        assert pace._size == Ahead.FIRST
+    assert waits == [2, 8, 32, 128, 256, 256]
+    pace._paced(3, 16)  # a stretch under FEWEST is a miss too (its steps are taken)
+    assert pace._waiting == 256
+    pace._paced(16, 16)
+    assert pace._wait == 0 and pace._size == 32
