@@ -62,3 +62,14 @@ def test_what_orjson_cannot_write_goes_through_the_stdlib_which_refuses_nan():
         dumps({"big": 2 ** 70, "x": math.nan})
     with pytest.raises(TypeError):
         dumps({"a set": {1, 2}})
+
+
+@given(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True),
+                          st.integers(-10, 10)), min_size=1, max_size=6))
+def test_vec_of_a_list_is_vec_of_its_array(values):
+    """``vec``'s shortcut for a list of floats (a float run's terms) gives what the array
+    gives: floats, non-finite entries None, None if all NaN — and ints become floats."""
+    from gdviz.scenarios.jsonsafe import vec
+    got, want = vec(values), vec(np.array(values, dtype=float))
+    assert json.dumps(got) == json.dumps(want)
+    assert got is None or all(v is None or type(v) is float for v in got)

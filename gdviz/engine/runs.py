@@ -94,10 +94,20 @@ class StepTerms(NamedTuple):
     update: Array
 
 
-def _float_row(state: Any, weights) -> dict[str, Any]:
-    """``_state_row`` of a one-run state held as floats (``transforms.state_row``)."""
-    return {name: np.array(v)[weights] if isinstance(v, list) else v
-            for name, v in zip(state._fields, state)}
+def _float_row(state: Any, pick) -> dict[str, Any]:
+    """``_state_row`` of a one-run state held as floats (``transforms.state_row``), its
+    per-weight lists as ``pick`` leaves them (``_picker``)."""
+    return {name: pick(v) if isinstance(v, list) else v for name, v in zip(state._fields, state)}
+
+
+def _picker(weights, floats: bool):
+    """The coordinates ``weights`` (a slice, or a list of indices) of a list of floats:
+    as a list of floats (``floats``), else as an array (what ``np.array(v)[weights]`` gives)."""
+    if floats:
+        if isinstance(weights, slice):
+            return lambda v: v[weights]  # (a new list)
+        return lambda v: [v[i] for i in weights]
+    return lambda v: np.array(v)[weights]
 
 
 def _state_row(state: Any, run: int, weights) -> dict[str, Any]:
@@ -310,18 +320,19 @@ class Batch:
                                                         self.params, self.hyper)
         return self._proposal
 
-    def step_terms(self, run: int = 0, weights=slice(None)) -> StepTerms:
+    def step_terms(self, run: int = 0, weights=slice(None), floats: bool = False) -> StepTerms:
         """What the next update of run ``run`` is made of, for the coordinates ``weights``:
         the gradient the optimizer sees (after noise and clipping, before weight decay),
         its state before the update and after it (torch's names: ``momentum_buffer``,
         ``exp_avg``, ``sum``, …; ``step`` the updates taken), and the update itself — all
         from the one ``propose()`` the run will commit, so ``params + update`` is the next
-        frame. Arrays are copies of row ``run``."""
+        frame. Arrays are copies of row ``run`` — or, with ``floats``, for one run stepping
+        on floats, lists of its floats (the same numbers, for JSON without the arrays)."""
         of = self.chain.optimizer_state
         fp = self._float_proposal() if self._float_step and self._proposal is None else None
         if fp is not None:  # one run on floats: its rows as they are
             update, after, g = fp
-            return self._terms_of_floats(update, self._fs, after, g, weights)
+            return self._terms_of_floats(update, self._fs, after, g, weights, floats)
         update, after, g = self._array_proposal()
         return StepTerms(g[run, weights].copy(), _state_row(self.opt_state, run, weights),
                          _state_row(of(after), run, weights), update[run, weights].copy())
@@ -330,10 +341,11 @@ class Batch:
         """``step_terms`` of a step taken ahead (``ahead.Taken``), from the frame before it."""
         return self._terms_of_floats(taken.u, taken.before, taken.after, taken.seen, weights)
 
-    def _terms_of_floats(self, update: list, before, after, g: list, weights) -> StepTerms:
-        of = self.chain.optimizer_state
-        return StepTerms(np.array(g)[weights], _float_row(of(before), weights),
-                         _float_row(of(after), weights), np.array(update)[weights])
+    def _terms_of_floats(self, update: list, before, after, g: list, weights,
+                         floats: bool = False) -> StepTerms:
+        of, pick = self.chain.optimizer_state, _picker(weights, floats)
+        return StepTerms(pick(g), _float_row(of(before), pick), _float_row(of(after), pick),
+                         pick(update))
 
     def _hyper_of_active(self, idx: Array) -> Hyper:
         """The hyperparameters of the active runs ``idx``, picked out once per set of active

@@ -44,7 +44,10 @@ def vec(a) -> list[float | None] | None:
     """A vector for JSON: non-finite entries None; None if absent or all NaN."""
     if a is None:
         return None
-    values = np.asarray(a, dtype=float).tolist()
+    if type(a) is list and all(type(v) is float for v in a):  # (a float run's own numbers)
+        values = a[:]
+    else:
+        values = np.asarray(a, dtype=float).tolist()
     if all(map(math.isfinite, values)):  # the common case, in C
         return values
     if all(v != v for v in values):

@@ -17,11 +17,13 @@ from .jsonsafe import vec
 
 
 def _state_json(state: dict) -> dict:
-    return {k: (v if isinstance(v, (bool, int)) else vec(v) if hasattr(v, "shape") else v)
+    return {k: (v if isinstance(v, (bool, int)) else vec(v)
+                if isinstance(v, list) or hasattr(v, "shape") else v)
             for k, v in state.items()}
 
 
 def terms_json(terms: StepTerms) -> dict:
-    """``{"g": [...], "before": {...}, "after": {...}}`` (non-finite numbers null)."""
+    """``{"g": [...], "before": {...}, "after": {...}}`` (non-finite numbers null): of
+    arrays, or of a float run's lists (``Batch.step_terms(floats=True)``), alike."""
     return {"g": vec(terms.g), "before": _state_json(terms.before),
             "after": _state_json(terms.after)}

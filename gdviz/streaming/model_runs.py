@@ -60,7 +60,8 @@ def record(run: int, batch: Batch, update, terms=None) -> Record:
     step = batch.step if batch.end_step[0] < 0 else batch.end_step[0]
     opt = None
     if terms is not None and update is not None:
-        opt = terms_json(batch.step_terms(0, slice(None) if terms is ALL else terms))
+        opt = terms_json(batch.step_terms(0, slice(None) if terms is ALL else terms,
+                                          floats=True))
         if terms is not ALL:
             opt["weights"] = list(terms)
     return Record(run, int(step), batch.params[0].copy(), float(batch.loss[0]),

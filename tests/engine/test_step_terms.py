@@ -96,3 +96,22 @@ def test_terms_of_some_weights_only_and_a_run_of_several():
     assert one.g.tolist() == both.g[[1]].tolist()
     assert one.after["exp_avg"].tolist() == both.after["exp_avg"][[1]].tolist()
     assert math.isclose(one.update[0], b.propose()[1, 1], rel_tol=0)
+
+
+@pytest.mark.parametrize("opt", list(OPTIMIZERS))
+def test_a_float_runs_terms_as_floats_are_its_terms_as_arrays(opt):
+    """``step_terms(floats=True)`` (a stream's frames, without the arrays): the same
+    numbers as lists, and the same ``opt`` JSON, for every weight and for each alone."""
+    from gdviz.scenarios.jsonsafe import dumps
+    from gdviz.scenarios.step_terms import terms_json
+    h = {**defaults(opt), "lr": 0.01}
+    b = Batch(SURFACES["rosenbrock"], OPTIMIZERS[opt], hyper_arrays([h]), [[-1.2, 0.7]], 500)
+    for k in range(60):
+        for w in (slice(None), [1], [0], [1, 0]):
+            lists, arrays = b.step_terms(0, w, floats=True), b.step_terms(0, w)
+            assert type(lists.g) is list and isinstance(arrays.g, np.ndarray)
+            assert lists.g == arrays.g.tolist() and lists.update == arrays.update.tolist()
+            for a, b_ in ((lists.before, arrays.before), (lists.after, arrays.after)):
+                assert {k2: (v.tolist() if hasattr(v, "shape") else v) for k2, v in b_.items()} == a
+            assert dumps(terms_json(lists)) == dumps(terms_json(arrays))
+        b.advance()
