@@ -26,7 +26,7 @@ noise-floor blocks and no secant curvature (``_prev_d``) to keep.
 
 ``Ahead`` paces it: a run that keeps meeting steps that are not quiet (circling a
 minimum, where the verdict near it is asked every step) stops trying for a while, so
-such a run costs what it did.
+such a run costs about what it did (1–5 % more, its misses: bench/README.md).
 """
 
 from __future__ import annotations
@@ -221,7 +221,8 @@ class _Steps:
 class Ahead:
     """Paces the steps taken ahead of one run: tries ever longer runs while they stay
     quiet; after a step that was not quiet, waits ever longer before trying again while
-    such steps keep coming (a run circling a minimum), so such a run costs what it did.
+    such steps keep coming (a run circling a minimum), so such a run costs about what it
+    did.
 
     Two ways in: ``take`` commits a run of quiet steps at once (``run_to_end`` records
     their frames itself); ``step`` takes the batch's next step from the quiet steps found
