@@ -257,12 +257,16 @@ class Ahead:
         """Forget the steps found ahead: the run changed."""
         self._found, self._following = [], None
 
-    def take(self, b, most: int) -> list[Taken]:
-        """Up to ``most`` quiet steps of ``b``, committed (possibly none: then ``advance``)."""
+    def _due(self, b) -> bool:
+        """Whether to look ahead now: not waiting out a miss, and ``b`` can."""
         if self._waiting:
             self._waiting -= 1
-            return []
-        if most <= 0 or not can_run_ahead(b):
+            return False
+        return can_run_ahead(b)
+
+    def take(self, b, most: int) -> list[Taken]:
+        """Up to ``most`` quiet steps of ``b``, committed (possibly none: then ``advance``)."""
+        if not self._due(b) or most <= 0:
             return []
         self.drop()
         limit = _room(b, min(self._size, most))
@@ -274,10 +278,7 @@ class Ahead:
         """Take ``b``'s next step from the quiet steps found ahead (finding more if none
         are left and it is time to try): True if it was taken, False for ``advance``."""
         if not self._found:
-            if self._waiting:
-                self._waiting -= 1
-                return False
-            if not can_run_ahead(b):
+            if not self._due(b):
                 return False
             limit = _room(b, min(self._size, self.MOST_FOUND))
             found, self._following = _look(b, limit)
