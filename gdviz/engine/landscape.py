@@ -38,12 +38,14 @@ def run_in_chunks(batch: Batch, chunk: int | None = None,
     if chunk is None:
         chunk = max(1, min(50, CHUNK_RUN_STEPS // batch.n_runs))
     while not batch.done:
-        for _ in range(chunk):
-            if batch.done:
-                break
+        taken = 0
+        while taken < chunk and not batch.done:
+            if on_step is None:  # (in blocks where the batch can: ``Batch.advance_many``)
+                taken += batch.advance_many(chunk - taken)
+                continue
             batch.advance()
-            if on_step is not None:
-                on_step(batch)
+            on_step(batch)
+            taken += 1
         yield min(1.0, batch.step / batch.max_steps) if not batch.done else 1.0
 
 

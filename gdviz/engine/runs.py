@@ -43,7 +43,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import landing, stability
+from . import blocks, landing, stability
 from .ahead import Ahead
 from . import verdicts as V
 from .optimizers import Hyper, Optimizer, coupled_decay
@@ -52,7 +52,7 @@ from .transforms import (AddNoise, Chain, ClipByNorm, Scheduled, clip_by_norm, o
                          reschedule, state_of_row, state_row)
 from .transforms import put_runs as _put
 from .transforms import take_runs as _take
-from .verdicts import ARRAYS, FLOATS, Stall, Status, Tolerances, norms
+from .verdicts import ARRAYS, FLOATS, Stall, Status, Tolerances, norms, rows_finite
 
 Array = np.ndarray
 
@@ -64,17 +64,6 @@ def row_norms(a: Array) -> Array:
     """‖a[r]‖₂ for each row of a (R, P) array, max-scaled (no underflow of 1e-200's square,
     no overflow of 1e200's): ``verdicts.norms``."""
     return norms(a)
-
-
-def rows_finite(a: Array) -> Array:
-    """Whether every entry of each row of a (R, P) array is finite (column by column
-    for small P, where ``isfinite(a).all(1)`` is ~15× slower)."""
-    if a.shape[1] > 7:
-        return np.isfinite(a).all(1)
-    ok = np.isfinite(a[:, 0])
-    for j in range(1, a.shape[1]):
-        ok &= np.isfinite(a[:, j])
-    return ok
 
 
 def _takes_step(objective) -> bool:
@@ -197,6 +186,7 @@ class Batch:
         self._fstart: tuple | None = None  # the start, its loss and scales, as floats
         self._wide: tuple | None = None  # ``_wide_norms``: (params, ‖θ‖, ‖θ − θ₀‖, disp)
         self._pace = Ahead()  # one run's steps taken ahead of their verdicts (ahead.py)
+        self._block_pace = blocks.Pace()  # several runs' steps taken in blocks (blocks.py)
         self._record_history(np.arange(self.n_runs))
         self._classify(np.arange(self.n_runs))
 
@@ -511,9 +501,21 @@ class Batch:
         self._classify(idx)
         return idx
 
+    def advance_many(self, most: int) -> int:
+        """Take up to ``most`` steps (one at least, unless every run has ended), each judged
+        as ``advance`` judges it; how many were taken. A batch of several runs takes them
+        in one block where it can (``blocks.py``): its statuses, end steps and frames are
+        those of ``advance``, step by step."""
+        if most > 1 and blocks.can_block(self):
+            n = blocks.take(self, most)
+            if n:
+                return n
+        self.advance()
+        return 1
+
     def run(self) -> None:
         while not self.done:
-            self.advance()
+            self.advance_many(self.max_steps)
 
     # -- what the optimizer follows -------------------------------------------
 

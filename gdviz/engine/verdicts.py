@@ -223,6 +223,17 @@ ARRAYS = Ops(np.where, np.maximum, np.minimum, np.sqrt, np.isfinite, np.abs, np.
              np.hypot)
 
 
+def rows_finite(a: Array) -> Array:
+    """Whether every entry of each row of a (R, P) array is finite (column by column
+    for small P, where ``isfinite(a).all(1)`` is ~15× slower)."""
+    if a.shape[1] > 7:
+        return np.isfinite(a).all(1)
+    ok = np.isfinite(a[:, 0])
+    for j in range(1, a.shape[1]):
+        ok &= np.isfinite(a[:, j])
+    return ok
+
+
 def norms(a: Array) -> Array:
     """``ARRAYS.norm`` of each row of a (R, P) array (columns folded in order for P ≤ 7;
     NumPy's own reductions, still max-scaled, for a network's many weights)."""

@@ -1,0 +1,325 @@
+"""A batch's steps taken in blocks, then judged all at once.
+
+``Batch.advance`` judges every active run after every step: the rules of docs/status.md
+over the last 2W steps, for every run, every step. At most steps nothing can end most
+runs, and for a large batch (a sweep, a basin map) asking costs several times the step.
+``take`` instead steps every active run n times in a row (the same arithmetic as
+``Batch._advance``: the optimizer's chain, the objective, each step's length and loss
+change), then asks the rules of all n × R steps at once, on arrays — each (step, run) is
+a row, as a batch's runs are, and the rules are elementwise over rows (``verdicts.py``),
+reading each row's window of the last 2W steps from the rings' last 2W − 1 steps followed
+by the block (``_Lines``).
+
+A row is *quiet* when ``Batch._classify`` would change nothing there (``ahead.py``'s
+test: not diverged, not oscillating, and either its last step was not short or the
+verdict near a minimum surely has nothing to judge, with no look ahead of a crawling run
+due). A run's path does not depend on its verdicts until one ends it, so the block is then
+replayed in order: at each step where some run's row is not quiet, those runs alone are
+set to that step (weights, loss, gradient, optimizer state, step count, rings) and judged
+in full by ``Batch._classify``, exactly as step by step; a run that ends there keeps that
+step's state. Every other run is left at the block's last step. The statuses, end steps,
+stalls and every frame are those of advancing one step at a time, bit for bit
+(tests/engine/test_blocks.py; the batch corpus of test_batch_bit_identity.py).
+
+Only where nothing else would change: a batch of two or more runs with an exact Hessian,
+no gradient noise and no noise-floor blocks, no secant curvature (``_prev_d``). One run
+has ``ahead.py``; a network steps one step at a time.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from . import verdicts as V
+from .transforms import put_runs, take_runs
+from .verdicts import ARRAYS, norms, rows_finite
+
+Array = np.ndarray
+
+# run-steps a block holds at most: each keeps its weights, gradient, loss, step length,
+# loss change and optimizer state (~100 bytes for 2 weights and Adam): ~100 MB at most
+ROWS = 1 << 20
+
+
+class Block(NamedTuple):
+    """n steps of the active runs ``idx`` (rows of the arrays: step, then run)."""
+
+    params: Array  # (n, r, P)
+    loss: Array  # (n, r)
+    grad: Array  # (n, r, P)
+    unorm: Array  # (n, r): each step's length ‖u‖
+    dloss: Array  # (n, r): each step's loss change, ½(d_{k−1} + d_k)·u
+    states: list  # n chain states of the r runs
+
+
+def can_block(b) -> bool:
+    """Whether ``b``'s steps may be taken in blocks (see the module's docstring)."""
+    return (b.n_runs > 1 and b._hessian is not None and b._prev_d is None
+            and not b._noisy and b.noise is None and b._blocks.shape[1] == 0)
+
+
+def room(b, most: int) -> int:
+    """How many of the next ``most`` steps one block may take: as many as the pace allows
+    (``Pace``), within the budget, ROWS run-steps, fewer than 2W (each step's window's
+    oldest step is in the rings), and on one side of the window's first full step (a
+    block is judged with the window or without it, not both)."""
+    w2 = 2 * b.tol.window
+    n = min(most, b._block_pace.size, b.max_steps - b.step, w2 - 1,
+            max(1, ROWS // max(b._n_active, 1)))
+    if b.step + 1 < w2:  # (one block at most before it: runs that end early waste it)
+        n = min(n, w2 - 1 - b.step)
+    return max(n, 0)
+
+
+def take(b, most: int) -> int:
+    """Advance ``b`` (``can_block``) by up to ``most`` steps in one block, each judged as
+    ``Batch.advance`` would; how many were taken (0: none could be, use ``advance``)."""
+    n = room(b, most)
+    if n < 2 or b.done or not b._block_pace.due():
+        return 0
+    idx = (np.arange(b.n_runs) if b._n_active == b.n_runs else np.flatnonzero(b.active))
+    step0 = b.step
+    block = _dry(b, idx, n)
+    _replay(b, idx, block, _loud(b, idx, block, step0), step0)
+    b._block_pace.after(n, idx.size, b._n_active)
+    return b.step - step0
+
+
+class Pace:
+    """How long a batch's next block is. A run that ends inside a block wastes the block's
+    steps after its end (taken, judged, then dropped), so while many runs end (a basin
+    map's runs reaching their minima) the batch steps one step at a time, trying a short
+    block again after a wait that grows while runs keep ending; while few end, blocks
+    grow."""
+
+    FIRST = 8
+    ENDING = 8  # a block in which over 1/ENDING of its runs ended counts as a miss
+    LONGEST_WAIT = 64
+
+    def __init__(self):
+        self.size, self._wait, self._waiting = self.FIRST, 0, 0
+
+    def due(self) -> bool:
+        """Whether to take a block now (else one step, which counts down a wait)."""
+        if self._waiting:
+            self._waiting -= 1
+            return False
+        return True
+
+    def after(self, steps: int, runs: int, still: int) -> None:
+        """After a block of ``steps`` steps of ``runs`` runs, ``still`` of which go on."""
+        if (runs - still) * self.ENDING > runs:
+            self.size = self.FIRST
+            self._wait = min(max(self.FIRST, 2 * self._wait), self.LONGEST_WAIT)
+            self._waiting = self._wait
+        else:
+            self.size, self._wait = 2 * max(self.size, steps), 0
+
+
+def _dry(b, idx: Array, n: int) -> Block:
+    """n steps of the runs ``idx`` from ``b``'s state, as ``Batch._advance`` takes them;
+    ``b`` untouched but for its cached proposal (used for the first step, then dropped)."""
+    everyone = idx.size == b.n_runs
+    p = b.params if everyone else b.params[idx]
+    g = b.grad if everyone else b.grad[idx]
+    state = b.chain_state if everyone else take_runs(b.chain_state, idx)
+    hyper = b.hyper if everyone else b._hyper_of_active(idx)
+    proposal, b._proposal, b._fproposal = b._proposal, None, None
+    r, dim = idx.size, b.dim
+    params, grads = np.empty((n, r, dim)), np.empty((n, r, dim))
+    losses, unorms, dlosses = np.empty((n, r)), np.empty((n, r)), np.empty((n, r))
+    states = []
+    with np.errstate(all="ignore"):
+        for i in range(n):
+            if proposal is not None:
+                u, state = proposal[0], proposal[1]
+                if not everyone:
+                    u, state = u[idx], take_runs(state, idx)
+                proposal = None
+            else:
+                u, state = b.chain.update(g, state, p, hyper)
+            old_d = b.effective_grad(idx, p, g)
+            p = p + u
+            loss, g = b._loss_and_grad(p, b.step + 1 + i)
+            new_d = b.effective_grad(idx, p, g)
+            params[i], losses[i], grads[i] = p, loss, g
+            unorms[i] = norms(u)
+            dlosses[i] = 0.5 * np.einsum("rp,rp->r", old_d + new_d, u)
+            states.append(state)
+    return Block(params, losses, grads, unorms, dlosses, states)
+
+
+def _loud(b, idx: Array, block: Block, step0: int) -> Array:
+    """(n, r): where a step of a run is not quiet (see the module's docstring)."""
+    n, r = block.loss.shape
+    tol, rows = b.tol, n * r
+    p = block.params.reshape(rows, b.dim)
+    g = block.grad.reshape(rows, b.dim)
+    loss, unorm = block.loss.reshape(rows), block.unorm.reshape(rows)
+    runs = np.tile(idx, n)
+    window = _Lines(b, idx, block) if step0 + 1 >= 2 * tol.window else None
+    with np.errstate(all="ignore"):
+        finite = np.isfinite(loss) & rows_finite(p) & rows_finite(g)
+        div, settled, crawl, osc = b._cheap_rules(
+            ARRAYS, loss, 1 + norms(p), norms(p - b.start[runs]), b.loss0[runs],
+            b._start_scale[runs], b._length0[runs], unorm, finite, window)
+        loud = np.asarray(div | osc, bool)
+        judged = np.asarray(settled & ~loud, bool)
+        if judged.any():
+            at = np.flatnonzero(judged)
+            look = np.broadcast_to(np.asarray(crawl, bool), (rows,))[at] & (
+                b._ahead_until[runs[at]] < step0 + 1 + at // r)
+            hessian, d, theta, bounds = b._stationary_columns(ARRAYS, runs[at], p[at], g[at])
+            far = V.surely_not_stationary(ARRAYS, hessian, d, theta, bounds, tol)
+            loud[at] |= look | ~far
+    loud = loud.reshape(n, r)
+    if step0 + n >= b.max_steps:  # the budget's last step: every run ends there
+        loud[b.max_steps - step0 - 1] = True
+    return loud
+
+
+def _replay(b, idx: Array, block: Block, loud: Array, step0: int) -> None:
+    """Leave ``b`` as advancing it through the block one step at a time does: at each step
+    where some run is not quiet, those runs set to that step and judged in full
+    (``Batch._classify``); the runs still going then set to the block's last step."""
+    n, r = loud.shape
+    w2 = 2 * b.tol.window
+    slots = (step0 + 1 + np.arange(n)) % w2
+    alive = np.ones(r, bool)
+    owned = False  # whether ``b.chain_state`` is this block's own copy yet
+    for i in np.flatnonzero(loud.any(axis=1)).tolist():
+        c = np.flatnonzero(loud[i] & alive)
+        if not c.size:
+            continue
+        runs = idx[c]
+        b.step = step0 + 1 + i
+        b.params[runs], b.loss[runs], b.grad[runs] = (block.params[i, c], block.loss[i, c],
+                                                       block.grad[i, c])
+        b.chain_state = _put(b.chain_state, runs, take_runs(block.states[i], c), owned)
+        owned = True
+        _write_rings(b, slots[:i + 1], runs, block, slice(0, i + 1), c)
+        b._proposal = b._fproposal = None
+        b._classify(runs)
+        b._proposal = None  # (``propose`` there saw the other runs at other steps)
+        alive[c[b.status[runs] != 0]] = False
+        if not alive.any():  # every run has ended: the batch stops at this step
+            return
+    b.step = step0 + n
+    last = n - 1
+    if alive.all() and idx.size == b.n_runs:
+        b.params, b.loss, b.grad = (block.params[last].copy(), block.loss[last].copy(),
+                                    block.grad[last].copy())
+        b.chain_state = block.states[last]
+        _write_rings(b, slots, None, block, slice(None), None)
+        return
+    c = np.flatnonzero(alive)
+    if not c.size:
+        return
+    runs = idx[c]
+    b.params[runs], b.loss[runs], b.grad[runs] = (block.params[last, c], block.loss[last, c],
+                                                   block.grad[last, c])
+    b.chain_state = _put(b.chain_state, runs, take_runs(block.states[last], c), owned)
+    _write_rings(b, slots, runs, block, slice(None), c)
+
+
+def _put(state: Any, runs: Array, part: Any, owned: bool) -> Any:
+    """``state`` with rows ``runs`` replaced by ``part``: a copy first, then in place."""
+    if not owned:
+        return put_runs(state, runs, part)
+    if isinstance(state, tuple):
+        for a, q in zip(state, part):
+            _put(a, runs, q, True)
+        return state
+    state[runs] = part
+    return state
+
+
+def _write_rings(b, slots: Array, runs: Array | None, block: Block, steps: slice,
+                 c: Array | None) -> None:
+    """The block's ``steps`` into the rings' ``slots`` for ``runs`` (its rows ``c``; None:
+    every run, every row)."""
+    pairs = ((b._loss_hist, block.loss), (b._param_hist, block.params),
+             (b._unorm_hist, block.unorm), (b._dloss_hist, block.dloss))
+    for ring, rows in pairs:
+        if runs is None:
+            ring[slots] = rows[steps]
+        else:
+            ring[np.ix_(slots, runs)] = rows[steps][:, c]
+
+
+class _Lines:
+    """The window of the last 2W steps at each row (step i, run j) of a block, as
+    ``runs._RingWindow`` gives it for runs: each run's last 2W − 1 steps from the rings,
+    then the block's n steps — a line of 2W − 1 + n steps, of which row (i, j) reads steps
+    i … i + 2W − 1. Rows are numbered i·r + j, as the block's arrays are flattened."""
+
+    def __init__(self, b, idx: Array, block: Block):
+        self._b, self._idx, self._block = b, idx, block
+        self._w2 = 2 * b.tol.window
+        self._older = b._order()[1:]  # the rings' slots of the 2W − 1 steps before
+        self._n, self._r = block.loss.shape
+        self._lines: dict[str, Array] = {}
+        self._disp: Array | None = None
+
+    def _line(self, name: str) -> Array:
+        """(2W − 1 + n, r): the rings' older steps of the runs, then the block's."""
+        if name not in self._lines:
+            ring = getattr(self._b, "_" + name + "_hist")
+            older = ring[self._older]
+            if self._idx.size != self._b.n_runs:
+                older = older[:, self._idx]
+            self._lines[name] = np.concatenate([older, getattr(self._block, name)])
+        return self._lines[name]
+
+    def _rows(self, name: str, sub) -> list:
+        line = self._line(name)
+        if sub is None:
+            return [line[j:j + self._n].reshape(-1) for j in range(self._w2)]
+        i, j = np.divmod(sub, self._r)
+        return [line[i + k, j] for k in range(self._w2)]
+
+    def steps(self, sub=None) -> list:
+        return self._rows("unorm", sub)
+
+    def losses(self, sub=None) -> list:
+        return self._rows("dloss", sub)
+
+    def disp(self, sub=None) -> Array:
+        """‖θ_newest − θ_oldest‖ over each row's window (``norms``, as ``_RingWindow``)."""
+        if self._disp is None:
+            oldest = self._b._param_hist[self._older[:self._n]]  # (n, R, P): n < 2W
+            if self._idx.size != self._b.n_runs:
+                oldest = oldest[:, self._idx]
+            rows = self._n * self._r
+            newest = self._block.params.reshape(rows, self._b.dim)
+            self._disp = norms(newest - oldest.reshape(rows, self._b.dim))
+        return self._disp if sub is None else self._disp[sub]
+
+    def might_bounce(self) -> Array:
+        """False only where ``bouncing`` is surely False (``V.might_bounce``, whose bound
+        holds for the sums taken in any order: here by doubling)."""
+        w = self._w2 // 2
+        sums = window_sums(self._line("unorm"), w)  # sums[t]: steps t … t + W − 1
+        older, newer = sums[:self._n], sums[w:w + self._n]
+        return V.might_bounce(older.reshape(-1), newer.reshape(-1), self.disp(), self._b.tol)
+
+
+def window_sums(line: Array, w: int) -> Array:
+    """(T − w + 1, …): the sums of each ``w`` consecutive rows of ``line`` (T, …), by
+    doubling — sums of 1, 2, 4 … rows, combined by the bits of w: about log₂ w additions
+    of whole arrays instead of w (the order of the additions differs from a row-by-row
+    sum; ``V.might_bounce`` allows for any order)."""
+    t = line.shape[0]
+    out, used = None, 0
+    power, size = line, 1
+    while True:
+        if w & size:
+            part = power[used:used + t - w + 1]
+            out = part if out is None else out + part
+            used += size
+        if 2 * size > w:
+            return out
+        power = power[:-size] + power[size:]
+        size *= 2
