@@ -29,6 +29,10 @@ arrays instead. The arrays (params, loss, grad) are kept up to date; the optimiz
 state is built as arrays only when read (``chain_state``). Where nothing can end such a
 run for a stretch of steps, they are taken ahead of their verdicts (``ahead.py``:
 ``run_to_end`` takes them at once, ``advance`` one at a time), with the same bits.
+
+SEVERAL runs (a sweep, a basin map) take their steps in blocks where they can
+(``advance_many``, ``blocks.py``): up to 2W − 1 steps of every run, judged at once, then
+replayed in order where a run's step could change anything; the same bits again.
 """
 
 from __future__ import annotations
