@@ -38,9 +38,16 @@ from .verdicts import ARRAYS, norms, rows_finite
 
 Array = np.ndarray
 
-# run-steps a block holds at most: each keeps its weights, gradient, loss, step length,
-# loss change and optimizer state (~100 bytes for 2 weights and Adam): ~100 MB at most
-ROWS = 1 << 20
+# all a block holds at once, at most (gdviz/jobs/memory.py adds it to a sweep's or basin
+# map's estimate): ROW_BYTES per run and step of the block (its weights, gradient, loss,
+# step length, loss change, optimizer state and the rules' temporaries: up to ~550 B
+# measured for 2 weights, basin maps' peaks under tracemalloc) and LINE_BYTES per run and
+# step of its line of 2W − 1 + n steps (step lengths, loss changes, their sums); a block
+# of fewer than FEWEST steps is not taken
+MOST_BYTES = 32 << 20
+ROW_BYTES, LINE_BYTES = 800, 32
+FEWEST = 4
+CHUNK = 4096  # runs whose window sums are doubled at once (their arrays stay in cache)
 
 
 class Block(NamedTuple):
@@ -62,12 +69,13 @@ def can_block(b) -> bool:
 
 def room(b, most: int) -> int:
     """How many of the next ``most`` steps one block may take: as many as the pace allows
-    (``Pace``), within the budget, ROWS run-steps, fewer than 2W (each step's window's
+    (``Pace``), within the budget, within MOST_BYTES, fewer than 2W (each step's window's
     oldest step is in the rings), and on one side of the window's first full step (a
     block is judged with the window or without it, not both)."""
     w2 = 2 * b.tol.window
+    per_run = MOST_BYTES // max(b._n_active, 1) - (w2 - 1) * LINE_BYTES
     n = min(most, b._block_pace.size, b.max_steps - b.step, w2 - 1,
-            max(1, ROWS // max(b._n_active, 1)))
+            per_run // (ROW_BYTES + LINE_BYTES))
     if b.step + 1 < w2:  # (one block at most before it: runs that end early waste it)
         n = min(n, w2 - 1 - b.step)
     return max(n, 0)
@@ -77,7 +85,7 @@ def take(b, most: int) -> int:
     """Advance ``b`` (``can_block``) by up to ``most`` steps in one block, each judged as
     ``Batch.advance`` would; how many were taken (0: none could be, use ``advance``)."""
     n = room(b, most)
-    if n < 2 or b.done or not b._block_pace.due():
+    if n < FEWEST or b.done or not b._block_pace.due():
         return 0
     idx = (np.arange(b.n_runs) if b._n_active == b.n_runs else np.flatnonzero(b.active))
     step0 = b.step
@@ -152,32 +160,86 @@ def _dry(b, idx: Array, n: int) -> Block:
 
 
 def _loud(b, idx: Array, block: Block, step0: int) -> Array:
-    """(n, r): where a step of a run is not quiet (see the module's docstring)."""
+    """(n, r): where a step of a run is not quiet (see the module's docstring). The rules
+    are asked only of the rows ``_maybe`` leaves in question."""
     n, r = block.loss.shape
     tol, rows = b.tol, n * r
     p = block.params.reshape(rows, b.dim)
     g = block.grad.reshape(rows, b.dim)
     loss, unorm = block.loss.reshape(rows), block.unorm.reshape(rows)
-    runs = np.tile(idx, n)
     window = _Lines(b, idx, block) if step0 + 1 >= 2 * tol.window else None
+    loud = np.zeros(rows, bool)
     with np.errstate(all="ignore"):
-        finite = np.isfinite(loss) & rows_finite(p) & rows_finite(g)
-        div, settled, crawl, osc = b._cheap_rules(
-            ARRAYS, loss, 1 + norms(p), norms(p - b.start[runs]), b.loss0[runs],
-            b._start_scale[runs], b._length0[runs], unorm, finite, window)
-        loud = np.asarray(div | osc, bool)
-        judged = np.asarray(settled & ~loud, bool)
-        if judged.any():
-            at = np.flatnonzero(judged)
-            look = np.broadcast_to(np.asarray(crawl, bool), (rows,))[at] & (
-                b._ahead_until[runs[at]] < step0 + 1 + at // r)
-            hessian, d, theta, bounds = b._stationary_columns(ARRAYS, runs[at], p[at], g[at])
-            far = V.surely_not_stationary(ARRAYS, hessian, d, theta, bounds, tol)
-            loud[at] |= look | ~far
+        at = np.flatnonzero(_maybe(b, idx, block, window))
+        if at.size:
+            runs, pa, ga = idx[at % r], p[at], g[at]
+            finite = np.isfinite(loss[at]) & rows_finite(pa) & rows_finite(ga)
+            div, settled, crawl, osc = b._cheap_rules(
+                ARRAYS, loss[at], 1 + norms(pa), norms(pa - b.start[runs]), b.loss0[runs],
+                b._start_scale[runs], b._length0[runs], unorm[at], finite,
+                None if window is None else window.only(at))
+            asked = np.asarray(div | osc, bool)
+            judged = np.asarray(settled & ~asked, bool)
+            if judged.any():
+                k = np.flatnonzero(judged)
+                look = np.broadcast_to(np.asarray(crawl, bool), at.shape)[k] & (
+                    b._ahead_until[runs[k]] < step0 + 1 + at[k] // r)
+                hessian, d, theta, bounds = b._stationary_columns(ARRAYS, runs[k], pa[k],
+                                                                  ga[k])
+                far = V.surely_not_stationary(ARRAYS, hessian, d, theta, bounds, tol)
+                asked[k] |= look | ~far
+            loud[at] = asked
     loud = loud.reshape(n, r)
     if step0 + n >= b.max_steps:  # the budget's last step: every run ends there
         loud[b.max_steps - step0 - 1] = True
     return loud
+
+
+SLACK = 1 + 1e-9  # over the few ulps by which a norm and a sum of |entries| can disagree
+
+
+def _maybe(b, idx: Array, block: Block, window: "_Lines | None") -> Array:
+    """(n × r,): the rows where some rule might fire, by bounds cheaper than the rules:
+    False only where every entry is finite (their sum is), the loss has not moved
+    ``explode`` × its scale (the rule itself), ‖θ − θ₀‖ ≤ Σ|θᵢ − θ₀ᵢ| is within
+    ``runaway``, the step is longer than ``settle`` × (1 + Σ|θᵢ|) ≥ settle × (1 + ‖θ‖)
+    (so not settled: neither crawling nor judged), and ``V.might_bounce`` with the
+    displacement's largest |entry| ≤ its norm rules the bounce out. There
+    ``_cheap_rules`` would find nothing. Taken a step of the block at a time, on arrays of
+    the runs (which stay in cache; the block's would not)."""
+    n, r = block.loss.shape
+    tol = b.tol
+    start, loss0 = b.start[idx].T, b.loss0[idx]
+    limit = tol.runaway * b._length0[idx]
+    scale = b._start_scale[idx]
+    bound, scaled = tol.explode * scale, scale > 0
+    halves = None if window is None else window.halves_by_step()
+    out = np.empty((n, r), bool)
+    for i in range(n):
+        cols, grad, loss = block.params[i].T, block.grad[i].T, block.loss[i]
+        total = loss + grad[0]
+        for j, c in enumerate(cols):
+            total = total + c
+            if j:
+                total = total + grad[j]
+        fine = np.isfinite(total)  # (a sum that overflows sends its row to the rules)
+        length = np.abs(cols[0])
+        away = np.abs(cols[0] - start[0])
+        for j in range(1, b.dim):
+            length = length + np.abs(cols[j])
+            away = away + np.abs(cols[j] - start[j])
+        fine &= block.unorm[i] > tol.settle * (1 + length) * SLACK
+        fine &= away * SLACK + 1e-300 < limit
+        rise = loss - loss0
+        fine &= ~(scaled & ((rise > bound) | (-rise > bound)))
+        if halves is not None:
+            older, newer, oldest = halves[0][i], halves[1][i], halves[2](i)
+            delta = np.abs(cols[0] - oldest[0])
+            for j in range(1, b.dim):
+                delta = np.maximum(delta, np.abs(cols[j] - oldest[j]))
+            fine &= ~V.might_bounce(older, newer, delta, tol)
+        out[i] = ~fine
+    return out.reshape(-1)
 
 
 def _replay(b, idx: Array, block: Block, loud: Array, step0: int) -> None:
@@ -253,7 +315,8 @@ class _Lines:
     """The window of the last 2W steps at each row (step i, run j) of a block, as
     ``runs._RingWindow`` gives it for runs: each run's last 2W − 1 steps from the rings,
     then the block's n steps — a line of 2W − 1 + n steps, of which row (i, j) reads steps
-    i … i + 2W − 1. Rows are numbered i·r + j, as the block's arrays are flattened."""
+    i … i + 2W − 1. Rows are numbered i·r + j, as the block's arrays are flattened; a
+    window ``only`` some of them numbers those 0, 1, … as a rule's rows."""
 
     def __init__(self, b, idx: Array, block: Block):
         self._b, self._idx, self._block = b, idx, block
@@ -261,23 +324,40 @@ class _Lines:
         self._older = b._order()[1:]  # the rings' slots of the 2W − 1 steps before
         self._n, self._r = block.loss.shape
         self._lines: dict[str, Array] = {}
-        self._disp: Array | None = None
+        self._sums: Array | None = None
+        self._oldest: Array | None = None
+        self._rows_of: Array | None = None  # the block's rows this window is asked of
+
+    def only(self, rows: Array) -> "_Lines":
+        """This window for the block's rows ``rows`` alone (the lines are shared)."""
+        out = _Lines.__new__(_Lines)
+        out.__dict__ = self.__dict__.copy()
+        out._rows_of = rows
+        out._parent = self
+        return out
+
+    def _absolute(self, sub):
+        """The block's rows a rule's ``sub`` names (None: all of this window's)."""
+        if self._rows_of is None:
+            return sub
+        return self._rows_of if sub is None else self._rows_of[sub]
 
     def _line(self, name: str) -> Array:
         """(2W − 1 + n, r): the rings' older steps of the runs, then the block's."""
-        if name not in self._lines:
+        owner = getattr(self, "_parent", self)
+        if name not in owner._lines:
             ring = getattr(self._b, "_" + name + "_hist")
             older = ring[self._older]
             if self._idx.size != self._b.n_runs:
                 older = older[:, self._idx]
-            self._lines[name] = np.concatenate([older, getattr(self._block, name)])
-        return self._lines[name]
+            owner._lines[name] = np.concatenate([older, getattr(self._block, name)])
+        return owner._lines[name]
 
     def _rows(self, name: str, sub) -> list:
-        line = self._line(name)
-        if sub is None:
+        line, rows = self._line(name), self._absolute(sub)
+        if rows is None:
             return [line[j:j + self._n].reshape(-1) for j in range(self._w2)]
-        i, j = np.divmod(sub, self._r)
+        i, j = np.divmod(rows, self._r)
         return [line[i + k, j] for k in range(self._w2)]
 
     def steps(self, sub=None) -> list:
@@ -286,24 +366,65 @@ class _Lines:
     def losses(self, sub=None) -> list:
         return self._rows("dloss", sub)
 
-    def disp(self, sub=None) -> Array:
-        """‖θ_newest − θ_oldest‖ over each row's window (``norms``, as ``_RingWindow``)."""
-        if self._disp is None:
+    def _newest_oldest(self, rows) -> tuple[Array, Array]:
+        """The weights at each row's step and at its window's oldest step, (m, P)."""
+        owner = getattr(self, "_parent", self)
+        if owner._oldest is None:
             oldest = self._b._param_hist[self._older[:self._n]]  # (n, R, P): n < 2W
             if self._idx.size != self._b.n_runs:
                 oldest = oldest[:, self._idx]
-            rows = self._n * self._r
-            newest = self._block.params.reshape(rows, self._b.dim)
-            self._disp = norms(newest - oldest.reshape(rows, self._b.dim))
-        return self._disp if sub is None else self._disp[sub]
+            owner._oldest = oldest.reshape(self._n * self._r, self._b.dim)
+        newest = self._block.params.reshape(self._n * self._r, self._b.dim)
+        if rows is None:
+            return newest, owner._oldest
+        return newest[rows], owner._oldest[rows]
+
+    def disp(self, sub=None) -> Array:
+        """‖θ_newest − θ_oldest‖ over each row's window (``norms``, as ``_RingWindow``)."""
+        newest, oldest = self._newest_oldest(self._absolute(sub))
+        return norms(newest - oldest)
+
+    def _halves(self, rows) -> tuple[Array, Array]:
+        """The sums of each row's older and newer W step lengths (by doubling: any order)."""
+        w = self._w2 // 2
+        sums = self._window_sums()
+        if rows is None:
+            return sums[:self._n].reshape(-1), sums[w:w + self._n].reshape(-1)
+        i, j = np.divmod(rows, self._r)
+        return sums[i, j], sums[i + w, j]
 
     def might_bounce(self) -> Array:
         """False only where ``bouncing`` is surely False (``V.might_bounce``, whose bound
-        holds for the sums taken in any order: here by doubling)."""
+        holds for the sums taken in any order)."""
+        older, newer = self._halves(self._rows_of)
+        return V.might_bounce(older, newer, self.disp(), self._b.tol)
+
+    def _window_sums(self) -> Array:
+        """(2W − 1 + n − W + 1, r): [t] the sum of the step lengths t … t + W − 1 of each
+        run's line (``window_sums``, a few thousand runs at a time)."""
+        owner = getattr(self, "_parent", self)
+        if owner._sums is None:
+            w, line = self._w2 // 2, self._line("unorm")
+            sums = np.empty((line.shape[0] - w + 1, self._r))
+            for a in range(0, self._r, CHUNK):
+                sums[:, a:a + CHUNK] = window_sums(line[:, a:a + CHUNK], w)
+            owner._sums = sums
+        return owner._sums
+
+    def halves_by_step(self) -> tuple[Array, Array, Any]:
+        """For every step i of the block: the sums of each run's older and newer W step
+        lengths ((n, r) each, by doubling a few thousand runs at a time) and a function
+        giving the runs' weights at the window's oldest step, as columns."""
         w = self._w2 // 2
-        sums = window_sums(self._line("unorm"), w)  # sums[t]: steps t … t + W − 1
-        older, newer = sums[:self._n], sums[w:w + self._n]
-        return V.might_bounce(older.reshape(-1), newer.reshape(-1), self.disp(), self._b.tol)
+        sums = self._window_sums()
+        ring, slots = self._b._param_hist, self._older
+        everyone = self._idx.size == self._b.n_runs
+
+        def oldest(i: int) -> Array:
+            rows = ring[slots[i]]
+            return (rows if everyone else rows[self._idx]).T
+
+        return sums[:self._n], sums[w:w + self._n], oldest
 
 
 def window_sums(line: Array, w: int) -> Array:

@@ -10,7 +10,8 @@ margin, and tests check it against tracemalloc's peak for the largest requests:
   serialises run by run), and a network's workspaces; an export holds every run's
   frames at once, and its file;
 * a sweep, basin map or scatter: the batch's state, history and labels per run
-  (``LANDSCAPE_BYTES_PER_ROW``), a 2-weight model's chunks of (rows × data points)
+  (``LANDSCAPE_BYTES_PER_ROW``), the steps a batch takes in a block at once
+  (``engine.blocks.MOST_BYTES``), a 2-weight model's chunks of (rows × data points)
   temporaries (gdviz/engine/nets/linear.py bounds them), and a scatter's recorded paths;
 * a slice: the network's activations for one chunk of grid points; a trace: the
   model's buffers for one pass over its data;
@@ -19,6 +20,7 @@ margin, and tests check it against tracemalloc's peak for the largest requests:
 
 from __future__ import annotations
 
+from gdviz.engine import blocks
 from gdviz.engine.nets.network import Network
 from gdviz.scenarios.kinds import KINDS
 from gdviz.scenarios.objectives import dimension, objective_of
@@ -84,7 +86,7 @@ def landscape(kind: str, request) -> int:
         rows = request.grid.n ** 2
     else:
         rows = request.n
-    total = BASE + rows * LANDSCAPE_BYTES_PER_ROW
+    total = BASE + rows * LANDSCAPE_BYTES_PER_ROW + blocks.MOST_BYTES  # (steps in blocks)
     if request.model is not None:
         total += MODEL_CHUNKS
     if kind == "scatter":

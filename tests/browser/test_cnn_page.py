@@ -34,12 +34,17 @@ def test_the_cnn_view_shows_the_engines_numbers_and_keeps_its_keys(open_playgrou
         page.keyboard.press("ArrowRight")
     page.wait_for_function("document.body.dataset.step === '3'")
     page.wait_for_function("window.__gdviz.state.runs[0].withParams?.step === 3")
-    # the sum the view writes out is the engine's conv pixel at the shown weights
-    params = np.array(page.evaluate("window.__gdviz.state.runs[0].withParams.params"))
+    # the sum the view writes out is the engine's conv pixel at the shown weights: read
+    # once the view has drawn the step (two frames on), weights, head and line at once
+    # (the pixel shown may change from one drawing to the next)
     page.wait_for_function("document.querySelector('.cnn-sumhead') !== null")
-    head = page.text_content(".cnn-sumhead")
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    shown = page.evaluate("""() => ({
+        params: window.__gdviz.state.runs[0].withParams.params,
+        head: document.querySelector('.cnn-sumhead').textContent,
+        line: document.querySelector('.cnn-sumline').textContent})""")
+    params, head, line = np.array(shown["params"]), shown["head"], shown["line"]
     k, row, col = map(int, re.search(r"kernel (\d+) at row (\d+), col (\d+)", head).groups())
-    line = page.locator(".cnn-sumline").first.text_content()
     z = number(line.rsplit("z", 1)[1])
     net = objective_of(Scenario.model_validate({"model": {"kind": "cnn", "n": 100,
                                                           "kernels": [4]}}))

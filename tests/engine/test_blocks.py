@@ -215,3 +215,43 @@ def test_schedules_and_options_in_blocks(optimizer, schedule, extra):
                      schedule=chain_corpus.SCHEDULES[schedule], seed=2, **options)
 
     assert_same(make)
+
+
+@pytest.mark.parametrize("explode,runaway", [(np.inf, np.inf), (np.inf, 1e3), (1e4, np.inf)])
+def test_each_way_to_diverge_in_blocks(explode, runaway):
+    """Runs that diverge by each test alone — a weight, loss or gradient not finite, the
+    weights run away, the loss moved too far — end at the same step in blocks."""
+    from gdviz.engine.verdicts import Tolerances
+
+    def make():
+        n = 64
+        lrs = np.geomspace(0.9, 1.6, n)  # GD on the bowl: |1 − η·2| > 1 grows geometrically
+        hyper = hyper_arrays([{**defaults("gd"), "lr": lr} for lr in lrs])
+        starts = np.tile([1.5, -1.0], (n, 1))
+        return Batch(SURFACES["bowl"], OPTIMIZERS["gd"], hyper, starts, 3000,
+                     Tolerances(explode=explode, runaway=runaway))
+
+    assert_same(make)
+    b = in_blocks(make())
+    assert (b.status == 3).sum() > 10  # (Status.DIVERGED)
+
+
+def test_a_block_stays_within_its_memory():
+    """A block holds at most MOST_BYTES (gdviz/jobs/memory.py counts it in every sweep's
+    and basin map's estimate); a batch too large for a block of FEWEST steps takes none."""
+    from gdviz.jobs import memory
+    from gdviz.scenarios.landscape import BasinRequest
+
+    w2 = 2 * 20
+    for n_runs in (2, 500, 4096, 9000):
+        b = _uniform("rosenbrock", "adam", 0.01, n_runs, 400)
+        b.step = w2  # (only the room is asked)
+        b._block_pace.size = 10_000
+        n = blocks.room(b, 10_000)
+        assert n_runs * (n * blocks.ROW_BYTES + (w2 - 1 + n) * blocks.LINE_BYTES) \
+            <= blocks.MOST_BYTES
+    big = _uniform("rosenbrock", "adam", 0.01, 40_000, 400)
+    assert blocks.room(big, 10_000) < blocks.FEWEST and blocks.take(big, 10_000) == 0
+    request = BasinRequest.model_validate({"surface": "himmelblau", "grid": {"n": 32},
+                                           "steps": 200, "run": {"optimizer": "gd"}})
+    assert memory.landscape("basins", request) >= blocks.MOST_BYTES + 32 ** 2 * memory.LANDSCAPE_BYTES_PER_ROW
