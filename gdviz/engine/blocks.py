@@ -48,6 +48,7 @@ MOST_BYTES = 32 << 20
 ROW_BYTES, LINE_BYTES = 800, 32
 FEWEST = 4
 CHUNK = 4096  # runs whose window sums are doubled at once (their arrays stay in cache)
+CHUNK_ROWS = 1 << 15  # rows ``_maybe`` bounds at once (likewise)
 
 
 class Block(NamedTuple):
@@ -205,18 +206,23 @@ def _maybe(b, idx: Array, block: Block, window: "_Lines | None") -> Array:
     ``runaway``, the step is longer than ``settle`` × (1 + Σ|θᵢ|) ≥ settle × (1 + ‖θ‖)
     (so not settled: neither crawling nor judged), and ``V.might_bounce`` with the
     displacement's largest |entry| ≤ its norm rules the bounce out. There
-    ``_cheap_rules`` would find nothing. Taken a step of the block at a time, on arrays of
-    the runs (which stay in cache; the block's would not)."""
+    ``_cheap_rules`` would find nothing. Taken a few steps of the block at a time (about
+    CHUNK_ROWS rows), whose arrays stay in cache where the whole block's would not."""
     n, r = block.loss.shape
-    tol = b.tol
-    start, loss0 = b.start[idx].T, b.loss0[idx]
-    limit = tol.runaway * b._length0[idx]
-    scale = b._start_scale[idx]
-    bound, scaled = tol.explode * scale, scale > 0
+    tol, dim = b.tol, b.dim
     halves = None if window is None else window.halves_by_step()
-    out = np.empty((n, r), bool)
-    for i in range(n):
-        cols, grad, loss = block.params[i].T, block.grad[i].T, block.loss[i]
+    k = max(1, min(n, CHUNK_ROWS // r))  # steps at a time
+    start, loss0 = np.tile(b.start[idx].T, k), np.tile(b.loss0[idx], k)
+    limit = tol.runaway * np.tile(b._length0[idx], k)
+    scale = np.tile(b._start_scale[idx], k)
+    bound, scaled = tol.explode * scale, scale > 0
+    out = np.empty(n * r, bool)
+    for i in range(0, n, k):
+        steps = slice(i, min(i + k, n))
+        m = (steps.stop - i) * r  # rows now
+        cols = block.params[steps].reshape(m, dim).T
+        grad = block.grad[steps].reshape(m, dim).T
+        loss = block.loss[steps].reshape(m)
         total = loss + grad[0]
         for j, c in enumerate(cols):
             total = total + c
@@ -224,22 +230,23 @@ def _maybe(b, idx: Array, block: Block, window: "_Lines | None") -> Array:
                 total = total + grad[j]
         fine = np.isfinite(total)  # (a sum that overflows sends its row to the rules)
         length = np.abs(cols[0])
-        away = np.abs(cols[0] - start[0])
-        for j in range(1, b.dim):
+        away = np.abs(cols[0] - start[0, :m])
+        for j in range(1, dim):
             length = length + np.abs(cols[j])
-            away = away + np.abs(cols[j] - start[j])
-        fine &= block.unorm[i] > tol.settle * (1 + length) * SLACK
-        fine &= away * SLACK + 1e-300 < limit
-        rise = loss - loss0
-        fine &= ~(scaled & ((rise > bound) | (-rise > bound)))
+            away = away + np.abs(cols[j] - start[j, :m])
+        fine &= block.unorm[steps].reshape(m) > tol.settle * (1 + length) * SLACK
+        fine &= away * SLACK + 1e-300 < limit[:m]
+        rise = loss - loss0[:m]
+        fine &= ~(scaled[:m] & ((rise > bound[:m]) | (-rise > bound[:m])))
         if halves is not None:
-            older, newer, oldest = halves[0][i], halves[1][i], halves[2](i)
+            older, newer = halves[0][steps].reshape(m), halves[1][steps].reshape(m)
+            oldest = halves[2](steps).reshape(m, dim).T
             delta = np.abs(cols[0] - oldest[0])
-            for j in range(1, b.dim):
+            for j in range(1, dim):
                 delta = np.maximum(delta, np.abs(cols[j] - oldest[j]))
             fine &= ~V.might_bounce(older, newer, delta, tol)
-        out[i] = ~fine
-    return out.reshape(-1)
+        out[i * r:i * r + m] = ~fine
+    return out
 
 
 def _replay(b, idx: Array, block: Block, loud: Array, step0: int) -> None:
@@ -414,15 +421,16 @@ class _Lines:
     def halves_by_step(self) -> tuple[Array, Array, Any]:
         """For every step i of the block: the sums of each run's older and newer W step
         lengths ((n, r) each, by doubling a few thousand runs at a time) and a function
-        giving the runs' weights at the window's oldest step, as columns."""
+        giving the runs' weights at the windows' oldest steps for some of the block's
+        steps ((steps, r, P))."""
         w = self._w2 // 2
         sums = self._window_sums()
         ring, slots = self._b._param_hist, self._older
         everyone = self._idx.size == self._b.n_runs
 
-        def oldest(i: int) -> Array:
-            rows = ring[slots[i]]
-            return (rows if everyone else rows[self._idx]).T
+        def oldest(steps: slice) -> Array:  # (steps, r, P)
+            rows = ring[slots[steps]]
+            return rows if everyone else rows[:, self._idx]
 
         return sums[:self._n], sums[w:w + self._n], oldest
 
