@@ -5,10 +5,11 @@ over the last 2W steps, for every run, every step. At most steps nothing can end
 runs, and for a large batch (a sweep, a basin map) asking costs several times the step.
 ``take`` instead steps every active run n times in a row (the same arithmetic as
 ``Batch._advance``: the optimizer's chain, the objective, each step's length and loss
-change), then asks the rules of all n × R steps at once, on arrays — each (step, run) is
-a row, as a batch's runs are, and the rules are elementwise over rows (``verdicts.py``),
-reading each row's window of the last 2W steps from the rings' last 2W − 1 steps followed
-by the block (``_Lines``).
+change), then asks about all n × R steps at once, on arrays — each (step, run) is a row, as a
+batch's runs are, and the rules are elementwise over rows (``verdicts.py``): first bounds
+cheaper than the rules (``_maybe``), then the rules themselves on the rows those leave in
+question, reading each row's window of the last 2W steps from the rings' last 2W − 1
+steps followed by the block (``_Lines``).
 
 A row is *quiet* when ``Batch._classify`` would change nothing there (``ahead.py``'s
 test: not diverged, not oscillating, and either its last step was not short or the
@@ -23,7 +24,10 @@ stalls and every frame are those of advancing one step at a time, bit for bit
 
 Only where nothing else would change: a batch of two or more runs with an exact Hessian,
 no gradient noise and no noise-floor blocks, no secant curvature (``_prev_d``). One run
-has ``ahead.py``; a network steps one step at a time.
+has ``ahead.py``; a network steps one step at a time. A block holds at most MOST_BYTES
+(counted in every sweep's and basin map's memory estimate), and ``Pace`` keeps a batch
+whose runs keep ending mid-block (a basin map's, reaching their minima) stepping one step
+at a time, as before.
 """
 
 from __future__ import annotations
