@@ -81,7 +81,7 @@ def room(b, most: int) -> int:
     per_run = MOST_BYTES // max(b._n_active, 1) - (w2 - 1) * LINE_BYTES
     n = min(most, b._block_pace.size, b.max_steps - b.step, w2 - 1,
             per_run // (ROW_BYTES + LINE_BYTES))
-    if b.step + 1 < w2:  # (one block at most before it: runs that end early waste it)
+    if b.step + 1 < w2:  # (a block before it stops short of it)
         n = min(n, w2 - 1 - b.step)
     return max(n, 0)
 
