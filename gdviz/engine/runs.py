@@ -508,8 +508,9 @@ class Batch:
     def advance_many(self, most: int) -> int:
         """Take up to ``most`` steps (one at least, unless every run has ended), each judged
         as ``advance`` judges it; how many were taken. A batch of several runs takes them
-        in one block where it can (``blocks.py``): its statuses, end steps and frames are
-        those of ``advance``, step by step."""
+        in one block where it can (``blocks.py``): its statuses, end steps and state are
+        those of ``advance``, step by step (the steps inside a block are not seen: a caller
+        that records every frame steps with ``advance``)."""
         if most > 1 and blocks.can_block(self):
             n = blocks.take(self, most)
             if n:

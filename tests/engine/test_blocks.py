@@ -255,3 +255,50 @@ def test_a_block_stays_within_its_memory():
     request = BasinRequest.model_validate({"surface": "himmelblau", "grid": {"n": 32},
                                            "steps": 200, "run": {"optimizer": "gd"}})
     assert memory.landscape("basins", request) >= blocks.MOST_BYTES + 32 ** 2 * memory.LANDSCAPE_BYTES_PER_ROW
+
+
+def _job_batch(kind: str, request: dict) -> Batch:
+    """The batch a sweep's or basin map's job builds (gdviz/scenarios/landscape.py)."""
+    from gdviz.engine import landscape
+    from gdviz.engine.optimizers import OPTIMIZERS as OPT
+    from gdviz.scenarios import landscape as jobs
+
+    if kind == "sweep":
+        req = jobs.SweepRequest.model_validate(request)
+        return landscape.sweep_batch(req.objective(), OPT[req.run.optimizer], req.run.hyper(),
+                                     jobs._start(req), req.lr_values(), req.steps,
+                                     **jobs._options(req))
+    req = jobs.BasinRequest.model_validate(request)
+    s = req.objective()
+    _, _, starts = landscape.grid_starts(req.grid.n, req.grid.box or s.domain)
+    return landscape.basin_batch(s, OPT[req.run.optimizer], req.run.hyper(), starts, req.steps,
+                                 **jobs._options(req))
+
+
+JOBS = {
+    "typed f(x, y) basins": ("basins", {"expr": "(x**2 - 1)**2 + (y - x)**2 + 0.2*sin(3*x)",
+                                        "grid": {"n": 24}, "steps": 300,
+                                        "run": {"optimizer": "adam", "lr": 0.05}}),
+    "typed f(x, y) sweep": ("sweep", {"expr": "x**4 - 2*x**2 + y**2", "steps": 300,
+                                      "run": {"optimizer": "momentum", "start": [1.7, 1]},
+                                      "lrs": {"min": 1e-4, "max": 0.5, "count": 60}}),
+    "curve sweep": ("sweep", {"model": {"kind": "f1d", "f": "two_wells"}, "steps": 300,
+                              "run": {"optimizer": "gd", "start": [1.8]},
+                              "lrs": {"min": 1e-3, "max": 2, "count": 80}}),
+    "curve sweep, Adam": ("sweep", {"model": {"kind": "f1d", "f": "quadratic"}, "steps": 300,
+                                    "run": {"optimizer": "adam", "start": [1.5]},
+                                    "lrs": {"min": 1e-3, "max": 1, "count": 40}}),
+    "linreg2 basins": ("basins", {"model": {"kind": "linreg2", "n": 64}, "grid": {"n": 16},
+                                  "steps": 200, "run": {"optimizer": "gd", "lr": 0.05}}),
+    "logreg2 sweep": ("sweep", {"model": {"kind": "logreg2", "n": 64}, "steps": 200,
+                                "run": {"optimizer": "adam"},
+                                "lrs": {"min": 1e-3, "max": 3, "count": 40}}),
+}
+
+
+@pytest.mark.parametrize("name", JOBS)
+def test_jobs_of_every_kind_in_blocks(name):
+    """Typed f(x, y), a curve f(x) (one weight) and 2-weight models, as their jobs build
+    them; those that can take blocks do, the same bits."""
+    kind, request = JOBS[name]
+    assert_same(lambda: _job_batch(kind, request))
