@@ -4,10 +4,10 @@ A stream's or ``POST /api/run``'s one run of a surface or a curve steps on float
 (``Batch._advance_floats``) and asks the status rules after every step. At most steps
 nothing can end it, and asking costs more than the step. ``run_ahead`` takes up to n
 steps in a tight loop on the same float kernels (``Batch._update_floats``,
-``Batch._step_floats``) and then asks the rules of all of them at once, on arrays: each
-step is a row, as a batch's runs are, and the rules are elementwise over rows
-(``verdicts.py``), reading each step's window of the last 2W steps from a linear history
-(``_Steps``) instead of the rings.
+``Batch._step_floats``) and then asks about all of them at once, as a batch asks about a
+block of its steps (``blocks.loud``: each step a row, bounds cheaper than the rules
+first, each step's window of the last 2W steps read from the rings' older steps and the
+steps ahead instead of the rings).
 
 A step is *quiet* when nothing can happen at it: it is not diverged, not oscillating,
 and either its last step was not short (``settled``) or the verdict near a minimum
@@ -34,10 +34,9 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from . import verdicts as V
-from .verdicts import ARRAYS, norms
+from .blocks import Block, loud
 
 Array = np.ndarray
 
@@ -123,32 +122,25 @@ def _dry(b, n: int) -> list[Taken]:
 
 
 def _quiet(b, steps: list[Taken]) -> int:
-    """How many of ``steps`` (the next ones of ``b``) are quiet before the first that is not."""
+    """How many of ``steps`` (the next ones of ``b``) are quiet before the first that is not:
+    the batch's own test of a block's rows (``blocks.loud``), each step a row."""
     if not steps:
         return 0
-    tol, s0, m = b.tol, b.step + 1, len(steps)
-    p = np.array([t.params for t in steps])
-    loss = np.array([t.loss for t in steps])
-    unorm = np.array([t.unorm for t in steps])
-    loss0, start_scale, length0 = b._start_floats()[1:]
-    window = _Steps(b, steps, unorm) if s0 >= 2 * tol.window else None
-    with np.errstate(all="ignore"):
-        div, settled, crawl, osc = b._cheap_rules(
-            ARRAYS, loss, 1 + norms(p), norms(p - b.start), np.full(m, loss0),
-            np.full(m, start_scale), np.full(m, length0), unorm, np.ones(m, bool), window)
-        loud = div | osc
-        judged = np.asarray(settled & ~loud, bool)
-        if judged.any():
-            at = np.flatnonzero(judged)
-            look = np.broadcast_to(np.asarray(crawl, bool), (m,))[at] & (
-                b._ahead_until[0] < s0 + at)
-            runs = np.zeros(at.size, np.intp)
-            g = np.array([steps[i].grad for i in at])
-            hessian, d, theta, bounds = b._stationary_columns(ARRAYS, runs, p[at], g)
-            far = V.surely_not_stationary(ARRAYS, hessian, d, theta, bounds, tol)
-            loud[at] |= look | ~far
-    first = np.flatnonzero(loud)
-    return int(first[0]) if first.size else m
+    first = np.flatnonzero(loud(b, np.zeros(1, np.intp), block_of(steps), b.step)[:, 0])
+    return int(first[0]) if first.size else len(steps)
+
+
+def block_of(steps: list[Taken]) -> Block:
+    """The steps taken ahead as a block of one run (``blocks.Block``; no states: a block
+    of one run is never replayed)."""
+    n = len(steps)
+
+    def column(name: str) -> Array:  # (n, 1)
+        return np.fromiter((getattr(t, name) for t in steps), float, n)[:, None]
+
+    return Block(np.array([t.params for t in steps])[:, None], column("loss"),
+                 np.array([t.grad for t in steps])[:, None], column("unorm"),
+                 column("dloss"), [])
 
 
 def _commit(b, steps: list[Taken], following: Taken | None) -> None:
@@ -176,46 +168,6 @@ def _commit(b, steps: list[Taken], following: Taken | None) -> None:
     b._param_hist[slots, 0] = [t.params for t in kept]
     b._unorm_hist[slots, 0] = [t.unorm for t in kept]
     b._dloss_hist[slots, 0] = [t.dloss for t in kept]
-
-
-class _Steps:
-    """The window of the last 2W steps at each of a run ahead's steps (rows: the steps
-    ahead; ``steps(sub)`` etc. as ``runs._RingWindow`` gives them for runs): the rings'
-    last 2W − 1 steps, then the steps ahead, read through sliding windows."""
-
-    def __init__(self, b, ahead: list[Taken], unorm: Array):
-        w2 = 2 * b.tol.window
-        older = b._order()[1:]  # the ring's slots of the 2W − 1 steps before, oldest first
-        self._b, self._w2, self._m = b, w2, len(ahead)
-        self._unorm = np.concatenate([b._unorm_hist[older, 0], unorm])
-        self._dloss = np.concatenate([b._dloss_hist[older, 0], [t.dloss for t in ahead]])
-        self._params = np.concatenate([b._param_hist[older, 0], [t.params for t in ahead]])
-
-    def _rows(self, line: Array, sub) -> list:
-        win = sliding_window_view(line, self._w2)  # (m, 2W): step i's window, oldest first
-        if sub is not None:
-            win = win[sub]
-        return [win[:, j] for j in range(self._w2)]
-
-    def steps(self, sub=None) -> list:
-        return self._rows(self._unorm, sub)
-
-    def losses(self, sub=None) -> list:
-        return self._rows(self._dloss, sub)
-
-    def disp(self, sub=None) -> Array:
-        """‖θ_newest − θ_oldest‖ over each step's window (``norms``, as on floats)."""
-        newest, oldest = self._params[self._w2 - 1:], self._params[:self._m]
-        if sub is not None:
-            newest, oldest = newest[sub], oldest[sub]
-        return norms(newest - oldest)
-
-    def might_bounce(self) -> Array:
-        """False only where ``bouncing`` is surely False (``V.might_bounce``)."""
-        win = sliding_window_view(self._unorm, self._w2)
-        w = self._w2 // 2
-        return V.might_bounce(win[:, :w].sum(axis=1), win[:, w:].sum(axis=1), self.disp(),
-                              self._b.tol)
 
 
 class Ahead:

@@ -53,6 +53,7 @@ ROW_BYTES, LINE_BYTES = 800, 32
 FEWEST = 4
 CHUNK = 4096  # runs whose window sums are doubled at once (their arrays stay in cache)
 CHUNK_ROWS = 1 << 15  # rows ``_maybe`` bounds at once (likewise)
+BOUNDS_FROM = 2048  # a block of fewer rows asks the rules of every row (``loud``)
 
 
 class Block(NamedTuple):
@@ -74,8 +75,8 @@ def can_block(b) -> bool:
 
 def room(b, most: int) -> int:
     """How many of the next ``most`` steps one block may take: as many as the pace allows
-    (``Pace``), within the budget, within MOST_BYTES, fewer than 2W (each step's window's
-    oldest step is in the rings), and on one side of the window's first full step (a
+    (``Pace``), within the budget, within MOST_BYTES, fewer than 2W (the replay writes
+    each step into its own slot of the rings), and on one side of the window's first full step (a
     block is judged with the window or without it, not both)."""
     w2 = 2 * b.tol.window
     per_run = MOST_BYTES // max(b._n_active, 1) - (w2 - 1) * LINE_BYTES
@@ -95,7 +96,7 @@ def take(b, most: int) -> int:
     idx = (np.arange(b.n_runs) if b._n_active == b.n_runs else np.flatnonzero(b.active))
     step0 = b.step
     block = _dry(b, idx, n)
-    _replay(b, idx, block, _loud(b, idx, block, step0), step0)
+    _replay(b, idx, block, loud(b, idx, block, step0), step0)
     b._block_pace.after(n, idx.size, b._n_active)
     return b.step - step0
 
@@ -132,41 +133,35 @@ class Pace:
 
 
 def _dry(b, idx: Array, n: int) -> Block:
-    """n steps of the runs ``idx`` from ``b``'s state, as ``Batch._advance`` takes them;
+    """n steps of the runs ``idx`` from ``b``'s state, as ``Batch._advance`` takes them
+    (``Batch._next_update``, then the chain on the runs' own rows; ``Batch._step_from``);
     ``b`` untouched but for its cached proposal (used for the first step, then dropped)."""
     everyone = idx.size == b.n_runs
     p = b.params if everyone else b.params[idx]
     g = b.grad if everyone else b.grad[idx]
-    state = b.chain_state if everyone else take_runs(b.chain_state, idx)
-    hyper = b.hyper if everyone else b._hyper_of_active(idx)
-    proposal, b._proposal, b._fproposal = b._proposal, None, None
     r, dim = idx.size, b.dim
     params, grads = np.empty((n, r, dim)), np.empty((n, r, dim))
     losses, unorms, dlosses = np.empty((n, r)), np.empty((n, r)), np.empty((n, r))
     states = []
     with np.errstate(all="ignore"):
+        u, state = b._next_update(idx)
+        hyper = b.hyper if everyone else b._hyper_of_active(idx)
         for i in range(n):
-            if proposal is not None:
-                u, state = proposal[0], proposal[1]
-                if not everyone:
-                    u, state = u[idx], take_runs(state, idx)
-                proposal = None
-            else:
+            if i:
                 u, state = b.chain.update(g, state, p, hyper)
-            old_d = b.effective_grad(idx, p, g)
-            p = p + u
-            loss, g = b._loss_and_grad(p, b.step + 1 + i)
-            new_d = b.effective_grad(idx, p, g)
-            params[i], losses[i], grads[i] = p, loss, g
+            p, losses[i], g, dlosses[i] = b._step_from(idx, p, g, u, b.step + 1 + i)
+            params[i], grads[i] = p, g
             unorms[i] = norms(u)
-            dlosses[i] = 0.5 * np.einsum("rp,rp->r", old_d + new_d, u)
             states.append(state)
     return Block(params, losses, grads, unorms, dlosses, states)
 
 
-def _loud(b, idx: Array, block: Block, step0: int) -> Array:
-    """(n, r): where a step of a run is not quiet (see the module's docstring). The rules
-    are asked only of the rows ``_maybe`` leaves in question."""
+def loud(b, idx: Array, block: Block, step0: int) -> Array:
+    """(n, r): where a step of a run is not quiet (see the module's docstring), for a block
+    of the runs ``idx`` from step ``step0`` (any n: one run's steps ahead, ``ahead.py``, may
+    be more than 2W). In a large block the rules are asked only of the rows ``_maybe``
+    leaves in question; in a small one (BOUNDS_FROM rows) the bounds would cost more than
+    they save (a crawl's rows are all in question), so every row is asked."""
     n, r = block.loss.shape
     tol, rows = b.tol, n * r
     p = block.params.reshape(rows, b.dim)
@@ -175,14 +170,18 @@ def _loud(b, idx: Array, block: Block, step0: int) -> Array:
     window = _Lines(b, idx, block) if step0 + 1 >= 2 * tol.window else None
     loud = np.zeros(rows, bool)
     with np.errstate(all="ignore"):
-        at = np.flatnonzero(_maybe(b, idx, block, window))
+        at = (np.arange(rows) if rows < BOUNDS_FROM
+              else np.flatnonzero(_maybe(b, idx, block, window)))
+        if at.size == rows:  # every row: the block's own arrays and window, no copies
+            runs, pa, ga, la, ua, win = np.tile(idx, n), p, g, loss, unorm, window
+        elif at.size:
+            runs, pa, ga, la, ua = idx[at % r], p[at], g[at], loss[at], unorm[at]
+            win = None if window is None else window.only(at)
         if at.size:
-            runs, pa, ga = idx[at % r], p[at], g[at]
-            finite = np.isfinite(loss[at]) & rows_finite(pa) & rows_finite(ga)
+            finite = np.isfinite(la) & rows_finite(pa) & rows_finite(ga)
             div, settled, crawl, osc = b._cheap_rules(
-                ARRAYS, loss[at], 1 + norms(pa), norms(pa - b.start[runs]), b.loss0[runs],
-                b._start_scale[runs], b._length0[runs], unorm[at], finite,
-                None if window is None else window.only(at))
+                ARRAYS, la, 1 + norms(pa), norms(pa - b.start[runs]), b.loss0[runs],
+                b._start_scale[runs], b._length0[runs], ua, finite, win)
             asked = np.asarray(div | osc, bool)
             judged = np.asarray(settled & ~asked, bool)
             if judged.any():
@@ -332,11 +331,10 @@ class _Lines:
     def __init__(self, b, idx: Array, block: Block):
         self._b, self._idx, self._block = b, idx, block
         self._w2 = 2 * b.tol.window
-        self._older = b._order()[1:]  # the rings' slots of the 2W − 1 steps before
+        self._older = np.array(b._order()[1:])  # the rings' slots of the 2W − 1 steps before
         self._n, self._r = block.loss.shape
         self._lines: dict[str, Array] = {}
         self._sums: Array | None = None
-        self._oldest: Array | None = None
         self._rows_of: Array | None = None  # the block's rows this window is asked of
 
     def only(self, rows: Array) -> "_Lines":
@@ -377,18 +375,29 @@ class _Lines:
     def losses(self, sub=None) -> list:
         return self._rows("dloss", sub)
 
+    def _oldest(self, steps: slice) -> Array:
+        """(steps, r, P): the runs' weights at the windows' oldest steps for the block's
+        ``steps`` — line steps i …: the rings' older steps, then the block's own."""
+        w1, parts = self._w2 - 1, []
+        if steps.start < w1:
+            rows = self._b._param_hist[self._older[steps.start:min(steps.stop, w1)]]
+            parts.append(rows if self._idx.size == self._b.n_runs else rows[:, self._idx])
+        if steps.stop > w1:
+            parts.append(self._block.params[max(steps.start, w1) - w1:steps.stop - w1])
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
     def _newest_oldest(self, rows) -> tuple[Array, Array]:
         """The weights at each row's step and at its window's oldest step, (m, P)."""
-        owner = getattr(self, "_parent", self)
-        if owner._oldest is None:
-            oldest = self._b._param_hist[self._older[:self._n]]  # (n, R, P): n < 2W
-            if self._idx.size != self._b.n_runs:
-                oldest = oldest[:, self._idx]
-            owner._oldest = oldest.reshape(self._n * self._r, self._b.dim)
         newest = self._block.params.reshape(self._n * self._r, self._b.dim)
         if rows is None:
-            return newest, owner._oldest
-        return newest[rows], owner._oldest[rows]
+            return newest, self._oldest(slice(0, self._n)).reshape(newest.shape)
+        i, j = np.divmod(rows, self._r)
+        oldest = np.empty((rows.size, self._b.dim))
+        w1 = self._w2 - 1
+        ring = i < w1
+        oldest[ring] = self._b._param_hist[self._older[i[ring]], self._idx[j[ring]]]
+        oldest[~ring] = self._block.params[i[~ring] - w1, j[~ring]]
+        return newest[rows], oldest
 
     def disp(self, sub=None) -> Array:
         """‖θ_newest − θ_oldest‖ over each row's window (``norms``, as ``_RingWindow``)."""
@@ -429,14 +438,7 @@ class _Lines:
         steps ((steps, r, P))."""
         w = self._w2 // 2
         sums = self._window_sums()
-        ring, slots = self._b._param_hist, self._older
-        everyone = self._idx.size == self._b.n_runs
-
-        def oldest(steps: slice) -> Array:  # (steps, r, P)
-            rows = ring[slots[steps]]
-            return rows if everyone else rows[:, self._idx]
-
-        return sums[:self._n], sums[w:w + self._n], oldest
+        return sums[:self._n], sums[w:w + self._n], self._oldest
 
 
 def window_sums(line: Array, w: int) -> Array:

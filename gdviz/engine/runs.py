@@ -469,27 +469,15 @@ class Batch:
             return idx
         everyone = idx.size == self.n_runs
         with np.errstate(all="ignore"):
-            if self._proposal is not None:
-                updates, new_state, _ = self._proposal
-                if not everyone:
-                    updates, new_state = updates[idx], _take(new_state, idx)
-            elif not everyone:
-                updates, new_state = self.chain.update(self.grad[idx], _take(self.chain_state, idx),
-                                                       self.params[idx], self._hyper_of_active(idx))
-            else:
-                updates, new_state = self.chain.update(self.grad, self.chain_state, self.params,
-                                                       self.hyper)
-            self._proposal = self._fproposal = None
+            updates, new_state = self._next_update(idx)
             old_params = self.params if everyone else self.params[idx]
-            old_d = self.effective_grad(idx, old_params, self.grad if everyone else self.grad[idx])
+            params, loss, grad, dloss = self._step_from(
+                idx, old_params, self.grad if everyone else self.grad[idx], updates,
+                self.step + 1)
             if everyone:
-                params = self.params + updates
-                loss, grad = self._loss_and_grad(params, self.step + 1)
-                self.params, self.loss, self.grad = params, np.asarray(loss, float), grad
+                self.params, self.loss, self.grad = params, loss, grad
                 self.chain_state = new_state
             else:
-                params = self.params[idx] + updates
-                loss, grad = self._loss_and_grad(params, self.step + 1)
                 self.params[idx], self.loss[idx], self.grad[idx] = params, loss, grad
                 self.chain_state = _put(self.chain_state, idx, new_state)
             if not self._floats:
@@ -498,12 +486,39 @@ class Batch:
                 unorm = np.array([FLOATS.norm(updates[0].tolist())])
             else:
                 unorm = self._wide_norms(updates)
-            new_d = self.effective_grad(idx, params, grad)
-            dloss = 0.5 * np.einsum("rp,rp->r", old_d + new_d, updates)
         self.step += 1
         self._record_history(idx, unorm, dloss)
         self._classify(idx)
         return idx
+
+    def _next_update(self, idx: Array) -> tuple[Array, Any]:
+        """(updates, chain state after) of the active runs ``idx`` from their state now: the
+        cached proposal's rows if ``propose`` made one (then dropped), else the chain's."""
+        everyone = idx.size == self.n_runs
+        if self._proposal is not None:
+            updates, new_state, _ = self._proposal
+            if not everyone:
+                updates, new_state = updates[idx], _take(new_state, idx)
+        elif not everyone:
+            updates, new_state = self.chain.update(self.grad[idx], _take(self.chain_state, idx),
+                                                   self.params[idx], self._hyper_of_active(idx))
+        else:
+            updates, new_state = self.chain.update(self.grad, self.chain_state, self.params,
+                                                   self.hyper)
+        self._proposal = self._fproposal = None
+        return updates, new_state
+
+    def _step_from(self, idx: Array, params: Array, grad: Array, updates: Array,
+                   step: int) -> tuple[Array, Array, Array, Array]:
+        """The runs ``idx`` at ``params`` (gradient ``grad``) moved by ``updates`` to frame
+        ``step``: (params, loss, grad, dloss), dloss = ½(d_{k−1} + d_k)·u the change of what
+        the optimizer minimises that the trend test reads (``_dloss_hist``)."""
+        old_d = self.effective_grad(idx, params, grad)
+        params = params + updates
+        loss, grad = self._loss_and_grad(params, step)
+        new_d = self.effective_grad(idx, params, grad)
+        dloss = 0.5 * np.einsum("rp,rp->r", old_d + new_d, updates)
+        return params, np.asarray(loss, float), grad, dloss
 
     def advance_many(self, most: int) -> int:
         """Take up to ``most`` steps (one at least, unless every run has ended), each judged

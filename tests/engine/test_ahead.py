@@ -161,22 +161,31 @@ def test_a_run_that_keeps_being_judged_stops_trying_for_a_while(counted):
 @pytest.mark.parametrize("surface,optimizer,lr", [("rosenbrock", "adam", 1e-2),
                                                   ("himmelblau", "momentum", 1e-3)])
 def test_the_windows_ahead_are_the_rings_windows_step_by_step(surface, optimizer, lr):
-    from gdviz.engine.ahead import _dry, _Steps
+    """The windows a batch's block reads (``blocks._Lines``) over one run's steps ahead,
+    more of them than 2W: each is the rings' window at that step."""
+    from gdviz.engine.ahead import _dry, block_of
+    from gdviz.engine.blocks import _Lines
     from gdviz.engine.runs import _bounces, _FloatWindow
     from gdviz.engine.verdicts import FLOATS
     a, b = (lone(SURFACES[surface], optimizer, lr, [-1.2, 0.7], 3000) for _ in range(2))
     for _ in range(57):
         a._advance(), b._advance()
     steps = _dry(a, 70)
-    window = _Steps(a, steps, np.array([t.unorm for t in steps]))
+    window = _Lines(a, np.zeros(1, np.intp), block_of(steps))
     rows = [window.steps(), window.losses()]
     disp, might = window.disp(), window.might_bounce()
+    older, newer, oldest = window.halves_by_step()
+    oldest = oldest(slice(0, len(steps)))[:, 0]
     for i in range(len(steps)):
         b._advance()
         ring = _FloatWindow(b)
         assert [r[i] for r in rows[0]] == ring.steps()
         assert [r[i] for r in rows[1]] == ring.losses()
         assert disp[i] == ring.disp()
+        assert oldest[i].tolist() == b._param_hist[(b.step + 1) % 40, 0].tolist()
+        w = b.tol.window
+        assert older[i, 0] == pytest.approx(sum(ring.steps()[:w]), rel=1e-13, abs=1e-300)
+        assert newer[i, 0] == pytest.approx(sum(ring.steps()[w:]), rel=1e-13, abs=1e-300)
         assert might[i] or not _bounces(FLOATS, ring.steps(), ring.disp(), b.tol)
     assert not might.all()  # (the bound rules something out here)
     sub = np.array([3, 17, 40])
