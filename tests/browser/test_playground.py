@@ -161,9 +161,15 @@ def test_status_badge_converged_then_diverged(open_playground):
     assert "onverged" in page.text_content("#status-reason")
     assert page.text_content("#btn-play").strip().endswith("Play")
     assert step(page) > 10
-    # a new lr after the end, then Play: the run starts again from the start with it
+    # a new lr after the end: the verdict made with the old one goes, and the run waits at
+    # its start with the new one; then Play runs it from the start
     page.fill("#lr-input", "1.1")
     page.press("#lr-input", "Enter")
+    page.wait_for_function("document.body.dataset.step === '0'")
+    assert page.evaluate("window.__gdviz.state.runs[0].steps") == [0]
+    assert "converged" not in page.text_content("#runs-list").lower()
+    assert "η=1.1" in page.text_content("#runs-list")
+    assert page.text_content("#status-reason").startswith("At the start")
     page.click("#btn-play")
     page.wait_for_function("document.body.dataset.status === 'diverged'")
     assert "diverged" in page.text_content("#status-badge").lower()

@@ -212,17 +212,19 @@ export class Session {
   }
 
   /**
-   * Hyperparameter changes of one run: live to a running stream (from its next step),
-   * else to the start preview.
+   * Hyperparameter changes of one run: live to a stream whose run is still going (from its
+   * next step), else to the start preview. A run that has ended keeps no verdict made with
+   * other values: the runs go back to the start with the new ones (or start again, if
+   * playing), as for a setting the live `set` cannot carry.
    */
   applyLive(run, changes) {
-    if (state.server === "active") {
-      if (state.runs[run] && !state.runs[run].status) {
-        this.stream.set(run, changes);
-        if (run === state.selected) state.updateStale = true; // the shown `update` used the old values
-      }
-    } else if (state.server === "none") {
+    if (state.server === "none") {
       this.previewSoon();
+    } else if (state.server === "active" && state.runs[run] && !state.runs[run].status) {
+      this.stream.set(run, changes);
+      if (run === state.selected) state.updateStale = true; // the shown `update` used the old values
+    } else {
+      this.restart();
     }
   }
 }
