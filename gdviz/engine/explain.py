@@ -303,10 +303,24 @@ def _diverged(batch: Batch, run: int) -> str:
     if np.isfinite(p).all() and np.abs(p).max() <= UNDEFINED_WITHIN and not np.isfinite(loss):
         # nothing overflowed: f itself has no finite value there (a custom f's log(x) at
         # x < 0, sqrt of a negative, 1/0) — a step size problem only in that it got there
+        if step == 0:
+            return (f"Stopped at step 0: f has no finite value at the start {point(p)} (it "
+                    f"is {fmt(loss)}: e.g. log or sqrt of a negative number, a division by "
+                    f"0, or a value beyond float64) — start elsewhere.")
         return (f"Stopped at step {step}: the step landed on {point(p)}, where f has no "
                 f"finite value (it is {fmt(loss)}: e.g. log or sqrt of a negative number, or "
                 f"a division by 0) — use a smaller η, or start farther from that region.")
-    if not (np.isfinite(p).all() and np.isfinite(loss) and np.isfinite(batch.grad[run]).all()):
+    g = batch.grad[run]
+    if np.isfinite(p).all() and np.isfinite(loss) and not np.isfinite(g).all():
+        # the loss is a number but its slope is not: a cusp's tip (√(x² + y²) at 0), a
+        # vertical tangent (√x at 0), or a slope beyond float64 (1/x at 1e-300)
+        return (f"Stopped at step {step}: at {point(p)} the loss is {fmt(loss)} but the "
+                f"gradient is {point(g) if g.size > 1 else fmt(float(g[0]))} — f's slope "
+                f"there is infinite, undefined or beyond float64 (the tip of a cusp such as "
+                f"√(x² + y²) at 0, or a vertical tangent such as √x at 0), so gradient descent "
+                f"has no step to take from it. "
+                + ("Start elsewhere." if step == 0 else "Use another η, or start elsewhere."))
+    if not (np.isfinite(p).all() and np.isfinite(loss) and np.isfinite(g).all()):
         what = (f"the loss overflowed to {fmt(loss)} (float64 tops out near 1.8e308)"
                 if np.isfinite(p).all() else "the weights overflowed to inf/NaN")
         cause = f"Diverged at step {step}: {what}"
@@ -320,6 +334,10 @@ def _diverged(batch: Batch, run: int) -> str:
         return f"{cause} — η = {fmt(lr)} is too large here; try a smaller one{extras}."
     at = stability.nearest_minimum(_known(batch), start)
     curv = _curvature(batch, at if at is not None else start)
+    if curv is not None and not np.isfinite(curv.lam_max) and at is None:
+        return (f"{cause}: the start {point(start)} sits on a kink, where the slope jumps and "
+                f"the curvature is infinite, so no η is small enough to read a stable one "
+                f"from it; η = {fmt(lr)} is too large for the walls it met{extras}.")
     if curv is not None and not np.isfinite(curv.lam_max):
         return (f"{cause}: the minimum {point(at)} is a kink, where the slope jumps and the "
                 f"curvature is infinite, so no η is small enough for GD to settle in it — it "

@@ -82,6 +82,48 @@ def test_stepping_where_f_is_undefined_is_explained(client):
     assert "overflow" not in run["reason"]
 
 
+# a start where the loss is a number but its slope is not: a cusp's tip, a vertical
+# tangent, a slope beyond float64 — stopped at step 0, and said so (not a 500)
+CUSPS = [("sqrt(x^2+y^2)", [0, 0], "(NaN, NaN)"), ("x**0.5", [0, 0], "(∞, 0)"),
+         ("x**(2/3)+y**2", [0, 0], "(∞, 0)"), ("x**y", [0, 0], "(NaN, −∞)"),
+         ("sqrt(x^2+y^2)", [1e-300, 0], "(∞, NaN)"), ("1/x + y^2", [1e-300, 0], "(−∞, 0)")]
+
+
+@pytest.mark.parametrize("expr, start, grad", CUSPS)
+def test_a_start_whose_slope_is_not_a_number_is_explained(client, expr, start, grad):
+    body = {"expr": expr, "runs": [{"optimizer": "gd", "lr": 0.1, "start": start}]}
+    r = client.post("/api/run", json=body)
+    assert r.status_code == 200, r.text
+    run = loads(r.content)["runs"][0]
+    assert run["status"] == "diverged" and len(run["frames"]) == 1
+    assert run["reason"].startswith("Stopped at step 0: at (")
+    assert f"the gradient is {grad}" in run["reason"] and "Start elsewhere." in run["reason"]
+    assert "overflow" not in run["reason"]
+    with client.websocket_connect("/ws/run") as ws:
+        ws.send_text(json.dumps({"type": "start", "scenario": body}))
+        while (m := loads(ws.receive_text()))["type"] != "done":
+            assert m["type"] != "error", m
+    assert m["runs"][0]["reason"] == run["reason"]
+    r = client.get("/export/json", params={"expr": expr, "r0": "gd", "r0.lr": 0.1,
+                                            "r0.start": ",".join(map(str, start))})
+    assert r.status_code == 200, r.text
+
+
+def test_a_curve_started_on_a_vertical_tangent_is_explained(client):
+    r = client.post("/api/run", json={"model": {"kind": "f1d", "expr": "sqrt(x)"},
+                                      "runs": [{"optimizer": "gd", "lr": 0.1, "start": [0]}]})
+    assert r.status_code == 200
+    assert "at x = 0 the loss is 0 but the gradient is ∞" in loads(r.content)["runs"][0]["reason"]
+
+
+def test_a_start_where_f_has_no_value_is_not_called_a_step(client):
+    r = client.post("/api/run", json={"expr": "x**x", "runs": [
+        {"optimizer": "gd", "lr": 0.1, "start": [1e4, -1e4]}]})
+    reason = loads(r.content)["runs"][0]["reason"]
+    assert reason.startswith("Stopped at step 0: f has no finite value at the start (1e4, -1e4)")
+    assert "landed" not in reason
+
+
 def test_landscape_tools_and_stability_take_an_expr(client):
     basins = loads(client.post("/api/basins", json={
         "expr": "(x**2 - 1)**2 + y**2", "domain": [[-2, 2], [-1, 1]], "grid": {"n": 8},
