@@ -21,6 +21,7 @@ optimizer's functions): advancing one never moves the other.
 from __future__ import annotations
 
 import copy
+from collections.abc import Generator
 from dataclasses import dataclass, field, is_dataclass
 from typing import Any
 
@@ -125,6 +126,12 @@ class RunHistory:
         """A fork of the run as it was when it left ``step``: every edit made at or before
         ``step`` applied. ``step`` must lie between the first snapshot and the run's
         newest step (ValueError otherwise)."""
+        return finish(self.walk(step))
+
+    def walk(self, step: int) -> Generator[None, None, Batch]:
+        """``at`` a step at a time: yields None between the steps it replays (up to
+        ``interval`` − 1 of them; a stream spreads them over its ticks), and returns the
+        fork (``finish``)."""
         if step < self.first:
             raise ValueError(f"step {step} is before this run's first step ({self.first})")
         base = max(s for s in self.snapshots if s <= step)
@@ -138,6 +145,17 @@ class RunHistory:
             if batch.done:
                 raise ValueError(f"step {step} is past this run's end (step {batch.step})")
             batch.advance()
+            if batch.step < step:
+                yield
+
+
+def finish(walk: Generator[None, None, Any]) -> Any:
+    """What a generator that yields None along the way returns, taken in one go."""
+    while True:
+        try:
+            next(walk)
+        except StopIteration as done:
+            return done.value
 
 
 KEEP = object()

@@ -19,6 +19,7 @@ reaches the branch's step, so the branch leaves its parent on screen there.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Generator
 
 from pydantic import ValidationError
 
@@ -77,12 +78,16 @@ class Branches:
 
     # -- messages ------------------------------------------------------------
 
-    def past(self, msg: Past) -> list[dict]:
+    # ``past`` and ``branch`` replay up to ``interval`` − 1 steps from a snapshot (a large
+    # network's: seconds): each yields None after every step it replays, so the session
+    # spreads them over its ticks (``StreamSession._seek_more``), and returns its replies
+
+    def past(self, msg: Past) -> Generator[None, None, list[dict]]:
         problem = self._check_run(msg.run) or self._check_step("past", msg.run, msg.step)
         if problem:
             return [_error(problem)]
         try:
-            b = self.histories[msg.run].at(msg.step)
+            b = yield from self.histories[msg.run].walk(msg.step)
         except ValueError as e:
             return [_error(f"past.step: {e}")]
         update = None if b.status[0] == _DIVERGED else b.propose()[0]
@@ -91,7 +96,7 @@ class Branches:
         frame = models.whole(r) if models is not None else {"run": msg.run, **frame_dict_of(r)}
         return [{"type": "past", "run": msg.run, "step": msg.step, "frame": frame}]
 
-    def branch(self, msg: Branch) -> list[dict]:
+    def branch(self, msg: Branch) -> Generator[None, None, list[dict]]:
         s = self.s
         problem = self._check_run(msg.run) or self._check_step("branch", msg.run, msg.step)
         if problem:
@@ -104,7 +109,7 @@ class Branches:
             return [_error(f"branch.step: {msg.step} is not before the last step "
                            f"({s.scenario.steps})")]
         try:
-            state = self.histories[msg.run].at(msg.step)
+            state = yield from self.histories[msg.run].walk(msg.step)
         except ValueError as e:
             return [_error(f"branch.step: {e}")]
         try:

@@ -129,7 +129,9 @@ class StreamSession:
         self._partial: list = []  # records of a step some runs have taken, the rest not yet
         self._cursor = 0  # the run whose turn it is in that step
         self._building: Iterator[list[dict] | None] | None = None  # a start building runs
-        self._deferred: list = []  # messages that came while it builds: applied after it
+        self._deferred: list = []  # messages that came while it builds (or seeks): after it
+        # a `past` or `branch` replaying its run's steps from a snapshot (Branches)
+        self._seeking: Iterator[None] | None = None
         self._replay: ReplayPlan | None = None  # a `replay` on its way to its step
         self._began = 0.0  # clock reading when the current call began
         self.models: ModelRuns | None = None
@@ -141,7 +143,8 @@ class StreamSession:
 
     def next_tick(self, now: float) -> float | None:
         """Seconds until ``tick`` should run (None: idle until a message arrives)."""
-        if self._pending_steps or self._building is not None or self._replay is not None:
+        if (self._pending_steps or self._building is not None or self._seeking is not None
+                or self._replay is not None):
             return 0.0
         if not self.playing:
             return None
@@ -154,6 +157,8 @@ class StreamSession:
         self._began = self.clock()
         if self._building is not None:
             return self._build_more()
+        if self._seeking is not None:
+            return self._seek_more()
         if self._replay is not None:
             return self._replay_chunk()
         if self._pending_steps:
@@ -185,7 +190,7 @@ class StreamSession:
         self._now = now
         self._began = self.clock()
         if isinstance(msg, Start):
-            self._deferred = []
+            self._deferred, self._seeking = [], None
             self._building = self._start(msg.scenario, now, paused=msg.paused)
             return self._build_more()
         if isinstance(msg, Replay):
@@ -193,7 +198,7 @@ class StreamSession:
                 plan = plan_of(msg)
             except ValueError as e:
                 return [_error(str(e))]
-            self._deferred = []
+            self._deferred, self._seeking = [], None
             self._building = self._start(msg.scenario, now, paused=True, replay=plan)
             return self._build_more()
         if isinstance(msg, Speed):  # (a start sets its scenario's speed before it builds)
@@ -201,11 +206,15 @@ class StreamSession:
             return [self._state()]
         if self._replay is not None:
             return [self._restoring(msg)]
-        if self._building is not None:  # in order, once the runs are built
+        if self._building is not None or self._seeking is not None:  # in order, after it
             if len(self._deferred) >= MAX_DEFERRED:
-                return [_error(f"{msg.type}: the runs are still being set up and "
-                               f"{MAX_DEFERRED} messages are waiting for them; send it again "
-                               "once 'started' has arrived")]
+                if self._building is not None:
+                    return [_error(f"{msg.type}: the runs are still being set up and "
+                                   f"{MAX_DEFERRED} messages are waiting for them; send it "
+                                   "again once 'started' has arrived")]
+                return [_error(f"{msg.type}: an earlier 'past' or 'branch' is still replaying "
+                               f"its run and {MAX_DEFERRED} messages are waiting for it; send "
+                               "it again once its reply has arrived")]
             self._deferred.append(msg)
             return []
         return self._apply(msg, now)
@@ -223,10 +232,10 @@ class StreamSession:
             return self._slice(msg)
         if isinstance(msg, Inspect):
             return self._inspect(msg)
-        if isinstance(msg, Past):
-            return self.branches.past(msg)
-        if isinstance(msg, Branch):
-            return self.branches.branch(msg)
+        if isinstance(msg, (Past, Branch)):
+            self._seeking = (self.branches.past if isinstance(msg, Past)
+                             else self.branches.branch)(msg)
+            return self._seek_more()
         if isinstance(msg, Pause):
             self.playing = False
             self._pending_steps = 0
@@ -256,13 +265,30 @@ class StreamSession:
         for out in self._building:
             if out is not None:
                 self._building = None
-                deferred, self._deferred = self._deferred, []
-                for msg in deferred:
-                    out += self._apply(msg, self._now)
-                return out
+                return self._drain(out)
             if self._spent():
                 return []
         raise RuntimeError("a start ended without its replies")
+
+    def _seek_more(self) -> list[dict]:
+        """Replay the steps of a ``past`` or ``branch`` (``Branches``) until the budget is
+        spent (at least one); its replies once it has them, and then the messages that
+        waited for it."""
+        try:
+            while True:
+                next(self._seeking)
+                if self._spent():
+                    return []
+        except StopIteration as done:
+            self._seeking = None
+            return self._drain(done.value)
+
+    def _drain(self, out: list[dict]) -> list[dict]:
+        """``out`` and the replies to the messages that waited, applied in order until one
+        starts work that waits again (a ``past``)."""
+        while self._deferred and self._building is None and self._seeking is None:
+            out += self._apply(self._deferred.pop(0), self._now)
+        return out
 
     def _start(self, scenario: Scenario, now: float, paused: bool = False,
                replay: ReplayPlan | None = None) -> Iterator[list[dict] | None]:

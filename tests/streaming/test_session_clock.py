@@ -6,6 +6,8 @@ depends only on the budget and the number of clock readings — never on the mac
 
 import json
 
+import pytest
+
 from gdviz.streaming.session import StreamSession
 
 from clocks import Ticking
@@ -114,3 +116,60 @@ def test_playing_over_budget_slows_down_instead_of_owing_steps():
         t += 1 / 30
         steps += [f["step"] for f in frames_of(s.tick(t))]
     assert steps == list(range(1, 31))  # one step per tick, none skipped, none owed
+
+
+# a run whose snapshots are 256 steps apart (10,000 steps, at most 64 snapshots): a
+# `past` or `branch` at step 255 replays 255 steps from the snapshot at step 0
+LONG = {"surface": "rosenbrock", "steps": 10_000,
+        "runs": [{"optimizer": "adam", "lr": 0.001, "start": [-1.5, 2]}]}
+
+
+def stepped_to(s, n):
+    send(s, type="start", paused=True, scenario=LONG)
+    while s.next_tick(0.0) == 0.0:
+        s.tick(0.0)
+    out = send(s, type="step", count=n)
+    while s.next_tick(0.0) == 0.0:
+        out += s.tick(0.0)
+    return out
+
+
+@pytest.mark.parametrize("ask", [{"type": "past", "run": 0, "step": 255},
+                                 {"type": "branch", "run": 0, "step": 255,
+                                  "changes": {"lr": 0.01}}])
+def test_a_past_or_branch_replays_its_steps_over_the_ticks_and_what_came_meanwhile_waits(ask):
+    """One call replays only what its budget allows (a large network's 255 steps would
+    hold the event loop for seconds); the reply is the one an uncut session gives, and
+    messages sent meanwhile are applied after it, in order."""
+    whole = StreamSession()
+    stepped_to(whole, 300)
+    send(whole, type="speed", steps_per_second=90)  # (the cut one's comes mid-replay)
+    expected = send(whole, **ask)
+    assert expected and expected[0]["type"] == ask["type"].replace("branch", "branched")
+    cut = StreamSession(clock=Ticking(1.0), budget=4.5)  # 4 readings fit: 5 steps a call
+    stepped_to(cut, 300)
+    assert send(cut, **ask) == []
+    assert cut._seeking is not None and cut.next_tick(0.0) == 0.0
+    assert send(cut, type="speed", steps_per_second=90)[0]["speed"] == 90  # at once
+    assert send(cut, type="step", count=1) == []  # waits for the reply
+    calls, out = 1, []
+    while cut.next_tick(0.0) == 0.0 and not out:
+        out = cut.tick(0.0)
+        calls += 1
+    assert calls == 51  # 255 steps, 5 a call
+    assert out[:len(expected)] == expected and cut._seeking is None
+    while cut.next_tick(0.0) == 0.0:  # then the step that waited
+        out += cut.tick(0.0)
+    assert (0, 301) in [(f["run"], f["step"]) for f in frames_of(out[len(expected):])]
+
+
+def test_a_start_drops_a_past_still_replaying():
+    s = StreamSession(clock=Ticking(1.0), budget=0.0)
+    stepped_to(s, 300)
+    send(s, type="past", run=0, step=255)
+    assert s._seeking is not None
+    send(s, type="start", paused=True, scenario={**BOWL, "runs": THREE[:1]})
+    out = []
+    while s.next_tick(0.0) == 0.0:
+        out += s.tick(0.0)
+    assert "past" not in types(out) and types(out)[0] == "started"
