@@ -64,14 +64,14 @@ async def export_file(request: Request,
     try:
         ex.check_size(scenario)
         ex.check_format(scenario, fmt)
-        check_run_time(scenario, objective_of(scenario), "an export")
+        allowance = check_run_time(scenario, objective_of(scenario), "an export")
     except (ex.TooLarge, ex.CannotExport, TooSlow) as e:
         raise HTTPException(422, str(e)) from e
     preset = PRESETS.get(view.preset)
     gz = accepts_gzip(request)  # compressed in the worker, off the streams' event loop
     body = await compute(request, JOBS, "export", (fmt, scenario, preset and preset.title,
                                                    preset and preset.lesson, view),
-                         memory.export(scenario, fmt), "gzip" if gz else None)
+                         memory.export(scenario, fmt), "gzip" if gz else None, allowance)
     if body is None:  # the client left
         return Response(status_code=GONE)
     return Response(body, media_type=ex.MEDIA_TYPES[fmt], headers={

@@ -20,11 +20,11 @@ router = APIRouter(prefix="/api", default_response_class=StrictJSONResponse,
 
 async def _job(request: Request, kind: str, req):
     try:
-        check_landscape_time(kind, req, f"POST /api/{kind}", REST_SECONDS)
+        allowance = check_landscape_time(kind, req, f"POST /api/{kind}", REST_SECONDS)
     except TooSlow as e:
         raise HTTPException(422, str(e)) from e
     return await computed_json(request, JOBS, "landscape", (kind, req),
-                               memory.landscape(kind, req))
+                               memory.landscape(kind, req), allowance)
 
 
 @router.post("/sweep", summary="Final loss and status for many learning rates at once",

@@ -6,7 +6,8 @@ A route validates its request (cheap), estimates the job's memory and calls ``co
   too big for the memory budget → 422 naming it;
 * the client hangs up while the job waits or runs → the job is cancelled (a waiting one
   never starts; a running one stops at its next chunk), and nothing is answered;
-* the worker refuses (``Refused``) → that 4xx; the worker dies → 503, try again.
+* the worker refuses (``Refused``) → that 4xx (also a job stopped at its allowance of
+  computing, ``cost.Allowance``: 422); the worker dies → 503, try again.
 
 The job's JSON is serialised in the worker; the route sends the text as it came. To a
 client that accepts gzip, a POST's answer and a download (an export) are also compressed
@@ -39,12 +40,12 @@ BUSY_RESPONSES = {503: {"description": "the server's computations are full: `Ret
 
 
 async def compute(request: Request, lane: str, task: str, payload, memory: int,
-                  encode: str | None = None):
-    """The job's result (``encode``: see ``JobPool.submit``), or an HTTPException saying
-    why not (see the module doc)."""
+                  encode: str | None = None, allowance=None):
+    """The job's result (``encode``, ``allowance``: see ``JobPool.submit``), or an
+    HTTPException saying why not (see the module doc)."""
     pool = job_pool(request.app)
     try:
-        job = pool.submit(lane, task, payload, memory, encode=encode)
+        job = pool.submit(lane, task, payload, memory, encode=encode, allowance=allowance)
     except Busy as e:
         raise HTTPException(503, e.message, headers={"Retry-After": str(e.retry_after)}) from e
     except TooBig as e:
@@ -78,11 +79,13 @@ GZIPPED = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
 """The headers of an answer the worker compressed (``compute(…, encode="gzip")``)."""
 
 
-async def computed_json(request: Request, lane: str, task: str, payload, memory: int) -> Response:
+async def computed_json(request: Request, lane: str, task: str, payload, memory: int,
+                        allowance=None) -> Response:
     """``compute`` for a task whose result is JSON text: the response (gzip-compressed in
     the worker for a POST whose client accepts it)."""
     gz = request.method == "POST" and accepts_gzip(request)
-    body = await compute(request, lane, task, payload, memory, "gzip" if gz else None)
+    body = await compute(request, lane, task, payload, memory, "gzip" if gz else None,
+                         allowance)
     if body is None:
         return Response(status_code=GONE)
     return Response(body, media_type=JSON, headers=GZIPPED if gz else None)

@@ -29,7 +29,7 @@ async def run(scenario: Scenario, request: Request) -> dict:
     schedule: its frames before that step are its parent's."""
     try:
         check_result_size(scenario, "/api/run")
-        check_run_time(scenario, objective_of(scenario), "POST /api/run")
+        allowance = check_run_time(scenario, objective_of(scenario), "POST /api/run")
     except (TooLarge, TooSlow) as e:
         raise HTTPException(422, str(e)) from e
-    return await computed_json(request, JOBS, "run", scenario, memory.run(scenario))
+    return await computed_json(request, JOBS, "run", scenario, memory.run(scenario), allowance)

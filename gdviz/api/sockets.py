@@ -166,9 +166,10 @@ def _channel(ws: WebSocket, me: Live) -> Channel:
         except Exception as e:
             raise ClientGone from e
 
-    async def compute(lane, task, payload, memory, on_progress=None):
+    async def compute(lane, task, payload, memory, on_progress=None, allowance=None):
         try:
-            return await pool.run(lane, task, payload, memory, on_progress)
+            return await pool.run(lane, task, payload, memory, on_progress,
+                                  allowance=allowance)
         finally:
             release_when_quiet(ws.app)
 

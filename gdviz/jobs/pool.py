@@ -72,6 +72,7 @@ class Job:
     cancelled: bool = False
     stats: dict | None = None  # a finished job's {seconds, peak_rss} in its worker
     encode: str | None = None  # "gzip": a text result comes back gzip-compressed (worker.py)
+    allowance: Any = None  # the computing it may take (cost.Allowance; worker.py stops it)
 
 
 @dataclass(eq=False)
@@ -114,9 +115,11 @@ class JobPool:
 
     def submit(self, lane: str, task: str, payload, memory: int,
                on_progress: Callable[[float], None] | None = None,
-               encode: str | None = None) -> Job:
+               encode: str | None = None, allowance=None) -> Job:
         """Admit a job (its future gives the result) or raise ``TooBig`` / ``Busy``.
-        ``encode="gzip"``: a text result is compressed in the worker, off this loop."""
+        ``encode="gzip"``: a text result is compressed in the worker, off this loop.
+        ``allowance`` (``cost.Allowance``): the worker stops the job with its 422 once its
+        computing passes the allowance's ``stop_after`` seconds."""
         if self._closed:
             raise Busy("server busy: the server is shutting down; try again in a moment", 5)
         ln = self.lanes[lane]
@@ -127,7 +130,7 @@ class JobPool:
         if _running(ln) + len(ln.waiting) >= ln.config.workers + ln.config.queue:
             raise Busy(self._busy_sentence(ln), self.retry_after(lane))
         job = Job(next(self._ids), lane, task, payload, memory, on_progress,
-                  self.loop.create_future(), encode=encode)
+                  self.loop.create_future(), encode=encode, allowance=allowance)
         ln.waiting.append(job)
         self._spawn_if_needed(ln)
         self._poke()
@@ -135,9 +138,9 @@ class JobPool:
 
     async def run(self, lane: str, task: str, payload, memory: int,
                   on_progress: Callable[[float], None] | None = None,
-                  encode: str | None = None):
+                  encode: str | None = None, allowance=None):
         """Submit and wait for the result; cancelling the caller cancels the job."""
-        job = self.submit(lane, task, payload, memory, on_progress, encode)
+        job = self.submit(lane, task, payload, memory, on_progress, encode, allowance)
         return await self.wait(job)
 
     async def wait(self, job: Job):
@@ -291,7 +294,8 @@ class JobPool:
         try:
             if job.cancelled:
                 return
-            w.writer.write(wire.pack(("run", job.id, job.task, job.payload, job.encode)))
+            w.writer.write(wire.pack(("run", job.id, job.task, job.payload, job.encode,
+                                      job.allowance)))
             job.payload = None  # the worker has it; nothing big stays here
             await w.writer.drain()
             while True:

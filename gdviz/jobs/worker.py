@@ -2,13 +2,16 @@
 
 It talks to the server over the socket ``FD`` (wire.py) and runs one task at a time:
 
-    server → worker   ("run", job_id, task, payload, encode)   ("cancel", job_id)   ("exit",)
+    server → worker   ("run", job_id, task, payload, encode, allowance)   ("cancel", job_id)
+                      ("exit",)
     worker → server   ("started", job_id)               ("progress", job_id, fraction)
                       ("done", job_id, result, stats)   ("refused", job_id, status, message, detail)
                       ("cancelled", job_id)             ("failed", job_id, description)
 
 A task reports progress through the callable it is given (tasks.py); each report also
-looks for a ``cancel`` without blocking, and a cancelled task stops there. With
+looks for a ``cancel`` without blocking, and a cancelled task stops there — as does one
+whose computing (this process's CPU seconds) has passed its allowance
+(``cost.Allowance``: its entry point's limit × ``OVERRUN``), refused with a 422. With
 ``encode="gzip"`` a text result (JSON) is sent gzip-compressed: a 2-run × 1,000-step
 answer takes ~14 ms to compress, which here costs the server's event loop nothing. The worker
 lowers its CPU priority by ``NICE`` at start, so that on a busy machine the server's
@@ -26,6 +29,7 @@ import socket
 import sys
 import time
 import traceback
+from typing import Callable
 
 from . import wire
 from .outcome import Cancelled, Refused
@@ -40,17 +44,23 @@ class _ServerGone(Exception):
 
 
 class Reporter:
-    """The ``progress(fraction)`` a task calls between chunks of its work."""
+    """The ``progress(fraction)`` a task calls between chunks of its work. ``cpu``: the
+    clock its allowance is counted on (this process's CPU seconds)."""
 
-    def __init__(self, sock: socket.socket, job_id: int):
-        self.sock, self.job_id = sock, job_id
+    def __init__(self, sock: socket.socket, job_id: int, allowance=None,
+                 cpu: Callable[[], float] = time.process_time):
+        self.sock, self.job_id, self.allowance, self.cpu = sock, job_id, allowance, cpu
         self._sent = self._checked = time.monotonic()
+        self._began = cpu()
 
     def __call__(self, fraction: float) -> None:
         now = time.monotonic()
         if now - self._checked >= CHECK_INTERVAL:
             self._checked = now
             self.check_cancel()
+        a = self.allowance
+        if a is not None and self.cpu() - self._began > a.stop_after:
+            raise Refused(422, a.refusal(fraction))
         if now - self._sent >= PROGRESS_INTERVAL:
             self._sent = now
             wire.send(self.sock, ("progress", self.job_id, float(fraction)))
@@ -95,11 +105,11 @@ def _encoded(result, encode: str | None):
 
 
 def run_one(sock: socket.socket, tasks: dict, job_id: int, task: str, payload,
-            encode: str | None = None) -> None:
+            encode: str | None = None, allowance=None) -> None:
     _peak_rss_reset()
     rss_before = _status("VmRSS")
     began = time.monotonic()
-    reporter = Reporter(sock, job_id)
+    reporter = Reporter(sock, job_id, allowance)
     try:
         reporter.check_cancel()  # cancelled while this worker was still starting up
         wire.send(sock, ("started", job_id))
@@ -129,9 +139,9 @@ def serve(sock: socket.socket) -> None:
             return
         if msg[0] != "run":  # a cancel that arrived after its job ended
             continue
-        _, job_id, task, payload, encode = msg
+        _, job_id, task, payload, encode, allowance = msg
         try:
-            run_one(sock, TASKS, job_id, task, payload, encode)
+            run_one(sock, TASKS, job_id, task, payload, encode, allowance)
         except _ServerGone:
             return
         finally:

@@ -19,6 +19,7 @@ Two regimes, as the engine runs them:
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from gdviz.engine.expr import ExprSurface
 from gdviz.engine.nets.linear import LinReg2, LogReg2
@@ -89,18 +90,52 @@ REST_SECONDS = 8.0  # a REST answer (POST /api/run, the landscapes, exports): co
 STREAMED_SECONDS = 120.0  # a WS /ws/landscape job, which reports progress and can be cancelled
 
 
+OVERRUN = 2.0  # a job still computing at this × its entry point's limit is stopped
+
+
 class TooSlow(ValueError):
     """The request would take longer than its entry point allows; the message says how
     long and what would fit."""
 
 
-def check_run_time(scenario, objective, where: str, limit: float = REST_SECONDS) -> None:
-    """Refuse whole runs of ``scenario`` estimated over ``limit`` seconds."""
+@dataclass(frozen=True)
+class Allowance:
+    """The computing a job was admitted with. The estimate is a cost per step of the
+    objective, but a step's cost also depends on what the runs do: one near a minimum or
+    crawling pays for the verdicts' curvature tests every step (Newton, the linear map),
+    up to ~50 × a step that only descends. So the worker holds the job to its entry
+    point's limit too: once its computing (CPU seconds) passes ``OVERRUN`` × ``limit`` it
+    is stopped with a 422 (``refusal``) — the answer never comes later than that."""
+
+    limit: float     # seconds the entry point answers within
+    estimate: float  # seconds the request was estimated at
+    where: str       # the entry point, e.g. "POST /api/sweep"
+    field: str       # the field to make smaller, e.g. "steps", "grid.n"
+    hint: str        # what to do instead
+
+    @property
+    def stop_after(self) -> float:
+        return OVERRUN * self.limit
+
+    def refusal(self, done: float) -> str:
+        """The 422's sentence for a job stopped with the fraction ``done`` of its work done."""
+        return (f"{self.field}: this computation was stopped after {self.stop_after:g} s of "
+                f"computing here, {done:.0%} of the way through — {OVERRUN:g} × the "
+                f"{self.limit:g} s {self.where} answers within, though it was estimated at "
+                f"about {seconds_text(self.estimate)}: its runs cost more a step than "
+                f"estimated (a run near a minimum or crawling pays for the verdicts' "
+                f"curvature tests every step); {self.hint}")
+
+
+def check_run_time(scenario, objective, where: str, limit: float = REST_SECONDS) -> Allowance:
+    """Refuse whole runs of ``scenario`` estimated over ``limit`` seconds; else what the
+    job is allowed."""
     runs, steps = len(scenario.runs), scenario.steps
     per_step = run_step_seconds(objective)
     seconds = runs * (steps + 1) * per_step
     if seconds <= limit:
-        return
+        return Allowance(limit, seconds, where, "steps",
+                         "use fewer steps or runs, or stream it over WS /ws/run")
     most = most_steps(limit, per_step, runs) - 1
     hint = (f"use at most {most:,} steps for {runs} run(s)" if most >= 1
             else "use fewer runs or a smaller model")
@@ -109,8 +144,12 @@ def check_run_time(scenario, objective, where: str, limit: float = REST_SECONDS)
                   f"{where} answers within {limit:g} s — {hint}, or stream it over WS /ws/run")
 
 
-def check_landscape_time(kind: str, request, where: str, limit: float) -> None:
-    """Refuse a sweep, basin map or scatter estimated over ``limit`` seconds."""
+_ROWS = {"basins": "starts (a smaller grid)", "sweep": "learning rates", "scatter": "starts"}
+
+
+def check_landscape_time(kind: str, request, where: str, limit: float) -> Allowance:
+    """Refuse a sweep, basin map or scatter estimated over ``limit`` seconds; else what
+    the job is allowed."""
     per_row_step = row_step_seconds(request.objective())
     steps = request.steps
     if kind == "basins":
@@ -122,8 +161,11 @@ def check_landscape_time(kind: str, request, where: str, limit: float) -> None:
     else:
         rows, field, size = request.n, "n", f"{request.n:,} starts"
     seconds = rows * steps * per_row_step
+    more = ("" if limit >= STREAMED_SECONDS else
+            ", or ask WS /ws/landscape, which reports progress and can be cancelled")
     if seconds <= limit:
-        return
+        return Allowance(limit, seconds, where, field, f"use fewer {_ROWS[kind]} or "
+                         f"steps{more}")
     if kind == "basins":
         fits = largest_grid(limit, per_row_step, steps)
         hint = (f"use at most a {fits}² grid for {steps:,} steps" if fits >= 2
@@ -131,8 +173,6 @@ def check_landscape_time(kind: str, request, where: str, limit: float) -> None:
     else:
         fits = int(limit / (per_row_step * steps))
         hint = f"use at most {fits:,} for {steps:,} steps" if fits >= 1 else "use fewer steps"
-    more = ("" if limit >= STREAMED_SECONDS else
-            ", or ask WS /ws/landscape, which reports progress and can be cancelled")
     raise TooSlow(f"{field}: {size} × {steps:,} steps would take about "
                   f"{seconds_text(seconds)} to compute here; {where} answers within "
                   f"{limit:g} s — {hint}{more}")

@@ -22,9 +22,9 @@ GONE = object()  # the last item of an inbox whose peer has gone
 IDLE = object()  # put by the route when nothing was said either way for the idle timeout
 
 Compute = Callable[..., Awaitable[Any]]
-"""``compute(lane, task, payload, memory, on_progress=None)``: the job's result from the
-pool (gdviz/jobs/); raises Busy, TooBig, Refused or WorkerLost; cancelling the awaiting
-task cancels the job."""
+"""``compute(lane, task, payload, memory, on_progress=None, allowance=None)``: the job's
+result from the pool (gdviz/jobs/; ``allowance``: ``JobPool.submit``'s); raises Busy,
+TooBig, Refused or WorkerLost; cancelling the awaiting task cancels the job."""
 
 
 class ClientGone(Exception):

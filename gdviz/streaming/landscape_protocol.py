@@ -68,8 +68,9 @@ class _Socket:
                 await task
             await self.send({"type": "cancelled", "id": job_id})
 
-    async def run(self, job_id: int, kind: str, request) -> None:
-        """Compute the job in the pool, sending its progress, then its result."""
+    async def run(self, job_id: int, kind: str, request, allowance=None) -> None:
+        """Compute the job in the pool, sending its progress, then its result; stopped with
+        an ``error`` once its computing passes its ``allowance`` (``cost.Allowance``)."""
         latest: list[float] = []
         woke = asyncio.Event()
 
@@ -78,7 +79,8 @@ class _Socket:
             woke.set()
 
         computing = asyncio.ensure_future(self.ch.compute(
-            JOB_LANE, "landscape", (kind, request), memory.landscape(kind, request), progress))
+            JOB_LANE, "landscape", (kind, request), memory.landscape(kind, request), progress,
+            allowance))
         try:
             while not computing.done():
                 waiting = asyncio.ensure_future(woke.wait())
@@ -118,7 +120,8 @@ async def _handle(sock: _Socket, text) -> None:
             raise ValueError(f"kind: must be one of {', '.join(JOBS)}, not {run.kind!r}")
         await ch.prepare(run.request)
         request = JOBS[run.kind][0].model_validate(run.request)
-        check_landscape_time(run.kind, request, "WS /ws/landscape", STREAMED_SECONDS)
+        allowance = check_landscape_time(run.kind, request, "WS /ws/landscape",
+                                         STREAMED_SECONDS)
     except ValidationError as e:
         await sock.send({"type": "error", "id": job_id, "message": summary(e.errors())})
         return
@@ -133,12 +136,12 @@ async def _handle(sock: _Socket, text) -> None:
         return
     await sock.cancel_current()
     sock.job_id = run.id
-    sock.task = asyncio.create_task(_guarded(sock, run.id, run.kind, request))
+    sock.task = asyncio.create_task(_guarded(sock, run.id, run.kind, request, allowance))
 
 
-async def _guarded(sock: _Socket, job_id: int, kind: str, request) -> None:
+async def _guarded(sock: _Socket, job_id: int, kind: str, request, allowance=None) -> None:
     try:
-        await sock.run(job_id, kind, request)
+        await sock.run(job_id, kind, request, allowance)
     except asyncio.CancelledError:
         raise
     except Exception as e:

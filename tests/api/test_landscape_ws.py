@@ -125,3 +125,24 @@ def test_landscape_sockets_count_towards_the_connection_cap(monkeypatch):
                 with pytest.raises(WebSocketDisconnect) as closed:
                     extra.receive_text()
                 assert closed.value.code == 1013 and "1 live streams" in closed.value.reason
+
+
+def test_a_job_that_outruns_its_estimate_is_stopped_with_an_error_and_the_socket_goes_on(
+        client, monkeypatch):
+    """HUGE is admitted over the socket (≤ 120 s estimated); held to an allowance of 0.25 s
+    here, it is stopped at 0.5 s of computing, and said so naming the field."""
+    from gdviz.scenarios import cost
+    from gdviz.streaming import landscape_protocol
+
+    def tight(*args, **kw):
+        a = cost.check_landscape_time(*args, **kw)
+        return cost.Allowance(0.25, a.estimate, a.where, a.field, a.hint)
+    monkeypatch.setattr(landscape_protocol, "check_landscape_time", tight)
+    with client.websocket_connect("/ws/landscape") as ws:
+        ws.send_text(run_msg(3, "basins", HUGE))
+        error = until(ws, "error", "result")[-1]
+        assert error["type"] == "error" and error["id"] == 3
+        assert error["message"].startswith("grid.n: this computation was stopped after 0.5 s")
+        assert "the 0.25 s WS /ws/landscape answers within" in error["message"]
+        ws.send_text(run_msg(4, "scatter", SCATTER))
+        assert until(ws, "result")[-1]["id"] == 4

@@ -13,6 +13,7 @@ import pytest
 
 from gdviz.jobs.outcome import Busy, Refused, TooBig, WorkerLost
 from gdviz.jobs.pool import MB, JobPool, LaneConfig
+from gdviz.scenarios.cost import Allowance
 from gdviz.scenarios.landscape import BasinRequest
 from gdviz.scenarios.models import Scenario
 
@@ -185,3 +186,35 @@ def test_a_task_refusal_comes_back_as_its_4xx():
     with pytest.raises(Refused) as refused:
         run(main())
     assert refused.value.status == 422 and refused.value.message.startswith("expr: ")
+
+
+def test_a_job_past_its_allowance_of_computing_is_stopped_with_a_422_naming_the_field():
+    """The estimate admitted it, but its runs cost more a step (HUGE: about a minute): the
+    worker stops it once its CPU seconds pass OVERRUN × the allowance's limit."""
+    allowance = Allowance(0.25, 0.2, "POST /api/basins", "grid.n", "use fewer starts")
+
+    async def main():
+        p = pool()
+        try:
+            await p.run("jobs", "landscape", ("basins", HUGE), MB, allowance=allowance)
+        finally:
+            await p.close()
+    with pytest.raises(Refused) as refused:
+        run(main())
+    message = refused.value.message
+    assert refused.value.status == 422 and message.startswith("grid.n: this computation was "
+                                                               "stopped after 0.5 s of computing")
+    assert "2 × the 0.25 s POST /api/basins answers within" in message
+    assert message.endswith("; use fewer starts")
+
+
+def test_a_job_within_its_allowance_is_answered():
+    allowance = Allowance(60.0, 0.01, "POST /api/run", "steps", "use fewer steps")
+
+    async def main():
+        p = pool()
+        try:
+            return await p.run("jobs", "run", SMALL, MB, allowance=allowance)
+        finally:
+            await p.close()
+    assert run(main()).startswith(b'{"runs":[')

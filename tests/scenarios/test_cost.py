@@ -115,3 +115,49 @@ def test_cnn_exports_and_traces_are_refused_or_computed_in_the_pool(client):
     r = client.post("/api/trace", json={"scenario": scenario(model={"kind": "cnn"}).model_dump(
         exclude_none=True), "sample": 3})
     assert r.status_code == 200 and loads(r.content)["batch"]["size"] > 0
+
+
+def test_what_is_admitted_carries_its_allowance_naming_the_field_and_the_way_out():
+    a = check_landscape_time("basins", BasinRequest.model_validate(
+        {"surface": "himmelblau", "run": {"optimizer": "gd", "lr": 0.01}, "grid": {"n": 16},
+         "steps": 100}), "POST /api/basins", REST_SECONDS)
+    assert (a.limit, a.field, a.where) == (REST_SECONDS, "grid.n", "POST /api/basins")
+    assert a.stop_after == 2 * REST_SECONDS and "WS /ws/landscape" in a.hint
+    assert 0 < a.estimate <= REST_SECONDS
+    s = check_landscape_time("sweep", SweepRequest.model_validate(
+        {"surface": "bowl", "run": {"optimizer": "gd"}, "lrs": [0.1, 0.2]}),
+        "WS /ws/landscape", STREAMED_SECONDS)
+    assert s.field == "lrs" and "learning rates" in s.hint and "WS" not in s.hint
+    r = check_run_time(scenario(surface="bowl", steps=10), objective_of(scenario(surface="bowl")),
+                       "POST /api/run")
+    assert r.field == "steps" and "WS /ws/run" in r.hint
+    assert r.refusal(0.25).startswith("steps: this computation was stopped after 16 s of "
+                                      "computing here, 25% of the way through")
+
+
+@pytest.mark.parametrize("path, body, checker", [
+    ("/api/sweep", {"surface": "six_hump_camel", "run": {"optimizer": "adagrad",
+                    "lr_decay": 10, "start": [1e4, 1e4]},
+                    "lrs": {"min": 1e-8, "max": 1e6, "count": 400}, "steps": 5000},
+     "gdviz.api.landscape.check_landscape_time"),
+    ("/api/run", {"surface": "ackley", "steps": 4443,
+                  "runs": [{"optimizer": "adam", "lr": 0.01}] * 6},
+     "gdviz.api.run.check_run_time"),
+])
+def test_a_rest_job_that_outruns_its_estimate_is_stopped_with_a_422(client, monkeypatch, path,
+                                                                    body, checker):
+    """The estimate admits these (0.7 s and ~8 s), but their runs cost far more a step
+    (14–38 s and ~10 s measured): held to an allowance of 0.25 s here (stopped at 0.5 s of
+    computing), the route answers 422 naming the field."""
+    real = __import__("gdviz.scenarios.cost", fromlist=["x"])
+
+    def tight(*args, **kw):
+        a = getattr(real, checker.rsplit(".", 1)[1])(*args, **kw)
+        return real.Allowance(0.25, a.estimate, a.where, a.field, a.hint)
+    monkeypatch.setattr(checker, tight)
+    r = client.post(path, json=body)
+    message = loads(r.content)["message"]
+    assert r.status_code == 422, message
+    field = "lrs" if path == "/api/sweep" else "steps"
+    assert message.startswith(f"{field}: this computation was stopped after 0.5 s of computing")
+    assert f"the 0.25 s POST {path} answers within" in message
