@@ -48,7 +48,7 @@ from gdviz.engine.runs import Batch, Status
 from gdviz.scenarios.models import Scenario, check_changes
 from gdviz.scenarios.kinds import KINDS, kind_of
 from gdviz.scenarios.objectives import build_model, objective_of
-from gdviz.scenarios.simulate import batch_for_run, frame_dict
+from gdviz.scenarios.simulate import batch_for_run
 from gdviz.scenarios.slice import SliceRequest, check_work, compute_slice
 from gdviz.validation import summary
 
