@@ -216,11 +216,41 @@ def _kink(batch: Batch, at) -> bool:
 
 # --- converged --------------------------------------------------------------------------
 
+SAME_OUTPUT = 1e-6  # a network whose outputs (logits) differ by no more over its inputs
+#                     gives them all the same output
+
+
+def _same_output(batch: Batch, run: int) -> str | None:
+    """For a network that gives every training input the same output (``SAME_OUTPUT``),
+    the rest of the sentence saying so: it scores what a constant guess does, its hidden
+    units saturated or dead, passing back no gradient — a flat stretch the gradient
+    vanished on, not a minimum that fits the data. None otherwise."""
+    net = batch.objective
+    spread = getattr(net, "output_spread", None)
+    if spread is None or not spread(batch.params[run:run + 1])[0] <= SAME_OUTPUT:
+        return None
+    acc = net.metrics(batch.params[run:run + 1], train_loss=False).accuracy[0]
+    score = (f", so it scores what a constant guess does (training accuracy "
+             f"{100 * acc:.0f} %)" if np.isfinite(acc) else "")
+    units = {"sigmoid": "its sigmoid units saturated, where almost no gradient passes back",
+             "tanh": "its tanh units saturated, where almost no gradient passes back",
+             "relu": "its ReLU units went dead (off for every input), passing back no "
+                     "gradient"}.get(getattr(net, "activation", None),
+                                     "its hidden units pass back no gradient")
+    return f"{score}: {units}, before it learned anything"
+
+
 def _converged(batch: Batch, run: int) -> str:
     p, step = batch.params[run], int(batch.end_step[run])
     loss = float(batch.loss[run])
     when = f"in {_steps(step)}" if step else "at the start"
     if not _has_curvature(batch):  # a network: the secant along the last step says minimum
+        same = _same_output(batch, run)
+        if same is not None:
+            return (f"Converged {when} to a flat stretch, not a fit of the data: the gradient "
+                    f"vanished ({_g(batch)} = {fmt(_grad_norm(batch, run))}) with loss "
+                    f"{fmt(loss)}, but the network gives every input the same output{same} "
+                    f"— a smaller η or another init keeps them in range.")
         return (f"Converged {when}: the gradient vanished ({_g(batch)} = {fmt(_grad_norm(batch, run))})"
                 f" and the loss curves up along the last step — a minimum, with loss "
                 f"{fmt(loss)}{_decay_words(batch, run)}.")

@@ -114,7 +114,8 @@ COURSE: tuple[CourseStep, ...] = (
                "Raise η until the training loss is below 0.1 by step 200.",
                Check("loss_below", value=0.1, by=200)),
     CourseStep("vanishing-gradients", "Networks",
-               "Switch run 1 from GD to Adam and watch it learn xor (95 % accuracy).",
+               "Switch run 1 from GD to Adam, η = 0.01 as run 2's, and watch it learn xor "
+               "(95 % accuracy).",
                Check("accuracy_at_least", run=0, value=0.95, by=300)),
     CourseStep("backprop-xor", "Inside the network",
                "Change η so the network learns xor (95 % accuracy) in under 50 steps.",

@@ -210,6 +210,16 @@ class Network:
             acc[rows] = (self._classes(z) == y).mean(axis=1)
         return loss, acc
 
+    def output_spread(self, params: Array) -> Array:
+        """How far apart the network's outputs are over the training inputs, per run (R,):
+        the largest max − min, over the inputs, of one output (logit). 0 where it gives
+        every input the same output — what it scores then is what a constant guess does."""
+        params = np.asarray(params, dtype=float)
+        out = np.empty(params.shape[0])
+        for rows, z, _ in self._outputs(params, self.data.x_train):
+            out[rows] = (z.max(axis=1) - z.min(axis=1)).max(axis=1)
+        return out
+
     def metrics(self, params: Array, train_loss: bool = True) -> Metrics:
         """Loss and accuracy (fraction correct) on the training and test sets, per run.
         ``train_loss=False`` leaves the training loss NaN — for callers that already have

@@ -186,3 +186,29 @@ def test_minibatch_convergence_is_confirmed_on_the_full_gradient():
               starts, 10)
     b.run()
     assert b.status[0] == Status.MAX_STEPS
+
+
+def test_a_network_that_converges_to_the_same_output_for_every_input_is_not_called_a_fit():
+    """Adam at η 0.5 throws a deep sigmoid net's units into saturation: the gradient
+    vanishes at loss ln 2 with every input given the same output (50 % on xor). The
+    reason says so instead of "a minimum"; a run that learned keeps its own sentence."""
+    from gdviz.scenarios.models import Scenario
+    from gdviz.scenarios.simulate import batch_for_run
+    sc = Scenario.model_validate({"model": {
+        "kind": "mlp", "dataset": "xor", "n": 400, "test_fraction": 0.2, "seed": 0,
+        "hidden": [8, 8, 8, 8], "activation": "sigmoid", "head": "softmax_ce",
+        "init": "xavier"}, "runs": [{"optimizer": "adam", "lr": 0.5}], "steps": 300})
+    b = batch_for_run(sc, 0)
+    b.run()
+    assert b.status[0] == Status.CONVERGED and abs(b.loss[0] - np.log(2)) < 1e-9
+    assert b.objective.output_spread(b.params)[0] <= 1e-6
+    reason = explain(b, 0)
+    assert reason.startswith("Converged in 147 steps to a flat stretch, not a fit of the data")
+    assert "the same output" in reason and "training accuracy 50 %" in reason
+    assert "sigmoid units saturated" in reason and "a minimum" not in reason
+    net = MLP(MOONS, (8,), "tanh")
+    fit = batch(net, "adam", 0.05, net.init_params("xavier", 0), 3000)
+    fit.run()
+    assert net.output_spread(fit.params)[0] > 1
+    if fit.status[0] == Status.CONVERGED:
+        assert "a minimum" in explain(fit, 0)
