@@ -154,10 +154,17 @@ class JobPool:
         return self.memory_in_use == 0 or self.memory_in_use + memory <= self.memory_budget
 
     def _busy_sentence(self, ln: _Lane) -> str:
-        c = ln.config
-        return (f"server busy: {_running(ln)} {c.what} running and {len(ln.waiting)} waiting is "
-                f"the limit ({c.settings[0]}={c.workers}, {c.settings[1]}={c.queue}); try "
-                f"again in {self.retry_after_of(ln)} s")
+        c, running, waiting = ln.config, _running(ln), len(ln.waiting)
+        limits = f"({c.settings[0]}={c.workers}, {c.settings[1]}={c.queue})"
+        again = f"try again in {self.retry_after_of(ln)} s"
+        if running == c.workers:
+            return (f"server busy: {running} {c.what} running and {waiting} waiting is the "
+                    f"limit {limits}; {again}")
+        # fewer running than workers: the rest wait for memory (or a worker starting up)
+        return (f"server busy: {c.workers + c.queue} {c.what} at once is the limit {limits}, "
+                f"and {running + waiting} are in: {running} running and {waiting} waiting "
+                f"(the rest of the memory budget for computations, GDVIZ_JOB_MEMORY_MB, or a "
+                f"worker starting up holds them back); {again}")
 
     def retry_after(self, lane: str) -> int:
         return self.retry_after_of(self.lanes[lane])

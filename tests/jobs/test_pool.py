@@ -94,14 +94,22 @@ def test_jobs_wait_for_memory_even_with_a_worker_free():
             second = p.submit("jobs", "worker_pid", None, 60 * MB)
             await until(lambda: lane(p)["running"] == 1)
             seen = lane(p), p.memory_in_use
+            more = [p.submit("jobs", "worker_pid", None, 60 * MB) for _ in range(2)]
+            with pytest.raises(Busy) as busy:  # 1 running + 3 waiting: the lane's 4
+                p.submit("jobs", "worker_pid", None, 1)
+            for job in more:
+                p.cancel(job)
             p.cancel(first)
             pid = await p.wait(second)  # starts once the first's memory is free
-            return seen, pid
+            return seen, pid, busy.value.message
         finally:
             await p.close()
-    (snapshot, in_use), pid = run(main())
+    (snapshot, in_use), pid, message = run(main())
     assert snapshot["running"] == 1 and snapshot["waiting"] == 1 and in_use == 60 * MB
     assert pid != os.getpid()
+    # the sentence does not call 1 running and 3 waiting "the limit" of W=2, Q=2
+    assert message.startswith("server busy: 4 computations at once is the limit (W=2, Q=2), "
+                              "and 4 are in: 1 running and 3 waiting (the rest of the memory")
 
 
 def test_a_running_job_stops_at_its_next_chunk_when_cancelled():
