@@ -22,7 +22,7 @@ from gdviz.engine.expr import ExprError
 from gdviz.engine.expr.surface import DomainError, expr_surface
 from gdviz.engine.surfaces import SURFACES
 from gdviz.scenarios.numbers import Model
-from gdviz.validation import summary
+from gdviz.validation import field_path, summary
 
 from .kinds import DEFAULT_SURFACE, KINDS, ModelSpec, kind_of
 from .objectives import objective_of
@@ -288,8 +288,8 @@ def check_changes(optimizer: str, changes: dict[str, Any]) -> dict[str, Any]:
     allowed = OPTIMIZERS[optimizer].params
     for name, value in changes.items():
         if name not in allowed:
-            raise ValueError(f"changes.{name}: not a hyperparameter of {optimizer} "
-                             f"(it takes {', '.join(allowed)})")
+            raise ValueError(f"{field_path(('changes', name))}: not a hyperparameter of "
+                             f"{optimizer} (it takes {', '.join(allowed)})")
         if value is None:
             raise ValueError(f"changes.{name}: give a value, not null")
     try:

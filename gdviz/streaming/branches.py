@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from gdviz.engine.history import RunHistory, go_on
 from gdviz.engine.runs import Status
 from gdviz.scenarios.models import MAX_RUNS, SCHEDULE_FIELDS, RunSpec, Scenario
-from gdviz.validation import summary
+from gdviz.validation import field_path, summary
 
 from .model_runs import frame_dict_of, record
 from .protocol import Branch, Past
@@ -149,9 +149,10 @@ class Branches:
                   "branch_at": msg.step}
         for name in msg.changes:
             if name not in hyper and name not in _SCHEDULE_KEYS:
-                raise ValueError(f"changes.{name}: a branch changes its optimizer's "
-                                 f"hyperparameters ({', '.join(hyper)}) or its schedule "
-                                 f"({', '.join(_SCHEDULE_KEYS)}), not {name}")
+                where = field_path(("changes", name))
+                raise ValueError(f"{where}: a branch changes its optimizer's hyperparameters "
+                                 f"({', '.join(hyper)}) or its schedule "
+                                 f"({', '.join(_SCHEDULE_KEYS)}), not {where[8:]}")
         try:
             return RunSpec.model_validate(fields)
         except ValidationError as e:

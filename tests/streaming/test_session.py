@@ -121,6 +121,19 @@ def test_bad_messages_get_an_error_and_the_session_survives(text, words):
     assert frames_of(send(s, type="step", count=2))  # still usable
 
 
+@pytest.mark.parametrize("kind", ["set", "branch"])
+def test_an_unknown_long_key_is_named_cut_short_not_echoed(kind):
+    s = StreamSession()
+    start(s)
+    msg = {"type": kind, "run": 0, "changes": {"k" * 1000: 1}}
+    if kind == "branch":
+        msg["step"] = 0
+    out = s.handle(json.dumps(msg), 0.0)
+    message = out[0]["message"]
+    assert out[0]["type"] == "error" and message.startswith("changes.'" + "k" * 40 + "…': ")
+    assert len(message) < 300
+
+
 def test_message_size_is_bounded():
     s = StreamSession(max_message_bytes=1000)
     out = s.handle('{"type":"pause","x":"' + "a" * 2000 + '"}', 0.0)
