@@ -257,6 +257,11 @@ def _converged(batch: Batch, run: int) -> str:
     kind = _what_minimum(batch, run, p)
     kink = " (a kink: the curvature there is infinite)" if _kink(batch, p) else ""
     start = " — it started there" if not step else ""
+    since = batch.still_since(run) if step else 0
+    if 0 < since < step:
+        start = (f" — it got there at step {since}, and the "
+                 + (f"step after did not move it" if since + 1 == step
+                    else f"{step - since} steps after did not move it"))
     adamw = ""
     wd = float(_hyper(batch, run).get("weight_decay", 0.0))
     if batch.optimizer.id == "adamw" and wd > 0:
@@ -309,7 +314,8 @@ def _stalled(batch: Batch, run: int) -> str:
     if step == 0 or stats["step"] == 0 and gnorm == 0:
         return (f"Stalled {when} on a flat spot at {point(p)}: the gradient and the curvature "
                 f"are both 0 there to float precision (loss {fmt(float(batch.loss[run]))}), so "
-                f"no step moves the run — no minimum is near; start somewhere else.")
+                f"no step moves the run, and the slope gives no sign of where a minimum is; "
+                f"start somewhere else.")
     tip = ("Adam or RMSprop, which divide each step by the gradient's own size, cross it at "
            "full speed" if batch.optimizer.id not in ADAPTIVE
            else "a larger η crosses it")
@@ -502,6 +508,12 @@ def _max_steps(batch: Batch, run: int) -> str:
         if not _has_curvature(batch) and not np.any(batch.start[run]):
             # a network still at its zeros init: no optimizer or η would move it
             return f"{head}: it never left the start — {_zeros_init(batch, run)}"
+        clip = batch.clip_norm
+        if clip is not None and float(clip) <= 0.01 * gnorm:  # the clip holds it, not the slope
+            return (f"{head}: it has barely moved (the weights by {fmt(moved)} in all, about "
+                    f"{fmt(stats['step'])} a step) because clipping caps each gradient at "
+                    f"norm {fmt(float(clip))}, far below {_g(batch)} = {fmt(gnorm)}: the "
+                    f"steps it leaves are that small — raise clip_norm, or remove it.")
         tip = (" — Adam or RMSprop, which divide each step by the gradient's own size, or "
                "momentum cross such a plateau" if batch.optimizer.id not in ADAPTIVE else
                " — a larger η or more steps")

@@ -1348,6 +1348,18 @@ class Batch:
             return self.start[run].copy()
         return self._param_hist[(step - 1) % (2 * self.tol.window), run].copy()
 
+    def still_since(self, run: int) -> int:
+        """The first step since which the run's params have been exactly its last ones (as
+        far back as its rings hold: 2W − 1 frames): where it got to a point it then did not
+        leave, e.g. a minimum reached exactly a step before the one that confirmed it."""
+        last = self._last_step(run)
+        w2 = 2 * self.tol.window
+        p = self._param_hist[last % w2, run]
+        k = last
+        while k > max(0, last - w2 + 1) and np.array_equal(self._param_hist[(k - 1) % w2, run], p):
+            k -= 1
+        return k
+
     def window_stats(self, run: int) -> dict[str, float]:
         """What the reasons quote about a run's last window (up to 2W frames; the loss over
         the last blocks for a noisy run): mean loss, its min and max, the mean step

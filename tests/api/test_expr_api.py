@@ -153,3 +153,23 @@ def test_the_stream_runs_a_custom_f(client):
         assert seen[:2] == [[2, 0], [1, 0]]  # w − η·2w with η = 1/4
     r = client.post("/api/run", json={"expr": "x ; import os"})
     assert r.status_code == 422
+
+
+def test_reasons_say_what_holds_a_run_not_a_guess(client):
+    """A clip far below the gradient is what keeps a run still (not a plateau); a flat
+    start gives no sign of a minimum either way; a minimum reached exactly one step
+    before the step that confirmed it is said to be reached there."""
+    def reason(body):
+        return loads(client.post("/api/run", json=body).content)["runs"][0]["reason"]
+    clipped = reason({"surface": "bowl", "runs": [{"optimizer": "gd", "lr": 0.1,
+                                                   "start": [1, 1], "clip_norm": 1e-300}]})
+    assert "because clipping caps each gradient at norm 1e-300, far below ‖∇L‖ = 2.83" in clipped
+    assert "plateau" not in clipped and "tiny" not in clipped
+    flat = reason({"expr": "max(abs(x),abs(y))", "runs": [{"optimizer": "gd", "lr": 0.1,
+                                                          "start": [0, 0]}]})
+    assert "no minimum is near" not in flat and "no sign of where a minimum is" in flat
+    one = reason({"surface": "bowl", "runs": [{"optimizer": "gd", "lr": 0.5, "start": [1, 1]}]})
+    assert one == ("Converged in 2 steps to (0, 0), the global minimum, with loss 0 — it got "
+                   "there at step 1, and the step after did not move it.")
+    slow = reason({"surface": "bowl", "runs": [{"optimizer": "gd", "lr": 0.1, "start": [1, 1]}]})
+    assert "got there" not in slow
