@@ -260,7 +260,7 @@ def _converged(batch: Batch, run: int) -> str:
     since = batch.still_since(run) if step else 0
     if 0 < since < step:
         start = (f" — it got there at step {since}, and the "
-                 + (f"step after did not move it" if since + 1 == step
+                 + ("step after did not move it" if since + 1 == step
                     else f"{step - since} steps after did not move it"))
     adamw = ""
     wd = float(_hyper(batch, run).get("weight_decay", 0.0))
