@@ -234,13 +234,15 @@ _ALL = [
         view={'tab': 'why'}),
     _preset(
         "vanishing-diagram", "Vanishing gradients, seen in the network",
-        """The same deep sigmoid net on xor, in the network diagram's gradients view: each
-        line is as thick as its |∂L/∂w| on a log scale over 4 decades, each neuron fades to
-        grey as its |∂L/∂b| falls below the largest. At the start the first layer's largest
-        |∂L/∂w| is 7.5e-7, about 10,000× below the last layer's 0.0077: its lines have
-        faded out, every layer back from the output is thinner, and the whole first hidden
-        layer is grey (below a thousandth). Select run 2 (Adam): by step 150, when it has
-        learned xor, the first layer's lines are the thickest.""",
+        """The same deep sigmoid net on xor, in the network diagram's gradients view: a line
+        is as thick as log |∂L/∂w| (over 4 decades) and a neuron greys as |∂L/∂b| falls, both
+        against the largest at step 0, one scale for every step. At the start the first
+        layer's largest |∂L/∂w| is 7.5e-7, about 10,000× below the last layer's 0.0077: its
+        lines have faded out, every layer back from the output is thinner, and the whole
+        first hidden layer is grey (below a thousandth). Plain GD is stuck: by step 300 its
+        largest |∂L/∂w| is 2.5e-6, about 3,000× below the start's, so every line is a
+        hairline or gone and every neuron grey. Select run 2 (Adam): by step 150, when it
+        has learned xor, the first layer's lines are the thickest.""",
         model={"kind": "mlp", "dataset": "xor", "hidden": [8, 8, 8, 8],
                "activation": "sigmoid", "init": "xavier"},
         steps=300, speed=30,

@@ -10,7 +10,7 @@ from local_client import local_client
 
 from gdviz.engine.nets.layers import ACTIVATIONS, Dense
 from gdviz.scenarios.models import Scenario
-from gdviz.scenarios.objectives import objective_of
+from gdviz.scenarios.objectives import objective_of, start_of
 from stepping import settled_step
 from strict_json import loads
 
@@ -67,6 +67,65 @@ def test_the_diagram_draws_the_engines_network_live(open_playground, page_log):
     page.wait_for_function("document.getElementById('net-info').textContent.includes('∂L/∂w')")
     text = page.text_content("#net-info")
     assert text.startswith("W1[") and f"update from step {step}" in text
+    assert page_log.page_errors == [] and page_log.console_errors == []
+
+
+# Per layer, the ink of its lines on the diagram's canvas (the alpha summed over the strip
+# between its two columns, per line): what a student sees of the line widths.
+LINE_INK = """async () => {
+    const { diagramLayout } = await import('/static/js/nets/diagram-layout.js');
+    const canvas = document.querySelector('#net-diagram canvas');
+    const dpr = canvas.width / canvas.clientWidth;
+    const sizes = window.__gdviz.model().sizes;
+    const lay = diagramLayout(sizes, canvas.clientWidth, canvas.clientHeight);
+    const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    const ink = [];
+    for (let l = 1; l < sizes.length; l++) {
+        const x0 = Math.ceil((lay.columns[l - 1].x + lay.node / 2 + 2) * dpr);
+        const x1 = Math.floor((lay.columns[l].x - lay.node / 2 - 2) * dpr);
+        let sum = 0;
+        for (let y = 0; y < canvas.height; y++) for (let x = x0; x < x1; x++) sum += px[4 * (y * canvas.width + x) + 3] / 255;
+        ink.push(sum / (sizes[l - 1] * sizes[l]));
+    }
+    return ink;
+}"""
+
+
+def test_vanishing_diagram_draws_every_step_on_the_runs_scale(open_playground, page_log):
+    """vanishing-diagram's GD run: its gradients fall from 7.7e-3 at step 0 to ~1e-6, so its
+    lines are drawn thinner late in the run than at the start (one scale for the whole run,
+    the largest |∂L/∂w| at step 0 — not each step's own largest, which drew a stuck run's
+    1e-6 gradients as thick as the start's), and at step 0 the first layers are thinner
+    than the last (vanishing towards the input)."""
+    from gdviz.scenarios.presets import PRESETS
+
+    sc = PRESETS["vanishing-diagram"].scenario
+    net = objective_of(sc)
+    _, g0 = net.loss_and_grad(np.asarray([start_of(sc, 0)]))
+    largest_w0 = float(max(np.abs(g0[0][ws]).max() for ws, _ in net.layer_slices()))
+    query = PRESETS["vanishing-diagram"].url.split("?", 1)[1].replace("speed=30", "speed=2000")
+    page = open_playground(query)
+    assert page.is_checked("input[name=net-mode][value=gradients]")
+    page.wait_for_function("window.__gdviz.diagram()?.step === 0")
+    page.wait_for_timeout(300)  # (drawn on the next animation frame)
+    early = page.evaluate(LINE_INK)
+    key = page.text_content("#net-key")
+    page.keyboard.press("Space")
+    page.wait_for_function("document.body.dataset.status === 'max_steps'", timeout=60_000)
+    page.wait_for_function("window.__gdviz.diagram()?.step === 300")
+    page.wait_for_timeout(300)
+    late = page.evaluate(LINE_INK)
+    # at the start, early layers thinner than late ones (the first layer's lines, 10⁻⁴ of
+    # the largest, have faded out)
+    assert early[0] < early[1] < early[2] < early[-1], early
+    # every layer thinner at step 300 than at step 0, and much thinner in all
+    assert all(b < a for a, b in zip(early[1:], late[1:])), (early, late)
+    assert sum(late) < 0.5 * sum(early), (early, late)
+    # the key says what the widths are measured against, in numbers
+    snap = page.evaluate("window.__gdviz.diagram()")
+    assert snap["reference"]["from"] == "start" and abs(snap["reference"]["weights"] - largest_w0) < 1e-12
+    shown = page.evaluate(f"import('/static/js/format.js').then(m => m.fmt({largest_w0!r}, 2))")
+    assert f"{shown} (largest at step 0)" in key and key == page.text_content("#net-key")
     assert page_log.page_errors == [] and page_log.console_errors == []
 
 

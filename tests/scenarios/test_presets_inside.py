@@ -11,8 +11,8 @@ from gdviz.scenarios.simulate import simulate
 from gdviz.scenarios.trace import TraceRequest, trace_json
 from test_presets import says
 
-DECADES = 4  # the diagram's gradient lines span 10⁻⁴ … 1 (static/js/plots/network-diagram.js)
-GREY = 1e-3  # a neuron is fully grey at |∂L/∂b| ≤ a thousandth of the largest
+DECADES = 4  # the diagram's gradient lines span 10⁻⁴ … 1 of the largest at step 0 (static/js/plots/network-diagram.js)
+GREY = 1e-3  # a neuron is fully grey at |∂L/∂b| ≤ a thousandth of the largest at step 0
 
 
 def start_trace(pid: str, sample: int) -> dict:
@@ -81,7 +81,15 @@ def test_vanishing_diagram_fading_lines_and_grey_neurons():
     assert (first_b <= GREY * b_all.max()).all()  # the whole first hidden layer is grey
     says("vanishing-diagram", f"{w_max[0]:.1e}".replace("e-0", "e-"), f"{w_max[-1]:.2g}",
          f"about {round(w_max[-1] / w_max[0], -3):,.0f}×")
-    adam = simulate(sc)[1]["frames"][150]
+    # GD's step 300, on step 0's scale (the diagram keeps it for the whole run)
+    runs = simulate(sc)
+    gd = np.abs(np.array(runs[0]["frames"][300]["grad"], dtype=float))
+    gd_w = max(gd[ws].max() for ws, _ in net.layer_slices())
+    assert gd_w < max(w_max) * 10 ** (-DECADES + DECADES / 6)  # the thinnest of 6 widths, or gone
+    assert (np.concatenate([gd[bs] for _, bs in net.layer_slices()]) <= GREY * b_all.max()).all()
+    says("vanishing-diagram", "by step 300", f"is {gd_w:.1e}".replace("e-0", "e-"),
+         f"about {round(max(w_max) / gd_w, -3):,.0f}× below the start's")
+    adam = runs[1]["frames"][150]
     ga = np.abs(np.array(adam["grad"]))
     assert adam["accuracy"] >= 0.99
     assert np.argmax([ga[ws].max() for ws, _ in net.layer_slices()]) == 0

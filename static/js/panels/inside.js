@@ -53,7 +53,9 @@ export class InsideViews {
   update() {
     if (state.model) {
       const run = selectedRun();
-      this.net.update((sendsThin(state.model) ? run?.withParams : run?.last) ?? null, state.selected, state.scenario.runs.length > 1);
+      // (its frame at step 0: the gradients view's scale for the whole run)
+      this.net.update((sendsThin(state.model) ? run?.withParams : run?.last) ?? null, state.selected,
+        state.scenario.runs.length > 1, run?.frames?.[0] ?? null);
     }
     if (state.model) {
       this.backprop.update();

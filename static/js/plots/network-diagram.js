@@ -7,11 +7,13 @@
 //             sigmoid 0 … 1 around ½, relu 0 … the layer's largest); outputs: the head's
 //             P(class k) (MSE: the output clipped to [0, 1]) from white to the class colour
 //   edges     "weights" view: colour the sign of w, width |w| / max |w| (the whole net);
-//             "gradients" view: colour the sign of ∂L/∂w, width log |∂L/∂w| / max |∂L/∂w|
-//             over 4 decades (a line 10⁻⁴ of the largest or less has faded out) —
-//             and each neuron fades to grey as its |∂L/∂b| shrinks against the largest
-//             (fully grey at 1/1000):
-//             vanishing gradients are fading edges and grey neurons
+//             "gradients" view: colour the sign of ∂L/∂w, width log |∂L/∂w| against the
+//             run's reference — the largest |∂L/∂w| at step 0, the same for every step
+//             (nets/gradient-scale.js) — over 4 decades (a line 10⁻⁴ of it or less has
+//             faded out; one above it is at the thickest), and each neuron fades to grey
+//             as its |∂L/∂b| shrinks against the largest |∂L/∂b| at step 0 (fully grey at
+//             1/1000): vanishing gradients are edges that fade and neurons that grey,
+//             from step to step and from the output back to the input
 //   marks     dead relu units (z ≤ 0 on every training point) struck through in grey,
 //             saturated tanh/sigmoid units with a dashed outline (nets/unit-states.js)
 //
@@ -21,6 +23,7 @@
 
 import { biasIndex, diagramLayout, weightIndex } from "../nets/diagram-layout.js";
 import { forwardLayers, headScores, linspace, weightCount } from "../nets/forward.js";
+import { gradientReference } from "../nets/gradient-scale.js";
 import { unitStates } from "../nets/unit-states.js";
 import { fmt } from "../format.js";
 import { classColor } from "./theme.js";
@@ -29,23 +32,25 @@ export const POSITIVE = [33, 102, 172]; // #2166ac
 export const NEGATIVE = [178, 24, 43]; // #b2182b
 const WIDTHS = 6; // edge widths are drawn in this many steps (one path per step and sign)
 const MAX_EDGE = 4.5; // px
-const GREY_BELOW = 0.01; // gradients view: a neuron's outline greys below 1% of the largest |∂L/∂b|
+const GREY_BELOW = 0.01; // gradients view: a neuron's outline greys below 1% of the reference |∂L/∂b|
+
+export const GREY_DECADES = 3; // gradients view: a neuron is fully grey at |∂L/∂b| ≤ 10⁻³ of the reference
 
 /** Gradients view: how far a neuron is washed to grey, from its |∂L/∂b| relative to the
- *  largest: 0 at 1, ⅓ at 0.1, ⅔ at 0.01, fully grey at 0.001 and below. */
-export const fade = (relative) => Math.min(1, Math.max(0, -Math.log10(Math.max(relative, 1e-300)) / 3));
+ *  reference: 0 at 1 (and above), ⅓ at 0.1, ⅔ at 0.01, fully grey at 0.001 and below. */
+export const fade = (relative) => Math.min(1, Math.max(0, -Math.log10(Math.max(relative, 1e-300)) / GREY_DECADES));
 
 const rgbHex = (hex) => {
   const n = parseInt(hex.slice(1), 16);
   return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
 };
 
-const GRADIENT_DECADES = 4; // the gradients view's line widths span 10⁻⁴ … 1 of the largest
+export const GRADIENT_DECADES = 4; // the gradients view's line widths span 10⁻⁴ … 1 of the reference
 
 /**
- * Which of the WIDTHS line widths a value gets, from its size against the largest (0 … 1):
- * in proportion, or — for gradients, which span decades — by its log over
- * GRADIENT_DECADES (−1: smaller still, not drawn: it has faded out).
+ * Which of the WIDTHS line widths a value gets, from its size against the reference
+ * (0 … 1; more is drawn at the thickest): in proportion, or — for gradients, which span
+ * decades — by its log over GRADIENT_DECADES (−1: smaller still, not drawn: it has faded out).
  */
 export function widthStep(relative, log = false) {
   if (!log) return Math.min(WIDTHS - 1, Math.floor(relative * WIDTHS));
@@ -89,6 +94,8 @@ export class NetworkDiagram {
     this.tile = document.createElement("canvas"); // the neurons' heatmaps, side by side (drawNodes)
     this.net = null;
     this.frame = null;
+    this.startGrad = null; // the run's gradient at step 0: the gradients view's reference
+    this.reference = null; // what the gradients view drew against (nets/gradient-scale.js)
     this.mode = "weights";
     this.trace = null;
     this.selected = null;
@@ -116,9 +123,29 @@ export class NetworkDiagram {
       bias: desc.bias !== false, regression: Boolean(desc.regression),
     };
     this.frame = null;
+    this.start = null;
+    this.startGrad = null;
     this.states = null;
     this.trace = null;
     this.selected = null;
+    this.redraw();
+  }
+
+  /** A vector in the network's flat layout: a model without a bias gets a 0 in the bias's
+   *  place (so W then b, as a network's). */
+  padded(v) {
+    return v && !this.net.bias ? [...v, 0] : v;
+  }
+
+  /**
+   * The selected run's frame at step 0 (null: not known): its gradient is the gradients
+   * view's reference for every step of the run (nets/gradient-scale.js).
+   */
+  setStart(frame) {
+    if (frame === this.start || !this.net) return;
+    this.start = frame;
+    const grad = frame?.step === 0 ? this.padded(frame.grad) : null;
+    this.startGrad = grad && grad.length === weightCount(this.net.sizes) ? grad : null;
     this.redraw();
   }
 
@@ -126,9 +153,7 @@ export class NetworkDiagram {
   setFrame(frame) {
     if (!frame?.params || frame === this.frame || frame === this.given) return;
     this.given = frame;
-    // a model without a bias: its vectors get a 0 in the bias's place, so the flat layout
-    // (W then b) is a network's
-    const pad = (v) => (v && !this.net.bias ? [...v, 0] : v);
+    const pad = (v) => this.padded(v);
     // a frame of the model before an options change: the new model's frames follow
     if (pad(frame.params).length !== weightCount(this.net.sizes)) return;
     this.frame = this.net.bias ? frame : { ...frame, params: pad(frame.params), grad: pad(frame.grad), update: pad(frame.update) };
@@ -243,6 +268,7 @@ export class NetworkDiagram {
     const sizes = this.net.sizes;
     this.layout = diagramLayout(sizes, w, h);
     this.drawHeaders(ctx);
+    this.reference = this.gradientScale();
     if (!this.frame || this.frame.params.some((v) => v === null)) {
       this.drawEmptyNodes(ctx);
       this.lastDrawMs = performance.now() - t0;
@@ -282,6 +308,18 @@ export class NetworkDiagram {
     for (const col of this.layout.columns) for (const y of col.ys) ctx.strokeRect(col.x - s / 2, y - s / 2, s, s);
   }
 
+  /** Whether the lines show the run's gradients (the gradients view, no trace). */
+  gradientsShown() {
+    return !this.trace && this.mode === "gradients";
+  }
+
+  /** The gradients view's reference for the frame shown ({weights, biases, from}: the run's
+   *  step-0 largest, or the frame's own without one; nets/gradient-scale.js), or null. */
+  gradientScale() {
+    if (!this.net || !this.frame || !this.gradientsShown()) return null;
+    return gradientReference(this.startGrad, this.frame.grad ?? null, this.net.sizes);
+  }
+
   /** The value each edge shows: weights, gradients, or the trace stage's. */
   edgeValues() {
     const f = this.frame;
@@ -292,6 +330,7 @@ export class NetworkDiagram {
 
   drawEdges(ctx) {
     const values = this.edgeValues();
+    this.layerWidths = null;
     if (!values) return;
     const { sizes } = this.net;
     const { columns, node } = this.layout;
@@ -302,7 +341,10 @@ export class NetworkDiagram {
       if (v > max) max = v;
     }
     this.edgeMax = max;
-    const logScale = !this.trace && this.mode === "gradients";
+    const logScale = this.gradientsShown();
+    // gradients: against the run's reference, the same at every step; the rest: this frame's largest
+    const ref = logScale ? this.reference?.weights ?? 0 : max;
+    this.layerWidths = Array.from({ length: L }, () => -1); // per layer, the widest step drawn (for tests)
     const dim = this.trace?.dimEdges ?? null; // layers the stage does not touch
     const paths = [[], []].map(() => Array.from({ length: WIDTHS }, () => new Path2D()));
     const faint = [[], []].map(() => Array.from({ length: WIDTHS }, () => new Path2D()));
@@ -313,9 +355,10 @@ export class NetworkDiagram {
         const y0 = columns[l - 1].ys[i];
         for (let j = 0; j < sizes[l]; j++) {
           const v = values[weightIndex(sizes, l, i, j)];
-          if (v === null || v === undefined || max === 0) continue;
-          const step = widthStep(Math.abs(v) / max, logScale);
-          if (step < 0) continue; // (gradients: more than GRADIENT_DECADES below the largest)
+          if (v === null || v === undefined || !(ref > 0)) continue;
+          const step = widthStep(Math.abs(v) / ref, logScale);
+          if (step < 0) continue; // (gradients: more than GRADIENT_DECADES below the reference)
+          if (step > this.layerWidths[l - 1]) this.layerWidths[l - 1] = step;
           const target = (dim?.has(l) ? faint : paths)[v >= 0 ? 0 : 1][step];
           target.moveTo(x0, y0);
           target.lineTo(x1, columns[l].ys[j]);
@@ -336,15 +379,15 @@ export class NetworkDiagram {
     }
   }
 
-  /** How strongly each neuron's gradient shows in the gradients view (1 full colour … 0 grey), per column. */
+  /** How strongly each neuron's gradient shows in the gradients view, per column: its
+   *  |∂L/∂b| against the run's reference (1 and above full colour … 0 grey). */
   neuronStrength() {
     const f = this.frame;
     if (this.mode !== "gradients" || !f.grad) return null;
     const { sizes } = this.net;
-    let max = 0;
+    const ref = this.reference?.biases ?? 0;
     const g = (l, j) => Math.abs(f.grad[biasIndex(sizes, l, j)] ?? 0);
-    for (let l = 1; l < sizes.length; l++) for (let j = 0; j < sizes[l]; j++) max = Math.max(max, g(l, j));
-    return sizes.map((n, c) => Array.from({ length: n }, (_, j) => (c === 0 || max === 0 ? 1 : g(c, j) / max)));
+    return sizes.map((n, c) => Array.from({ length: n }, (_, j) => (c === 0 || !(ref > 0) ? 1 : g(c, j) / ref)));
   }
 
   /**
@@ -489,14 +532,16 @@ export class NetworkDiagram {
     }
   }
 
-  /** What is drawn, for tests: the weights, the grid and each neuron's values on it, the unit states. */
+  /** What is drawn, for tests: the weights, the grid and each neuron's values on it, the unit
+   *  states; the lines' largest value, the gradients view's reference and, per layer, the
+   *  widest of the WIDTHS line widths drawn (−1: none). */
   snapshot() {
     if (!this.lastGrid || !this.frame) return null;
     const g = this.lastGrid;
     return {
       step: this.frame.step, params: this.frame.params.slice(), xs: g.xs, ys: g.ys, mode: this.mode,
       values: g.values.map((col) => col.map((v) => Array.from(v))), states: this.states, draws: this.draws,
-      edgeMax: this.edgeMax,
+      edgeMax: this.edgeMax, reference: this.reference, layerWidths: this.layerWidths,
     };
   }
 }
