@@ -305,9 +305,7 @@ new ExportMenu({ href: () => urlSync.href(), name: () => pageView.preset ?? stat
 
 // ---------- lessons ----------
 
-/** The scenario's numbers as a link spells them (the speed left out: it changes no number). */
-const numbersKey = (sc) => queryString(scenarioToQuery(SCHEMA, { ...sc, speed: 0 }));
-const lesson = new LessonPanel({ onClose: () => pageView.dropPreset(), numbers: numbersKey });
+const lesson = new LessonPanel({ onClose: () => pageView.dropPreset() });
 new Gallery({ presets: fetchPresets, current: () => pageView.preset });
 /** Show the link's lesson (an unknown id: the server has said so, and there is none). */
 async function showLesson() {

@@ -84,6 +84,18 @@ export function scenarioToQuery(schema, scenario) {
   return q;
 }
 
+/**
+ * Do two scenarios hold the same numbers? Compared as their links spell them
+ * (`scenarioToQuery`: the canonical form a link round-trips to, so 0.30 and 0.3, or keys in
+ * another order, are the same), the speed left out: it changes no number. The one test of
+ * whether what the page runs is still a preset's scenario — at load, for a shared link, and
+ * after every edit (panels/lesson.js).
+ */
+export function sameScenario(schema, a, b) {
+  const key = (sc) => queryString(scenarioToQuery(schema, { ...sc, speed: 0 }));
+  return key(a) === key(b);
+}
+
 /** Every view field's default (`controls` and `show` are the route's: see resolveView). */
 export function viewDefaults(schema) {
   return Object.fromEntries(schema.view.keys.map((k) => [k.field, structuredClone(k.default)]));

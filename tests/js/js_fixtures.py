@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
 
@@ -21,7 +22,7 @@ from gdviz.scenarios.models import Scenario  # noqa: E402
 from gdviz.scenarios.objectives import objective_of  # noqa: E402
 from gdviz.scenarios.presets import PRESETS  # noqa: E402
 from gdviz.scenarios.schema import link_schema  # noqa: E402
-from gdviz.scenarios.url import fmt_number, scenario_to_query  # noqa: E402
+from gdviz.scenarios.url import fmt_number, scenario_of_link, scenario_to_query  # noqa: E402
 from gdviz.scenarios.view import View, resolve, view_to_query  # noqa: E402
 
 SCENARIOS = [
@@ -113,6 +114,19 @@ def course_checks() -> list[dict]:
     return cases
 
 
+def preset_links() -> list[dict]:
+    """Each preset as GET /api/presets gives it (``scenario``) and the scenario its own link
+    opens on the page (``opened``: the server's data-scenario for ``url``)."""
+    out = []
+    for p in PRESETS.values():
+        query = dict(parse_qsl(urlsplit(p.url).query, keep_blank_values=True))
+        opened, warnings = scenario_of_link(query, PRESETS)
+        assert not warnings, (p.id, warnings)
+        out.append({"id": p.id, "url": p.url, "scenario": p.scenario.model_dump(exclude_none=True),
+                    "opened": page_scenario(opened)})
+    return out
+
+
 def fixtures() -> dict:
     scenarios = [Scenario.model_validate(s) for s in SCENARIOS]
     scenarios += [p.scenario for p in PRESETS.values()]
@@ -128,6 +142,7 @@ def fixtures() -> dict:
         "numbers": [[x, fmt_number(x)] for x in NUMBERS],
         "forward": forward_cases(),
         "course_checks": course_checks(),
+        "presets": preset_links(),
     }
 
 

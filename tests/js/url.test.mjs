@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  checkViewValue, objectiveToQuery, pyNumber, queryString, readView, resolveView, scenarioToQuery, viewDefaults, viewToQuery,
+  checkViewValue, objectiveToQuery, pyNumber, queryString, readView, resolveView, sameScenario, scenarioToQuery, viewDefaults,
+  viewToQuery,
 } from "../../static/js/url.js";
 import { FIXTURES } from "./fixtures.mjs";
 
@@ -76,4 +77,32 @@ test("a form value is taken only within its key's bounds", () => {
 test("query strings are percent-encoded as Python's urlencode(safe=',') writes them", () => {
   assert.equal(queryString([["expr", "x^2 + (y*3)!'"], ["r0.start", "1,-2"]]),
     "expr=x%5E2+%2B+%28y%2A3%29%21%27&r0.start=1,-2");
+});
+
+// The lesson's "changed" notice (panels/lesson.js) is decided by sameScenario alone: at load,
+// for a shared link, and after every edit.
+test("a preset's own link opens the preset's scenario; a changed number does not", () => {
+  assert.ok(FIXTURES.presets.length > 10);
+  for (const { id, scenario, opened } of FIXTURES.presets) {
+    assert.ok(sameScenario(schema, opened, scenario), id);
+    assert.ok(sameScenario(schema, { ...opened, speed: opened.speed * 2 }, scenario), `${id}: the speed changes no number`);
+    const changed = (edit) => { const sc = structuredClone(opened); edit(sc); return sc; };
+    const last = opened.runs.length - 1;
+    for (const [what, edit] of [
+      ["the first run's η", (sc) => { sc.runs[0].lr = (sc.runs[0].lr ?? 0.1) * 5; }],
+      ["the last run's η", (sc) => { sc.runs[last].lr = (sc.runs[last].lr ?? 0.1) * 5; }],
+      ["the steps", (sc) => { sc.steps += 1; }],
+      ["the seed", (sc) => { sc.seed += 1; }],
+      ["a run's optimizer", (sc) => { sc.runs[0].optimizer = sc.runs[0].optimizer === "adam" ? "gd" : "adam"; }],
+      ["a run more", (sc) => { sc.runs.push(structuredClone(sc.runs[0])); }],
+    ]) assert.ok(!sameScenario(schema, changed(edit), scenario), `${id}: ${what}`);
+  }
+});
+
+test("scenarios are compared as their links spell them", () => {
+  const a = { surface: "bowl", steps: 300, seed: 0, speed: 5, runs: [{ optimizer: "gd", start: [1.5, 1], lr: 0.3 }] };
+  const b = { runs: [{ lr: 0.1 + 0.2 - 0.00000000000000004, start: [1.5, 1.0], optimizer: "gd" }], speed: 60, seed: 0, steps: 300, surface: "bowl" };
+  assert.ok(sameScenario(schema, a, b)); // 0.3 either way; keys in another order; another speed
+  assert.ok(!sameScenario(schema, a, { ...a, runs: [{ ...a.runs[0], lr: 0.1 + 0.2 }] })); // 0.30000000000000004 is another η
+  assert.ok(!sameScenario(schema, a, { ...a, runs: [{ ...a.runs[0], momentum: 0.9 }] })); // a field the preset leaves out
 });

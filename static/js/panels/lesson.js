@@ -3,13 +3,18 @@
 // the curves, as DESIGN.md's sketch has it — loss | second curve | lesson — so the
 // student reads what to watch while it runs. The lesson takes the third curve's place
 // (a 1280×720 projector has no room for four panels that read): see `displacedPanel`.
-// Editing the scenario keeps the lesson but says so, with a link back to the preset's own
-// scenario; closing it brings the curve back and takes `preset=` out of the link.
+// When the runs on screen are not the preset's — edited here, or a shared link that changes
+// some of its numbers — the lesson stays but says, from its first paint, that its text is
+// about the preset's own scenario, with a link back to it; one comparison decides it
+// (`sameScenario`, url.js). Closing the lesson brings the curve back and takes `preset=` out
+// of the link.
 
 import { on } from "../events.js";
 import { keepWhole } from "../fit-text.js";
 import { kindOf } from "../objective.js";
+import { SCHEMA } from "../schema.js";
 import { scenarioForServer, state } from "../state.js";
+import { sameScenario } from "../url.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -27,12 +32,8 @@ export function displacedPanel(scenario) {
 }
 
 export class LessonPanel {
-  /**
-   * @param {{onClose(), numbers: (scenario) => string}} h  onClose: the student closed it;
-   *   numbers: a scenario's numbers as one string (to tell whether it is still the lesson's)
-   */
-  constructor({ onClose, numbers }) {
-    this.numbers = numbers;
+  /** @param {{onClose()}} h  onClose: the student closed it */
+  constructor({ onClose }) {
     this.box = $("lesson");
     this.title = $("lesson-title");
     this.text = $("lesson-text");
@@ -51,15 +52,13 @@ export class LessonPanel {
   /** Show a preset's lesson ({id, title, lesson, scenario, url} from GET /api/presets). */
   show(preset) {
     this.preset = preset;
-    this.theirs = this.numbers(preset.scenario);
     this.title.textContent = preset.title;
     this.text.textContent = preset.lesson;
     this.reset.href = preset.url;
-    this.changed.hidden = true;
-    this.box.hidden = false;
     this.box.dataset.preset = preset.id;
     document.body.dataset.lesson = preset.id; // the bottom row makes room (gallery.css)
-    this.place();
+    this.follow(); // (a link may already change the preset's scenario: said with the lesson's first paint)
+    this.box.hidden = false;
     this.fitter.fit();
   }
 
@@ -76,10 +75,10 @@ export class LessonPanel {
     document.body.dataset.lessonDisplaces = displacedPanel(state.scenario);
   }
 
-  /** After an edit: is the scenario on screen still the lesson's (again, after an undo)? */
+  /** At load and after each edit: is the scenario on screen the lesson's (again, after an undo)? */
   follow() {
     if (!this.preset || !state.scenario) return;
-    const changed = this.numbers(scenarioForServer()) !== this.theirs;
+    const changed = !sameScenario(SCHEMA, scenarioForServer(), this.preset.scenario);
     this.changed.hidden = !changed;
     this.box.classList.toggle("changed", changed);
     this.place();
