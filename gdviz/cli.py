@@ -319,6 +319,7 @@ def export(preset_or_url: str, fmt: str | None, output: str | None, strict: bool
         look = view or getattr(preset, "view", None)
         out.write(ex.render(fmt, scenario, runs, title=getattr(preset, "title", None),
                             lesson=getattr(preset, "lesson", None),
+                            lesson_changed=not getattr(preset, "is_own", lambda s: True)(scenario),
                             theme=getattr(look, "theme", "light"), scale=getattr(look, "scale", 1.0),
                             view=look))
     if output not in (None, "-"):

@@ -150,9 +150,10 @@ def filename(scenario: Scenario, fmt: str) -> str:
 
 
 def render(fmt: str, scenario: Scenario, runs: list[dict], *, title: str | None = None,
-           lesson: str | None = None, theme: str = "light", scale: float = 1.0,
-           view=None) -> str:
-    """The whole file in ``fmt`` (csv, json or html); ``title``/``lesson`` head an html page,
+           lesson: str | None = None, lesson_changed: bool = False, theme: str = "light",
+           scale: float = 1.0, view=None) -> str:
+    """The whole file in ``fmt`` (csv, json or html); ``title``/``lesson`` head an html page
+    (``lesson_changed``: the runs are not the lesson's own, and the page says so first),
     ``theme``/``scale`` (the link's) dress it and ``view`` (the link's View) opens its tab;
     the other formats ignore them."""
     if fmt == "json":
@@ -163,6 +164,6 @@ def render(fmt: str, scenario: Scenario, runs: list[dict], *, title: str | None 
         return out.getvalue()
     if fmt == "html":
         from gdviz.export_html import to_html  # reads Plotly (4.8 MB) only when asked
-        return to_html(scenario, runs, title=title, lesson=lesson, theme=theme, scale=scale,
-                       view=view)
+        return to_html(scenario, runs, title=title, lesson=lesson,
+                       lesson_changed=lesson_changed, theme=theme, scale=scale, view=view)
     raise ValueError(f"format: choose one of {', '.join(FORMATS)} (got {fmt!r})")

@@ -54,6 +54,7 @@ from gdviz.scenarios.jsonsafe import dumps
 from gdviz.scenarios.kinds import kind_of
 from gdviz.scenarios.models import Scenario
 from gdviz.scenarios.objectives import objective_of
+from gdviz.scenarios.presets import LESSON_CHANGED
 from gdviz.scenarios.schema import CONTOUR_GRID, link_schema_json
 from gdviz.scenarios.simulate import check_result_size, simulate
 from gdviz.scenarios.trace import point_trace
@@ -214,12 +215,15 @@ def default_title(scenario: Scenario, objective: dict) -> str:
 
 
 def to_html(scenario: Scenario, runs: list[dict], *, title: str | None = None,
-            lesson: str | None = None, exported: datetime.date | None = None,
+            lesson: str | None = None, lesson_changed: bool = False,
+            exported: datetime.date | None = None,
             theme: str = "light", scale: float = 1.0, view: View | None = None) -> str:
     """One self-contained HTML page that plays ``runs`` (``simulate(scenario)``) with
     Play/Pause, Step, Reset, a step slider and the keys Space / → / R.
 
-    ``title``/``lesson`` (e.g. a preset's) head the page; text, escaped. ``theme`` and
+    ``title``/``lesson`` (e.g. a preset's) head the page; text, escaped; with
+    ``lesson_changed`` (the runs are not the preset's own) the lesson says so first
+    (``presets.LESSON_CHANGED``). ``theme`` and
     ``scale`` are the link's look (``theme=dark``, ``scale=1.5``): the page and every
     figure are dressed by the playground's own look.js / dress.js / font-scale.js.
     ``view``: the link's view, whose tab (net, backprop, head, step), point, stage and
@@ -233,6 +237,7 @@ def to_html(scenario: Scenario, runs: list[dict], *, title: str | None = None,
                 default=0)
     return _ENV.get_template("offline.html").render(
         title=title or default_title(scenario, data["objective"]), lesson=lesson,
+        lesson_changed=LESSON_CHANGED if lesson_changed else None,
         objective=data["objective"], main=data["main"], version=__version__, exported=exported,
         steps=steps, runs=len(runs), csp=content_security_policy(scripts),
         inside=data["inside"],

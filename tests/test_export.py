@@ -258,6 +258,23 @@ def test_html_of_a_link(runner):
     assert "<title>Bowl · 1 run · gdviz</title>" in unknown.stdout
 
 
+def test_a_lesson_beside_runs_that_are_not_its_own_says_so_first(runner, client):
+    """A preset's own link exports its lesson as it is; with another η the lesson's
+    numbers are not about the runs, and the page says so above it (CLI and GET /export)."""
+    from gdviz.scenarios.presets import LESSON_CHANGED, PRESETS
+    own = "http://127.0.0.1:8000" + PRESETS["lr-just-right"].url
+    changed = own.replace("r0.lr=0.3", "r0.lr=1.5")
+    assert changed != own
+    note = f'<p class="offline-lesson-changed"><strong>Changed:</strong> {LESSON_CHANGED}.'
+    note = note.replace("'", "&#39;")
+    for link, shown in ((own, False), (own.replace("speed=", "speed=9&x="), False),
+                        (changed, True)):
+        page = export_cli(runner, link, "-f", "html").stdout
+        assert '<p class="offline-lesson">' in page and (note in page) == shown, link
+    served = client.get("/export/html?" + changed.split("?", 1)[1]).text
+    assert note in served
+
+
 def test_every_real_preset_exports():
     presets = pytest.importorskip("gdviz.scenarios.presets")
     found = cli.load_presets()

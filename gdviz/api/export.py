@@ -70,7 +70,9 @@ async def export_file(request: Request,
     preset = PRESETS.get(view.preset)
     gz = accepts_gzip(request)  # compressed in the worker, off the streams' event loop
     body = await compute(request, JOBS, "export", (fmt, scenario, preset and preset.title,
-                                                   preset and preset.lesson, view),
+                                                   preset and preset.lesson,
+                                                   preset is not None and not preset.is_own(scenario),
+                                                   view),
                          memory.export(scenario, fmt), "gzip" if gz else None, allowance)
     if body is None:  # the client left
         return Response(status_code=GONE)

@@ -6,7 +6,7 @@ from fastapi.templating import Jinja2Templates
 
 from gdviz import __version__
 from gdviz.scenarios.link_warnings import LinkWarning
-from gdviz.scenarios.presets import PRESETS
+from gdviz.scenarios.presets import LESSON_CHANGED, PRESETS
 from gdviz.scenarios.schema import contour_grid_path, link_schema, link_schema_json
 from gdviz.scenarios.url import scenario_of_link
 from gdviz.scenarios.view import EMBED_ALLOW, fit_view_to_scenario, view_from_query
@@ -88,7 +88,7 @@ def _page(request: Request, csp: str, *, embed: bool = False):
         "view_keys": {k["field"]: k for k in link_schema()["view"]["keys"]},
         "view": view, "view_json": dumps(view.model_dump()), "embed": embed,
         "warnings": warnings + scenario_warnings + view_warnings + fit_warnings,
-        "version": __version__, "embed_allow": EMBED_ALLOW,
+        "version": __version__, "embed_allow": EMBED_ALLOW, "lesson_changed": LESSON_CHANGED,
         "grid_preload": contour_grid_path(scenario.surface) if scenario.surface else None})
     response.headers["Content-Security-Policy"] = csp
     return response

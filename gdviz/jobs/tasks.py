@@ -80,10 +80,11 @@ def landscape(payload: tuple[str, Any], progress: Progress) -> str:
 
 def export(payload: tuple, progress: Progress) -> str:
     """``GET /export/{fmt}``: the scenario's runs as a csv, json or html file."""
-    fmt, scenario, title, lesson, view = payload
+    fmt, scenario, title, lesson, lesson_changed, view = payload
     with _branch_refused():
         runs = ex.simulate_with_progress(scenario, _steps(ex.total_steps(scenario), progress))
-    return ex.render(fmt, scenario, runs, title=title, lesson=lesson, theme=view.theme,
+    return ex.render(fmt, scenario, runs, title=title, lesson=lesson,
+                     lesson_changed=lesson_changed, theme=view.theme,
                      scale=view.scale, view=view)
 
 

@@ -43,11 +43,24 @@ class Preset:
         (commas left readable)."""
         return self.url_with()
 
+    def is_own(self, scenario: Scenario) -> bool:
+        """Whether ``scenario`` is this preset's own, as links write them (its speed aside):
+        else the lesson's numbers (its η, its step counts) are not about it, and a page or
+        an export that shows the lesson beside it says so (``LESSON_CHANGED``; the page's
+        url.js ``sameScenario`` asks the same of the links)."""
+        def spelled(s: Scenario) -> dict:
+            return {k: v for k, v in scenario_to_query(s).items() if k != "speed"}
+        return spelled(scenario) == spelled(self.scenario)
+
     def url_with(self, **view) -> str:
         """The link with more view keys (``guide=True``: a step of the guided path)."""
         query = {**scenario_to_query(self.scenario),
                  **view_to_query(self.view.model_copy(update=view))}
         return "/?" + urlencode(query, safe=",")
+
+
+LESSON_CHANGED = "the text below is about the lesson's own settings, not these runs"
+"""What a lesson shown beside a scenario that is not its preset's own says first."""
 
 
 def _preset(id: str, title: str, lesson: str, view: dict | None = None, **scenario) -> Preset:
