@@ -140,3 +140,27 @@ def test_typing_f_of_x_in_the_options_replaces_the_named_curve(open_playground, 
     page.wait_for_function("document.querySelector('#formula').textContent === 'f(x) = x³'")
     page.wait_for_function("location.search.includes('model.f=cubic')")
     assert "model.expr=" not in page.evaluate("location.search")
+
+
+def test_after_the_end_the_card_says_the_next_step_was_not_taken(open_playground, page):
+    """η = 0.5 on x² lands on 0 in one step and is confirmed at step 2: the card then
+    shows the step it would take next, and says it was not taken (not "Step 2 → 3")."""
+    open_playground("v=1&model=f1d&model.f=quadratic&steps=100&r0=gd&r0.start=1.5&r0.lr=0.5")
+    page.wait_for_function("document.querySelector('#plugin-main').dataset.drawn === '1'")
+    page.keyboard.press("Space")
+    page.wait_for_function("document.body.dataset.status === 'converged'")
+    page.wait_for_function("document.querySelector('#plugin-main').dataset.step === '2'")
+    head = page.text_content("#plugin-main .curve-step-head")
+    assert head.startswith("Step 2: the run ended here (converged)") and "→" not in head
+    assert page.text_content("#plugin-main .curve-line").startswith(
+        "The step it would take next, not taken: ")
+
+
+def test_the_step_tab_after_the_end_says_the_update_was_not_taken(open_playground, page):
+    open_playground("v=1&surface=bowl&steps=100&r0=gd&r0.start=1,1&r0.lr=0.5&tab=step")
+    page.keyboard.press("Space")
+    page.wait_for_function("document.body.dataset.status === 'converged'")
+    page.wait_for_function("document.querySelector('#step-where').textContent.includes('ended')")
+    where = page.text_content("#step-where")
+    assert where.startswith("ended at step 2 (converged): update 3, which it would take next "
+                            "but did not")

@@ -39,7 +39,11 @@ export class StepPanel {
     const axes = state.model ? "w1, w2" : "x, y";
     const { rows } = stepArithmetic({ optimizer: spec.optimizer, hyper, lr: frame.lr, params: frame.params, opt: frame.opt });
     const t = frame.opt.after.step;
-    where.textContent = `${many ? `Run ${state.selected + 1}, ` : ""}update ${t} (from step ${frame.step} to ${frame.step + 1}), θ = (${axes}) = ${vec(frame.params)}, η = ${n4(frame.lr)}:`;
+    const who = many ? `Run ${state.selected + 1}, ` : "";
+    const ended = selectedRun()?.status; // its last frame: the update it would take next, never taken
+    where.textContent = ended
+      ? `${who}ended at step ${frame.step} (${ended.replace("_", " ")}): update ${t}, which it would take next but did not, θ = (${axes}) = ${vec(frame.params)}, η = ${n4(frame.lr)}:`
+      : `${who}update ${t} (from step ${frame.step} to ${frame.step + 1}), θ = (${axes}) = ${vec(frame.params)}, η = ${n4(frame.lr)}:`;
     const nabla = state.model ? "∇L" : "∇f";
     table.replaceChildren(...rows.map((r) => {
       const tr = document.createElement("tr");

@@ -211,9 +211,13 @@ export function mount(root, page) {
       note.textContent = "";
       return;
     }
-    head.textContent = `Step ${frame.step} → ${frame.step + 1}, f(x) = ${minus(fmt(frame.loss))}`;
+    const r = st.runs?.[run];
+    const ended = r?.status && r.last?.step === frame.step; // the step it would take next, never taken
+    head.textContent = ended
+      ? `Step ${frame.step}: the run ended here (${r.status.replace("_", " ")}), f(x) = ${minus(fmt(frame.loss))}`
+      : `Step ${frame.step} → ${frame.step + 1}, f(x) = ${minus(fmt(frame.loss))}`;
     rule.textContent = arith.rule;
-    line.textContent = arith.line;
+    line.textContent = ended ? `The step it would take next, not taken: ${arith.line}` : arith.line;
     note.textContent = arith.note;
   }
 
