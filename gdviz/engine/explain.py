@@ -535,8 +535,8 @@ def _max_steps(batch: Batch, run: int) -> str:
         how = ("still falls" if trend < 0 else "still rises" if trend > 0 else "moves")
         if at is None and trend < 0:
             return (f"{head}: through the noise the loss still falls (by {fmt(-trend)} between "
-                    f"the halves of the last {stats['n']} steps) with no minimum within "
-                    f"Newton's reach ahead — it is sliding downhill{extras}.")
+                    f"the halves of the last {stats['n']} steps), and the curvature where it "
+                    f"is points to no minimum ahead — it is sliding downhill{extras}.")
         return (f"{head}: through the noise the loss {how} (by {fmt(abs(trend))} between the "
                 f"halves of the last {stats['n']} steps){where} — give it more steps"
                 f"{extras}.")
@@ -559,8 +559,8 @@ def _max_steps(batch: Batch, run: int) -> str:
         return (f"{head}: its steps grow {fmt(100 * (grow - 1))} % per step — it is diverging, "
                 f"slowly{bound}; lower η{' below ' + fmt(b) if b is not None else ''}{extras}.")
     if at is None:
-        return (f"{head}, {_g(batch)} = {fmt(gnorm)}: no minimum is within Newton's reach of where it "
-                f"is (the surface is flat or curves down here) — it is crossing a plateau or "
+        return (f"{head}, {_g(batch)} = {fmt(gnorm)}: the curvature where it is points to no minimum "
+                f"ahead (the surface is flat or curves down here) — it is crossing a plateau or "
                 f"sliding down a slope; give it more steps"
                 + (", or use momentum or Adam to cross flat stretches faster"
                    if batch.optimizer.id not in ADAPTIVE and not cut else "") + f"{extras}.")
