@@ -131,8 +131,14 @@ function pushFrame(run, f) {
 }
 
 /** Run i's hyperparameters as the server resolved them (`started`, `hyper`). */
-export function setRunHyper(i, hyper) {
-  if (liveRuns()[i]) liveRuns()[i].hyper = hyper;
+/** Run i's hyperparameters in force; `step` (a live `set`'s reply): in force from the step
+ *  after it — a run changed mid-way, which a link (each run's settings from step 0) does not
+ *  carry, so its label says from when. */
+export function setRunHyper(i, hyper, step = null) {
+  const r = liveRuns()[i];
+  if (!r) return;
+  r.hyper = hyper;
+  if (typeof step === "number" && step > 0) r.changedAt = step + 1;
 }
 
 /** Run i's newest diagnosis (panels/diagnosis.js normalizes the server's). */
@@ -175,5 +181,11 @@ export function runTags(spec) {
 /** "1 · Adam η=0.01": the run's number (1-based, as on screen) and what it is. */
 export function runLabel(i) {
   const spec = state.scenario.runs[i];
-  return `${i + 1} · ${shortName(spec.optimizer)} η=${fmt(spec.lr)}`;
+  const from = liveRuns()[i]?.changedAt;
+  return `${i + 1} · ${shortName(spec.optimizer)} η=${fmt(spec.lr)}${from ? ` from step ${from}` : ""}`;
+}
+
+/** The runs changed mid-way (a live `set`): [{run, step}] — what a link of them leaves out. */
+export function changedMidway() {
+  return liveRuns().flatMap((r, i) => (r?.changedAt ? [{ run: i, step: r.changedAt }] : []));
 }

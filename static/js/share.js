@@ -6,9 +6,19 @@
 // The clipboard API needs a secure context (https, or http on localhost) and may be
 // refused; then the text is shown in a field, selected, for Ctrl+C.
 
+import { changedMidway } from "./runs.js";
 import { toast } from "./toast.js";
 
 const $ = (id) => document.getElementById(id);
+
+/** What a link leaves out: it gives each run its settings now, from step 0, so a run whose η
+ *  changed mid-way opens as another run (" — …" to add to the toast, or ""). */
+function midway() {
+  const changed = changedMidway();
+  if (!changed.length) return "";
+  const which = changed.map((c) => `run ${c.run + 1}'s from step ${c.step}`).join(", ");
+  return ` — it starts each run with its settings now, from step 0: the change mid-way (${which}) is not in it, so it opens as other runs`;
+}
 
 /** Text for an HTML attribute value in double quotes. */
 const attr = (s) => String(s).replaceAll("&", "&amp;").replaceAll('"', "&quot;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
@@ -40,7 +50,8 @@ export class ShareButtons {
     this.box = $("share-box");
     this.field = $("share-field");
     this.label = $("share-label");
-    $("btn-copy-link").addEventListener("click", () => this.copy(h.href(), "Link copied", "Copy this link"));
+    $("btn-copy-link").addEventListener("click", () => this.copy(h.href(), `Link copied${midway()}`,
+      `Copy this link${midway()}`));
     $("btn-copy-embed").addEventListener("click", () => this.copy(embedCode(h.href(), h.title()),
       `Embed code copied: an <iframe> ${EMBED_SIZE} (change its width and height to resize; docs/lectures.md)`,
       "Copy this embed code (paste it into an HTML slide or notebook)"));

@@ -118,6 +118,11 @@ def test_changing_lr_mid_run_changes_the_next_steps_without_restarting(open_play
         assert f["update"][1] == pytest.approx(-0.004 * f["grad"][1], rel=1e-9)
     assert all(f["lr"] == SLOW_LR for f in frames if f["step"] <= sent_after)
     assert float(page.input_value("#lr-input")) == 0.004
+    # the run's label says from when (a link of it gives each run its η from step 0)
+    assert f"η=0.004 from step {first_new['step']}" in page.text_content("#runs-list")
+    page.click("#btn-copy-link")
+    page.wait_for_function("""() => [...document.querySelectorAll('.toast, #share-label')]
+        .some((e) => e.textContent.includes('the change mid-way'))""")
 
 
 def test_keyboard_space_arrow_and_r(open_playground):

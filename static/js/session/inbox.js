@@ -66,7 +66,7 @@ export class Inbox {
           setRunDiagnosis(msg.run, normalizeDiagnosis(msg));
           break;
         case "hyper":
-          setRunHyper(msg.run, msg.hyper);
+          setRunHyper(msg.run, msg.hyper, msg.step);
           if (msg.run === state.selected && msg.hyper) this.controls.fillHyper(msg.hyper);
           break;
         case "opt": {
