@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import stability
+from .nets.network import Network
 from .runs import Batch, Stall, Status, norms
 
 EDGE = 0.1  # |η − bound| ≤ this × bound: "at the edge of stability" (either side)
@@ -216,28 +217,18 @@ def _kink(batch: Batch, at) -> bool:
 
 # --- converged --------------------------------------------------------------------------
 
-SAME_OUTPUT = 1e-6  # a network whose outputs (logits) differ by no more over its inputs
-#                     gives them all the same output
-
-
 def _same_output(batch: Batch, run: int) -> str | None:
     """For a network that gives every training input the same output (``SAME_OUTPUT``),
     the rest of the sentence saying so: it scores what a constant guess does, its hidden
     units saturated or dead, passing back no gradient — a flat stretch the gradient
     vanished on, not a minimum that fits the data. None otherwise."""
     net = batch.objective
-    spread = getattr(net, "output_spread", None)
-    if spread is None or not spread(batch.params[run:run + 1])[0] <= SAME_OUTPUT:
+    if not isinstance(net, Network) or not net.same_output(batch.params[run]):
         return None
     acc = net.metrics(batch.params[run:run + 1], train_loss=False).accuracy[0]
     score = (f", so it scores what a constant guess does (training accuracy "
              f"{100 * acc:.0f} %)" if np.isfinite(acc) else "")
-    units = {"sigmoid": "its sigmoid units saturated, where almost no gradient passes back",
-             "tanh": "its tanh units saturated, where almost no gradient passes back",
-             "relu": "its ReLU units went dead (off for every input), passing back no "
-                     "gradient"}.get(getattr(net, "activation", None),
-                                     "its hidden units pass back no gradient")
-    return f"{score}: {units}, before it learned anything"
+    return f"{score}: {net.stuck_units()}, before it learned anything"
 
 
 def _converged(batch: Batch, run: int) -> str:

@@ -57,7 +57,8 @@ DONE_LOSS = 0.01      # a classifier's loss below this has learned its data
 CHANCE_TOL = 0.05     # a loss within 5 % of the chance loss "is" the chance loss
 
 SEVERITY_RANK = {"error": 0, "warn": 1, "info": 2}
-ORDER = ("exploding", "symmetric", "dead_relu", "vanishing", "lr_too_small", "plateau")
+ORDER = ("exploding", "symmetric", "dead_relu", "same_output", "vanishing", "lr_too_small",
+         "plateau")
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,7 @@ class RunWatch:
             out.append(blown)
         finite = bool(np.isfinite(params).all() and np.isfinite(grad).all())
         if net is not None and finite:
-            for check in (_symmetric, _dead_relu):
+            for check in (_symmetric, _dead_relu, _same_output):
                 f = check(net, params)
                 if f is not None:
                     out.append(f)
@@ -511,6 +512,24 @@ def _dead_relu(net: Network, params: Array) -> Finding | None:
     fix = (f"Lower the learning rate (a big step can push a {unit}'s bias far negative), use "
            f"leaky_relu (its {unit}s never die: they pass 0.01 of the gradient), or he init.")
     return Finding("dead_relu", severity, "Dead relu units", detail, fix)
+
+
+def _same_output(net: Network, params: Array) -> Finding | None:
+    """Error when the network gives every training input the same output
+    (``Network.same_output``) with saturated units (sigmoid, tanh: a dead relu layer is
+    ``_dead_relu``'s): it scores what a constant guess does, and almost no gradient passes
+    back through its units — whatever its status says, it has learned nothing there (Adam
+    at a large η can throw a deep sigmoid net there in a few steps)."""
+    if net.activation not in ("sigmoid", "tanh") or not net.same_output(params):
+        return None
+    metrics = net.metrics(params[None], train_loss=False)
+    acc = float(metrics.accuracy[0])
+    detail = (f"The network gives every training {net.WORDS['sample']} the same output, so it "
+              f"scores what a constant guess does (training accuracy {100 * acc:.0f} %): "
+              f"{net.stuck_units()}, so the gradient vanished before it learned anything.")
+    fix = ("Start again with a smaller lr (Adam: about 0.01), or use relu units with he init, "
+           "which do not saturate.")
+    return Finding("same_output", "error", "Every input gets the same output", detail, fix)
 
 
 def _symmetric(net: Network, params: Array) -> Finding | None:

@@ -37,6 +37,7 @@ import numpy as np
 
 Array = np.ndarray
 
+SAME_OUTPUT = 1e-6  # outputs (logits) that differ by no more over the inputs are the same
 CACHED_WORKSPACE_ELEMENTS = 1 << 20  # larger workspaces are allocated per call, not kept
 CACHED_WORKSPACES = 4                # per thread: the last few shapes
 
@@ -219,6 +220,19 @@ class Network:
         for rows, z, _ in self._outputs(params, self.data.x_train):
             out[rows] = (z.max(axis=1) - z.min(axis=1)).max(axis=1)
         return out
+
+    def stuck_units(self) -> str:
+        """Why a network that gives every input the same output gets no gradient (words)."""
+        return {"sigmoid": "its sigmoid units saturated, where almost no gradient passes back",
+                "tanh": "its tanh units saturated, where almost no gradient passes back",
+                "relu": "its ReLU units went dead (off for every input), passing back no "
+                        "gradient"}.get(getattr(self, "activation", None),
+                                        "its hidden units pass back no gradient")
+
+    def same_output(self, params: Array) -> bool:
+        """Whether the network gives every training input the same output (one weight
+        vector (P,) or (1, P)): its outputs differ by at most ``SAME_OUTPUT`` over them."""
+        return bool(self.output_spread(np.reshape(params, (1, -1)))[0] <= SAME_OUTPUT)
 
     def metrics(self, params: Array, train_loss: bool = True) -> Metrics:
         """Loss and accuracy (fraction correct) on the training and test sets, per run.

@@ -206,6 +206,10 @@ def test_a_network_that_converges_to_the_same_output_for_every_input_is_not_call
     assert reason.startswith("Converged in 147 steps to a flat stretch, not a fit of the data")
     assert "the same output" in reason and "training accuracy 50 %" in reason
     assert "sigmoid units saturated" in reason and "a minimum" not in reason
+    from gdviz.engine.nets.diagnose import RunWatch
+    found = RunWatch(b.objective).findings(b.params[0], b.grad[0], "converged", 0.5)
+    assert [f.id for f in found] == ["same_output"] and found[0].severity == "error"
+    assert "training accuracy 50 %" in found[0].detail
     net = MLP(MOONS, (8,), "tanh")
     fit = batch(net, "adam", 0.05, net.init_params("xavier", 0), 3000)
     fit.run()
