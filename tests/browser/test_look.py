@@ -241,3 +241,35 @@ def test_tabs_beyond_the_row_are_reached_by_its_arrow_the_wheel_and_the_keys(pag
     page.wait_for_function("document.activeElement.id === 'tab-sweep'")
     assert page.evaluate(in_sight, "tab-sweep")
 
+
+@pytest.mark.parametrize("preset, plot", [("lr-diverging", "#sweep-plot"), ("linreg2", "#fit-plot")])
+def test_the_sweep_and_the_fit_are_tall_enough_to_read_at_1280x720(page, server_url, preset, plot):
+    """The guided step's goal is "Open η sweep, read the bound 2/λ_max": the plot it is
+    read on, and its labels off the points near the bound."""
+    page.goto(server_url + guide_url(preset))
+    page.wait_for_function("document.body.dataset.ready === '1' && document.body.dataset.step === '0'")
+    if preset == "lr-diverging":
+        page.click("#btn-sweep")
+        page.wait_for_function("document.getElementById('sweep-caption').dataset.state === 'done'")
+    page.wait_for_function(f"(el => el._fullLayout && Math.abs(el._fullLayout.height - el.clientHeight) < 2)"
+                           f"(document.querySelector('{plot}'))")
+    height = page.evaluate(f"document.querySelector('{plot}').getBoundingClientRect().height")
+    assert height >= 180, (preset, height)
+    if preset == "lr-diverging":
+        # the bound's label (and the run's) above the plot area, clear of every point, in the frame
+        labels = page.evaluate("""(() => {
+            const el = document.getElementById('sweep-plot');
+            const box = el.getBoundingClientRect();
+            const top = box.top + el._fullLayout.yaxis._offset;
+            return {top, left: box.left, right: box.right, labels: [...el.querySelectorAll('.annotation')].map((a) => {
+                const r = a.getBoundingClientRect();
+                return {text: a.textContent, top: r.top, bottom: r.bottom, left: r.left, right: r.right};
+            })};
+        })()""")
+        texts = [a["text"] for a in labels["labels"]]
+        assert "2/λ_max = 1" in texts and any("1.1" in t for t in texts), texts
+        for a in labels["labels"]:
+            assert a["bottom"] <= labels["top"] + 1, a
+            assert labels["left"] - 0.5 <= a["left"] and a["right"] <= labels["right"] + 0.5, (a, labels)
+        (a, b) = labels["labels"]
+        assert a["right"] <= b["left"] or b["right"] <= a["left"] or a["bottom"] <= b["top"] or b["bottom"] <= a["top"]
