@@ -3,7 +3,7 @@ decay never written λ, header buttons with words at 1280 px, lessons and the St
 panel read to their last sentence at 1280×720 (and Play in sight), every run's state and
 point shown, a log axis over less than a decade labelled between its powers of ten; the
 Explore panel's tabs on one row at every size (their plots keep the room), the sweep's
-and the fit's plots tall enough to read on a 720 px projector."""
+and the fit's plots tall enough to read on a 720 px projector, the runs' states whole there."""
 
 from __future__ import annotations
 
@@ -273,3 +273,26 @@ def test_the_sweep_and_the_fit_are_tall_enough_to_read_at_1280x720(page, server_
             assert labels["left"] - 0.5 <= a["left"] and a["right"] <= labels["right"] + 0.5, (a, labels)
         (a, b) = labels["labels"]
         assert a["right"] <= b["left"] or b["right"] <= a["left"] or a["bottom"] <= b["top"] or b["bottom"] <= a["top"]
+
+
+@pytest.mark.parametrize("preset", ["saddle-escape", "1d-learning-rates"])
+def test_the_runs_states_are_whole_at_1280x720(page, server_url, preset):
+    """Two or three runs whose state wrapped under the name (saddle-escape's "max steps"
+    beside "σ 0.01") had their badges cut by the runs' box, which gave way before the
+    selected run's settings did."""
+    page.goto(server_url + guide_url(preset).replace("speed=15", "speed=300").replace("speed=4", "speed=300"))
+    page.wait_for_function("document.body.dataset.ready === '1' && document.body.dataset.step === '0'")
+    page.keyboard.press("Space")
+    page.wait_for_function("[...document.querySelectorAll('#runs-list .run-badge')]"
+                           ".every((b) => !['ready', 'running', 'paused'].includes(b.dataset.status))")
+    settled_step(page)
+    runs = page.evaluate("""(() => {
+        const box = document.querySelector('.controls > .runs');
+        const r = box.getBoundingClientRect();
+        return {top: r.top, bottom: r.bottom, scrolls: box.scrollHeight > box.clientHeight + 1,
+                badges: [...box.querySelectorAll('.run-badge')].map((b) => b.getBoundingClientRect().bottom)};
+    })()""")
+    assert not runs["scrolls"] and all(b <= runs["bottom"] + 0.5 for b in runs["badges"]), runs
+    # (and Play still above the status)
+    play, status = (page.locator(sel).bounding_box() for sel in ("#btn-play", ".controls > .status"))
+    assert play["y"] + play["height"] <= status["y"] + 0.5, (play, status)
