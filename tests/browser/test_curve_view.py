@@ -149,7 +149,8 @@ CURVE_ROOM = """() => {
     const view = document.querySelector('#plugin-main').getBoundingClientRect();
     const plot = document.querySelector('#plugin-main .curve-plot').getBoundingClientRect();
     const svg = document.querySelector('#plugin-main .curve-plot .main-svg').getBoundingClientRect();
-    const reason = document.getElementById('curve-reason');
+    // (the element that says why: the reason's own, or — before it had one — the arithmetic's)
+    const reason = document.getElementById('curve-reason') ?? document.getElementById('curve-arithmetic');
     return {view: view.height, plot: plot.height, svg: svg.height, bottom: view.bottom,
             reason: reason.textContent, reasonBottom: reason.getBoundingClientRect().bottom,
             font: parseFloat(getComputedStyle(reason).fontSize), clamped: reason.scrollHeight > reason.clientHeight + 1};
@@ -167,7 +168,7 @@ def test_a_diverged_run_says_why_under_the_curve_and_leaves_it_its_room(page, se
         page.wait_for_function("document.body.dataset.ready === '1' && document.body.dataset.step === '0'")
         page.keyboard.press("Space")
         page.wait_for_function("document.body.dataset.status === 'diverged'")
-        page.wait_for_function("document.getElementById('curve-reason').textContent.startsWith('Diverged')")
+        page.wait_for_function("document.querySelector('#plugin-main .curve-step').textContent.includes('Diverged at step')")
         # (once the plot is redrawn to its box)
         page.wait_for_function(f"(() => {{ const r = ({CURVE_ROOM})(); return Math.abs(r.svg - r.plot) < 2; }})()")
         room = page.evaluate(CURVE_ROOM)

@@ -258,9 +258,9 @@ def test_on_a_phone_the_curve_of_f1d_has_its_height_and_keeps_it_when_a_run_dive
     link = guide_url("1d-slope").replace("r0.lr=0.1", "r0.lr=1.1").replace("speed=4", "speed=60")
     phone.goto(server_url + link)
     phone.wait_for_function("document.body.dataset.ready === '1' && document.body.dataset.step === '0'")
-    phone.tap("#btn-play")
+    phone.tap("#btn-play", timeout=10_000)  # (nothing over it)
     phone.wait_for_function("document.body.dataset.status === 'diverged'")
-    phone.wait_for_function("document.getElementById('curve-reason').textContent.startsWith('Diverged')")
+    phone.wait_for_function("document.querySelector('#plugin-main .curve-step').textContent.includes('Diverged at step')")
     room = phone.evaluate("""(() => {
         const r = (sel) => document.querySelector(sel).getBoundingClientRect();
         return {view: r('#plugin-main'), panel: r('.panel-plugin'), plot: r('#plugin-main .curve-plot'), play: r('#btn-play')};
