@@ -1,12 +1,15 @@
 """f1d's curve view in Chromium (static/js/views/curve.js): the curve, the tangent at the
 selected run's x with the frame's slope, the next step on the x-axis, the path of points on
-the curve, and the step's arithmetic written with the frame's own numbers."""
+the curve, and the step's arithmetic written with the frame's own numbers; a run that has
+ended says why under the plot without taking the plot's room."""
 
 import re
 
 import pytest
 
 from stepping import settled_step
+
+from gdviz.scenarios.course import guide_url
 
 LINK = "v=1&model=f1d&model.f=quadratic&steps=100&r0=gd&r0.start=1.5&r0.lr=0.1"
 
@@ -164,3 +167,49 @@ def test_the_step_tab_after_the_end_says_the_update_was_not_taken(open_playgroun
     where = page.text_content("#step-where")
     assert where.startswith("ended at step 2 (converged): update 3, which it would take next "
                             "but did not")
+
+
+CURVE_ROOM = """() => {
+    const view = document.querySelector('#plugin-main').getBoundingClientRect();
+    const plot = document.querySelector('#plugin-main .curve-plot').getBoundingClientRect();
+    const svg = document.querySelector('#plugin-main .curve-plot .main-svg').getBoundingClientRect();
+    // (the element that says why: the reason's own, or — before it had one — the arithmetic's)
+    const reason = document.getElementById('curve-reason') ?? document.getElementById('curve-arithmetic');
+    return {view: view.height, plot: plot.height, svg: svg.height, bottom: view.bottom,
+            reason: reason.textContent, reasonBottom: reason.getBoundingClientRect().bottom,
+            font: parseFloat(getComputedStyle(reason).fontSize), clamped: reason.scrollHeight > reason.clientHeight + 1};
+}"""
+
+
+@pytest.mark.parametrize("where, size", [("/", (1280, 720)), ("/embed", (960, 540))])
+def test_a_diverged_run_says_why_under_the_curve_and_leaves_it_its_room(page, server_url, where, size):
+    """The first guided step with η = 1.1: the reason ("Diverged at step 42: …", five lines)
+    was written in the arithmetic's large type and squeezed the curve to a 30 px strip."""
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    try:
+        link = guide_url("1d-slope").replace("r0.lr=0.1", "r0.lr=1.1").replace("speed=4", "speed=60")
+        page.goto(server_url + link.replace("/?", f"{where}?"))
+        page.wait_for_function("document.body.dataset.ready === '1' && document.body.dataset.step === '0'")
+        page.keyboard.press("Space")
+        page.wait_for_function("document.body.dataset.status === 'diverged'")
+        page.wait_for_function("document.querySelector('#plugin-main .curve-step').textContent.includes('Diverged at step')")
+        # (once the plot is redrawn to its box)
+        page.wait_for_function(f"(() => {{ const r = ({CURVE_ROOM})(); return Math.abs(r.svg - r.plot) < 2; }})()")
+        room = page.evaluate(CURVE_ROOM)
+        assert room["plot"] >= 0.6 * room["view"], room
+        assert room["font"] <= 17 and room["reasonBottom"] <= room["bottom"] + 0.5, room
+        assert page.text_content("#curve-arithmetic") == ""  # (no step to write out)
+        # the rest of the reason is a click away, and back
+        if room["clamped"]:
+            page.click("#plugin-main .curve-more")
+            page.wait_for_function("document.querySelector('#plugin-main .curve-more').textContent === 'less'")
+            opened = page.evaluate(CURVE_ROOM)
+            assert not opened["clamped"] and opened["reasonBottom"] <= opened["bottom"] + 0.5, opened
+            page.click("#plugin-main .curve-more")
+            page.wait_for_function("document.querySelector('#plugin-main .curve-more').textContent === 'more'")
+        # Reset: the card writes the first step again, the reason gone
+        page.keyboard.press("r")
+        page.wait_for_function("document.getElementById('curve-reason').textContent === ''")
+        assert page.is_hidden("#plugin-main .curve-more")
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 720})

@@ -1,7 +1,9 @@
 """One visual language: curves in the page's theme, −η∇L and the update told apart, weight
 decay never written λ, header buttons with words at 1280 px, lessons and the Stability
 panel read to their last sentence at 1280×720 (and Play in sight), every run's state and
-point shown, a log axis over less than a decade labelled between its powers of ten."""
+point shown, a log axis over less than a decade labelled between its powers of ten; the
+Explore panel's tabs on one row at every size (their plots keep the room), the sweep's
+and the fit's plots tall enough to read on a 720 px projector, the runs' states whole there."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ import urllib.request
 
 import pytest
 from stepping import settled_step
+
+from gdviz.scenarios.course import guide_url
 
 pytestmark = pytest.mark.browser
 
@@ -160,3 +164,135 @@ def test_a_log_axis_over_less_than_a_decade_is_labelled_between_powers_of_ten(op
     page.wait_for_function("document.getElementById('loss-plot').data?.[0]?.x.length > 10")
     many = page.evaluate("[...document.querySelectorAll('#loss-plot .ytick text')].map(t => t.textContent)")
     assert many and all(t == "1" or t.startswith("10") for t in many), many
+
+
+TAB_ROW = """(() => {
+    const list = document.getElementById('explore-tabs');
+    const row = list.getBoundingClientRect();
+    const tabs = [...list.querySelectorAll('[role=tab]')].filter((t) => !t.hidden).map((t) => {
+        const r = t.getBoundingClientRect();
+        return {id: t.id, top: Math.round(r.top), height: r.height, left: r.left, right: r.right};
+    });
+    const open = list.querySelector('[aria-selected=true]').getBoundingClientRect();
+    return {height: row.height, left: row.left, right: row.right, tabs,
+            open: [open.left, open.right], scrolls: list.scrollWidth > list.clientWidth + 1};
+})()"""
+
+
+def tab_row(page) -> dict:
+    return page.evaluate(TAB_ROW)
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1366, 768), (1920, 1080), (390, 844)])
+def test_the_explore_tabs_are_one_row_at_every_size(page, server_url, size):
+    """Two rows of tabs took ~30 px from the plots under them at 1280×720 (the η sweep's
+    was ~110 px tall on the guided path); a 2-weight model's nine tabs and its note took three."""
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    try:
+        # (a surface's six tabs fit from 1280 px; a 2-weight model's nine from 1920 px, its note scrolls)
+        for preset, scrolls in (("lr-diverging", size[0] < 1000), ("linreg2", size[0] < 1920 or None)):
+            page.goto(server_url + guide_url(preset))
+            page.wait_for_function("document.body.dataset.ready === '1' && document.body.dataset.step === '0'")
+            row = tab_row(page)
+            assert len({t["top"] for t in row["tabs"]}) == 1, (preset, size, row["tabs"])
+            assert row["height"] <= max(t["height"] for t in row["tabs"]) + 1, (preset, size, row)
+            # the open tab is whole in sight, and every tab when they fit
+            assert row["left"] - 0.5 <= row["open"][0] and row["open"][1] <= row["right"] + 0.5, (preset, size, row)
+            if scrolls is not None:
+                assert row["scrolls"] == scrolls, (preset, size, row)
+            if not scrolls:
+                assert all(row["left"] - 0.5 <= t["left"] and t["right"] <= row["right"] + 0.5 for t in row["tabs"])
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 720})
+
+
+def test_tabs_beyond_the_row_are_reached_by_its_arrow_the_wheel_and_the_keys(page, server_url):
+    page.goto(server_url + guide_url("linreg2"))  # nine tabs and a note: more than 424 px
+    page.wait_for_function("document.body.dataset.ready === '1' && document.body.dataset.step === '0'")
+    page.wait_for_function("!document.querySelector('.tabs-end[data-end=end]').hidden")
+    assert page.is_hidden(".tabs-end[data-end=start]")
+    in_sight = "(id) => { const r = document.getElementById('explore-tabs').getBoundingClientRect();" \
+               " const t = document.getElementById(id).getBoundingClientRect();" \
+               " return t.left >= r.left - 0.5 && t.right <= r.right + 0.5; }"
+    assert not page.evaluate(in_sight, "tab-sweep")
+    # › scrolls the row on to its end (and then hides itself), where ‹ goes back
+    for _ in range(6):
+        if page.is_hidden(".tabs-end[data-end=end]"):
+            break
+        page.click(".tabs-end[data-end=end]")
+        page.wait_for_timeout(400)
+    assert page.is_hidden(".tabs-end[data-end=end]") and page.is_visible(".tabs-end[data-end=start]")
+    assert page.evaluate(in_sight, "tab-sweep")
+    page.click("#tab-sweep")
+    page.wait_for_function("document.getElementById('sweep-panel').classList.contains('active')")
+    # the wheel turns the row back
+    box = page.locator("#explore-tabs").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, -2000)
+    page.wait_for_function("document.getElementById('explore-tabs').scrollLeft === 0")
+    assert page.evaluate("scrollY") == 0  # (the page did not scroll instead)
+    # Home / End (and ← →) between the tabs: the one chosen is scrolled into sight
+    page.focus("#sweep-min")
+    page.focus("#explore-tabs [aria-selected=true]")
+    page.keyboard.press("Home")
+    page.wait_for_function("document.activeElement.id === 'tab-fit'")
+    assert page.evaluate(in_sight, "tab-fit") and not page.evaluate(in_sight, "tab-sweep")
+    page.keyboard.press("End")
+    page.wait_for_function("document.activeElement.id === 'tab-sweep'")
+    assert page.evaluate(in_sight, "tab-sweep")
+
+
+@pytest.mark.parametrize("preset, plot", [("lr-diverging", "#sweep-plot"), ("linreg2", "#fit-plot")])
+def test_the_sweep_and_the_fit_are_tall_enough_to_read_at_1280x720(page, server_url, preset, plot):
+    """The guided step's goal is "Open η sweep, read the bound 2/λ_max": the plot it is
+    read on, and its labels off the points near the bound."""
+    page.goto(server_url + guide_url(preset))
+    page.wait_for_function("document.body.dataset.ready === '1' && document.body.dataset.step === '0'")
+    if preset == "lr-diverging":
+        page.click("#btn-sweep")
+        page.wait_for_function("document.getElementById('sweep-caption').dataset.state === 'done'")
+    page.wait_for_function(f"(el => el._fullLayout && Math.abs(el._fullLayout.height - el.clientHeight) < 2)"
+                           f"(document.querySelector('{plot}'))")
+    height = page.evaluate(f"document.querySelector('{plot}').getBoundingClientRect().height")
+    assert height >= 180, (preset, height)
+    if preset == "lr-diverging":
+        # the bound's label (and the run's) above the plot area, clear of every point, in the frame
+        labels = page.evaluate("""(() => {
+            const el = document.getElementById('sweep-plot');
+            const box = el.getBoundingClientRect();
+            const top = box.top + el._fullLayout.yaxis._offset;
+            return {top, left: box.left, right: box.right, labels: [...el.querySelectorAll('.annotation')].map((a) => {
+                const r = a.getBoundingClientRect();
+                return {text: a.textContent, top: r.top, bottom: r.bottom, left: r.left, right: r.right};
+            })};
+        })()""")
+        texts = [a["text"] for a in labels["labels"]]
+        assert "2/λ_max = 1" in texts and any("1.1" in t for t in texts), texts
+        for a in labels["labels"]:
+            assert a["bottom"] <= labels["top"] + 1, a
+            assert labels["left"] - 0.5 <= a["left"] and a["right"] <= labels["right"] + 0.5, (a, labels)
+        (a, b) = labels["labels"]
+        assert a["right"] <= b["left"] or b["right"] <= a["left"] or a["bottom"] <= b["top"] or b["bottom"] <= a["top"]
+
+
+@pytest.mark.parametrize("preset", ["saddle-escape", "1d-learning-rates"])
+def test_the_runs_states_are_whole_at_1280x720(page, server_url, preset):
+    """Two or three runs whose state wrapped under the name (saddle-escape's "max steps"
+    beside "σ 0.01") had their badges cut by the runs' box, which gave way before the
+    selected run's settings did."""
+    page.goto(server_url + guide_url(preset).replace("speed=15", "speed=300").replace("speed=4", "speed=300"))
+    page.wait_for_function("document.body.dataset.ready === '1' && document.body.dataset.step === '0'")
+    page.keyboard.press("Space")
+    page.wait_for_function("[...document.querySelectorAll('#runs-list .run-badge')]"
+                           ".every((b) => !['ready', 'running', 'paused'].includes(b.dataset.status))")
+    settled_step(page)
+    runs = page.evaluate("""(() => {
+        const box = document.querySelector('.controls > .runs');
+        const r = box.getBoundingClientRect();
+        return {top: r.top, bottom: r.bottom, scrolls: box.scrollHeight > box.clientHeight + 1,
+                badges: [...box.querySelectorAll('.run-badge')].map((b) => b.getBoundingClientRect().bottom)};
+    })()""")
+    assert not runs["scrolls"] and all(b <= runs["bottom"] + 0.5 for b in runs["badges"]), runs
+    # (and Play still above the status)
+    play, status = (page.locator(sel).bounding_box() for sel in ("#btn-play", ".controls > .status"))
+    assert play["y"] + play["height"] <= status["y"] + 0.5, (play, status)

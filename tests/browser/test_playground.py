@@ -1,11 +1,16 @@
-"""The playground page in a real browser: drawing, clicking, streaming, keys, status."""
+"""The playground page in a real browser: drawing, clicking, streaming, keys, status; on a
+phone, the step bar and a kind's own view laid out to be used."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
+from chromium import CHROMIUM, CHROMIUM_ARGS
 from stepping import settled_step
+
+from gdviz.scenarios.course import guide_url
+from gdviz.scenarios.presets import PRESETS
 
 pytestmark = pytest.mark.browser
 
@@ -211,3 +216,59 @@ def test_link_warnings_bad_input_and_server_errors_are_shown(open_playground, pa
     page.evaluate("window.__gdviz.send({type: 'speed', steps_per_second: 99999})")
     page.locator(".toast", has_text="steps_per_second").wait_for(state="visible")
     assert page_log.page_errors == []
+
+
+@pytest.fixture
+def phone(sync_pw):
+    """A page in an iPhone 13's shape (390×844, touch) in a browser of its own."""
+    browser = sync_pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    spec = {k: v for k, v in sync_pw.devices["iPhone 13"].items() if k != "default_browser_type"}
+    spec["viewport"] = {"width": 390, "height": 844}
+    page = browser.new_context(bypass_csp=True, **spec).new_page()
+    page.set_default_timeout(120_000)
+    yield page
+    browser.close()
+
+
+def test_on_a_phone_the_step_bar_keeps_its_slider_and_its_branch_button(phone, server_url):
+    """In one row at 390 px the step slider was a dot and "Branch from here…" went off the
+    screen's right edge; the bar sat above the plot and pushed it (and Play) down as it appeared."""
+    phone.goto(server_url + PRESETS["lr-just-right"].url)
+    phone.wait_for_function("document.body.dataset.ready === '1' && document.body.dataset.step === '0'")
+    phone.tap("#btn-play")
+    phone.wait_for_function("Number(document.body.dataset.step) >= 4")
+    phone.tap("#btn-play")
+    phone.wait_for_function("document.body.dataset.status !== 'running'")
+    phone.wait_for_selector("#scrub-bar", state="visible")
+    box = lambda sel: phone.locator(sel).bounding_box()  # noqa: E731
+    slider, branch, bar = box("#scrub-slider"), box("#branch-box > summary"), box("#scrub-bar")
+    assert slider["width"] >= 100, slider
+    assert branch["x"] >= 0 and branch["x"] + branch["width"] <= 390, branch
+    assert bar["x"] + bar["width"] <= 390 and phone.evaluate("document.documentElement.scrollWidth") <= 390
+    # under Play, above the status: the plot and Play stay where they were
+    assert box("#btn-play")["y"] < bar["y"] < box("#status-badge")["y"]
+    assert box("#contour")["y"] < box("#btn-play")["y"]
+    # the slider moves the step; the branch form opens on the screen
+    phone.fill("#scrub-slider", "2")
+    phone.dispatch_event("#scrub-slider", "input")
+    phone.wait_for_function("/^step 2\\b/.test(document.getElementById('scrub-label').textContent)")
+    phone.tap("#branch-box > summary")
+    form = box("#branch-form")
+    assert form["x"] >= 0 and form["x"] + form["width"] <= 390 and form["y"] >= 0, form
+
+
+def test_on_a_phone_the_curve_of_f1d_has_its_height_and_keeps_it_when_a_run_diverges(phone, server_url):
+    """f1d's view (a kind's own, not the contour) had no height on a phone: a 130 px box the
+    card, Play and the status overlapped."""
+    link = guide_url("1d-slope").replace("r0.lr=0.1", "r0.lr=1.1").replace("speed=4", "speed=60")
+    phone.goto(server_url + link)
+    phone.wait_for_function("document.body.dataset.ready === '1' && document.body.dataset.step === '0'")
+    phone.tap("#btn-play", timeout=10_000)  # (nothing over it)
+    phone.wait_for_function("document.body.dataset.status === 'diverged'")
+    phone.wait_for_function("document.querySelector('#plugin-main .curve-step').textContent.includes('Diverged at step')")
+    room = phone.evaluate("""(() => {
+        const r = (sel) => document.querySelector(sel).getBoundingClientRect();
+        return {view: r('#plugin-main'), panel: r('.panel-plugin'), plot: r('#plugin-main .curve-plot'), play: r('#btn-play')};
+    })()""")
+    assert room["plot"]["height"] >= 200 and room["plot"]["height"] >= 0.6 * room["view"]["height"], room
+    assert room["panel"]["bottom"] <= room["play"]["top"], room  # first, and nothing over it

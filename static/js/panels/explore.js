@@ -4,12 +4,15 @@
 // The open tab is in the link (`tab=sweep`, view-state.js; old links' `#sweep` fragment
 // is still read), so a link can open the page on it; a page opened on another tab does
 // not draw the 3D view (seconds of software GL) until it is asked for.
+// The tabs are one row, whatever their number: they close up when they would not fit at
+// their size, and past that the row scrolls sideways (‹ › at its ends, the wheel, ← →
+// between tabs); the open tab is always scrolled into sight. Two rows took the plots' room.
 
 import { emit } from "../events.js";
 import { fmt } from "../format.js";
 
 const $ = (id) => document.getElementById(id);
-const CROWDED_AFTER = 6; // tabs (and the note) that fit one row at their full size
+const ARROW_ROOM = 30; // px at either end of a scrolling row: its ‹ › button and fade (app.css)
 
 export class ExploreTabs {
   /** @param {{onShow?(name), initial?: string}} h  initial: the tab the link names (else its #fragment) */
@@ -27,6 +30,7 @@ export class ExploreTabs {
       if (!this.list.contains(ev.relatedTarget)) this.clicked = false;
     });
     for (const tab of this.tabs) this.listen(tab);
+    this.strip();
     this.available = this.tabs.filter((t) => !t.hidden).map((t) => t.dataset.tab);
     this.fromUrl = h.initial || location.hash.slice(1);
     this.show(this.available.includes(this.fromUrl) ? this.fromUrl : this.available[0]);
@@ -47,11 +51,74 @@ export class ExploreTabs {
     this.note.textContent = note;
     this.note.title = note;
     this.note.hidden = !note;
-    // more tabs (and a note) than fit one row at their size: they close up
-    this.list.dataset.crowded = names.length + (note ? 1 : 0) > CROWDED_AFTER ? "1" : "0";
     const wanted = this.fromUrl && names.includes(this.fromUrl) ? this.fromUrl : names[0];
     this.fromUrl = "";
     if (!same || !names.includes(this.current)) this.show(wanted);
+    this.fit();
+  }
+
+  /** The row's ‹ › buttons, and what makes it fit again (a new width, other tabs). */
+  strip() {
+    const head = this.list.parentElement;
+    this.ends = [-1, 1].map((dir) => {
+      const btn = document.createElement("button");
+      Object.assign(btn, {
+        type: "button", className: "tabs-end", hidden: true, tabIndex: -1,
+        textContent: dir < 0 ? "‹" : "›", title: dir < 0 ? "The tabs before these" : "More tabs",
+      });
+      btn.dataset.end = dir < 0 ? "start" : "end";
+      btn.setAttribute("aria-hidden", "true"); // (a keyboard reaches every tab with ← →)
+      btn.addEventListener("click", () => this.list.scrollBy({ left: dir * 0.7 * this.list.clientWidth, behavior: "smooth" }));
+      head.append(btn);
+      return btn;
+    });
+    this.list.addEventListener("scroll", () => this.showEnds(), { passive: true });
+    // a mouse wheel's turn moves a row that scrolls sideways (at its end, the page scrolls on)
+    this.list.addEventListener("wheel", (ev) => {
+      const l = this.list;
+      const d = Math.abs(ev.deltaX) > Math.abs(ev.deltaY) ? 0 : ev.deltaY;
+      const room = d < 0 ? l.scrollLeft : l.scrollWidth - l.clientWidth - l.scrollLeft;
+      if (!d || room < 1) return;
+      ev.preventDefault();
+      l.scrollLeft += d;
+    }, { passive: false });
+    let width = -1;
+    new ResizeObserver(() => {
+      if (this.list.clientWidth === width) return; // (closing up changes the height alone)
+      width = this.list.clientWidth;
+      this.fit();
+    }).observe(this.list);
+  }
+
+  /** Full size when every tab fits the row, closed up when not (then it scrolls). */
+  fit() {
+    const l = this.list;
+    delete l.dataset.crowded;
+    if (l.clientWidth > 0 && l.scrollWidth > l.clientWidth + 1) l.dataset.crowded = "1";
+    this.reveal();
+  }
+
+  /** Scroll the row (never the page) so the open tab is whole in sight. */
+  reveal() {
+    const l = this.list;
+    const tab = this.tabs.find((t) => t.dataset.tab === this.current && !t.hidden);
+    if (tab && l.scrollWidth > l.clientWidth + 1) {
+      const row = l.getBoundingClientRect();
+      const box = tab.getBoundingClientRect();
+      if (box.left < row.left + ARROW_ROOM) l.scrollLeft -= row.left + ARROW_ROOM - box.left;
+      else if (box.right > row.right - ARROW_ROOM) l.scrollLeft += box.right - (row.right - ARROW_ROOM);
+    }
+    this.showEnds();
+  }
+
+  /** ‹ and › where there are tabs out of sight that way. */
+  showEnds() {
+    const l = this.list;
+    const rest = l.scrollWidth - l.clientWidth;
+    const [start, end] = [rest > 1 && l.scrollLeft > 1, rest > 1 && l.scrollLeft < rest - 1];
+    this.ends[0].hidden = !start;
+    this.ends[1].hidden = !end;
+    l.dataset.more = `${start ? "start" : ""} ${end ? "end" : ""}`.trim();
   }
 
   listen(tab) {
@@ -114,6 +181,7 @@ export class ExploreTabs {
       pane.classList.toggle("active", on);
       pane.inert = !on;
     }
+    if (this.ends) this.reveal();
     this.h.onShow?.(name);
     if (byStudent) emit("tab", name);
   }

@@ -7,6 +7,7 @@ import { fmt } from "../format.js";
 import { CONFIG, FONT, fitToContainer } from "./theme.js";
 import { dressed, dressedLayout } from "./dress.js";
 import { statusLook } from "../status.js";
+import { LOOK } from "../look.js";
 
 /** Status → look: the badge's colour (status.js) AND a marker shape, never colour alone. */
 const MARKERS = [
@@ -20,6 +21,17 @@ const MARKERS = [
 export const STATUS_LOOK = Object.fromEntries(MARKERS.map(([status, name, symbol]) => [status, { name, color: statusLook(status).bg, symbol }]));
 
 const PICK_PX = 24; // a click this close to a point picks it
+const LABEL_SIZE = 14; // px: the lines' labels
+const LABEL_ROW = 19; // px: a row of them, above the plot area
+const GAP = 3; // px between a line and its label
+const MARGIN = { l: 56, r: 16, b: 46 }; // px (and t: the rows of labels), before scale=
+
+/** A label's width in px at `size` (the page's font), for placing it before it is drawn. */
+function textWidth(text, size) {
+  textWidth.ctx ??= document.createElement("canvas").getContext("2d");
+  textWidth.ctx.font = `${size}px ${FONT.family}`;
+  return textWidth.ctx.measureText(text).width;
+}
 
 export class SweepPlot {
   /** @param {HTMLElement} el  @param {{onPick(lr)}} h */
@@ -31,7 +43,7 @@ export class SweepPlot {
     this.bound = null; // {value, label}
     this.ready = false;
     this.cursor = null; // index of the point chosen with the keyboard
-    fitToContainer(el);
+    fitToContainer(el, () => { if (this.result) this.relabel(); }); // (a new width: the labels' room changed)
     el.tabIndex = 0;
     el.setAttribute("role", "application");
     el.setAttribute("aria-label", "Learning-rate sweep: left and right arrows choose a point, Enter gives the run its learning rate");
@@ -72,7 +84,7 @@ export class SweepPlot {
   setCursor(i) {
     if (i === this.cursor) return;
     this.cursor = i;
-    if (this.result) Plotly.relayout(this.el, dressedLayout(this.decorations()));
+    if (this.result) this.relabel();
   }
 
   /** Show a sweep answer; bound: {value, label} or null; marker: the run's {lr, label}. */
@@ -123,7 +135,7 @@ export class SweepPlot {
     this.xRange = [this.xRange[0] - padX, this.xRange[1] + padX];
     const layout = {
       font: FONT,
-      margin: { l: 56, r: 12, t: 8, b: 46 },
+      margin: { ...MARGIN, t: this.labelRows().top },
       paper_bgcolor: "#ffffff",
       plot_bgcolor: "#ffffff",
       hovermode: "closest",
@@ -134,6 +146,7 @@ export class SweepPlot {
       ...this.decorations(),
     };
     await Plotly.react(this.el, ...dressed(data, layout), CONFIG);
+    this.relabel(); // (the labels were placed for an estimate of the plot area: now it is drawn)
     if (!this.ready) {
       this.ready = true;
       // Our own hit test rather than plotly_click: Plotly's click needs a hover computed
@@ -161,21 +174,87 @@ export class SweepPlot {
     return best;
   }
 
+  /** The bound's and the run's lines, each labelled. */
+  lines() {
+    const out = [];
+    if (this.bound && Number.isFinite(this.bound.value)) {
+      out.push({ lr: this.bound.value, text: `${this.bound.label} = ${fmt(this.bound.value)}`, color: "#111", dash: "dash", width: 2 });
+    }
+    if (this.marker && Number.isFinite(this.marker.lr)) {
+      out.push({ lr: this.marker.lr, text: this.marker.label, short: `η = ${fmt(this.marker.lr)}`, color: "#1d4ed8", width: 3 });
+    }
+    return out;
+  }
+
+  /**
+   * Where the lines' labels go: above the plot area, never over the points (near the bound
+   * they covered the very points a student reads it by). Each beside its line, on the side
+   * away from the other line when that has room, else the other side; when the two would
+   * overlap (η just past the bound) the run's says "η = 1.1" alone, and if even that does
+   * not fit it goes up a row. → {labels: [{side, row, text}], top}
+   */
+  labelRows() {
+    const lines = this.lines();
+    const scale = LOOK.scale;
+    if (!lines.length || !this.xRange) return { labels: [], top: 8 };
+    const full = this.el._fullLayout;
+    const paper = full?.width ?? this.el.clientWidth;
+    const left = full?.xaxis?._offset ?? MARGIN.l * scale;
+    const length = full?.xaxis?._length ?? paper - (MARGIN.l + MARGIN.r) * scale;
+    const px = (lr) => left + ((Math.log10(lr) - this.xRange[0]) / (this.xRange[1] - this.xRange[0])) * length;
+    const placed = [];
+    const labels = lines.map((line, k) => {
+      const at = px(line.lr);
+      if (at < left - 0.5 || at > left + length + 0.5) return { off: true }; // (η outside the sweep's range)
+      const other = lines[1 - k];
+      const away = other ? (other.lr < line.lr ? "right" : "left") : (at - left > length / 2 ? "left" : "right");
+      const sides = [away, away === "left" ? "right" : "left"];
+      const span = (side, text) => {
+        const w = textWidth(text, LABEL_SIZE * scale) + 2; // (+ its box's padding)
+        return side === "left" ? [at - GAP * scale - w, at - GAP * scale] : [at + GAP * scale, at + GAP * scale + w];
+      };
+      const fits = ([a, b], row) => a >= 0 && b <= paper && placed.every((p) => p.row !== row || b + 6 <= p.a || a >= p.b + 6);
+      const tries = [[line.text, 0], ...(line.short ? [[line.short, 0]] : []), [line.text, 1]];
+      for (const [text, row] of tries) {
+        const side = sides.find((sd) => fits(span(sd, text), row));
+        if (side) {
+          const [a, b] = span(side, text);
+          placed.push({ a, b, row });
+          return { side, row, text };
+        }
+      }
+      // (room on neither side, in either row: the roomier side, on a row of its own)
+      const row = placed.length ? 1 : 0;
+      placed.push({ a: -Infinity, b: Infinity, row });
+      return { side: at - left > length / 2 ? "left" : "right", row, text: line.text };
+    });
+    const rows = 1 + Math.max(0, ...labels.map((l) => l.row ?? 0));
+    return { labels, top: 4 + rows * LABEL_ROW };
+  }
+
+  /** Place the labels again once the plot area is known (and move the margin if need be). */
+  relabel() {
+    const { top } = this.labelRows();
+    const update = this.decorations();
+    if (Math.round(top * LOOK.scale) !== this.el.layout?.margin?.t) update.margin = { ...MARGIN, t: top };
+    return Plotly.relayout(this.el, dressedLayout(update));
+  }
+
   /** The bound and the run's η as lines with labels. */
   decorations() {
     const shapes = [];
     const annotations = [];
-    if (this.bound && Number.isFinite(this.bound.value)) {
-      shapes.push({ type: "line", xref: "x", yref: "paper", x0: this.bound.value, x1: this.bound.value, y0: 0, y1: 1, line: { color: "#111", width: 2, dash: "dash" } });
-      // In the middle height, left of the line: clear of the diverged band and the run's label.
-      annotations.push({ xref: "x", yref: "paper", x: Math.log10(this.bound.value), y: 0.55, yanchor: "middle", xanchor: "right", xshift: -4, text: `${this.bound.label} = ${fmt(this.bound.value)}`, showarrow: false, font: { size: 14 }, bgcolor: "rgba(255,255,255,0.9)" });
-    }
-    if (this.marker && Number.isFinite(this.marker.lr)) {
-      shapes.push({ type: "line", xref: "x", yref: "paper", x0: this.marker.lr, x1: this.marker.lr, y0: 0, y1: 1, line: { color: "#1d4ed8", width: 3 } });
-      // Along the bottom, on whichever side of the line has room.
-      const right = Math.log10(this.marker.lr) < (this.xRange[0] + this.xRange[1]) / 2;
-      annotations.push({ xref: "x", yref: "paper", x: Math.log10(this.marker.lr), y: 0.02, yanchor: "bottom", xanchor: right ? "left" : "right", xshift: right ? 4 : -4, text: this.marker.label, showarrow: false, font: { size: 14, color: "#1d4ed8" }, bgcolor: "rgba(255,255,255,0.9)" });
-    }
+    const { labels } = this.labelRows();
+    this.lines().forEach((line, k) => {
+      const { side, row, text, off } = labels[k];
+      shapes.push({ type: "line", xref: "x", yref: "paper", x0: line.lr, x1: line.lr, y0: 0, y1: 1, line: { color: line.color, width: line.width, ...(line.dash ? { dash: line.dash } : {}) } });
+      if (off) return;
+      annotations.push({
+        xref: "x", yref: "paper", x: Math.log10(line.lr), y: 1, yanchor: "bottom", yshift: (1 + row * LABEL_ROW) * LOOK.scale,
+        xanchor: side === "left" ? "right" : "left", xshift: (side === "left" ? -GAP : GAP) * LOOK.scale,
+        text, showarrow: false, font: { size: LABEL_SIZE, color: line.color },
+      });
+    });
     const p = this.cursor === null ? null : this.result?.points[this.cursor];
     if (p) {
       const y = p.status === "diverged" || p.final_loss === null ? this.yTop : p.final_loss;
@@ -196,7 +275,7 @@ export class SweepPlot {
   /** Move the selected run's η line (after a click or a slider change). */
   setMarker(marker) {
     this.marker = marker;
-    if (this.result) Plotly.relayout(this.el, dressedLayout(this.decorations()));
+    if (this.result) this.relabel();
   }
 
   clear() {

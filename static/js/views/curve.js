@@ -64,11 +64,30 @@ export function mount(root, page) {
   const card = el("div", "curve-step");
   card.setAttribute("aria-live", "polite");
   const head = el("div", "curve-step-head");
+  const headText = el("span");
   const rule = el("div", "curve-rule");
   const line = el("div", "curve-line");
   const note = el("div", "curve-note");
+  // A run that has ended: why, in two lines of the card's small type — not the arithmetic's
+  // large type, which took the curve's room and left it a strip just as it blew up. "more"
+  // opens the rest (the status beside the plot has it whole too).
+  const reason = el("p", "curve-reason");
+  const more = el("button", "curve-more", "more");
+  Object.assign(more, { type: "button", hidden: true });
+  more.setAttribute("aria-expanded", "false");
+  more.addEventListener("click", () => {
+    const open = card.toggleAttribute("data-open");
+    more.textContent = open ? "less" : "more";
+    more.setAttribute("aria-expanded", String(open));
+  });
+  const clamped = () => {
+    more.hidden = !reason.textContent || (!card.hasAttribute("data-open") && reason.scrollHeight <= reason.clientHeight + 1);
+  };
+  new ResizeObserver(clamped).observe(reason);
   line.id = "curve-arithmetic";
-  card.append(head, rule, line, note);
+  reason.id = "curve-reason";
+  head.append(headText, more);
+  card.append(head, rule, line, reason, note);
   root.append(plot, card);
   // the layout inline, so the first draw has its size before the stylesheet arrives
   Object.assign(root.style, { display: "flex", flexDirection: "column" });
@@ -197,23 +216,31 @@ export function mount(root, page) {
     const name = spec ? (st.optimizers?.get?.(spec.optimizer)?.name ?? spec.optimizer) : "the optimizer";
     const arith = stepArithmetic(frame, name);
     root.dataset.step = frame ? String(frame.step) : "";
+    const ended = frame && !arith ? st.runs?.[run]?.reason || "The run has ended." : "";
+    if (reason.textContent !== ended) {
+      reason.textContent = ended;
+      card.removeAttribute("data-open");
+      more.textContent = "more";
+      more.setAttribute("aria-expanded", "false");
+      clamped();
+    }
     if (!frame) {
-      head.textContent = desc ? `${desc.formula}, ${desc.d1_formula}` : "";
+      headText.textContent = desc ? `${desc.formula}, ${desc.d1_formula}` : "";
       rule.textContent = "x ← x − η · f′(x)";
       line.textContent = "Press Play or Step to take the first step.";
       note.textContent = "";
       return;
     }
     if (!arith) {
-      head.textContent = `Step ${frame.step}: x = ${minus(fmt(frame.params?.[0]))}`;
+      headText.textContent = `Step ${frame.step}: x = ${minus(fmt(frame.params?.[0]))} — no further step`;
       rule.textContent = "";
-      line.textContent = st.runs?.[run]?.reason || "No further step: the run has ended.";
+      line.textContent = "";
       note.textContent = "";
       return;
     }
     const r = st.runs?.[run];
     const ended = r?.status && r.last?.step === frame.step; // the step it would take next, never taken
-    head.textContent = ended
+    headText.textContent = ended
       ? `Step ${frame.step}: the run ended here (${r.status.replace("_", " ")}), f(x) = ${minus(fmt(frame.loss))}`
       : `Step ${frame.step} → ${frame.step + 1}, f(x) = ${minus(fmt(frame.loss))}`;
     rule.textContent = arith.rule;
