@@ -239,12 +239,12 @@ export function mount(root, page) {
       return;
     }
     const r = st.runs?.[run];
-    const ended = r?.status && r.last?.step === frame.step; // the step it would take next, never taken
-    headText.textContent = ended
+    const over = r?.status && r.last?.step === frame.step; // the step it would take next, never taken
+    headText.textContent = over
       ? `Step ${frame.step}: the run ended here (${r.status.replace("_", " ")}), f(x) = ${minus(fmt(frame.loss))}`
       : `Step ${frame.step} → ${frame.step + 1}, f(x) = ${minus(fmt(frame.loss))}`;
     rule.textContent = arith.rule;
-    line.textContent = ended ? `The step it would take next, not taken: ${arith.line}` : arith.line;
+    line.textContent = over ? `The step it would take next, not taken: ${arith.line}` : arith.line;
     note.textContent = arith.note;
   }
 
