@@ -282,6 +282,9 @@ class StreamSession:
         except StopIteration as done:
             self._seeking = None
             return self._drain(done.value)
+        except BaseException:  # (a bug: the caller reports it; nothing is left half-sought)
+            self._seeking = None
+            raise
 
     def _drain(self, out: list[dict]) -> list[dict]:
         """``out`` and the replies to the messages that waited, applied in order until one
