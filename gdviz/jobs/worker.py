@@ -55,12 +55,12 @@ class Reporter:
 
     def __call__(self, fraction: float) -> None:
         now = time.monotonic()
-        if now - self._checked >= CHECK_INTERVAL:
+        if now - self._checked >= CHECK_INTERVAL:  # (the clocks are read this often only)
             self._checked = now
             self.check_cancel()
-        a = self.allowance
-        if a is not None and self.cpu() - self._began > a.stop_after:
-            raise Refused(422, a.refusal(fraction))
+            a = self.allowance
+            if a is not None and self.cpu() - self._began > a.stop_after:
+                raise Refused(422, a.refusal(fraction))
         if now - self._sent >= PROGRESS_INTERVAL:
             self._sent = now
             wire.send(self.sock, ("progress", self.job_id, float(fraction)))
