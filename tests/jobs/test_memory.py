@@ -35,7 +35,7 @@ LINREG = Linreg2Spec(kind="linreg2", n=2048)
 CASES = {
     "run": ("run", RUN, memory.run(RUN)),
     "network run": ("run", NET, memory.run(NET)),
-    "export html": ("export", ("html", RUN, None, None, View()), memory.export(RUN, "html")),
+    "export html": ("export", ("html", RUN, None, None, False, View()), memory.export(RUN, "html")),
     "basins": ("landscape", ("basins", BASINS), memory.landscape("basins", BASINS)),
     "model basins": ("landscape", ("basins", MODEL_BASINS),
                      memory.landscape("basins", MODEL_BASINS)),
