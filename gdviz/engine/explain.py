@@ -363,8 +363,8 @@ def _diverged(batch: Batch, run: int) -> str:
     curv = _curvature(batch, at if at is not None else start)
     if curv is not None and not np.isfinite(curv.lam_max) and at is None:
         return (f"{cause}: the start {point(start)} sits on a kink, where the slope jumps and "
-                f"the curvature is infinite, so no η is small enough to read a stable one "
-                f"from it; η = {fmt(lr)} is too large for the walls it met{extras}.")
+                f"the curvature is infinite, so the curvature there gives no stable η to go by; "
+                f"η = {fmt(lr)} was too large for the slopes it met — try a smaller one{extras}.")
     if curv is not None and not np.isfinite(curv.lam_max):
         return (f"{cause}: the minimum {point(at)} is a kink, where the slope jumps and the "
                 f"curvature is infinite, so no η is small enough for GD to settle in it — it "
